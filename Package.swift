@@ -1,0 +1,66 @@
+// swift-tools-version:6.0
+// LatticeFF — equivariant machine-learning force fields for lattice models.
+// The target list reads as the pipeline: numerics and I/O leaves → symmetry and lattice →
+// features → (later) ENN / electronic engine → dynamics → analysis → the `latticeff` CLI.
+import PackageDescription
+import Foundation
+
+// Hot code needs an FMA-capable CPU target: the default x86_64 target has no FMA and turns every
+// SIMD multiply-add into a libm call (see docs/PERFORMANCE.md). `haswell` (AVX2 + FMA) runs on every
+// x86_64 CPU since 2013; set LATTICEFF_TARGET_CPU=native (or znver4, skylake-avx512) to go further.
+let targetCPU = ProcessInfo.processInfo.environment["LATTICEFF_TARGET_CPU"] ?? "haswell"
+#if arch(x86_64)
+let cpuFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", targetCPU])]
+#else
+let cpuFlags: [SwiftSetting] = []
+#endif
+let hotCode: [SwiftSetting] = cpuFlags + [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "LatticeFF",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "latticeff", targets: ["LatticeFFCLI"]),
+        .library(name: "LatticeFF", targets: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+    ],
+    targets: [
+        // MARK: system libraries (C)
+        .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK",
+                       providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+        .systemLibrary(name: "CFFTW", path: "Sources/CFFTW", providers: [.apt(["libfftw3-dev"])]),
+
+        // MARK: leaves — no physics
+        .target(name: "LinearAlgebra", dependencies: ["CLAPACK", "CFFTW"], swiftSettings: hotCode),
+        .target(name: "IO", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+
+        // MARK: geometry and symmetry
+        .target(name: "Symmetry", dependencies: ["LinearAlgebra"], swiftSettings: cpuFlags),
+        .target(name: "Lattice", dependencies: ["Symmetry"], swiftSettings: cpuFlags),
+
+        // MARK: configuration → per-site IR coefficients
+        .target(name: "Features", dependencies: ["Symmetry", "Lattice", "LinearAlgebra"], swiftSettings: hotCode),
+
+        // MARK: measurements and the command line
+        .target(name: "Benchmarks", dependencies: ["LinearAlgebra", "Lattice", "Features"], swiftSettings: hotCode),
+        .executableTarget(name: "LatticeFFCLI",
+                          dependencies: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Benchmarks",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: cpuFlags),
+
+        // MARK: tests (mirror the module layout)
+        .target(name: "TestSupport", dependencies: ["Symmetry", "Lattice"], path: "Tests/TestSupport"),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"], swiftSettings: cpuFlags),
+        .testTarget(name: "IOTests", dependencies: ["IO"]),
+        .testTarget(name: "SymmetryTests", dependencies: ["Symmetry", "TestSupport"], swiftSettings: cpuFlags),
+        .testTarget(name: "LatticeTests", dependencies: ["Lattice", "TestSupport"], swiftSettings: cpuFlags),
+        .testTarget(name: "FeaturesTests", dependencies: ["Features", "Lattice", "Symmetry", "TestSupport"],
+                    swiftSettings: cpuFlags),
+        .testTarget(name: "CLITests", dependencies: ["LatticeFFCLI"]),
+    ]
+)

@@ -1,0 +1,100 @@
+/// Per-site IR coefficients of a whole configuration: neighbourhood gather × basis, as GEMMs.
+import Dispatch
+import Foundation
+import LinearAlgebra
+import Lattice
+import Symmetry
+
+/// Maps a scalar field Q on a periodic lattice to the symmetry-adapted coefficients of every site's
+/// neighbourhood: features[i, f] = Σ_k B[f, k] · Q[i + offset_k].
+///
+/// Output layout: row-major [sites × layout.size], site i = n1 + L·n2, columns in `layout` order
+/// (IR blocks, component-major; see `IRLayout`). Work is done in chunks of `chunkSize` sites, each a
+/// gather into a [chunk × n] matrix followed by one GEMM with the basis (n = neighbourhood size), so
+/// memory beyond the output is O(chunk·n) per thread; chunks run in parallel with 1 BLAS thread.
+public struct Featurizer: Sendable {
+    public let neighbourhood: Neighbourhood
+    public let basis: SymmetryAdaptedBasis
+    /// Sites per chunk.
+    public var chunkSize = 2048
+
+    public var layout: IRLayout { basis.layout }
+    public var featureCount: Int { basis.layout.size }
+
+    public init(theory: RepresentationTheory, radius: Double) throws {
+        neighbourhood = try Neighbourhood(group: theory.group, radius: radius)
+        basis = try SymmetryAdaptedBasis(theory: theory, offsets: neighbourhood.offsets)
+    }
+
+    /// Smallest L for which all neighbourhood offsets reach distinct sites.
+    public var minimumLatticeSize: Int { 2 * neighbourhood.haloWidth + 1 }
+
+    /// Throws unless `lattice` matches the group's geometry and is large enough.
+    public func validate(_ lattice: PeriodicLattice) throws {
+        guard lattice.geometry == neighbourhood.group.geometry else {
+            throw SymmetryError("featurizer is for the \(neighbourhood.group.geometry.name) lattice, got \(lattice.geometry.name)")
+        }
+        guard lattice.size >= minimumLatticeSize else {
+            throw SymmetryError("lattice size L=\(lattice.size) is too small for neighbourhood radius \(String(format: "%.3g", neighbourhood.radius)): need L ≥ \(minimumLatticeSize)")
+        }
+    }
+
+    /// Features of every site, [siteCount × featureCount] row-major, computed on `threads` threads.
+    public func features<T: BLASScalar>(of field: [Double], on lattice: PeriodicLattice,
+                                        as _: T.Type = T.self, threads: Int = 2) throws -> [T] {
+        try validate(lattice)
+        guard field.count == lattice.siteCount else {
+            throw SymmetryError("field has \(field.count) values but the \(lattice.size)×\(lattice.size) lattice has \(lattice.siteCount) sites")
+        }
+        let halo = field.withUnsafeBufferPointer { HaloField<T>(field: $0, size: lattice.size, halo: neighbourhood.haloWidth) }
+        let basisT = basis.matrix.elements.map { T($0) }
+        var out = [T](repeating: 0, count: lattice.siteCount * featureCount)
+        let chunks = (lattice.siteCount + chunkSize - 1) / chunkSize
+        let f = featureCount
+        out.withUnsafeMutableBufferPointer { o in
+            let outBase = UncheckedSendable(o.baseAddress!)
+            let work: @Sendable (Int) -> Void = { chunk in
+                let start = chunk * chunkSize
+                let end = min(lattice.siteCount, start + chunkSize)
+                self.features(halo: halo, basis: basisT, sites: start..<end, into: outBase.value + start * f)
+            }
+            if threads <= 1 || chunks == 1 { for c in 0..<chunks { work(c) } }
+            else { BLASRuntime.withThreads(1) { DispatchQueue.concurrentPerform(iterations: chunks, execute: work) } }
+        }
+        return out
+    }
+
+    /// Features of the sites `sites` (a contiguous index range) into `output` ([sites.count × featureCount]).
+    /// `basis` is `basis.matrix` converted to T (row-major [featureCount × n]).
+    public func features<T: BLASScalar>(halo: HaloField<T>, basis basisT: [T], sites: Range<Int>,
+                                        into output: UnsafeMutablePointer<T>) {
+        let n = neighbourhood.count
+        let shifts = neighbourhood.offsets.map { $0.n2 * halo.stride + $0.n1 }
+        var gathered = [T](repeating: 0, count: sites.count * n)
+        halo.values.withUnsafeBufferPointer { v in
+            gathered.withUnsafeMutableBufferPointer { g in
+                shifts.withUnsafeBufferPointer { sh in
+                    var row = 0
+                    for i in sites {
+                        let centre = halo.index(i % halo.size, i / halo.size)
+                        let dst = g.baseAddress! + row * n
+                        for k in 0..<n { dst[k] = v[centre + sh[k]] }
+                        row += 1
+                    }
+                }
+            }
+        }
+        gathered.withUnsafeBufferPointer { g in
+            basisT.withUnsafeBufferPointer { b in
+                T.gemm(.none, .transposed, m: sites.count, n: featureCount, k: n, alpha: 1,
+                       a: g.baseAddress!, lda: n, b: b.baseAddress!, ldb: n, beta: 0, c: output, ldc: featureCount)
+            }
+        }
+    }
+}
+
+/// Wraps a pointer for use in `concurrentPerform` (each iteration writes a disjoint range).
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

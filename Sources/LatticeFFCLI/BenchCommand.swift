@@ -1,0 +1,41 @@
+import ArgumentParser
+import Benchmarks
+import Foundation
+import LinearAlgebra
+
+/// `latticeff bench …`: throughput measurements (never timed tests).
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Measure the speed of LatticeFF's kernels.",
+        subcommands: [FeaturesBench.self])
+}
+
+struct FeaturesBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "features", abstract: "Featurizer throughput (sites/s), D4 with radius √13, float32 and float64.")
+
+    @Option(help: "Comma-separated lattice sizes L.")
+    var sizes: String = "40,200"
+    @Option(help: "Timed repetitions per case (median reported).")
+    var repeats: Int = 7
+    @Flag(help: "Print JSON results.")
+    var json = false
+
+    func validate() throws {
+        guard parsedSizes != nil else { throw ValidationError("--sizes must be comma-separated integers ≥ 7, got '\(sizes)'") }
+        guard repeats >= 1 else { throw ValidationError("--repeats must be ≥ 1") }
+    }
+    var parsedSizes: [Int]? {
+        let v = sizes.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        return v.isEmpty || v.contains(where: { $0 == nil || $0! < 7 }) ? nil : v.map { $0! }
+    }
+
+    func run() throws {
+        if !json { print("# \(BLASRuntime.report); \(ProcessInfo.processInfo.activeProcessorCount) cores") }
+        let results = try benchmarkFeatures(sizes: parsedSizes!, repeats: repeats) { if !json { print($0) } }
+        if json {
+            let encoder = JSONEncoder(); encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(results), as: UTF8.self))
+        }
+    }
+}
