@@ -1,0 +1,39 @@
+# LatticeFF — the two set-up commands of the README are `make demo` and `make test`.
+# Each first installs the Debian packages it needs (idempotent, quiet when already present).
+SHELL := /bin/bash
+export PATH := /opt/swift/usr/bin:$(PATH)
+DEBIAN_PACKAGES := libopenblas-dev liblapacke-dev libfftw3-dev gnuplot-nox pkg-config
+BIN := .build/release/latticeff
+
+.PHONY: deps demo test build release bench clean
+
+deps:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@python3 -c "import numpy" 2>/dev/null || { echo "installing python3-numpy (tests compare with numpy)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-numpy >/dev/null; }
+	@command -v swift >/dev/null || { echo "error: swift not found (expected at /opt/swift/usr/bin)"; exit 1; }
+
+release: deps
+	swift build -c release --product latticeff
+
+# Main job on a small built-in default: the symmetry engine on both lattices and a featurizer run.
+demo: release
+	$(BIN) symmetry --lattice square --group D4
+	@echo
+	$(BIN) symmetry --lattice triangular --group C6v --radius 2
+	@echo
+	$(BIN) bench features --sizes 40,200 --repeats 3
+
+test: deps
+	swift build --build-tests
+	swift test
+
+bench: release
+	$(BIN) bench features --sizes 40,200,1000
+
+clean:
+	rm -rf .build
