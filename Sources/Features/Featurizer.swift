@@ -5,6 +5,12 @@ import LinearAlgebra
 import Lattice
 import Symmetry
 
+/// How the featurizer computes: the shell-block SIMD kernel (default) or a dense GEMM per chunk.
+public enum FeatureKernel: String, Sendable, CaseIterable {
+    case shellSIMD = "shell-simd"
+    case gemm
+}
+
 /// Maps a scalar field Q on a periodic lattice to the symmetry-adapted coefficients of every site's
 /// neighbourhood: features[i, f] = Σ_k B[f, k] · Q[i + offset_k].
 ///
@@ -17,6 +23,9 @@ public struct Featurizer: Sendable {
     public let basis: SymmetryAdaptedBasis
     /// Sites per chunk.
     public var chunkSize = 2048
+    /// Kernel used by `features(of:on:)`; `.gemm` when the basis is not shell-block structured.
+    public var kernel: FeatureKernel
+    let blocks: ShellBlocks?
 
     public var layout: IRLayout { basis.layout }
     public var featureCount: Int { basis.layout.size }
@@ -24,6 +33,8 @@ public struct Featurizer: Sendable {
     public init(theory: RepresentationTheory, radius: Double) throws {
         neighbourhood = try Neighbourhood(group: theory.group, radius: radius)
         basis = try SymmetryAdaptedBasis(theory: theory, offsets: neighbourhood.offsets)
+        blocks = ShellBlocks(basis: basis, shells: neighbourhood.shells)
+        kernel = blocks == nil ? .gemm : .shellSIMD
     }
 
     /// Smallest L for which all neighbourhood offsets reach distinct sites.
@@ -40,7 +51,7 @@ public struct Featurizer: Sendable {
     }
 
     /// Features of every site, [siteCount × featureCount] row-major, computed on `threads` threads.
-    public func features<T: BLASScalar>(of field: [Double], on lattice: PeriodicLattice,
+    public func features<T: BLASScalarSIMD>(of field: [Double], on lattice: PeriodicLattice,
                                         as _: T.Type = T.self, threads: Int = 2) throws -> [T] {
         try validate(lattice)
         guard field.count == lattice.siteCount else {
@@ -56,7 +67,11 @@ public struct Featurizer: Sendable {
             let work: @Sendable (Int) -> Void = { chunk in
                 let start = chunk * chunkSize
                 let end = min(lattice.siteCount, start + chunkSize)
-                self.features(halo: halo, basis: basisT, sites: start..<end, into: outBase.value + start * f)
+                if let blocks = self.blocks, self.kernel == .shellSIMD {
+                    self.shellKernelFeatures(halo: halo, blocks: blocks, sites: start..<end, into: outBase.value + start * f)
+                } else {
+                    self.features(halo: halo, basis: basisT, sites: start..<end, into: outBase.value + start * f)
+                }
             }
             if threads <= 1 || chunks == 1 { for c in 0..<chunks { work(c) } }
             else { BLASRuntime.withThreads(1) { DispatchQueue.concurrentPerform(iterations: chunks, execute: work) } }

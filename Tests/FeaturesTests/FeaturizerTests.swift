@@ -53,9 +53,15 @@ struct FeaturizerTests {
             let direct = (b * Matrix(rows: gathered.count, columns: 1, elements: gathered)).elements
             for f in 0..<featurizer.featureCount { #expect(abs(direct[f] - reference[i * 45 + f]) < 1e-12) }
         }
-        featurizer.chunkSize = 7
-        let chunked: [Double] = try featurizer.features(of: field, on: lattice, threads: 2)
-        #expect(zip(chunked, reference).map { abs($0 - $1) }.max()! < 1e-13)
+        #expect(featurizer.kernel == .shellSIMD)
+        for kernel in FeatureKernel.allCases {
+            featurizer.kernel = kernel
+            for chunk in [7, 20, 4096] {   // chunks that end mid-row exercise the scalar row tails
+                featurizer.chunkSize = chunk
+                let chunked: [Double] = try featurizer.features(of: field, on: lattice, threads: 2)
+                #expect(zip(chunked, reference).map { abs($0 - $1) }.max()! < 1e-13, "\(kernel) chunk \(chunk)")
+            }
+        }
         let single: [Float] = try featurizer.features(of: field, on: lattice, as: Float.self)
         #expect(zip(single, reference).allSatisfy { abs(Double($0) - $1) < 1e-5 })
     }
