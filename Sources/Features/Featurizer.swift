@@ -22,7 +22,7 @@ public struct Featurizer: Sendable {
     public let neighbourhood: Neighbourhood
     public let basis: SymmetryAdaptedBasis
     /// Sites per chunk.
-    public var chunkSize = 2048
+    public var chunkSize = 512
     /// Kernel used by `features(of:on:)`; `.gemm` when the basis is not shell-block structured.
     public var kernel: FeatureKernel
     let blocks: ShellBlocks?
@@ -59,10 +59,10 @@ public struct Featurizer: Sendable {
         }
         let halo = field.withUnsafeBufferPointer { HaloField<T>(field: $0, size: lattice.size, halo: neighbourhood.haloWidth) }
         let basisT = basis.matrix.elements.map { T($0) }
-        var out = [T](repeating: 0, count: lattice.siteCount * featureCount)
         let chunks = (lattice.siteCount + chunkSize - 1) / chunkSize
         let f = featureCount
-        out.withUnsafeMutableBufferPointer { o in
+        // Every element is written by exactly one chunk, so the output need not be zero-filled.
+        return [T](unsafeUninitializedCapacity: lattice.siteCount * f) { o, initialized in
             let outBase = UncheckedSendable(o.baseAddress!)
             let work: @Sendable (Int) -> Void = { chunk in
                 let start = chunk * chunkSize
@@ -75,8 +75,8 @@ public struct Featurizer: Sendable {
             }
             if threads <= 1 || chunks == 1 { for c in 0..<chunks { work(c) } }
             else { BLASRuntime.withThreads(1) { DispatchQueue.concurrentPerform(iterations: chunks, execute: work) } }
+            initialized = lattice.siteCount * f
         }
-        return out
     }
 
     /// Features of the sites `sites` (a contiguous index range) into `output` ([sites.count × featureCount]).
