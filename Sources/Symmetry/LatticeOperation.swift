@@ -54,20 +54,21 @@ public struct LatticeGeometry: Hashable, Sendable {
 
     /// Cartesian 2×2 matrix of a lattice operation: B·M·B⁻¹ with B = [a1 a2].
     public func cartesianMatrix(_ op: LatticeOperation) -> Matrix {
-        let det = a1.x * a2.y - a2.x * a1.y
-        let binv = Matrix([[a2.y / det, -a2.x / det], [-a1.y / det, a1.x / det]])
-        let bm = Matrix([[a1.x, a2.x], [a1.y, a2.y]])
         let m = Matrix([[Double(op.a), Double(op.b)], [Double(op.c), Double(op.d)]])
-        return bm * m * binv
+        return basisMatrix * m * inverseBasisMatrix
+    }
+
+    /// B = [a1 a2] (columns are the primitive vectors) and its inverse.
+    var basisMatrix: Matrix { Matrix([[a1.x, a2.x], [a1.y, a2.y]]) }
+    var inverseBasisMatrix: Matrix {
+        let det = a1.x * a2.y - a2.x * a1.y
+        return Matrix([[a2.y / det, -a2.x / det], [-a1.y / det, a1.x / det]])
     }
 
     /// The lattice operation whose Cartesian matrix is `cartesian`, or nil if that map does not send
     /// the lattice onto itself (non-integer entries in the lattice basis).
     public func latticeOperation(cartesian: Matrix) -> LatticeOperation? {
-        let det = a1.x * a2.y - a2.x * a1.y
-        let binv = Matrix([[a2.y / det, -a2.x / det], [-a1.y / det, a1.x / det]])
-        let bm = Matrix([[a1.x, a2.x], [a1.y, a2.y]])
-        let m = binv * cartesian * bm
+        let m = inverseBasisMatrix * cartesian * basisMatrix
         var entries: [Int] = []
         for x in m.elements {
             let r = x.rounded()
