@@ -57,8 +57,7 @@ public struct Featurizer: Sendable {
         guard field.count == lattice.siteCount else {
             throw SymmetryError("field has \(field.count) values but the \(lattice.size)×\(lattice.size) lattice has \(lattice.siteCount) sites")
         }
-        let halo = field.withUnsafeBufferPointer { HaloField<T>(field: $0, size: lattice.size, halo: neighbourhood.haloWidth) }
-        let basisT = basis.matrix.elements.map { T($0) }
+        let halo: HaloField<T> = haloField(field, on: lattice)
         let chunks = (lattice.siteCount + chunkSize - 1) / chunkSize
         let f = featureCount
         // Every element is written by exactly one chunk, so the output need not be zero-filled.
@@ -67,11 +66,7 @@ public struct Featurizer: Sendable {
             let work: @Sendable (Int) -> Void = { chunk in
                 let start = chunk * chunkSize
                 let end = min(lattice.siteCount, start + chunkSize)
-                if let blocks = self.blocks, self.kernel == .shellSIMD {
-                    self.shellKernelFeatures(halo: halo, blocks: blocks, sites: start..<end, into: outBase.value + start * f)
-                } else {
-                    self.features(halo: halo, basis: basisT, sites: start..<end, into: outBase.value + start * f)
-                }
+                self.features(halo: halo, sites: start..<end, into: outBase.value + start * f)
             }
             if threads <= 1 || chunks == 1 { for c in 0..<chunks { work(c) } }
             else { BLASRuntime.withThreads(1) { DispatchQueue.concurrentPerform(iterations: chunks, execute: work) } }
@@ -79,10 +74,25 @@ public struct Featurizer: Sendable {
         }
     }
 
-    /// Features of the sites `sites` (a contiguous index range) into `output` ([sites.count × featureCount]).
-    /// `basis` is `basis.matrix` converted to T (row-major [featureCount × n]).
-    public func features<T: BLASScalar>(halo: HaloField<T>, basis basisT: [T], sites: Range<Int>,
-                                        into output: UnsafeMutablePointer<T>) {
+    /// The field padded with the periodic halo this featurizer needs (input of the chunk API).
+    public func haloField<T: BLASScalarSIMD>(_ field: [Double], on lattice: PeriodicLattice) -> HaloField<T> {
+        field.withUnsafeBufferPointer { HaloField<T>(field: $0, size: lattice.size, halo: neighbourhood.haloWidth) }
+    }
+
+    /// Chunk API: features of the sites `sites` (a contiguous index range) into `output`
+    /// ([sites.count × featureCount] row-major), with the selected kernel. Memory use is bounded by
+    /// the chunk, so a network can stream any lattice size through it.
+    public func features<T: BLASScalarSIMD>(halo: HaloField<T>, sites: Range<Int>, into output: UnsafeMutablePointer<T>) {
+        if let blocks, kernel == .shellSIMD {
+            shellKernelFeatures(halo: halo, blocks: blocks, sites: sites, into: output)
+        } else {
+            gemmFeatures(halo: halo, basis: basis.matrix.elements.map { T($0) }, sites: sites, into: output)
+        }
+    }
+
+    /// Dense path: gather into [sites.count × n], then one GEMM with the basis ([featureCount × n]).
+    func gemmFeatures<T: BLASScalar>(halo: HaloField<T>, basis basisT: [T], sites: Range<Int>,
+                                     into output: UnsafeMutablePointer<T>) {
         let n = neighbourhood.count
         let shifts = neighbourhood.offsets.map { $0.n2 * halo.stride + $0.n1 }
         var gathered = [T](repeating: 0, count: sites.count * n)

@@ -66,6 +66,24 @@ struct FeaturizerTests {
         #expect(zip(single, reference).allSatisfy { abs(Double($0) - $1) < 1e-5 })
     }
 
+    @Test("chunk API streams a lattice in bounded pieces and matches the whole-lattice call")
+    func chunkAPI() throws {
+        let (t, featurizer) = try make("D4/square", 13.0.squareRoot())
+        let lattice = try PeriodicLattice(geometry: t.group.geometry, size: 11)
+        var random = TestRandom(seed: 9)
+        let field = random.field(lattice.siteCount)
+        let whole: [Float] = try featurizer.features(of: field, on: lattice, as: Float.self)
+        let halo: HaloField<Float> = featurizer.haloField(field, on: lattice)
+        var streamed = [Float](repeating: .nan, count: whole.count)
+        var start = 0
+        while start < lattice.siteCount {
+            let end = min(lattice.siteCount, start + 13)
+            streamed.withUnsafeMutableBufferPointer { featurizer.features(halo: halo, sites: start..<end, into: $0.baseAddress! + start * 45) }
+            start = end
+        }
+        #expect(zip(streamed, whole).allSatisfy { abs($0 - $1) < 1e-5 })
+    }
+
     @Test("bad input: lattice too small for the radius, wrong field size, wrong lattice geometry")
     func badInput() throws {
         let (_, featurizer) = try make("D4/square", 13.0.squareRoot())
