@@ -23,7 +23,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "latticeff", targets: ["LatticeFFCLI"]),
-        .library(name: "LatticeFF", targets: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features"]),
+        .library(name: "LatticeFF", targets: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Electronic"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -43,6 +43,9 @@ let package = Package(
         .target(name: "Symmetry", dependencies: ["LinearAlgebra"], swiftSettings: cpuFlags),
         .target(name: "Lattice", dependencies: ["Symmetry"], swiftSettings: cpuFlags),
 
+        // MARK: electronic structure (the ground truth the network learns)
+        .target(name: "Electronic", dependencies: ["LinearAlgebra"], swiftSettings: hotCode),
+
         // MARK: configuration → per-site IR coefficients
         .target(name: "Features", dependencies: ["Symmetry", "Lattice", "LinearAlgebra"], swiftSettings: hotCode),
 
@@ -61,6 +64,7 @@ let package = Package(
         .testTarget(name: "LatticeTests", dependencies: ["Lattice", "TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "Lattice", "Symmetry", "TestSupport"],
                     swiftSettings: cpuFlags),
+        .testTarget(name: "ElectronicTests", dependencies: ["Electronic", "LinearAlgebra"], swiftSettings: cpuFlags),
         .testTarget(name: "CLITests", dependencies: ["LatticeFFCLI"]),
     ]
 )

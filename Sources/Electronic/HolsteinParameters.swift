@@ -1,0 +1,61 @@
+/// Parameters of the semiclassical (Q classical) spinless Holstein model on the square lattice
+///
+///     H = −t Σ_<ij> (c†_i c_j + h.c.) − g Σ_i (n_i − ½) Q_i + (k0/2) Σ_i Q_i² + κ Σ_<ij> Q_i Q_j
+///
+/// in units t = 1, k_B = 1 (the hopping may still be set to another value).
+
+/// A failure of the electronic solver: bad parameters, a bad configuration or a bad lattice size.
+public struct ElectronicError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// One-line, human-readable reason.
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { "ElectronicError: \(message)" }
+}
+
+/// How the electron number is fixed.
+public enum Filling: Codable, Sendable, Equatable {
+    /// Canonical: N_e = N/2 (half filling); μ is found from the spectrum at every step.
+    case fixedElectronNumber
+    /// Grand canonical at the given chemical potential μ; N_e = Σ_i ⟨n_i⟩ is an output.
+    case fixedChemicalPotential(Double)
+}
+
+/// Couplings, temperature and filling of the Holstein model.
+public struct HolsteinParameters: Codable, Sendable, Equatable {
+    /// Nearest-neighbour hopping t.
+    public var hopping: Double
+    /// Electron–phonon coupling g.
+    public var coupling: Double
+    /// On-site lattice stiffness k0.
+    public var stiffness: Double
+    /// Nearest-neighbour elastic coupling κ.
+    public var neighbourCoupling: Double
+    /// Temperature T (k_B = 1); T = 0 gives sharp occupations.
+    public var temperature: Double
+    /// Fixed electron number (half filling) or fixed chemical potential.
+    public var filling: Filling
+
+    public init(hopping: Double = 1, coupling: Double = 3.5, stiffness: Double = 1,
+                neighbourCoupling: Double = 0.18, temperature: Double = 0.1,
+                filling: Filling = .fixedElectronNumber) {
+        self.hopping = hopping
+        self.coupling = coupling
+        self.stiffness = stiffness
+        self.neighbourCoupling = neighbourCoupling
+        self.temperature = temperature
+        self.filling = filling
+    }
+
+    /// Throws `ElectronicError` unless every parameter is finite and T ≥ 0.
+    public func validate() throws {
+        let named: [(String, Double)] = [("hopping", hopping), ("coupling", coupling), ("stiffness", stiffness),
+                                         ("neighbourCoupling", neighbourCoupling), ("temperature", temperature)]
+        for (name, value) in named where !value.isFinite {
+            throw ElectronicError("parameter \(name) must be finite, got \(value)")
+        }
+        if temperature < 0 { throw ElectronicError("temperature must be >= 0, got \(temperature)") }
+        if case .fixedChemicalPotential(let mu) = filling, !mu.isFinite {
+            throw ElectronicError("chemical potential must be finite, got \(mu)")
+        }
+    }
+}

@@ -1,0 +1,220 @@
+/// Exact diagonalization of the single-particle Holstein Hamiltonian for a frozen lattice
+/// configuration Q: densities, forces and free energy on an L×L periodic square lattice.
+import Foundation
+import LinearAlgebra
+
+/// Densities, forces and thermodynamic potentials of the semiclassical Holstein model.
+///
+/// Sites are i = x + L·y (arrays in [y, x] order), nearest neighbours with periodic wrap.
+/// The single-particle matrix is h_ij = −t per nearest-neighbour bond, h_ii = −g Q_i. Bonds are
+/// accumulated: for L = 2 the two neighbours in one direction are the same site, so h_ij = −2t
+/// there and the elastic κ term and κ Σ_nn Q_j count that pair twice (consistently).
+///
+/// Owns all workspaces (Hamiltonian, eigensolver, occupations): after `init` a call of the
+/// buffer form of `solve` does not allocate. Cost O(N³) per call (N = L²). Not thread-safe:
+/// use one solver per thread.
+public final class HolsteinSolver {
+    /// Linear size L.
+    public let size: Int
+    /// N = L².
+    public let siteCount: Int
+    /// Current parameters (change them with `setParameters`).
+    public private(set) var parameters: HolsteinParameters
+
+    private let eigensolver: SymmetricEigensolver
+    /// Row-major N×N single-particle matrix; off-diagonal hopping fixed, diagonal set per call.
+    private var hamiltonian: [Double]
+    private var occupations: [Double]
+    /// 4 neighbours per site: right, left, up, down (x±1, y±1 with wrap).
+    private let neighbours: [Int]
+
+    /// Throws `ElectronicError` for L < 2 or invalid parameters.
+    public init(size L: Int, parameters: HolsteinParameters = HolsteinParameters()) throws {
+        guard L >= 2 else { throw ElectronicError("lattice size L must be >= 2, got \(L)") }
+        guard L <= 4096 else { throw ElectronicError("lattice size L = \(L) is too large for exact diagonalization") }
+        try parameters.validate()
+        let n = L * L
+        size = L
+        siteCount = n
+        self.parameters = parameters
+        eigensolver = SymmetricEigensolver(n: n)
+        hamiltonian = [Double](repeating: 0, count: n * n)
+        occupations = [Double](repeating: 0, count: n)
+        var nb = [Int](repeating: 0, count: 4 * n)
+        for y in 0..<L {
+            for x in 0..<L {
+                let i = x + L * y
+                nb[4 * i + 0] = (x + 1) % L + L * y
+                nb[4 * i + 1] = (x + L - 1) % L + L * y
+                nb[4 * i + 2] = x + L * ((y + 1) % L)
+                nb[4 * i + 3] = x + L * ((y + L - 1) % L)
+            }
+        }
+        neighbours = nb
+        fillHopping()
+    }
+
+    /// Replaces the parameters (validated first); the hopping matrix is rebuilt if t changed.
+    public func setParameters(_ newParameters: HolsteinParameters) throws {
+        try newParameters.validate()
+        let rebuild = newParameters.hopping != parameters.hopping
+        parameters = newParameters
+        if rebuild { fillHopping() }
+    }
+
+    /// Accumulates −t on both (i, j) and (j, i) for each bond (i → right, i → up): 2N bonds.
+    private func fillHopping() {
+        let n = siteCount, t = parameters.hopping
+        hamiltonian.withUnsafeMutableBufferPointer { h in
+            for k in 0..<(n * n) { h[k] = 0 }
+            for i in 0..<n {
+                for j in [neighbours[4 * i], neighbours[4 * i + 2]] {
+                    h[i * n + j] -= t
+                    h[j * n + i] -= t
+                }
+            }
+        }
+    }
+
+    /// Eigenvalues of the last solve, ascending.
+    public var eigenvalues: [Double] { eigensolver.eigenvalues }
+    /// Eigenvectors of the last solve, row-major N×N, column m = eigenvector m.
+    public var eigenvectors: [Double] { eigensolver.eigenvectors }
+    /// Occupations f_m of the last solve.
+    public var lastOccupations: [Double] { occupations }
+
+    /// Solves for configuration `q` (length N, finite), writing ⟨n_i⟩ and F_i into the caller's
+    /// buffers (length N each). Uses `parameters.filling`: at fixed electron number N_e = N/2
+    /// (half-integer for odd L) and μ is found; at fixed μ, N_e is an output.
+    public func solve(_ q: UnsafeBufferPointer<Double>, densities: UnsafeMutableBufferPointer<Double>,
+                      forces: UnsafeMutableBufferPointer<Double>) throws -> HolsteinSummary {
+        let n = siteCount
+        guard q.count == n else {
+            throw ElectronicError("configuration has \(q.count) values, expected L*L = \(n) for L = \(size)")
+        }
+        guard densities.count == n, forces.count == n else {
+            throw ElectronicError("output buffers must hold \(n) values (got \(densities.count), \(forces.count))")
+        }
+        for i in 0..<n where !q[i].isFinite {
+            throw ElectronicError("configuration value Q[\(i)] = \(q[i]) is not finite")
+        }
+        let p = parameters
+        let g = p.coupling, temperature = p.temperature
+
+        // Diagonal −g Q_i, then diagonalize.
+        hamiltonian.withUnsafeMutableBufferPointer { h in
+            for i in 0..<n { h[i * n + i] = -g * q[i] }
+        }
+        try hamiltonian.withUnsafeBufferPointer { try eigensolver.decompose($0) }
+
+        // Occupations and μ.
+        let mu: Double
+        let targetElectrons = 0.5 * Double(n)
+        switch p.filling {
+        case .fixedElectronNumber:
+            mu = try eigensolver.eigenvalues.withUnsafeBufferPointer { eps in
+                try occupations.withUnsafeMutableBufferPointer { f in
+                    try ChemicalPotential.occupations(eigenvalues: eps, electronCount: targetElectrons,
+                                                      temperature: temperature, into: f)
+                }
+            }
+        case .fixedChemicalPotential(let given):
+            mu = given
+            eigensolver.eigenvalues.withUnsafeBufferPointer { eps in
+                occupations.withUnsafeMutableBufferPointer { f in
+                    FermiFunction.occupations(eps, chemicalPotential: given, temperature: temperature, into: f)
+                }
+            }
+        }
+
+        // Band energy and electronic grand potential.
+        var bandEnergy = 0.0, omegaElectronic = 0.0
+        eigensolver.eigenvalues.withUnsafeBufferPointer { eps in
+            occupations.withUnsafeBufferPointer { f in
+                for m in 0..<n {
+                    bandEnergy += eps[m] * f[m]
+                    omegaElectronic += temperature > 0
+                        ? FermiFunction.grandPotentialTerm(eps[m] - mu, temperature: temperature)
+                        : f[m] * (eps[m] - mu)      // = Σ min(ε−μ, 0), also with a fractional shell at μ
+                }
+            }
+        }
+
+        // Densities n_i = Σ_m U_im² f_m over the occupied levels (f is non-increasing in m).
+        eigensolver.eigenvectors.withUnsafeBufferPointer { u in
+            occupations.withUnsafeBufferPointer { f in
+                var mEnd = n
+                while mEnd > 0, f[mEnd - 1] == 0 { mEnd -= 1 }
+                for i in 0..<n {
+                    densities[i] = Self.weightedSquares(u.baseAddress! + i * n, f.baseAddress!, mEnd)
+                }
+            }
+        }
+
+        // Elastic energy, forces, sums.
+        let k0 = p.stiffness, kappa = p.neighbourCoupling
+        var elastic = 0.0, sumQ = 0.0, electrons = 0.0
+        neighbours.withUnsafeBufferPointer { nb in
+            for i in 0..<n {
+                let qi = q[i]
+                let right = q[nb[4 * i]], left = q[nb[4 * i + 1]], up = q[nb[4 * i + 2]], down = q[nb[4 * i + 3]]
+                elastic += 0.5 * k0 * qi * qi + kappa * qi * (right + up)
+                forces[i] = g * (densities[i] - 0.5) - k0 * qi - kappa * (right + left + up + down)
+                sumQ += qi
+                electrons += densities[i]
+            }
+        }
+        let constant = 0.5 * g * sumQ
+        let omega = omegaElectronic + constant + elastic
+        let free: Double
+        switch p.filling {
+        case .fixedElectronNumber: free = omega + mu * targetElectrons
+        case .fixedChemicalPotential: free = omega
+        }
+        return HolsteinSummary(chemicalPotential: mu, electronCount: electrons,
+                               electronicEnergy: bandEnergy + constant, elasticEnergy: elastic,
+                               grandPotential: omega, freeEnergy: free)
+    }
+
+    /// Allocating form: returns densities, forces and scalars.
+    public func solve(_ q: UnsafeBufferPointer<Double>) throws -> HolsteinResult {
+        var densities = [Double](repeating: 0, count: siteCount)
+        var forces = [Double](repeating: 0, count: siteCount)
+        let summary = try densities.withUnsafeMutableBufferPointer { d in
+            try forces.withUnsafeMutableBufferPointer { f in try solve(q, densities: d, forces: f) }
+        }
+        return HolsteinResult(densities: densities, forces: forces, summary: summary)
+    }
+
+    /// Array convenience for `solve(_:)`.
+    public func solve(_ q: [Double]) throws -> HolsteinResult {
+        try q.withUnsafeBufferPointer { try solve($0) }
+    }
+
+    /// ⟨n_i⟩ for configuration `q` under the current filling (fixed μ or fixed N).
+    public func densities(_ q: [Double]) throws -> [Double] { try solve(q).densities }
+
+    /// Total forces F_i for configuration `q` under the current filling (fixed μ or fixed N).
+    public func forces(_ q: [Double]) throws -> [Double] { try solve(q).forces }
+
+    /// Σ_{m < count} row[m]² · w[m], four SIMD lanes wide.
+    @inline(__always)
+    private static func weightedSquares(_ row: UnsafePointer<Double>, _ w: UnsafePointer<Double>, _ count: Int) -> Double {
+        var acc0 = SIMD4<Double>(repeating: 0), acc1 = SIMD4<Double>(repeating: 0)
+        let raw = UnsafeRawPointer(row), rawW = UnsafeRawPointer(w)
+        var m = 0
+        let stride = MemoryLayout<Double>.stride
+        while m + 8 <= count {
+            let a = raw.loadUnaligned(fromByteOffset: m * stride, as: SIMD4<Double>.self)
+            let b = raw.loadUnaligned(fromByteOffset: (m + 4) * stride, as: SIMD4<Double>.self)
+            let wa = rawW.loadUnaligned(fromByteOffset: m * stride, as: SIMD4<Double>.self)
+            let wb = rawW.loadUnaligned(fromByteOffset: (m + 4) * stride, as: SIMD4<Double>.self)
+            acc0 += a * a * wa
+            acc1 += b * b * wb
+            m += 8
+        }
+        var s = (acc0 + acc1).sum()
+        while m < count { s += row[m] * row[m] * w[m]; m += 1 }
+        return s
+    }
+}

@@ -1,0 +1,42 @@
+import Testing
+@testable import Electronic
+
+/// Forces are minus the gradient of the reported free energy (F at fixed N, Ω at fixed μ).
+struct FiniteDifferenceTests {
+    static let cases: [(L: Int, temperature: Double, filling: Filling)] = [
+        (4, 0.1, .fixedElectronNumber), (4, 0.5, .fixedElectronNumber),
+        (6, 0.1, .fixedElectronNumber), (6, 0.5, .fixedElectronNumber),
+        (4, 0.1, .fixedChemicalPotential(0.3)), (4, 0.5, .fixedChemicalPotential(-0.4)),
+        (6, 0.1, .fixedChemicalPotential(0.3)), (6, 0.5, .fixedChemicalPotential(-0.4)),
+    ]
+
+    @Test(arguments: 0..<cases.count)
+    func forcesAreMinusFreeEnergyGradient(index: Int) throws {
+        let c = Self.cases[index]
+        let p = HolsteinParameters(temperature: c.temperature, filling: c.filling)
+        let solver = try HolsteinSolver(size: c.L, parameters: p)
+        var q = randomConfiguration(c.L, seed: UInt64(100 + index))
+        let forces = try solver.solve(q).forces
+        let h = 1e-5
+        var worst = 0.0
+        for i in 0..<q.count {
+            let q0 = q[i]
+            q[i] = q0 + h
+            let plus = try solver.solve(q).freeEnergy
+            q[i] = q0 - h
+            let minus = try solver.solve(q).freeEnergy
+            q[i] = q0
+            worst = max(worst, abs(-(plus - minus) / (2 * h) - forces[i]))
+        }
+        #expect(worst <= 1e-6 * maxAbs(forces), "L=\(c.L) T=\(c.temperature) \(c.filling): max deviation \(worst)")
+    }
+
+    /// The electronic part alone: −∂Ω_el/∂Q_i = g n_i (checked via the g = 0 limit of the rest).
+    @Test func electronicEnergyIsConsistentAtZeroTemperatureGap() throws {
+        // At T = 0 in a gap, F = E_total: free energy equals internal energy.
+        let p = HolsteinParameters(temperature: 0)
+        let solver = try HolsteinSolver(size: 4, parameters: p)
+        let r = try solver.solve(checkerboard(4, amplitude: 2))
+        #expect(abs(r.freeEnergy - r.totalEnergy) <= 1e-10 * abs(r.totalEnergy))
+    }
+}
