@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "LatticeTests", dependencies: ["Lattice", "TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "Lattice", "Symmetry", "TestSupport"],
                     swiftSettings: cpuFlags),
-        .testTarget(name: "ElectronicTests", dependencies: ["Electronic", "LinearAlgebra"], swiftSettings: cpuFlags),
+        .testTarget(name: "ElectronicTests", dependencies: ["Electronic", "LinearAlgebra", "TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "CLITests", dependencies: ["LatticeFFCLI"]),
     ]
 )

@@ -1,23 +1,6 @@
 import Foundation
 @testable import Electronic
-
-/// Deterministic SplitMix64 generator with Box–Muller normals.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func normal() -> Double {
-        let u1 = Double.random(in: Double.ulpOfOne..<1, using: &self)
-        let u2 = Double.random(in: 0..<1, using: &self)
-        return sqrt(-2 * log(u1)) * cos(2 * Double.pi * u2)
-    }
-}
+import TestSupport
 
 func randomConfiguration(_ L: Int, seed: UInt64, std: Double = 1) -> [Double] {
     var rng = SeededGenerator(seed: seed)

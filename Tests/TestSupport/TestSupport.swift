@@ -11,17 +11,30 @@ public let groupsUnderTest: [(name: String, geometry: LatticeGeometry)] = [
     ("D4", .square), ("C6v", .triangular), ("C3v", .triangular), ("C2v", .square), ("C1v", .square), ("C2", .square),
 ]
 
-/// Deterministic uniform numbers in [-1, 1) (splitmix64), for test inputs only.
-public struct TestRandom {
+/// Deterministic SplitMix64 generator with Box–Muller normals, for test inputs only.
+public struct SeededGenerator: RandomNumberGenerator {
     var state: UInt64
     public init(seed: UInt64) { state = seed }
-    public mutating func next() -> Double {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return 2 * (Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)) - 1
+        return z ^ (z >> 31)
     }
+    /// A standard normal number (Box–Muller).
+    public mutating func normal() -> Double {
+        let u1 = Double.random(in: Double.ulpOfOne..<1, using: &self)
+        let u2 = Double.random(in: 0..<1, using: &self)
+        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+    }
+}
+
+/// Deterministic uniform numbers in [-1, 1), for test inputs only.
+public struct TestRandom {
+    var generator: SeededGenerator
+    public init(seed: UInt64) { generator = SeededGenerator(seed: seed) }
+    public mutating func next() -> Double { Double.random(in: -1..<1, using: &generator) }
     public mutating func field(_ count: Int) -> [Double] { (0..<count).map { _ in next() } }
 }
 
