@@ -23,7 +23,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "latticeff", targets: ["LatticeFFCLI"]),
-        .library(name: "LatticeFF", targets: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Electronic"]),
+        .library(name: "LatticeFF", targets: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Electronic", "ForceFields"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -46,6 +46,9 @@ let package = Package(
         // MARK: electronic structure (the ground truth the network learns)
         .target(name: "Electronic", dependencies: ["LinearAlgebra"], swiftSettings: hotCode),
 
+        // MARK: the force-field interface dynamics consumes (ED now, the network next)
+        .target(name: "ForceFields", dependencies: ["Electronic", "LinearAlgebra"], swiftSettings: hotCode),
+
         // MARK: configuration → per-site IR coefficients
         .target(name: "Features", dependencies: ["Symmetry", "Lattice", "LinearAlgebra"], swiftSettings: hotCode),
 
@@ -65,6 +68,7 @@ let package = Package(
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "Lattice", "Symmetry", "TestSupport"],
                     swiftSettings: cpuFlags),
         .testTarget(name: "ElectronicTests", dependencies: ["Electronic", "LinearAlgebra", "TestSupport"], swiftSettings: cpuFlags),
+        .testTarget(name: "ForceFieldsTests", dependencies: ["ForceFields", "Electronic", "LinearAlgebra", "TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "CLITests", dependencies: ["LatticeFFCLI"]),
     ]
 )

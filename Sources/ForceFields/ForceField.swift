@@ -1,0 +1,110 @@
+/// The interface dynamics, data generation and evaluation consume: a model of the total force on
+/// every lattice coordinate Q_i of an L×L periodic lattice. Exact diagonalization (`EDForceField`)
+/// is the first implementation; the equivariant network is the second.
+import Electronic
+
+/// A force model bound to one lattice size. Arrays are flat, site i = x + L·y (row-major [y, x]).
+///
+/// Implementations own their workspaces and are not thread-safe; use `makeIndependentCopy()` to
+/// get one instance per thread.
+public protocol ForceField: AnyObject {
+    /// Linear lattice size L the instance is set up for.
+    var latticeSize: Int { get }
+    /// What produced the forces, recorded in every run's metadata.
+    var descriptor: ForceFieldDescriptor { get }
+    /// Holstein parameters the forces belong to (for an ENN: those of its training data).
+    var holsteinParameters: HolsteinParameters { get }
+    /// Writes F_i for configuration `q` (N = L² values) into `forces`, and ⟨n_i⟩ into `densities`
+    /// when given (exact for ED, implied by the force for a network, see `impliedDensities`).
+    func evaluate(_ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
+                  densities: UnsafeMutableBufferPointer<Double>?) throws -> ForceEvaluation
+    /// A new instance with the same model and its own workspaces.
+    func makeIndependentCopy() throws -> any ForceField
+}
+
+/// Scalars that come with one force evaluation, `nil` where the model does not define them.
+public struct ForceEvaluation: Sendable, Equatable, Codable {
+    /// The potential whose negative gradient the force is (Helmholtz free energy at fixed N,
+    /// grand potential at fixed μ, for ED); `nil` for models without one.
+    public var potentialEnergy: Double?
+    /// Chemical potential μ (ED).
+    public var chemicalPotential: Double?
+    /// Electron number Σ⟨n_i⟩ (ED).
+    public var electronCount: Double?
+    /// Electronic energy ⟨H_el⟩ (ED).
+    public var electronicEnergy: Double?
+    /// Elastic energy (k0/2)ΣQ² + κΣ_<ij>Q_iQ_j.
+    public var elasticEnergy: Double?
+
+    public init(potentialEnergy: Double? = nil, chemicalPotential: Double? = nil, electronCount: Double? = nil,
+                electronicEnergy: Double? = nil, elasticEnergy: Double? = nil) {
+        self.potentialEnergy = potentialEnergy
+        self.chemicalPotential = chemicalPotential
+        self.electronCount = electronCount
+        self.electronicEnergy = electronicEnergy
+        self.elasticEnergy = elasticEnergy
+    }
+}
+
+/// Identity of a force model, as written to `params.json` and dataset metadata.
+public struct ForceFieldDescriptor: Sendable, Equatable, Codable {
+    /// "ed" or "enn".
+    public var kind: String
+    /// Holstein parameters (and filling) of the forces.
+    public var holstein: HolsteinParameters
+    /// Model file path (network), if any.
+    public var modelPath: String?
+    /// SHA-256 of the model weights (network), if any.
+    public var modelSHA256: String?
+
+    public init(kind: String, holstein: HolsteinParameters, modelPath: String? = nil, modelSHA256: String? = nil) {
+        self.kind = kind
+        self.holstein = holstein
+        self.modelPath = modelPath
+        self.modelSHA256 = modelSHA256
+    }
+}
+
+extension ForceField {
+    /// Number of sites N = L².
+    public var siteCount: Int { latticeSize * latticeSize }
+
+    /// Array convenience: forces (and densities) for one configuration.
+    public func evaluate(_ q: [Double]) throws -> (forces: [Double], densities: [Double], scalars: ForceEvaluation) {
+        var forces = [Double](repeating: 0, count: siteCount)
+        var densities = [Double](repeating: 0, count: siteCount)
+        let scalars = try q.withUnsafeBufferPointer { qb in
+            try forces.withUnsafeMutableBufferPointer { f in
+                try densities.withUnsafeMutableBufferPointer { d in try evaluate(qb, forces: f, densities: d) }
+            }
+        }
+        return (forces, densities, scalars)
+    }
+}
+
+/// Elastic part of the force, −k0 Q_i − κ Σ_nn Q_j, and the densities a total force implies:
+/// ⟨n_i⟩ = (F_i − F_i^elastic)/g + ½ (reference conventions §1).
+public enum ElasticForce {
+    /// Writes −k0 Q_i − κ Σ_nn Q_j (periodic, site i = x + L·y) into `out`.
+    public static func compute(_ q: UnsafeBufferPointer<Double>, size L: Int, parameters p: HolsteinParameters,
+                               into out: UnsafeMutableBufferPointer<Double>) {
+        let k0 = p.stiffness, kappa = p.neighbourCoupling
+        for y in 0..<L {
+            let up = ((y + 1) % L) * L, down = ((y + L - 1) % L) * L, row = y * L
+            for x in 0..<L {
+                let right = (x + 1) % L, left = (x + L - 1) % L
+                let sum = q[row + right] + q[row + left] + q[up + x] + q[down + x]
+                out[row + x] = -k0 * q[row + x] - kappa * sum
+            }
+        }
+    }
+
+    /// ⟨n_i⟩ implied by total forces `forces` at configuration `q`; needs g ≠ 0.
+    public static func impliedDensities(_ q: UnsafeBufferPointer<Double>, forces: UnsafeBufferPointer<Double>,
+                                        size L: Int, parameters p: HolsteinParameters,
+                                        into out: UnsafeMutableBufferPointer<Double>) {
+        compute(q, size: L, parameters: p, into: out)
+        let inverseG = p.coupling == 0 ? 0 : 1 / p.coupling
+        for i in 0..<(L * L) { out[i] = p.coupling == 0 ? 0.5 : (forces[i] - out[i]) * inverseG + 0.5 }
+    }
+}
