@@ -23,7 +23,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "latticeff", targets: ["LatticeFFCLI"]),
-        .library(name: "LatticeFF", targets: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Electronic", "ForceFields"]),
+        .library(name: "LatticeFF", targets: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Electronic", "ForceFields", "RandomNumbers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,6 +37,7 @@ let package = Package(
 
         // MARK: leaves — no physics
         .target(name: "LinearAlgebra", dependencies: ["CLAPACK", "CFFTW"], swiftSettings: hotCode),
+        .target(name: "RandomNumbers", swiftSettings: hotCode),
         .target(name: "IO", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
 
         // MARK: geometry and symmetry
@@ -62,6 +63,7 @@ let package = Package(
         // MARK: tests (mirror the module layout)
         .target(name: "TestSupport", dependencies: ["Symmetry", "Lattice"], path: "Tests/TestSupport"),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"], swiftSettings: cpuFlags),
+        .testTarget(name: "RandomNumbersTests", dependencies: ["RandomNumbers"]),
         .testTarget(name: "IOTests", dependencies: ["IO"]),
         .testTarget(name: "SymmetryTests", dependencies: ["Symmetry", "TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "LatticeTests", dependencies: ["Lattice", "TestSupport"], swiftSettings: cpuFlags),
