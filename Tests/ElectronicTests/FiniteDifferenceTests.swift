@@ -4,10 +4,10 @@ import Testing
 /// Forces are minus the gradient of the reported free energy (F at fixed N, Ω at fixed μ).
 struct FiniteDifferenceTests {
     static let cases: [(L: Int, temperature: Double, filling: Filling)] = [
-        (4, 0.1, .fixedElectronNumber), (4, 0.5, .fixedElectronNumber),
         (6, 0.1, .fixedElectronNumber), (6, 0.5, .fixedElectronNumber),
-        (4, 0.1, .fixedChemicalPotential(0.3)), (4, 0.5, .fixedChemicalPotential(-0.4)),
+        (8, 0.1, .fixedElectronNumber), (8, 0.5, .fixedElectronNumber),
         (6, 0.1, .fixedChemicalPotential(0.3)), (6, 0.5, .fixedChemicalPotential(-0.4)),
+        (8, 0.1, .fixedChemicalPotential(0.3)), (8, 0.5, .fixedChemicalPotential(-0.4)),
     ]
 
     @Test(arguments: 0..<cases.count)
