@@ -54,9 +54,9 @@ let package = Package(
         .target(name: "Features", dependencies: ["Symmetry", "Lattice", "LinearAlgebra"], swiftSettings: hotCode),
 
         // MARK: measurements and the command line
-        .target(name: "Benchmarks", dependencies: ["LinearAlgebra", "Lattice", "Features"], swiftSettings: hotCode),
+        .target(name: "Benchmarks", dependencies: ["LinearAlgebra", "IO", "Lattice", "Features", "Electronic", "ForceFields"], swiftSettings: hotCode),
         .executableTarget(name: "LatticeFFCLI",
-                          dependencies: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Benchmarks",
+                          dependencies: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Electronic", "ForceFields", "Benchmarks",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: cpuFlags),
 

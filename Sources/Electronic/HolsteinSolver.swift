@@ -76,6 +76,14 @@ public final class HolsteinSolver {
         }
     }
 
+    /// The N×N single-particle matrix for configuration `q` (row-major copy; for benchmarks and checks).
+    public func hamiltonianMatrix(for q: [Double]) -> [Double] {
+        precondition(q.count == siteCount, "configuration must hold L*L values")
+        var h = hamiltonian
+        for i in 0..<siteCount { h[i * siteCount + i] = -parameters.coupling * q[i] }
+        return h
+    }
+
     /// Eigenvalues of the last solve, ascending.
     public var eigenvalues: [Double] { eigensolver.eigenvalues }
     /// Eigenvectors of the last solve, row-major N×N, column m = eigenvector m.

@@ -32,7 +32,7 @@ public struct NumPyArray: Sendable, Equatable {
         }
 
         /// E.g. `float64 (<f8)`, as used in error messages.
-        var label: String { "\(rawValue) (\(descr))" }
+        public var label: String { "\(rawValue) (\(descr))" }
     }
 
     /// The elements, flattened in C order.

@@ -115,7 +115,7 @@ public struct NumPyError: Error, CustomStringConvertible, Sendable, Equatable {
     }
 
     /// A shape as NumPy prints it: `()`, `(3,)`, `(2, 3, 4)`.
-    static func shapeString(_ shape: [Int]) -> String {
+    public static func shapeString(_ shape: [Int]) -> String {
         shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
     }
 

@@ -7,7 +7,7 @@ import LinearAlgebra
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure the speed of LatticeFF's kernels.",
-        subcommands: [FeaturesBench.self])
+        subcommands: [FeaturesBench.self, EDBench.self])
 }
 
 struct FeaturesBench: ParsableCommand {
@@ -33,6 +33,43 @@ struct FeaturesBench: ParsableCommand {
     func run() throws {
         if !json { print("# \(BLASRuntime.report); \(ProcessInfo.processInfo.activeProcessorCount) cores") }
         let results = try benchmarkFeatures(sizes: parsedSizes!, repeats: repeats) { if !json { print($0) } }
+        if json {
+            let encoder = JSONEncoder(); encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(results), as: UTF8.self))
+        }
+    }
+}
+
+struct EDBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ed",
+        abstract: "Exact-diagonalization force evaluation: seconds per call, eigensolver share, batch strategies, NumPy eigh.")
+
+    @Option(help: "Comma-separated lattice sizes L (≥ 2).")
+    var sizes: String = "20,30,40"
+    @Option(help: "Timed repetitions per case (median reported).")
+    var repeats: Int = 3
+    @Option(help: "Configurations in the batch-throughput measurement.")
+    var batch: Int = 4
+    @Flag(help: "Skip the NumPy comparison.")
+    var noNumpy = false
+    @Flag(help: "Print JSON results.")
+    var json = false
+
+    func validate() throws {
+        let v = sizes.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !v.isEmpty, v.allSatisfy({ ($0 ?? 0) >= 2 }) else {
+            throw ValidationError("--sizes must be comma-separated integers ≥ 2, got '\(sizes)'")
+        }
+        guard repeats >= 1, batch >= 1 else { throw ValidationError("--repeats and --batch must be ≥ 1") }
+    }
+
+    func run() throws {
+        let list = sizes.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces))! }
+        if !json { print("# \(BLASRuntime.report); \(ProcessInfo.processInfo.activeProcessorCount) cores") }
+        let results = try benchmarkED(sizes: list, repeats: repeats, batch: batch, compareNumPy: !noNumpy) {
+            if !json { print($0) }
+        }
         if json {
             let encoder = JSONEncoder(); encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(results), as: UTF8.self))

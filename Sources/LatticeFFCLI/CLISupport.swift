@@ -1,0 +1,138 @@
+/// Shared pieces of the subcommands: Holstein options, configuration files, run metadata, progress.
+import ArgumentParser
+import Electronic
+import Foundation
+import IO
+
+/// A one-line user error (printed as `Error: …`, exit status 1).
+struct CLIError: Error, CustomStringConvertible {
+    let message: String
+    init(_ message: String) { self.message = message }
+    var description: String { message }
+}
+
+/// The Holstein model's parameters as command-line options (defaults: the paper's values).
+struct HolsteinOptions: ParsableArguments {
+    @Option(help: "Filling: fixed-n (N_e = N/2, μ solved each time; default) or fixed-mu (μ = --mu).")
+    var filling: String = "fixed-n"
+    @Option(help: "Chemical potential for --filling fixed-mu (0 = particle–hole symmetric point).")
+    var mu: Double = 0
+    @Option(help: "Electronic temperature T (k_B = 1), ≥ 0.")
+    var temperature: Double = 0.1
+    @Option(name: .customLong("g"), help: "Electron–phonon coupling g.")
+    var coupling: Double = 3.5
+    @Option(help: "On-site stiffness k0.")
+    var k0: Double = 1
+    @Option(help: "Nearest-neighbour elastic coupling κ.")
+    var kappa: Double = 0.18
+    @Option(help: "Nearest-neighbour hopping t.")
+    var hopping: Double = 1
+
+    func validate() throws { _ = try parameters() }
+
+    /// Validated parameters; throws a one-line error for an unknown filling, T < 0 or non-finite values.
+    func parameters() throws -> HolsteinParameters {
+        let mode: Filling
+        switch filling {
+        case "fixed-n": mode = .fixedElectronNumber
+        case "fixed-mu": mode = .fixedChemicalPotential(mu)
+        default: throw ValidationError("unknown filling '\(filling)' (use fixed-n or fixed-mu)")
+        }
+        let p = HolsteinParameters(hopping: hopping, coupling: coupling, stiffness: k0, neighbourCoupling: kappa,
+                                   temperature: temperature, filling: mode)
+        do { try p.validate() } catch let e as ElectronicError { throw ValidationError(e.message) }
+        return p
+    }
+}
+
+/// Lattice configurations read from a `.npy` file: float64 `[L, L]` or `[n, L, L]`.
+struct ConfigurationFile {
+    let values: [Double]
+    let size: Int
+    let count: Int
+    /// Whether the file held a single `[L, L]` configuration (outputs keep the input's rank).
+    let single: Bool
+    var shape: [Int] { single ? [size, size] : [count, size, size] }
+
+    init(path: String, minimumSize: Int = 2) throws {
+        let array = try NumPyArray(contentsOf: URL(fileURLWithPath: path))
+        guard array.dtype == .float64 else {
+            throw CLIError("\(path): configurations must be float64, found \(array.dtype.label)")
+        }
+        let shape = array.shape
+        guard shape.count == 2 || shape.count == 3 else {
+            throw CLIError("\(path): expected shape [L, L] or [n, L, L], found \(NumPyError.shapeString(shape))")
+        }
+        let l = shape[shape.count - 1]
+        guard shape[shape.count - 2] == l else {
+            throw CLIError("\(path): lattice must be square, found \(NumPyError.shapeString(shape))")
+        }
+        guard l >= minimumSize else { throw CLIError("\(path): lattice size L = \(l) is below the minimum \(minimumSize)") }
+        single = shape.count == 2
+        count = single ? 1 : shape[0]
+        guard count >= 1 else { throw CLIError("\(path): the batch holds no configurations") }
+        size = l
+        values = try array.doubles()
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            let n = l * l
+            let (c, i) = (bad / n, bad % n)
+            throw CLIError("\(path): value \(values[bad]) at \(single ? "" : "configuration \(c), ")site (x=\(i % l), y=\(i / l)) is not finite")
+        }
+    }
+}
+
+/// Fails early (before any long computation) if a file cannot be created at `path`.
+func checkWritable(_ path: String, option: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let dir = url.deletingLastPathComponent()
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
+        throw CLIError("\(option) \(path): directory \(dir.path) does not exist")
+    }
+    guard FileManager.default.isWritableFile(atPath: dir.path) else {
+        throw CLIError("\(option) \(path): directory \(dir.path) is not writable")
+    }
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+        throw CLIError("\(option) \(path) is a directory")
+    }
+}
+
+/// Pretty, key-sorted JSON written atomically.
+func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    try writeAtomically(encoder.encode(value), to: URL(fileURLWithPath: path))
+}
+
+/// Throttled progress line on standard error: done/total, rate and ETA.
+final class ProgressReporter {
+    private let total: Int, label: String, unit: String
+    private let start = Date()
+    private lazy var lastPrint = start
+    private let enabled: Bool
+
+    init(total: Int, label: String, unit: String = "items", enabled: Bool = true) {
+        self.total = total; self.label = label; self.unit = unit; self.enabled = enabled
+    }
+
+    func update(_ done: Int) {
+        guard enabled else { return }
+        let now = Date()
+        guard done == total || now.timeIntervalSince(lastPrint) >= 2 else { return }
+        lastPrint = now
+        let elapsed = now.timeIntervalSince(start)
+        let rate = Double(done) / max(elapsed, 1e-9)
+        let eta = done > 0 ? Double(total - done) / rate : .nan
+        let line = String(format: "%@: %d/%d %@, %.3g %@/s, elapsed %@, ETA %@", label, done, total, unit, rate, unit,
+                          formatDuration(elapsed), done == total ? "0 s" : formatDuration(eta))
+        FileHandle.standardError.write(Data(("\r" + line + (done == total ? "\n" : "")).utf8))
+    }
+}
+
+/// "3.2 s", "4 min 05 s", "2 h 13 min".
+func formatDuration(_ seconds: Double) -> String {
+    guard seconds.isFinite else { return "?" }
+    if seconds < 60 { return String(format: "%.1f s", seconds) }
+    if seconds < 3600 { return String(format: "%d min %02d s", Int(seconds) / 60, Int(seconds) % 60) }
+    return String(format: "%d h %02d min", Int(seconds) / 3600, (Int(seconds) % 3600) / 60)
+}
