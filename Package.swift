@@ -23,7 +23,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "latticeff", targets: ["LatticeFFCLI"]),
-        .library(name: "LatticeFF", targets: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Electronic", "ForceFields", "RandomNumbers"]),
+        .library(name: "LatticeFF", targets: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Electronic", "ForceFields", "RandomNumbers", "Datasets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -50,6 +50,9 @@ let package = Package(
         // MARK: the force-field interface dynamics consumes (ED now, the network next)
         .target(name: "ForceFields", dependencies: ["Electronic", "LinearAlgebra"], swiftSettings: hotCode),
 
+        // MARK: ED training data (files, splits, error metrics)
+        .target(name: "Datasets", dependencies: ["Electronic", "IO", "RandomNumbers"]),
+
         // MARK: configuration → per-site IR coefficients
         .target(name: "Features", dependencies: ["Symmetry", "Lattice", "LinearAlgebra"], swiftSettings: hotCode),
 
@@ -71,6 +74,7 @@ let package = Package(
                     swiftSettings: cpuFlags),
         .testTarget(name: "ElectronicTests", dependencies: ["Electronic", "LinearAlgebra", "TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "ForceFieldsTests", dependencies: ["ForceFields", "Electronic", "LinearAlgebra", "TestSupport"], swiftSettings: cpuFlags),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Electronic", "IO", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["LatticeFFCLI"]),
     ]
 )

@@ -1,0 +1,27 @@
+/// Training/validation splits of a dataset.
+import RandomNumbers
+
+/// Which configurations train and which validate.
+public struct DatasetSplit: Sendable, Equatable, Codable {
+    public var training: [Int]
+    public var validation: [Int]
+
+    /// The paper's split: every third configuration (index ≡ 2 mod 3) to validation (600 → 400/200).
+    public static func everyThird(count: Int) -> DatasetSplit {
+        DatasetSplit(training: (0..<count).filter { $0 % 3 != 2 }, validation: (0..<count).filter { $0 % 3 == 2 })
+    }
+
+    /// A random split with `fraction` of the configurations (at least one) to validation, seeded.
+    public static func random(count: Int, fraction: Double, seed: UInt64) throws -> DatasetSplit {
+        guard fraction > 0, fraction < 1 else { throw DatasetError("validation fraction must be in (0, 1), got \(fraction)") }
+        guard count >= 2 else { throw DatasetError("a split needs at least 2 configurations, got \(count)") }
+        var generator = Xoshiro256(seed: seed)
+        var order = Array(0..<count)
+        for i in stride(from: count - 1, to: 0, by: -1) {
+            let j = Int(generator.next() % UInt64(i + 1))
+            order.swapAt(i, j)
+        }
+        let k = min(count - 1, max(1, Int((fraction * Double(count)).rounded())))
+        return DatasetSplit(training: Array(order[k...]).sorted(), validation: Array(order[..<k]).sorted())
+    }
+}

@@ -1,0 +1,86 @@
+import Datasets
+import Electronic
+import Foundation
+import IO
+import Testing
+import TestSupport
+
+@Suite("Datasets: files, splits, metrics")
+struct DatasetsTests {
+    func sample(count: Int = 3, size L: Int = 4) throws -> ForceDataset {
+        var r = TestRandom(seed: 11)
+        let n = count * L * L
+        return try ForceDataset(size: L, q: r.field(n), forces: r.field(n), densities: r.field(n).map { 0.5 + 0.4 * $0 },
+                                kinds: (0..<count).map { $0 == 0 ? .random : .quench },
+                                steps: (0..<count).map { $0 == 0 ? -1 : Int64(100 * $0) },
+                                metadata: DatasetMetadata(holstein: HolsteinParameters(temperature: 0.2), generator: ["preset": "test"]))
+    }
+
+    func temporaryFile(_ name: String) -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("latticeff-ds-\(UUID().uuidString)-\(name)")
+    }
+
+    @Test("Round trip through .npz keeps every array, kind, step and the metadata")
+    func roundTrip() throws {
+        let data = try sample()
+        let url = temporaryFile("d.npz")
+        try data.write(to: url)
+        #expect(try ForceDataset(contentsOf: url) == data)
+    }
+
+    @Test("Missing arrays, wrong dtype or shape, NaN, unknown kinds and empty data are rejected by name")
+    func rejectsBadFiles() throws {
+        let data = try sample()
+        let url = temporaryFile("d.npz")
+        try data.write(to: url)
+        let good = try NPZArchive(contentsOf: url)
+        func expectFailure(_ modify: (inout NPZArchive) throws -> Void, _ fragment: String) throws {
+            var archive = good
+            try modify(&archive)
+            let bad = temporaryFile("bad.npz")
+            try archive.write(to: bad)
+            do { _ = try ForceDataset(contentsOf: bad); Issue.record("accepted a file with \(fragment)") } catch {
+                #expect("\(error)".contains(fragment), "\(error)")
+            }
+        }
+        try expectFailure({ $0.arrays["F"] = nil }, "missing array 'F'")
+        try expectFailure({ $0.arrays["n"] = try NumPyArray([Float](repeating: 0, count: 48), shape: [3, 4, 4]) }, "float64")
+        try expectFailure({ $0.arrays["F"] = try NumPyArray([Double](repeating: 0, count: 32), shape: [2, 4, 4]) }, "shape")
+        try expectFailure({ var q = try $0.array("Q").doubles(); q[5] = .nan; $0.arrays["Q"] = try NumPyArray(q, shape: [3, 4, 4]) }, "not finite")
+        try expectFailure({ $0.arrays["kind"] = NumPyArray([Int32(0), 7, 1]) }, "unknown kind")
+        try expectFailure({ $0.extraFiles["metadata.json"] = Data("{}".utf8) }, "metadata")
+        #expect(throws: DatasetError.self) {
+            _ = try ForceDataset(size: 4, q: [], forces: [], densities: [], kinds: [], metadata: data.metadata)
+        }
+    }
+
+    @Test("Every-third split is the paper's 400/200; random splits are seeded and disjoint")
+    func splits() throws {
+        let paper = DatasetSplit.everyThird(count: 600)
+        #expect(paper.training.count == 400 && paper.validation.count == 200)
+        #expect(paper.validation.allSatisfy { $0 % 3 == 2 })
+        let a = try DatasetSplit.random(count: 50, fraction: 0.2, seed: 3)
+        #expect(a == (try DatasetSplit.random(count: 50, fraction: 0.2, seed: 3)))
+        #expect(a != (try DatasetSplit.random(count: 50, fraction: 0.2, seed: 4)))
+        #expect(a.validation.count == 10 && Set(a.training).isDisjoint(with: a.validation))
+        #expect(Set(a.training + a.validation) == Set(0..<50))
+        #expect(throws: DatasetError.self) { _ = try DatasetSplit.random(count: 50, fraction: 1.5, seed: 1) }
+    }
+
+    @Test("Metrics: σ_δ is the two-pass standard deviation of δ; perfect prediction gives R² = 1")
+    func metrics() {
+        var r = TestRandom(seed: 5)
+        let exact = r.field(1000).map { 3 * $0 }
+        let predicted = exact.map { $0 + 0.1 + 0.05 * r.next() }
+        let m = ForceErrorMetrics(predicted: predicted, exact: exact)
+        let delta = zip(predicted, exact).map { $0 - $1 }
+        let mean = delta.reduce(0, +) / Double(delta.count)
+        let std = (delta.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(delta.count)).squareRoot()
+        #expect(abs(m.sigmaDelta - std) < 1e-12)
+        #expect(abs(m.meanDelta - mean) < 1e-12)
+        #expect(abs(m.rmse - (std * std + mean * mean).squareRoot()) < 1e-12)
+        #expect(m.maxError == delta.map(abs).max()!)
+        let perfect = ForceErrorMetrics(predicted: exact, exact: exact)
+        #expect(perfect.rSquared == 1 && perfect.rmse == 0 && perfect.sigmaDelta == 0)
+    }
+}
