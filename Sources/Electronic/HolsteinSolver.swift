@@ -14,6 +14,10 @@ import LinearAlgebra
 /// buffer form of `solve` does not allocate. Cost O(N³) per call (N = L²). Not thread-safe:
 /// use one solver per thread.
 public final class HolsteinSolver {
+    /// Levels with occupation at or below this weight are left out of the density sum: the change
+    /// of any ⟨n_i⟩ is below 1e-18 (at T = 0.1 this skips about half of the levels).
+    public static let negligibleOccupation = 1e-18
+
     /// Linear size L.
     public let size: Int
     /// N = L².
@@ -152,7 +156,7 @@ public final class HolsteinSolver {
         eigensolver.eigenvectors.withUnsafeBufferPointer { u in
             occupations.withUnsafeBufferPointer { f in
                 var mEnd = n
-                while mEnd > 0, f[mEnd - 1] == 0 { mEnd -= 1 }
+                while mEnd > 0, f[mEnd - 1] <= Self.negligibleOccupation { mEnd -= 1 }
                 for i in 0..<n {
                     densities[i] = Self.weightedSquares(u.baseAddress! + i * n, f.baseAddress!, mEnd)
                 }
