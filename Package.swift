@@ -23,7 +23,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "latticeff", targets: ["LatticeFFCLI"]),
-        .library(name: "LatticeFF", targets: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Electronic", "ForceFields", "RandomNumbers"]),
+        .library(name: "LatticeFF", targets: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Electronic", "ForceFields", "RandomNumbers", "Dynamics"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -50,6 +50,10 @@ let package = Package(
         // MARK: the force-field interface dynamics consumes (ED now, the network next)
         .target(name: "ForceFields", dependencies: ["Electronic", "LinearAlgebra"], swiftSettings: hotCode),
 
+        // MARK: Langevin dynamics driven by any force field (runs, checkpoints, ensembles)
+        .target(name: "Dynamics", dependencies: ["ForceFields", "Electronic", "IO", "RandomNumbers", "LinearAlgebra"],
+                swiftSettings: hotCode),
+
         // MARK: configuration → per-site IR coefficients
         .target(name: "Features", dependencies: ["Symmetry", "Lattice", "LinearAlgebra"], swiftSettings: hotCode),
 
@@ -57,6 +61,7 @@ let package = Package(
         .target(name: "Benchmarks", dependencies: ["LinearAlgebra", "Lattice", "Features"], swiftSettings: hotCode),
         .executableTarget(name: "LatticeFFCLI",
                           dependencies: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Benchmarks",
+                                         "Electronic", "ForceFields", "Dynamics",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: cpuFlags),
 
@@ -71,6 +76,8 @@ let package = Package(
                     swiftSettings: cpuFlags),
         .testTarget(name: "ElectronicTests", dependencies: ["Electronic", "LinearAlgebra", "TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "ForceFieldsTests", dependencies: ["ForceFields", "Electronic", "LinearAlgebra", "TestSupport"], swiftSettings: cpuFlags),
-        .testTarget(name: "CLITests", dependencies: ["LatticeFFCLI"]),
+        .testTarget(name: "DynamicsTests", dependencies: ["Dynamics", "ForceFields", "Electronic", "IO", "RandomNumbers"],
+                    swiftSettings: cpuFlags),
+        .testTarget(name: "CLITests", dependencies: ["LatticeFFCLI", "IO"]),
     ]
 )
