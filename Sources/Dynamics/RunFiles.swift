@@ -37,6 +37,12 @@ public struct SeedRecord: Codable, Sendable, Equatable {
     public var runIndex: Int
     /// The trajectory's seed, `Xoshiro256.derivedSeed(base: baseSeed, index: runIndex)`.
     public var seed: UInt64
+
+    public init(baseSeed: UInt64, runIndex: Int, seed: UInt64) {
+        self.baseSeed = baseSeed
+        self.runIndex = runIndex
+        self.seed = seed
+    }
 }
 
 /// Reading and writing snapshots and checkpoints as `.npz` (float64 [L, L] arrays `Q`, `v`, `F`, `n`;

@@ -36,9 +36,7 @@ public final class Simulation {
                 throw DynamicsError.runDirectory("output \(url.path) already exists (use --resume to continue a run there)")
             }
         } else {
-            do { try fm.createDirectory(at: url, withIntermediateDirectories: true) } catch {
-                throw DynamicsError.runDirectory("cannot create output directory \(url.path): \(Self.reason(error))")
-            }
+            try Self.makeDirectories(url)
         }
         let simulation = Simulation(layout: RunLayout(root: url), parameters: parameters)
         do { try writeAtomically(try parameters.jsonData(), to: simulation.layout.parameters) } catch {
@@ -141,10 +139,19 @@ public final class Simulation {
         }
     }
 
-    private static func reason(_ error: Error) -> String {
-        let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError { return underlying.localizedDescription }
-        return nsError.localizedDescription
+    /// mkdir -p with the system's reason on failure (e.g. "Not a directory", "Permission denied").
+    private static func makeDirectories(_ url: URL) throws {
+        var missing: [String] = []
+        var path = url.standardizedFileURL.path
+        while !path.isEmpty && path != "/" && !FileManager.default.fileExists(atPath: path) {
+            missing.append(path)
+            path = (path as NSString).deletingLastPathComponent
+        }
+        for directory in missing.reversed() where mkdir(directory, 0o777) != 0 {
+            let reason = String(cString: strerror(errno))
+            for created in missing where created.count < directory.count { rmdir(created) }
+            throw DynamicsError.runDirectory("cannot create output directory \(url.path): \(directory): \(reason)")
+        }
     }
 }
 
