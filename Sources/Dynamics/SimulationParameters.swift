@@ -66,6 +66,13 @@ public struct SimulationParameters: Codable, Sendable, Equatable {
     public var timeseriesEvery: Int
     public var execution: ExecutionPlan
 
+    /// JSON keys: the property names, except `dt` and `seed` (the `simulate` option names).
+    private enum CodingKeys: String, CodingKey {
+        case format, formatVersion, softwareVersion, created, forces, forceField, size, steps, runs
+        case baseSeed = "seed", mass, damping, timeStep = "dt", temperature, initialState
+        case snapshotEvery, checkpointEvery, timeseriesEvery, execution
+    }
+
     public init(softwareVersion: String, created: Date = Date(), forces: String, forceField: ForceFieldDescriptor,
                 size: Int, steps: Int, runs: Int = 1, baseSeed: UInt64, langevin: LangevinParameters,
                 initialState: InitialCondition, snapshotEvery: Int = 50, checkpointEvery: Int = 500,

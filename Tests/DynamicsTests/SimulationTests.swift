@@ -24,8 +24,8 @@ struct SimulationTests {
         let reopened = try Simulation.open(at: url)
         #expect(reopened.parameters == parameters)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url.appendingPathComponent("params.json"))) as? [String: Any])
-        for key in ["softwareVersion", "created", "forces", "forceField", "size", "steps", "runs", "baseSeed", "mass",
-                    "damping", "timeStep", "temperature", "initialState", "snapshotEvery", "checkpointEvery", "timeseriesEvery", "execution"] {
+        for key in ["softwareVersion", "created", "forces", "forceField", "size", "steps", "runs", "seed", "mass",
+                    "damping", "dt", "temperature", "initialState", "snapshotEvery", "checkpointEvery", "timeseriesEvery", "execution"] {
             #expect(json[key] != nil, "params.json lacks \(key)")
         }
         // Time series: fixed header, rows every 10 steps, step 0 first.
