@@ -23,7 +23,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "latticeff", targets: ["LatticeFFCLI"]),
-        .library(name: "LatticeFF", targets: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Electronic", "ForceFields", "RandomNumbers", "Datasets", "Training"]),
+        .library(name: "LatticeFF", targets: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Electronic", "ForceFields", "RandomNumbers", "Dynamics", "Datasets", "DataGeneration", "Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -50,8 +50,14 @@ let package = Package(
         // MARK: the force-field interface dynamics consumes (ED now, the network next)
         .target(name: "ForceFields", dependencies: ["Electronic", "LinearAlgebra"], swiftSettings: hotCode),
 
-        // MARK: ED training data (files, splits, error metrics)
+        // MARK: Langevin dynamics driven by any force field (runs, checkpoints, ensembles)
+        .target(name: "Dynamics", dependencies: ["ForceFields", "Electronic", "IO", "RandomNumbers", "LinearAlgebra"],
+                swiftSettings: hotCode),
+
+        // MARK: ED training data (files, splits, error metrics) and its generation
         .target(name: "Datasets", dependencies: ["Electronic", "IO", "RandomNumbers"]),
+        .target(name: "DataGeneration", dependencies: ["Datasets", "Dynamics", "ForceFields", "Electronic", "IO",
+                                                       "LinearAlgebra", "RandomNumbers"]),
 
         // MARK: training loop pieces (schedules, stopping) and, with the network, the trainer
         .target(name: "Training", dependencies: ["Datasets"]),
@@ -62,7 +68,8 @@ let package = Package(
         // MARK: measurements and the command line
         .target(name: "Benchmarks", dependencies: ["LinearAlgebra", "IO", "Lattice", "Features", "Electronic", "ForceFields"], swiftSettings: hotCode),
         .executableTarget(name: "LatticeFFCLI",
-                          dependencies: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Electronic", "ForceFields", "Benchmarks",
+                          dependencies: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Benchmarks",
+                                         "Electronic", "ForceFields", "Dynamics", "RandomNumbers", "Datasets", "DataGeneration", "Training",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: cpuFlags),
 
@@ -78,7 +85,10 @@ let package = Package(
         .testTarget(name: "ElectronicTests", dependencies: ["Electronic", "LinearAlgebra", "TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "ForceFieldsTests", dependencies: ["ForceFields", "Electronic", "LinearAlgebra", "TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Electronic", "IO", "TestSupport"]),
+        .testTarget(name: "DataGenerationTests", dependencies: ["DataGeneration", "Datasets", "Electronic", "ForceFields", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training"]),
-        .testTarget(name: "CLITests", dependencies: ["LatticeFFCLI"]),
+        .testTarget(name: "DynamicsTests", dependencies: ["Dynamics", "ForceFields", "Electronic", "IO", "RandomNumbers"],
+                    swiftSettings: cpuFlags),
+        .testTarget(name: "CLITests", dependencies: ["LatticeFFCLI", "IO"]),
     ]
 )

@@ -67,7 +67,9 @@ public struct BatchForceEvaluator {
         var scalars = [ForceEvaluation](repeating: ForceEvaluation(), count: count)
 
         if strategy == .multithreadedSolver || workers == 1 {
-            try BLASRuntime.withThreads(cores) {
+            // A forced parallel strategy with one worker keeps its one BLAS thread, so results do not
+            // depend on how many configurations happen to be in the batch.
+            try BLASRuntime.withThreads(strategy == .multithreadedSolver ? cores : 1) {
                 for c in 0..<count {
                     scalars[c] = try configurations.withUnsafeBufferPointer { q in
                         try forces.withUnsafeMutableBufferPointer { f in
@@ -81,7 +83,7 @@ public struct BatchForceEvaluator {
                     progress?(c + 1)
                 }
             }
-            return BatchResult(forces: forces, densities: densities, scalars: scalars, strategy: .multithreadedSolver, workers: 1)
+            return BatchResult(forces: forces, densities: densities, scalars: scalars, strategy: strategy, workers: 1)
         }
 
         let copies = try [forceField] + (1..<workers).map { _ in try forceField.makeIndependentCopy() }

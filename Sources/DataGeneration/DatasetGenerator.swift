@@ -1,0 +1,189 @@
+/// Resumable generation of ED datasets: every finished piece (a batch of random configurations,
+/// a whole quench run) is saved in the work directory, so an interrupted generation continues
+/// without redoing finished pieces.
+import Datasets
+import Dynamics
+import Electronic
+import ForceFields
+import Foundation
+import IO
+import LinearAlgebra
+import RandomNumbers
+
+/// Generates the dataset of a `GenerationPlan` in a work directory.
+public final class DatasetGenerator {
+    public let plan: GenerationPlan
+    public let workDirectory: URL
+    /// Random configurations per saved piece.
+    public static let randomBatchSize = 8
+    /// Cores to use.
+    public var cores = ProcessInfo.processInfo.activeProcessorCount
+
+    /// Opens (or creates) the work directory; throws if it holds a different plan.
+    public init(plan: GenerationPlan, workDirectory: URL) throws {
+        try plan.validate()
+        self.plan = plan
+        self.workDirectory = workDirectory
+        let fm = FileManager.default
+        do { try fm.createDirectory(at: workDirectory, withIntermediateDirectories: true) } catch {
+            throw DatasetError("cannot create work directory \(workDirectory.path): \(error.localizedDescription)")
+        }
+        let planURL = workDirectory.appendingPathComponent("plan.json")
+        if fm.fileExists(atPath: planURL.path) {
+            let saved = try? JSONDecoder().decode(GenerationPlan.self, from: Data(contentsOf: planURL))
+            guard saved == plan else {
+                throw DatasetError("work directory \(workDirectory.path) holds a different generation plan; delete it or choose another")
+            }
+        } else {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try writeAtomically(encoder.encode(plan), to: planURL)
+        }
+    }
+
+    var randomBatches: Int { (plan.randomCount + Self.randomBatchSize - 1) / Self.randomBatchSize }
+    func randomPart(_ b: Int) -> URL { workDirectory.appendingPathComponent(String(format: "random-%04d.npz", b)) }
+    func quenchPart(_ r: Int) -> URL { workDirectory.appendingPathComponent(String(format: "quench-%04d.npz", r)) }
+
+    /// Pieces already finished (random batches, quench runs).
+    public var finishedPieces: (random: Int, quench: Int) {
+        let fm = FileManager.default
+        return ((0..<randomBatches).filter { fm.fileExists(atPath: randomPart($0).path) }.count,
+                (0..<plan.quenchRuns).filter { fm.fileExists(atPath: quenchPart($0).path) }.count)
+    }
+
+    /// Random configuration c: Q_i ~ N(0, s²), s uniform in the plan's amplitude range.
+    public func randomConfiguration(_ c: Int) -> [Double] {
+        var generator = Xoshiro256(seed: Xoshiro256.derivedSeed(base: plan.seed, index: c))
+        let (lo, hi) = (plan.amplitudeRange[0], plan.amplitudeRange[1])
+        let amplitude = lo + (hi - lo) * generator.uniform()
+        return generator.normals(plan.size * plan.size, standardDeviation: amplitude)
+    }
+
+    /// Runs whatever is not finished yet, then assembles and returns the dataset.
+    /// `progress(fractionDone, message)` is called from worker threads (serialised).
+    public func run(progress: @escaping @Sendable (Double, String) -> Void = { _, _ in }) throws -> ForceDataset {
+        let n = plan.size * plan.size
+        let totalWork = Double(plan.randomCount) + Double(plan.quenchRuns * plan.quenchSteps) * 1.0
+        let tracker = WorkTracker(total: totalWork, report: progress)
+
+        // Random configurations, batch by batch (parallel over configurations inside a batch, one
+        // BLAS thread each).
+        let field = try EDForceField(size: plan.size, parameters: plan.holstein)
+        for b in 0..<randomBatches {
+            let range = (b * Self.randomBatchSize)..<min(plan.randomCount, (b + 1) * Self.randomBatchSize)
+            if FileManager.default.fileExists(atPath: randomPart(b).path) { tracker.add(Double(range.count), "random batch \(b) done before"); continue }
+            let q = range.flatMap { randomConfiguration($0) }
+            let result = try BatchForceEvaluator(cores: cores).evaluate(field, configurations: q, count: range.count,
+                                                                        strategy: .parallelConfigurations)
+            try savePart(randomPart(b), q: q, forces: result.forces, densities: result.densities,
+                         steps: [Int64](repeating: -1, count: range.count))
+            tracker.add(Double(range.count), "random configurations \(range.upperBound)/\(plan.randomCount)")
+        }
+
+        // Quench runs, parallel over runs. Every ED solve uses exactly one BLAS thread (OpenBLAS
+        // rounds differently with more), so the dataset is the same bit for bit whatever the
+        // number of cores and however often the generation was interrupted.
+        let pending = (0..<plan.quenchRuns).filter { !FileManager.default.fileExists(atPath: quenchPart($0).path) }
+        tracker.add(Double((plan.quenchRuns - pending.count) * plan.quenchSteps), "quench runs done before")
+        if !pending.isEmpty {
+            let workers = min(cores, pending.count)
+            let failure = FirstError()
+            let planCopy = plan
+            let parts = pending.map(quenchPart)
+            BLASRuntime.withThreads(1) {
+                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                    var k = w
+                    while k < pending.count, failure.error == nil {
+                        do {
+                            try Self.runQuench(plan: planCopy, run: pending[k], to: parts[k], tracker: tracker)
+                        } catch { failure.set(error) }
+                        k += workers
+                    }
+                }
+            }
+            if let error = failure.error { throw error }
+        }
+        _ = n
+        return try assemble()
+    }
+
+    /// One quench run: reference hot start, ED-Langevin at the bath temperature, snapshots saved
+    /// at the plan's steps (Q, F, n of the snapshot step).
+    static func runQuench(plan: GenerationPlan, run r: Int, to url: URL, tracker: WorkTracker) throws {
+        let field = try EDForceField(size: plan.size, parameters: plan.holstein)
+        var generator = Xoshiro256(seed: Xoshiro256.derivedSeed(base: plan.seed, index: 1_000_000 + r))
+        let start = InitialCondition.referenceHotStart(mass: plan.langevin.mass)
+        let (q0, v0) = try start.make(size: plan.size, maxwellStd: (plan.langevin.temperature / plan.langevin.mass).squareRoot(),
+                                      generator: &generator)
+        var state = try DynamicsState(size: plan.size, coordinates: q0, velocities: v0, generator: generator)
+        let integrator = try LangevinIntegrator(parameters: plan.langevin)
+        try integrator.evaluateForces(&state, forceField: field)
+        let wanted = Set(plan.snapshotSteps)
+        var q = [Double](), f = [Double](), d = [Double](), steps = [Int64]()
+        var lastReport = 0
+        for _ in 0..<plan.quenchSteps {
+            try integrator.step(&state, forceField: field)
+            if wanted.contains(state.step) {
+                q += state.coordinates; f += state.forces; d += state.densities; steps.append(Int64(state.step))
+            }
+            if state.step - lastReport >= 10 || state.step == plan.quenchSteps {
+                tracker.add(Double(state.step - lastReport), "quench run \(r) step \(state.step)/\(plan.quenchSteps)")
+                lastReport = state.step
+            }
+        }
+        try savePart(url, q: q, forces: f, densities: d, steps: steps, size: plan.size)
+    }
+
+    func savePart(_ url: URL, q: [Double], forces: [Double], densities: [Double], steps: [Int64]) throws {
+        try Self.savePart(url, q: q, forces: forces, densities: densities, steps: steps, size: plan.size)
+    }
+
+    static func savePart(_ url: URL, q: [Double], forces: [Double], densities: [Double], steps: [Int64], size L: Int) throws {
+        let shape = [steps.count, L, L]
+        try NPZArchive(arrays: ["Q": NumPyArray(q, shape: shape), "F": NumPyArray(forces, shape: shape),
+                                "n": NumPyArray(densities, shape: shape), "step": NumPyArray(steps)]).write(to: url)
+    }
+
+    /// Joins the finished pieces: random configurations first, then the runs' snapshots in run order.
+    public func assemble() throws -> ForceDataset {
+        var q = [Double](), f = [Double](), d = [Double](), kinds = [ConfigurationKind](), steps = [Int64]()
+        func append(_ url: URL, kind: ConfigurationKind) throws {
+            let part = try NPZArchive(contentsOf: url)
+            q += try part.values("Q", as: Double.self); f += try part.values("F", as: Double.self)
+            d += try part.values("n", as: Double.self)
+            let s = try part.array("step").int64s()
+            steps += s; kinds += [ConfigurationKind](repeating: kind, count: s.count)
+        }
+        for b in 0..<randomBatches { try append(randomPart(b), kind: .random) }
+        for r in 0..<plan.quenchRuns { try append(quenchPart(r), kind: .quench) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let planJSON = String(decoding: try encoder.encode(plan), as: UTF8.self)
+        let metadata = DatasetMetadata(holstein: plan.holstein, generator: ["preset": plan.preset, "plan": planJSON,
+                                                                            "seed": String(plan.seed)])
+        return try ForceDataset(size: plan.size, q: q, forces: f, densities: d, kinds: kinds, steps: steps, metadata: metadata)
+    }
+}
+
+/// Thread-safe progress accounting.
+final class WorkTracker: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done = 0.0
+    private let total: Double
+    private let report: @Sendable (Double, String) -> Void
+    init(total: Double, report: @escaping @Sendable (Double, String) -> Void) { self.total = total; self.report = report }
+    func add(_ amount: Double, _ message: String) {
+        lock.lock(); defer { lock.unlock() }
+        done += amount
+        report(total > 0 ? min(1, done / total) : 1, message)
+    }
+}
+
+/// The first error raised by any worker.
+final class FirstError: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Error?
+    var error: Error? { lock.lock(); defer { lock.unlock() }; return stored }
+    func set(_ e: Error) { lock.lock(); defer { lock.unlock() }; if stored == nil { stored = e } }
+}

@@ -1,0 +1,136 @@
+/// Speed of the dynamics (`latticeff bench dynamics`): steps/s with ED forces, and the integrator's
+/// own cost per step (everything but the force evaluation), measured with the cheap harmonic field.
+import Dispatch
+import Electronic
+import Foundation
+import ForceFields
+import LinearAlgebra
+import RandomNumbers
+
+/// One line of the dynamics benchmark.
+public struct DynamicsBenchmarkResult: Codable, Sendable {
+    /// "ed-steps", "integrator-overhead" or "overhead-with-output".
+    public var name: String
+    public var size: Int
+    public var forceField: String
+    public var steps: Int
+    public var blasThreads: Int
+    /// Wall time per step, force evaluation included.
+    public var secondsPerStep: Double
+    public var stepsPerSecond: Double
+    /// Wall time per step outside the force evaluation.
+    public var overheadMicrosecondsPerStep: Double
+    /// The overhead as a share of a network step of `networkStepSeconds` (the 0.3 s target at L = 200).
+    public var overheadPercentOfNetworkStep: Double
+}
+
+/// Wraps a force field and accumulates the wall time spent in `evaluate`.
+final class TimedForceField: ForceField {
+    let inner: any ForceField
+    private(set) var seconds = 0.0
+
+    init(_ inner: any ForceField) { self.inner = inner }
+
+    var latticeSize: Int { inner.latticeSize }
+    var descriptor: ForceFieldDescriptor { inner.descriptor }
+    var holsteinParameters: HolsteinParameters { inner.holsteinParameters }
+
+    func evaluate(_ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
+                  densities: UnsafeMutableBufferPointer<Double>?) throws -> ForceEvaluation {
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { seconds += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 }
+        return try inner.evaluate(q, forces: forces, densities: densities)
+    }
+
+    func makeIndependentCopy() throws -> any ForceField { TimedForceField(try inner.makeIndependentCopy()) }
+}
+
+/// Runs the dynamics benchmark. `edSizes`: lattices for ED steps/s (all cores in the eigensolver);
+/// `overheadSizes`: lattices for the integrator overhead (harmonic forces, one core), measured
+/// for the bare integrator and for a full run writing output at the reference cadence (time
+/// series every 10, snapshot every 50, checkpoint every 500 steps). `seconds`: rough time budget
+/// per case. `report` receives one text line per result.
+public func benchmarkDynamics(edSizes: [Int], overheadSizes: [Int], seconds: Double = 2,
+                              networkStepSeconds: Double = 0.3,
+                              report: (String) -> Void = { _ in }) throws -> [DynamicsBenchmarkResult] {
+    var results: [DynamicsBenchmarkResult] = []
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    func record(_ r: DynamicsBenchmarkResult) {
+        results.append(r)
+        let label = r.name.padding(toLength: 21, withPad: " ", startingAt: 0) + " "
+            + r.forceField.padding(toLength: 9, withPad: " ", startingAt: 0)
+        report(label + String(format: " L=%-4d %6d steps %10.4g steps/s   overhead %9.1f µs/step = %.3f%% of a %.2g s network step",
+                              r.size, r.steps, r.stepsPerSecond, r.overheadMicrosecondsPerStep,
+                              r.overheadPercentOfNetworkStep, networkStepSeconds))
+    }
+    func result(_ name: String, _ L: Int, _ kind: String, _ steps: Int, threads: Int, total: Double, force: Double) -> DynamicsBenchmarkResult {
+        let overhead = max(0, total - force) / Double(steps)
+        return DynamicsBenchmarkResult(name: name, size: L, forceField: kind, steps: steps, blasThreads: threads,
+                                       secondsPerStep: total / Double(steps), stepsPerSecond: Double(steps) / total,
+                                       overheadMicrosecondsPerStep: overhead * 1e6,
+                                       overheadPercentOfNetworkStep: 100 * overhead / networkStepSeconds)
+    }
+
+    let parameters = LangevinParameters()
+    for L in edSizes {
+        let field = TimedForceField(try EDForceField(size: L))
+        try BLASRuntime.withThreads(cores) {
+            var state = try hotStart(size: L, field: field, parameters: parameters)
+            let steps = try calibratedSteps(budget: seconds, minimum: 3) { try LangevinIntegrator(parameters: parameters).step(&state, forceField: field) }
+            let (total, force) = try timeSteps(steps, field: field, state: &state, parameters: parameters)
+            record(result("ed-steps", L, "ed", steps, threads: cores, total: total, force: force))
+        }
+    }
+    for L in overheadSizes {
+        let field = TimedForceField(try HarmonicForceField(size: L))
+        var state = try hotStart(size: L, field: field, parameters: parameters)
+        let steps = try calibratedSteps(budget: seconds / 2, minimum: 20) { try LangevinIntegrator(parameters: parameters).step(&state, forceField: field) }
+        let (total, force) = try timeSteps(steps, field: field, state: &state, parameters: parameters)
+        record(result("integrator-overhead", L, "harmonic", steps, threads: 1, total: total, force: force))
+
+        let outputSteps = 500
+        let (runTotal, runForce) = try timedRun(size: L, steps: outputSteps)
+        record(result("overhead-with-output", L, "harmonic", outputSteps, threads: 1, total: runTotal, force: runForce))
+    }
+    return results
+}
+
+/// The reference hot start with forces evaluated.
+private func hotStart(size L: Int, field: any ForceField, parameters: LangevinParameters) throws -> DynamicsState {
+    var generator = Xoshiro256(seed: 1)
+    let (q, v) = try InitialCondition.referenceHotStart(mass: parameters.mass).make(size: L, maxwellStd: 0, generator: &generator)
+    var state = try DynamicsState(size: L, coordinates: q, velocities: v, generator: generator)
+    try LangevinIntegrator(parameters: parameters).evaluateForces(&state, forceField: field)
+    return state
+}
+
+/// Times one warm-up step and returns how many steps fill `budget` seconds (at least `minimum`).
+private func calibratedSteps(budget: Double, minimum: Int, _ step: () throws -> Void) throws -> Int {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try step()
+    let once = max(1e-7, Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
+    return max(minimum, Int(budget / once))
+}
+
+/// Wall time of `steps` integrator steps and the part spent in the force field.
+private func timeSteps(_ steps: Int, field: TimedForceField, state: inout DynamicsState,
+                       parameters: LangevinParameters) throws -> (total: Double, force: Double) {
+    let integrator = try LangevinIntegrator(parameters: parameters)
+    let forceBefore = field.seconds
+    let start = DispatchTime.now().uptimeNanoseconds
+    for _ in 0..<steps { try integrator.step(&state, forceField: field) }
+    return (Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9, field.seconds - forceBefore)
+}
+
+/// A full `Simulation` run in a temporary directory (set-up and step-0 output included).
+private func timedRun(size L: Int, steps: Int) throws -> (total: Double, force: Double) {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("latticeff-bench-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let field = TimedForceField(try HarmonicForceField(size: L))
+    let parameters = SimulationParameters(softwareVersion: "bench", forces: "harmonic", forceField: field.descriptor, size: L,
+                                          steps: steps, baseSeed: 1, langevin: LangevinParameters(),
+                                          initialState: .referenceHotStart(mass: 5))
+    let start = DispatchTime.now().uptimeNanoseconds
+    _ = try Simulation.create(at: directory, parameters: parameters).run(forceField: field)
+    return (Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9, field.seconds)
+}

@@ -1,0 +1,185 @@
+/// A simulation: a run directory with its parameters and R trajectories, created, resumed and
+/// integrated here (in parallel over the cores or one after another, see `ExecutionPlan`).
+import Foundation
+import ForceFields
+import IO
+import LinearAlgebra
+
+/// What a call of `Simulation.run` achieved.
+public struct SimulationOutcome: Sendable, Equatable {
+    /// Outcome of every trajectory, by run index.
+    public var trajectories: [TrajectoryOutcome]
+    /// True when every trajectory reached the target number of steps.
+    public var isComplete: Bool { trajectories.allSatisfy { $0 == .completed } }
+}
+
+/// A run directory (docs/FORMATS.md) and the means to integrate its trajectories.
+public final class Simulation {
+    public let layout: RunLayout
+    public private(set) var parameters: SimulationParameters
+
+    private init(layout: RunLayout, parameters: SimulationParameters) {
+        self.layout = layout
+        self.parameters = parameters
+    }
+
+    /// Creates the run directory at `url` and writes `params.json`. The directory must not exist (or
+    /// be empty); nothing is left behind on failure. Throws `DynamicsError`.
+    public static func create(at url: URL, parameters: SimulationParameters) throws -> Simulation {
+        try parameters.validate()
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        let existed = fm.fileExists(atPath: url.path, isDirectory: &isDirectory)
+        if existed {
+            let empty = isDirectory.boolValue && ((try? fm.contentsOfDirectory(atPath: url.path))?.isEmpty ?? false)
+            guard empty else {
+                throw DynamicsError.runDirectory("output \(url.path) already exists (use --resume to continue a run there)")
+            }
+        } else {
+            try Self.makeDirectories(url)
+        }
+        let simulation = Simulation(layout: RunLayout(root: url), parameters: parameters)
+        do { try writeAtomically(try parameters.jsonData(), to: simulation.layout.parameters) } catch {
+            if !existed { try? fm.removeItem(at: url) }
+            throw DynamicsError.runDirectory("cannot write to output directory \(url.path): \(error)")
+        }
+        return simulation
+    }
+
+    /// Opens an existing run directory (for `--resume`). Throws `DynamicsError.runDirectory`.
+    public static func open(at url: URL) throws -> Simulation {
+        let layout = RunLayout(root: url)
+        guard FileManager.default.fileExists(atPath: layout.parameters.path) else {
+            throw DynamicsError.runDirectory("\(url.path) is not a simulation directory (no params.json)")
+        }
+        let parameters: SimulationParameters
+        do {
+            parameters = try JSONDecoder().decode(SimulationParameters.self, from: try Data(contentsOf: layout.parameters))
+        } catch {
+            throw DynamicsError.runDirectory("\(layout.parameters.path) is unreadable: \(error)")
+        }
+        try parameters.validate()
+        return Simulation(layout: layout, parameters: parameters)
+    }
+
+    /// Changes the target number of steps (extending a finished run, say) and rewrites `params.json`.
+    /// Throws if a trajectory's checkpoint is already beyond `steps`.
+    public func setTargetSteps(_ steps: Int) throws {
+        guard steps != parameters.steps else { return }
+        guard steps >= 0 else { throw DynamicsError.invalidParameter("steps must be ≥ 0, got \(steps)") }
+        for run in 0..<parameters.runs {
+            if let done = try checkpointStep(run: run), done > steps {
+                throw DynamicsError.invalidParameter("run-\(String(format: "%03d", run)) is already at step \(done) > \(steps)")
+            }
+        }
+        parameters.steps = steps
+        try writeAtomically(try parameters.jsonData(), to: layout.parameters)
+    }
+
+    /// The step of trajectory `run`'s checkpoint, or nil when it has none yet.
+    public func checkpointStep(run: Int) throws -> Int? {
+        let url = layout.checkpoint(run)
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        return try StateFiles.readCheckpoint(from: url, size: parameters.size).state.step
+    }
+
+    /// Integrates every trajectory up to `min(limit, steps)` steps, resuming each from its checkpoint.
+    /// `forceField` must match `params.json` (kind, size, model hash); parallel workers use copies.
+    /// Throws `DynamicsError.trajectoryFailed` naming every failed trajectory after the others finished.
+    public func run(forceField: any ForceField, stop: StopRequest = StopRequest(), until limit: Int = .max,
+                    progress: ProgressMeter? = nil) throws -> SimulationOutcome {
+        try checkMatches(forceField)
+        let plan = parameters.execution
+        let trajectories = try (0..<parameters.runs).map { try Trajectory(parameters: parameters, layout: layout, index: $0) }
+        let results = ResultBox(count: parameters.runs)
+        try BLASRuntime.withThreads(plan.blasThreads) {
+            if plan.workers <= 1 {
+                for trajectory in trajectories {
+                    results.set(trajectory.index, Result {
+                        try trajectory.run(forceField: forceField, stop: stop, limit: limit, progress: progress)
+                    })
+                }
+                return
+            }
+            let fields = try [forceField] + (1..<plan.workers).map { _ in try forceField.makeIndependentCopy() }
+            let shared = SharedWorkers(fields: fields)
+            DispatchQueue.concurrentPerform(iterations: plan.workers) { worker in
+                while let run = results.claim() {
+                    results.set(run, Result {
+                        try trajectories[run].run(forceField: shared.fields[worker], stop: stop, limit: limit, progress: progress)
+                    })
+                }
+            }
+        }
+        let outcomes = results.results
+        let failures = outcomes.compactMap { result -> String? in
+            if case .failure(let error) = result { return "\(error)" }
+            return nil
+        }
+        if !failures.isEmpty {
+            let more = failures.count > 1 ? " (and \(failures.count - 1) more failed trajectories)" : ""
+            throw DynamicsError.trajectoryFailed(failures[0] + more)
+        }
+        return SimulationOutcome(trajectories: outcomes.map { try! $0.get() })
+    }
+
+    /// Steps done so far over all trajectories (from their checkpoints).
+    public func stepsDone() throws -> Int {
+        try (0..<parameters.runs).reduce(0) { $0 + (try checkpointStep(run: $1) ?? 0) }
+    }
+
+    private func checkMatches(_ forceField: any ForceField) throws {
+        let recorded = parameters.forceField, given = forceField.descriptor
+        guard forceField.latticeSize == parameters.size else {
+            throw DynamicsError.invalidParameter("force field is for L = \(forceField.latticeSize), the run has L = \(parameters.size)")
+        }
+        guard given.kind == recorded.kind, given.modelSHA256 == recorded.modelSHA256, given.holstein == recorded.holstein else {
+            throw DynamicsError.invalidParameter(
+                "force field (\(given.kind)\(given.modelSHA256.map { " " + $0 } ?? "")) does not match the one in params.json (\(recorded.kind)\(recorded.modelSHA256.map { " " + $0 } ?? ""))")
+        }
+    }
+
+    /// mkdir -p with the system's reason on failure (e.g. "Not a directory", "Permission denied").
+    private static func makeDirectories(_ url: URL) throws {
+        var missing: [String] = []
+        var path = url.standardizedFileURL.path
+        while !path.isEmpty && path != "/" && !FileManager.default.fileExists(atPath: path) {
+            missing.append(path)
+            path = (path as NSString).deletingLastPathComponent
+        }
+        for directory in missing.reversed() where mkdir(directory, 0o777) != 0 {
+            let reason = String(cString: strerror(errno))
+            for created in missing where created.count < directory.count { rmdir(created) }
+            throw DynamicsError.runDirectory("cannot create output directory \(url.path): \(directory): \(reason)")
+        }
+    }
+}
+
+/// Per-run results and the next unclaimed run index, shared by the workers.
+private final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [Result<TrajectoryOutcome, Error>?]
+    private var next = 0
+
+    init(count: Int) { stored = Array(repeating: nil, count: count) }
+
+    func claim() -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard next < stored.count else { return nil }
+        next += 1
+        return next - 1
+    }
+    func set(_ index: Int, _ result: Result<TrajectoryOutcome, Error>) {
+        lock.lock(); defer { lock.unlock() }
+        stored[index] = result
+    }
+    var results: [Result<TrajectoryOutcome, Error>] {
+        lock.lock(); defer { lock.unlock() }
+        return stored.map { $0! }
+    }
+}
+
+/// One force-field instance per worker (each used by one thread only).
+private struct SharedWorkers: @unchecked Sendable {
+    let fields: [any ForceField]
+}

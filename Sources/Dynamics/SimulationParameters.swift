@@ -1,0 +1,127 @@
+/// The parameters of a simulation, written once to `DIR/params.json` (docs/FORMATS.md): everything
+/// needed to reproduce or resume the run, plus its provenance.
+import Foundation
+import ForceFields
+import RandomNumbers
+
+/// How the trajectories of an ensemble share the cores; recorded so that a resumed run uses the same
+/// BLAS thread count (OpenBLAS rounds differently with different counts).
+public struct ExecutionPlan: Codable, Sendable, Equatable {
+    /// "parallel-runs": `workers` trajectories at once, one core each; "sequential": one after another.
+    public var mode: String
+    /// Trajectories integrated at the same time.
+    public var workers: Int
+    /// OpenBLAS threads used inside each force evaluation.
+    public var blasThreads: Int
+
+    public init(mode: String, workers: Int, blasThreads: Int) {
+        self.mode = mode
+        self.workers = workers
+        self.blasThreads = blasThreads
+    }
+
+    /// Parallel over runs when one force evaluation uses one core (the harmonic field, ED with L ≤ 30)
+    /// and there are at least two runs; otherwise sequential with every core inside the force field.
+    public static func choose(forceFieldKind kind: String, size L: Int, runs: Int,
+                              cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> ExecutionPlan {
+        let singleCore = kind == "harmonic" || (kind == "ed" && L <= 30)
+        let cores = max(1, cores)
+        if singleCore && runs >= 2 && cores >= 2 {
+            return ExecutionPlan(mode: "parallel-runs", workers: min(cores, runs), blasThreads: 1)
+        }
+        return ExecutionPlan(mode: "sequential", workers: 1, blasThreads: singleCore ? 1 : cores)
+    }
+}
+
+/// Every parameter of a simulation (`params.json`).
+public struct SimulationParameters: Codable, Sendable, Equatable {
+    /// Always "latticeff-run"; `formatVersion` 1 is the layout described in docs/FORMATS.md.
+    public var format = "latticeff-run"
+    public var formatVersion = 1
+    /// LatticeFF version that created the directory.
+    public var softwareVersion: String
+    /// Creation time, ISO 8601 UTC.
+    public var created: String
+    /// The force-field argument as given: "ed", "harmonic" or a model file path.
+    public var forces: String
+    /// Kind, Holstein parameters, model path and SHA-256 of the force field.
+    public var forceField: ForceFieldDescriptor
+    /// Lattice size L.
+    public var size: Int
+    /// Target number of steps per trajectory.
+    public var steps: Int
+    /// Number of trajectories R (folders run-000 … run-(R−1)).
+    public var runs: Int
+    /// Base seed; trajectory r uses `Xoshiro256.derivedSeed(base: baseSeed, index: r)`.
+    public var baseSeed: UInt64
+    public var mass: Double
+    public var damping: Double
+    public var timeStep: Double
+    /// Bath temperature kT.
+    public var temperature: Double
+    public var initialState: InitialCondition
+    /// Snapshot, checkpoint and time-series intervals in steps.
+    public var snapshotEvery: Int
+    public var checkpointEvery: Int
+    public var timeseriesEvery: Int
+    public var execution: ExecutionPlan
+
+    /// JSON keys: the property names, except `dt` and `seed` (the `simulate` option names).
+    private enum CodingKeys: String, CodingKey {
+        case format, formatVersion, softwareVersion, created, forces, forceField, size, steps, runs
+        case baseSeed = "seed", mass, damping, timeStep = "dt", temperature, initialState
+        case snapshotEvery, checkpointEvery, timeseriesEvery, execution
+    }
+
+    public init(softwareVersion: String, created: Date = Date(), forces: String, forceField: ForceFieldDescriptor,
+                size: Int, steps: Int, runs: Int = 1, baseSeed: UInt64, langevin: LangevinParameters,
+                initialState: InitialCondition, snapshotEvery: Int = 50, checkpointEvery: Int = 500,
+                timeseriesEvery: Int = 10, execution: ExecutionPlan? = nil) {
+        self.softwareVersion = softwareVersion
+        self.created = ISO8601DateFormatter().string(from: created)
+        self.forces = forces
+        self.forceField = forceField
+        self.size = size
+        self.steps = steps
+        self.runs = runs
+        self.baseSeed = baseSeed
+        mass = langevin.mass
+        damping = langevin.damping
+        timeStep = langevin.timeStep
+        temperature = langevin.temperature
+        self.initialState = initialState
+        self.snapshotEvery = snapshotEvery
+        self.checkpointEvery = checkpointEvery
+        self.timeseriesEvery = timeseriesEvery
+        self.execution = execution ?? .choose(forceFieldKind: forceField.kind, size: size, runs: runs)
+    }
+
+    public var langevin: LangevinParameters {
+        LangevinParameters(mass: mass, damping: damping, timeStep: timeStep, temperature: temperature)
+    }
+
+    /// Seed of trajectory `run`.
+    public func seed(run: Int) -> UInt64 { Xoshiro256.derivedSeed(base: baseSeed, index: run) }
+
+    /// Throws `DynamicsError.invalidParameter` for any value out of range.
+    public func validate() throws {
+        try langevin.validate()
+        func require(_ ok: Bool, _ message: String) throws { if !ok { throw DynamicsError.invalidParameter(message) } }
+        try require(size >= 2, "lattice size L must be ≥ 2, got \(size)")
+        try require(steps >= 0, "steps must be ≥ 0, got \(steps)")
+        try require(runs >= 1, "runs must be ≥ 1, got \(runs)")
+        try require(snapshotEvery >= 1, "snapshot interval must be ≥ 1, got \(snapshotEvery)")
+        try require(checkpointEvery >= 1, "checkpoint interval must be ≥ 1, got \(checkpointEvery)")
+        try require(timeseriesEvery >= 1, "time-series interval must be ≥ 1, got \(timeseriesEvery)")
+        try require(execution.workers >= 1 && execution.blasThreads >= 1, "execution plan needs ≥ 1 worker and BLAS thread")
+        try require(format == "latticeff-run" && formatVersion == 1,
+                    "unsupported run format \(format) version \(formatVersion)")
+    }
+
+    /// Pretty-printed JSON with sorted keys.
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(self)
+    }
+}

@@ -1,0 +1,117 @@
+/// One trajectory of a simulation: start or resume from its checkpoint, integrate, and write its
+/// time series, snapshots and checkpoints into `run-NNN/`.
+import Foundation
+import ForceFields
+import IO
+import RandomNumbers
+
+/// How a trajectory ended.
+public enum TrajectoryOutcome: Sendable, Equatable {
+    /// Reached the target number of steps.
+    case completed
+    /// Stopped earlier (stop request or step limit) at `step`, with a checkpoint there.
+    case stopped(step: Int)
+}
+
+/// Integrates trajectory `index` of a simulation. Output steps are multiples of the intervals (and
+/// step 0), so an interrupted and resumed trajectory writes exactly the bytes of an uninterrupted one.
+struct Trajectory {
+    let parameters: SimulationParameters
+    let layout: RunLayout
+    let index: Int
+    let integrator: LangevinIntegrator
+
+    init(parameters: SimulationParameters, layout: RunLayout, index: Int) throws {
+        self.parameters = parameters
+        self.layout = layout
+        self.index = index
+        integrator = try LangevinIntegrator(parameters: parameters.langevin)
+    }
+
+    var name: String { layout.run(index).lastPathComponent }
+
+    /// Runs up to `min(limit, steps)` steps in total or until `stop` is requested.
+    func run(forceField: any ForceField, stop: StopRequest, limit: Int, progress: ProgressMeter?) throws -> TrajectoryOutcome {
+        var lastCheckpoint: Int?
+        do {
+            var (state, timeseries) = try prepare(forceField: forceField)
+            defer { try? timeseries.close() }
+            lastCheckpoint = state.step
+            let target = min(limit, parameters.steps)
+            while state.step < target && !stop.isRequested {
+                try integrator.step(&state, forceField: forceField)
+                let step = state.step
+                if step % parameters.timeseriesEvery == 0 { try append(state, to: timeseries) }
+                if step % parameters.snapshotEvery == 0 {
+                    try StateFiles.writeSnapshot(state, timeStep: parameters.timeStep, to: layout.snapshot(index, step: step))
+                }
+                if step % parameters.checkpointEvery == 0 || step == parameters.steps {
+                    try checkpoint(state, timeseries: timeseries)
+                    lastCheckpoint = step
+                }
+                progress?.advance()
+            }
+            if state.step != lastCheckpoint { try checkpoint(state, timeseries: timeseries) }
+            return state.step >= parameters.steps ? .completed : .stopped(step: state.step)
+        } catch let error as DynamicsError {
+            if case .nonFinite = error {
+                let kept = lastCheckpoint.map { "the last good checkpoint (step \($0)) is kept" } ?? "no checkpoint was written"
+                throw DynamicsError.trajectoryFailed("\(name): \(error); stopped, \(kept)")
+            }
+            throw DynamicsError.trajectoryFailed("\(name): \(error)")
+        } catch {
+            throw DynamicsError.trajectoryFailed("\(name): \(error)")
+        }
+    }
+
+    /// The state to continue from (the checkpoint's, or a new initial state with its step-0 output),
+    /// and `timeseries.csv` opened for appending after the row of that step.
+    private func prepare(forceField: any ForceField) throws -> (DynamicsState, FileHandle) {
+        let fm = FileManager.default
+        let checkpointURL = layout.checkpoint(index)
+        if fm.fileExists(atPath: checkpointURL.path) {
+            let (state, bytes) = try StateFiles.readCheckpoint(from: checkpointURL, size: parameters.size)
+            let handle = try FileHandle(forUpdating: layout.timeseries(index))
+            let length = try handle.seekToEnd()
+            guard length >= bytes else {
+                throw DynamicsError.runDirectory("\(layout.timeseries(index).path) is shorter than its checkpoint records")
+            }
+            try handle.truncate(atOffset: bytes)
+            for step in layout.snapshotSteps(index) where step > state.step {
+                try fm.removeItem(at: layout.snapshot(index, step: step))
+            }
+            return (state, handle)
+        }
+
+        // A new trajectory (or one that never reached its first checkpoint): start from scratch.
+        if fm.fileExists(atPath: layout.run(index).path) { try fm.removeItem(at: layout.run(index)) }
+        try fm.createDirectory(at: layout.snapshots(index), withIntermediateDirectories: true)
+        let seed = parameters.seed(run: index)
+        try writeAtomically(try JSONEncoder.runFiles.encode(SeedRecord(baseSeed: parameters.baseSeed, runIndex: index, seed: seed)),
+                            to: layout.seed(index))
+        var generator = Xoshiro256(seed: seed)
+        let maxwellStd = (parameters.temperature / parameters.mass).squareRoot()
+        let (q, v) = try parameters.initialState.make(size: parameters.size, maxwellStd: maxwellStd, generator: &generator)
+        var state = try DynamicsState(size: parameters.size, coordinates: q, velocities: v, generator: generator)
+        try integrator.evaluateForces(&state, forceField: forceField)
+        let first = TimeSeriesRow.csvHeader + "\n" + TimeSeriesRow(state: state, timeStep: parameters.timeStep, mass: parameters.mass).csvLine + "\n"
+        try writeAtomically(Data(first.utf8), to: layout.timeseries(index))
+        let handle = try FileHandle(forUpdating: layout.timeseries(index))
+        try handle.seekToEnd()
+        try StateFiles.writeSnapshot(state, timeStep: parameters.timeStep, to: layout.snapshot(index, step: 0))
+        try checkpoint(state, timeseries: handle)
+        return (state, handle)
+    }
+
+    private func append(_ state: DynamicsState, to handle: FileHandle) throws {
+        let line = TimeSeriesRow(state: state, timeStep: parameters.timeStep, mass: parameters.mass).csvLine + "\n"
+        try handle.write(contentsOf: Data(line.utf8))
+    }
+
+    /// Flushes the time series to disk, then writes the checkpoint atomically with its length.
+    private func checkpoint(_ state: DynamicsState, timeseries: FileHandle) throws {
+        try timeseries.synchronize()
+        let bytes = try timeseries.offset()
+        try StateFiles.writeCheckpoint(state, timeStep: parameters.timeStep, timeseriesBytes: bytes, to: layout.checkpoint(index))
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import IO
+import Testing
+
+@Suite("latticeff simulate")
+struct SimulateCommandTests {
+    func simulate(_ arguments: [String]) throws -> CommandResult { try runLatticeFF(["simulate", "--quiet"] + arguments) }
+
+    @Test("ED run: layout, params.json, fixed CSV header, snapshot arrays")
+    func edRun() throws {
+        let out = try temporaryDirectory().appendingPathComponent("run")
+        let r = try simulate(["--forces", "ed", "--size", "4", "--steps", "60", "--seed", "5", "--snapshot-every", "20",
+                              "--output", out.path])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let params = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("params.json"))) as? [String: Any])
+        #expect(params["softwareVersion"] as? String == "0.1.0" && params["seed"] as? Int == 5 && params["runs"] as? Int == 1)
+        #expect((params["forceField"] as? [String: Any])?["kind"] as? String == "ed" && params["dt"] as? Double == 0.05)
+        let csv = try String(contentsOf: out.appendingPathComponent("run-000/timeseries.csv"), encoding: .utf8)
+        #expect(csv.hasPrefix("step,time,kinetic_temperature,potential_energy,mean_q,staggered_q,mean_density\n0,0.0,"))
+        let snapshot = try NPZArchive(contentsOf: out.appendingPathComponent("run-000/snapshots/step-00000040.npz"))
+        #expect(try snapshot.array("n", shape: [4, 4]).doubles().reduce(0, +) > 7.99)  // N_e = N/2 = 8
+        #expect(try snapshot.values("step", as: Int64.self, shape: [1]) == [40])
+    }
+
+    @Test("Same seed gives identical runs; a different seed does not")
+    func reproducible() throws {
+        let dir = try temporaryDirectory()
+        func run(_ name: String, seed: String) throws -> Data {
+            let r = try simulate(["--forces", "harmonic", "--size", "6", "--steps", "100", "--runs", "2", "--seed", seed,
+                                  "--output", dir.appendingPathComponent(name).path])
+            #expect(r.status == 0, "stderr: \(r.stderr)")
+            return try Data(contentsOf: dir.appendingPathComponent(name).appendingPathComponent("run-001/checkpoint.npz"))
+        }
+        let a = try run("a", seed: "9"), b = try run("b", seed: "9"), c = try run("c", seed: "10")
+        #expect(a == b && a != c)
+    }
+
+    /// Starts a long run, waits for its step-1000 snapshot, sends `signal`, resumes, and compares
+    /// with an uninterrupted run.
+    func interruptAndResume(signal: Int32) throws {
+        let dir = try temporaryDirectory()
+        let common = ["--forces", "harmonic", "--size", "32", "--steps", "12000", "--seed", "4",
+                      "--snapshot-every", "1000", "--checkpoint-every", "700"]
+        let whole = dir.appendingPathComponent("whole"), cut = dir.appendingPathComponent("cut")
+
+        let process = Process()
+        process.executableURL = try latticeffBinary()
+        process.arguments = ["simulate", "--quiet"] + common + ["--output", cut.path]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let marker = cut.appendingPathComponent("run-000/snapshots/step-00001000.npz").path
+        let deadline = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: marker) && process.isRunning && Date() < deadline { usleep(5_000) }
+        kill(process.processIdentifier, signal)
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        if signal == SIGKILL {
+            #expect(process.terminationReason == .uncaughtSignal)
+        } else {
+            #expect(process.terminationStatus == 128 + signal, "stderr: \(stderr)")
+            #expect(stderr.contains("--resume"))
+        }
+        let unfinished = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: cut.appendingPathComponent("params.json"))) as? [String: Any])
+        #expect(unfinished["steps"] as? Int == 12000)
+        let checkpoint = try NPZArchive(contentsOf: cut.appendingPathComponent("run-000/checkpoint.npz"))
+        let stoppedAt = try checkpoint.values("step", as: Int64.self, shape: [1])[0]
+        #expect(stoppedAt >= 700 && stoppedAt < 12000)
+
+        let resumed = try simulate(["--resume", "--output", cut.path])
+        #expect(resumed.status == 0, "stderr: \(resumed.stderr)")
+        #expect(try simulate(common + ["--output", whole.path]).status == 0)
+        for file in ["run-000/timeseries.csv", "run-000/checkpoint.npz", "run-000/snapshots/step-00012000.npz",
+                     "run-000/snapshots/step-00005000.npz"] {
+            #expect(try Data(contentsOf: whole.appendingPathComponent(file)) == Data(contentsOf: cut.appendingPathComponent(file)), "\(file)")
+        }
+    }
+
+    @Test("SIGINT: checkpoint at the next step boundary, exit 130, --resume is bit-identical")
+    func sigint() throws { try interruptAndResume(signal: SIGINT) }
+
+    @Test("SIGKILL mid-run: --resume continues from the last checkpoint, bit-identical")
+    func sigkill() throws { try interruptAndResume(signal: SIGKILL) }
+
+    @Test("--resume rejects changed parameters and extends with a larger --steps")
+    func resumeOptions() throws {
+        let out = try temporaryDirectory().appendingPathComponent("run")
+        #expect(try simulate(["--forces", "harmonic", "--size", "4", "--steps", "20", "--output", out.path]).status == 0)
+        let changed = try simulate(["--resume", "--temperature", "0.2", "--output", out.path])
+        #expect(changed.status != 0 && changed.stderr.hasPrefix("Error:") && changed.stderr.contains("temperature"))
+        #expect(try simulate(["--resume", "--steps", "40", "--output", out.path]).status == 0)
+        let csv = try String(contentsOf: out.appendingPathComponent("run-000/timeseries.csv"), encoding: .utf8)
+        #expect(csv.contains("\n40,2.0,"))
+    }
+
+    @Test("Bad input: one-line error, exit ≠ 0, nothing written", arguments: [
+        ["--forces", "dft", "--size", "4", "--steps", "5"],                       // unknown force field
+        ["--forces", "MODEL_GARBAGE", "--size", "4", "--steps", "5"],             // corrupt model file
+        ["--forces", "/nonexistent/model.npz", "--size", "4", "--steps", "5"],    // missing model file
+        ["--forces", "MODEL_EMPTY", "--size", "4", "--steps", "5"],               // valid archive, no network support
+        ["--forces", "ed", "--size", "4", "--steps", "5", "--dt=-0.05"],
+        ["--forces", "ed", "--size", "4", "--steps", "5", "--dt", "nan"],
+        ["--forces", "ed", "--size", "4", "--steps", "5", "--temperature=-0.1"],
+        ["--forces", "ed", "--size", "4", "--steps", "5", "--mass", "0"],
+        ["--forces", "ed", "--size", "1", "--steps", "5"],
+        ["--forces", "ed", "--size", "4", "--steps=-5"],
+        ["--forces", "ed", "--size", "4", "--steps", "5", "--runs", "0"],
+        ["--forces", "ed", "--size", "4", "--steps", "5", "--init", "hot"],
+        ["--forces", "ed", "--size", "4", "--steps", "5", "--init", "/nonexistent/q.npy"],
+        ["--size", "4", "--steps", "5"],                                          // no force field
+        ["--resume"],                                                             // not a run directory
+    ])
+    func badInput(arguments: [String]) throws {
+        let dir = try temporaryDirectory()
+        let garbage = dir.appendingPathComponent("garbage.npz"), empty = dir.appendingPathComponent("empty.npz")
+        try Data("not a zip archive".utf8).write(to: garbage)
+        try NPZArchive().write(to: empty)
+        let out = dir.appendingPathComponent("out")
+        let args = arguments.map { $0 == "MODEL_GARBAGE" ? garbage.path : $0 == "MODEL_EMPTY" ? empty.path : $0 }
+        let r = try simulate(args + ["--output", out.path])
+        #expect(r.status != 0)
+        #expect(r.stderr.hasPrefix("Error:"), "stderr: \(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
+    @Test("Existing output without --resume and an unwritable directory are refused, nothing overwritten")
+    func outputRefused() throws {
+        let dir = try temporaryDirectory()
+        let keep = dir.appendingPathComponent("keep.txt")
+        try Data("precious".utf8).write(to: keep)
+        let existing = try simulate(["--forces", "ed", "--size", "4", "--steps", "5", "--output", dir.path])
+        #expect(existing.status != 0 && existing.stderr.hasPrefix("Error:") && existing.stderr.contains("--resume"))
+        #expect(try Data(contentsOf: keep) == Data("precious".utf8) && !FileManager.default.fileExists(atPath: dir.appendingPathComponent("params.json").path))
+        let unwritable = try simulate(["--forces", "ed", "--size", "4", "--steps", "5", "--output", keep.appendingPathComponent("sub").path])
+        #expect(unwritable.status != 0 && unwritable.stderr.hasPrefix("Error:"))
+        #expect(unwritable.stderr.split(separator: "\n").count == 1, "stderr: \(unwritable.stderr)")
+    }
+
+    @Test("bench dynamics runs (tiny sizes) and prints JSON")
+    func bench() throws {
+        let r = try runLatticeFF(["bench", "dynamics", "--ed-sizes", "4", "--overhead-sizes", "8", "--seconds", "0.05", "--json"])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let results = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        #expect(results.map { $0["name"] as? String } == ["ed-steps", "integrator-overhead", "overhead-with-output"])
+    }
+}
