@@ -23,7 +23,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "latticeff", targets: ["LatticeFFCLI"]),
-        .library(name: "LatticeFF", targets: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Electronic", "ForceFields", "RandomNumbers"]),
+        .library(name: "LatticeFF", targets: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Electronic", "ForceFields", "RandomNumbers",
+                                              "Plotting", "Analysis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -53,10 +54,15 @@ let package = Package(
         // MARK: configuration → per-site IR coefficients
         .target(name: "Features", dependencies: ["Symmetry", "Lattice", "LinearAlgebra"], swiftSettings: hotCode),
 
+        // MARK: observables and figures
+        .target(name: "Plotting"),
+        .target(name: "Analysis", dependencies: ["CFFTW", "IO", "Plotting"], swiftSettings: hotCode),
+
         // MARK: measurements and the command line
         .target(name: "Benchmarks", dependencies: ["LinearAlgebra", "Lattice", "Features"], swiftSettings: hotCode),
         .executableTarget(name: "LatticeFFCLI",
                           dependencies: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Benchmarks",
+                                         "Plotting", "Analysis",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: cpuFlags),
 
@@ -71,6 +77,8 @@ let package = Package(
                     swiftSettings: cpuFlags),
         .testTarget(name: "ElectronicTests", dependencies: ["Electronic", "LinearAlgebra", "TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "ForceFieldsTests", dependencies: ["ForceFields", "Electronic", "LinearAlgebra", "TestSupport"], swiftSettings: cpuFlags),
-        .testTarget(name: "CLITests", dependencies: ["LatticeFFCLI"]),
+        .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "IO", "Plotting"], swiftSettings: cpuFlags),
+        .testTarget(name: "CLITests", dependencies: ["LatticeFFCLI", "IO"]),
     ]
 )
