@@ -78,7 +78,9 @@ let package = Package(
         .testTarget(name: "ElectronicTests", dependencies: ["Electronic", "LinearAlgebra", "TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "ForceFieldsTests", dependencies: ["ForceFields", "Electronic", "LinearAlgebra", "TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "IO", "Plotting"], swiftSettings: cpuFlags),
-        .testTarget(name: "CLITests", dependencies: ["LatticeFFCLI", "IO"]),
+        .target(name: "AnalysisTestSupport", dependencies: ["IO"], path: "Tests/AnalysisTestSupport"),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "IO", "Plotting", "RandomNumbers", "AnalysisTestSupport"],
+                    swiftSettings: cpuFlags),
+        .testTarget(name: "CLITests", dependencies: ["LatticeFFCLI", "IO", "AnalysisTestSupport"]),
     ]
 )
