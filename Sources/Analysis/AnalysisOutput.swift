@@ -86,27 +86,30 @@ extension EnsembleAnalysis {
         let reach = orderParameterSnapshots.flatMap(\.values).filter(\.isFinite).map(abs).max() ?? 1
         let phiPanels = zip(orderParameterSnapshots, selectedTimes).map { phi, time in
             Panel.heatMap(HeatMap(title: "t = \(label(time, digits: 5))", rows: size, columns: size, values: phi.values,
-                                  colorRange: -max(reach, 1e-12) ... max(reach, 1e-12), colorLabel: "{/Symbol f}"))
+                                  colorRange: -max(reach, 1e-12) ... max(reach, 1e-12)))
         }
         try output.writeFigure(Figure(title: "local CDW order {/Symbol f}_i (\(Plotter.plainText(runNames[0])))", rows: 1,
                                       columns: columns, panels: phiPanels, width: width, height: 480), "phi_snapshots.png")
 
         let edge = Double.pi - 2 * Double.pi / Double(size)
         let mapPanels = zip(meanStructureFactors, selectedTimes).map { s, time in
-            Panel.heatMap(HeatMap(title: "t = \(label(time, digits: 5))", rows: size, columns: size, values: s.values,
+            // k = 0 carries no weight by construction (mean removed): grey, so it does not stretch the log colour scale
+            var values = s.values
+            values[0] = .nan
+            return Panel.heatMap(HeatMap(title: "S(k), t = \(label(time, digits: 5))", rows: size, columns: size, values: values,
                                   palette: .sequential, logarithmicColor: true, xExtent: -Double.pi ... edge,
-                                  yExtent: -Double.pi ... edge, xLabel: "k_x - {/Symbol p}", yLabel: "k_y - {/Symbol p}",
-                                  colorLabel: "S(k)"))
+                                  yExtent: -Double.pi ... edge, xLabel: "k_x - {/Symbol p}", yLabel: "k_y - {/Symbol p}"))
         }
         try output.writeFigure(Figure(title: "structure factor around Q = ({/Symbol p}, {/Symbol p}), mean of \(runNames.count) run(s)",
                                       rows: 1, columns: columns, panels: mapPanels, width: width, height: 480),
                                "structure_factor_maps.png")
         try output.writeFigure(Figure(.line(domainLengthPlot()), width: 800, height: 600), "domain_length.png")
         try output.writeFigure(Figure(.line(collapsePlot()), width: 800, height: 600), "collapse.png")
-        try output.writeFigure(Figure(.line(profilePlot(correlations, title: "correlation of Q", x: "r", y: "C(r)", logY: false)),
+        try output.writeFigure(Figure(.line(profilePlot(correlations, title: "C(r) = <Q_i Q_{i+r}>", x: "r", y: "C(r)", logY: false,
+                                                  style: .points)),
                                       width: 800, height: 600), "correlation.png")
         try output.writeFigure(Figure(.line(profilePlot(structureFactorProfiles, title: "structure factor",
-                                                        x: "q = |k - Q|", y: "S(q)", logY: true)), width: 800, height: 600),
+                                                        x: "q = |k - Q|", y: "S(q)", logY: true, style: .linesPoints)), width: 800, height: 600),
                                "structure_factor_profiles.png")
     }
 
@@ -149,10 +152,11 @@ extension EnsembleAnalysis {
                         yAxis: PlotAxis("S(q, t) / L^2", logarithmic: true), series: series)
     }
 
-    private func profilePlot(_ profiles: [EnsembleProfile], title: String, x: String, y: String, logY: Bool) -> LinePlot {
+    private func profilePlot(_ profiles: [EnsembleProfile], title: String, x: String, y: String, logY: Bool,
+                             style: PlotSeries.Style) -> LinePlot {
         let series = profiles.map { p in
             PlotSeries(label: "t = \(label(p.time, digits: 5))", x: p.distances, y: p.mean,
-                       yErrors: runNames.count > 1 ? p.standardError : nil, style: .linesPoints)
+                       yErrors: runNames.count > 1 ? p.standardError : nil, style: style)
         }
         return LinePlot(title: "\(title), mean of \(runNames.count) run(s)", xAxis: PlotAxis(x),
                         yAxis: PlotAxis(y, logarithmic: logY), series: series, horizontalLines: logY ? [] : [0])

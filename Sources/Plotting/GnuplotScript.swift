@@ -178,7 +178,7 @@ struct GnuplotScript {
         if colorRange.upperBound <= colorRange.lowerBound {
             colorRange = colorRange.lowerBound ... colorRange.lowerBound + max(abs(colorRange.lowerBound), 1)
         }
-        if map.logarithmicColor { add("set logscale cb") }
+        if map.logarithmicColor { add("set logscale cb"); add("set format cb '10^{%L}'") }
         add("set cbrange [\(Self.number(colorRange.lowerBound)):\(Self.number(colorRange.upperBound))]")
         if !map.colorLabel.isEmpty { add("set cblabel \(Self.quoted(map.colorLabel))") }
 
