@@ -118,10 +118,11 @@ extension CorrelationComparison {
             Panel.line(LinePlot(
                 title: "step \(s.step), <z^2> = \(label(s.meanSquaredZ, digits: 2))", xAxis: PlotAxis("r"), yAxis: PlotAxis("C(r)"),
                 series: [PlotSeries(label: Plotter.plainText(firstName) + " (\(firstRuns))", x: s.first.distances, y: s.first.mean,
-                                    yErrors: s.first.standardError.contains(where: \.isFinite) ? s.first.standardError : nil),
+                                    yErrors: s.first.standardError.contains(where: \.isFinite) ? s.first.standardError : nil,
+                                    style: .points, color: "#1f77b4", marker: .circle),
                          PlotSeries(label: Plotter.plainText(secondName) + " (\(secondRuns))", x: s.second.distances, y: s.second.mean,
                                     yErrors: s.second.standardError.contains(where: \.isFinite) ? s.second.standardError : nil,
-                                    style: .points)],
+                                    style: .points, color: "#d62728", marker: .triangle)],
                 horizontalLines: [0]))
         }
         try output.writeFigure(Figure(title: "C(r): \(Plotter.plainText(firstName)) vs \(Plotter.plainText(secondName))",

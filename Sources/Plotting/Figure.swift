@@ -29,15 +29,23 @@ public struct PlotSeries: Sendable, Equatable {
     public var style: Style
     /// `"#rrggbb"`; `nil` takes the next colour of the default cycle.
     public var color: String?
+    /// Marker shape for `.points` and `.linesPoints`.
+    public var marker: Marker
+
+    /// Filled marker shapes.
+    public enum Marker: Int, Sendable, Equatable {
+        case circle = 7, square = 5, triangle = 9, diamond = 13
+    }
 
     public init(label: String? = nil, x: [Double], y: [Double], yErrors: [Double]? = nil,
-                style: Style = .linesPoints, color: String? = nil) {
+                style: Style = .linesPoints, color: String? = nil, marker: Marker = .circle) {
         self.label = label
         self.x = x
         self.y = y
         self.yErrors = yErrors
         self.style = style
         self.color = color
+        self.marker = marker
     }
 
     /// `f` sampled at `samples` points between `lower` and `upper` (log-spaced when `logSpaced`, which needs

@@ -83,14 +83,15 @@ struct GnuplotScript {
             }
             let title = series.label.map { "title \(Self.quoted($0))" } ?? "notitle"
             let style: String
+            let pt = series.marker.rawValue
             switch (series.style, series.yErrors != nil) {
             case (.lines, false): style = "with lines lw 2"
-            case (.points, false): style = "with points pt 7 ps 0.7"
-            case (.linesPoints, false): style = "with linespoints lw 2 pt 7 ps 0.7"
+            case (.points, false): style = "with points pt \(pt) ps 0.7"
+            case (.linesPoints, false): style = "with linespoints lw 2 pt \(pt) ps 0.7"
             case (.dashed, false): style = "with lines lw 2 dt 2"
-            case (.points, true): style = "using 1:2:3 with yerrorbars pt 7 ps 0.7"
-            case (.dashed, true): style = "using 1:2:3 with yerrorlines lw 2 dt 2 pt 7 ps 0.5"
-            case (_, true): style = "using 1:2:3 with yerrorlines lw 2 pt 7 ps 0.7"
+            case (.points, true): style = "using 1:2:3 with yerrorbars pt \(pt) ps 0.7"
+            case (.dashed, true): style = "using 1:2:3 with yerrorlines lw 2 dt 2 pt \(pt) ps 0.5"
+            case (_, true): style = "using 1:2:3 with yerrorlines lw 2 pt \(pt) ps 0.7"
             }
             items.append("\(file) \(style.hasPrefix("using") ? "" : "using 1:2 ")\(style) lc rgb '\(color)' \(title)")
         }
