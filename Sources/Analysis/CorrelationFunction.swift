@@ -5,12 +5,7 @@
 /// (the connected correlation). Cost O(N log N) via FFTW; `transform` (size L) may be reused.
 public func correlationMap(_ field: LatticeField, subtractMean: Bool = false,
                            transform: RealFourierTransform2D? = nil) -> LatticeField {
-    let fft = transform ?? RealFourierTransform2D(size: field.size)
-    precondition(fft.rows == field.size && fft.columns == field.size, "transform size does not match the field")
-    let mean = subtractMean ? field.mean : 0
-    let values = subtractMean ? field.values.map { $0 - mean } : field.values
-    let n = Double(field.siteCount)
-    return try! LatticeField(size: field.size, values: fft.autocorrelation(values).map { $0 / n })
+    field.transformed(subtractMean: subtractMean, transform: transform) { $0.autocorrelation($1) }
 }
 
 /// C(r): the correlation map averaged over displacements of equal length |d| (minimal image, periodic),

@@ -50,4 +50,16 @@ public struct LatticeField: Sendable, Equatable {
     static func minimalImage(_ c: Int, size: Int) -> Int {
         2 * c > size ? c - size : c
     }
+
+    /// `operation(fft, f)` / N as a field, where f is the field (minus its mean when `subtractMean`) and `fft` is
+    /// `transform` (checked to be L × L) or a new one: the shared core of S(k) and C(d).
+    func transformed(subtractMean: Bool, transform: RealFourierTransform2D?,
+                     _ operation: (RealFourierTransform2D, [Double]) -> [Double]) -> LatticeField {
+        let fft = transform ?? RealFourierTransform2D(size: size)
+        precondition(fft.rows == size && fft.columns == size, "transform size does not match the field")
+        let offset = subtractMean ? mean : 0
+        let centred = subtractMean ? values.map { $0 - offset } : values
+        let n = Double(siteCount)
+        return try! LatticeField(size: size, values: operation(fft, centred).map { $0 / n })
+    }
 }

@@ -10,12 +10,7 @@ import Foundation
 /// pass φ instead of n to get the structure factor of the order parameter (peaked at k = 0, not Q).
 public func structureFactor(_ field: LatticeField, subtractMean: Bool = true,
                             transform: RealFourierTransform2D? = nil) -> LatticeField {
-    let fft = transform ?? RealFourierTransform2D(size: field.size)
-    precondition(fft.rows == field.size && fft.columns == field.size, "transform size does not match the field")
-    let mean = subtractMean ? field.mean : 0
-    let values = subtractMean ? field.values.map { $0 - mean } : field.values
-    let n = Double(field.siteCount)
-    return try! LatticeField(size: field.size, values: fft.powerSpectrum(values).map { $0 / n })
+    field.transformed(subtractMean: subtractMean, transform: transform) { $0.powerSpectrum($1) }
 }
 
 /// Offsets of k = 2π(mx, my)/L from Q = (π, π) in units of 2π/L, each reduced periodically into
