@@ -23,7 +23,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "latticeff", targets: ["LatticeFFCLI"]),
-        .library(name: "LatticeFF", targets: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Electronic", "ForceFields", "RandomNumbers", "Dynamics", "Datasets", "DataGeneration", "Training"]),
+        .library(name: "LatticeFF", targets: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Electronic", "ForceFields", "RandomNumbers", "Dynamics", "Datasets", "DataGeneration", "Training", "Plotting", "Analysis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -65,11 +65,16 @@ let package = Package(
         // MARK: configuration → per-site IR coefficients
         .target(name: "Features", dependencies: ["Symmetry", "Lattice", "LinearAlgebra"], swiftSettings: hotCode),
 
+        // MARK: observables and figures
+        .target(name: "Plotting"),
+        .target(name: "Analysis", dependencies: ["CFFTW", "IO", "Plotting"], swiftSettings: hotCode),
+
         // MARK: measurements and the command line
         .target(name: "Benchmarks", dependencies: ["LinearAlgebra", "IO", "Lattice", "Features", "Electronic", "ForceFields"], swiftSettings: hotCode),
         .executableTarget(name: "LatticeFFCLI",
                           dependencies: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Benchmarks",
                                          "Electronic", "ForceFields", "Dynamics", "RandomNumbers", "Datasets", "DataGeneration", "Training",
+                                         "Plotting", "Analysis",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: cpuFlags),
 
@@ -89,6 +94,10 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training"]),
         .testTarget(name: "DynamicsTests", dependencies: ["Dynamics", "ForceFields", "Electronic", "IO", "RandomNumbers"],
                     swiftSettings: cpuFlags),
-        .testTarget(name: "CLITests", dependencies: ["LatticeFFCLI", "IO"]),
+        .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
+        .target(name: "AnalysisTestSupport", dependencies: ["IO"], path: "Tests/AnalysisTestSupport"),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "IO", "Plotting", "RandomNumbers", "AnalysisTestSupport"],
+                    swiftSettings: cpuFlags),
+        .testTarget(name: "CLITests", dependencies: ["LatticeFFCLI", "IO", "AnalysisTestSupport"]),
     ]
 )

@@ -9,7 +9,8 @@ struct LatticeFF: ParsableCommand {
         commandName: "latticeff",
         abstract: "Equivariant machine-learning force fields for lattice models.",
         version: version,
-        subcommands: [SymmetryCommand.self, ForcesCommand.self, GenerateCommand.self, SimulateCommand.self, BenchCommand.self])
+        subcommands: [SymmetryCommand.self, ForcesCommand.self, GenerateCommand.self, SimulateCommand.self,
+                      AnalyzeCommand.self, BenchCommand.self])
 }
 
 /// Writes one line to standard error.
