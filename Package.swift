@@ -23,7 +23,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "latticeff", targets: ["LatticeFFCLI"]),
-        .library(name: "LatticeFF", targets: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Electronic", "ForceFields", "RandomNumbers"]),
+        .library(name: "LatticeFF", targets: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Electronic", "ForceFields", "RandomNumbers", "ENN"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -48,15 +48,19 @@ let package = Package(
         .target(name: "Electronic", dependencies: ["LinearAlgebra"], swiftSettings: hotCode),
 
         // MARK: the force-field interface dynamics consumes (ED now, the network next)
-        .target(name: "ForceFields", dependencies: ["Electronic", "LinearAlgebra"], swiftSettings: hotCode),
+        .target(name: "ForceFields", dependencies: ["Electronic", "ENN", "LinearAlgebra"], swiftSettings: hotCode),
 
         // MARK: configuration → per-site IR coefficients
         .target(name: "Features", dependencies: ["Symmetry", "Lattice", "LinearAlgebra"], swiftSettings: hotCode),
 
+        // MARK: the equivariant network (IR features → products → gates → local force)
+        .target(name: "ENN", dependencies: ["Symmetry", "Lattice", "Features", "LinearAlgebra", "IO", "Electronic", "RandomNumbers"],
+                swiftSettings: hotCode),
+
         // MARK: measurements and the command line
-        .target(name: "Benchmarks", dependencies: ["LinearAlgebra", "Lattice", "Features"], swiftSettings: hotCode),
+        .target(name: "Benchmarks", dependencies: ["LinearAlgebra", "Lattice", "Features", "ENN"], swiftSettings: hotCode),
         .executableTarget(name: "LatticeFFCLI",
-                          dependencies: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Benchmarks",
+                          dependencies: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Benchmarks", "ENN", "ForceFields",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: cpuFlags),
 
@@ -71,6 +75,8 @@ let package = Package(
                     swiftSettings: cpuFlags),
         .testTarget(name: "ElectronicTests", dependencies: ["Electronic", "LinearAlgebra", "TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "ForceFieldsTests", dependencies: ["ForceFields", "Electronic", "LinearAlgebra", "TestSupport"], swiftSettings: cpuFlags),
+        .testTarget(name: "ENNTests", dependencies: ["ENN", "ForceFields", "Features", "Lattice", "Symmetry", "IO", "Electronic", "LinearAlgebra", "TestSupport"],
+                    swiftSettings: cpuFlags),
         .testTarget(name: "CLITests", dependencies: ["LatticeFFCLI"]),
     ]
 )
