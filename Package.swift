@@ -23,7 +23,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "latticeff", targets: ["LatticeFFCLI"]),
-        .library(name: "LatticeFF", targets: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Electronic", "ForceFields", "RandomNumbers", "Dynamics", "Datasets", "DataGeneration", "Training", "Plotting", "Analysis"]),
+        .library(name: "LatticeFF", targets: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Electronic", "ENN", "ForceFields", "RandomNumbers", "Dynamics", "Datasets", "DataGeneration", "Training", "Plotting", "Analysis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "Electronic", dependencies: ["LinearAlgebra"], swiftSettings: hotCode),
 
         // MARK: the force-field interface dynamics consumes (ED now, the network next)
-        .target(name: "ForceFields", dependencies: ["Electronic", "LinearAlgebra"], swiftSettings: hotCode),
+        .target(name: "ForceFields", dependencies: ["Electronic", "ENN", "LinearAlgebra"], swiftSettings: hotCode),
 
         // MARK: Langevin dynamics driven by any force field (runs, checkpoints, ensembles)
         .target(name: "Dynamics", dependencies: ["ForceFields", "Electronic", "IO", "RandomNumbers", "LinearAlgebra"],
@@ -60,19 +60,23 @@ let package = Package(
                                                        "LinearAlgebra", "RandomNumbers"]),
 
         // MARK: training loop pieces (schedules, stopping) and, with the network, the trainer
-        .target(name: "Training", dependencies: ["Datasets"]),
+        .target(name: "Training", dependencies: ["Datasets", "ENN", "IO", "RandomNumbers"]),
 
         // MARK: configuration → per-site IR coefficients
         .target(name: "Features", dependencies: ["Symmetry", "Lattice", "LinearAlgebra"], swiftSettings: hotCode),
+
+        // MARK: the equivariant network (IR features → products → gates → local force)
+        .target(name: "ENN", dependencies: ["Symmetry", "Lattice", "Features", "LinearAlgebra", "IO", "Electronic", "RandomNumbers"],
+                swiftSettings: hotCode),
 
         // MARK: observables and figures
         .target(name: "Plotting"),
         .target(name: "Analysis", dependencies: ["CFFTW", "IO", "Plotting"], swiftSettings: hotCode),
 
         // MARK: measurements and the command line
-        .target(name: "Benchmarks", dependencies: ["LinearAlgebra", "IO", "Lattice", "Features", "Electronic", "ForceFields"], swiftSettings: hotCode),
+        .target(name: "Benchmarks", dependencies: ["LinearAlgebra", "IO", "Lattice", "Features", "Electronic", "ENN", "ForceFields"], swiftSettings: hotCode),
         .executableTarget(name: "LatticeFFCLI",
-                          dependencies: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Benchmarks",
+                          dependencies: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Benchmarks", "ENN",
                                          "Electronic", "ForceFields", "Dynamics", "RandomNumbers", "Datasets", "DataGeneration", "Training",
                                          "Plotting", "Analysis",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -91,12 +95,14 @@ let package = Package(
         .testTarget(name: "ForceFieldsTests", dependencies: ["ForceFields", "Electronic", "LinearAlgebra", "TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Electronic", "IO", "TestSupport"]),
         .testTarget(name: "DataGenerationTests", dependencies: ["DataGeneration", "Datasets", "Electronic", "ForceFields", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "DataGeneration", "ENN", "Electronic", "TestSupport"]),
         .testTarget(name: "DynamicsTests", dependencies: ["Dynamics", "ForceFields", "Electronic", "IO", "RandomNumbers"],
                     swiftSettings: cpuFlags),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .target(name: "AnalysisTestSupport", dependencies: ["IO"], path: "Tests/AnalysisTestSupport"),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "IO", "Plotting", "RandomNumbers", "AnalysisTestSupport"],
+                    swiftSettings: cpuFlags),
+        .testTarget(name: "ENNTests", dependencies: ["ENN", "ForceFields", "Features", "Lattice", "Symmetry", "IO", "Electronic", "LinearAlgebra", "TestSupport"],
                     swiftSettings: cpuFlags),
         .testTarget(name: "CLITests", dependencies: ["LatticeFFCLI", "IO", "AnalysisTestSupport"]),
     ]

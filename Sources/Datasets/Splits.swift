@@ -6,6 +6,11 @@ public struct DatasetSplit: Sendable, Equatable, Codable {
     public var training: [Int]
     public var validation: [Int]
 
+    public init(training: [Int], validation: [Int]) {
+        self.training = training
+        self.validation = validation
+    }
+
     /// The paper's split: every third configuration (index ≡ 2 mod 3) to validation (600 → 400/200).
     public static func everyThird(count: Int) -> DatasetSplit {
         DatasetSplit(training: (0..<count).filter { $0 % 3 != 2 }, validation: (0..<count).filter { $0 % 3 == 2 })

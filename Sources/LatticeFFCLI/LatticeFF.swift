@@ -9,7 +9,7 @@ struct LatticeFF: ParsableCommand {
         commandName: "latticeff",
         abstract: "Equivariant machine-learning force fields for lattice models.",
         version: version,
-        subcommands: [SymmetryCommand.self, ForcesCommand.self, GenerateCommand.self, SimulateCommand.self,
+        subcommands: [SymmetryCommand.self, ForcesCommand.self, GenerateCommand.self, TrainCommand.self, EvaluateCommand.self, SimulateCommand.self,
                       AnalyzeCommand.self, BenchCommand.self])
 }
 

@@ -1,0 +1,250 @@
+/// The equivariant network with its weights: owner of the parameters, the input scales and the
+/// metadata of the data it was trained on; forward and backward passes over chunks of sites.
+import Dispatch
+import Electronic
+import Features
+import Foundation
+import LinearAlgebra
+import RandomNumbers
+import Symmetry
+
+/// A D4- (or any supported point group-) equivariant force model, generic over Float (default) and
+/// Double (checks).
+///
+/// Per site: features x (the neighbourhood's IR coefficients, divided by one scale per IR type) →
+/// for each hidden layer: auxiliary layer (copies + every CG-allowed product of two channels) →
+/// bias-free linear map per IR (one matrix for all partners of a multiplet) → gate with biases →
+/// readout: one A1 channel plus bias = the force F_i.
+///
+/// Parameters are one flat vector in the order of `structure.parameterBlocks` (the layout of
+/// gradients and of the optimizer state too). Evaluation is chunked (`chunkSize` sites, a multiple
+/// of 8) so memory stays bounded for any lattice size; chunks run on up to two workers, each with
+/// one BLAS thread. Forward results do not depend on `threads` or `chunkSize` (every site is
+/// computed by the same lanes of arithmetic); gradients are summed in two fixed slots (chunk index
+/// mod 2), so they do not depend on `threads` either.
+public final class EquivariantNetwork<T: ENNScalar>: @unchecked Sendable {
+    public let structure: NetworkStructure
+    /// All weights and biases, flat (see `structure.parameterBlocks`).
+    public var parameters: [T]
+    /// One positive scale per IR type (features of IR k are divided by `inputScales[k]`).
+    public var inputScales: [Double]
+    /// Holstein parameters (and filling) of the training data.
+    public var holstein: HolsteinParameters
+    /// Filled by training.
+    public var trainingSummary: TrainingSummary?
+    /// Sites per chunk (rounded up to a multiple of 8).
+    public var chunkSize = 256
+    /// Worker threads (1 or 2; more are clamped to 2, the gradient slot count).
+    public var threads = 2
+
+    public var configuration: NetworkConfiguration { structure.configuration }
+    public var featurizer: Featurizer { structure.featurizer }
+    public var featureCount: Int { structure.featurizer.featureCount }
+    /// Number of gradient accumulation slots (fixed so that results do not depend on `threads`).
+    static var gradientSlots: Int { 2 }
+
+    /// A network with weights drawn from N(0, 1/aux_k) (aux_k = auxiliary width feeding IR k),
+    /// zero biases and unit input scales, from a seeded generator.
+    public convenience init(configuration: NetworkConfiguration, seed: UInt64,
+                            holstein: HolsteinParameters = HolsteinParameters()) throws {
+        let structure = try NetworkStructure(configuration: configuration)
+        var generator = Xoshiro256(seed: seed)
+        var parameters = [T](repeating: 0, count: structure.parameterCount)
+        for block in structure.parameterBlocks where !block.isBias {
+            let sigma = 1 / Double(block.shape[0]).squareRoot()
+            for i in 0..<block.count { parameters[block.offset + i] = T(sigma * generator.normal()) }
+        }
+        try self.init(structure: structure, parameters: parameters,
+                      inputScales: [Double](repeating: 1, count: structure.theory.irreps.count), holstein: holstein)
+    }
+
+    /// A network from explicit parameters. Throws if counts do not match or a scale is not positive.
+    public init(structure: NetworkStructure, parameters: [T], inputScales: [Double],
+                holstein: HolsteinParameters = HolsteinParameters(), trainingSummary: TrainingSummary? = nil) throws {
+        guard parameters.count == structure.parameterCount else {
+            throw ENNError("expected \(structure.parameterCount) parameters, got \(parameters.count)")
+        }
+        guard inputScales.count == structure.theory.irreps.count, inputScales.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            throw ENNError("input scales must be \(structure.theory.irreps.count) finite positive numbers, got \(inputScales)")
+        }
+        self.structure = structure
+        self.parameters = parameters
+        self.inputScales = inputScales
+        self.holstein = holstein
+        self.trainingSummary = trainingSummary
+    }
+
+    /// The same model in another precision.
+    public func converted<U: ENNScalar>(to _: U.Type = U.self) -> EquivariantNetwork<U> {
+        let copy = try! EquivariantNetwork<U>(structure: structure, parameters: parameters.map { U($0) },
+                                              inputScales: inputScales, holstein: holstein, trainingSummary: trainingSummary)
+        copy.chunkSize = chunkSize; copy.threads = threads
+        return copy
+    }
+
+    // MARK: evaluation state
+
+    /// Everything a pass needs that derives from the parameters (packed weights, CG tables).
+    struct Prepared {
+        var packed: [PackedLayer<T>]
+        var cg: [[T]]
+        var cgOffsets: [[[Int]]]
+        /// 1/scale per feature column.
+        var inverseScales: [T]
+        var blocksPerChunk: Int
+    }
+
+    func prepare() -> Prepared {
+        let packed = parameters.withUnsafeBufferPointer { p in
+            structure.layers.enumerated().map { PackedLayer<T>(plan: $1, layer: $0, structure: structure, parameters: p) }
+        }
+        var cg: [[T]] = [], offsets: [[[Int]]] = []
+        for plan in structure.layers {
+            var flat: [T] = [], layerOffsets: [[Int]] = []
+            for couplings in plan.couplings {
+                layerOffsets.append(couplings.map { c in defer { flat += c.cg.map { T($0) } }; return flat.count })
+            }
+            cg.append(flat + [0]); offsets.append(layerOffsets)
+        }
+        let layout = featurizer.layout
+        var inverse = [T](repeating: 1, count: layout.size)
+        for k in layout.labels.indices {
+            for i in 0..<(layout.dimensions[k] * layout.multiplicities[k]) { inverse[layout.offset(k) + i] = T(1 / inputScales[k]) }
+        }
+        return Prepared(packed: packed, cg: cg, cgOffsets: offsets, inverseScales: inverse,
+                        blocksPerChunk: max(1, (chunkSize + 7) / 8))
+    }
+
+    /// Activations and gradients of one chunk (one per worker).
+    final class Workspace {
+        let blocks: Int
+        /// act[0] = scaled input, act[l] = gated output of hidden layer l.
+        let act: [UnsafeMutablePointer<SIMD8<T>>]
+        /// pre[l] = pre-activation output of layer l (index 1…; pre[last] = readout).
+        let pre: [UnsafeMutablePointer<SIMD8<T>>]
+        let actGradient: [UnsafeMutablePointer<SIMD8<T>>]
+        let preGradient: [UnsafeMutablePointer<SIMD8<T>>]
+        let scratch: BackwardScratch<T>
+        /// Row-major features of the chunk from the featurizer.
+        let features: UnsafeMutablePointer<T>
+        let sizes: [Int]
+        var all: [UnsafeMutablePointer<SIMD8<T>>] { act + pre + actGradient + preGradient }
+
+        init(structure: NetworkStructure, blocks: Int) {
+            self.blocks = blocks
+            let sizes = [structure.layers[0].input.size] + structure.layers.map(\.output.size)
+            self.sizes = sizes
+            func buffers() -> [UnsafeMutablePointer<SIMD8<T>>] {
+                sizes.map { s in
+                    let p = UnsafeMutablePointer<SIMD8<T>>.allocate(capacity: max(1, s * blocks))
+                    p.initialize(repeating: SIMD8(), count: max(1, s * blocks))
+                    return p
+                }
+            }
+            act = buffers(); pre = buffers(); actGradient = buffers(); preGradient = buffers()
+            let leftMax = structure.layers.map { $0.input.multiplicities.max() ?? 0 }.max() ?? 0
+            scratch = BackwardScratch(capacity: max(1, leftMax * blocks * 4))
+            features = .allocate(capacity: max(1, blocks * 8 * structure.featurizer.featureCount))
+        }
+        deinit { all.forEach { $0.deallocate() }; features.deallocate() }
+    }
+
+    // MARK: chunk passes
+
+    /// Forward pass of `count` ≤ 8·blocks sites whose raw features are in `ws.features`.
+    func forwardChunk(_ ws: Workspace, _ prep: Prepared, count: Int, output: UnsafeMutablePointer<T>) {
+        let f = featureCount, blocks = (count + 7) / 8
+        let input = ws.act[0]
+        prep.inverseScales.withUnsafeBufferPointer { inv in
+            for blk in 0..<blocks {
+                let dst = input + blk * f
+                for lane in 0..<8 {
+                    let site = blk * 8 + lane
+                    if site < count {
+                        let src = ws.features + site * f
+                        for j in 0..<f { dst[j][lane] = src[j] * inv[j] }
+                    } else {
+                        for j in 0..<f { dst[j][lane] = 0 }
+                    }
+                }
+            }
+        }
+        parameters.withUnsafeBufferPointer { p in
+            for (l, plan) in structure.layers.enumerated() {
+                prep.cg[l].withUnsafeBufferPointer { cg in
+                    layerForward(plan, packed: prep.packed[l], cg: cg.baseAddress!, cgOffsets: prep.cgOffsets[l],
+                                 input: ws.act[l], output: ws.pre[l + 1], blocks: blocks)
+                }
+                if plan.gated {
+                    gateForward(plan, layer: l, parameters: p.baseAddress!, pre: ws.pre[l + 1], act: ws.act[l + 1], blocks: blocks)
+                }
+            }
+            let last = structure.layers.count - 1
+            let bias = p[structure.biasBlock(layer: last, ir: 0).offset]
+            let readout = ws.pre[last + 1]
+            for site in 0..<count { output[site] = readout[site / 8][site % 8] + bias }
+        }
+    }
+
+    /// Backward pass for the chunk last passed to `forwardChunk`: accumulates ∂loss/∂parameters
+    /// into `gradient` and writes ∂loss/∂(raw features) ([count × featureCount]) if requested.
+    func backwardChunk(_ ws: Workspace, _ prep: Prepared, count: Int, outputGradient: UnsafePointer<T>,
+                       gradient: UnsafeMutablePointer<T>, featureGradient: UnsafeMutablePointer<T>?) {
+        let blocks = (count + 7) / 8
+        let layers = structure.layers, last = layers.count - 1
+        let readoutGradient = ws.preGradient[last + 1]
+        var biasSum: T = 0
+        for blk in 0..<blocks {
+            var v = SIMD8<T>()
+            for lane in 0..<8 where blk * 8 + lane < count { v[lane] = outputGradient[blk * 8 + lane]; biasSum += v[lane] }
+            readoutGradient[blk] = v
+        }
+        gradient[structure.biasBlock(layer: last, ir: 0).offset] += biasSum
+        parameters.withUnsafeBufferPointer { p in
+            for l in stride(from: last, through: 0, by: -1) {
+                let plan = layers[l]
+                ws.actGradient[l].update(repeating: SIMD8(), count: plan.input.size * blocks)
+                prep.cg[l].withUnsafeBufferPointer { cg in
+                    layerBackward(plan, layer: l, weights: p.baseAddress!, cg: cg.baseAddress!, cgOffsets: prep.cgOffsets[l],
+                                  input: ws.act[l], outputGradient: ws.preGradient[l + 1], inputGradient: ws.actGradient[l],
+                                  gradient: gradient, blocks: blocks, scratch: ws.scratch)
+                }
+                if l > 0 {
+                    gateBackward(layers[l - 1], layer: l - 1, parameters: p.baseAddress!, pre: ws.pre[l],
+                                 actGradient: ws.actGradient[l], preGradient: ws.preGradient[l], gradient: gradient, blocks: blocks)
+                }
+            }
+        }
+        guard let featureGradient else { return }
+        let f = featureCount
+        prep.inverseScales.withUnsafeBufferPointer { inv in
+            for site in 0..<count {
+                let src = ws.actGradient[0] + (site / 8) * f
+                for j in 0..<f { featureGradient[site * f + j] = src[j][site % 8] * inv[j] }
+            }
+        }
+    }
+
+    // MARK: parallel driver
+
+    /// Runs `work(worker, item)` for items 0..<count on up to 2 workers; worker w takes items
+    /// w, w + 2, … (with one worker, all items in order), so item i always lands in slot i mod 2.
+    func forEachItem(_ count: Int, _ work: @escaping @Sendable (_ slot: Int, _ item: Int) -> Void) {
+        let workers = min(max(1, threads), Self.gradientSlots, count)
+        if workers <= 1 {
+            for i in 0..<count { work(i % Self.gradientSlots, i) }
+            return
+        }
+        BLASRuntime.withThreads(1) {
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                for i in stride(from: w, to: count, by: workers) { work(w, i) }
+            }
+        }
+    }
+}
+
+/// Wraps values for use inside `concurrentPerform` (each worker touches disjoint memory).
+struct Unchecked<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

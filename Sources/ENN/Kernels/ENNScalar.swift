@@ -1,0 +1,46 @@
+/// The scalar types the network runs in (Float by default, Double for checks), with the one
+/// transcendental function the gates need, vectorised over 8 sites.
+import Features
+import Foundation
+import IO
+
+/// Float or Double: BLAS, SIMD, NumPy I/O, and a vector logistic function.
+public protocol ENNScalar: BLASScalarSIMD, NumPyElement, Codable {
+    /// σ(x) = 1/(1 + e^(−x)) lane by lane.
+    static func sigmoid(_ x: SIMD8<Self>) -> SIMD8<Self>
+}
+
+extension Double: ENNScalar {
+    /// Exact to rounding (libm `exp` per lane): the float64 mode is for checks, not speed.
+    @inline(__always)
+    public static func sigmoid(_ x: SIMD8<Double>) -> SIMD8<Double> {
+        var out = SIMD8<Double>()
+        for i in 0..<8 { out[i] = 1 / (1 + Foundation.exp(-x[i])) }
+        return out
+    }
+}
+
+extension Float: ENNScalar {
+    /// Vectorised: e^t by range reduction t = n·ln2 + r (|r| ≤ ln2/2), a degree-6 polynomial for e^r
+    /// (relative error < 2e-7 on the reduced range) and 2^n from the exponent bits; arguments are
+    /// clamped to ±87 so that no lane overflows. σ is within a few ulp of the exact value.
+    @inline(__always)
+    public static func sigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        let t = (-x).clamped(lowerBound: SIMD8(repeating: -87), upperBound: SIMD8(repeating: 87))
+        let magic = SIMD8<Float>(repeating: 12_582_912)   // 1.5·2^23: rounds to an integer in the low bits
+        let shifted = t * 1.442_695_04 + magic
+        let n = shifted - magic
+        var r = t - n * 0.693_359_375          // ln 2 split in two (Cephes): exact n·C1
+        r = r + n * 2.121_944_40e-4
+        var p = SIMD8<Float>(repeating: 1.0 / 720)
+        p = p * r + 1.0 / 120
+        p = p * r + 1.0 / 24
+        p = p * r + 1.0 / 6
+        p = p * r + 0.5
+        p = p * r + 1
+        p = p * r + 1
+        let bits = unsafeBitCast(shifted, to: SIMD8<UInt32>.self) &- 0x4B40_0000 &+ 127
+        let scale = unsafeBitCast(bits &<< 23, to: SIMD8<Float>.self)
+        return 1 / (1 + p * scale)
+    }
+}

@@ -1,0 +1,168 @@
+/// Backward kernel of one layer (products + linear map): weight gradients, and gradients with
+/// respect to the layer input, for a chunk of site blocks.
+///
+/// Loop order pair → block: the 4 weight-gradient accumulators of a pair stay in registers over the
+/// whole chunk and are summed across lanes once per pair. For pair (r, s) and block b, with
+/// d = ∂loss/∂pre-activation and z the CG product:
+///   ∂W[row, o] += Σ_lanes d_o·z_γ(o),   g_γ = Σ_o W[row, o] d_γ,o,
+///   ∂y_β(s) += Σ_γ L[γ][β] g_γ,          ∂L[γ][β](r) += g_γ y_β(s),
+/// and finally ∂x_α(r) += Σ_βγ cg[α][β][γ] ∂L[γ][β](r). Tiles of 4 accumulators: 4 channels of a
+/// 1-d output IR or 2 channels × 2 components of a 2-d one.
+
+/// Per-chunk scratch of the backward kernel: left factors L and their gradients, [r][block][4].
+final class BackwardScratch<T: ENNScalar> {
+    let capacity: Int
+    let left: UnsafeMutablePointer<SIMD8<T>>
+    let leftGradient: UnsafeMutablePointer<SIMD8<T>>
+    init(capacity: Int) {
+        self.capacity = capacity
+        left = .allocate(capacity: capacity); left.initialize(repeating: SIMD8(), count: capacity)
+        leftGradient = .allocate(capacity: capacity); leftGradient.initialize(repeating: SIMD8(), count: capacity)
+    }
+    deinit { left.deallocate(); leftGradient.deallocate() }
+}
+
+extension EquivariantNetwork {
+    /// Accumulates ∂W (into `gradient`, flat parameter layout) and ∂input (into `inputGradient`)
+    /// from `outputGradient` = ∂loss/∂pre-activations of `plan` for `blocks` blocks.
+    func layerBackward(_ plan: LayerPlan, layer: Int, weights: UnsafePointer<T>, cg: UnsafePointer<T>, cgOffsets: [[Int]],
+                       input: UnsafePointer<SIMD8<T>>, outputGradient: UnsafePointer<SIMD8<T>>,
+                       inputGradient: UnsafeMutablePointer<SIMD8<T>>, gradient: UnsafeMutablePointer<T>,
+                       blocks: Int, scratch: BackwardScratch<T>) {
+        let irCount = plan.output.labels.count
+        let inOffsets = (0..<irCount).map { plan.input.offset($0) }
+        for k in 0..<irCount where plan.output.multiplicities[k] > 0 {
+            let wOffset = structure.weightBlock(layer: layer, ir: k).offset
+            for (ci, c) in plan.couplings[k].enumerated() {
+                let cgc = cg + cgOffsets[k][ci]
+                let leftOffset = c.left.map { inOffsets[$0] } ?? 0
+                let rightOffset = inOffsets[c.right]
+                if c.left != nil {
+                    precondition(c.leftCount * blocks * 4 <= scratch.capacity)
+                    for r in 0..<c.leftCount { for blk in 0..<blocks {
+                        let l = leftFactor(c, cg: cgc, x: input + blk * plan.input.size, leftOffset: leftOffset, r: r)
+                        let p = scratch.left + (r * blocks + blk) * 4
+                        p[0] = l.0; p[1] = l.1; p[2] = l.2; p[3] = l.3
+                    } }
+                    scratch.leftGradient.update(repeating: SIMD8(), count: c.leftCount * blocks * 4)
+                }
+                let args = BackwardArguments(plan: plan, coupling: c, k: k, weights: weights + wOffset, input: input,
+                                             rightOffset: rightOffset, outputGradient: outputGradient,
+                                             inputGradient: inputGradient, gradient: gradient + wOffset,
+                                             blocks: blocks, scratch: scratch)
+                switch (c.rightDimension, c.resultDimension) {
+                case (1, 1): pairsBackward(args, twoRight: false, twoResult: false)
+                case (2, 1): pairsBackward(args, twoRight: true, twoResult: false)
+                default: pairsBackward(args, twoRight: true, twoResult: true)
+                }
+                if c.left != nil {
+                    // ∂x_α(r) += Σ_βγ cg[α][β][γ] ∂L[γ][β](r)
+                    let da = c.leftDimension, db = c.rightDimension, dk = c.resultDimension
+                    for r in 0..<c.leftCount { for blk in 0..<blocks {
+                        let dl = scratch.leftGradient + (r * blocks + blk) * 4
+                        let dx = inputGradient + blk * plan.input.size + leftOffset + r
+                        for alpha in 0..<da {
+                            var sum = SIMD8<T>()
+                            for beta in 0..<db { for gamma in 0..<dk {
+                                let v = cgc[(alpha * db + beta) * dk + gamma]
+                                if v != 0 { sum.addProduct(v, dl[gamma * 2 + beta]) }
+                            } }
+                            dx[alpha * c.leftCount] += sum
+                        }
+                    } }
+                }
+            }
+        }
+    }
+
+    struct BackwardArguments {
+        let plan: LayerPlan
+        let coupling: Coupling
+        let k: Int
+        let weights: UnsafePointer<T>
+        let input: UnsafePointer<SIMD8<T>>
+        let rightOffset: Int
+        let outputGradient: UnsafePointer<SIMD8<T>>
+        let inputGradient: UnsafeMutablePointer<SIMD8<T>>
+        let gradient: UnsafeMutablePointer<T>
+        let blocks: Int
+        let scratch: BackwardScratch<T>
+    }
+
+    @inline(__always)
+    func pairsBackward(_ a: BackwardArguments, twoRight: Bool, twoResult: Bool) {
+        let c = a.coupling, plan = a.plan
+        let n = plan.output.multiplicities[a.k]
+        let width = twoResult ? 2 : 4
+        let tileCount = (n + width - 1) / width
+        let inSize = plan.input.size, outSize = plan.output.size
+        let outOffset = plan.output.offset(a.k)
+        let mb = c.rightCount, blocks = a.blocks
+        let isCopy = c.left == nil
+        for t in 0..<tileCount {
+            var channel = [Int](repeating: 0, count: 4), offsets = [Int](repeating: 0, count: 4)
+            var valid = [Bool](repeating: false, count: 4)
+            for j in 0..<4 {
+                let o = t * width + j % width
+                valid[j] = o < n
+                channel[j] = min(o, n - 1)
+                offsets[j] = outOffset + (j / width) * n + channel[j]
+            }
+            let o0 = offsets[0], o1 = offsets[1], o2 = offsets[2], o3 = offsets[3]
+            for r in 0..<c.leftCount {
+                let rightStart = c.firstRight(r)
+                for s in rightStart..<mb {
+                    let row = c.auxiliaryOffset + c.firstPair(r) + (s - rightStart)
+                    let wr = a.weights + row * n
+                    let w0 = valid[0] ? wr[channel[0]] : 0, w1 = valid[1] ? wr[channel[1]] : 0
+                    let w2 = valid[2] ? wr[channel[2]] : 0, w3 = valid[3] ? wr[channel[3]] : 0
+                    var dw0 = SIMD8<T>(), dw1 = SIMD8<T>(), dw2 = SIMD8<T>(), dw3 = SIMD8<T>()
+                    for blk in 0..<blocks {
+                        let l: (SIMD8<T>, SIMD8<T>, SIMD8<T>, SIMD8<T>)
+                        if isCopy { l = (SIMD8(repeating: 1), SIMD8(), SIMD8(), SIMD8(repeating: 1)) } else {
+                            let p = a.scratch.left + (r * blocks + blk) * 4
+                            l = (p[0], p[1], p[2], p[3])
+                        }
+                        let x = a.input + blk * inSize + a.rightOffset
+                        let b0 = x[s]
+                        let b1 = twoRight ? x[mb + s] : SIMD8<T>()
+                        var z0 = l.0 * b0
+                        var z1 = twoResult ? l.2 * b0 : SIMD8<T>()
+                        if twoRight { z0.addProduct(l.1, b1); if twoResult { z1.addProduct(l.3, b1) } }
+                        let d = a.outputGradient + blk * outSize
+                        let d0 = d[o0], d1 = d[o1], d2 = d[o2], d3 = d[o3]
+                        let g0: SIMD8<T>, g1: SIMD8<T>
+                        if twoResult {
+                            dw0.addProduct(d0, z0); dw1.addProduct(d1, z0); dw2.addProduct(d2, z1); dw3.addProduct(d3, z1)
+                            g0 = w0 * d0 + w1 * d1
+                            g1 = w2 * d2 + w3 * d3
+                        } else {
+                            dw0.addProduct(d0, z0); dw1.addProduct(d1, z0); dw2.addProduct(d2, z0); dw3.addProduct(d3, z0)
+                            g0 = (w0 * d0 + w1 * d1) + (w2 * d2 + w3 * d3)
+                            g1 = SIMD8<T>()
+                        }
+                        let dx = a.inputGradient + blk * inSize + a.rightOffset
+                        var dx0 = l.0 * g0
+                        if twoResult { dx0.addProduct(l.2, g1) }
+                        dx[s] += dx0
+                        if twoRight {
+                            var dx1 = l.1 * g0
+                            if twoResult { dx1.addProduct(l.3, g1) }
+                            dx[mb + s] += dx1
+                        }
+                        if !isCopy {
+                            let dl = a.scratch.leftGradient + (r * blocks + blk) * 4
+                            dl[0].addProduct(g0, b0)
+                            if twoRight { dl[1].addProduct(g0, b1) }
+                            if twoResult { dl[2].addProduct(g1, b0); if twoRight { dl[3].addProduct(g1, b1) } }
+                        }
+                    }
+                    if valid[0] { a.gradient[row * n + channel[0]] += dw0.sum() }
+                    if valid[1] { a.gradient[row * n + channel[1]] += dw1.sum() }
+                    if valid[2] { a.gradient[row * n + channel[2]] += dw2.sum() }
+                    if valid[3] { a.gradient[row * n + channel[3]] += dw3.sum() }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,142 @@
+/// The model file: one `.npz` with every weight array under a documented name and a
+/// `metadata.json` member (docs/FORMATS.md, "ENN model file").
+import Electronic
+import Foundation
+import IO
+
+/// The JSON member `metadata.json` of a model file.
+public struct ModelMetadata: Codable, Sendable, Equatable {
+    /// Bumped on incompatible changes; readers reject other versions.
+    public static let currentFormatVersion = 1
+    public var formatVersion: Int
+    public var software: String
+    public var lattice: String
+    public var group: String
+    public var radius: Double
+    /// IR labels in the order every per-IR list uses.
+    public var irreps: [String]
+    /// Hidden widths per layer and IR (multiplets).
+    public var hiddenWidths: [[Int]]
+    /// Auxiliary widths per layer (hidden layers, then the readout) and IR (multiplets).
+    public var auxiliaryWidths: [[Int]]
+    public var gate: GateKind
+    /// Scale per IR label (features of that IR are divided by it).
+    public var inputScales: [String: Double]
+    public var parameterCount: Int
+    /// Names of the weight arrays in the order the SHA-256 covers them (= flat parameter order).
+    public var parameterOrder: [String]
+    /// Holstein parameters and filling of the training data.
+    public var holstein: HolsteinParameters
+    public var training: TrainingSummary?
+    /// Lowercase hex SHA-256 of the little-endian float32 bytes of the arrays in `parameterOrder`.
+    public var weightsSHA256: String
+}
+
+extension EquivariantNetwork {
+    /// Float32 bytes of every parameter array in storage order (what the checksum covers).
+    public var weightsSHA256: String {
+        var hasher = SHA256Hasher()
+        var bytes = [UInt8](); bytes.reserveCapacity(parameters.count * 4)
+        for v in parameters { withUnsafeBytes(of: Float(v).bitPattern.littleEndian) { bytes += $0 } }
+        hasher.update(bytes)
+        return hasher.finalizeHex()
+    }
+
+    /// Metadata describing this network.
+    public var metadata: ModelMetadata {
+        let s = structure
+        return ModelMetadata(
+            formatVersion: ModelMetadata.currentFormatVersion, software: "LatticeFF 0.1.0",
+            lattice: configuration.lattice, group: configuration.group, radius: configuration.radius,
+            irreps: s.theory.labels, hiddenWidths: s.layers.filter(\.gated).map(\.output.multiplicities),
+            auxiliaryWidths: s.layers.map(\.auxiliaryWidths), gate: configuration.gate,
+            inputScales: Dictionary(uniqueKeysWithValues: zip(s.theory.labels, inputScales)),
+            parameterCount: s.parameterCount, parameterOrder: s.parameterBlocks.map(\.name),
+            holstein: holstein, training: trainingSummary, weightsSHA256: weightsSHA256)
+    }
+
+    /// The model as an `.npz` archive (weights as float32).
+    public func modelArchive() throws -> NPZArchive {
+        var arrays: [String: NumPyArray] = [:]
+        for block in structure.parameterBlocks {
+            arrays[block.name] = try NumPyArray(parameters[block.offset..<(block.offset + block.count)].map { Float($0) }, shape: block.shape)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return NPZArchive(arrays: arrays, extraFiles: ["metadata.json": try encoder.encode(metadata)])
+    }
+
+    /// Writes the model file atomically.
+    public func save(to url: URL) throws {
+        do { try modelArchive().write(to: url) } catch let error as NumPyError { throw ENNError("\(error)") }
+    }
+
+    /// Reads and validates a model file: metadata version and content, every array's presence,
+    /// dtype (float32) and shape, no unknown arrays, input scales, and the weights' SHA-256.
+    public static func load(from url: URL) throws -> EquivariantNetwork<T> {
+        let path = url.path
+        let archive: NPZArchive
+        do { archive = try NPZArchive(contentsOf: url) } catch let error as NumPyError {
+            throw ENNError("cannot read model: \(error)")
+        }
+        return try load(archive: archive, path: path)
+    }
+
+    /// Validates and builds a network from a model archive (`path` names it in errors).
+    public static func load(archive: NPZArchive, path: String = "<memory>") throws -> EquivariantNetwork<T> {
+        func fail(_ why: String) -> ENNError { ENNError("invalid model file \(path): \(why)") }
+        guard let json = archive.extraFiles["metadata.json"] else { throw fail("no metadata.json member") }
+        let meta: ModelMetadata
+        do { meta = try JSONDecoder().decode(ModelMetadata.self, from: json) } catch {
+            throw fail("metadata.json is not valid (\(Self.describe(error)))")
+        }
+        guard meta.formatVersion == ModelMetadata.currentFormatVersion else {
+            throw fail("format version \(meta.formatVersion) is not supported (this LatticeFF reads version \(ModelMetadata.currentFormatVersion))")
+        }
+        let configuration = NetworkConfiguration(lattice: meta.lattice, group: meta.group, radius: meta.radius,
+                                                 hiddenWidths: meta.hiddenWidths, gate: meta.gate)
+        let structure: NetworkStructure
+        do { structure = try NetworkStructure(configuration: configuration) } catch { throw fail("\(error)") }
+        guard meta.irreps == structure.theory.labels else { throw fail("IRs \(meta.irreps) do not match \(meta.group) (\(structure.theory.labels))") }
+        guard meta.auxiliaryWidths == structure.layers.map(\.auxiliaryWidths), meta.parameterCount == structure.parameterCount,
+              meta.parameterOrder == structure.parameterBlocks.map(\.name) else {
+            throw fail("metadata widths or parameter list do not match the architecture it describes")
+        }
+        let known = Set(structure.parameterBlocks.map(\.name))
+        if let unknown = archive.arrays.keys.sorted().first(where: { !known.contains($0) }) { throw fail("unexpected array '\(unknown)'") }
+        var parameters = [T](repeating: 0, count: structure.parameterCount)
+        for block in structure.parameterBlocks {
+            guard let array = archive.arrays[block.name] else { throw fail("missing weight array '\(block.name)'") }
+            guard array.dtype == .float32 else { throw fail("array '\(block.name)' has dtype \(array.dtype.rawValue), expected float32") }
+            guard array.shape == block.shape else {
+                throw fail("array '\(block.name)' has shape \(array.shape), expected \(block.shape)")
+            }
+            let values = try array.floats()
+            guard values.allSatisfy({ $0.isFinite }) else { throw fail("array '\(block.name)' contains non-finite values") }
+            for (i, v) in values.enumerated() { parameters[block.offset + i] = T(v) }
+        }
+        var scales: [Double] = []
+        for label in structure.theory.labels {
+            guard let s = meta.inputScales[label], s.isFinite, s > 0 else { throw fail("input scale for \(label) missing or not positive") }
+            scales.append(s)
+        }
+        let network = try EquivariantNetwork(structure: structure, parameters: parameters, inputScales: scales,
+                                             holstein: meta.holstein, trainingSummary: meta.training)
+        let hash = network.weightsSHA256
+        guard hash == meta.weightsSHA256.lowercased() else {
+            throw fail("weights SHA-256 \(hash.prefix(12))… does not match metadata \(meta.weightsSHA256.prefix(12))… (corrupt or modified weights)")
+        }
+        return network
+    }
+
+    static func describe(_ error: Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, _): return "missing key '\(key.stringValue)'"
+        case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
+            return "wrong type at '\(c.codingPath.map(\.stringValue).joined(separator: "."))'"
+        case DecodingError.dataCorrupted(let c):
+            return c.codingPath.isEmpty ? "not JSON" : "bad value at '\(c.codingPath.map(\.stringValue).joined(separator: "."))'"
+        default: return "\(error)"
+        }
+    }
+}

@@ -1,0 +1,200 @@
+/// Public passes of the network: on per-site feature rows, and on whole periodic configurations
+/// (featurized chunk by chunk, so memory stays bounded for any L).
+import Features
+import Foundation
+import Lattice
+
+extension EquivariantNetwork {
+    // MARK: per-site features
+
+    /// Forces for `siteCount` sites from raw (unscaled) features, [siteCount × featureCount] row-major.
+    public func predict(features: [T], siteCount: Int) throws -> [T] {
+        try checkFeatures(features, siteCount)
+        var out = [T](repeating: 0, count: siteCount)
+        let prep = prepare(), chunk = prep.blocksPerChunk * 8, f = featureCount
+        let chunks = (siteCount + chunk - 1) / chunk
+        let workspaces = (0..<Self.gradientSlots).map { _ in Workspace(structure: structure, blocks: prep.blocksPerChunk) }
+        features.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                let shared = Unchecked((src.baseAddress!, dst.baseAddress!, workspaces, prep))
+                forEachItem(chunks) { slot, c in
+                    let (src, dst, workspaces, prep) = shared.value
+                    let start = c * chunk, count = min(chunk, siteCount - start)
+                    let ws = workspaces[slot]
+                    ws.features.update(from: src + start * f, count: count * f)
+                    self.forwardChunk(ws, prep, count: count, output: dst + start)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Gradients of loss = Σ_i outputGradient[i]·F_i with respect to the parameters (flat) and to
+    /// the raw features ([siteCount × featureCount]).
+    public func gradients(features: [T], siteCount: Int, outputGradient: [T]) throws -> (parameters: [T], features: [T]) {
+        try checkFeatures(features, siteCount)
+        guard outputGradient.count == siteCount else { throw ENNError("output gradient has \(outputGradient.count) values for \(siteCount) sites") }
+        let prep = prepare(), chunk = prep.blocksPerChunk * 8, f = featureCount
+        let chunks = (siteCount + chunk - 1) / chunk
+        let workspaces = (0..<Self.gradientSlots).map { _ in Workspace(structure: structure, blocks: prep.blocksPerChunk) }
+        let pc = parameters.count
+        var slots = [T](repeating: 0, count: Self.gradientSlots * pc)
+        var featureGradient = [T](repeating: 0, count: siteCount * f)
+        var scratch = [T](repeating: 0, count: Self.gradientSlots * chunk)
+        features.withUnsafeBufferPointer { src in
+            outputGradient.withUnsafeBufferPointer { dOut in
+                featureGradient.withUnsafeMutableBufferPointer { dFeat in
+                    scratch.withUnsafeMutableBufferPointer { out in
+                        slots.withUnsafeMutableBufferPointer { g in
+                            let shared = Unchecked((src.baseAddress!, dOut.baseAddress!, dFeat.baseAddress!, out.baseAddress!,
+                                                    g.baseAddress!, workspaces, prep))
+                            forEachItem(chunks) { slot, c in
+                                let (src, dOut, dFeat, out, g, workspaces, prep) = shared.value
+                                let start = c * chunk, count = min(chunk, siteCount - start)
+                                let ws = workspaces[slot]
+                                ws.features.update(from: src + start * f, count: count * f)
+                                self.forwardChunk(ws, prep, count: count, output: out + slot * chunk)
+                                self.backwardChunk(ws, prep, count: count, outputGradient: dOut + start,
+                                                   gradient: g + slot * pc, featureGradient: dFeat + start * f)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (Self.sumSlots(slots, count: pc), featureGradient)
+    }
+
+    /// Per-site outputs of every layer for equivariance checks: for each hidden layer the gated
+    /// activations [siteCount × layout.size] (layout `structure.layers[l].output`), then the forces.
+    public func layerOutputs(features: [T], siteCount: Int) throws -> [[T]] {
+        try checkFeatures(features, siteCount)
+        let prep = prepare(), chunk = prep.blocksPerChunk * 8, f = featureCount
+        let ws = Workspace(structure: structure, blocks: prep.blocksPerChunk)
+        let hidden = structure.layers.filter(\.gated)
+        var outputs = hidden.map { [T](repeating: 0, count: siteCount * $0.output.size) }
+        var forces = [T](repeating: 0, count: siteCount)
+        for start in stride(from: 0, to: siteCount, by: chunk) {
+            let count = min(chunk, siteCount - start)
+            features.withUnsafeBufferPointer { ws.features.update(from: $0.baseAddress! + start * f, count: count * f) }
+            forces.withUnsafeMutableBufferPointer { forwardChunk(ws, prep, count: count, output: $0.baseAddress! + start) }
+            for (l, plan) in hidden.enumerated() {
+                let size = plan.output.size
+                for site in 0..<count { for j in 0..<size {
+                    outputs[l][(start + site) * size + j] = ws.act[l + 1][(site / 8) * size + j][site % 8]
+                } }
+            }
+        }
+        return outputs + [forces]
+    }
+
+    func checkFeatures(_ features: [T], _ siteCount: Int) throws {
+        guard siteCount >= 0, features.count == siteCount * featureCount else {
+            throw ENNError("features have \(features.count) values, expected \(siteCount) sites × \(featureCount)")
+        }
+    }
+
+    /// Sum of the gradient slots stored one after another in `slots`.
+    static func sumSlots(_ slots: [T], count: Int) -> [T] {
+        var total = [T](slots[0..<count])
+        for s in 1..<gradientSlots { for i in 0..<count { total[i] += slots[s * count + i] } }
+        return total
+    }
+
+    // MARK: whole configurations
+
+    /// Validated lattice for configurations of `size` × `size` sites.
+    func lattice(size: Int) throws -> PeriodicLattice {
+        let lattice: PeriodicLattice
+        do {
+            lattice = try PeriodicLattice(geometry: try configuration.geometry(), size: size)
+            try featurizer.validate(lattice)
+        } catch let error as ENNError { throw error } catch { throw ENNError("\(error)") }
+        return lattice
+    }
+
+    /// Forces F_i (site i = x + L·y) of `count` configurations stored flat, [count × L·L].
+    public func forces(configurations q: [Double], count: Int, size: Int) throws -> [Double] {
+        let lattice = try lattice(size: size)
+        let n = lattice.siteCount
+        guard q.count == count * n else { throw ENNError("configurations have \(q.count) values, expected \(count) × \(size)×\(size)") }
+        guard q.allSatisfy({ $0.isFinite }) else { throw ENNError("configuration contains a non-finite value") }
+        let prep = prepare(), chunk = prep.blocksPerChunk * 8
+        let chunksPer = (n + chunk - 1) / chunk
+        let workspaces = (0..<Self.gradientSlots).map { _ in Workspace(structure: structure, blocks: prep.blocksPerChunk) }
+        var out = [Double](repeating: 0, count: count * n)
+        var scratch = [T](repeating: 0, count: Self.gradientSlots * chunk)
+        for c in 0..<count {
+            let halo: HaloField<T> = q[(c * n)..<((c + 1) * n)].withUnsafeBufferPointer {
+                HaloField<T>(field: $0, size: size, halo: featurizer.neighbourhood.haloWidth)
+            }
+            out.withUnsafeMutableBufferPointer { dst in
+                scratch.withUnsafeMutableBufferPointer { tmp in
+                    let shared = Unchecked((dst.baseAddress! + c * n, tmp.baseAddress!, workspaces, prep, halo))
+                    forEachItem(chunksPer) { slot, item in
+                        let (dst, tmp, workspaces, prep, halo) = shared.value
+                        let start = item * chunk, sites = min(chunk, n - start)
+                        let ws = workspaces[slot]
+                        self.featurizer.features(halo: halo, sites: start..<(start + sites), into: ws.features)
+                        self.forwardChunk(ws, prep, count: sites, output: tmp + slot * chunk)
+                        for i in 0..<sites { dst[start + i] = Double(tmp[slot * chunk + i]) }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Forces of one configuration (L·L values, site i = x + L·y).
+    public func forces(configuration q: [Double], size: Int) throws -> [Double] {
+        try forces(configurations: q, count: 1, size: size)
+    }
+
+    /// Mean squared force error over every site of `count` configurations and its gradient with
+    /// respect to the parameters: loss = (1/(count·N)) Σ (F_i − target_i)².
+    public func lossAndGradients(configurations q: [Double], targets: [Double], count: Int, size: Int) throws
+        -> (loss: Double, gradient: [T]) {
+        let lattice = try lattice(size: size)
+        let n = lattice.siteCount
+        guard q.count == count * n, targets.count == count * n, count > 0 else {
+            throw ENNError("need \(count) × \(n) configuration and target values, got \(q.count) and \(targets.count)")
+        }
+        let prep = prepare(), chunk = prep.blocksPerChunk * 8
+        let chunksPer = (n + chunk - 1) / chunk
+        let halos: [HaloField<T>] = (0..<count).map { c in
+            q[(c * n)..<((c + 1) * n)].withUnsafeBufferPointer { HaloField<T>(field: $0, size: size, halo: featurizer.neighbourhood.haloWidth) }
+        }
+        let targetsT = targets.map { T($0) }
+        let workspaces = (0..<Self.gradientSlots).map { _ in Workspace(structure: structure, blocks: prep.blocksPerChunk) }
+        var slots = [T](repeating: 0, count: Self.gradientSlots * parameters.count)
+        var scratch = [T](repeating: 0, count: Self.gradientSlots * 2 * chunk)
+        var losses = [Double](repeating: 0, count: Self.gradientSlots)
+        let scale = 2 / T(count * n), pc = parameters.count
+        slots.withUnsafeMutableBufferPointer { g in
+            scratch.withUnsafeMutableBufferPointer { tmp in
+                losses.withUnsafeMutableBufferPointer { loss in
+                    targetsT.withUnsafeBufferPointer { target in
+                        let shared = Unchecked((g.baseAddress!, tmp.baseAddress!, loss.baseAddress!, target.baseAddress!, workspaces, prep, halos))
+                        forEachItem(count * chunksPer) { slot, item in
+                            let (g, tmp, loss, target, workspaces, prep, halos) = shared.value
+                            let c = item / chunksPer, start = (item % chunksPer) * chunk, sites = min(chunk, n - start)
+                            let ws = workspaces[slot]
+                            self.featurizer.features(halo: halos[c], sites: start..<(start + sites), into: ws.features)
+                            let out = tmp + slot * 2 * chunk, dOut = out + chunk
+                            self.forwardChunk(ws, prep, count: sites, output: out)
+                            var sum = 0.0
+                            for i in 0..<sites {
+                                let error = out[i] - target[c * n + start + i]
+                                sum += Double(error) * Double(error)
+                                dOut[i] = scale * error
+                            }
+                            loss[slot] += sum
+                            self.backwardChunk(ws, prep, count: sites, outputGradient: dOut, gradient: g + slot * pc, featureGradient: nil)
+                        }
+                    }
+                }
+            }
+        }
+        return (losses.reduce(0, +) / Double(count * n), Self.sumSlots(slots, count: pc))
+    }
+}

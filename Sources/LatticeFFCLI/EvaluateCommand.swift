@@ -1,0 +1,95 @@
+import ArgumentParser
+import Datasets
+import Electronic
+import ENN
+import Foundation
+import Plotting
+
+/// `latticeff evaluate`: force errors of a model on a dataset, overall and per configuration kind.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Force errors of a model on an ED dataset: RMSE, MAE, max, R², σ_δ (overall and per kind), parity plot and histogram.")
+
+    @Option(help: "Model file (.npz).") var model: String
+    @Option(help: "Dataset (.npz).") var data: String
+    @Option(help: "Write the metrics as JSON here.") var json: String?
+    @Option(help: "Write parity.png and error-histogram.png into this directory.") var plots: String?
+    @Option(help: "Evaluate only the validation configurations of the default split (every third).") var subset: String = "all"
+
+    func validate() throws {
+        guard ["all", "validation", "training"].contains(subset) else {
+            throw ValidationError("--subset must be all, validation or training, got '\(subset)'")
+        }
+    }
+
+    struct Report: Encodable {
+        var model: String
+        var modelSHA256: String
+        var data: String
+        var subset: String
+        var overall: ForceErrorMetrics
+        var byKind: [String: ForceErrorMetrics]
+        var seconds: Double
+    }
+
+    func run() throws {
+        let network = try EquivariantNetwork<Float>.load(from: URL(fileURLWithPath: model))
+        let dataset = try ForceDataset(contentsOf: URL(fileURLWithPath: data))
+        guard network.holstein == dataset.metadata.holstein else {
+            throw CLIError("dataset \(data) was made with Holstein parameters \(describe(dataset.metadata.holstein)), the model with \(describe(network.holstein))")
+        }
+        guard dataset.size >= network.featurizer.minimumLatticeSize else {
+            throw CLIError("dataset lattice L = \(dataset.size) is too small for the model's neighbourhood (needs L ≥ \(network.featurizer.minimumLatticeSize))")
+        }
+        if let json { try checkWritable(json, option: "--json") }
+        let split = DatasetSplit.everyThird(count: dataset.count)
+        let indices = subset == "all" ? Array(0..<dataset.count) : (subset == "validation" ? split.validation : split.training)
+        guard !indices.isEmpty else { throw CLIError("the \(subset) subset of \(data) is empty") }
+        let chosen = try dataset.subset(indices)
+        let start = Date()
+        let predicted = try network.forces(configurations: chosen.q, count: chosen.count, size: chosen.size)
+        let seconds = Date().timeIntervalSince(start)
+        let n = chosen.siteCount
+        var byKind: [String: ForceErrorMetrics] = [:]
+        for (kind, members) in chosen.indicesByKind {
+            let p = members.flatMap { predicted[($0 * n)..<(($0 + 1) * n)] }
+            let e = members.flatMap { chosen.forces[($0 * n)..<(($0 + 1) * n)] }
+            byKind[kind.rawValue] = ForceErrorMetrics(predicted: p, exact: e)
+        }
+        let overall = ForceErrorMetrics(predicted: predicted, exact: chosen.forces)
+        print(String(format: "%-8@ %8@ %10@ %10@ %10@ %10@ %8@", "kind", "sites", "RMSE", "MAE", "max", "σ_δ", "R²"))
+        for (name, m) in [("all", overall)] + byKind.sorted(by: { $0.key < $1.key }) {
+            print(String(format: "%-8@ %8d %10.5f %10.5f %10.5f %10.5f %8.5f", name, m.count, m.rmse, m.mae, m.maxError,
+                         m.sigmaDelta, m.rSquared))
+        }
+        if let json {
+            try writeJSON(Report(model: model, modelSHA256: network.weightsSHA256, data: data, subset: subset,
+                                 overall: overall, byKind: byKind, seconds: seconds), to: json)
+        }
+        if let plots {
+            let dir = URL(fileURLWithPath: plots)
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let plotter = Plotter()
+            try plotter.render(.parity(ParityPlot(title: String(format: "ENN vs ED forces (σ_δ = %.4f)", overall.sigmaDelta),
+                                                  reference: chosen.forces, predicted: predicted,
+                                                  xLabel: "F (ED)", yLabel: "F (ENN)")),
+                               to: dir.appendingPathComponent("parity.png"), width: 700, height: 700)
+            let delta = zip(predicted, chosen.forces).map { $0 - $1 }
+            try plotter.render(.histogram(Histogram(title: "Force error δ = F_ENN − F_ED", values: delta, binCount: 80,
+                                                    xLabel: "δ", density: true, logarithmicCounts: true)),
+                               to: dir.appendingPathComponent("error-histogram.png"))
+        }
+    }
+
+}
+
+/// "t=1 g=3.5 k0=1 κ=0.18 T=0.1 fixed-n" for error messages.
+func describe(_ p: HolsteinParameters) -> String {
+    let filling: String
+    switch p.filling {
+    case .fixedElectronNumber: filling = "fixed-n"
+    case .fixedChemicalPotential(let mu): filling = "fixed-mu μ=\(mu)"
+    }
+    return "t=\(p.hopping) g=\(p.coupling) k0=\(p.stiffness) κ=\(p.neighbourCoupling) T=\(p.temperature) \(filling)"
+}

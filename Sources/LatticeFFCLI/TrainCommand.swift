@@ -1,0 +1,121 @@
+import ArgumentParser
+import Datasets
+import ENN
+import Foundation
+import IO
+import Plotting
+import Training
+
+/// `latticeff train`: fit the equivariant network to an ED dataset.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the equivariant network on an ED dataset (Adam, reduce-on-plateau, best-on-validation model).",
+        discussion: """
+        Writes OUTPUT (the best model on the validation set), OUTPUT.metrics.csv (one line per epoch), \
+        OUTPUT.learning-curve.png, and OUTPUT.checkpoint.npz after every epoch; --resume continues from \
+        that checkpoint exactly. The validation set is every third configuration unless --val-fraction is given.
+        """)
+
+    @Option(help: "Dataset (.npz from latticeff generate).") var data: String
+    @Option(help: "Output model (.npz).") var output: String
+    @Option(help: "Maximum epochs.") var epochs: Int = 100
+    @Option(help: "Initial learning rate.") var learningRate: Double = 1e-3
+    @Option(help: "Configurations per Adam step.") var batch: Int = 1
+    @Option(help: "Validation fraction for a random split (default: every third configuration).") var valFraction: Double?
+    @Option(help: "Seed of the random split.") var splitSeed: UInt64 = 1
+    @Option(help: "Seed of the weight initialisation and the shuffling.") var seed: UInt64 = 1
+    @Option(help: "Gate: smooth (default) or reference.") var gate: String = "smooth"
+    @Option(help: "Neighbourhood radius (lattice units; default √13).") var radius: Double = 13.0.squareRoot()
+    @Option(help: "Stop after this many epochs without validation improvement.") var earlyStopping: Int?
+    @Option(help: "Stop after this many minutes (checked after each epoch).") var maxMinutes: Double?
+    @Option(help: "Use only the first K training configurations (learning curves).") var limitTraining: Int?
+    @Flag(help: "Continue from OUTPUT.checkpoint.npz.") var resume = false
+    @Flag(help: "No progress output.") var quiet = false
+
+    func validate() throws {
+        guard output.hasSuffix(".npz") else { throw ValidationError("--output must end in .npz") }
+        guard GateKind(rawValue: gate) != nil else { throw ValidationError("unknown gate '\(gate)' (use smooth or reference)") }
+        if let limitTraining, limitTraining < 1 { throw ValidationError("--limit-training must be ≥ 1") }
+    }
+
+    var checkpointPath: String { output + ".checkpoint.npz" }
+
+    func run() throws {
+        try checkWritable(output, option: "--output")
+        let dataset = try ForceDataset(contentsOf: URL(fileURLWithPath: data))
+        var options = TrainingOptions()
+        options.epochs = epochs; options.learningRate = learningRate; options.batchConfigurations = batch
+        options.earlyStoppingPatience = earlyStopping; options.maxMinutes = maxMinutes; options.shuffleSeed = seed
+        do { try options.validate() } catch let e as DatasetError { throw CLIError(e.message) }
+
+        var configuration = NetworkConfiguration.reference(gate: GateKind(rawValue: gate)!)
+        configuration.radius = radius
+        let network = try EquivariantNetwork<Float>(configuration: configuration, seed: seed, holstein: dataset.metadata.holstein)
+        guard dataset.size >= network.featurizer.minimumLatticeSize else {
+            throw CLIError("dataset lattice L = \(dataset.size) is too small for radius \(radius) (needs L ≥ \(network.featurizer.minimumLatticeSize))")
+        }
+        let trainer: Trainer
+        if resume {
+            guard FileManager.default.fileExists(atPath: checkpointPath) else { throw CLIError("--resume: no checkpoint at \(checkpointPath)") }
+            trainer = try Trainer(resumingFrom: URL(fileURLWithPath: checkpointPath), network: network, data: dataset)
+            trainer.extendLimits(epochs: epochs, maxMinutes: maxMinutes)
+            if !quiet { printError("train: resuming after epoch \(trainer.epoch)") }
+        } else {
+            guard !FileManager.default.fileExists(atPath: checkpointPath) else {
+                throw CLIError("a checkpoint exists at \(checkpointPath): use --resume, or delete it to start over")
+            }
+            var split = try valFraction.map { try DatasetSplit.random(count: dataset.count, fraction: $0, seed: splitSeed) }
+                ?? DatasetSplit.everyThird(count: dataset.count)
+            if let limitTraining { split.training = Array(split.training.prefix(limitTraining)) }
+            trainer = try Trainer(network: network, data: dataset, split: split, options: options)
+        }
+        if !quiet {
+            printError("train: \(trainer.split.training.count) training / \(trainer.split.validation.count) validation configurations of \(dataset.size)×\(dataset.size), \(network.parameters.count) parameters, gate \(gate)")
+        }
+        let metricsPath = output + ".metrics.csv"
+        let start = Date()
+        while !trainer.finished {
+            let epochStart = Date()
+            let record = try trainer.runEpoch()
+            try trainer.saveCheckpoint(to: URL(fileURLWithPath: checkpointPath))
+            try writeMetrics(trainer.history, to: metricsPath)
+            if !quiet {
+                let perEpoch = Date().timeIntervalSince(epochStart)
+                let remaining = Double(trainer.options.epochs - trainer.epoch) * perEpoch
+                printError(String(format: "epoch %4d  train RMSE %.5f  val RMSE %.5f  val σ_δ %.5f  lr %.2e  %.1f s%@  ETA ≤ %@",
+                                  record.epoch, record.trainRMSE, record.validationRMSE, record.validationSigmaDelta,
+                                  record.learningRate, record.seconds, record.best ? "  *best*" : "", formatDuration(remaining)))
+            }
+        }
+        let best = try trainer.bestNetwork(notes: ["dataset": data, "gate": gate, "seed": String(seed),
+                                                   "wallSeconds": String(format: "%.1f", Date().timeIntervalSince(start))])
+        try best.save(to: URL(fileURLWithPath: output))
+        try plotLearningCurve(trainer.history, to: output + ".learning-curve.png")
+        if !quiet {
+            let b = trainer.history.filter(\.best).last!
+            printError(String(format: "train: wrote %@ (epoch %d of %d, validation RMSE %.5f, σ_δ %.5f)", output, b.epoch,
+                              trainer.epoch, b.validationRMSE, b.validationSigmaDelta))
+        }
+    }
+
+    func writeMetrics(_ history: [EpochRecord], to path: String) throws {
+        let text = ([EpochRecord.csvHeader] + history.map(\.csvLine)).joined(separator: "\n") + "\n"
+        try writeAtomically(Data(text.utf8), to: URL(fileURLWithPath: path))
+    }
+}
+
+/// Train and validation RMSE per epoch (log scale), best epoch marked.
+func plotLearningCurve(_ history: [EpochRecord], to path: String) throws {
+    let epochs = history.map { Double($0.epoch) }
+    let best = history.filter(\.best).last
+    var series = [PlotSeries(label: "training RMSE", x: epochs, y: history.map(\.trainRMSE), style: .lines),
+                  PlotSeries(label: "validation RMSE", x: epochs, y: history.map(\.validationRMSE), style: .lines)]
+    if let best {
+        series.append(PlotSeries(label: "kept model (epoch \(best.epoch))", x: [Double(best.epoch)], y: [best.validationRMSE],
+                                 style: .points))
+    }
+    let plot = LinePlot(title: "Learning curve", xAxis: PlotAxis("epoch"),
+                        yAxis: PlotAxis("force RMSE", logarithmic: true), series: series)
+    try Plotter().render(.line(plot), to: URL(fileURLWithPath: path))
+}

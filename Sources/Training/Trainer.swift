@@ -1,0 +1,248 @@
+/// The training loop of the equivariant network: Adam on the force MSE, one configuration per
+/// step (as the reference), reduce-on-plateau and model selection on the validation set,
+/// checkpoints after every epoch from which training resumes exactly.
+import Datasets
+import ENN
+import Foundation
+import IO
+import RandomNumbers
+
+/// Hyper-parameters and limits of a training run (recorded in the checkpoint and the model).
+public struct TrainingOptions: Codable, Sendable, Equatable {
+    /// Initial Adam learning rate (reference 1e-3).
+    public var learningRate: Double = 1e-3
+    /// Reduce-on-plateau factor and patience (reference 0.75, 5), applied to the validation loss.
+    public var plateauFactor: Double = 0.75
+    public var plateauPatience: Int = 5
+    /// Maximum number of epochs.
+    public var epochs: Int = 100
+    /// Configurations per Adam step (reference: 1, i.e. 1600 sites at 40×40).
+    public var batchConfigurations: Int = 1
+    /// Stop after this many epochs without a better validation loss (nil: never).
+    public var earlyStoppingPatience: Int?
+    /// Stop (after the current epoch) once this much wall time has passed (nil: no limit).
+    public var maxMinutes: Double?
+    /// Seed of the per-epoch shuffling.
+    public var shuffleSeed: UInt64 = 1
+
+    public init() {}
+
+    public func validate() throws {
+        guard learningRate > 0, learningRate.isFinite else { throw DatasetError("learning rate must be positive, got \(learningRate)") }
+        guard plateauFactor > 0, plateauFactor < 1 else { throw DatasetError("plateau factor must be in (0, 1), got \(plateauFactor)") }
+        guard plateauPatience >= 0, epochs >= 1, batchConfigurations >= 1 else {
+            throw DatasetError("patience ≥ 0, epochs ≥ 1 and batch ≥ 1 required")
+        }
+        if let m = maxMinutes, !(m > 0) { throw DatasetError("--max-minutes must be positive, got \(m)") }
+    }
+}
+
+/// One line of the training history (metrics CSV).
+public struct EpochRecord: Codable, Sendable, Equatable {
+    public var epoch: Int
+    /// RMSE of the forces over the epoch's training steps (before each step's update).
+    public var trainRMSE: Double
+    /// Validation metrics after the epoch.
+    public var validationRMSE: Double
+    public var validationSigmaDelta: Double
+    public var learningRate: Double
+    /// Wall seconds of the epoch (training + validation).
+    public var seconds: Double
+    /// Whether this epoch's model is the best so far on validation (the one kept).
+    public var best: Bool
+
+    public static let csvHeader = "epoch,train_rmse,val_rmse,val_sigma_delta,learning_rate,seconds,best"
+    public var csvLine: String {
+        "\(epoch),\(trainRMSE),\(validationRMSE),\(validationSigmaDelta),\(learningRate),\(seconds),\(best ? 1 : 0)"
+    }
+}
+
+/// Everything a resumed run needs besides the network weights.
+struct TrainerState: Codable {
+    var options: TrainingOptions
+    var split: DatasetSplit
+    var epoch: Int
+    var scheduler: ReduceOnPlateau
+    var stopping: EarlyStopping
+    var shuffler: Xoshiro256
+    var history: [EpochRecord]
+    var bestValidationLoss: Double
+    var elapsedSeconds: Double
+    var datasetFingerprint: String
+}
+
+/// Trains an `EquivariantNetwork<Float>` on a `ForceDataset`.
+public final class Trainer {
+    public let network: EquivariantNetwork<Float>
+    public let data: ForceDataset
+    var state: TrainerState
+    var optimizer: AdamOptimizer<Float>
+    /// Parameters of the best validation epoch so far.
+    public private(set) var bestParameters: [Float]
+
+    public var history: [EpochRecord] { state.history }
+    public var epoch: Int { state.epoch }
+    public var options: TrainingOptions { state.options }
+    public var split: DatasetSplit { state.split }
+
+    /// A new run. Sets the network's input scales from the training configurations only.
+    public init(network: EquivariantNetwork<Float>, data: ForceDataset, split: DatasetSplit, options: TrainingOptions) throws {
+        try options.validate()
+        guard !split.training.isEmpty, !split.validation.isEmpty else {
+            throw DatasetError("training needs at least one training and one validation configuration")
+        }
+        guard network.holstein == data.metadata.holstein else {
+            throw DatasetError("the model's Holstein parameters differ from the dataset's")
+        }
+        self.network = network
+        self.data = data
+        let training = try data.subset(split.training)
+        try network.setInputScales(fromConfigurations: training.q, count: training.count, size: data.size)
+        state = TrainerState(options: options, split: split, epoch: 0,
+                             scheduler: ReduceOnPlateau(initialRate: options.learningRate, factor: options.plateauFactor,
+                                                        patience: options.plateauPatience),
+                             stopping: EarlyStopping(patience: options.earlyStoppingPatience),
+                             shuffler: Xoshiro256(seed: options.shuffleSeed), history: [], bestValidationLoss: .infinity,
+                             elapsedSeconds: 0, datasetFingerprint: Self.fingerprint(data))
+        optimizer = AdamOptimizer<Float>(parameterCount: network.parameters.count, learningRate: options.learningRate)
+        bestParameters = network.parameters
+    }
+
+    /// A cheap fingerprint of a dataset (shape and a strided checksum of Q and F), so that a
+    /// checkpoint is only resumed on the data it was made with.
+    static func fingerprint(_ data: ForceDataset) -> String {
+        var hasher = SHA256Hasher()
+        var bytes = [UInt8]()
+        for array in [data.q, data.forces] {
+            var i = 0
+            while i < array.count { withUnsafeBytes(of: array[i].bitPattern.littleEndian) { bytes += $0 }; i += 97 }
+        }
+        withUnsafeBytes(of: Int64(data.count).littleEndian) { bytes += $0 }
+        withUnsafeBytes(of: Int64(data.size).littleEndian) { bytes += $0 }
+        hasher.update(bytes)
+        return hasher.finalizeHex()
+    }
+
+    /// Whether the stopping rules say stop (epochs done, early stopping, time budget).
+    public var finished: Bool {
+        if state.epoch >= state.options.epochs { return true }
+        if let last = state.history.last, state.options.earlyStoppingPatience != nil,
+           state.stopping.epochsWithoutImprovement >= state.options.earlyStoppingPatience!, last.epoch == state.epoch { return true }
+        if let m = state.options.maxMinutes, state.elapsedSeconds >= 60 * m { return true }
+        return false
+    }
+
+    /// One epoch: shuffled training configurations, `batchConfigurations` per Adam step, then
+    /// validation, schedule, model selection. `progress(stepsDone, stepsTotal)` after every step.
+    @discardableResult
+    public func runEpoch(progress: (Int, Int) -> Void = { _, _ in }) throws -> EpochRecord {
+        let start = Date()
+        var order = state.split.training
+        for i in stride(from: order.count - 1, to: 0, by: -1) {
+            order.swapAt(i, Int(state.shuffler.next() % UInt64(i + 1)))
+        }
+        let batch = state.options.batchConfigurations
+        let steps = (order.count + batch - 1) / batch
+        let n = data.siteCount
+        optimizer.learningRate = state.scheduler.rate
+        var squaredError = 0.0, counted = 0
+        for s in 0..<steps {
+            let members = Array(order[(s * batch)..<min(order.count, (s + 1) * batch)])
+            var q = [Double](), f = [Double]()
+            q.reserveCapacity(members.count * n); f.reserveCapacity(members.count * n)
+            for c in members { q += data.slice(data.q, c); f += data.slice(data.forces, c) }
+            let (loss, gradient) = try network.lossAndGradients(configurations: q, targets: f, count: members.count, size: data.size)
+            guard loss.isFinite else { throw DatasetError("training diverged (loss \(loss)) in epoch \(state.epoch + 1)") }
+            squaredError += loss * Double(members.count * n); counted += members.count * n
+            try optimizer.step(parameters: &network.parameters, gradients: gradient)
+            progress(s + 1, steps)
+        }
+        let validation = try evaluate(indices: state.split.validation)
+        let validationLoss = validation.rmse * validation.rmse
+        let isBest = validationLoss < state.bestValidationLoss
+        if isBest { state.bestValidationLoss = validationLoss; bestParameters = network.parameters }
+        state.epoch += 1
+        let record = EpochRecord(epoch: state.epoch, trainRMSE: (squaredError / Double(max(1, counted))).squareRoot(),
+                                 validationRMSE: validation.rmse, validationSigmaDelta: validation.sigmaDelta,
+                                 learningRate: state.scheduler.rate, seconds: Date().timeIntervalSince(start), best: isBest)
+        state.scheduler.record(validationLoss)
+        _ = state.stopping.record(validationLoss)
+        state.history.append(record)
+        state.elapsedSeconds += record.seconds
+        return record
+    }
+
+    /// Force-error metrics of the current network on the given configurations.
+    public func evaluate(indices: [Int]) throws -> ForceErrorMetrics {
+        let subset = try data.subset(indices)
+        let predicted = try network.forces(configurations: subset.q, count: subset.count, size: data.size)
+        return ForceErrorMetrics(predicted: predicted, exact: subset.forces)
+    }
+
+    /// The best-on-validation model, with a training summary, as a standalone network.
+    public func bestNetwork(notes: [String: String] = [:]) throws -> EquivariantNetwork<Float> {
+        let best = try EquivariantNetwork<Float>(structure: network.structure, parameters: bestParameters,
+                                                 inputScales: network.inputScales, holstein: network.holstein)
+        let bestRecord = state.history.filter(\.best).last
+        best.trainingSummary = TrainingSummary(
+            epochs: state.epoch, trainingConfigurations: state.split.training.count,
+            validationConfigurations: state.split.validation.count,
+            trainingLoss: bestRecord.map { $0.trainRMSE * $0.trainRMSE },
+            validationLoss: bestRecord.map { $0.validationRMSE * $0.validationRMSE },
+            validationForceErrorStd: bestRecord?.validationSigmaDelta,
+            notes: notes.merging(["selectedEpoch": bestRecord.map { String($0.epoch) } ?? "none",
+                                  "selection": "best validation MSE"]) { a, _ in a })
+        return best
+    }
+
+    /// On resume: raise (or lower) the epoch limit and the time budget; everything else stays as
+    /// recorded, so the continued run equals an uninterrupted one with the same limits.
+    public func extendLimits(epochs: Int, maxMinutes: Double?) {
+        state.options.epochs = epochs
+        state.options.maxMinutes = maxMinutes
+    }
+
+    // MARK: checkpoints
+
+    /// Writes the checkpoint atomically: current and best parameters, Adam state, input scales,
+    /// and the JSON state (options, split, epoch, schedule, shuffler, history).
+    public func saveCheckpoint(to url: URL) throws {
+        var archive = optimizer.archive()
+        archive.arrays["parameters"] = NumPyArray(network.parameters)
+        archive.arrays["best_parameters"] = NumPyArray(bestParameters)
+        archive.arrays["input_scales"] = NumPyArray(network.inputScales)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        archive.extraFiles["trainer.json"] = try encoder.encode(state)
+        try archive.write(to: url)
+    }
+
+    /// Resumes from a checkpoint written by `saveCheckpoint` for the same network layout and dataset.
+    public init(resumingFrom url: URL, network: EquivariantNetwork<Float>, data: ForceDataset) throws {
+        let archive: NPZArchive
+        do { archive = try NPZArchive(contentsOf: url) } catch { throw DatasetError("cannot read checkpoint: \(error)") }
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        guard let json = archive.extraFiles["trainer.json"],
+              let saved = try? decoder.decode(TrainerState.self, from: json) else {
+            throw DatasetError("\(url.path): not a training checkpoint (trainer.json missing or invalid)")
+        }
+        guard saved.datasetFingerprint == Self.fingerprint(data) else {
+            throw DatasetError("\(url.path): checkpoint was made with a different dataset")
+        }
+        let parameters: [Float], best: [Float], scales: [Double]
+        do {
+            parameters = try archive.values("parameters", shape: [network.parameters.count])
+            best = try archive.values("best_parameters", shape: [network.parameters.count])
+            scales = try archive.values("input_scales", shape: [network.inputScales.count])
+        } catch { throw DatasetError("\(url.path): checkpoint does not match the model layout (\(error))") }
+        self.network = network
+        self.data = data
+        network.parameters = parameters
+        network.inputScales = scales
+        bestParameters = best
+        optimizer = try AdamOptimizer<Float>(archive: archive)
+        state = saved
+    }
+}

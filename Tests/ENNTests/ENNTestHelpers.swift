@@ -1,0 +1,34 @@
+/// Helpers of the ENN tests: small configurations, random fields, D4 transforms of whole fields.
+import ENN
+import Foundation
+import Lattice
+import Symmetry
+import TestSupport
+
+/// A small network (every IR present, same-IR pairs possible) for fast gradient checks.
+func smallConfiguration(gate: GateKind, group: String = "D4", lattice: String = "square", radius: Double = 2.0.squareRoot()) -> NetworkConfiguration {
+    NetworkConfiguration(lattice: lattice, group: group, radius: radius, hiddenWidths: [[3], [2]], gate: gate)
+}
+
+/// Random raw features for `sites` sites.
+func randomFeatures<T: ENNScalar>(_ network: EquivariantNetwork<T>, sites: Int, seed: UInt64, amplitude: Double = 1) -> [T] {
+    var random = TestRandom(seed: seed)
+    return (0..<(sites * network.featureCount)).map { _ in T(amplitude * random.next()) }
+}
+
+/// Largest |a − b| / max(1, max|b|).
+func relativeDifference<T: BinaryFloatingPoint>(_ a: [T], _ b: [T]) -> Double {
+    precondition(a.count == b.count)
+    let scale = max(1, b.map { abs(Double($0)) }.max() ?? 0)
+    return zip(a, b).map { abs(Double($0) - Double($1)) }.max().map { $0 / scale } ?? 0
+}
+
+/// Random network with non-trivial biases (so that gates are not at their symmetric points).
+func randomNetwork<T: ENNScalar>(_ configuration: NetworkConfiguration, seed: UInt64, as _: T.Type = T.self) throws -> EquivariantNetwork<T> {
+    let network = try EquivariantNetwork<T>(configuration: configuration, seed: seed)
+    var random = TestRandom(seed: seed &+ 99)
+    for block in network.structure.parameterBlocks where block.isBias {
+        for i in 0..<block.count { network.parameters[block.offset + i] = T(0.5 * random.next()) }
+    }
+    return network
+}

@@ -1,0 +1,93 @@
+import DataGeneration
+import Datasets
+import Electronic
+import ENN
+import Foundation
+import Testing
+import Training
+
+/// The training loop on a seconds-sized ED dataset (8×8, small network so the debug build is fast).
+@Suite("Trainer", .serialized)
+struct TrainerTests {
+    static let data: ForceDataset = {
+        var plan = GenerationPlan.small(seed: 5)
+        plan.size = 8
+        plan.randomCount = 12
+        plan.quenchRuns = 2
+        plan.quenchSteps = 150
+        plan.snapshotSteps = [10, 20, 40, 60, 80, 100, 120, 150]
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("latticeff-trainer-\(UUID().uuidString)")
+        return try! DatasetGenerator(plan: plan, workDirectory: dir).run()
+    }()
+
+    func network(seed: UInt64 = 1, holstein: HolsteinParameters = HolsteinParameters()) throws -> EquivariantNetwork<Float> {
+        try EquivariantNetwork<Float>(configuration: NetworkConfiguration(radius: 2, hiddenWidths: [[4], [2]], gate: .smooth),
+                                      seed: seed, holstein: holstein)
+    }
+
+    func options(epochs: Int) -> TrainingOptions {
+        var o = TrainingOptions()
+        o.epochs = epochs
+        o.learningRate = 3e-3
+        o.shuffleSeed = 7
+        return o
+    }
+
+    @Test("Training lowers the validation error substantially and keeps the best-on-validation model")
+    func learns() throws {
+        let data = Self.data
+        let split = DatasetSplit.everyThird(count: data.count)
+        let trainer = try Trainer(network: network(), data: data, split: split, options: options(epochs: 12))
+        let before = try trainer.evaluate(indices: split.validation)
+        while !trainer.finished { try trainer.runEpoch() }
+        let bestRecord = trainer.history.filter(\.best).last!
+        #expect(bestRecord.validationRMSE < 0.6 * before.rmse, "validation RMSE \(before.rmse) → \(bestRecord.validationRMSE)")
+        // The kept model is the best epoch's, and evaluates to the recorded validation RMSE.
+        let best = try trainer.bestNetwork()
+        let predicted = try best.forces(configurations: try data.subset(split.validation).q, count: split.validation.count, size: data.size)
+        let metrics = ForceErrorMetrics(predicted: predicted, exact: try data.subset(split.validation).forces)
+        #expect(abs(metrics.rmse - bestRecord.validationRMSE) < 1e-9)
+        #expect(trainer.history.map(\.validationRMSE).min()! == bestRecord.validationRMSE)
+        #expect(best.trainingSummary?.validationForceErrorStd == bestRecord.validationSigmaDelta)
+    }
+
+    @Test("Resuming from a checkpoint gives exactly the uninterrupted run")
+    func resumeIsExact() throws {
+        let data = Self.data
+        let split = DatasetSplit.everyThird(count: data.count)
+        let straight = try Trainer(network: network(), data: data, split: split, options: options(epochs: 4))
+        while !straight.finished { try straight.runEpoch() }
+
+        let first = try Trainer(network: network(), data: data, split: split, options: options(epochs: 2))
+        while !first.finished { try first.runEpoch() }
+        let checkpoint = FileManager.default.temporaryDirectory.appendingPathComponent("latticeff-ckpt-\(UUID().uuidString).npz")
+        try first.saveCheckpoint(to: checkpoint)
+        let resumed = try Trainer(resumingFrom: checkpoint, network: network(seed: 99), data: data)
+        resumed.extendLimits(epochs: 4, maxMinutes: nil)
+        while !resumed.finished { try resumed.runEpoch() }
+        #expect(resumed.network.parameters == straight.network.parameters)
+        #expect(resumed.bestParameters == straight.bestParameters)
+        #expect(resumed.history.map(\.validationRMSE) == straight.history.map(\.validationRMSE))
+        #expect(resumed.history.map(\.learningRate) == straight.history.map(\.learningRate))
+    }
+
+    @Test("Mismatched Holstein parameters, empty splits, foreign checkpoints and other data are rejected")
+    func errors() throws {
+        let data = Self.data
+        let split = DatasetSplit.everyThird(count: data.count)
+        #expect(throws: DatasetError.self) {
+            _ = try Trainer(network: network(holstein: HolsteinParameters(coupling: 2)), data: data, split: split, options: options(epochs: 1))
+        }
+        #expect(throws: DatasetError.self) {
+            _ = try Trainer(network: network(), data: data, split: DatasetSplit(training: [0, 1], validation: []), options: options(epochs: 1))
+        }
+        let junk = FileManager.default.temporaryDirectory.appendingPathComponent("latticeff-junk-\(UUID().uuidString).npz")
+        try Data("not a checkpoint".utf8).write(to: junk)
+        #expect(throws: DatasetError.self) { _ = try Trainer(resumingFrom: junk, network: network(), data: data) }
+        let trainer = try Trainer(network: network(), data: data, split: split, options: options(epochs: 1))
+        let checkpoint = FileManager.default.temporaryDirectory.appendingPathComponent("latticeff-ckpt-\(UUID().uuidString).npz")
+        try trainer.saveCheckpoint(to: checkpoint)
+        let other = try data.subset(Array(0..<(data.count - 1)))
+        #expect(throws: DatasetError.self) { _ = try Trainer(resumingFrom: checkpoint, network: network(), data: other) }
+    }
+}
