@@ -24,6 +24,8 @@ public struct AdamOptimizer<T: ENNScalar>: Codable, Equatable, Sendable {
     }
 
     /// One update of `parameters` with `gradients` (same length as the state).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public mutating func step(parameters: inout [T], gradients: [T]) throws {
         guard parameters.count == firstMoment.count, gradients.count == firstMoment.count else {
             throw ENNError("Adam state holds \(firstMoment.count) parameters, got \(parameters.count) parameters and \(gradients.count) gradients")

@@ -94,6 +94,8 @@ public final class EquivariantNetwork<T: ENNScalar>: @unchecked Sendable {
         var blocksPerChunk: Int
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     func prepare() -> Prepared {
         let packed = parameters.withUnsafeBufferPointer { p in
             structure.layers.enumerated().map { PackedLayer<T>(plan: $1, layer: $0, structure: structure, parameters: p) }
@@ -152,6 +154,8 @@ public final class EquivariantNetwork<T: ENNScalar>: @unchecked Sendable {
     // MARK: chunk passes
 
     /// Forward pass of `count` ≤ 8·blocks sites whose raw features are in `ws.features`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     func forwardChunk(_ ws: Workspace, _ prep: Prepared, count: Int, output: UnsafeMutablePointer<T>) {
         let f = featureCount, blocks = (count + 7) / 8
         let input = ws.act[0]
@@ -188,6 +192,8 @@ public final class EquivariantNetwork<T: ENNScalar>: @unchecked Sendable {
 
     /// Backward pass for the chunk last passed to `forwardChunk`: accumulates ∂loss/∂parameters
     /// into `gradient` and writes ∂loss/∂(raw features) ([count × featureCount]) if requested.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     func backwardChunk(_ ws: Workspace, _ prep: Prepared, count: Int, outputGradient: UnsafePointer<T>,
                        gradient: UnsafeMutablePointer<T>, featureGradient: UnsafeMutablePointer<T>?) {
         let blocks = (count + 7) / 8

@@ -8,6 +8,8 @@ extension EquivariantNetwork {
     // MARK: per-site features
 
     /// Forces for `siteCount` sites from raw (unscaled) features, [siteCount × featureCount] row-major.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func predict(features: [T], siteCount: Int) throws -> [T] {
         try checkFeatures(features, siteCount)
         var out = [T](repeating: 0, count: siteCount)
@@ -31,6 +33,8 @@ extension EquivariantNetwork {
 
     /// Gradients of loss = Σ_i outputGradient[i]·F_i with respect to the parameters (flat) and to
     /// the raw features ([siteCount × featureCount]).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func gradients(features: [T], siteCount: Int, outputGradient: [T]) throws -> (parameters: [T], features: [T]) {
         try checkFeatures(features, siteCount)
         guard outputGradient.count == siteCount else { throw ENNError("output gradient has \(outputGradient.count) values for \(siteCount) sites") }
@@ -114,6 +118,8 @@ extension EquivariantNetwork {
     }
 
     /// Forces F_i (site i = x + L·y) of `count` configurations stored flat, [count × L·L].
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forces(configurations q: [Double], count: Int, size: Int) throws -> [Double] {
         let lattice = try lattice(size: size)
         let n = lattice.siteCount
@@ -152,6 +158,8 @@ extension EquivariantNetwork {
 
     /// Mean squared force error over every site of `count` configurations and its gradient with
     /// respect to the parameters: loss = (1/(count·N)) Σ (F_i − target_i)².
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func lossAndGradients(configurations q: [Double], targets: [Double], count: Int, size: Int) throws
         -> (loss: Double, gradient: [T]) {
         let lattice = try lattice(size: size)

@@ -7,7 +7,7 @@ import LinearAlgebra
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure the speed of LatticeFF's kernels.",
-        subcommands: [FeaturesBench.self, EDBench.self, DynamicsBench.self])
+        subcommands: [FeaturesBench.self, EDBench.self, ENNBench.self, DynamicsBench.self])
 }
 
 struct FeaturesBench: ParsableCommand {

@@ -108,6 +108,11 @@ struct SimulateCommand: ParsableCommand {
         try langevin.validate()
         let holstein = HolsteinParameters(coupling: coupling ?? 3.5, temperature: langevin.temperature)
         let forceField = try makeForceField(spec: forces!, size: L, holstein: holstein)
+        let trained = forceField.holsteinParameters
+        if forceField.descriptor.kind == "enn", !quiet,
+           trained.coupling != holstein.coupling || trained.temperature != holstein.temperature {
+            printError("warning: the model was trained on data with g = \(trained.coupling), T = \(trained.temperature); this run uses g = \(holstein.coupling), kT = \(holstein.temperature)")
+        }
         let initial = try parseInitialState(initialState ?? "random", langevin: langevin, holstein: holstein)
         try initial.validate(size: L)
         let baseSeed = seed ?? UInt64.random(in: 0 ... .max)
@@ -173,10 +178,9 @@ func makeForceField(spec: String, size: Int, holstein: HolsteinParameters) throw
         guard spec.hasSuffix(".npz") else {
             throw SimulateError("unknown force field '\(spec)' (use ed, harmonic or a network MODEL.npz file)")
         }
-        do { _ = try NPZArchive(contentsOf: URL(fileURLWithPath: spec)) } catch {
-            throw SimulateError("model file: \(error)")
+        do { return try NetworkForceField(modelFile: URL(fileURLWithPath: spec), size: size) } catch {
+            throw SimulateError("model file \(spec): \(error)")
         }
-        throw SimulateError("network force fields are not available in this build (model \(spec))")
     }
 }
 

@@ -28,7 +28,7 @@ struct TrainerTests {
     func options(epochs: Int) -> TrainingOptions {
         var o = TrainingOptions()
         o.epochs = epochs
-        o.learningRate = 3e-3
+        o.learningRate = 1e-2
         o.shuffleSeed = 7
         return o
     }

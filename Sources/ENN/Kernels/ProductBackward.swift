@@ -37,23 +37,22 @@ extension EquivariantNetwork {
                 let cgc = cg + cgOffsets[k][ci]
                 let leftOffset = c.left.map { inOffsets[$0] } ?? 0
                 let rightOffset = inOffsets[c.right]
-                if c.left != nil {
-                    precondition(c.leftCount * blocks * 4 <= scratch.capacity)
-                    for r in 0..<c.leftCount { for blk in 0..<blocks {
-                        let l = leftFactor(c, cg: cgc, x: input + blk * plan.input.size, leftOffset: leftOffset, r: r)
-                        let p = scratch.left + (r * blocks + blk) * 4
-                        p[0] = l.0; p[1] = l.1; p[2] = l.2; p[3] = l.3
-                    } }
-                    scratch.leftGradient.update(repeating: SIMD8(), count: c.leftCount * blocks * 4)
-                }
+                // Left factors (identity for copies, whose ∂L is computed and ignored).
+                precondition(c.leftCount * blocks * 4 <= scratch.capacity)
+                for r in 0..<c.leftCount { for blk in 0..<blocks {
+                    let l = leftFactor(c, cg: cgc, x: input + blk * plan.input.size, leftOffset: leftOffset, r: r)
+                    let p = scratch.left + (r * blocks + blk) * 4
+                    p[0] = l.0; p[1] = l.1; p[2] = l.2; p[3] = l.3
+                } }
+                scratch.leftGradient.update(repeating: SIMD8(), count: c.leftCount * blocks * 4)
                 let args = BackwardArguments(plan: plan, coupling: c, k: k, weights: weights + wOffset, input: input,
                                              rightOffset: rightOffset, outputGradient: outputGradient,
                                              inputGradient: inputGradient, gradient: gradient + wOffset,
                                              blocks: blocks, scratch: scratch)
                 switch (c.rightDimension, c.resultDimension) {
-                case (1, 1): pairsBackward(args, twoRight: false, twoResult: false)
-                case (2, 1): pairsBackward(args, twoRight: true, twoResult: false)
-                default: pairsBackward(args, twoRight: true, twoResult: true)
+                case (1, 1): pairsBackward(args, ScalarTimesScalar.self)
+                case (2, 1): pairsBackward(args, DoubletToScalar.self)
+                default: pairsBackward(args, DoubletToDoublet.self)
                 }
                 if c.left != nil {
                     // ∂x_α(r) += Σ_βγ cg[α][β][γ] ∂L[γ][β](r)
@@ -89,8 +88,9 @@ extension EquivariantNetwork {
         let scratch: BackwardScratch<T>
     }
 
-    @inline(__always)
-    func pairsBackward(_ a: BackwardArguments, twoRight: Bool, twoResult: Bool) {
+    /// The pair loop for one (right dimension, result dimension) combination, fixed at compile time.
+    func pairsBackward<D: PairDimensions>(_ a: BackwardArguments, _: D.Type) {
+        let twoRight = D.twoRight, twoResult = D.twoResult
         let c = a.coupling, plan = a.plan
         let n = plan.output.multiplicities[a.k]
         let width = twoResult ? 2 : 4
@@ -98,7 +98,6 @@ extension EquivariantNetwork {
         let inSize = plan.input.size, outSize = plan.output.size
         let outOffset = plan.output.offset(a.k)
         let mb = c.rightCount, blocks = a.blocks
-        let isCopy = c.left == nil
         for t in 0..<tileCount {
             var channel = [Int](repeating: 0, count: 4), offsets = [Int](repeating: 0, count: 4)
             var valid = [Bool](repeating: false, count: 4)
@@ -109,20 +108,19 @@ extension EquivariantNetwork {
                 offsets[j] = outOffset + (j / width) * n + channel[j]
             }
             let o0 = offsets[0], o1 = offsets[1], o2 = offsets[2], o3 = offsets[3]
+            let c0 = channel[0], c1 = channel[1], c2 = channel[2], c3 = channel[3]
+            let v0 = valid[0], v1 = valid[1], v2 = valid[2], v3 = valid[3]
             for r in 0..<c.leftCount {
                 let rightStart = c.firstRight(r)
                 for s in rightStart..<mb {
                     let row = c.auxiliaryOffset + c.firstPair(r) + (s - rightStart)
                     let wr = a.weights + row * n
-                    let w0 = valid[0] ? wr[channel[0]] : 0, w1 = valid[1] ? wr[channel[1]] : 0
-                    let w2 = valid[2] ? wr[channel[2]] : 0, w3 = valid[3] ? wr[channel[3]] : 0
+                    let w0 = v0 ? wr[c0] : 0, w1 = v1 ? wr[c1] : 0, w2 = v2 ? wr[c2] : 0, w3 = v3 ? wr[c3] : 0
                     var dw0 = SIMD8<T>(), dw1 = SIMD8<T>(), dw2 = SIMD8<T>(), dw3 = SIMD8<T>()
+                    let leftBase = a.scratch.left + r * blocks * 4, leftGradientBase = a.scratch.leftGradient + r * blocks * 4
                     for blk in 0..<blocks {
-                        let l: (SIMD8<T>, SIMD8<T>, SIMD8<T>, SIMD8<T>)
-                        if isCopy { l = (SIMD8(repeating: 1), SIMD8(), SIMD8(), SIMD8(repeating: 1)) } else {
-                            let p = a.scratch.left + (r * blocks + blk) * 4
-                            l = (p[0], p[1], p[2], p[3])
-                        }
+                        let p = leftBase + blk * 4
+                        let l = (p[0], p[1], p[2], p[3])
                         let x = a.input + blk * inSize + a.rightOffset
                         let b0 = x[s]
                         let b1 = twoRight ? x[mb + s] : SIMD8<T>()
@@ -150,19 +148,24 @@ extension EquivariantNetwork {
                             if twoResult { dx1.addProduct(l.3, g1) }
                             dx[mb + s] += dx1
                         }
-                        if !isCopy {
-                            let dl = a.scratch.leftGradient + (r * blocks + blk) * 4
-                            dl[0].addProduct(g0, b0)
-                            if twoRight { dl[1].addProduct(g0, b1) }
-                            if twoResult { dl[2].addProduct(g1, b0); if twoRight { dl[3].addProduct(g1, b1) } }
-                        }
+                        let dl = leftGradientBase + blk * 4
+                        dl[0].addProduct(g0, b0)
+                        if twoRight { dl[1].addProduct(g0, b1) }
+                        if twoResult { dl[2].addProduct(g1, b0); if twoRight { dl[3].addProduct(g1, b1) } }
                     }
-                    if valid[0] { a.gradient[row * n + channel[0]] += dw0.sum() }
-                    if valid[1] { a.gradient[row * n + channel[1]] += dw1.sum() }
-                    if valid[2] { a.gradient[row * n + channel[2]] += dw2.sum() }
-                    if valid[3] { a.gradient[row * n + channel[3]] += dw3.sum() }
+                    let gr = a.gradient + row * n
+                    if v0 { gr[c0] += dw0.sum() }
+                    if v1 { gr[c1] += dw1.sum() }
+                    if v2 { gr[c2] += dw2.sum() }
+                    if v3 { gr[c3] += dw3.sum() }
                 }
             }
         }
     }
 }
+
+/// Compile-time dimensions of a pair family (right factor, result): 1⊗1→1, ·⊗2→1, ·⊗2→2.
+protocol PairDimensions { static var twoRight: Bool { get }; static var twoResult: Bool { get } }
+enum ScalarTimesScalar: PairDimensions { static var twoRight: Bool { false }; static var twoResult: Bool { false } }
+enum DoubletToScalar: PairDimensions { static var twoRight: Bool { true }; static var twoResult: Bool { false } }
+enum DoubletToDoublet: PairDimensions { static var twoRight: Bool { true }; static var twoResult: Bool { true } }

@@ -127,27 +127,35 @@ extension EquivariantNetwork {
     }
 
     /// Inner loop over the pairs of one coupling; `twoRight`/`twoResult` are literal constants at
-    /// every call site so the dimension branches vanish after inlining.
+    /// every call site so the dimension branches vanish after inlining. The accumulators live in
+    /// locals (registers) for the whole coupling.
     @inline(__always)
     func pairs(_ c: Coupling, cg: UnsafePointer<T>, x: UnsafePointer<SIMD8<T>>, _ leftOffset: Int, _ rightOffset: Int,
                _ w: UnsafePointer<T>, _ acc: inout Accumulator8<T>, twoRight: Bool, twoResult: Bool) {
         let mb = c.rightCount
         let y0 = x + rightOffset, y1 = x + rightOffset + mb
+        var a0 = acc.a0, a1 = acc.a1, a2 = acc.a2, a3 = acc.a3, a4 = acc.a4, a5 = acc.a5, a6 = acc.a6, a7 = acc.a7
         for r in 0..<c.leftCount {
             let l = leftFactor(c, cg: cg, x: x, leftOffset: leftOffset, r: r)
+            let l0 = l.0, l1 = l.1, l2 = l.2, l3 = l.3
             var row = w + (c.auxiliaryOffset + c.firstPair(r)) * 8
-            for s in c.firstRight(r)..<mb {
+            var s = c.firstRight(r)
+            while s < mb {
                 let b0 = y0[s]
-                var z0 = l.0 * b0
-                var z1 = twoResult ? l.2 * b0 : z0
-                if twoRight {
-                    let b1 = y1[s]
-                    z0.addProduct(l.1, b1)
-                    if twoResult { z1.addProduct(l.3, b1) }
+                var z0 = l0 * b0
+                if twoRight { z0.addProduct(l1, y1[s]) }
+                a0.addProduct(row[0], z0); a1.addProduct(row[1], z0); a2.addProduct(row[2], z0); a3.addProduct(row[3], z0)
+                if twoResult {
+                    var z1 = l2 * b0
+                    if twoRight { z1.addProduct(l3, y1[s]) }
+                    a4.addProduct(row[4], z1); a5.addProduct(row[5], z1); a6.addProduct(row[6], z1); a7.addProduct(row[7], z1)
+                } else {
+                    a4.addProduct(row[4], z0); a5.addProduct(row[5], z0); a6.addProduct(row[6], z0); a7.addProduct(row[7], z0)
                 }
-                acc.add(row, z0, twoResult ? z1 : z0)
                 row += 8
+                s += 1
             }
         }
+        acc.a0 = a0; acc.a1 = a1; acc.a2 = a2; acc.a3 = a3; acc.a4 = a4; acc.a5 = a5; acc.a6 = a6; acc.a7 = a7
     }
 }

@@ -1,0 +1,87 @@
+/// Throughput of the equivariant network: forward (whole-lattice force evaluation) and training
+/// steps, with the sgemm 1024³ rate of the same run as the machine's practical peak.
+import Dispatch
+import ENN
+import Foundation
+import LinearAlgebra
+
+/// One measured case of `latticeff bench enn`.
+public struct ENNBenchmarkResult: Codable, Sendable {
+    /// "sgemm-1024", "forward" or "training".
+    public var name: String
+    /// Lattice size L (0 for sgemm).
+    public var size: Int
+    public var threads: Int
+    public var gate: String
+    public var seconds: Double
+    public var sitesPerSecond: Double
+    /// Achieved GFLOP/s (linear maps: 2 × multiply-adds per site; sgemm: 2·1024³).
+    public var gigaflops: Double
+}
+
+/// sgemm 1024³ GFLOP/s with `threads` BLAS threads (median of `repeats`).
+public func sgemmRate(threads: Int, repeats: Int = 5) -> Double {
+    let n = 1024
+    let a = [Float](repeating: 0.5, count: n * n), b = [Float](repeating: 0.25, count: n * n)
+    var c = [Float](repeating: 0, count: n * n)
+    let seconds = BLASRuntime.withThreads(threads) {
+        medianSeconds(repeats: repeats) {
+            a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+                sgemm(m: n, n: n, k: n, a: pa.baseAddress!, b: pb.baseAddress!, c: pc.baseAddress!)
+            } } }
+        }
+    }
+    return 2 * Double(n * n * n) / seconds / 1e9
+}
+
+/// Forward at each size in `sizes` and training (loss + gradients + Adam step on one 40×40
+/// configuration) for the reference architecture, float32, 1 and 2 threads.
+public func benchmarkENN(sizes: [Int], gate: GateKind = .smooth, repeats: Int = 5,
+                         progress: (String) -> Void = { _ in }) throws -> [ENNBenchmarkResult] {
+    var results: [ENNBenchmarkResult] = []
+    for threads in [1, 2] {
+        let rate = sgemmRate(threads: threads)
+        results.append(ENNBenchmarkResult(name: "sgemm-1024", size: 0, threads: threads, gate: "-", seconds: 2 * pow(1024, 3) / rate / 1e9,
+                                          sitesPerSecond: 0, gigaflops: rate))
+        progress(String(format: "sgemm 1024³           threads=%d  %8.1f GFLOP/s", threads, rate))
+    }
+    let network = try EquivariantNetwork<Float>(configuration: .reference(gate: gate), seed: 1)
+    let flopsPerSite = 2 * Double(network.structure.multiplyAddsPerSite)
+    func field(_ l: Int) -> [Double] {
+        var state: UInt64 = 12345
+        return (0..<(l * l)).map { _ in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return 4 * (Double(state >> 11) / Double(1 << 53) - 0.5)
+        }
+    }
+    for l in sizes {
+        let q = field(l)
+        try network.setInputScales(fromConfigurations: q, count: 1, size: l)
+        for threads in [1, 2] {
+            network.threads = threads
+            let seconds = try medianSeconds(repeats: l >= 200 ? max(1, repeats / 2) : repeats) { _ = try network.forces(configuration: q, size: l) }
+            let sites = Double(l * l)
+            results.append(ENNBenchmarkResult(name: "forward", size: l, threads: threads, gate: gate.rawValue, seconds: seconds,
+                                              sitesPerSecond: sites / seconds, gigaflops: sites * flopsPerSite / seconds / 1e9))
+            progress(String(format: "forward  L=%-4d        threads=%d  %9.4f s  %9.0f sites/s  %6.1f GFLOP/s",
+                            l, threads, seconds, sites / seconds, sites * flopsPerSite / seconds / 1e9))
+        }
+    }
+    let l = 40, q = field(l)
+    let targets = q.map { -$0 }
+    var adam = AdamOptimizer<Float>(parameterCount: network.structure.parameterCount)
+    for threads in [1, 2] {
+        network.threads = threads
+        let seconds = try medianSeconds(repeats: repeats) {
+            let (_, gradient) = try network.lossAndGradients(configurations: q, targets: targets, count: 1, size: l)
+            try adam.step(parameters: &network.parameters, gradients: gradient)
+        }
+        let sites = Double(l * l)
+        // forward + backward ≈ 3 × forward flops
+        results.append(ENNBenchmarkResult(name: "training", size: l, threads: threads, gate: gate.rawValue, seconds: seconds,
+                                          sitesPerSecond: sites / seconds, gigaflops: 3 * sites * flopsPerSite / seconds / 1e9))
+        progress(String(format: "training L=%-4d        threads=%d  %9.4f s  %9.0f sites/s  %6.1f GFLOP/s (3× forward flops)",
+                        l, threads, seconds, sites / seconds, 3 * sites * flopsPerSite / seconds / 1e9))
+    }
+    return results
+}

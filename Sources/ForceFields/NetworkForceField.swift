@@ -1,0 +1,62 @@
+/// The equivariant network as a `ForceField`: dynamics runs on it exactly as on ED.
+import ENN
+import Electronic
+import Foundation
+
+/// Network forces F_i for an L×L lattice, with the densities they imply
+/// (⟨n_i⟩ = (F_i − F_i^elastic)/g + ½, `ElasticForce.impliedDensities`).
+public final class NetworkForceField: ForceField {
+    public let network: EquivariantNetwork<Float>
+    public let latticeSize: Int
+    /// Path of the model file (recorded in the descriptor), if loaded from one.
+    public let modelPath: String?
+    private let weightsHash: String
+
+    /// Throws if the lattice is too small for the network's neighbourhood or of the wrong kind.
+    public init(network: EquivariantNetwork<Float>, size: Int, modelPath: String? = nil) throws {
+        guard network.configuration.lattice == "square" else {
+            throw ENNError("NetworkForceField drives the square-lattice Holstein model; the network is for the \(network.configuration.lattice) lattice")
+        }
+        _ = try network.forces(configuration: [Double](repeating: 0, count: size * size), size: size)
+        self.network = network
+        self.latticeSize = size
+        self.modelPath = modelPath
+        weightsHash = network.weightsSHA256
+    }
+
+    /// Loads and validates a model file.
+    public convenience init(modelFile url: URL, size: Int) throws {
+        try self.init(network: try EquivariantNetwork<Float>.load(from: url), size: size, modelPath: url.path)
+    }
+
+    public var holsteinParameters: HolsteinParameters { network.holstein }
+    public var descriptor: ForceFieldDescriptor {
+        ForceFieldDescriptor(kind: "enn", holstein: network.holstein, modelPath: modelPath, modelSHA256: weightsHash)
+    }
+
+    public func evaluate(_ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
+                         densities: UnsafeMutableBufferPointer<Double>?) throws -> ForceEvaluation {
+        let n = latticeSize * latticeSize
+        guard q.count == n, forces.count == n, densities.map({ $0.count == n }) ?? true else {
+            throw ENNError("configuration, forces and densities must hold \(n) values for L = \(latticeSize)")
+        }
+        let f = try network.forces(configuration: Array(q), size: latticeSize)
+        for i in 0..<n { forces[i] = f[i] }
+        if let densities {
+            ElasticForce.impliedDensities(q, forces: UnsafeBufferPointer(forces), size: latticeSize,
+                                          parameters: network.holstein, into: densities)
+        }
+        var elastic = 0.0
+        for y in 0..<latticeSize { for x in 0..<latticeSize {
+            let i = x + latticeSize * y
+            let right = (x + 1) % latticeSize + latticeSize * y, up = x + latticeSize * ((y + 1) % latticeSize)
+            elastic += 0.5 * network.holstein.stiffness * q[i] * q[i] + network.holstein.neighbourCoupling * q[i] * (q[right] + q[up])
+        } }
+        return ForceEvaluation(electronCount: densities.map { $0.reduce(0, +) }, elasticEnergy: elastic)
+    }
+
+    /// A copy sharing the (read-only during evaluation) network; evaluation allocates its own buffers.
+    public func makeIndependentCopy() throws -> any ForceField {
+        try NetworkForceField(network: network, size: latticeSize, modelPath: modelPath)
+    }
+}

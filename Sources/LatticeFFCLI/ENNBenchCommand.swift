@@ -1,0 +1,40 @@
+import ArgumentParser
+import Benchmarks
+import ENN
+import Foundation
+import LinearAlgebra
+
+/// `latticeff bench enn`: network forward and training throughput, with the sgemm peak.
+struct ENNBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enn",
+        abstract: "Equivariant network throughput (Table I architecture, float32): forward sites/s, training sites/s, sgemm 1024³ rate.")
+
+    @Option(help: "Comma-separated lattice sizes L for the forward benchmark.")
+    var sizes: String = "40,200"
+    @Option(help: "Gate: smooth or reference.")
+    var gate: String = "smooth"
+    @Option(help: "Timed repetitions per case (median reported).")
+    var repeats: Int = 5
+    @Flag(help: "Print JSON results.")
+    var json = false
+
+    func validate() throws {
+        guard parsedSizes != nil else { throw ValidationError("--sizes must be comma-separated integers ≥ 7, got '\(sizes)'") }
+        guard GateKind(rawValue: gate) != nil else { throw ValidationError("--gate must be smooth or reference, got '\(gate)'") }
+        guard repeats >= 1 else { throw ValidationError("--repeats must be ≥ 1") }
+    }
+    var parsedSizes: [Int]? {
+        let v = sizes.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        return v.isEmpty || v.contains(where: { $0 == nil || $0! < 7 }) ? nil : v.map { $0! }
+    }
+
+    func run() throws {
+        if !json { print("# \(BLASRuntime.report); \(ProcessInfo.processInfo.activeProcessorCount) cores") }
+        let results = try benchmarkENN(sizes: parsedSizes!, gate: GateKind(rawValue: gate)!, repeats: repeats) { if !json { print($0) } }
+        if json {
+            let encoder = JSONEncoder(); encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(results), as: UTF8.self))
+        }
+    }
+}
