@@ -10,7 +10,7 @@ struct LatticeFF: ParsableCommand {
         abstract: "Equivariant machine-learning force fields for lattice models.",
         version: version,
         subcommands: [SymmetryCommand.self, ForcesCommand.self, GenerateCommand.self, TrainCommand.self, EvaluateCommand.self, SimulateCommand.self,
-                      AnalyzeCommand.self, BenchCommand.self])
+                      AnalyzeCommand.self, ReproduceCommand.self, BenchCommand.self])
 }
 
 /// Writes one line to standard error.

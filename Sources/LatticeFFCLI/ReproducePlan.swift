@@ -1,0 +1,141 @@
+import Foundation
+
+/// The commands of `latticeff reproduce` for a preset, their cost estimate and the report.
+struct ReproducePlan {
+    static let presets = ["demo", "paper"]
+    /// The paper's growth exponents (Sec. III B) at kT = 0.1, 0.2, 0.3.
+    static let paperAlpha: [Double: Double] = [0.1: 0.059, 0.2: 0.115, 0.3: 0.155]
+
+    struct Step {
+        var part: String
+        var arguments: [String]
+        /// A file whose existence means the step finished in an earlier invocation.
+        var skipIfExists: String?
+        /// Estimated seconds on 2 cores.
+        var seconds: Double
+    }
+
+    let preset: String
+    let output: URL
+    let model: String
+    let temperatures = [0.1, 0.2, 0.3]
+    var fig5Steps: [Int]
+    var fig5Size: Int, fig5Runs: Int
+    var coarseningSize: Int, coarseningSteps: Int, coarseningRuns: Int
+    let snapshotEvery: Int
+    var steps: [Step] = []
+
+    func path(_ relative: String) -> String { output.appendingPathComponent(relative).path }
+
+    /// `tiny` shrinks every size and length to seconds (for the test suite); `full` is the preset.
+    init(preset: String, output: URL, model: String?, seed: UInt64, tiny: Bool = false) throws {
+        self.preset = preset
+        self.output = output
+        let trainedModel = output.appendingPathComponent("model/model.npz").path
+        if preset == "demo" {
+            self.model = model ?? Self.shippedModel()
+            fig5Size = 24; fig5Runs = 4; fig5Steps = [100, 300, 600]
+            coarseningSize = 48; coarseningSteps = 1500; coarseningRuns = 1
+        } else {
+            self.model = model ?? trainedModel
+            fig5Size = 40; fig5Runs = 30; fig5Steps = [200, 1000, 9000]
+            coarseningSize = 200; coarseningSteps = 25_000; coarseningRuns = 1
+        }
+        if tiny {
+            fig5Size = 8; fig5Runs = 2; fig5Steps = [20, 40]
+            coarseningSize = 12; coarseningSteps = 60; coarseningRuns = 1
+        }
+        snapshotEvery = tiny ? 10 : 50
+        guard preset == "paper" || FileManager.default.fileExists(atPath: self.model) else {
+            throw CLIError("model \(self.model) not found (pass --model, or run from the repository root where models/ is)")
+        }
+        let s = String(seed)
+        if preset == "paper" && model == nil {
+            steps.append(Step(part: "data", arguments: ["generate", "--preset", "paper", "--seed", s, "--output", path("data/paper.npz"),
+                                                        "--keep-parts"],
+                              skipIfExists: path("data/paper.npz"), seconds: 75 * 60))
+            steps.append(Step(part: "train", arguments: ["train", "--data", path("data/paper.npz"), "--output", trainedModel,
+                                                         "--epochs", "400", "--max-minutes", "120", "--seed", s],
+                              skipIfExists: trainedModel, seconds: 120 * 60))
+        }
+        let last = String(fig5Steps.last!)
+        let edStepSeconds = preset == "demo" ? 0.02 : 0.55   // one ED step per core (24×24 / 40×40)
+        for (name, forces) in [("ed", "ed"), ("ml", self.model)] {
+            steps.append(Step(part: "fig5", arguments: ["simulate", "--forces", forces, "--size", String(fig5Size), "--steps", last,
+                                                        "--runs", String(fig5Runs), "--seed", s, "--snapshot-every", String(snapshotEvery),
+                                                        "--quiet", "--output", path("fig5/\(name)")],
+                              skipIfExists: path("fig5/\(name)/run-000/timeseries.csv"),
+                              seconds: name == "ed" ? Double(fig5Runs * fig5Steps.last!) * edStepSeconds / 2
+                                                    : Double(fig5Runs * fig5Steps.last! * fig5Size * fig5Size) / 60_000))
+        }
+        steps.append(Step(part: "fig5", arguments: ["analyze", "compare", path("fig5/ed"), path("fig5/ml"), "--steps",
+                                                    fig5Steps.map(String.init).joined(separator: ","), "--output", path("fig5/compare")],
+                          skipIfExists: nil, seconds: 20))
+        for t in temperatures {
+            let dir = path("coarsening/kT\(t)")
+            steps.append(Step(part: "coarsening", arguments: ["simulate", "--forces", self.model, "--size", String(coarseningSize),
+                                                              "--steps", String(coarseningSteps), "--temperature", String(t),
+                                                              "--runs", String(coarseningRuns), "--seed", s, "--snapshot-every",
+                                                              tiny ? "10" : (preset == "demo" ? "25" : "50"), "--quiet", "--output", dir],
+                              skipIfExists: dir + "/run-000/timeseries.csv",
+                              seconds: Double(coarseningRuns * coarseningSteps * coarseningSize * coarseningSize) / 60_000))
+            steps.append(Step(part: "coarsening", arguments: ["analyze", dir, "--output", dir + "/analysis"],
+                              skipIfExists: nil, seconds: 10))
+        }
+    }
+
+    /// The shipped model, looked up next to the working directory and the executable.
+    static func shippedModel() -> String {
+        let relative = "models/holstein-square-d4.npz"
+        var candidates = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(relative)]
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<4 { candidates.append(dir.appendingPathComponent(relative)); dir = dir.deletingLastPathComponent() }
+        return candidates.first { FileManager.default.fileExists(atPath: $0.path) }?.path ?? candidates[0].path
+    }
+
+    func estimatedSeconds(parts: Set<String>) -> Double {
+        steps.filter { parts.contains($0.part) }.reduce(0) { $0 + $1.seconds }
+    }
+
+    /// Writes `report.md` from the analysis outputs present.
+    func writeReport() throws -> URL {
+        var lines = ["# LatticeFF reproduction report (preset `\(preset)`)", ""]
+        if preset == "demo" {
+            lines += ["**This is a reduced version** of the paper's protocol for a first look: ML vs ED on \(fig5Size)×\(fig5Size) with \(fig5Runs) runs of \(fig5Steps.last!) steps (paper: 40×40, 30 runs, 9000 steps), coarsening on \(coarseningSize)×\(coarseningSize) for \(coarseningSteps) steps (paper: 200×200, 25,000 steps). Exponents from such short, small runs are rough.", ""]
+        }
+        lines += ["Model: `\(model)`", "", "Commands (rerun any of them by hand):", "", "```"]
+        lines += steps.map { "latticeff " + $0.arguments.map(shellQuoted).joined(separator: " ") }
+        lines += ["```", "", "## ML vs ED correlation functions (paper Fig. 5)", ""]
+        if let data = try? Data(contentsOf: URL(fileURLWithPath: path("fig5/compare/comparison.json"))),
+           let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+            lines += ["| step | ⟨z²⟩ | max \\|z\\| | within 2σ | relative RMS difference |", "|---|---|---|---|---|"]
+            for entry in (json["steps"] as? [[String: Any]]) ?? [] {
+                func f(_ k: String) -> String { (entry[k] as? Double).map { String(format: "%.3g", $0) } ?? "–" }
+                lines.append("| \(entry["step"] as? Int ?? 0) | \(f("mean_squared_z")) | \(f("max_abs_z")) | \(f("fraction_within_2_sigma")) | \(f("relative_rms_difference")) |")
+            }
+            lines += ["", "z(r) = (C_ED − C_ML)/√(se_ED² + se_ML²); ⟨z²⟩ ≈ 1 means agreement within the statistical error.", "",
+                      "![C(r) ML vs ED](fig5/compare/comparison.png)", ""]
+        } else { lines += ["(not run)", ""] }
+        lines += ["## Coarsening after quenches (paper Figs. 6–7)", "", "| kT | α (this run) | fit window (t) | α (paper) |", "|---|---|---|---|"]
+        for t in temperatures {
+            let file = path("coarsening/kT\(t)/analysis/analysis.json")
+            var alpha = "(not run)", window = "–"
+            if let data = try? Data(contentsOf: URL(fileURLWithPath: file)),
+               let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+               let fit = json["fit"] as? [String: Any], let average = fit["ensemble_average_fit"] as? [String: Any] {
+                if let a = average["alpha"] as? Double, let e = average["alpha_error"] as? Double { alpha = String(format: "%.3f ± %.3f", a, e) }
+                if let w = average["window"] as? [Double], w.count == 2 { window = String(format: "%.0f–%.0f", w[0], w[1]) }
+            }
+            lines.append("| \(t) | \(alpha) | \(window) | \(Self.paperAlpha[t]!) |")
+        }
+        lines += ["", "Figures per temperature in `coarsening/kT*/analysis/`: "
+                  + "`phi_snapshots.png` (local CDW order φ_i), `domain_length.png` (L(t) with fit and t^½), `collapse.png`, `structure_factor_maps.png`.", ""]
+        for t in temperatures {
+            lines += ["### kT = \(t)", "", "![φ snapshots](coarsening/kT\(t)/analysis/phi_snapshots.png)", "",
+                      "![L(t)](coarsening/kT\(t)/analysis/domain_length.png)", ""]
+        }
+        let url = output.appendingPathComponent("report.md")
+        try Data(lines.joined(separator: "\n").utf8).write(to: url, options: .atomic)
+        return url
+    }
+}
