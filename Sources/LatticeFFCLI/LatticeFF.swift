@@ -9,7 +9,7 @@ struct LatticeFF: ParsableCommand {
         commandName: "latticeff",
         abstract: "Equivariant machine-learning force fields for lattice models.",
         version: version,
-        subcommands: [SymmetryCommand.self, BenchCommand.self])
+        subcommands: [SymmetryCommand.self, ModelCommand.self, PredictCommand.self, BenchCommand.self])
 }
 
 /// Writes one line to standard error.
