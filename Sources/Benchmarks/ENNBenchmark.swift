@@ -34,9 +34,9 @@ public func sgemmRate(threads: Int, repeats: Int = 5) -> Double {
     return 2 * Double(n * n * n) / seconds / 1e9
 }
 
-/// Forward at each size in `sizes` and training (loss + gradients + Adam step on one 40×40
-/// configuration) for the reference architecture, float32, 1 and 2 threads.
-public func benchmarkENN(sizes: [Int], gate: GateKind = .smooth, repeats: Int = 5,
+/// Forward at each size in `sizes` and training (loss + gradients + Adam step on one
+/// `trainingSize`² configuration) for the reference architecture, float32, 1 and 2 threads.
+public func benchmarkENN(sizes: [Int], trainingSize: Int = 40, gate: GateKind = .smooth, repeats: Int = 5,
                          progress: (String) -> Void = { _ in }) throws -> [ENNBenchmarkResult] {
     var results: [ENNBenchmarkResult] = []
     for threads in [1, 2] {
@@ -67,7 +67,7 @@ public func benchmarkENN(sizes: [Int], gate: GateKind = .smooth, repeats: Int = 
                             l, threads, seconds, sites / seconds, sites * flopsPerSite / seconds / 1e9))
         }
     }
-    let l = 40, q = field(l)
+    let l = trainingSize, q = field(l)
     let targets = q.map { -$0 }
     var adam = AdamOptimizer<Float>(parameterCount: network.structure.parameterCount)
     for threads in [1, 2] {

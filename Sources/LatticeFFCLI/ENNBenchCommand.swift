@@ -12,6 +12,8 @@ struct ENNBench: ParsableCommand {
 
     @Option(help: "Comma-separated lattice sizes L for the forward benchmark.")
     var sizes: String = "40,200"
+    @Option(help: "Lattice size L of the training benchmark (one configuration per step).")
+    var trainingSize: Int = 40
     @Option(help: "Gate: smooth or reference.")
     var gate: String = "smooth"
     @Option(help: "Timed repetitions per case (median reported).")
@@ -22,6 +24,7 @@ struct ENNBench: ParsableCommand {
     func validate() throws {
         guard parsedSizes != nil else { throw ValidationError("--sizes must be comma-separated integers ≥ 7, got '\(sizes)'") }
         guard GateKind(rawValue: gate) != nil else { throw ValidationError("--gate must be smooth or reference, got '\(gate)'") }
+        guard trainingSize >= 7 else { throw ValidationError("--training-size must be ≥ 7, got \(trainingSize)") }
         guard repeats >= 1 else { throw ValidationError("--repeats must be ≥ 1") }
     }
     var parsedSizes: [Int]? {
@@ -31,7 +34,7 @@ struct ENNBench: ParsableCommand {
 
     func run() throws {
         if !json { print("# \(BLASRuntime.report); \(ProcessInfo.processInfo.activeProcessorCount) cores") }
-        let results = try benchmarkENN(sizes: parsedSizes!, gate: GateKind(rawValue: gate)!, repeats: repeats) { if !json { print($0) } }
+        let results = try benchmarkENN(sizes: parsedSizes!, trainingSize: trainingSize, gate: GateKind(rawValue: gate)!, repeats: repeats) { if !json { print($0) } }
         if json {
             let encoder = JSONEncoder(); encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(results), as: UTF8.self))

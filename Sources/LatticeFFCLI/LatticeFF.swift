@@ -9,8 +9,9 @@ struct LatticeFF: ParsableCommand {
         commandName: "latticeff",
         abstract: "Equivariant machine-learning force fields for lattice models.",
         version: version,
-        subcommands: [SymmetryCommand.self, ForcesCommand.self, GenerateCommand.self, TrainCommand.self, EvaluateCommand.self, SimulateCommand.self,
-                      AnalyzeCommand.self, ReproduceCommand.self, BenchCommand.self])
+        subcommands: [SymmetryCommand.self, ForcesCommand.self, GenerateCommand.self, ModelCommand.self, TrainCommand.self,
+                      EvaluateCommand.self, PredictCommand.self, SimulateCommand.self, AnalyzeCommand.self,
+                      ReproduceCommand.self, BenchCommand.self])
 }
 
 /// Writes one line to standard error.

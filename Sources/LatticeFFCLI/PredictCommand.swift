@@ -1,0 +1,37 @@
+import ArgumentParser
+import ENN
+import Foundation
+import IO
+
+/// `latticeff predict`: network forces for configurations in a .npy file.
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict", abstract: "Evaluate a network model on configurations Q ([L, L] or [n, L, L] .npy) and write the forces.")
+
+    @Option(help: "Model file (.npz).")
+    var model: String
+    @Argument(help: "Configurations: float64 (or float32) .npy of shape [L, L] or [n, L, L], indexed [y, x].")
+    var configurations: String
+    @Option(help: "Output .npy (float64, same shape as the input).")
+    var output: String
+    @Option(help: "Worker threads (1 or 2).")
+    var threads: Int = 2
+
+    func validate() throws {
+        guard (1...2).contains(threads) else { throw ValidationError("--threads must be 1 or 2, got \(threads)") }
+    }
+
+    func run() throws {
+        let network = try EquivariantNetwork<Float>.load(from: URL(fileURLWithPath: model))
+        network.threads = threads
+        let array = try NumPyArray(contentsOf: URL(fileURLWithPath: configurations))
+        let shape = array.shape
+        guard (shape.count == 2 || shape.count == 3), shape[shape.count - 1] == shape[shape.count - 2], shape.last! > 0 else {
+            throw ENNError("\(configurations): expected shape [L, L] or [n, L, L], got \(shape)")
+        }
+        let size = shape.last!, count = shape.count == 3 ? shape[0] : 1
+        let q = try array.widenedToDoubles()
+        let forces = try network.forces(configurations: q, count: count, size: size)
+        try NumPyArray(forces, shape: shape).write(to: URL(fileURLWithPath: output))
+    }
+}
