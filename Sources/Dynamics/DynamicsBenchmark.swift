@@ -52,6 +52,7 @@ final class TimedForceField: ForceField {
 /// per case. `report` receives one text line per result.
 public func benchmarkDynamics(edSizes: [Int], overheadSizes: [Int], seconds: Double = 2,
                               networkStepSeconds: Double = 0.3,
+                              networkSizes: [Int] = [], network: ((Int) throws -> any ForceField)? = nil,
                               report: (String) -> Void = { _ in }) throws -> [DynamicsBenchmarkResult] {
     var results: [DynamicsBenchmarkResult] = []
     let cores = ProcessInfo.processInfo.activeProcessorCount
@@ -79,6 +80,15 @@ public func benchmarkDynamics(edSizes: [Int], overheadSizes: [Int], seconds: Dou
             let steps = try calibratedSteps(budget: seconds, minimum: 3) { try LangevinIntegrator(parameters: parameters).step(&state, forceField: field) }
             let (total, force) = try timeSteps(steps, field: field, state: &state, parameters: parameters)
             record(result("ed-steps", L, "ed", steps, threads: cores, total: total, force: force))
+        }
+    }
+    if let network {
+        for L in networkSizes {
+            let field = TimedForceField(try network(L))
+            var state = try hotStart(size: L, field: field, parameters: parameters)
+            let steps = try calibratedSteps(budget: seconds, minimum: 3) { try LangevinIntegrator(parameters: parameters).step(&state, forceField: field) }
+            let (total, force) = try timeSteps(steps, field: field, state: &state, parameters: parameters)
+            record(result("network-steps", L, field.descriptor.kind, steps, threads: cores, total: total, force: force))
         }
     }
     for L in overheadSizes {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dynamics
+import ForceFields
 import Foundation
 import LinearAlgebra
 
@@ -17,11 +18,15 @@ struct DynamicsBench: ParsableCommand {
     var seconds: Double = 2
     @Option(help: "Network step time the overhead is compared with, in seconds (the L = 200 target).")
     var networkStep: Double = 0.3
+    @Option(help: "Network model file (.npz) for network steps/s (default: the shipped model if found).")
+    var model: String?
+    @Option(help: "Comma-separated lattice sizes for network steps/s.")
+    var networkSizes: String = "40,100,200,400"
     @Flag(help: "Print JSON results.")
     var json = false
 
     func validate() throws {
-        guard parse(edSizes) != nil, parse(overheadSizes) != nil else {
+        guard parse(edSizes) != nil, parse(overheadSizes) != nil, parse(networkSizes) != nil else {
             throw ValidationError("sizes must be comma-separated integers ≥ 2 (got '\(edSizes)', '\(overheadSizes)')")
         }
         guard seconds > 0, seconds.isFinite, networkStep > 0, networkStep.isFinite else {
@@ -38,10 +43,19 @@ struct DynamicsBench: ParsableCommand {
     func run() throws {
         if !json {
             print("# \(BLASRuntime.report); \(ProcessInfo.processInfo.activeProcessorCount) cores")
-            print("# network force field: not available in this build; overhead measured with the harmonic field")
         }
-        let results = try benchmarkDynamics(edSizes: parse(edSizes)!, overheadSizes: parse(overheadSizes)!, seconds: seconds,
-                                            networkStepSeconds: networkStep) { if !json { print($0) } }
+        let modelPath = model ?? ReproducePlan.shippedModel()
+        let haveModel = FileManager.default.fileExists(atPath: modelPath)
+        if model != nil, !haveModel { throw CLIError("--model \(modelPath): no such file") }
+        if !json {
+            print(haveModel ? "# network: \(modelPath)" : "# network: no model found (pass --model); network steps skipped")
+            print("# integrator overhead measured with the harmonic force field (cost of the force excluded)")
+        }
+        let results = try benchmarkDynamics(
+            edSizes: parse(edSizes)!, overheadSizes: parse(overheadSizes)!, seconds: seconds, networkStepSeconds: networkStep,
+            networkSizes: haveModel ? parse(networkSizes)! : [],
+            network: haveModel ? { try NetworkForceField(modelFile: URL(fileURLWithPath: modelPath), size: $0) } : nil
+        ) { if !json { print($0) } }
         if json {
             let encoder = JSONEncoder(); encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(results), as: UTF8.self))
