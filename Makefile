@@ -20,13 +20,12 @@ deps:
 release: deps
 	swift build -c release --product latticeff
 
-# Main job on a small built-in default: the symmetry engine on both lattices and a featurizer run.
+# Main job on a small built-in default: a REDUCED version of the paper's Sec. III with the shipped model
+# (ML vs ED correlations on 24×24, quenches to kT = 0.1, 0.2, 0.3 on 64×64, analysis, figures, report;
+# about 5 minutes on 2 cores). Rerunning continues from what is already in demo-output/.
 demo: release
-	$(BIN) symmetry --lattice square --group D4
-	@echo
-	$(BIN) symmetry --lattice triangular --group C6v --radius 2
-	@echo
-	$(BIN) bench features --sizes 40,200 --repeats 3
+	$(BIN) reproduce --preset demo --output demo-output
+	@echo "see demo-output/report.md and the figures next to it"
 
 # Tests run one at a time: OpenBLAS's thread count is process-global, and the bit-for-bit
 # reproducibility tests (resume, batch strategies) need it fixed while they run.
@@ -36,6 +35,9 @@ test: deps
 
 bench: release
 	$(BIN) bench features --sizes 40,200,1000
+	$(BIN) bench ed --sizes 20,30,40,50
+	$(BIN) bench enn
+	$(BIN) bench dynamics
 
 clean:
 	rm -rf .build

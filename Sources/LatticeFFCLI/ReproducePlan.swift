@@ -34,8 +34,8 @@ struct ReproducePlan {
         let trainedModel = output.appendingPathComponent("model/model.npz").path
         if preset == "demo" {
             self.model = model ?? Self.shippedModel()
-            fig5Size = 24; fig5Runs = 4; fig5Steps = [100, 300, 600]
-            coarseningSize = 48; coarseningSteps = 1500; coarseningRuns = 1
+            fig5Size = 24; fig5Runs = 4; fig5Steps = [100, 300, 1000]
+            coarseningSize = 64; coarseningSteps = 2000; coarseningRuns = 1
         } else {
             self.model = model ?? trainedModel
             fig5Size = 40; fig5Runs = 30; fig5Steps = [200, 1000, 9000]
@@ -66,7 +66,7 @@ struct ReproducePlan {
                                                         "--quiet", "--output", path("fig5/\(name)")],
                               skipIfExists: path("fig5/\(name)/run-000/timeseries.csv"),
                               seconds: name == "ed" ? Double(fig5Runs * fig5Steps.last!) * edStepSeconds / 2
-                                                    : Double(fig5Runs * fig5Steps.last! * fig5Size * fig5Size) / 60_000))
+                                                    : Double(fig5Runs * fig5Steps.last! * fig5Size * fig5Size) / 150_000))
         }
         steps.append(Step(part: "fig5", arguments: ["analyze", "compare", path("fig5/ed"), path("fig5/ml"), "--steps",
                                                     fig5Steps.map(String.init).joined(separator: ","), "--output", path("fig5/compare")],
@@ -78,7 +78,7 @@ struct ReproducePlan {
                                                               "--runs", String(coarseningRuns), "--seed", s, "--snapshot-every",
                                                               tiny ? "10" : (preset == "demo" ? "25" : "50"), "--quiet", "--output", dir],
                               skipIfExists: dir + "/run-000/timeseries.csv",
-                              seconds: Double(coarseningRuns * coarseningSteps * coarseningSize * coarseningSize) / 60_000))
+                              seconds: Double(coarseningRuns * coarseningSteps * coarseningSize * coarseningSize) / 150_000))
             steps.append(Step(part: "coarsening", arguments: ["analyze", dir, "--output", dir + "/analysis"],
                               skipIfExists: nil, seconds: 10))
         }
