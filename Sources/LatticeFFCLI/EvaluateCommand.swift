@@ -15,7 +15,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Dataset (.npz).") var data: String
     @Option(help: "Write the metrics as JSON here.") var json: String?
     @Option(help: "Write parity.png and error-histogram.png into this directory.") var plots: String?
-    @Option(help: "Evaluate only the validation configurations of the default split (every third).") var subset: String = "all"
+    @Option(help: "Which configurations: all, validation or training (the default every-third split).") var subset: String = "all"
 
     func validate() throws {
         guard ["all", "validation", "training"].contains(subset) else {
@@ -58,10 +58,11 @@ struct EvaluateCommand: ParsableCommand {
             byKind[kind.rawValue] = ForceErrorMetrics(predicted: p, exact: e)
         }
         let overall = ForceErrorMetrics(predicted: predicted, exact: chosen.forces)
-        print(String(format: "%-8@ %8@ %10@ %10@ %10@ %10@ %8@", "kind", "sites", "RMSE", "MAE", "max", "σ_δ", "R²"))
+        func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
+        print(pad("kind", 8) + ["sites", "RMSE", "MAE", "max", "σ_δ", "R²"].map { String(repeating: " ", count: 11 - $0.count) + $0 }.joined())
         for (name, m) in [("all", overall)] + byKind.sorted(by: { $0.key < $1.key }) {
-            print(String(format: "%-8@ %8d %10.5f %10.5f %10.5f %10.5f %8.5f", name, m.count, m.rmse, m.mae, m.maxError,
-                         m.sigmaDelta, m.rSquared))
+            print(pad(name, 8) + String(format: "%11d%11.5f%11.5f%11.5f%11.5f%11.5f", m.count, m.rmse, m.mae, m.maxError,
+                                        m.sigmaDelta, m.rSquared))
         }
         if let json {
             try writeJSON(Report(model: model, modelSHA256: network.weightsSHA256, data: data, subset: subset,

@@ -38,9 +38,11 @@ struct ReproduceCommand: ParsableCommand {
 
     func run() throws {
         let out = URL(fileURLWithPath: output)
-        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-        guard FileManager.default.isWritableFile(atPath: out.path) else { throw CLIError("output directory \(output) is not writable") }
         let plan = try ReproducePlan(preset: preset, output: out, model: model, seed: seed, tiny: tiny)
+        if !dryRun {
+            try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+            guard FileManager.default.isWritableFile(atPath: out.path) else { throw CLIError("output directory \(output) is not writable") }
+        }
         let selected = Set(only.map { $0.split(separator: ",").map(String.init) } ?? Self.parts)
         printError("reproduce: preset \(preset)\(preset == "demo" ? " — a REDUCED version of the paper's protocol (smaller lattices, fewer runs and steps)" : ""); estimated cost \(formatDuration(plan.estimatedSeconds(parts: selected))) on 2 cores")
         for step in plan.steps where selected.contains(step.part) {

@@ -1,3 +1,5 @@
+import ENN
+import Electronic
 import Foundation
 
 /// The commands of `latticeff reproduce` for a preset, their cost estimate and the report.
@@ -49,6 +51,18 @@ struct ReproducePlan {
         guard preset == "paper" || FileManager.default.fileExists(atPath: self.model) else {
             throw CLIError("model \(self.model) not found (pass --model, or run from the repository root where models/ is)")
         }
+        // The ED reference must use the model's Holstein parameters; `simulate --forces ed` sets g and
+        // T, so a model trained with other k0, κ, t or filling cannot be compared here.
+        var edOptions: [String] = []
+        if FileManager.default.fileExists(atPath: self.model) {
+            let h = try EquivariantNetwork<Float>.load(from: URL(fileURLWithPath: self.model)).holstein
+            let d = HolsteinParameters()
+            guard h.stiffness == d.stiffness, h.neighbourCoupling == d.neighbourCoupling, h.hopping == d.hopping,
+                  h.filling == d.filling else {
+                throw CLIError("reproduce compares with ED at k0 = 1, κ = 0.18, t = 1, fixed N; the model was trained with \(describe(h))")
+            }
+            edOptions = ["--coupling", String(h.coupling)]
+        }
         let s = String(seed)
         if preset == "paper" && model == nil {
             steps.append(Step(part: "data", arguments: ["generate", "--preset", "paper", "--seed", s, "--output", path("data/paper.npz"),
@@ -61,7 +75,7 @@ struct ReproducePlan {
         let last = String(fig5Steps.last!)
         let edStepSeconds = preset == "demo" ? 0.02 : 0.55   // one ED step per core (24×24 / 40×40)
         for (name, forces) in [("ed", "ed"), ("ml", self.model)] {
-            steps.append(Step(part: "fig5", arguments: ["simulate", "--forces", forces, "--size", String(fig5Size), "--steps", last,
+            steps.append(Step(part: "fig5", arguments: ["simulate", "--forces", forces] + (name == "ed" ? edOptions : []) + ["--size", String(fig5Size), "--steps", last,
                                                         "--runs", String(fig5Runs), "--seed", s, "--snapshot-every", String(snapshotEvery),
                                                         "--quiet", "--output", path("fig5/\(name)")],
                               skipIfExists: path("fig5/\(name)/run-000/timeseries.csv"),
