@@ -29,7 +29,7 @@ extension EquivariantNetwork {
                        input: UnsafePointer<SIMD8<T>>, outputGradient: UnsafePointer<SIMD8<T>>,
                        inputGradient: UnsafeMutablePointer<SIMD8<T>>, gradient: UnsafeMutablePointer<T>,
                        blocks: Int, scratch: BackwardScratch<T>) {
-        let irCount = plan.output.labels.count
+        let irCount = plan.output.labels.count, inSize = plan.input.size
         let inOffsets = (0..<irCount).map { plan.input.offset($0) }
         for k in 0..<irCount where plan.output.multiplicities[k] > 0 {
             let wOffset = structure.weightBlock(layer: layer, ir: k).offset
@@ -40,7 +40,7 @@ extension EquivariantNetwork {
                 // Left factors (identity for copies, whose ∂L is computed and ignored).
                 precondition(c.leftCount * blocks * 4 <= scratch.capacity)
                 for r in 0..<c.leftCount { for blk in 0..<blocks {
-                    let l = leftFactor(c, cg: cgc, x: input + blk * plan.input.size, leftOffset: leftOffset, r: r)
+                    let l = leftFactor(c, cg: cgc, x: input + blk * inSize, leftOffset: leftOffset, r: r)
                     let p = scratch.left + (r * blocks + blk) * 4
                     p[0] = l.0; p[1] = l.1; p[2] = l.2; p[3] = l.3
                 } }
@@ -59,7 +59,7 @@ extension EquivariantNetwork {
                     let da = c.leftDimension, db = c.rightDimension, dk = c.resultDimension
                     for r in 0..<c.leftCount { for blk in 0..<blocks {
                         let dl = scratch.leftGradient + (r * blocks + blk) * 4
-                        let dx = inputGradient + blk * plan.input.size + leftOffset + r
+                        let dx = inputGradient + blk * inSize + leftOffset + r
                         for alpha in 0..<da {
                             var sum = SIMD8<T>()
                             for beta in 0..<db { for gamma in 0..<dk {
