@@ -67,20 +67,21 @@ public func benchmarkENN(sizes: [Int], trainingSize: Int = 40, gate: GateKind = 
                             l, threads, seconds, sites / seconds, sites * flopsPerSite / seconds / 1e9))
         }
     }
-    // Kernel choice for the widest layer (layer 2): fused vs the GEMMs of the alternatives (1 thread).
-    let sites = 1600, layer = min(1, network.structure.layers.count - 1)
+    // Kernel choice for the widest layer (layer 2) on trainingSize² sites: fused vs the GEMMs of the
+    // alternatives (1 thread).
+    let sites = trainingSize * trainingSize, layer = min(1, network.structure.layers.count - 1)
     let layerFlops = 2 * Double(network.structure.layers[layer].input.labels.indices.reduce(0) {
         let p = network.structure.layers[layer]
         return $0 + p.auxiliaryWidths[$1] * p.output.multiplicities[$1] * p.output.dimensions[$1] })
     let fused = network.fusedLayerSeconds(layer: layer, sites: sites, repeats: repeats)
-    results.append(ENNBenchmarkResult(name: "layer\(layer + 1)-fused", size: 40, threads: 1, gate: gate.rawValue, seconds: fused,
+    results.append(ENNBenchmarkResult(name: "layer\(layer + 1)-fused", size: trainingSize, threads: 1, gate: gate.rawValue, seconds: fused,
                                       sitesPerSecond: Double(sites) / fused, gigaflops: Double(sites) * layerFlops / fused / 1e9))
     progress(String(format: "layer %d fused kernel   threads=1  %9.4f s  %9.0f sites/s  %6.1f GFLOP/s", layer + 1, fused, Double(sites) / fused, Double(sites) * layerFlops / fused / 1e9))
     for (name, shapes) in [("materialised-gemm", network.materialisedGEMMs(layer: layer, sites: sites)),
                            ("bilinear-gemm", network.bilinearGEMMs(layer: layer, sites: sites))] {
         let seconds = gemmSeconds(shapes, repeats: repeats)
         let flops = shapes.reduce(0.0) { $0 + 2 * Double($1.m * $1.n * $1.k) }
-        results.append(ENNBenchmarkResult(name: "layer\(layer + 1)-\(name)", size: 40, threads: 1, gate: "-", seconds: seconds,
+        results.append(ENNBenchmarkResult(name: "layer\(layer + 1)-\(name)", size: trainingSize, threads: 1, gate: "-", seconds: seconds,
                                           sitesPerSecond: Double(sites) / seconds, gigaflops: flops / seconds / 1e9))
         progress(String(format: "layer %d %@ (GEMMs only) threads=1  %9.4f s  %9.0f sites/s  %6.1f GFLOP/s",
                         layer + 1, name, seconds, Double(sites) / seconds, flops / seconds / 1e9))
