@@ -12,7 +12,7 @@ extension EquivariantNetwork {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func fusedLayerSeconds(layer: Int, sites: Int, repeats: Int = 5) -> Double {
-        let prep = prepare(), plan = structure.layers[layer]
+        let prep = prepared(), plan = structure.layers[layer]
         let blocks = (sites + 7) / 8
         var input = [SIMD8<T>](repeating: SIMD8(), count: blocks * plan.input.size)
         var state: UInt64 = 1
