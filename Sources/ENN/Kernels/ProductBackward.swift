@@ -49,9 +49,11 @@ extension EquivariantNetwork {
                                              rightOffset: rightOffset, outputGradient: outputGradient,
                                              inputGradient: inputGradient, gradient: gradient + wOffset,
                                              blocks: blocks, scratch: scratch)
-                switch (c.rightDimension, c.resultDimension) {
-                case (1, 1): pairsBackward(args, ScalarTimesScalar.self)
-                case (2, 1): pairsBackward(args, DoubletToScalar.self)
+                switch (c.rightDimension, c.resultDimension, c.leftFactorPattern) {
+                case (1, 1, _): pairsBackward(args, ScalarTimesScalar.self)
+                case (2, 1, _): pairsBackward(args, DoubletToScalar.self)
+                case (2, 2, .diagonal): pairsBackward(args, DoubletToDoubletDiagonal.self)
+                case (2, 2, .crossed): pairsBackward(args, DoubletToDoubletCrossed.self)
                 default: pairsBackward(args, DoubletToDoublet.self)
                 }
                 if c.left != nil {
@@ -91,6 +93,7 @@ extension EquivariantNetwork {
     /// The pair loop for one (right dimension, result dimension) combination, fixed at compile time.
     func pairsBackward<D: PairDimensions>(_ a: BackwardArguments, _: D.Type) {
         let twoRight = D.twoRight, twoResult = D.twoResult
+        let u00 = D.uses00, u01 = D.uses01, u10 = D.uses10, u11 = D.uses11
         let c = a.coupling, plan = a.plan
         let n = plan.output.multiplicities[a.k]
         let width = twoResult ? 2 : 4
@@ -124,9 +127,11 @@ extension EquivariantNetwork {
                         let x = a.input + blk * inSize + a.rightOffset
                         let b0 = x[s]
                         let b1 = twoRight ? x[mb + s] : SIMD8<T>()
-                        var z0 = l.0 * b0
-                        var z1 = twoResult ? l.2 * b0 : SIMD8<T>()
-                        if twoRight { z0.addProduct(l.1, b1); if twoResult { z1.addProduct(l.3, b1) } }
+                        // z_γ = Σ_β L[γ][β] y_β over the entries this pattern uses
+                        var z0 = u00 ? l.0 * b0 : l.1 * b1
+                        if u00 && u01 { z0.addProduct(l.1, b1) }
+                        var z1 = SIMD8<T>()
+                        if twoResult { z1 = u10 ? l.2 * b0 : l.3 * b1; if u10 && u11 { z1.addProduct(l.3, b1) } }
                         let d = a.outputGradient + blk * outSize
                         let d0 = d[o0], d1 = d[o1], d2 = d[o2], d3 = d[o3]
                         let g0: SIMD8<T>, g1: SIMD8<T>
@@ -140,18 +145,21 @@ extension EquivariantNetwork {
                             g1 = SIMD8<T>()
                         }
                         let dx = a.inputGradient + blk * inSize + a.rightOffset
-                        var dx0 = l.0 * g0
-                        if twoResult { dx0.addProduct(l.2, g1) }
-                        dx[s] += dx0
-                        if twoRight {
-                            var dx1 = l.1 * g0
-                            if twoResult { dx1.addProduct(l.3, g1) }
+                        if u00 || u10 {
+                            var dx0 = u00 ? l.0 * g0 : l.2 * g1
+                            if u00 && u10 { dx0.addProduct(l.2, g1) }
+                            dx[s] += dx0
+                        }
+                        if u01 || u11 {
+                            var dx1 = u01 ? l.1 * g0 : l.3 * g1
+                            if u01 && u11 { dx1.addProduct(l.3, g1) }
                             dx[mb + s] += dx1
                         }
                         let dl = leftGradientBase + blk * 4
-                        dl[0].addProduct(g0, b0)
-                        if twoRight { dl[1].addProduct(g0, b1) }
-                        if twoResult { dl[2].addProduct(g1, b0); if twoRight { dl[3].addProduct(g1, b1) } }
+                        if u00 { dl[0].addProduct(g0, b0) }
+                        if u01 { dl[1].addProduct(g0, b1) }
+                        if u10 { dl[2].addProduct(g1, b0) }
+                        if u11 { dl[3].addProduct(g1, b1) }
                     }
                     let gr = a.gradient + row * n
                     if v0 { gr[c0] += dw0.sum() }
@@ -164,8 +172,51 @@ extension EquivariantNetwork {
     }
 }
 
-/// Compile-time dimensions of a pair family (right factor, result): 1⊗1→1, ·⊗2→1, ·⊗2→2.
-protocol PairDimensions { static var twoRight: Bool { get }; static var twoResult: Bool { get } }
+/// Compile-time shape of a pair family: dimensions of the right factor and of the result, and
+/// which entries L[γ][β] of the left factor can be non-zero (uses γβ).
+protocol PairDimensions {
+    static var twoRight: Bool { get }
+    static var twoResult: Bool { get }
+    static var uses00: Bool { get }
+    static var uses01: Bool { get }
+    static var uses10: Bool { get }
+    static var uses11: Bool { get }
+}
+extension PairDimensions {
+    static var uses00: Bool { true }
+    static var uses01: Bool { twoRight }
+    static var uses10: Bool { twoResult }
+    static var uses11: Bool { twoRight && twoResult }
+}
+/// 1-d ⊗ 1-d → 1-d.
 enum ScalarTimesScalar: PairDimensions { static var twoRight: Bool { false }; static var twoResult: Bool { false } }
+/// · ⊗ 2-d → 1-d.
 enum DoubletToScalar: PairDimensions { static var twoRight: Bool { true }; static var twoResult: Bool { false } }
+/// · ⊗ 2-d → 2-d, general.
 enum DoubletToDoublet: PairDimensions { static var twoRight: Bool { true }; static var twoResult: Bool { true } }
+/// · ⊗ 2-d → 2-d with L diagonal (e.g. A1 ⊗ E, B1 ⊗ E, copies of E).
+enum DoubletToDoubletDiagonal: PairDimensions {
+    static var twoRight: Bool { true }; static var twoResult: Bool { true }
+    static var uses01: Bool { false }; static var uses10: Bool { false }
+}
+/// · ⊗ 2-d → 2-d with L off-diagonal (e.g. A2 ⊗ E, B2 ⊗ E).
+enum DoubletToDoubletCrossed: PairDimensions {
+    static var twoRight: Bool { true }; static var twoResult: Bool { true }
+    static var uses00: Bool { false }; static var uses11: Bool { false }
+}
+
+/// Which entries of a 2×2 left factor L[γ][β] = Σ_α cg[α][β][γ] x_α can be non-zero.
+enum LeftFactorPattern { case dense, diagonal, crossed }
+
+extension Coupling {
+    /// Sparsity of the left factor, from the CG tensor (for result and right dimension 2).
+    var leftFactorPattern: LeftFactorPattern {
+        guard rightDimension == 2, resultDimension == 2 else { return .dense }
+        func used(_ gamma: Int, _ beta: Int) -> Bool {
+            (0..<leftDimension).contains { cg[($0 * 2 + beta) * 2 + gamma] != 0 }
+        }
+        if !used(0, 1) && !used(1, 0) { return .diagonal }
+        if !used(0, 0) && !used(1, 1) { return .crossed }
+        return .dense
+    }
+}
