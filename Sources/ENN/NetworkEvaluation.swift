@@ -7,10 +7,10 @@ import Lattice
 extension EquivariantNetwork {
     // MARK: per-site features
 
-    /// Forces for `siteCount` sites from raw (unscaled) features, [siteCount × featureCount] row-major.
+    /// Forward pass: forces for `siteCount` sites from raw (unscaled) features, [siteCount × featureCount] row-major.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    public func predict(features: [T], siteCount: Int) throws -> [T] {
+    public func forward(features: [T], siteCount: Int) throws -> [T] {
         try checkFeatures(features, siteCount)
         var out = [T](repeating: 0, count: siteCount)
         let prep = prepared(), chunk = prep.blocksPerChunk * 8, f = featureCount
@@ -106,6 +106,10 @@ extension EquivariantNetwork {
     }
 
     // MARK: whole configurations
+
+    /// Throws unless configurations of `size` × `size` sites can be evaluated (lattice kind and
+    /// L ≥ 2·halo + 1 for the neighbourhood).
+    public func validateLattice(size: Int) throws { _ = try lattice(size: size) }
 
     /// Validated lattice for configurations of `size` × `size` sites.
     func lattice(size: Int) throws -> PeriodicLattice {
