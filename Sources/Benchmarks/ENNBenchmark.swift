@@ -67,6 +67,26 @@ public func benchmarkENN(sizes: [Int], trainingSize: Int = 40, gate: GateKind = 
                             l, threads, seconds, sites / seconds, sites * flopsPerSite / seconds / 1e9))
         }
     }
+    // Kernel choice for the widest layer (layer 2) on trainingSize² sites: fused vs the GEMMs of the
+    // alternatives (1 thread).
+    let sites = trainingSize * trainingSize, layer = min(1, network.structure.layers.count - 1)
+    let layerFlops = 2 * Double(network.structure.layers[layer].input.labels.indices.reduce(0) {
+        let p = network.structure.layers[layer]
+        return $0 + p.auxiliaryWidths[$1] * p.output.multiplicities[$1] * p.output.dimensions[$1] })
+    let fused = network.fusedLayerSeconds(layer: layer, sites: sites, repeats: repeats)
+    results.append(ENNBenchmarkResult(name: "layer\(layer + 1)-fused", size: trainingSize, threads: 1, gate: gate.rawValue, seconds: fused,
+                                      sitesPerSecond: Double(sites) / fused, gigaflops: Double(sites) * layerFlops / fused / 1e9))
+    progress(String(format: "layer %d fused kernel   threads=1  %9.4f s  %9.0f sites/s  %6.1f GFLOP/s", layer + 1, fused, Double(sites) / fused, Double(sites) * layerFlops / fused / 1e9))
+    for (name, shapes) in [("materialised-gemm", network.materialisedGEMMs(layer: layer, sites: sites)),
+                           ("bilinear-gemm", network.bilinearGEMMs(layer: layer, sites: sites))] {
+        let seconds = gemmSeconds(shapes, repeats: repeats)
+        let flops = shapes.reduce(0.0) { $0 + 2 * Double($1.m * $1.n * $1.k) }
+        results.append(ENNBenchmarkResult(name: "layer\(layer + 1)-\(name)", size: trainingSize, threads: 1, gate: "-", seconds: seconds,
+                                          sitesPerSecond: Double(sites) / seconds, gigaflops: flops / seconds / 1e9))
+        progress(String(format: "layer %d %@ (GEMMs only) threads=1  %9.4f s  %9.0f sites/s  %6.1f GFLOP/s",
+                        layer + 1, name, seconds, Double(sites) / seconds, flops / seconds / 1e9))
+    }
+
     let l = trainingSize, q = field(l)
     let targets = q.map { -$0 }
     var adam = AdamOptimizer<Float>(parameterCount: network.structure.parameterCount)
@@ -84,4 +104,20 @@ public func benchmarkENN(sizes: [Int], trainingSize: Int = 40, gate: GateKind = 
                         l, threads, seconds, sites / seconds, 3 * sites * flopsPerSite / seconds / 1e9))
     }
     return results
+}
+
+/// Median seconds of running every GEMM in `shapes` once (sgemm, 1 BLAS thread).
+func gemmSeconds(_ shapes: [GEMMShape], repeats: Int) -> Double {
+    let buffers = shapes.map { s in ([Float](repeating: 0.01, count: s.m * s.k), [Float](repeating: 0.02, count: s.k * s.n),
+                                     [Float](repeating: 0, count: s.m * s.n)) }
+    var outputs = buffers.map(\.2)
+    return BLASRuntime.withThreads(1) {
+        medianSeconds(repeats: repeats) {
+            for (i, s) in shapes.enumerated() {
+                buffers[i].0.withUnsafeBufferPointer { a in buffers[i].1.withUnsafeBufferPointer { b in outputs[i].withUnsafeMutableBufferPointer { c in
+                    sgemm(m: s.m, n: s.n, k: s.k, a: a.baseAddress!, b: b.baseAddress!, c: c.baseAddress!)
+                } } }
+            }
+        }
+    }
 }

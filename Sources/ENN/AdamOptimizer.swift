@@ -57,6 +57,18 @@ public struct AdamOptimizer<T: ENNScalar>: Codable, Equatable, Sendable {
                             "adam_hyper": NumPyArray([learningRate, beta1, beta2, epsilon])])
     }
 
+    /// Writes the state as an `.npz` file (atomically).
+    public func write(to url: URL) throws {
+        do { try archive().write(to: url) } catch let error as NumPyError { throw ENNError("\(error)") }
+    }
+
+    /// Reads a state written by `write(to:)`.
+    public init(contentsOf url: URL) throws {
+        do { try self.init(archive: try NPZArchive(contentsOf: url)) } catch let error as NumPyError {
+            throw ENNError("cannot read Adam state: \(error)")
+        }
+    }
+
     /// Restores a state written by `archive()`; throws on missing members, wrong dtypes or shapes.
     public init(archive: NPZArchive) throws {
         do {

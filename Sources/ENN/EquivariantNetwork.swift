@@ -25,15 +25,15 @@ import Symmetry
 public final class EquivariantNetwork<T: ENNScalar>: @unchecked Sendable {
     public let structure: NetworkStructure
     /// All weights and biases, flat (see `structure.parameterBlocks`).
-    public var parameters: [T]
+    public var parameters: [T] { didSet { invalidatePrepared() } }
     /// One positive scale per IR type (features of IR k are divided by `inputScales[k]`).
-    public var inputScales: [Double]
+    public var inputScales: [Double] { didSet { invalidatePrepared() } }
     /// Holstein parameters (and filling) of the training data.
     public var holstein: HolsteinParameters
     /// Filled by training.
     public var trainingSummary: TrainingSummary?
     /// Sites per chunk (rounded up to a multiple of 8).
-    public var chunkSize = 256
+    public var chunkSize = 256 { didSet { invalidatePrepared() } }
     /// Worker threads (1 or 2; more are clamped to 2, the gradient slot count).
     public var threads = 2
 
@@ -92,6 +92,23 @@ public final class EquivariantNetwork<T: ENNScalar>: @unchecked Sendable {
         /// 1/scale per feature column.
         var inverseScales: [T]
         var blocksPerChunk: Int
+    }
+
+    private let preparedLock = NSLock()
+    private var preparedCache: Prepared?
+
+    /// The evaluation state for the current parameters, cached until parameters, input scales or
+    /// the chunk size change (thread-safe: copies of a force field may share one network).
+    func prepared() -> Prepared {
+        preparedLock.lock(); defer { preparedLock.unlock() }
+        if let cached = preparedCache { return cached }
+        let fresh = prepare()
+        preparedCache = fresh
+        return fresh
+    }
+
+    private func invalidatePrepared() {
+        preparedLock.lock(); preparedCache = nil; preparedLock.unlock()
     }
 
     @_specialize(where T == Float)

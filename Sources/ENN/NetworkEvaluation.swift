@@ -7,13 +7,13 @@ import Lattice
 extension EquivariantNetwork {
     // MARK: per-site features
 
-    /// Forces for `siteCount` sites from raw (unscaled) features, [siteCount × featureCount] row-major.
+    /// Forward pass: forces for `siteCount` sites from raw (unscaled) features, [siteCount × featureCount] row-major.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    public func predict(features: [T], siteCount: Int) throws -> [T] {
+    public func forward(features: [T], siteCount: Int) throws -> [T] {
         try checkFeatures(features, siteCount)
         var out = [T](repeating: 0, count: siteCount)
-        let prep = prepare(), chunk = prep.blocksPerChunk * 8, f = featureCount
+        let prep = prepared(), chunk = prep.blocksPerChunk * 8, f = featureCount
         let chunks = (siteCount + chunk - 1) / chunk
         let workspaces = (0..<Self.gradientSlots).map { _ in Workspace(structure: structure, blocks: prep.blocksPerChunk) }
         features.withUnsafeBufferPointer { src in
@@ -38,7 +38,7 @@ extension EquivariantNetwork {
     public func gradients(features: [T], siteCount: Int, outputGradient: [T]) throws -> (parameters: [T], features: [T]) {
         try checkFeatures(features, siteCount)
         guard outputGradient.count == siteCount else { throw ENNError("output gradient has \(outputGradient.count) values for \(siteCount) sites") }
-        let prep = prepare(), chunk = prep.blocksPerChunk * 8, f = featureCount
+        let prep = prepared(), chunk = prep.blocksPerChunk * 8, f = featureCount
         let chunks = (siteCount + chunk - 1) / chunk
         let workspaces = (0..<Self.gradientSlots).map { _ in Workspace(structure: structure, blocks: prep.blocksPerChunk) }
         let pc = parameters.count
@@ -73,7 +73,7 @@ extension EquivariantNetwork {
     /// activations [siteCount × layout.size] (layout `structure.layers[l].output`), then the forces.
     public func layerOutputs(features: [T], siteCount: Int) throws -> [[T]] {
         try checkFeatures(features, siteCount)
-        let prep = prepare(), chunk = prep.blocksPerChunk * 8, f = featureCount
+        let prep = prepared(), chunk = prep.blocksPerChunk * 8, f = featureCount
         let ws = Workspace(structure: structure, blocks: prep.blocksPerChunk)
         let hidden = structure.layers.filter(\.gated)
         var outputs = hidden.map { [T](repeating: 0, count: siteCount * $0.output.size) }
@@ -107,6 +107,10 @@ extension EquivariantNetwork {
 
     // MARK: whole configurations
 
+    /// Throws unless configurations of `size` × `size` sites can be evaluated (lattice kind and
+    /// L ≥ 2·halo + 1 for the neighbourhood).
+    public func validateLattice(size: Int) throws { _ = try lattice(size: size) }
+
     /// Validated lattice for configurations of `size` × `size` sites.
     func lattice(size: Int) throws -> PeriodicLattice {
         let lattice: PeriodicLattice
@@ -125,7 +129,7 @@ extension EquivariantNetwork {
         let n = lattice.siteCount
         guard q.count == count * n else { throw ENNError("configurations have \(q.count) values, expected \(count) × \(size)×\(size)") }
         guard q.allSatisfy({ $0.isFinite }) else { throw ENNError("configuration contains a non-finite value") }
-        let prep = prepare(), chunk = prep.blocksPerChunk * 8
+        let prep = prepared(), chunk = prep.blocksPerChunk * 8
         let chunksPer = (n + chunk - 1) / chunk
         let workspaces = (0..<Self.gradientSlots).map { _ in Workspace(structure: structure, blocks: prep.blocksPerChunk) }
         var out = [Double](repeating: 0, count: count * n)
@@ -167,7 +171,7 @@ extension EquivariantNetwork {
         guard q.count == count * n, targets.count == count * n, count > 0 else {
             throw ENNError("need \(count) × \(n) configuration and target values, got \(q.count) and \(targets.count)")
         }
-        let prep = prepare(), chunk = prep.blocksPerChunk * 8
+        let prep = prepared(), chunk = prep.blocksPerChunk * 8
         let chunksPer = (n + chunk - 1) / chunk
         let halos: [HaloField<T>] = (0..<count).map { c in
             q[(c * n)..<((c + 1) * n)].withUnsafeBufferPointer { HaloField<T>(field: $0, size: size, halo: featurizer.neighbourhood.haloWidth) }

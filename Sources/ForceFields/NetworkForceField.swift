@@ -17,7 +17,7 @@ public final class NetworkForceField: ForceField {
         guard network.configuration.lattice == "square" else {
             throw ENNError("NetworkForceField drives the square-lattice Holstein model; the network is for the \(network.configuration.lattice) lattice")
         }
-        _ = try network.forces(configuration: [Double](repeating: 0, count: size * size), size: size)
+        try network.validateLattice(size: size)
         self.network = network
         self.latticeSize = size
         self.modelPath = modelPath

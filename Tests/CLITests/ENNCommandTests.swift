@@ -58,7 +58,7 @@ struct ENNCommandTests {
         #expect(r.status == 0, "\(r.stderr)")
         let list = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
         let names = Set(list.compactMap { $0["name"] as? String })
-        #expect(names == ["sgemm-1024", "forward", "training"])
+        #expect(names == ["sgemm-1024", "forward", "training", "layer2-fused", "layer2-materialised-gemm", "layer2-bilinear-gemm"])
     }
 
     @Test("bad input gives a one-line error and a non-zero exit",

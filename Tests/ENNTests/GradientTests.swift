@@ -7,7 +7,7 @@ import TestSupport
 struct GradientTests {
     /// loss = Σ_i c_i F_i for fixed random c.
     func loss(_ network: EquivariantNetwork<Double>, _ features: [Double], _ c: [Double], sites: Int) throws -> Double {
-        zip(try network.predict(features: features, siteCount: sites), c).reduce(0) { $0 + $1.0 * $1.1 }
+        zip(try network.forward(features: features, siteCount: sites), c).reduce(0) { $0 + $1.0 * $1.1 }
     }
 
     @Test("parameter and input gradients, both gates", arguments: GateKind.allCases)

@@ -16,6 +16,10 @@ struct TrainingTests {
         for _ in 0..<3 { try adam.step(parameters: &p, gradients: p.map { 2 * $0 }) }
         let restored = try AdamOptimizer<Double>(archive: try NPZArchive(zipData: try adam.archive().zipData()))
         let decoded = try JSONDecoder().decode(AdamOptimizer<Double>.self, from: try JSONEncoder().encode(adam))
+        let url = try temporaryModelURL("adam.npz")
+        try adam.write(to: url)
+        #expect(try AdamOptimizer<Double>(contentsOf: url) == adam)
+        #expect(throws: ENNError.self) { _ = try AdamOptimizer<Float>(contentsOf: url) }   // dtype mismatch
         #expect(restored == adam && decoded == adam)
         var a = p, b = p
         var resumed = restored

@@ -101,6 +101,7 @@ extension EquivariantNetwork {
             let width = packed.tileWidth[k], aux = plan.auxiliaryWidths[k]
             let tileCount = (n + width - 1) / width
             let outOffset = plan.output.offset(k)
+            let patterns = plan.couplings[k].map(\.leftFactorPattern)
             packed.tiles[k].withUnsafeBufferPointer { tiles in
                 for blk in 0..<blocks {
                     let x = input + blk * inSize, y = output + blk * outSize
@@ -110,10 +111,13 @@ extension EquivariantNetwork {
                         for (ci, c) in plan.couplings[k].enumerated() {
                             let leftOffset = c.left.map { inOffsets[$0] } ?? 0
                             let rightOffset = inOffsets[c.right]
-                            switch (c.rightDimension, dk) {
-                            case (1, 1): pairs(c, cg: cg + cgOffsets[k][ci], x: x, leftOffset, rightOffset, w, &acc, twoRight: false, twoResult: false)
-                            case (2, 1): pairs(c, cg: cg + cgOffsets[k][ci], x: x, leftOffset, rightOffset, w, &acc, twoRight: true, twoResult: false)
-                            default: pairs(c, cg: cg + cgOffsets[k][ci], x: x, leftOffset, rightOffset, w, &acc, twoRight: true, twoResult: true)
+                            let cgc = cg + cgOffsets[k][ci]
+                            switch (c.rightDimension, dk, patterns[ci]) {
+                            case (1, 1, _): pairs(c, cg: cgc, x: x, leftOffset, rightOffset, w, &acc, ScalarTimesScalar.self)
+                            case (2, 1, _): pairs(c, cg: cgc, x: x, leftOffset, rightOffset, w, &acc, DoubletToScalar.self)
+                            case (2, 2, .diagonal): pairs(c, cg: cgc, x: x, leftOffset, rightOffset, w, &acc, DoubletToDoubletDiagonal.self)
+                            case (2, 2, .crossed): pairs(c, cg: cgc, x: x, leftOffset, rightOffset, w, &acc, DoubletToDoubletCrossed.self)
+                            default: pairs(c, cg: cgc, x: x, leftOffset, rightOffset, w, &acc, DoubletToDoublet.self)
                             }
                         }
                         for j in 0..<8 {
@@ -126,12 +130,13 @@ extension EquivariantNetwork {
         }
     }
 
-    /// Inner loop over the pairs of one coupling; `twoRight`/`twoResult` are literal constants at
-    /// every call site so the dimension branches vanish after inlining. The accumulators live in
-    /// locals (registers) for the whole coupling.
+    /// Inner loop over the pairs of one coupling, specialised for the coupling's compile-time shape
+    /// `D` (dimensions and left-factor sparsity). The accumulators live in locals (registers).
     @inline(__always)
-    func pairs(_ c: Coupling, cg: UnsafePointer<T>, x: UnsafePointer<SIMD8<T>>, _ leftOffset: Int, _ rightOffset: Int,
-               _ w: UnsafePointer<T>, _ acc: inout Accumulator8<T>, twoRight: Bool, twoResult: Bool) {
+    func pairs<D: PairDimensions>(_ c: Coupling, cg: UnsafePointer<T>, x: UnsafePointer<SIMD8<T>>, _ leftOffset: Int, _ rightOffset: Int,
+                                  _ w: UnsafePointer<T>, _ acc: inout Accumulator8<T>, _: D.Type) {
+        let twoRight = D.twoRight, twoResult = D.twoResult
+        let u00 = D.uses00, u01 = D.uses01, u10 = D.uses10, u11 = D.uses11
         let mb = c.rightCount
         let y0 = x + rightOffset, y1 = x + rightOffset + mb
         var a0 = acc.a0, a1 = acc.a1, a2 = acc.a2, a3 = acc.a3, a4 = acc.a4, a5 = acc.a5, a6 = acc.a6, a7 = acc.a7
@@ -142,12 +147,13 @@ extension EquivariantNetwork {
             var s = c.firstRight(r)
             while s < mb {
                 let b0 = y0[s]
-                var z0 = l0 * b0
-                if twoRight { z0.addProduct(l1, y1[s]) }
+                let b1 = twoRight ? y1[s] : SIMD8<T>()
+                var z0 = u00 ? l0 * b0 : l1 * b1
+                if u00 && u01 { z0.addProduct(l1, b1) }
                 a0.addProduct(row[0], z0); a1.addProduct(row[1], z0); a2.addProduct(row[2], z0); a3.addProduct(row[3], z0)
                 if twoResult {
-                    var z1 = l2 * b0
-                    if twoRight { z1.addProduct(l3, y1[s]) }
+                    var z1 = u10 ? l2 * b0 : l3 * b1
+                    if u10 && u11 { z1.addProduct(l3, b1) }
                     a4.addProduct(row[4], z1); a5.addProduct(row[5], z1); a6.addProduct(row[6], z1); a7.addProduct(row[7], z1)
                 } else {
                     a4.addProduct(row[4], z0); a5.addProduct(row[5], z0); a6.addProduct(row[6], z0); a7.addProduct(row[7], z0)
