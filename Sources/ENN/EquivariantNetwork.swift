@@ -32,6 +32,8 @@ public final class EquivariantNetwork<T: ENNScalar>: @unchecked Sendable {
     public var holstein: HolsteinParameters
     /// Filled by training.
     public var trainingSummary: TrainingSummary?
+    /// Total force, or electronic force with the exact elastic force added (see `ForceReadout`).
+    public var readout: ForceReadout = .total
     /// Sites per chunk (rounded up to a multiple of 8).
     public var chunkSize = 256 { didSet { invalidatePrepared() } }
     /// Worker threads (1 or 2; more are clamped to 2, the gradient slot count).
@@ -78,6 +80,7 @@ public final class EquivariantNetwork<T: ENNScalar>: @unchecked Sendable {
     public func converted<U: ENNScalar>(to _: U.Type = U.self) -> EquivariantNetwork<U> {
         let copy = try! EquivariantNetwork<U>(structure: structure, parameters: parameters.map { U($0) },
                                               inputScales: inputScales, holstein: holstein, trainingSummary: trainingSummary)
+        copy.readout = readout
         copy.chunkSize = chunkSize; copy.threads = threads
         return copy
     }

@@ -30,6 +30,8 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
     public var training: TrainingSummary?
     /// Lowercase hex SHA-256 of the little-endian float32 bytes of the arrays in `parameterOrder`.
     public var weightsSHA256: String
+    /// What the readout is (absent in older files: the total force).
+    public var readout: ForceReadout? = nil
 }
 
 extension EquivariantNetwork {
@@ -52,7 +54,7 @@ extension EquivariantNetwork {
             auxiliaryWidths: s.layers.map(\.auxiliaryWidths), gate: configuration.gate,
             inputScales: Dictionary(uniqueKeysWithValues: zip(s.theory.labels, inputScales)),
             parameterCount: s.parameterCount, parameterOrder: s.parameterBlocks.map(\.name),
-            holstein: holstein, training: trainingSummary, weightsSHA256: weightsSHA256)
+            holstein: holstein, training: trainingSummary, weightsSHA256: weightsSHA256, readout: readout)
     }
 
     /// The model as an `.npz` archive (weights as float32).
@@ -122,6 +124,10 @@ extension EquivariantNetwork {
         }
         let network = try EquivariantNetwork(structure: structure, parameters: parameters, inputScales: scales,
                                              holstein: meta.holstein, trainingSummary: meta.training)
+        network.readout = meta.readout ?? .total
+        if network.readout == .electronic, meta.lattice != "square" {
+            throw fail("an electronic-force readout needs the square lattice, found \(meta.lattice)")
+        }
         let hash = network.weightsSHA256
         guard hash == meta.weightsSHA256.lowercased() else {
             throw fail("weights SHA-256 \(hash.prefix(12))… does not match metadata \(meta.weightsSHA256.prefix(12))… (corrupt or modified weights)")

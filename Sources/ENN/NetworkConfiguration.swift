@@ -15,6 +15,16 @@ public enum GateKind: String, Codable, Sendable, CaseIterable {
     case smooth, reference
 }
 
+/// What the network's A1 readout represents.
+public enum ForceReadout: String, Codable, Sendable, CaseIterable {
+    /// The total force F_i (the reference model).
+    case total
+    /// The electronic force g(⟨n_i⟩ − ½) only; the exact elastic force −k0 Q_i − κ Σ_nn Q_j (a linear
+    /// function of Q with the model's Holstein parameters) is added analytically. The network then
+    /// learns a bounded, purely electronic quantity. Square lattice only.
+    case electronic
+}
+
 /// Architecture hyper-parameters of an equivariant network (Codable: stored in the model file).
 public struct NetworkConfiguration: Codable, Equatable, Sendable {
     /// Lattice name: "square" or "triangular".

@@ -1,6 +1,7 @@
 /// Public passes of the network: on per-site feature rows, and on whole periodic configurations
 /// (featurized chunk by chunk, so memory stays bounded for any L).
 import Features
+import Electronic
 import Foundation
 import Lattice
 
@@ -152,7 +153,22 @@ extension EquivariantNetwork {
                 }
             }
         }
+        if readout == .electronic { try addElasticForces(q, count: count, size: size, to: &out, sign: 1) }
         return out
+    }
+
+    /// Adds `sign` × the exact elastic force −k0 Q_i − κ Σ_nn Q_j (square lattice, the model's
+    /// Holstein parameters) of each configuration to `values`.
+    func addElasticForces(_ q: [Double], count: Int, size: Int, to values: inout [Double], sign: Double) throws {
+        guard configuration.lattice == "square" else { throw ENNError("an electronic-force readout needs the square lattice") }
+        let n = size * size
+        var elastic = [Double](repeating: 0, count: n)
+        for c in 0..<count {
+            q[(c * n)..<((c + 1) * n)].withUnsafeBufferPointer { qb in
+                elastic.withUnsafeMutableBufferPointer { ElasticForce.compute(qb, size: size, parameters: holstein, into: $0) }
+            }
+            for i in 0..<n { values[c * n + i] += sign * elastic[i] }
+        }
     }
 
     /// Forces of one configuration (L·L values, site i = x + L·y).
@@ -176,7 +192,9 @@ extension EquivariantNetwork {
         let halos: [HaloField<T>] = (0..<count).map { c in
             q[(c * n)..<((c + 1) * n)].withUnsafeBufferPointer { HaloField<T>(field: $0, size: size, halo: featurizer.neighbourhood.haloWidth) }
         }
-        let targetsT = targets.map { T($0) }
+        var electronicTargets = targets
+        if readout == .electronic { try addElasticForces(q, count: count, size: size, to: &electronicTargets, sign: -1) }
+        let targetsT = electronicTargets.map { T($0) }
         let workspaces = (0..<Self.gradientSlots).map { _ in Workspace(structure: structure, blocks: prep.blocksPerChunk) }
         var slots = [T](repeating: 0, count: Self.gradientSlots * parameters.count)
         var scratch = [T](repeating: 0, count: Self.gradientSlots * 2 * chunk)

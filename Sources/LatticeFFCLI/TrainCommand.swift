@@ -27,6 +27,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Seed of the weight initialisation and the shuffling.") var seed: UInt64 = 1
     @Option(help: "Gate: smooth (default) or reference.") var gate: String = "smooth"
     @Option(help: "Neighbourhood radius (lattice units; default √13).") var radius: Double = 13.0.squareRoot()
+    @Option(help: "Readout: total (the network learns F, as the reference) or electronic (it learns g(n − ½); the exact elastic force is added).")
+    var readout: String = "total"
     @Option(help: "Stop after this many epochs without validation improvement.") var earlyStopping: Int?
     @Option(help: "Stop after this many minutes (checked after each epoch).") var maxMinutes: Double?
     @Option(help: "Use only the first K training configurations (learning curves).") var limitTraining: Int?
@@ -36,6 +38,7 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         guard output.hasSuffix(".npz") else { throw ValidationError("--output must end in .npz") }
         guard GateKind(rawValue: gate) != nil else { throw ValidationError("unknown gate '\(gate)' (use smooth or reference)") }
+        guard ForceReadout(rawValue: readout) != nil else { throw ValidationError("unknown readout '\(readout)' (use total or electronic)") }
         if let limitTraining, limitTraining < 1 { throw ValidationError("--limit-training must be ≥ 1") }
     }
 
@@ -47,6 +50,7 @@ struct TrainCommand: ParsableCommand {
         var options = TrainingOptions()
         options.epochs = epochs; options.learningRate = learningRate; options.batchConfigurations = batch
         options.earlyStoppingPatience = earlyStopping; options.maxMinutes = maxMinutes; options.shuffleSeed = seed
+        options.readout = ForceReadout(rawValue: readout)!
         do { try options.validate() } catch let e as DatasetError { throw CLIError(e.message) }
 
         var configuration = NetworkConfiguration.reference(gate: GateKind(rawValue: gate)!)

@@ -24,6 +24,8 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public var maxMinutes: Double?
     /// Seed of the per-epoch shuffling.
     public var shuffleSeed: UInt64 = 1
+    /// Whether the network learns the total force or only the electronic part (`ForceReadout`).
+    public var readout: ForceReadout = .total
 
     public init() {}
 
@@ -96,6 +98,7 @@ public final class Trainer {
         }
         self.network = network
         self.data = data
+        network.readout = options.readout
         let training = try data.subset(split.training)
         try network.setInputScales(fromConfigurations: training.q, count: training.count, size: data.size)
         state = TrainerState(options: options, split: split, epoch: 0,
@@ -183,6 +186,7 @@ public final class Trainer {
     public func bestNetwork(notes: [String: String] = [:]) throws -> EquivariantNetwork<Float> {
         let best = try EquivariantNetwork<Float>(structure: network.structure, parameters: bestParameters,
                                                  inputScales: network.inputScales, holstein: network.holstein)
+        best.readout = network.readout
         let bestRecord = state.history.filter(\.best).last
         best.trainingSummary = TrainingSummary(
             epochs: state.epoch, trainingConfigurations: state.split.training.count,
@@ -239,6 +243,7 @@ public final class Trainer {
         } catch { throw DatasetError("\(url.path): checkpoint does not match the model layout (\(error))") }
         self.network = network
         self.data = data
+        network.readout = saved.options.readout
         network.parameters = parameters
         network.inputScales = scales
         bestParameters = best

@@ -1,4 +1,5 @@
 import ENN
+import Electronic
 import ForceFields
 import Foundation
 import IO
