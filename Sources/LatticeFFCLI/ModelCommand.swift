@@ -69,7 +69,7 @@ struct ModelInfo: ParsableCommand {
         let s = network.structure
         var lines = ["model \(model)",
                      "group \(meta.group) on the \(meta.lattice) lattice, radius \(String(format: "%.4g", meta.radius)), input \(s.featurizer.layout)",
-                     "gate \(meta.gate.rawValue); parameters \(meta.parameterCount) (\(s.weightCount) weights + \(meta.parameterCount - s.weightCount) biases)"]
+                     "gate \(meta.gate.rawValue); readout \((meta.readout ?? .total).rawValue) force; parameters \(meta.parameterCount) (\(s.weightCount) weights + \(meta.parameterCount - s.weightCount) biases)"]
         for (l, plan) in s.layers.enumerated() {
             let aux = zip(meta.irreps, plan.auxiliaryWidths).map { "\($1)\($0)" }.joined(separator: "+")
             lines.append("layer \(l + 1): auxiliary \(aux) → \(plan.gated ? "hidden \(plan.output)" : "readout 1A1 (force)")")
