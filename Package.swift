@@ -104,6 +104,6 @@ let package = Package(
                     swiftSettings: cpuFlags),
         .testTarget(name: "ENNTests", dependencies: ["ENN", "ForceFields", "Features", "Lattice", "Symmetry", "IO", "Electronic", "LinearAlgebra", "TestSupport"],
                     swiftSettings: cpuFlags),
-        .testTarget(name: "CLITests", dependencies: ["LatticeFFCLI", "IO", "ENN", "AnalysisTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["LatticeFFCLI", "IO", "ENN", "AnalysisTestSupport", "TestSupport"]),
     ]
 )

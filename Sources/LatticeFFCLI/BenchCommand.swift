@@ -25,10 +25,7 @@ struct FeaturesBench: ParsableCommand {
         guard parsedSizes != nil else { throw ValidationError("--sizes must be comma-separated integers ≥ 7, got '\(sizes)'") }
         guard repeats >= 1 else { throw ValidationError("--repeats must be ≥ 1") }
     }
-    var parsedSizes: [Int]? {
-        let v = sizes.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        return v.isEmpty || v.contains(where: { $0 == nil || $0! < 7 }) ? nil : v.map { $0! }
-    }
+    var parsedSizes: [Int]? { parseSizeList(sizes, minimum: 7) }
 
     func run() throws {
         if !json { print("# \(BLASRuntime.report); \(ProcessInfo.processInfo.activeProcessorCount) cores") }

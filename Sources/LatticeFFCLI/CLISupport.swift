@@ -136,3 +136,9 @@ func formatDuration(_ seconds: Double) -> String {
     if seconds < 3600 { return String(format: "%d min %02d s", Int(seconds) / 60, Int(seconds) % 60) }
     return String(format: "%d h %02d min", Int(seconds) / 3600, (Int(seconds) % 3600) / 60)
 }
+
+/// "20,30,40" → [20, 30, 40]; nil when empty or when an entry is not an integer ≥ `minimum`.
+func parseSizeList(_ text: String, minimum: Int) -> [Int]? {
+    let v = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    return v.isEmpty || v.contains(where: { $0 == nil || $0! < minimum }) ? nil : v.map { $0! }
+}

@@ -27,10 +27,7 @@ struct ENNBench: ParsableCommand {
         guard trainingSize >= 7 else { throw ValidationError("--training-size must be ≥ 7, got \(trainingSize)") }
         guard repeats >= 1 else { throw ValidationError("--repeats must be ≥ 1") }
     }
-    var parsedSizes: [Int]? {
-        let v = sizes.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        return v.isEmpty || v.contains(where: { $0 == nil || $0! < 7 }) ? nil : v.map { $0! }
-    }
+    var parsedSizes: [Int]? { parseSizeList(sizes, minimum: 7) }
 
     func run() throws {
         if !json { print("# \(BLASRuntime.report); \(ProcessInfo.processInfo.activeProcessorCount) cores") }

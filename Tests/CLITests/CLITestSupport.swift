@@ -24,8 +24,13 @@ func latticeffBinary() throws -> URL {
 
 /// Runs `latticeff` with the given arguments and collects its output.
 func runLatticeFF(_ arguments: [String]) throws -> CommandResult {
+    try runProcess(try latticeffBinary(), arguments)
+}
+
+/// Runs an executable and collects its exit status, stdout and stderr.
+func runProcess(_ executable: URL, _ arguments: [String]) throws -> CommandResult {
     let process = Process()
-    process.executableURL = try latticeffBinary()
+    process.executableURL = executable
     process.arguments = arguments
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
@@ -48,16 +53,7 @@ func temporaryDirectory() throws -> URL {
 /// Runs a python3 script (NumPy available: the Makefile's deps target installs it) and returns stdout;
 /// fails the test on a non-zero exit.
 func runPython(_ script: String, _ arguments: [String] = []) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script] + arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    try #require(process.terminationStatus == 0, "python3 failed: \(String(decoding: e, as: UTF8.self))")
-    return String(decoding: o, as: UTF8.self)
+    let result = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", script] + arguments)
+    try #require(result.status == 0, "python3 failed: \(result.stderr)")
+    return result.stdout
 }

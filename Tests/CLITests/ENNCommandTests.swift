@@ -1,20 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("latticeff model / predict / bench enn")
 struct ENNCommandTests {
-    func python(_ script: String) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script]
-        let pipe = Pipe()
-        process.standardOutput = pipe; process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
     @Test("model init → info (text and JSON) → predict on [L, L] and [n, L, L]; numpy reads the forces")
     func workflow() throws {
         let dir = try temporaryDirectory()

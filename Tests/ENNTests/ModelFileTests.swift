@@ -4,19 +4,6 @@ import IO
 import Testing
 import TestSupport
 
-/// Runs python3 with a script; returns (status, stdout+stderr).
-func python(_ script: String) throws -> (Int32, String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script]
-    let pipe = Pipe()
-    process.standardOutput = pipe; process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-}
-
 func temporaryModelURL(_ name: String = "model.npz") throws -> URL {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("enn-test-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -53,3 +53,17 @@ public func equivarianceError(original: [Double], transformed: [Double], layout:
     }
     return worst
 }
+
+/// Runs python3 with a script (NumPy is installed by the Makefile's deps target); returns the exit
+/// status and stdout + stderr together.
+public func python(_ script: String) throws -> (Int32, String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", script]
+    let pipe = Pipe()
+    process.standardOutput = pipe; process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
