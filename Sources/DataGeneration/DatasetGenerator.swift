@@ -63,8 +63,8 @@ public final class DatasetGenerator {
     /// Runs whatever is not finished yet, then assembles and returns the dataset.
     /// `progress(fractionDone, message)` is called from worker threads (serialised).
     public func run(progress: @escaping @Sendable (Double, String) -> Void = { _, _ in }) throws -> ForceDataset {
-        let n = plan.size * plan.size
-        let totalWork = Double(plan.randomCount) + Double(plan.quenchRuns * plan.quenchSteps) * 1.0
+        // One unit = one ED solve (a random configuration or a Langevin step).
+        let totalWork = Double(plan.randomCount) + Double(plan.quenchRuns * plan.quenchSteps)
         let tracker = WorkTracker(total: totalWork, report: progress)
 
         // Random configurations, batch by batch (parallel over configurations inside a batch, one
@@ -104,7 +104,6 @@ public final class DatasetGenerator {
             }
             if let error = failure.error { throw error }
         }
-        _ = n
         return try assemble()
     }
 
