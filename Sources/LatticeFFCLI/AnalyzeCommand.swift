@@ -108,9 +108,9 @@ struct AnalyzeCompare: ParsableCommand {
         commandName: "compare",
         abstract: "Compare C(r) of two run directories (e.g. ML vs ED dynamics, paper Fig. 5).")
 
-    @Argument(help: "First run directory (e.g. the ML dynamics).")
+    @Argument(help: "First run directory (e.g. the ED dynamics, as `reproduce` passes it).")
     var first: String
-    @Argument(help: "Second run directory (e.g. the ED dynamics).")
+    @Argument(help: "Second run directory (e.g. the ML dynamics).")
     var second: String
     @Option(help: "Steps to compare (each must be a snapshot of every run of both).")
     var steps: String = "200,1000,9000"
