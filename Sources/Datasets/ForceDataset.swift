@@ -96,6 +96,16 @@ public struct ForceDataset: Sendable, Equatable {
                                 steps: indices.map { steps[$0] }, metadata: metadata)
     }
 
+    /// This dataset followed by `other` (same L and Holstein parameters; the metadata is this one's).
+    public func appending(_ other: ForceDataset) throws -> ForceDataset {
+        guard other.size == size else { throw DatasetError("cannot combine datasets of L = \(size) and L = \(other.size)") }
+        guard other.metadata.holstein == metadata.holstein else {
+            throw DatasetError("cannot combine datasets made with different Holstein parameters or filling")
+        }
+        return try ForceDataset(size: size, q: q + other.q, forces: forces + other.forces, densities: densities + other.densities,
+                                kinds: kinds + other.kinds, steps: steps + other.steps, metadata: metadata)
+    }
+
     /// Indices of each kind present.
     public var indicesByKind: [(ConfigurationKind, [Int])] {
         ConfigurationKind.allCases.compactMap { kind in

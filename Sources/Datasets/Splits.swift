@@ -29,4 +29,15 @@ public struct DatasetSplit: Sendable, Equatable, Codable {
         let k = min(count - 1, max(1, Int((fraction * Double(count)).rounded())))
         return DatasetSplit(training: Array(order[k...]).sorted(), validation: Array(order[..<k]).sorted())
     }
+
+    /// The same split with only `k` training configurations, spread evenly over the training list
+    /// (positions ⌊(i + ½)·N/k⌋), so a smaller set keeps the mix of kinds and of quench times
+    /// (learning curves). `k` ≥ N keeps everything.
+    public func limitingTraining(to k: Int) throws -> DatasetSplit {
+        guard k >= 1 else { throw DatasetError("the training set must keep at least 1 configuration, got \(k)") }
+        let n = training.count
+        guard k < n else { return self }
+        let picked = (0..<k).map { training[Int((Double($0) + 0.5) * Double(n) / Double(k))] }
+        return DatasetSplit(training: picked, validation: validation)
+    }
 }

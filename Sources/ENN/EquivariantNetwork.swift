@@ -28,12 +28,20 @@ public final class EquivariantNetwork<T: ENNScalar>: @unchecked Sendable {
     public var parameters: [T] { didSet { invalidatePrepared() } }
     /// One positive scale per IR type (features of IR k are divided by `inputScales[k]`).
     public var inputScales: [Double] { didSet { invalidatePrepared() } }
+    /// Optional extra scale per input channel (one per multiplet, IR order then multiplet order,
+    /// `featurizer.layout`): features of channel c are further divided by `channelScales[c]`.
+    /// Scaling a whole multiplet by one number commutes with the group, so equivariance is kept.
+    public var channelScales: [Double]? { didSet { invalidatePrepared() } }
     /// Holstein parameters (and filling) of the training data.
     public var holstein: HolsteinParameters
     /// Filled by training.
     public var trainingSummary: TrainingSummary?
     /// Total force, or electronic force with the exact elastic force added (see `ForceReadout`).
     public var readout: ForceReadout = .total
+    /// Whether `forces` projects each configuration's forces onto the exact sum rule of fixed
+    /// electron number, Σ_i g(⟨n_i⟩ − ½) = 0 (see `projectElectronNumber`). Needs the square-lattice
+    /// Holstein model at fixed N = L²/2.
+    public var electronNumberProjection = false
     /// Sites per chunk (rounded up to a multiple of 8).
     public var chunkSize = 256 { didSet { invalidatePrepared() } }
     /// Worker threads (1 or 2; more are clamped to 2, the gradient slot count).
@@ -81,6 +89,8 @@ public final class EquivariantNetwork<T: ENNScalar>: @unchecked Sendable {
         let copy = try! EquivariantNetwork<U>(structure: structure, parameters: parameters.map { U($0) },
                                               inputScales: inputScales, holstein: holstein, trainingSummary: trainingSummary)
         copy.readout = readout
+        copy.channelScales = channelScales
+        copy.electronNumberProjection = electronNumberProjection
         copy.chunkSize = chunkSize; copy.threads = threads
         return copy
     }
@@ -130,8 +140,14 @@ public final class EquivariantNetwork<T: ENNScalar>: @unchecked Sendable {
         }
         let layout = featurizer.layout
         var inverse = [T](repeating: 1, count: layout.size)
+        var channel = 0
         for k in layout.labels.indices {
-            for i in 0..<(layout.dimensions[k] * layout.multiplicities[k]) { inverse[layout.offset(k) + i] = T(1 / inputScales[k]) }
+            let m = layout.multiplicities[k]
+            for a in 0..<layout.dimensions[k] { for r in 0..<m {
+                let extra = channelScales?[channel + r] ?? 1
+                inverse[layout.offset(k) + a * m + r] = T(1 / (inputScales[k] * extra))
+            } }
+            channel += m
         }
         return Prepared(packed: packed, cg: cg, cgOffsets: offsets, inverseScales: inverse,
                         blocksPerChunk: max(1, (chunkSize + 7) / 8))

@@ -1,7 +1,18 @@
-/// One input scale per IR type, computed from training features only.
+/// Input scales, computed from training features only.
 import Features
 import Foundation
 import Symmetry
+
+/// How the input features are normalised before the first layer.
+public enum InputScalingMethod: String, Codable, Sendable, CaseIterable {
+    /// One scale per IR type: the largest |x| (1-d IRs) or multiplet norm |v| over all training
+    /// sites and all channels of that IR (the original scheme). A channel with small values
+    /// (e.g. the centre site next to 8-site shell sums) is compressed by the largest one.
+    case irMaximum = "ir-max"
+    /// One scale per channel (multiplet): the root-mean-square multiplet norm over the training
+    /// sites, so every input channel has unit RMS. Still equivariant (a multiplet is scaled as a whole).
+    case channelRMS = "channel-rms"
+}
 
 extension EquivariantNetwork {
     /// Per-IR scales of raw features [siteCount × featureCount]: the largest |x| of a 1-d IR
@@ -22,17 +33,55 @@ extension EquivariantNetwork {
         }
     }
 
-    /// Sets `inputScales` from the features of training configurations ([count × L·L], flat).
-    public func setInputScales(fromConfigurations q: [Double], count: Int, size: Int) throws {
+    /// Sum over sites of the squared multiplet norm of every channel (IR order, multiplet order).
+    static func channelSquareSums(features: [T], siteCount: Int, layout: IRLayout) -> [Double] {
+        let size = layout.size
+        var sums: [Double] = []
+        for k in layout.labels.indices {
+            let m = layout.multiplicities[k], d = layout.dimensions[k], offset = layout.offset(k)
+            for r in 0..<m {
+                var total = 0.0
+                for site in 0..<siteCount { for a in 0..<d { let v = Double(features[site * size + offset + a * m + r]); total += v * v } }
+                sums.append(total)
+            }
+        }
+        return sums
+    }
+
+    /// Sets the input scales from the features of training configurations ([count × L·L], flat).
+    /// `.irMaximum` sets `inputScales` and clears `channelScales`; `.channelRMS` sets every IR
+    /// scale to 1 and `channelScales` to the RMS norm of each channel (1 for channels that vanish).
+    public func setInputScales(fromConfigurations q: [Double], count: Int, size: Int,
+                               method: InputScalingMethod = .irMaximum) throws {
         let lattice = try lattice(size: size)
         let n = lattice.siteCount
         guard q.count == count * n, count > 0 else { throw ENNError("need \(count) × \(n) configuration values, got \(q.count)") }
+        let layout = featurizer.layout
         var largest = [Double](repeating: 0, count: inputScales.count)
+        var squares = [Double](repeating: 0, count: layout.multiplicities.reduce(0, +))
         for c in 0..<count {
             let features: [T] = try featurizer.features(of: Array(q[(c * n)..<((c + 1) * n)]), on: lattice, threads: threads)
-            let scales = Self.inputScales(features: features, siteCount: n, layout: featurizer.layout)
-            for k in largest.indices where scales[k] != 1 || largest[k] > 0 { largest[k] = max(largest[k], scales[k]) }
+            switch method {
+            case .irMaximum:
+                let scales = Self.inputScales(features: features, siteCount: n, layout: layout)
+                for k in largest.indices where scales[k] != 1 || largest[k] > 0 { largest[k] = max(largest[k], scales[k]) }
+            case .channelRMS:
+                for (i, s) in Self.channelSquareSums(features: features, siteCount: n, layout: layout).enumerated() { squares[i] += s }
+            }
         }
-        inputScales = largest.map { $0 > 0 ? $0 : 1 }
+        switch method {
+        case .irMaximum:
+            inputScales = largest.map { $0 > 0 ? $0 : 1 }
+            channelScales = nil
+        case .channelRMS:
+            inputScales = [Double](repeating: 1, count: inputScales.count)
+            channelScales = squares.map { s in
+                let rms = (s / Double(count * n)).squareRoot()
+                return rms > 0 && rms.isFinite ? rms : 1
+            }
+        }
     }
+
+    /// The scaling in use, as recorded in model files.
+    public var inputScalingMethod: InputScalingMethod { channelScales == nil ? .irMaximum : .channelRMS }
 }

@@ -32,6 +32,10 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
     public var weightsSHA256: String
     /// What the readout is (absent in older files: the total force).
     public var readout: ForceReadout? = nil
+    /// Per-channel input scales (`EquivariantNetwork.channelScales`; absent: IR scales only).
+    public var inputChannelScales: [Double]? = nil
+    /// Whether forces are projected onto Σ_i g(⟨n_i⟩ − ½) = 0 (absent: no).
+    public var electronNumberProjection: Bool? = nil
 }
 
 extension EquivariantNetwork {
@@ -54,7 +58,8 @@ extension EquivariantNetwork {
             auxiliaryWidths: s.layers.map(\.auxiliaryWidths), gate: configuration.gate,
             inputScales: Dictionary(uniqueKeysWithValues: zip(s.theory.labels, inputScales)),
             parameterCount: s.parameterCount, parameterOrder: s.parameterBlocks.map(\.name),
-            holstein: holstein, training: trainingSummary, weightsSHA256: weightsSHA256, readout: readout)
+            holstein: holstein, training: trainingSummary, weightsSHA256: weightsSHA256, readout: readout,
+            inputChannelScales: channelScales, electronNumberProjection: electronNumberProjection ? true : nil)
     }
 
     /// The model as an `.npz` archive (weights as float32).
@@ -125,6 +130,19 @@ extension EquivariantNetwork {
         let network = try EquivariantNetwork(structure: structure, parameters: parameters, inputScales: scales,
                                              holstein: meta.holstein, trainingSummary: meta.training)
         network.readout = meta.readout ?? .total
+        if meta.electronNumberProjection == true {
+            guard meta.lattice == "square", meta.holstein.filling == .fixedElectronNumber else {
+                throw fail("the electron-number projection needs the square lattice at fixed electron number")
+            }
+            network.electronNumberProjection = true
+        }
+        if let channels = meta.inputChannelScales {
+            let expected = structure.featurizer.layout.multiplicities.reduce(0, +)
+            guard channels.count == expected, channels.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+                throw fail("inputChannelScales must be \(expected) finite positive numbers")
+            }
+            network.channelScales = channels
+        }
         if network.readout == .electronic, meta.lattice != "square" {
             throw fail("an electronic-force readout needs the square lattice, found \(meta.lattice)")
         }

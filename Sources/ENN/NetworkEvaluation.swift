@@ -154,7 +154,27 @@ extension EquivariantNetwork {
             }
         }
         if readout == .electronic { try addElasticForces(q, count: count, size: size, to: &out, sign: 1) }
+        if electronNumberProjection { try projectElectronNumber(q, count: count, size: size, forces: &out) }
         return out
+    }
+
+    /// Subtracts from every force of a configuration the lattice mean of its electronic part
+    /// F_i − F_i^elastic = g(⟨n_i⟩ − ½), so that the implied densities sum to N_e = L²/2 exactly, as
+    /// ED at fixed N does. The exact forces satisfy this sum rule, so this orthogonal projection can
+    /// only lower the force error of each configuration. Uses Σ_i F_i^elastic = −(k0 + 4κ) Σ_i Q_i
+    /// (periodic square lattice).
+    func projectElectronNumber(_ q: [Double], count: Int, size: Int, forces: inout [Double]) throws {
+        guard configuration.lattice == "square" else { throw ENNError("the electron-number projection needs the square lattice") }
+        guard holstein.filling == .fixedElectronNumber else {
+            throw ENNError("the electron-number projection needs fixed electron number (the model's filling is fixed μ)")
+        }
+        let n = size * size, stiffness = holstein.stiffness + 4 * holstein.neighbourCoupling
+        for c in 0..<count {
+            var sumF = 0.0, sumQ = 0.0
+            for i in (c * n)..<((c + 1) * n) { sumF += forces[i]; sumQ += q[i] }
+            let meanElectronic = (sumF + stiffness * sumQ) / Double(n)
+            for i in (c * n)..<((c + 1) * n) { forces[i] -= meanElectronic }
+        }
     }
 
     /// Adds `sign` × the exact elastic force −k0 Q_i − κ Σ_nn Q_j (square lattice, the model's

@@ -94,20 +94,24 @@ struct GenerateCommand: ParsableCommand {
     }
 }
 
-/// Progress with ETA from a completed fraction, printed at most every 2 s (thread-safe).
+/// Progress with ETA from a completed fraction, printed at most every 2 s (thread-safe). Work
+/// reported as "… done before" (finished in an earlier, interrupted run) counts towards the
+/// fraction but not towards the rate, so a resumed run's ETA is right.
 final class ThrottledFractionReporter: @unchecked Sendable {
     private let lock = NSLock()
     private var last = Date.distantPast
+    private var resumedFraction = 0.0
     private let enabled: Bool, start: Date
     init(enabled: Bool, start: Date) { self.enabled = enabled; self.start = start }
     func report(_ fraction: Double, _ message: String) {
         guard enabled else { return }
         lock.lock(); defer { lock.unlock() }
+        if message.hasSuffix("done before") { resumedFraction = fraction; return }
         let now = Date()
         guard fraction >= 1 || now.timeIntervalSince(last) >= 2 else { return }
         last = now
-        let elapsed = now.timeIntervalSince(start)
-        let eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : .nan
+        let elapsed = now.timeIntervalSince(start), doneHere = fraction - resumedFraction
+        let eta = doneHere > 0 ? elapsed * (1 - fraction) / doneHere : .nan
         printError(String(format: "  %5.1f %%  elapsed %@  ETA %@  (%@)", 100 * fraction, formatDuration(elapsed),
                           formatDuration(eta), message))
     }

@@ -29,28 +29,58 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Neighbourhood radius (lattice units; default √13).") var radius: Double = 13.0.squareRoot()
     @Option(help: "Readout: total (the network learns F, as the reference) or electronic (it learns g(n − ½); the exact elastic force is added).")
     var readout: String = "total"
+    @Option(help: "Input normalisation: ir-max (one scale per IR type, largest value; the original) or channel-rms (unit RMS per input channel).")
+    var inputScaling: String = "ir-max"
+    @Flag(help: "Also train on the particle–hole image (−Q, −F) of every configuration (exact at half filling, even L).")
+    var particleHole = false
+    @Flag(help: "Do not project forces onto the fixed-N sum rule Σ g(n − ½) = 0 (the projection is on by default for fixed-N data).")
+    var noElectronProjection = false
+    @Option(help: "Reduce-on-plateau patience in epochs (reference 5).") var plateauPatience: Int = 5
+    @Option(help: "Reduce-on-plateau factor (reference 0.75).") var plateauFactor: Double = 0.75
     @Option(help: "Stop after this many epochs without validation improvement.") var earlyStopping: Int?
     @Option(help: "Stop after this many minutes (checked after each epoch).") var maxMinutes: Double?
-    @Option(help: "Use only the first K training configurations (learning curves).") var limitTraining: Int?
+    @Option(help: "Use only K training configurations, spread evenly over the training set so the mix of kinds is kept (learning curves).")
+    var limitTraining: Int?
+    @Option(help: "Validate on this dataset instead of a split of --data (every third configuration of it, or all with --validate-on-all); all of --data is then training data.")
+    var validationData: String?
+    @Flag(help: "With --validation-data: validate on all of its configurations.") var validateOnAll = false
     @Flag(help: "Continue from OUTPUT.checkpoint.npz.") var resume = false
     @Flag(help: "No progress output.") var quiet = false
 
     func validate() throws {
         guard output.hasSuffix(".npz") else { throw ValidationError("--output must end in .npz") }
         guard GateKind(rawValue: gate) != nil else { throw ValidationError("unknown gate '\(gate)' (use smooth or reference)") }
+        guard InputScalingMethod(rawValue: inputScaling) != nil else {
+            throw ValidationError("unknown input scaling '\(inputScaling)' (use ir-max or channel-rms)")
+        }
         guard ForceReadout(rawValue: readout) != nil else { throw ValidationError("unknown readout '\(readout)' (use total or electronic)") }
         if let limitTraining, limitTraining < 1 { throw ValidationError("--limit-training must be ≥ 1") }
+        if validationData != nil, valFraction != nil { throw ValidationError("--validation-data and --val-fraction exclude each other") }
+        if validateOnAll, validationData == nil { throw ValidationError("--validate-on-all needs --validation-data") }
     }
 
     var checkpointPath: String { output + ".checkpoint.npz" }
 
     func run() throws {
         try checkWritable(output, option: "--output")
-        let dataset = try ForceDataset(contentsOf: URL(fileURLWithPath: data))
+        var dataset = try ForceDataset(contentsOf: URL(fileURLWithPath: data))
+        var separateValidation: DatasetSplit?
+        if let validationData {
+            let held = try ForceDataset(contentsOf: URL(fileURLWithPath: validationData))
+            let trainingCount = dataset.count
+            do { dataset = try dataset.appending(held) } catch let e as DatasetError { throw CLIError("--validation-data: \(e.message)") }
+            let heldIndices = validateOnAll ? Array(0..<held.count) : DatasetSplit.everyThird(count: held.count).validation
+            guard !heldIndices.isEmpty else { throw CLIError("--validation-data: \(validationData) has too few configurations for a validation set") }
+            separateValidation = DatasetSplit(training: Array(0..<trainingCount), validation: heldIndices.map { $0 + trainingCount })
+        }
         var options = TrainingOptions()
         options.epochs = epochs; options.learningRate = learningRate; options.batchConfigurations = batch
         options.earlyStoppingPatience = earlyStopping; options.maxMinutes = maxMinutes; options.shuffleSeed = seed
         options.readout = ForceReadout(rawValue: readout)!
+        options.inputScaling = InputScalingMethod(rawValue: inputScaling)!
+        options.particleHoleAugmentation = particleHole ? true : nil
+        options.plateauPatience = plateauPatience; options.plateauFactor = plateauFactor
+        options.electronNumberProjection = !noElectronProjection && dataset.metadata.holstein.filling == .fixedElectronNumber ? true : nil
         do { try options.validate() } catch let e as DatasetError { throw CLIError(e.message) }
 
         var configuration = NetworkConfiguration.reference(gate: GateKind(rawValue: gate)!)
@@ -69,9 +99,10 @@ struct TrainCommand: ParsableCommand {
             guard !FileManager.default.fileExists(atPath: checkpointPath) else {
                 throw CLIError("a checkpoint exists at \(checkpointPath): use --resume, or delete it to start over")
             }
-            var split = try valFraction.map { try DatasetSplit.random(count: dataset.count, fraction: $0, seed: splitSeed) }
+            var split = try separateValidation
+                ?? valFraction.map { try DatasetSplit.random(count: dataset.count, fraction: $0, seed: splitSeed) }
                 ?? DatasetSplit.everyThird(count: dataset.count)
-            if let limitTraining { split.training = Array(split.training.prefix(limitTraining)) }
+            if let limitTraining { split = try split.limitingTraining(to: limitTraining) }
             trainer = try Trainer(network: network, data: dataset, split: split, options: options)
         }
         if !quiet {

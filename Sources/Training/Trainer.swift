@@ -26,6 +26,14 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public var shuffleSeed: UInt64 = 1
     /// Whether the network learns the total force or only the electronic part (`ForceReadout`).
     public var readout: ForceReadout = .total
+    /// Input normalisation (nil: `.irMaximum`, the original scheme; optional so older checkpoints load).
+    public var inputScaling: InputScalingMethod?
+    /// Also train on the particle–hole image (Q, F) → (−Q, −F) of every configuration, an exact
+    /// symmetry of the half-filled bipartite Holstein model (nil/false: off).
+    public var particleHoleAugmentation: Bool?
+    /// Project forces onto the fixed-N sum rule Σ_i g(⟨n_i⟩ − ½) = 0 (validation and the saved model;
+    /// nil/false: off). Needs fixed-N data.
+    public var electronNumberProjection: Bool?
 
     public init() {}
 
@@ -96,11 +104,26 @@ public final class Trainer {
         guard network.holstein == data.metadata.holstein else {
             throw DatasetError("the model's Holstein parameters differ from the dataset's")
         }
+        if options.particleHoleAugmentation == true {
+            let symmetricFilling: Bool
+            switch data.metadata.holstein.filling {
+            case .fixedElectronNumber: symmetricFilling = true
+            case .fixedChemicalPotential(let mu): symmetricFilling = mu == 0
+            }
+            guard symmetricFilling, data.size % 2 == 0 else {
+                throw DatasetError("particle–hole augmentation needs half filling (fixed N = L²/2 or μ = 0) on an even L (bipartite lattice)")
+            }
+        }
+        if options.electronNumberProjection == true, data.metadata.holstein.filling != .fixedElectronNumber {
+            throw DatasetError("the electron-number projection needs a fixed-N dataset (this one has fixed μ)")
+        }
         self.network = network
         self.data = data
         network.readout = options.readout
+        network.electronNumberProjection = options.electronNumberProjection ?? false
         let training = try data.subset(split.training)
-        try network.setInputScales(fromConfigurations: training.q, count: training.count, size: data.size)
+        try network.setInputScales(fromConfigurations: training.q, count: training.count, size: data.size,
+                                   method: options.inputScaling ?? .irMaximum)
         state = TrainerState(options: options, split: split, epoch: 0,
                              scheduler: ReduceOnPlateau(initialRate: options.learningRate, factor: options.plateauFactor,
                                                         patience: options.plateauPatience),
@@ -154,9 +177,13 @@ public final class Trainer {
             var q = [Double](), f = [Double]()
             q.reserveCapacity(members.count * n); f.reserveCapacity(members.count * n)
             for c in members { q += data.slice(data.q, c); f += data.slice(data.forces, c) }
-            let (loss, gradient) = try network.lossAndGradients(configurations: q, targets: f, count: members.count, size: data.size)
+            var configurations = members.count
+            if state.options.particleHoleAugmentation == true {
+                q += q.map { -$0 }; f += f.map { -$0 }; configurations *= 2
+            }
+            let (loss, gradient) = try network.lossAndGradients(configurations: q, targets: f, count: configurations, size: data.size)
             guard loss.isFinite else { throw DatasetError("training diverged (loss \(loss)) in epoch \(state.epoch + 1)") }
-            squaredError += loss * Double(members.count * n); counted += members.count * n
+            squaredError += loss * Double(configurations * n); counted += configurations * n
             try optimizer.step(parameters: &network.parameters, gradients: gradient)
             progress(s + 1, steps)
         }
@@ -187,6 +214,8 @@ public final class Trainer {
         let best = try EquivariantNetwork<Float>(structure: network.structure, parameters: bestParameters,
                                                  inputScales: network.inputScales, holstein: network.holstein)
         best.readout = network.readout
+        best.channelScales = network.channelScales
+        best.electronNumberProjection = network.electronNumberProjection
         let bestRecord = state.history.filter(\.best).last
         best.trainingSummary = TrainingSummary(
             epochs: state.epoch, trainingConfigurations: state.split.training.count,
@@ -215,6 +244,7 @@ public final class Trainer {
         archive.arrays["parameters"] = NumPyArray(network.parameters)
         archive.arrays["best_parameters"] = NumPyArray(bestParameters)
         archive.arrays["input_scales"] = NumPyArray(network.inputScales)
+        if let channels = network.channelScales { archive.arrays["channel_scales"] = NumPyArray(channels) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
@@ -244,8 +274,13 @@ public final class Trainer {
         self.network = network
         self.data = data
         network.readout = saved.options.readout
+        network.electronNumberProjection = saved.options.electronNumberProjection ?? false
         network.parameters = parameters
         network.inputScales = scales
+        if archive.arrays["channel_scales"] != nil {
+            do { network.channelScales = try archive.values("channel_scales", shape: [network.featurizer.layout.multiplicities.reduce(0, +)]) }
+            catch { throw DatasetError("\(url.path): checkpoint channel scales do not match the model layout (\(error))") }
+        }
         bestParameters = best
         optimizer = try AdamOptimizer<Float>(archive: archive)
         state = saved

@@ -67,6 +67,29 @@ struct DatasetsTests {
         #expect(throws: DatasetError.self) { _ = try DatasetSplit.random(count: 50, fraction: 1.5, seed: 1) }
     }
 
+    @Test("Limited training sets keep the kind mix and the validation set; combining datasets checks L and parameters")
+    func limitsAndCombining() throws {
+        // The paper's layout: 200 random then 400 quench configurations.
+        let paper = DatasetSplit.everyThird(count: 600)
+        for k in [25, 50, 100, 200] {
+            let limited = try paper.limitingTraining(to: k)
+            #expect(limited.training.count == k && Set(limited.training).count == k)
+            #expect(Set(limited.training).isSubset(of: paper.training) && limited.validation == paper.validation)
+            let random = limited.training.filter { $0 < 200 }.count
+            #expect(abs(Double(random) / Double(k) - 1.0 / 3.0) <= 1.0 / Double(k) + 1e-12, "k = \(k): \(random) random")
+        }
+        #expect(try paper.limitingTraining(to: 400) == paper && paper.limitingTraining(to: 1000) == paper)
+        #expect(throws: DatasetError.self) { _ = try paper.limitingTraining(to: 0) }
+
+        let a = try sample(count: 3), b = try sample(count: 2)
+        let both = try a.appending(b)
+        #expect(both.count == 5 && both.q == a.q + b.q && both.forces == a.forces + b.forces && both.kinds == a.kinds + b.kinds)
+        #expect(throws: DatasetError.self) { _ = try a.appending(try sample(count: 2, size: 6)) }
+        var other = b
+        other.metadata.holstein.temperature = 0.3
+        #expect(throws: DatasetError.self) { _ = try a.appending(other) }
+    }
+
     @Test("Metrics: σ_δ is the two-pass standard deviation of δ; perfect prediction gives R² = 1")
     func metrics() {
         var r = TestRandom(seed: 5)

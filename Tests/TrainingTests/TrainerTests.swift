@@ -90,4 +90,49 @@ struct TrainerTests {
         let other = try data.subset(Array(0..<(data.count - 1)))
         #expect(throws: DatasetError.self) { _ = try Trainer(resumingFrom: checkpoint, network: network(), data: other) }
     }
+
+    @Test("Channel-RMS scaling and particle–hole augmentation: resume is exact and the scales are checkpointed")
+    func resumeWithScalingAndAugmentation() throws {
+        let data = Self.data
+        let split = DatasetSplit.everyThird(count: data.count)
+        var o = options(epochs: 3)
+        o.inputScaling = .channelRMS
+        o.particleHoleAugmentation = true
+        let straight = try Trainer(network: network(), data: data, split: split, options: o)
+        #expect(straight.network.channelScales != nil)
+        while !straight.finished { try straight.runEpoch() }
+        o.epochs = 1
+        let first = try Trainer(network: network(), data: data, split: split, options: o)
+        try first.runEpoch()
+        let checkpoint = FileManager.default.temporaryDirectory.appendingPathComponent("latticeff-ckpt-\(UUID().uuidString).npz")
+        try first.saveCheckpoint(to: checkpoint)
+        let resumed = try Trainer(resumingFrom: checkpoint, network: network(seed: 42), data: data)
+        #expect(resumed.network.channelScales == straight.network.channelScales)
+        resumed.extendLimits(epochs: 3, maxMinutes: nil)
+        while !resumed.finished { try resumed.runEpoch() }
+        #expect(resumed.network.parameters == straight.network.parameters)
+        #expect(try resumed.bestNetwork().channelScales == straight.network.channelScales)
+    }
+
+    @Test("Particle–hole augmentation: one step's loss is the mean over (Q, F) and (−Q, −F); refused away from half filling")
+    func particleHole() throws {
+        let data = Self.data
+        let split = DatasetSplit(training: [0], validation: [1])
+        var o = options(epochs: 1)
+        o.learningRate = 1e-12
+        o.particleHoleAugmentation = true
+        let trainer = try Trainer(network: network(), data: data, split: split, options: o)
+        let record = try trainer.runEpoch()
+        let q = Array(data.slice(data.q, 0)), f = Array(data.slice(data.forces, 0))
+        let plain = try trainer.network.lossAndGradients(configurations: q, targets: f, count: 1, size: data.size).loss
+        let mirrored = try trainer.network.lossAndGradients(configurations: q.map { -$0 }, targets: f.map { -$0 }, count: 1, size: data.size).loss
+        #expect(abs(record.trainRMSE * record.trainRMSE - (plain + mirrored) / 2) < 1e-6 * (plain + mirrored))
+        // (ED forces of −Q are −F at half filling: Electronic's particle–hole test.)
+        var shifted = data
+        shifted.metadata.holstein.filling = .fixedChemicalPotential(0.3)
+        #expect(throws: DatasetError.self) {
+            _ = try Trainer(network: network(holstein: shifted.metadata.holstein), data: shifted, split: split, options: o)
+        }
+    }
 }
+
