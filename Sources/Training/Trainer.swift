@@ -1,4 +1,4 @@
-/// The training loop of the equivariant network: Adam on the force MSE, one configuration per
+/// The training loop of a force model (the equivariant network or a baseline): Adam on the force MSE, one configuration per
 /// step (as the reference), reduce-on-plateau and model selection on the validation set,
 /// checkpoints after every epoch from which training resumes exactly.
 import Datasets
@@ -71,11 +71,14 @@ struct TrainerState: Codable {
     var bestValidationLoss: Double
     var elapsedSeconds: Double
     var datasetFingerprint: String
+    /// Architecture of the trained model (absent in checkpoints written before baselines: "enn").
+    var architecture: String?
 }
 
-/// Trains an `EquivariantNetwork<Float>` on a `ForceDataset`.
+/// Trains a `TrainableForceModel` (`EquivariantNetwork<Float>`, `MultilayerPerceptron<Float>`) on a
+/// `ForceDataset`.
 public final class Trainer {
-    public let network: EquivariantNetwork<Float>
+    public let network: any TrainableForceModel
     public let data: ForceDataset
     var state: TrainerState
     var optimizer: AdamOptimizer<Float>
@@ -88,7 +91,7 @@ public final class Trainer {
     public var split: DatasetSplit { state.split }
 
     /// A new run. Sets the network's input scales from the training configurations only.
-    public init(network: EquivariantNetwork<Float>, data: ForceDataset, split: DatasetSplit, options: TrainingOptions) throws {
+    public init(network: any TrainableForceModel, data: ForceDataset, split: DatasetSplit, options: TrainingOptions) throws {
         try options.validate()
         guard !split.training.isEmpty, !split.validation.isEmpty else {
             throw DatasetError("training needs at least one training and one validation configuration")
@@ -106,8 +109,8 @@ public final class Trainer {
                                                         patience: options.plateauPatience),
                              stopping: EarlyStopping(patience: options.earlyStoppingPatience),
                              shuffler: Xoshiro256(seed: options.shuffleSeed), history: [], bestValidationLoss: .infinity,
-                             elapsedSeconds: 0, datasetFingerprint: Self.fingerprint(data))
-        optimizer = AdamOptimizer<Float>(parameterCount: network.parameters.count, learningRate: options.learningRate)
+                             elapsedSeconds: 0, datasetFingerprint: Self.fingerprint(data), architecture: network.architecture)
+        optimizer = AdamOptimizer<Float>(parameterCount: network.parameterCount, learningRate: options.learningRate)
         bestParameters = network.parameters
     }
 
@@ -182,11 +185,10 @@ public final class Trainer {
         return ForceErrorMetrics(predicted: predicted, exact: subset.forces)
     }
 
-    /// The best-on-validation model, with a training summary, as a standalone network.
-    public func bestNetwork(notes: [String: String] = [:]) throws -> EquivariantNetwork<Float> {
-        let best = try EquivariantNetwork<Float>(structure: network.structure, parameters: bestParameters,
-                                                 inputScales: network.inputScales, holstein: network.holstein)
-        best.readout = network.readout
+    /// The best-on-validation model, with a training summary, as a standalone model of the same
+    /// architecture.
+    public func bestNetwork(notes: [String: String] = [:]) throws -> any TrainableForceModel {
+        let best = try network.copy(parameters: bestParameters)
         let bestRecord = state.history.filter(\.best).last
         best.trainingSummary = TrainingSummary(
             epochs: state.epoch, trainingConfigurations: state.split.training.count,
@@ -195,7 +197,7 @@ public final class Trainer {
             validationLoss: bestRecord.map { $0.validationRMSE * $0.validationRMSE },
             validationForceErrorStd: bestRecord?.validationSigmaDelta,
             notes: notes.merging(["selectedEpoch": bestRecord.map { String($0.epoch) } ?? "none",
-                                  "selection": "best validation MSE"]) { a, _ in a })
+                                  "selection": "best validation MSE", "architecture": network.architecture]) { a, _ in a })
         return best
     }
 
@@ -222,8 +224,8 @@ public final class Trainer {
         try archive.write(to: url)
     }
 
-    /// Resumes from a checkpoint written by `saveCheckpoint` for the same network layout and dataset.
-    public init(resumingFrom url: URL, network: EquivariantNetwork<Float>, data: ForceDataset) throws {
+    /// Resumes from a checkpoint written by `saveCheckpoint` for the same architecture, layout and dataset.
+    public init(resumingFrom url: URL, network: any TrainableForceModel, data: ForceDataset) throws {
         let archive: NPZArchive
         do { archive = try NPZArchive(contentsOf: url) } catch { throw DatasetError("cannot read checkpoint: \(error)") }
         let decoder = JSONDecoder()
@@ -235,10 +237,13 @@ public final class Trainer {
         guard saved.datasetFingerprint == Self.fingerprint(data) else {
             throw DatasetError("\(url.path): checkpoint was made with a different dataset")
         }
+        guard (saved.architecture ?? "enn") == network.architecture else {
+            throw DatasetError("\(url.path): checkpoint was made for architecture \(saved.architecture ?? "enn"), not \(network.architecture)")
+        }
         let parameters: [Float], best: [Float], scales: [Double]
         do {
-            parameters = try archive.values("parameters", shape: [network.parameters.count])
-            best = try archive.values("best_parameters", shape: [network.parameters.count])
+            parameters = try archive.values("parameters", shape: [network.parameterCount])
+            best = try archive.values("best_parameters", shape: [network.parameterCount])
             scales = try archive.values("input_scales", shape: [network.inputScales.count])
         } catch { throw DatasetError("\(url.path): checkpoint does not match the model layout (\(error))") }
         self.network = network

@@ -1,0 +1,2 @@
+import Baselines
+import Testing
