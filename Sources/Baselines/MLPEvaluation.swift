@@ -83,6 +83,11 @@ extension MultilayerPerceptron {
         return out
     }
 
+    /// Forces of one configuration (L·L values, site i = x + L·y).
+    public func forces(configuration q: [Double], size: Int) throws -> [Double] {
+        try forces(configurations: q, count: 1, size: size)
+    }
+
     /// Mean squared force error over every site of `count` configurations and its gradient with
     /// respect to the parameters: loss = (1/(count·N)) Σ (F_i − target_i)².
     @_specialize(where T == Float)
