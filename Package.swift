@@ -23,7 +23,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "latticeff", targets: ["LatticeFFCLI"]),
-        .library(name: "LatticeFF", targets: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Electronic", "ENN", "ForceFields", "RandomNumbers", "Dynamics", "Datasets", "DataGeneration", "Training", "Plotting", "Analysis"]),
+        .library(name: "LatticeFF", targets: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Electronic", "ENN", "Baselines", "ForceFields", "RandomNumbers", "Dynamics", "Datasets", "DataGeneration", "Training", "Plotting", "Analysis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "Electronic", dependencies: ["LinearAlgebra"], swiftSettings: hotCode),
 
         // MARK: the force-field interface dynamics consumes (ED now, the network next)
-        .target(name: "ForceFields", dependencies: ["Electronic", "ENN", "LinearAlgebra"], swiftSettings: hotCode),
+        .target(name: "ForceFields", dependencies: ["Electronic", "ENN", "Baselines", "LinearAlgebra"], swiftSettings: hotCode),
 
         // MARK: Langevin dynamics driven by any force field (runs, checkpoints, ensembles)
         .target(name: "Dynamics", dependencies: ["ForceFields", "Electronic", "IO", "RandomNumbers", "LinearAlgebra"],
@@ -68,6 +68,10 @@ let package = Package(
         // MARK: the equivariant network (IR features → products → gates → local force)
         .target(name: "ENN", dependencies: ["Symmetry", "Lattice", "Features", "LinearAlgebra", "IO", "Electronic", "RandomNumbers"],
                 swiftSettings: hotCode),
+        // MARK: the non-symmetric baseline (MLP on the raw neighbourhood) and the model-file loader
+        .target(name: "Baselines", dependencies: ["ENN", "Lattice", "Symmetry", "Features", "LinearAlgebra", "IO", "Electronic",
+                                                  "RandomNumbers"],
+                swiftSettings: hotCode),
 
         // MARK: observables and figures
         .target(name: "Plotting"),
@@ -76,7 +80,7 @@ let package = Package(
         // MARK: measurements and the command line
         .target(name: "Benchmarks", dependencies: ["LinearAlgebra", "IO", "Lattice", "Features", "Electronic", "ENN", "ForceFields"], swiftSettings: hotCode),
         .executableTarget(name: "LatticeFFCLI",
-                          dependencies: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Benchmarks", "ENN",
+                          dependencies: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Benchmarks", "ENN", "Baselines",
                                          "Electronic", "ForceFields", "Dynamics", "RandomNumbers", "Datasets", "DataGeneration", "Training",
                                          "Plotting", "Analysis",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -95,7 +99,7 @@ let package = Package(
         .testTarget(name: "ForceFieldsTests", dependencies: ["ForceFields", "Electronic", "LinearAlgebra", "TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Electronic", "IO", "TestSupport"]),
         .testTarget(name: "DataGenerationTests", dependencies: ["DataGeneration", "Datasets", "Electronic", "ForceFields", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "DataGeneration", "ENN", "Electronic", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "DataGeneration", "ENN", "Baselines", "Electronic", "TestSupport"]),
         .testTarget(name: "DynamicsTests", dependencies: ["Dynamics", "ForceFields", "Electronic", "IO", "RandomNumbers"],
                     swiftSettings: cpuFlags),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
@@ -103,6 +107,9 @@ let package = Package(
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "IO", "Plotting", "RandomNumbers", "AnalysisTestSupport"],
                     swiftSettings: cpuFlags),
         .testTarget(name: "ENNTests", dependencies: ["ENN", "ForceFields", "Features", "Lattice", "Symmetry", "IO", "Electronic", "LinearAlgebra", "TestSupport"],
+                    swiftSettings: cpuFlags),
+        .testTarget(name: "BaselinesTests", dependencies: ["Baselines", "ENN", "ForceFields", "Lattice", "Symmetry", "IO", "Electronic",
+                                                          "Datasets", "DataGeneration", "TestSupport"],
                     swiftSettings: cpuFlags),
         .testTarget(name: "CLITests", dependencies: ["LatticeFFCLI", "IO", "ENN", "AnalysisTestSupport", "TestSupport"]),
     ]

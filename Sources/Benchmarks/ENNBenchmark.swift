@@ -13,6 +13,10 @@ public struct ENNBenchmarkResult: Codable, Sendable {
     public var size: Int
     public var threads: Int
     public var gate: String
+    /// Neighbourhood radius of the network (absent for sgemm).
+    public var radius: Double? = nil
+    /// Parameter count of the network (absent for sgemm).
+    public var parameters: Int? = nil
     public var seconds: Double
     public var sitesPerSecond: Double
     /// Achieved GFLOP/s (linear maps: 2 × multiply-adds per site; sgemm: 2·1024³).
@@ -36,8 +40,8 @@ public func sgemmRate(threads: Int, repeats: Int = 5) -> Double {
 
 /// Forward at each size in `sizes` and training (loss + gradients + Adam step on one
 /// `trainingSize`² configuration) for the reference architecture, float32, 1 and 2 threads.
-public func benchmarkENN(sizes: [Int], trainingSize: Int = 40, gate: GateKind = .smooth, repeats: Int = 5,
-                         progress: (String) -> Void = { _ in }) throws -> [ENNBenchmarkResult] {
+public func benchmarkENN(sizes: [Int], trainingSize: Int = 40, gate: GateKind = .smooth, radius: Double = 13.0.squareRoot(),
+                         repeats: Int = 5, progress: (String) -> Void = { _ in }) throws -> [ENNBenchmarkResult] {
     var results: [ENNBenchmarkResult] = []
     for threads in [1, 2] {
         let rate = sgemmRate(threads: threads)
@@ -45,7 +49,15 @@ public func benchmarkENN(sizes: [Int], trainingSize: Int = 40, gate: GateKind = 
                                           sitesPerSecond: 0, gigaflops: rate))
         progress(String(format: "sgemm 1024³           threads=%d  %8.1f GFLOP/s", threads, rate))
     }
-    let network = try EquivariantNetwork<Float>(configuration: .reference(gate: gate), seed: 1)
+    var configuration = NetworkConfiguration.reference(gate: gate)
+    configuration.radius = radius
+    let network = try EquivariantNetwork<Float>(configuration: configuration, seed: 1)
+    let minimum = network.featurizer.minimumLatticeSize
+    if let small = (sizes + [trainingSize]).first(where: { $0 < minimum }) {
+        throw ENNError("lattice size \(small) is too small for radius \(radius) (needs L ≥ \(minimum))")
+    }
+    progress(String(format: "network: radius %.4g, %d neighbourhood sites, %d parameters", radius,
+                    network.featurizer.neighbourhood.count, network.parameters.count))
     let flopsPerSite = 2 * Double(network.structure.multiplyAddsPerSite)
     func field(_ l: Int) -> [Double] {
         var state: UInt64 = 12345
@@ -61,7 +73,8 @@ public func benchmarkENN(sizes: [Int], trainingSize: Int = 40, gate: GateKind = 
             network.threads = threads
             let seconds = try medianSeconds(repeats: l >= 200 ? max(1, repeats / 2) : repeats) { _ = try network.forces(configuration: q, size: l) }
             let sites = Double(l * l)
-            results.append(ENNBenchmarkResult(name: "forward", size: l, threads: threads, gate: gate.rawValue, seconds: seconds,
+            results.append(ENNBenchmarkResult(name: "forward", size: l, threads: threads, gate: gate.rawValue, radius: radius,
+                                              parameters: network.parameters.count, seconds: seconds,
                                               sitesPerSecond: sites / seconds, gigaflops: sites * flopsPerSite / seconds / 1e9))
             progress(String(format: "forward  L=%-4d        threads=%d  %9.4f s  %9.0f sites/s  %6.1f GFLOP/s",
                             l, threads, seconds, sites / seconds, sites * flopsPerSite / seconds / 1e9))
@@ -98,7 +111,8 @@ public func benchmarkENN(sizes: [Int], trainingSize: Int = 40, gate: GateKind = 
         }
         let sites = Double(l * l)
         // forward + backward ≈ 3 × forward flops
-        results.append(ENNBenchmarkResult(name: "training", size: l, threads: threads, gate: gate.rawValue, seconds: seconds,
+        results.append(ENNBenchmarkResult(name: "training", size: l, threads: threads, gate: gate.rawValue, radius: radius,
+                                          parameters: network.parameters.count, seconds: seconds,
                                           sitesPerSecond: sites / seconds, gigaflops: 3 * sites * flopsPerSite / seconds / 1e9))
         progress(String(format: "training L=%-4d        threads=%d  %9.4f s  %9.0f sites/s  %6.1f GFLOP/s (3× forward flops)",
                         l, threads, seconds, sites / seconds, 3 * sites * flopsPerSite / seconds / 1e9))

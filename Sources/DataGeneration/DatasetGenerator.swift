@@ -77,7 +77,7 @@ public final class DatasetGenerator {
             let result = try BatchForceEvaluator(cores: cores).evaluate(field, configurations: q, count: range.count,
                                                                         strategy: .parallelConfigurations)
             try savePart(randomPart(b), q: q, forces: result.forces, densities: result.densities,
-                         steps: [Int64](repeating: -1, count: range.count))
+                         steps: [Int64](repeating: -1, count: range.count), mu: result.scalars.map { $0.chemicalPotential ?? .nan })
             tracker.add(Double(range.count), "random configurations \(range.upperBound)/\(plan.randomCount)")
         }
 
@@ -119,40 +119,47 @@ public final class DatasetGenerator {
         let integrator = try LangevinIntegrator(parameters: plan.langevin)
         try integrator.evaluateForces(&state, forceField: field)
         let wanted = Set(plan.snapshotSteps)
-        var q = [Double](), f = [Double](), d = [Double](), steps = [Int64]()
+        var q = [Double](), f = [Double](), d = [Double](), steps = [Int64](), mu = [Double]()
         var lastReport = 0
         for _ in 0..<plan.quenchSteps {
             try integrator.step(&state, forceField: field)
             if wanted.contains(state.step) {
                 q += state.coordinates; f += state.forces; d += state.densities; steps.append(Int64(state.step))
+                mu.append(state.evaluation?.chemicalPotential ?? .nan)
             }
             if state.step - lastReport >= 10 || state.step == plan.quenchSteps {
                 tracker.add(Double(state.step - lastReport), "quench run \(r) step \(state.step)/\(plan.quenchSteps)")
                 lastReport = state.step
             }
         }
-        try savePart(url, q: q, forces: f, densities: d, steps: steps, size: plan.size)
+        try savePart(url, q: q, forces: f, densities: d, steps: steps, mu: mu, size: plan.size)
     }
 
-    func savePart(_ url: URL, q: [Double], forces: [Double], densities: [Double], steps: [Int64]) throws {
-        try Self.savePart(url, q: q, forces: forces, densities: densities, steps: steps, size: plan.size)
+    func savePart(_ url: URL, q: [Double], forces: [Double], densities: [Double], steps: [Int64], mu: [Double]) throws {
+        try Self.savePart(url, q: q, forces: forces, densities: densities, steps: steps, mu: mu, size: plan.size)
     }
 
-    static func savePart(_ url: URL, q: [Double], forces: [Double], densities: [Double], steps: [Int64], size L: Int) throws {
+    /// One finished piece; `mu` is stored only when every entry is known.
+    static func savePart(_ url: URL, q: [Double], forces: [Double], densities: [Double], steps: [Int64], mu: [Double], size L: Int) throws {
         let shape = [steps.count, L, L]
-        try NPZArchive(arrays: ["Q": NumPyArray(q, shape: shape), "F": NumPyArray(forces, shape: shape),
-                                "n": NumPyArray(densities, shape: shape), "step": NumPyArray(steps)]).write(to: url)
+        var arrays = ["Q": try NumPyArray(q, shape: shape), "F": try NumPyArray(forces, shape: shape),
+                      "n": try NumPyArray(densities, shape: shape), "step": NumPyArray(steps)]
+        if mu.allSatisfy({ $0.isFinite }) { arrays["mu"] = NumPyArray(mu) }
+        try NPZArchive(arrays: arrays).write(to: url)
     }
 
     /// Joins the finished pieces: random configurations first, then the runs' snapshots in run order.
     public func assemble() throws -> ForceDataset {
         var q = [Double](), f = [Double](), d = [Double](), kinds = [ConfigurationKind](), steps = [Int64]()
+        var mu: [Double]? = []
         func append(_ url: URL, kind: ConfigurationKind) throws {
             let part = try NPZArchive(contentsOf: url)
             q += try part.values("Q", as: Double.self); f += try part.values("F", as: Double.self)
             d += try part.values("n", as: Double.self)
             let s = try part.array("step").int64s()
             steps += s; kinds += [ConfigurationKind](repeating: kind, count: s.count)
+            // Pieces written before μ was recorded have none: then the dataset has none.
+            if part.arrays["mu"] != nil, mu != nil { mu! += try part.values("mu", as: Double.self) } else { mu = nil }
         }
         for b in 0..<randomBatches { try append(randomPart(b), kind: .random) }
         for r in 0..<plan.quenchRuns { try append(quenchPart(r), kind: .quench) }
@@ -161,7 +168,8 @@ public final class DatasetGenerator {
         let planJSON = String(decoding: try encoder.encode(plan), as: UTF8.self)
         let metadata = DatasetMetadata(holstein: plan.holstein, generator: ["preset": plan.preset, "plan": planJSON,
                                                                             "seed": String(plan.seed)])
-        return try ForceDataset(size: plan.size, q: q, forces: f, densities: d, kinds: kinds, steps: steps, metadata: metadata)
+        return try ForceDataset(size: plan.size, q: q, forces: f, densities: d, kinds: kinds, steps: steps, metadata: metadata,
+                                chemicalPotentials: mu)
     }
 }
 

@@ -58,14 +58,18 @@ public struct ForceDataset: Sendable, Equatable {
     /// Langevin step of a quench snapshot, −1 for others.
     public var steps: [Int64]
     public var metadata: DatasetMetadata
+    /// Chemical potential μ of every configuration (what ED found at fixed N; the fixed μ itself at
+    /// fixed μ), or nil when the file has no `mu` array (datasets written before it existed).
+    public var chemicalPotentials: [Double]?
 
     public var count: Int { kinds.count }
     public var siteCount: Int { size * size }
 
     public init(size: Int, q: [Double], forces: [Double], densities: [Double], kinds: [ConfigurationKind],
-                steps: [Int64]? = nil, metadata: DatasetMetadata) throws {
+                steps: [Int64]? = nil, metadata: DatasetMetadata, chemicalPotentials: [Double]? = nil) throws {
         self.size = size; self.q = q; self.forces = forces; self.densities = densities
         self.kinds = kinds; self.steps = steps ?? [Int64](repeating: -1, count: kinds.count); self.metadata = metadata
+        self.chemicalPotentials = chemicalPotentials
         try validate()
     }
 
@@ -83,6 +87,10 @@ public struct ForceDataset: Sendable, Equatable {
             }
         }
         guard steps.count == kinds.count else { throw DatasetError("\(source): step holds \(steps.count) entries, expected \(kinds.count)") }
+        if let mu = chemicalPotentials {
+            guard mu.count == kinds.count else { throw DatasetError("\(source): mu holds \(mu.count) entries, expected \(kinds.count)") }
+            if let bad = mu.firstIndex(where: { !$0.isFinite }) { throw DatasetError("\(source): mu of configuration \(bad) is not finite") }
+        }
     }
 
     /// Configuration `c` of a flat [count, N] array.
@@ -93,7 +101,8 @@ public struct ForceDataset: Sendable, Equatable {
         var q = [Double](), f = [Double](), d = [Double]()
         for c in indices { q += slice(self.q, c); f += slice(forces, c); d += slice(densities, c) }
         return try ForceDataset(size: size, q: q, forces: f, densities: d, kinds: indices.map { kinds[$0] },
-                                steps: indices.map { steps[$0] }, metadata: metadata)
+                                steps: indices.map { steps[$0] }, metadata: metadata,
+                                chemicalPotentials: chemicalPotentials.map { mu in indices.map { mu[$0] } })
     }
 
     /// This dataset followed by `other` (same L and Holstein parameters; the metadata is this one's).
@@ -103,7 +112,8 @@ public struct ForceDataset: Sendable, Equatable {
             throw DatasetError("cannot combine datasets made with different Holstein parameters or filling")
         }
         return try ForceDataset(size: size, q: q + other.q, forces: forces + other.forces, densities: densities + other.densities,
-                                kinds: kinds + other.kinds, steps: steps + other.steps, metadata: metadata)
+                                kinds: kinds + other.kinds, steps: steps + other.steps, metadata: metadata,
+                                chemicalPotentials: chemicalPotentials.flatMap { a in other.chemicalPotentials.map { a + $0 } })
     }
 
     /// Indices of each kind present.
@@ -158,11 +168,20 @@ public struct ForceDataset: Sendable, Equatable {
         self.kinds = kinds
         self.steps = steps ?? [Int64](repeating: -1, count: kinds.count)
         self.metadata = metadata
+        if archive.arrays["mu"] != nil {
+            let mu = try archive.array("mu")
+            guard mu.dtype == .float64, mu.shape == [kinds.count] else {
+                throw DatasetError("\(source): mu must be float64 of shape (\(kinds.count),), found \(mu.dtype.label) \(NumPyError.shapeString(mu.shape))")
+            }
+            self.chemicalPotentials = try mu.doubles()
+        } else {
+            self.chemicalPotentials = nil
+        }
         try validate(source: source)
     }
 
     /// Writes the dataset `.npz` atomically (arrays `Q`, `F`, `n` float64 [count, L, L], `kind` int32,
-    /// `step` int64, member `metadata.json`).
+    /// `step` int64, `mu` float64 [count] when known, member `metadata.json`).
     public func write(to url: URL) throws {
         let shape = [count, size, size]
         let encoder = JSONEncoder()
@@ -172,6 +191,8 @@ public struct ForceDataset: Sendable, Equatable {
             "n": try NumPyArray(densities, shape: shape), "kind": NumPyArray(kinds.map(\.code)),
             "step": NumPyArray(steps),
         ], extraFiles: ["metadata.json": try encoder.encode(metadata)])
-        try archive.write(to: url)
+        var withMu = archive
+        if let mu = chemicalPotentials { withMu.arrays["mu"] = NumPyArray(mu) }
+        try withMu.write(to: url)
     }
 }

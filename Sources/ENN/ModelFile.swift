@@ -36,6 +36,8 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
     public var inputChannelScales: [Double]? = nil
     /// Whether forces are projected onto Σ_i g(⟨n_i⟩ − ½) = 0 (absent: no).
     public var electronNumberProjection: Bool? = nil
+    /// "enn" (absent in older files, which are all ENN files; `ForceModelFile` dispatches on it).
+    public var architecture: String? = nil
 }
 
 extension EquivariantNetwork {
@@ -59,7 +61,8 @@ extension EquivariantNetwork {
             inputScales: Dictionary(uniqueKeysWithValues: zip(s.theory.labels, inputScales)),
             parameterCount: s.parameterCount, parameterOrder: s.parameterBlocks.map(\.name),
             holstein: holstein, training: trainingSummary, weightsSHA256: weightsSHA256, readout: readout,
-            inputChannelScales: channelScales, electronNumberProjection: electronNumberProjection ? true : nil)
+            inputChannelScales: channelScales, electronNumberProjection: electronNumberProjection ? true : nil,
+            architecture: "enn")
     }
 
     /// The model as an `.npz` archive (weights as float32).
@@ -93,9 +96,13 @@ extension EquivariantNetwork {
     public static func load(archive: NPZArchive, path: String = "<memory>") throws -> EquivariantNetwork<T> {
         func fail(_ why: String) -> ENNError { ENNError("invalid model file \(path): \(why)") }
         guard let json = archive.extraFiles["metadata.json"] else { throw fail("no metadata.json member") }
+        let architecture = modelArchitecture(metadataJSON: json)
+        guard architecture == "enn" else {
+            throw fail("architecture '\(architecture)' is not an equivariant network (open it with ForceModelFile.load)")
+        }
         let meta: ModelMetadata
         do { meta = try JSONDecoder().decode(ModelMetadata.self, from: json) } catch {
-            throw fail("metadata.json is not valid (\(Self.describe(error)))")
+            throw fail("metadata.json is not valid (\(describeDecodingError(error)))")
         }
         guard meta.formatVersion == ModelMetadata.currentFormatVersion else {
             throw fail("format version \(meta.formatVersion) is not supported (this LatticeFF reads version \(ModelMetadata.currentFormatVersion))")
@@ -143,7 +150,7 @@ extension EquivariantNetwork {
             }
             network.channelScales = channels
         }
-        if network.readout == .electronic, meta.lattice != "square" {
+        if network.readout.addsElasticForce, meta.lattice != "square" {
             throw fail("an electronic-force readout needs the square lattice, found \(meta.lattice)")
         }
         let hash = network.weightsSHA256
@@ -151,16 +158,5 @@ extension EquivariantNetwork {
             throw fail("weights SHA-256 \(hash.prefix(12))… does not match metadata \(meta.weightsSHA256.prefix(12))… (corrupt or modified weights)")
         }
         return network
-    }
-
-    static func describe(_ error: Error) -> String {
-        switch error {
-        case DecodingError.keyNotFound(let key, _): return "missing key '\(key.stringValue)'"
-        case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
-            return "wrong type at '\(c.codingPath.map(\.stringValue).joined(separator: "."))'"
-        case DecodingError.dataCorrupted(let c):
-            return c.codingPath.isEmpty ? "not JSON" : "bad value at '\(c.codingPath.map(\.stringValue).joined(separator: "."))'"
-        default: return "\(error)"
-        }
     }
 }

@@ -23,6 +23,14 @@ public enum ForceReadout: String, Codable, Sendable, CaseIterable {
     /// function of Q with the model's Holstein parameters) is added analytically. The network then
     /// learns a bounded, purely electronic quantity. Square lattice only.
     case electronic
+    /// The electronic force at μ = 0, G_i = g(⟨n_i⟩_{μ=0} − ½), a local function; fixed-N forces
+    /// solve for the uniform shift (the chemical potential) that restores Σ_i ⟨n_i⟩ = N/2
+    /// (`grandCanonicalElectronicForces`), and the exact elastic force is added. Trained on
+    /// configurations shifted by their ED μ/g. Square lattice only.
+    case grandCanonical = "grand-canonical"
+
+    /// Whether the exact elastic force is added to the network's output.
+    public var addsElasticForce: Bool { self != .total }
 }
 
 /// Architecture hyper-parameters of an equivariant network (Codable: stored in the model file).

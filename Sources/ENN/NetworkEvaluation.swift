@@ -122,10 +122,32 @@ extension EquivariantNetwork {
         return lattice
     }
 
-    /// Forces F_i (site i = x + L·y) of `count` configurations stored flat, [count × L·L].
+    /// Forces F_i (site i = x + L·y) of `count` configurations stored flat, [count × L·L]: the
+    /// network's output, turned into forces as `readout` says, then projected if
+    /// `electronNumberProjection` is set.
+    public func forces(configurations q: [Double], count: Int, size: Int) throws -> [Double] {
+        var out: [Double]
+        if readout == .grandCanonical {
+            _ = try lattice(size: size)
+            guard q.count == count * size * size else { throw ENNError("configurations have \(q.count) values, expected \(count) × \(size)×\(size)") }
+            guard q.allSatisfy({ $0.isFinite }) else { throw ENNError("configuration contains a non-finite value") }
+            out = try grandCanonicalElectronicForces(q, count: count, size: size, holstein: holstein) {
+                try self.networkOutputs(configurations: $0, count: $1, size: size)
+            }.forces
+        } else {
+            out = try networkOutputs(configurations: q, count: count, size: size)
+        }
+        if readout.addsElasticForce { try addElasticForces(q, count: count, size: size, to: &out, sign: 1) }
+        if electronNumberProjection {
+            try projectElectronNumber(q, count: count, size: size, lattice: configuration.lattice, holstein: holstein, forces: &out)
+        }
+        return out
+    }
+
+    /// The network's raw outputs (A1 readout + bias) for every site of `count` configurations.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    public func forces(configurations q: [Double], count: Int, size: Int) throws -> [Double] {
+    public func networkOutputs(configurations q: [Double], count: Int, size: Int) throws -> [Double] {
         let lattice = try lattice(size: size)
         let n = lattice.siteCount
         guard q.count == count * n else { throw ENNError("configurations have \(q.count) values, expected \(count) × \(size)×\(size)") }
@@ -153,28 +175,7 @@ extension EquivariantNetwork {
                 }
             }
         }
-        if readout == .electronic { try addElasticForces(q, count: count, size: size, to: &out, sign: 1) }
-        if electronNumberProjection { try projectElectronNumber(q, count: count, size: size, forces: &out) }
         return out
-    }
-
-    /// Subtracts from every force of a configuration the lattice mean of its electronic part
-    /// F_i − F_i^elastic = g(⟨n_i⟩ − ½), so that the implied densities sum to N_e = L²/2 exactly, as
-    /// ED at fixed N does. The exact forces satisfy this sum rule, so this orthogonal projection can
-    /// only lower the force error of each configuration. Uses Σ_i F_i^elastic = −(k0 + 4κ) Σ_i Q_i
-    /// (periodic square lattice).
-    func projectElectronNumber(_ q: [Double], count: Int, size: Int, forces: inout [Double]) throws {
-        guard configuration.lattice == "square" else { throw ENNError("the electron-number projection needs the square lattice") }
-        guard holstein.filling == .fixedElectronNumber else {
-            throw ENNError("the electron-number projection needs fixed electron number (the model's filling is fixed μ)")
-        }
-        let n = size * size, stiffness = holstein.stiffness + 4 * holstein.neighbourCoupling
-        for c in 0..<count {
-            var sumF = 0.0, sumQ = 0.0
-            for i in (c * n)..<((c + 1) * n) { sumF += forces[i]; sumQ += q[i] }
-            let meanElectronic = (sumF + stiffness * sumQ) / Double(n)
-            for i in (c * n)..<((c + 1) * n) { forces[i] -= meanElectronic }
-        }
     }
 
     /// Adds `sign` × the exact elastic force −k0 Q_i − κ Σ_nn Q_j (square lattice, the model's
@@ -213,7 +214,7 @@ extension EquivariantNetwork {
             q[(c * n)..<((c + 1) * n)].withUnsafeBufferPointer { HaloField<T>(field: $0, size: size, halo: featurizer.neighbourhood.haloWidth) }
         }
         var electronicTargets = targets
-        if readout == .electronic { try addElasticForces(q, count: count, size: size, to: &electronicTargets, sign: -1) }
+        if readout.addsElasticForce { try addElasticForces(q, count: count, size: size, to: &electronicTargets, sign: -1) }
         let targetsT = electronicTargets.map { T($0) }
         let workspaces = (0..<Self.gradientSlots).map { _ in Workspace(structure: structure, blocks: prep.blocksPerChunk) }
         var slots = [T](repeating: 0, count: Self.gradientSlots * parameters.count)

@@ -48,7 +48,7 @@ public struct ForceEvaluation: Sendable, Equatable, Codable {
 
 /// Identity of a force model, as written to `params.json` and dataset metadata.
 public struct ForceFieldDescriptor: Sendable, Equatable, Codable {
-    /// "ed" or "enn".
+    /// "ed", "harmonic", or the model architecture: "enn" or "mlp".
     public var kind: String
     /// Holstein parameters (and filling) of the forces.
     public var holstein: HolsteinParameters

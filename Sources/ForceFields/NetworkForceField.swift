@@ -1,21 +1,23 @@
-/// The equivariant network as a `ForceField`: dynamics runs on it exactly as on ED.
+/// A trained force model (equivariant network or baseline) as a `ForceField`: dynamics runs on it
+/// exactly as on ED.
+import Baselines
 import ENN
 import Electronic
 import Foundation
 
-/// Network forces F_i for an L×L lattice, with the densities they imply
+/// Model forces F_i for an L×L lattice, with the densities they imply
 /// (⟨n_i⟩ = (F_i − F_i^elastic)/g + ½, `ElasticForce.impliedDensities`).
 public final class NetworkForceField: ForceField {
-    public let network: EquivariantNetwork<Float>
+    public let network: any TrainableForceModel
     public let latticeSize: Int
     /// Path of the model file (recorded in the descriptor), if loaded from one.
     public let modelPath: String?
     private let weightsHash: String
 
     /// Throws if the lattice is too small for the network's neighbourhood or of the wrong kind.
-    public init(network: EquivariantNetwork<Float>, size: Int, modelPath: String? = nil) throws {
-        guard network.configuration.lattice == "square" else {
-            throw ENNError("NetworkForceField drives the square-lattice Holstein model; the network is for the \(network.configuration.lattice) lattice")
+    public init(network: any TrainableForceModel, size: Int, modelPath: String? = nil) throws {
+        guard network.latticeName == "square" else {
+            throw ENNError("NetworkForceField drives the square-lattice Holstein model; the model is for the \(network.latticeName) lattice")
         }
         try network.validateLattice(size: size)
         self.network = network
@@ -24,14 +26,14 @@ public final class NetworkForceField: ForceField {
         weightsHash = network.weightsSHA256
     }
 
-    /// Loads and validates a model file.
+    /// Loads and validates a model file of any architecture (`ForceModelFile`).
     public convenience init(modelFile url: URL, size: Int) throws {
-        try self.init(network: try EquivariantNetwork<Float>.load(from: url), size: size, modelPath: url.path)
+        try self.init(network: try ForceModelFile.load(from: url), size: size, modelPath: url.path)
     }
 
     public var holsteinParameters: HolsteinParameters { network.holstein }
     public var descriptor: ForceFieldDescriptor {
-        ForceFieldDescriptor(kind: "enn", holstein: network.holstein, modelPath: modelPath, modelSHA256: weightsHash)
+        ForceFieldDescriptor(kind: network.architecture, holstein: network.holstein, modelPath: modelPath, modelSHA256: weightsHash)
     }
 
     public func evaluate(_ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,

@@ -16,6 +16,8 @@ struct ENNBench: ParsableCommand {
     var trainingSize: Int = 40
     @Option(help: "Gate: smooth or reference.")
     var gate: String = "smooth"
+    @Option(help: "Neighbourhood radius (lattice units; default √13, the paper's). Sizes must be ≥ 2·halo + 1.")
+    var radius: Double = 13.0.squareRoot()
     @Option(help: "Timed repetitions per case (median reported).")
     var repeats: Int = 5
     @Flag(help: "Print JSON results.")
@@ -25,13 +27,14 @@ struct ENNBench: ParsableCommand {
         guard parsedSizes != nil else { throw ValidationError("--sizes must be comma-separated integers ≥ 7, got '\(sizes)'") }
         guard GateKind(rawValue: gate) != nil else { throw ValidationError("--gate must be smooth or reference, got '\(gate)'") }
         guard trainingSize >= 7 else { throw ValidationError("--training-size must be ≥ 7, got \(trainingSize)") }
+        guard radius >= 1, radius.isFinite else { throw ValidationError("--radius must be ≥ 1, got \(radius)") }
         guard repeats >= 1 else { throw ValidationError("--repeats must be ≥ 1") }
     }
     var parsedSizes: [Int]? { parseSizeList(sizes, minimum: 7) }
 
     func run() throws {
         if !json { print("# \(BLASRuntime.report); \(ProcessInfo.processInfo.activeProcessorCount) cores") }
-        let results = try benchmarkENN(sizes: parsedSizes!, trainingSize: trainingSize, gate: GateKind(rawValue: gate)!, repeats: repeats) { if !json { print($0) } }
+        let results = try benchmarkENN(sizes: parsedSizes!, trainingSize: trainingSize, gate: GateKind(rawValue: gate)!, radius: radius, repeats: repeats) { if !json { print($0) } }
         if json {
             let encoder = JSONEncoder(); encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(results), as: UTF8.self))

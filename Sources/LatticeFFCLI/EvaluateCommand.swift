@@ -1,4 +1,5 @@
 import ArgumentParser
+import Baselines
 import Datasets
 import Electronic
 import ENN
@@ -9,7 +10,7 @@ import Plotting
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Force errors of a model on an ED dataset: RMSE, MAE, max, R², σ_δ (overall and per kind), parity plot and histogram.")
+        abstract: "Force errors of a model (ENN or MLP) on an ED dataset: RMSE, MAE, max, R², σ_δ (overall and per kind), parity plot and histogram.")
 
     @Option(help: "Model file (.npz).") var model: String
     @Option(help: "Dataset (.npz).") var data: String
@@ -34,13 +35,14 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let network = try EquivariantNetwork<Float>.load(from: URL(fileURLWithPath: model))
+        let network = try ForceModelFile.load(from: URL(fileURLWithPath: model))
+        let name = network.architecture.uppercased()
         let dataset = try ForceDataset(contentsOf: URL(fileURLWithPath: data))
         guard network.holstein == dataset.metadata.holstein else {
             throw CLIError("dataset \(data) was made with Holstein parameters \(describe(dataset.metadata.holstein)), the model with \(describe(network.holstein))")
         }
-        guard dataset.size >= network.featurizer.minimumLatticeSize else {
-            throw CLIError("dataset lattice L = \(dataset.size) is too small for the model's neighbourhood (needs L ≥ \(network.featurizer.minimumLatticeSize))")
+        guard dataset.size >= network.minimumLatticeSize else {
+            throw CLIError("dataset lattice L = \(dataset.size) is too small for the model's neighbourhood (needs L ≥ \(network.minimumLatticeSize))")
         }
         if let json { try checkWritable(json, option: "--json") }
         let split = DatasetSplit.everyThird(count: dataset.count)
@@ -72,12 +74,12 @@ struct EvaluateCommand: ParsableCommand {
             let dir = URL(fileURLWithPath: plots)
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             let plotter = Plotter()
-            try plotter.render(.parity(ParityPlot(title: String(format: "ENN vs ED forces (σ_δ = %.4f)", overall.sigmaDelta),
+            try plotter.render(.parity(ParityPlot(title: String(format: "%@ vs ED forces (σ_δ = %.4f)", name, overall.sigmaDelta),
                                                   reference: chosen.forces, predicted: predicted,
-                                                  xLabel: "F (ED)", yLabel: "F (ENN)")),
+                                                  xLabel: "F (ED)", yLabel: "F (\(name))")),
                                to: dir.appendingPathComponent("parity.png"), width: 700, height: 700)
             let delta = zip(predicted, chosen.forces).map { $0 - $1 }
-            try plotter.render(.histogram(Histogram(title: "Force error δ = F_ENN − F_ED", values: delta, binCount: 80,
+            try plotter.render(.histogram(Histogram(title: "Force error δ = F_\(name) − F_ED", values: delta, binCount: 80,
                                                     xLabel: "δ", density: true, logarithmicCounts: true)),
                                to: dir.appendingPathComponent("error-histogram.png"))
         }

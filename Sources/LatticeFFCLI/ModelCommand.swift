@@ -1,12 +1,13 @@
 import ArgumentParser
+import Baselines
 import ENN
 import Foundation
 import IO
 
-/// `latticeff model …`: create and inspect ENN model files.
+/// `latticeff model …`: create ENN model files, inspect model files of any architecture.
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "model", abstract: "Create and inspect equivariant-network model files (.npz).",
+        commandName: "model", abstract: "Create equivariant-network model files; inspect model files (ENN or MLP, .npz).",
         subcommands: [ModelInit.self, ModelInfo.self])
 }
 
@@ -51,7 +52,7 @@ struct ModelInit: ParsableCommand {
 
 struct ModelInfo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "info", abstract: "Print a model file's architecture, parameter count, gate, input scales and metadata.")
+        commandName: "info", abstract: "Print a model file's architecture (ENN or MLP), parameter count, nonlinearity, input scales and metadata.")
 
     @Argument(help: "Model file (.npz).")
     var model: String
@@ -59,28 +60,11 @@ struct ModelInfo: ParsableCommand {
     var json = false
 
     func run() throws {
-        let network = try EquivariantNetwork<Float>.load(from: URL(fileURLWithPath: model))
-        let meta = network.metadata
+        let network = try ForceModelFile.load(from: URL(fileURLWithPath: model))
         if json {
-            let encoder = JSONEncoder(); encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(meta), as: UTF8.self))
+            print(String(decoding: try network.metadataJSON(), as: UTF8.self))
             return
         }
-        let s = network.structure
-        var lines = ["model \(model)",
-                     "group \(meta.group) on the \(meta.lattice) lattice, radius \(String(format: "%.4g", meta.radius)), input \(s.featurizer.layout)",
-                     "gate \(meta.gate.rawValue); readout \((meta.readout ?? .total).rawValue) force; parameters \(meta.parameterCount) (\(s.weightCount) weights + \(meta.parameterCount - s.weightCount) biases)"]
-        for (l, plan) in s.layers.enumerated() {
-            let aux = zip(meta.irreps, plan.auxiliaryWidths).map { "\($1)\($0)" }.joined(separator: "+")
-            lines.append("layer \(l + 1): auxiliary \(aux) → \(plan.gated ? "hidden \(plan.output)" : "readout 1A1 (force)")")
-        }
-        lines.append("input scales: " + meta.irreps.map { "\($0) \(String(format: "%.6g", meta.inputScales[$0]!))" }.joined(separator: ", "))
-        let h = meta.holstein
-        lines.append("Holstein: t=\(h.hopping) g=\(h.coupling) k0=\(h.stiffness) κ=\(h.neighbourCoupling) T=\(h.temperature) filling \(h.filling)")
-        if let t = meta.training {
-            lines.append("training: epochs \(t.epochs.map(String.init) ?? "-"), validation loss \(t.validationLoss.map { String($0) } ?? "-")")
-        }
-        lines.append("weights SHA-256 \(meta.weightsSHA256)")
-        print(lines.joined(separator: "\n"))
+        print((["model \(model)"] + network.summaryLines).joined(separator: "\n"))
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Baselines
 import ENN
 import Foundation
 import IO
@@ -6,7 +7,7 @@ import IO
 /// `latticeff predict`: network forces for configurations in a .npy file.
 struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "predict", abstract: "Evaluate a network model on configurations Q ([L, L] or [n, L, L] .npy) and write the forces.")
+        commandName: "predict", abstract: "Evaluate a model (ENN or MLP) on configurations Q ([L, L] or [n, L, L] .npy) and write the forces.")
 
     @Option(help: "Model file (.npz).")
     var model: String
@@ -22,7 +23,7 @@ struct PredictCommand: ParsableCommand {
     }
 
     func run() throws {
-        let network = try EquivariantNetwork<Float>.load(from: URL(fileURLWithPath: model))
+        let network = try ForceModelFile.load(from: URL(fileURLWithPath: model))
         network.threads = threads
         let array = try NumPyArray(contentsOf: URL(fileURLWithPath: configurations))
         let shape = array.shape

@@ -1,3 +1,4 @@
+import Baselines
 import ENN
 import Electronic
 import Foundation
@@ -55,7 +56,7 @@ struct ReproducePlan {
         // T, so a model trained with other k0, κ, t or filling cannot be compared here.
         var edOptions: [String] = []
         if FileManager.default.fileExists(atPath: self.model) {
-            let h = try EquivariantNetwork<Float>.load(from: URL(fileURLWithPath: self.model)).holstein
+            let h = try ForceModelFile.load(from: URL(fileURLWithPath: self.model)).holstein
             let d = HolsteinParameters()
             guard h.stiffness == d.stiffness, h.neighbourCoupling == d.neighbourCoupling, h.hopping == d.hopping,
                   h.filling == d.filling else {

@@ -16,7 +16,7 @@ struct SimulateCommand: ParsableCommand {
         SIGINT/SIGTERM stop at the next step boundary after writing a checkpoint; --resume continues bit for bit.
         """)
 
-    @Option(help: "Force field: ed (exact diagonalization), harmonic (the exact g = 0 limit) or a network MODEL.npz.")
+    @Option(help: "Force field: ed (exact diagonalization), harmonic (the exact g = 0 limit) or a trained MODEL.npz (ENN or MLP).")
     var forces: String?
     @Option(help: "Lattice size L (L×L sites, periodic).")
     var size: Int?
@@ -109,7 +109,7 @@ struct SimulateCommand: ParsableCommand {
         let holstein = HolsteinParameters(coupling: coupling ?? 3.5, temperature: langevin.temperature)
         let forceField = try makeForceField(spec: forces!, size: L, holstein: holstein)
         let trained = forceField.holsteinParameters
-        if forceField.descriptor.kind == "enn", !quiet,
+        if forceField is NetworkForceField, !quiet,
            trained.coupling != holstein.coupling || trained.temperature != holstein.temperature {
             printError("warning: the model was trained on data with g = \(trained.coupling), T = \(trained.temperature); this run uses g = \(holstein.coupling), kT = \(holstein.temperature)")
         }

@@ -1,20 +1,25 @@
 import ArgumentParser
+import Baselines
+import DataGeneration
 import Datasets
+import Electronic
 import ENN
 import Foundation
 import IO
 import Plotting
 import Training
 
-/// `latticeff train`: fit the equivariant network to an ED dataset.
+/// `latticeff train`: fit the equivariant network (or the MLP baseline) to an ED dataset.
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train the equivariant network on an ED dataset (Adam, reduce-on-plateau, best-on-validation model).",
+        abstract: "Train the equivariant network (or the MLP baseline) on an ED dataset (Adam, reduce-on-plateau, best-on-validation model).",
         discussion: """
         Writes OUTPUT (the best model on the validation set), OUTPUT.metrics.csv (one line per epoch), \
         OUTPUT.learning-curve.png, and OUTPUT.checkpoint.npz after every epoch; --resume continues from \
-        that checkpoint exactly. The validation set is every third configuration unless --val-fraction is given.
+        that checkpoint exactly. The validation set is every third configuration unless --val-fraction is given. \
+        --architecture mlp trains the non-symmetric baseline instead: a SiLU perceptron on the raw neighbourhood \
+        values of Q with the equivariant network's parameter budget (3 × 256 for radius √13).
         """)
 
     @Option(help: "Dataset (.npz from latticeff generate).") var data: String
@@ -25,9 +30,12 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Validation fraction for a random split (default: every third configuration).") var valFraction: Double?
     @Option(help: "Seed of the random split.") var splitSeed: UInt64 = 1
     @Option(help: "Seed of the weight initialisation and the shuffling.") var seed: UInt64 = 1
-    @Option(help: "Gate: smooth (default) or reference.") var gate: String = "smooth"
+    @Option(help: "Model: enn (the equivariant network) or mlp (the non-symmetric perceptron baseline).") var architecture: String = "enn"
+    @Option(help: "Hidden widths of the MLP, comma-separated (default: 3 equal layers with the ENN's parameter count, 256,256,256 for √13).")
+    var mlpWidths: String?
+    @Option(help: "Gate of the ENN: smooth (default) or reference.") var gate: String = "smooth"
     @Option(help: "Neighbourhood radius (lattice units; default √13).") var radius: Double = 13.0.squareRoot()
-    @Option(help: "Readout: total (the network learns F, as the reference) or electronic (it learns g(n − ½); the exact elastic force is added).")
+    @Option(help: "Readout: total (the network learns F, as the reference), electronic (it learns g(n − ½); the exact elastic force is added) or grand-canonical (it learns g(n − ½) at μ = 0, a local map; fixed-N forces solve for the chemical potential).")
     var readout: String = "total"
     @Option(help: "Input normalisation: ir-max (one scale per IR type, largest value; the original) or channel-rms (unit RMS per input channel).")
     var inputScaling: String = "ir-max"
@@ -53,10 +61,34 @@ struct TrainCommand: ParsableCommand {
         guard InputScalingMethod(rawValue: inputScaling) != nil else {
             throw ValidationError("unknown input scaling '\(inputScaling)' (use ir-max or channel-rms)")
         }
-        guard ForceReadout(rawValue: readout) != nil else { throw ValidationError("unknown readout '\(readout)' (use total or electronic)") }
+        guard ForceReadout(rawValue: readout) != nil else { throw ValidationError("unknown readout '\(readout)' (use total, electronic or grand-canonical)") }
         if let limitTraining, limitTraining < 1 { throw ValidationError("--limit-training must be ≥ 1") }
         if validationData != nil, valFraction != nil { throw ValidationError("--validation-data and --val-fraction exclude each other") }
         if validateOnAll, validationData == nil { throw ValidationError("--validate-on-all needs --validation-data") }
+        guard ["enn", "mlp"].contains(architecture) else { throw ValidationError("unknown architecture '\(architecture)' (use enn or mlp)") }
+        if mlpWidths != nil {
+            guard architecture == "mlp" else { throw ValidationError("--mlp-widths needs --architecture mlp") }
+            guard parsedMLPWidths != nil else { throw ValidationError("--mlp-widths must be comma-separated integers ≥ 1, got '\(mlpWidths!)'") }
+        }
+    }
+
+    /// `--mlp-widths` as integers (nil when absent or malformed).
+    var parsedMLPWidths: [Int]? {
+        guard let mlpWidths else { return nil }
+        let v = mlpWidths.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        return v.isEmpty || v.contains(where: { $0 == nil || $0! < 1 }) ? nil : v.map { $0! }
+    }
+
+    /// The freshly initialised model the options describe (weights are replaced on --resume).
+    func makeModel(holstein: HolsteinParameters) throws -> (model: any TrainableForceModel, description: String) {
+        if architecture == "mlp" {
+            let mlp = try MultilayerPerceptron<Float>(radius: radius, hiddenWidths: parsedMLPWidths, seed: seed, holstein: holstein)
+            return (mlp, "architecture mlp (hidden \(mlp.hiddenWidths.map(String.init).joined(separator: ",")), silu), \(mlp.parameterCount) parameters")
+        }
+        var configuration = NetworkConfiguration.reference(gate: GateKind(rawValue: gate)!)
+        configuration.radius = radius
+        let network = try EquivariantNetwork<Float>(configuration: configuration, seed: seed, holstein: holstein)
+        return (network, "architecture enn, \(network.parameterCount) parameters, gate \(gate)")
     }
 
     var checkpointPath: String { output + ".checkpoint.npz" }
@@ -73,6 +105,15 @@ struct TrainCommand: ParsableCommand {
             guard !heldIndices.isEmpty else { throw CLIError("--validation-data: \(validationData) has too few configurations for a validation set") }
             separateValidation = DatasetSplit(training: Array(0..<trainingCount), validation: heldIndices.map { $0 + trainingCount })
         }
+        if readout == ForceReadout.grandCanonical.rawValue, dataset.metadata.holstein.filling == .fixedElectronNumber,
+           dataset.chemicalPotentials == nil {
+            // Datasets written before 'mu' was recorded: recover μ by ED (and check the forces on the way).
+            if !quiet { printError("train: the dataset has no chemical potentials ('mu'); recovering them by ED for \(dataset.count) configurations") }
+            let reporter = ProgressReporter(total: dataset.count, label: "train: ED for μ", unit: "configurations", enabled: !quiet)
+            let lock = NSLock()
+            do { dataset = try dataset.withChemicalPotentials { done, _ in lock.lock(); reporter.update(done); lock.unlock() } }
+            catch let e as DatasetError { throw CLIError(e.message) }
+        }
         var options = TrainingOptions()
         options.epochs = epochs; options.learningRate = learningRate; options.batchConfigurations = batch
         options.earlyStoppingPatience = earlyStopping; options.maxMinutes = maxMinutes; options.shuffleSeed = seed
@@ -83,11 +124,9 @@ struct TrainCommand: ParsableCommand {
         options.electronNumberProjection = !noElectronProjection && dataset.metadata.holstein.filling == .fixedElectronNumber ? true : nil
         do { try options.validate() } catch let e as DatasetError { throw CLIError(e.message) }
 
-        var configuration = NetworkConfiguration.reference(gate: GateKind(rawValue: gate)!)
-        configuration.radius = radius
-        let network = try EquivariantNetwork<Float>(configuration: configuration, seed: seed, holstein: dataset.metadata.holstein)
-        guard dataset.size >= network.featurizer.minimumLatticeSize else {
-            throw CLIError("dataset lattice L = \(dataset.size) is too small for radius \(radius) (needs L ≥ \(network.featurizer.minimumLatticeSize))")
+        let (network, modelDescription) = try makeModel(holstein: dataset.metadata.holstein)
+        guard dataset.size >= network.minimumLatticeSize else {
+            throw CLIError("dataset lattice L = \(dataset.size) is too small for radius \(radius) (needs L ≥ \(network.minimumLatticeSize))")
         }
         let trainer: Trainer
         if resume {
@@ -106,7 +145,7 @@ struct TrainCommand: ParsableCommand {
             trainer = try Trainer(network: network, data: dataset, split: split, options: options)
         }
         if !quiet {
-            printError("train: \(trainer.split.training.count) training / \(trainer.split.validation.count) validation configurations of \(dataset.size)×\(dataset.size), \(network.parameters.count) parameters, gate \(gate)")
+            printError("train: \(trainer.split.training.count) training / \(trainer.split.validation.count) validation configurations of \(dataset.size)×\(dataset.size), \(modelDescription)")
         }
         let metricsPath = output + ".metrics.csv"
         let start = Date()
@@ -123,8 +162,9 @@ struct TrainCommand: ParsableCommand {
                                   record.learningRate, record.seconds, record.best ? "  *best*" : "", formatDuration(remaining)))
             }
         }
-        let best = try trainer.bestNetwork(notes: ["dataset": data, "gate": gate, "seed": String(seed),
-                                                   "wallSeconds": String(format: "%.1f", Date().timeIntervalSince(start))])
+        var notes = ["dataset": data, "seed": String(seed), "wallSeconds": String(format: "%.1f", Date().timeIntervalSince(start))]
+        if architecture == "enn" { notes["gate"] = gate }
+        let best = try trainer.bestNetwork(notes: notes)
         try best.save(to: URL(fileURLWithPath: output))
         try plotLearningCurve(trainer.history, to: output + ".learning-curve.png")
         if !quiet {

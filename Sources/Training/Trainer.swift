@@ -1,4 +1,4 @@
-/// The training loop of the equivariant network: Adam on the force MSE, one configuration per
+/// The training loop of a force model (the equivariant network or a baseline): Adam on the force MSE, one configuration per
 /// step (as the reference), reduce-on-plateau and model selection on the validation set,
 /// checkpoints after every epoch from which training resumes exactly.
 import Datasets
@@ -79,14 +79,19 @@ struct TrainerState: Codable {
     var bestValidationLoss: Double
     var elapsedSeconds: Double
     var datasetFingerprint: String
+    /// Architecture of the trained model (absent in checkpoints written before baselines: "enn").
+    var architecture: String?
 }
 
-/// Trains an `EquivariantNetwork<Float>` on a `ForceDataset`.
+/// Trains a `TrainableForceModel` (`EquivariantNetwork<Float>`, `MultilayerPerceptron<Float>`) on a
+/// `ForceDataset`.
 public final class Trainer {
-    public let network: EquivariantNetwork<Float>
+    public let network: any TrainableForceModel
     public let data: ForceDataset
     var state: TrainerState
     var optimizer: AdamOptimizer<Float>
+    /// Per-configuration input shift μ_c/g for a grand-canonical readout (nil otherwise).
+    let shifts: [Double]?
     /// Parameters of the best validation epoch so far.
     public private(set) var bestParameters: [Float]
 
@@ -96,7 +101,7 @@ public final class Trainer {
     public var split: DatasetSplit { state.split }
 
     /// A new run. Sets the network's input scales from the training configurations only.
-    public init(network: EquivariantNetwork<Float>, data: ForceDataset, split: DatasetSplit, options: TrainingOptions) throws {
+    public init(network: any TrainableForceModel, data: ForceDataset, split: DatasetSplit, options: TrainingOptions) throws {
         try options.validate()
         guard !split.training.isEmpty, !split.validation.isEmpty else {
             throw DatasetError("training needs at least one training and one validation configuration")
@@ -121,17 +126,42 @@ public final class Trainer {
         self.data = data
         network.readout = options.readout
         network.electronNumberProjection = options.electronNumberProjection ?? false
+        shifts = try Self.inputShifts(data: data, readout: options.readout)
         let training = try data.subset(split.training)
-        try network.setInputScales(fromConfigurations: training.q, count: training.count, size: data.size,
+        var trainingQ = training.q
+        if let shifts { Self.shift(&trainingQ, by: split.training.map { shifts[$0] }, siteCount: data.siteCount) }
+        try network.setInputScales(fromConfigurations: trainingQ, count: training.count, size: data.size,
                                    method: options.inputScaling ?? .irMaximum)
         state = TrainerState(options: options, split: split, epoch: 0,
                              scheduler: ReduceOnPlateau(initialRate: options.learningRate, factor: options.plateauFactor,
                                                         patience: options.plateauPatience),
                              stopping: EarlyStopping(patience: options.earlyStoppingPatience),
                              shuffler: Xoshiro256(seed: options.shuffleSeed), history: [], bestValidationLoss: .infinity,
-                             elapsedSeconds: 0, datasetFingerprint: Self.fingerprint(data))
-        optimizer = AdamOptimizer<Float>(parameterCount: network.parameters.count, learningRate: options.learningRate)
+                             elapsedSeconds: 0, datasetFingerprint: Self.fingerprint(data), architecture: network.architecture)
+        optimizer = AdamOptimizer<Float>(parameterCount: network.parameterCount, learningRate: options.learningRate)
         bestParameters = network.parameters
+    }
+
+    /// For a grand-canonical readout the network is trained on the μ = 0 problem: configuration c
+    /// enters shifted by s_c = μ_c/g (its ED chemical potential), which leaves the densities as they
+    /// are. Needs the dataset's chemical potentials at fixed N (`ForceDataset.withChemicalPotentials`).
+    static func inputShifts(data: ForceDataset, readout: ForceReadout) throws -> [Double]? {
+        guard readout == .grandCanonical else { return nil }
+        let g = data.metadata.holstein.coupling
+        guard g != 0 else { throw DatasetError("a grand-canonical readout needs g ≠ 0") }
+        switch data.metadata.holstein.filling {
+        case .fixedChemicalPotential(let mu): return [Double](repeating: mu / g, count: data.count)
+        case .fixedElectronNumber:
+            guard let mu = data.chemicalPotentials else {
+                throw DatasetError("a grand-canonical readout needs each configuration's chemical potential (dataset array 'mu'); recover it with ED first")
+            }
+            return mu.map { $0 / g }
+        }
+    }
+
+    /// Adds `amounts[c]` to every site of configuration c of a flat array.
+    static func shift(_ values: inout [Double], by amounts: [Double], siteCount n: Int) {
+        for (c, a) in amounts.enumerated() where a != 0 { for i in (c * n)..<((c + 1) * n) { values[i] += a } }
     }
 
     /// A cheap fingerprint of a dataset (shape and a strided checksum of Q and F), so that a
@@ -177,6 +207,13 @@ public final class Trainer {
             var q = [Double](), f = [Double]()
             q.reserveCapacity(members.count * n); f.reserveCapacity(members.count * n)
             for c in members { q += data.slice(data.q, c); f += data.slice(data.forces, c) }
+            if let shifts {
+                // Shifted input Q + s; the target's elastic part follows the input (elastic(Q + s) =
+                // elastic(Q) − (k0 + 4κ)s), so the network's target stays g(⟨n⟩ − ½).
+                let h = data.metadata.holstein, stiffness = h.stiffness + 4 * h.neighbourCoupling
+                Self.shift(&q, by: members.map { shifts[$0] }, siteCount: n)
+                Self.shift(&f, by: members.map { -stiffness * shifts[$0] }, siteCount: n)
+            }
             var configurations = members.count
             if state.options.particleHoleAugmentation == true {
                 q += q.map { -$0 }; f += f.map { -$0 }; configurations *= 2
@@ -209,13 +246,10 @@ public final class Trainer {
         return ForceErrorMetrics(predicted: predicted, exact: subset.forces)
     }
 
-    /// The best-on-validation model, with a training summary, as a standalone network.
-    public func bestNetwork(notes: [String: String] = [:]) throws -> EquivariantNetwork<Float> {
-        let best = try EquivariantNetwork<Float>(structure: network.structure, parameters: bestParameters,
-                                                 inputScales: network.inputScales, holstein: network.holstein)
-        best.readout = network.readout
-        best.channelScales = network.channelScales
-        best.electronNumberProjection = network.electronNumberProjection
+    /// The best-on-validation model, with a training summary, as a standalone model of the same
+    /// architecture.
+    public func bestNetwork(notes: [String: String] = [:]) throws -> any TrainableForceModel {
+        let best = try network.copy(parameters: bestParameters)
         let bestRecord = state.history.filter(\.best).last
         best.trainingSummary = TrainingSummary(
             epochs: state.epoch, trainingConfigurations: state.split.training.count,
@@ -224,7 +258,7 @@ public final class Trainer {
             validationLoss: bestRecord.map { $0.validationRMSE * $0.validationRMSE },
             validationForceErrorStd: bestRecord?.validationSigmaDelta,
             notes: notes.merging(["selectedEpoch": bestRecord.map { String($0.epoch) } ?? "none",
-                                  "selection": "best validation MSE"]) { a, _ in a })
+                                  "selection": "best validation MSE", "architecture": network.architecture]) { a, _ in a })
         return best
     }
 
@@ -244,7 +278,7 @@ public final class Trainer {
         archive.arrays["parameters"] = NumPyArray(network.parameters)
         archive.arrays["best_parameters"] = NumPyArray(bestParameters)
         archive.arrays["input_scales"] = NumPyArray(network.inputScales)
-        if let channels = network.channelScales { archive.arrays["channel_scales"] = NumPyArray(channels) }
+        if let channels = (network as? EquivariantNetwork<Float>)?.channelScales { archive.arrays["channel_scales"] = NumPyArray(channels) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
@@ -252,8 +286,8 @@ public final class Trainer {
         try archive.write(to: url)
     }
 
-    /// Resumes from a checkpoint written by `saveCheckpoint` for the same network layout and dataset.
-    public init(resumingFrom url: URL, network: EquivariantNetwork<Float>, data: ForceDataset) throws {
+    /// Resumes from a checkpoint written by `saveCheckpoint` for the same architecture, layout and dataset.
+    public init(resumingFrom url: URL, network: any TrainableForceModel, data: ForceDataset) throws {
         let archive: NPZArchive
         do { archive = try NPZArchive(contentsOf: url) } catch { throw DatasetError("cannot read checkpoint: \(error)") }
         let decoder = JSONDecoder()
@@ -265,20 +299,25 @@ public final class Trainer {
         guard saved.datasetFingerprint == Self.fingerprint(data) else {
             throw DatasetError("\(url.path): checkpoint was made with a different dataset")
         }
+        guard (saved.architecture ?? "enn") == network.architecture else {
+            throw DatasetError("\(url.path): checkpoint was made for architecture \(saved.architecture ?? "enn"), not \(network.architecture)")
+        }
         let parameters: [Float], best: [Float], scales: [Double]
         do {
-            parameters = try archive.values("parameters", shape: [network.parameters.count])
-            best = try archive.values("best_parameters", shape: [network.parameters.count])
+            parameters = try archive.values("parameters", shape: [network.parameterCount])
+            best = try archive.values("best_parameters", shape: [network.parameterCount])
             scales = try archive.values("input_scales", shape: [network.inputScales.count])
         } catch { throw DatasetError("\(url.path): checkpoint does not match the model layout (\(error))") }
         self.network = network
         self.data = data
         network.readout = saved.options.readout
         network.electronNumberProjection = saved.options.electronNumberProjection ?? false
+        shifts = try Self.inputShifts(data: data, readout: saved.options.readout)
         network.parameters = parameters
         network.inputScales = scales
         if archive.arrays["channel_scales"] != nil {
-            do { network.channelScales = try archive.values("channel_scales", shape: [network.featurizer.layout.multiplicities.reduce(0, +)]) }
+            guard let enn = network as? EquivariantNetwork<Float> else { throw DatasetError("\(url.path): channel scales in a checkpoint of a \(network.architecture) model") }
+            do { enn.channelScales = try archive.values("channel_scales", shape: [enn.featurizer.layout.multiplicities.reduce(0, +)]) }
             catch { throw DatasetError("\(url.path): checkpoint channel scales do not match the model layout (\(error))") }
         }
         bestParameters = best

@@ -37,8 +37,19 @@ struct DataGenerationTests {
             let fresh = try field.evaluate(Array(data.slice(data.q, c)))
             let worst = zip(fresh.forces, data.slice(data.forces, c)).map { abs($0 - $1) }.max()!
             #expect(worst < 1e-10, "configuration \(c): forces differ by \(worst)")
+            // μ is recorded, and it is ED's μ for that configuration.
+            let mu = try #require(data.chemicalPotentials)[c]
+            #expect(abs(mu - fresh.scalars.chemicalPotential!) < 1e-10)
         }
         #expect(data.metadata.holstein == plan.holstein)
+        // A dataset without μ gets it back by ED, checked against its stored forces.
+        var stripped = data
+        stripped.chemicalPotentials = nil
+        let recovered = try stripped.withChemicalPotentials(cores: 2)
+        #expect(zip(recovered.chemicalPotentials!, data.chemicalPotentials!).allSatisfy { abs($0 - $1) < 1e-10 })
+        var tampered = stripped
+        tampered.forces[3] += 1e-3
+        #expect(throws: DatasetError.self) { _ = try tampered.withChemicalPotentials(cores: 2) }
     }
 
     @Test("An interrupted generation resumes from its finished pieces and gives the same dataset")

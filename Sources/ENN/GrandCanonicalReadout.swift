@@ -1,0 +1,101 @@
+/// Forces from a model of the fixed-μ electronic force: the fixed electron number is restored by
+/// one global number per configuration, the chemical potential.
+///
+/// The electronic Hamiltonian depends on μ only through the site energies −(g Q_i + μ), so the
+/// densities at chemical potential μ are the μ = 0 densities of the uniformly shifted configuration
+/// Q + μ/g. The μ = 0 map is local (the density response decays within a few sites in gapped and
+/// atomic-like configurations), whereas at fixed N every density also depends on the global μ,
+/// which no local model can know. A `.grandCanonical` model learns G_i(Q) = g(⟨n_i⟩_{μ=0} − ½); at
+/// fixed N its electronic forces are G(Q + s·1) with the shift s solving Σ_i G_i(Q + s) = 0
+/// (Σ_i ⟨n_i⟩ = N/2), and at fixed μ they are G(Q + μ/g).
+import Electronic
+import Foundation
+
+/// Result of the shift search for one configuration.
+public struct ChemicalPotentialShift: Sendable, Equatable {
+    /// The uniform shift s = μ/g of Q.
+    public var shift: Double
+    /// Network evaluations used.
+    public var evaluations: Int
+}
+
+/// Tolerance of the shift search on the mean electronic force |(1/N) Σ_i G_i| (force units). The
+/// remaining residual is removed by subtracting it from every site, so the electron number is exact.
+public let grandCanonicalTolerance = 1e-7
+
+/// Electronic forces at the model's filling from a μ = 0 model `outputs` (raw outputs for
+/// configurations stored flat). Returns the forces and each configuration's shift.
+public func grandCanonicalElectronicForces(_ q: [Double], count: Int, size: Int, holstein: HolsteinParameters,
+                                           outputs: ([Double], Int) throws -> [Double]) throws
+    -> (forces: [Double], shifts: [ChemicalPotentialShift]) {
+    let n = size * size
+    guard holstein.coupling != 0 else { throw ENNError("a grand-canonical readout needs g ≠ 0") }
+    switch holstein.filling {
+    case .fixedChemicalPotential(let mu):
+        let s = mu / holstein.coupling
+        return (try outputs(q.map { $0 + s }, count), [ChemicalPotentialShift](repeating: .init(shift: s, evaluations: 1), count: count))
+    case .fixedElectronNumber:
+        var forces = [Double](repeating: 0, count: count * n), shifts: [ChemicalPotentialShift] = []
+        for c in 0..<count {
+            let qc = Array(q[(c * n)..<((c + 1) * n)])
+            let (s, solved, evaluations) = try solveShift { shift in try outputs(qc.map { $0 + shift }, 1) }
+            let residual = solved.reduce(0, +) / Double(n)
+            for i in 0..<n { forces[c * n + i] = solved[i] - residual }
+            shifts.append(ChemicalPotentialShift(shift: s, evaluations: evaluations))
+        }
+        return (forces, shifts)
+    }
+}
+
+/// Finds s with mean_i G_i(Q + s) = 0: secant steps from s = 0 until the root is bracketed, then
+/// the Illinois variant of regula falsi (the true mean is non-decreasing in s; a model's nearly
+/// so). Returns the best point found within 60 evaluations.
+func solveShift(evaluate: (Double) throws -> [Double]) throws -> (shift: Double, outputs: [Double], evaluations: Int) {
+    var evaluations = 0
+    func mean(_ s: Double) throws -> (Double, [Double]) {
+        evaluations += 1
+        let out = try evaluate(s)
+        return (out.reduce(0, +) / Double(out.count), out)
+    }
+    var (a, (fa, oa)) = (0.0, try mean(0))
+    var best = (s: a, f: fa, out: oa)
+    func consider(_ s: Double, _ f: Double, _ o: [Double]) { if abs(f) < abs(best.f) { best = (s, f, o) } }
+    if abs(fa) <= grandCanonicalTolerance { return (a, oa, evaluations) }
+    // Bracket: move against the sign of the mean (it grows with s) by secant steps, each at least
+    // as long as the last and at most 8 times as long.
+    var b = a - (fa > 0 ? 0.05 : -0.05)
+    var (fb, ob) = try mean(b)
+    consider(b, fb, ob)
+    while fa * fb > 0, evaluations < 40 {
+        let last = b - a, slope = (fb - fa) / last
+        var delta = 2 * last
+        if slope > 0 {
+            let secant = -fb / slope
+            delta = last > 0 ? min(max(secant, last), 8 * last) : max(min(secant, last), 8 * last)
+        }
+        (a, fa, oa) = (b, fb, ob)
+        b += delta
+        (fb, ob) = try mean(b)
+        consider(b, fb, ob)
+    }
+    guard fa * fb <= 0 else { return (best.s, best.out, evaluations) }
+    // Illinois regula falsi on [a, b].
+    var side = 0
+    while evaluations < 60 {
+        if abs(best.f) <= grandCanonicalTolerance { break }
+        let s = (a * fb - b * fa) / (fb - fa)
+        let (fs, os) = try mean(s)
+        consider(s, fs, os)
+        if fs * fb > 0 {
+            (b, fb) = (s, fs)
+            if side == -1 { fa /= 2 }
+            side = -1
+        } else if fa * fs > 0 {
+            (a, fa) = (s, fs)
+            if side == 1 { fb /= 2 }
+            side = 1
+        } else { break }
+        if abs(b - a) < 1e-13 * max(1, abs(a)) { break }
+    }
+    return (best.s, best.out, evaluations)
+}

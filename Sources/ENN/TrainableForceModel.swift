@@ -1,0 +1,157 @@
+/// What training, evaluation, prediction and dynamics need from a local force model, whatever its
+/// architecture: the equivariant network, or a baseline (module `Baselines`).
+import Electronic
+import Foundation
+
+/// A float32 model of the force F_i on every site of an L×L periodic lattice, trained on the mean
+/// squared force error. Parameters are one flat vector (the layout of gradients and Adam state).
+///
+/// Conforming types: `EquivariantNetwork<Float>` ("enn") and `MultilayerPerceptron<Float>` ("mlp").
+/// Model files are opened with `ForceModelFile.load(from:)` (module `Baselines`), which dispatches
+/// on `architecture` in `metadata.json`.
+public protocol TrainableForceModel: AnyObject {
+    /// Short architecture name, as stored in the model file: "enn" or "mlp".
+    var architecture: String { get }
+    /// All weights and biases, flat.
+    var parameters: [Float] { get set }
+    var parameterCount: Int { get }
+    /// Input normalisation set from training data (one entry per scale the model has).
+    var inputScales: [Double] { get set }
+    /// Holstein parameters (and filling) of the training data.
+    var holstein: HolsteinParameters { get set }
+    /// Total force, or electronic force with the exact elastic force added.
+    var readout: ForceReadout { get set }
+    /// Whether `forces` imposes the fixed-N sum rule Σ_i g(⟨n_i⟩ − ½) = 0 (`projectElectronNumber`).
+    var electronNumberProjection: Bool { get set }
+    var trainingSummary: TrainingSummary? { get set }
+    /// Worker threads for evaluation (1 or 2).
+    var threads: Int { get set }
+    /// Lattice kind the model is for ("square" or "triangular").
+    var latticeName: String { get }
+    /// Smallest L whose neighbourhoods reach distinct sites.
+    var minimumLatticeSize: Int { get }
+    /// SHA-256 (hex) of the float32 weights in file order.
+    var weightsSHA256: String { get }
+
+    /// Throws unless configurations of `size` × `size` sites can be evaluated.
+    func validateLattice(size: Int) throws
+    /// Sets the input normalisation from training configurations ([count × L·L], flat) only, by
+    /// `method` (a model may support only `.irMaximum`, its own largest-value scheme, and throw otherwise).
+    func setInputScales(fromConfigurations q: [Double], count: Int, size: Int, method: InputScalingMethod) throws
+    /// Forces of `count` configurations stored flat, [count × L·L], site i = x + L·y.
+    func forces(configurations q: [Double], count: Int, size: Int) throws -> [Double]
+    /// loss = (1/(count·N)) Σ (F_i − target_i)² over every site of the configurations, and its
+    /// gradient with respect to `parameters`.
+    func lossAndGradients(configurations q: [Double], targets: [Double], count: Int, size: Int) throws
+        -> (loss: Double, gradient: [Float])
+    /// Writes the model file atomically.
+    func save(to url: URL) throws
+    /// `metadata.json` of the model file (pretty-printed, keys sorted).
+    func metadataJSON() throws -> Data
+    /// Human-readable description for `latticeff model info` (architecture, parameters, input
+    /// scales, Holstein parameters, training, checksum), one entry per line.
+    var summaryLines: [String] { get }
+    /// An independent model of the same architecture, input scales, Holstein parameters, readout
+    /// and training summary, with `parameters` instead of the current ones.
+    func copy(parameters: [Float]) throws -> any TrainableForceModel
+}
+
+extension TrainableForceModel {
+    /// Sets the input normalisation by the model's largest-value scheme.
+    public func setInputScales(fromConfigurations q: [Double], count: Int, size: Int) throws {
+        try setInputScales(fromConfigurations: q, count: count, size: size, method: .irMaximum)
+    }
+
+    /// Forces of one configuration (L·L values, site i = x + L·y).
+    public func forces(configuration q: [Double], size: Int) throws -> [Double] {
+        try forces(configurations: q, count: 1, size: size)
+    }
+}
+
+/// Subtracts from every force of each configuration ([count × L·L], flat) the lattice mean of its
+/// electronic part F_i − F_i^elastic = g(⟨n_i⟩ − ½), so that the implied densities sum to
+/// N_e = L²/2 exactly, as ED at fixed N does. The exact forces satisfy this sum rule, so this
+/// orthogonal projection can only lower the force error of each configuration. Uses
+/// Σ_i F_i^elastic = −(k0 + 4κ) Σ_i Q_i (periodic square lattice).
+public func projectElectronNumber(_ q: [Double], count: Int, size: Int, lattice: String, holstein: HolsteinParameters,
+                                  forces: inout [Double]) throws {
+    guard lattice == "square" else { throw ENNError("the electron-number projection needs the square lattice") }
+    guard holstein.filling == .fixedElectronNumber else {
+        throw ENNError("the electron-number projection needs fixed electron number (the model's filling is fixed μ)")
+    }
+    let n = size * size, stiffness = holstein.stiffness + 4 * holstein.neighbourCoupling
+    for c in 0..<count {
+        var sumF = 0.0, sumQ = 0.0
+        for i in (c * n)..<((c + 1) * n) { sumF += forces[i]; sumQ += q[i] }
+        let meanElectronic = (sumF + stiffness * sumQ) / Double(n)
+        for i in (c * n)..<((c + 1) * n) { forces[i] -= meanElectronic }
+    }
+}
+
+/// The common tail of `summaryLines`: Holstein parameters, training record, checksum.
+public func modelSummaryFooter(holstein h: HolsteinParameters, training: TrainingSummary?, weightsSHA256: String) -> [String] {
+    var lines = ["Holstein: t=\(h.hopping) g=\(h.coupling) k0=\(h.stiffness) κ=\(h.neighbourCoupling) T=\(h.temperature) filling \(h.filling)"]
+    if let t = training {
+        lines.append("training: epochs \(t.epochs.map(String.init) ?? "-"), validation loss \(t.validationLoss.map { String($0) } ?? "-")")
+    }
+    lines.append("weights SHA-256 \(weightsSHA256)")
+    return lines
+}
+
+/// The `architecture` key of a model file's `metadata.json`: "enn" when the key is absent (files
+/// written before other architectures existed) or the JSON cannot be read (the ENN loader then
+/// reports what is wrong with it).
+public func modelArchitecture(metadataJSON json: Data?) -> String {
+    struct Probe: Decodable { var architecture: String? }
+    guard let json, let probe = try? JSONDecoder().decode(Probe.self, from: json) else { return "enn" }
+    return probe.architecture ?? "enn"
+}
+
+/// A `DecodingError` as a short phrase for one-line model-file errors.
+package func describeDecodingError(_ error: Error) -> String {
+    switch error {
+    case DecodingError.keyNotFound(let key, _): return "missing key '\(key.stringValue)'"
+    case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
+        return "wrong type at '\(c.codingPath.map(\.stringValue).joined(separator: "."))'"
+    case DecodingError.dataCorrupted(let c):
+        return c.codingPath.isEmpty ? "not JSON" : "bad value at '\(c.codingPath.map(\.stringValue).joined(separator: "."))'"
+    default: return "\(error)"
+    }
+}
+
+extension EquivariantNetwork: TrainableForceModel where T == Float {
+    public var architecture: String { "enn" }
+    public var parameterCount: Int { structure.parameterCount }
+    public var latticeName: String { configuration.lattice }
+    public var minimumLatticeSize: Int { featurizer.minimumLatticeSize }
+
+    public func metadataJSON() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(metadata)
+    }
+
+    public var summaryLines: [String] {
+        let meta = metadata, s = structure
+        var lines = ["group \(meta.group) on the \(meta.lattice) lattice, radius \(String(format: "%.4g", meta.radius)), input \(s.featurizer.layout)",
+                     "gate \(meta.gate.rawValue); readout \((meta.readout ?? .total).rawValue) force; parameters \(meta.parameterCount) (\(s.weightCount) weights + \(meta.parameterCount - s.weightCount) biases)"]
+        for (l, plan) in s.layers.enumerated() {
+            let aux = zip(meta.irreps, plan.auxiliaryWidths).map { "\($1)\($0)" }.joined(separator: "+")
+            lines.append("layer \(l + 1): auxiliary \(aux) → \(plan.gated ? "hidden \(plan.output)" : "readout 1A1 (force)")")
+        }
+        lines.append("input scales: " + meta.irreps.map { "\($0) \(String(format: "%.6g", meta.inputScales[$0]!))" }.joined(separator: ", ")
+                     + (channelScales == nil ? "" : "; per-channel RMS scales (\(channelScales!.count) channels)"))
+        if electronNumberProjection { lines.append("forces projected onto the fixed-N sum rule Σ g(n − ½) = 0") }
+        return lines + modelSummaryFooter(holstein: holstein, training: trainingSummary, weightsSHA256: meta.weightsSHA256)
+    }
+
+    public func copy(parameters: [Float]) throws -> any TrainableForceModel {
+        let copy = try EquivariantNetwork<Float>(structure: structure, parameters: parameters, inputScales: inputScales,
+                                                 holstein: holstein, trainingSummary: trainingSummary)
+        copy.readout = readout
+        copy.channelScales = channelScales
+        copy.electronNumberProjection = electronNumberProjection
+        copy.chunkSize = chunkSize; copy.threads = threads
+        return copy
+    }
+}

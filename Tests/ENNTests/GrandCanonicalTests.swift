@@ -1,0 +1,76 @@
+import ENN
+import Electronic
+import Foundation
+import Testing
+import TestSupport
+
+/// The grand-canonical readout: fixed-N densities from a μ = 0 map and one global shift.
+@Suite("grand-canonical readout")
+struct GrandCanonicalTests {
+    /// g(⟨n⟩ − ½) of ED at μ = 0 for each configuration (the exact "model" of a grand-canonical readout).
+    func exactMuZeroOutputs(size L: Int, holstein: HolsteinParameters) throws -> ([Double], Int) throws -> [Double] {
+        var atMuZero = holstein
+        atMuZero.filling = .fixedChemicalPotential(0)
+        let solver = try HolsteinSolver(size: L, parameters: atMuZero)
+        return { q, count in
+            var out: [Double] = []
+            for c in 0..<count {
+                let r = try solver.solve(Array(q[(c * L * L)..<((c + 1) * L * L)]))
+                out += r.densities.map { holstein.coupling * ($0 - 0.5) }
+            }
+            return out
+        }
+    }
+
+    @Test("ED identity behind it: fixed-N densities of Q are the μ = 0 densities of Q + μ/g",
+          arguments: [(6, 0.4), (8, 1.5), (8, 4.0)])
+    func shiftIdentity(size L: Int, amplitude: Double) throws {
+        let holstein = HolsteinParameters()
+        var random = TestRandom(seed: UInt64(L) * 7 + UInt64(amplitude * 10))
+        let q = random.field(L * L).map { amplitude * $0 + 0.3 }
+        let fixedN = try HolsteinSolver(size: L, parameters: holstein).solve(q)
+        let shifted = q.map { $0 + fixedN.chemicalPotential / holstein.coupling }
+        let atZero = try exactMuZeroOutputs(size: L, holstein: holstein)(shifted, 1)
+        for i in 0..<(L * L) { #expect(abs(atZero[i] - holstein.coupling * (fixedN.densities[i] - 0.5)) < 1e-10) }
+    }
+
+    @Test("with the exact μ = 0 map the shift search reproduces fixed-N ED: forces to 1e-5, shift = μ/g, Σn = N/2",
+          arguments: [0.3, 1.0, 5.0])
+    func searchRecoversFixedN(amplitude: Double) throws {
+        let L = 8, holstein = HolsteinParameters()
+        var random = TestRandom(seed: UInt64(amplitude * 100))
+        // Two configurations, one with a net offset so that μ is far from 0.
+        let q = random.field(L * L).map { amplitude * $0 } + random.field(L * L).map { amplitude * $0 + 0.8 }
+        let (forces, shifts) = try grandCanonicalElectronicForces(q, count: 2, size: L, holstein: holstein,
+                                                                  outputs: try exactMuZeroOutputs(size: L, holstein: holstein))
+        let solver = try HolsteinSolver(size: L, parameters: holstein)
+        for c in 0..<2 {
+            let qc = Array(q[(c * L * L)..<((c + 1) * L * L)])
+            let exact = try solver.solve(qc)
+            let electronic = exact.densities.map { holstein.coupling * ($0 - 0.5) }
+            let got = Array(forces[(c * L * L)..<((c + 1) * L * L)])
+            #expect(zip(got, electronic).map { abs($0 - $1) }.max()! < 1e-5, "configuration \(c)")
+            #expect(abs(got.reduce(0, +)) < 1e-9)
+            #expect(abs(shifts[c].shift - exact.chemicalPotential / holstein.coupling) < 1e-5, "shift \(shifts[c].shift) vs μ/g \(exact.chemicalPotential / holstein.coupling)")
+            #expect(shifts[c].evaluations <= 40)
+        }
+    }
+
+    @Test("fixed μ: one evaluation at Q + μ/g; the readout adds the elastic force and survives the model file")
+    func fixedMuAndFile() throws {
+        let L = 8
+        let network = try randomNetwork(smallConfiguration(gate: .smooth), seed: 9, as: Double.self)
+        network.holstein = HolsteinParameters(filling: .fixedChemicalPotential(0.7))
+        network.readout = .grandCanonical
+        var random = TestRandom(seed: 2)
+        let q = random.field(L * L)
+        let raw = try network.networkOutputs(configurations: q.map { $0 + 0.7 / 3.5 }, count: 1, size: L)
+        var elastic = [Double](repeating: 0, count: L * L)
+        q.withUnsafeBufferPointer { qb in elastic.withUnsafeMutableBufferPointer { ElasticForce.compute(qb, size: L, parameters: network.holstein, into: $0) } }
+        let forces = try network.forces(configuration: q, size: L)
+        for i in 0..<(L * L) { #expect(abs(forces[i] - (raw[i] + elastic[i])) < 1e-12) }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("latticeff-gc-\(UUID().uuidString).npz")
+        try network.converted(to: Float.self).save(to: url)
+        #expect(try EquivariantNetwork<Float>.load(from: url).readout == .grandCanonical)
+    }
+}
