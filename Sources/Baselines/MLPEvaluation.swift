@@ -53,14 +53,23 @@ extension MultilayerPerceptron {
 
     /// Forces F_i (site i = x + L·y) of `count` configurations stored flat, [count × L·L].
     public func forces(configurations q: [Double], count: Int, size: Int) throws -> [Double] {
-        var out: [Double]
+        try forcesAndChemicalPotentials(configurations: q, count: count, size: size).forces
+    }
+
+    /// Forces as `forces(configurations:count:size:)`, and for a grand-canonical readout the
+    /// chemical potential μ = g·s of every configuration (nil for other readouts).
+    public func forcesAndChemicalPotentials(configurations q: [Double], count: Int, size: Int) throws
+        -> (forces: [Double], chemicalPotentials: [Double]?) {
+        var out: [Double], potentials: [Double]? = nil
         if readout == .grandCanonical {
             try validateLattice(size: size)
             guard q.count == count * size * size else { throw ENNError("configurations have \(q.count) values, expected \(count) × \(size)×\(size)") }
             guard q.allSatisfy({ $0.isFinite }) else { throw ENNError("configuration contains a non-finite value") }
-            out = try grandCanonicalElectronicForces(q, count: count, size: size, holstein: holstein) {
+            let solved = try grandCanonicalElectronicForces(q, count: count, size: size, holstein: holstein) {
                 try self.networkOutputs(configurations: $0, count: $1, size: size)
-            }.forces
+            }
+            out = solved.forces
+            potentials = solved.shifts.map { holstein.coupling * $0.shift }
         } else {
             out = try networkOutputs(configurations: q, count: count, size: size)
         }
@@ -68,7 +77,7 @@ extension MultilayerPerceptron {
         if electronNumberProjection {
             try projectElectronNumber(q, count: count, size: size, lattice: lattice, holstein: holstein, forces: &out)
         }
-        return out
+        return (out, potentials)
     }
 
     /// The perceptron's raw outputs for every site of `count` configurations.

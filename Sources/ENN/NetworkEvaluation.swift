@@ -126,14 +126,23 @@ extension EquivariantNetwork {
     /// network's output, turned into forces as `readout` says, then projected if
     /// `electronNumberProjection` is set.
     public func forces(configurations q: [Double], count: Int, size: Int) throws -> [Double] {
-        var out: [Double]
+        try forcesAndChemicalPotentials(configurations: q, count: count, size: size).forces
+    }
+
+    /// Forces as `forces(configurations:count:size:)`, and for a grand-canonical readout the
+    /// chemical potential μ = g·s of every configuration (nil for other readouts).
+    public func forcesAndChemicalPotentials(configurations q: [Double], count: Int, size: Int) throws
+        -> (forces: [Double], chemicalPotentials: [Double]?) {
+        var out: [Double], potentials: [Double]? = nil
         if readout == .grandCanonical {
             _ = try lattice(size: size)
             guard q.count == count * size * size else { throw ENNError("configurations have \(q.count) values, expected \(count) × \(size)×\(size)") }
             guard q.allSatisfy({ $0.isFinite }) else { throw ENNError("configuration contains a non-finite value") }
-            out = try grandCanonicalElectronicForces(q, count: count, size: size, holstein: holstein) {
+            let solved = try grandCanonicalElectronicForces(q, count: count, size: size, holstein: holstein) {
                 try self.networkOutputs(configurations: $0, count: $1, size: size)
-            }.forces
+            }
+            out = solved.forces
+            potentials = solved.shifts.map { holstein.coupling * $0.shift }
         } else {
             out = try networkOutputs(configurations: q, count: count, size: size)
         }
@@ -141,7 +150,7 @@ extension EquivariantNetwork {
         if electronNumberProjection {
             try projectElectronNumber(q, count: count, size: size, lattice: configuration.lattice, holstein: holstein, forces: &out)
         }
-        return out
+        return (out, potentials)
     }
 
     /// The network's raw outputs (A1 readout + bias) for every site of `count` configurations.

@@ -40,6 +40,10 @@ public protocol TrainableForceModel: AnyObject {
     func setInputScales(fromConfigurations q: [Double], count: Int, size: Int, method: InputScalingMethod) throws
     /// Forces of `count` configurations stored flat, [count × L·L], site i = x + L·y.
     func forces(configurations q: [Double], count: Int, size: Int) throws -> [Double]
+    /// Forces, and each configuration's chemical potential where the readout determines one
+    /// (grand-canonical: μ = g·s of the shift that restores N; otherwise nil).
+    func forcesAndChemicalPotentials(configurations q: [Double], count: Int, size: Int) throws
+        -> (forces: [Double], chemicalPotentials: [Double]?)
     /// loss = (1/(count·N)) Σ (F_i − target_i)² over every site of the configurations, and its
     /// gradient with respect to `parameters`.
     func lossAndGradients(configurations q: [Double], targets: [Double], count: Int, size: Int) throws

@@ -27,7 +27,7 @@ public struct ForceEvaluation: Sendable, Equatable, Codable {
     /// The potential whose negative gradient the force is (Helmholtz free energy at fixed N,
     /// grand potential at fixed μ, for ED); `nil` for models without one.
     public var potentialEnergy: Double?
-    /// Chemical potential μ (ED).
+    /// Chemical potential μ (ED; a network with the grand-canonical readout, from its shift).
     public var chemicalPotential: Double?
     /// Electron number Σ⟨n_i⟩ (ED).
     public var electronCount: Double?

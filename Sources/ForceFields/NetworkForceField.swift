@@ -42,7 +42,7 @@ public final class NetworkForceField: ForceField {
         guard q.count == n, forces.count == n, densities.map({ $0.count == n }) ?? true else {
             throw ENNError("configuration, forces and densities must hold \(n) values for L = \(latticeSize)")
         }
-        let f = try network.forces(configuration: Array(q), size: latticeSize)
+        let (f, potentials) = try network.forcesAndChemicalPotentials(configurations: Array(q), count: 1, size: latticeSize)
         for i in 0..<n { forces[i] = f[i] }
         if let densities {
             ElasticForce.impliedDensities(q, forces: UnsafeBufferPointer(forces), size: latticeSize,
@@ -54,7 +54,8 @@ public final class NetworkForceField: ForceField {
             let right = (x + 1) % latticeSize + latticeSize * y, up = x + latticeSize * ((y + 1) % latticeSize)
             elastic += 0.5 * network.holstein.stiffness * q[i] * q[i] + network.holstein.neighbourCoupling * q[i] * (q[right] + q[up])
         } }
-        return ForceEvaluation(electronCount: densities.map { $0.reduce(0, +) }, elasticEnergy: elastic)
+        return ForceEvaluation(chemicalPotential: potentials?.first, electronCount: densities.map { $0.reduce(0, +) },
+                               elasticEnergy: elastic)
     }
 
     /// A copy sharing the (read-only during evaluation) network; evaluation allocates its own buffers.

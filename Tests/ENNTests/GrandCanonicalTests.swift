@@ -1,5 +1,6 @@
 import ENN
 import Electronic
+import ForceFields
 import Foundation
 import Testing
 import TestSupport
@@ -73,4 +74,22 @@ struct GrandCanonicalTests {
         try network.converted(to: Float.self).save(to: url)
         #expect(try EquivariantNetwork<Float>.load(from: url).readout == .grandCanonical)
     }
+
+    @Test("through NetworkForceField: the chemical potential is reported and N_e = L²/2 exactly")
+    func forceField() throws {
+        let L = 8
+        let network = try randomNetwork(smallConfiguration(gate: .smooth), seed: 4, as: Float.self)
+        network.readout = .grandCanonical
+        let field = try NetworkForceField(network: network, size: L)
+        var random = TestRandom(seed: 5)
+        let q = random.field(L * L).map { 2 * $0 }
+        let (forces, densities, scalars) = try field.evaluate(q)
+        let mu = try #require(scalars.chemicalPotential)
+        #expect(mu.isFinite)
+        #expect(abs(try #require(scalars.electronCount) - Double(L * L) / 2) < 1e-8)
+        #expect(abs(densities.reduce(0, +) - Double(L * L) / 2) < 1e-8)
+        let (again, potentials) = try network.forcesAndChemicalPotentials(configurations: q, count: 1, size: L)
+        #expect(again == forces && potentials == [mu])
+    }
 }
+
