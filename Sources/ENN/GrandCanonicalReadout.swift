@@ -20,8 +20,9 @@ public struct ChemicalPotentialShift: Sendable, Equatable {
 }
 
 /// Tolerance of the shift search on the mean electronic force |(1/N) Σ_i G_i| (force units). The
-/// remaining residual is removed by subtracting it from every site, so the electron number is exact.
-public let grandCanonicalTolerance = 1e-7
+/// remaining residual is removed by subtracting it from every site, so the electron number is exact
+/// and the forces are off by at most this much.
+public let grandCanonicalTolerance = 1e-6
 
 /// Electronic forces at the model's filling from a μ = 0 model `outputs` (raw outputs for
 /// configurations stored flat). Returns the forces and each configuration's shift.
@@ -38,7 +39,9 @@ public func grandCanonicalElectronicForces(_ q: [Double], count: Int, size: Int,
         var forces = [Double](repeating: 0, count: count * n), shifts: [ChemicalPotentialShift] = []
         for c in 0..<count {
             let qc = Array(q[(c * n)..<((c + 1) * n)])
-            let (s, solved, evaluations) = try solveShift { shift in try outputs(qc.map { $0 + shift }, 1) }
+            // Start at the atomic-limit shift: half filling puts μ at the median site energy, s ≈ −median(Q).
+            let sorted = qc.sorted(), median = 0.5 * (sorted[(n - 1) / 2] + sorted[n / 2])
+            let (s, solved, evaluations) = try solveShift(start: -median) { shift in try outputs(qc.map { $0 + shift }, 1) }
             let residual = solved.reduce(0, +) / Double(n)
             for i in 0..<n { forces[c * n + i] = solved[i] - residual }
             shifts.append(ChemicalPotentialShift(shift: s, evaluations: evaluations))
@@ -47,23 +50,23 @@ public func grandCanonicalElectronicForces(_ q: [Double], count: Int, size: Int,
     }
 }
 
-/// Finds s with mean_i G_i(Q + s) = 0: secant steps from s = 0 until the root is bracketed, then
+/// Finds s with mean_i G_i(Q + s) = 0: secant steps from `start` until the root is bracketed, then
 /// the Illinois variant of regula falsi (the true mean is non-decreasing in s; a model's nearly
 /// so). Returns the best point found within 60 evaluations.
-func solveShift(evaluate: (Double) throws -> [Double]) throws -> (shift: Double, outputs: [Double], evaluations: Int) {
+func solveShift(start: Double, evaluate: (Double) throws -> [Double]) throws -> (shift: Double, outputs: [Double], evaluations: Int) {
     var evaluations = 0
     func mean(_ s: Double) throws -> (Double, [Double]) {
         evaluations += 1
         let out = try evaluate(s)
         return (out.reduce(0, +) / Double(out.count), out)
     }
-    var (a, (fa, oa)) = (0.0, try mean(0))
+    var (a, (fa, oa)) = (start, try mean(start))
     var best = (s: a, f: fa, out: oa)
     func consider(_ s: Double, _ f: Double, _ o: [Double]) { if abs(f) < abs(best.f) { best = (s, f, o) } }
     if abs(fa) <= grandCanonicalTolerance { return (a, oa, evaluations) }
     // Bracket: move against the sign of the mean (it grows with s) by secant steps, each at least
     // as long as the last and at most 8 times as long.
-    var b = a - (fa > 0 ? 0.05 : -0.05)
+    var b = a - (fa > 0 ? 0.02 : -0.02)
     var (fb, ob) = try mean(b)
     consider(b, fb, ob)
     while fa * fb > 0, evaluations < 40 {

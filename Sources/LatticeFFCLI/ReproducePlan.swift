@@ -69,8 +69,10 @@ struct ReproducePlan {
             steps.append(Step(part: "data", arguments: ["generate", "--preset", "paper", "--seed", s, "--output", path("data/paper.npz"),
                                                         "--keep-parts"],
                               skipIfExists: path("data/paper.npz"), seconds: 75 * 60))
+            // LatticeFF's best recipe (docs/TRAINING.md): grand-canonical readout, particle–hole images.
             steps.append(Step(part: "train", arguments: ["train", "--data", path("data/paper.npz"), "--output", trainedModel,
-                                                         "--epochs", "400", "--max-minutes", "120", "--seed", s],
+                                                         "--readout", "grand-canonical", "--particle-hole",
+                                                         "--epochs", "400", "--early-stopping", "30", "--max-minutes", "120", "--seed", s],
                               skipIfExists: trainedModel, seconds: 120 * 60))
         }
         let last = String(fig5Steps.last!)

@@ -133,6 +133,7 @@ struct TrainCommand: ParsableCommand {
             guard FileManager.default.fileExists(atPath: checkpointPath) else { throw CLIError("--resume: no checkpoint at \(checkpointPath)") }
             trainer = try Trainer(resumingFrom: URL(fileURLWithPath: checkpointPath), network: network, data: dataset)
             trainer.extendLimits(epochs: epochs, maxMinutes: maxMinutes)
+            if let earlyStopping { trainer.setEarlyStoppingPatience(earlyStopping) }
             if !quiet { printError("train: resuming after epoch \(trainer.epoch)") }
         } else {
             guard !FileManager.default.fileExists(atPath: checkpointPath) else {

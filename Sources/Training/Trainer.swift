@@ -269,6 +269,13 @@ public final class Trainer {
         state.options.maxMinutes = maxMinutes
     }
 
+    /// On resume: a new early-stopping patience (the count of epochs without improvement so far
+    /// is kept, so it applies at once).
+    public func setEarlyStoppingPatience(_ patience: Int) {
+        state.options.earlyStoppingPatience = patience
+        state.stopping.patience = patience
+    }
+
     // MARK: checkpoints
 
     /// Writes the checkpoint atomically: current and best parameters, Adam state, input scales,

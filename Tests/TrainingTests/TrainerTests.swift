@@ -160,4 +160,19 @@ struct TrainerTests {
         withoutMu.chemicalPotentials = nil
         #expect(throws: DatasetError.self) { _ = try Trainer(network: network(), data: withoutMu, split: split, options: o) }
     }
+
+    @Test("An early-stopping patience given on resume applies to the continued run")
+    func earlyStoppingOnResume() throws {
+        let data = Self.data
+        var o = options(epochs: 2)
+        o.learningRate = 1e-12   // the weights do not move: no epoch improves on the first
+        let trainer = try Trainer(network: network(), data: data, split: DatasetSplit.everyThird(count: data.count), options: o)
+        while !trainer.finished { try trainer.runEpoch() }
+        trainer.extendLimits(epochs: 50, maxMinutes: nil)
+        #expect(!trainer.finished)
+        trainer.setEarlyStoppingPatience(2)
+        while !trainer.finished { try trainer.runEpoch() }
+        #expect(trainer.epoch == 3 && trainer.options.earlyStoppingPatience == 2)
+    }
 }
+
