@@ -53,10 +53,10 @@ struct MLPModelFileTests {
         #expect(status == 0 && output.contains("ok mlp silu electronic 4.25"), Comment(rawValue: output))
     }
 
-    @Test("The shipped ENN model (no architecture key) still loads through ForceModelFile, unchanged")
+    @Test("A shipped ENN model written before the architecture key (no key) still loads through ForceModelFile, unchanged")
     func shippedENN() throws {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("models/holstein-square-d4.npz")
+            .appendingPathComponent("models/holstein-square-d4-electronic.npz")
         let archive = try NPZArchive(contentsOf: url)
         let meta = try #require(try JSONSerialization.jsonObject(with: archive.extraFiles["metadata.json"]!) as? [String: Any])
         #expect(meta["architecture"] == nil)
