@@ -55,8 +55,13 @@ struct ReproducePlan {
         // The ED reference must use the model's Holstein parameters; `simulate --forces ed` sets g and
         // T, so a model trained with other k0, κ, t or filling cannot be compared here.
         var edOptions: [String] = []
+        // Network passes per force evaluation: a grand-canonical model searches for μ (≈ 4–5 passes,
+        // docs/PERFORMANCE.md); the model `train` makes here is one.
+        var passes = 4.5
         if FileManager.default.fileExists(atPath: self.model) {
-            let h = try ForceModelFile.load(from: URL(fileURLWithPath: self.model)).holstein
+            let loaded = try ForceModelFile.load(from: URL(fileURLWithPath: self.model))
+            passes = loaded.readout == .grandCanonical ? 4.5 : 1
+            let h = loaded.holstein
             let d = HolsteinParameters()
             guard h.stiffness == d.stiffness, h.neighbourCoupling == d.neighbourCoupling, h.hopping == d.hopping,
                   h.filling == d.filling else {
@@ -83,7 +88,7 @@ struct ReproducePlan {
                                                         "--quiet", "--output", path("fig5/\(name)")],
                               skipIfExists: path("fig5/\(name)/run-000/timeseries.csv"),
                               seconds: name == "ed" ? Double(fig5Runs * fig5Steps.last!) * edStepSeconds / 2
-                                                    : Double(fig5Runs * fig5Steps.last! * fig5Size * fig5Size) / 150_000))
+                                                    : passes * Double(fig5Runs * fig5Steps.last! * fig5Size * fig5Size) / 150_000))
         }
         steps.append(Step(part: "fig5", arguments: ["analyze", "compare", path("fig5/ed"), path("fig5/ml"), "--steps",
                                                     fig5Steps.map(String.init).joined(separator: ","), "--output", path("fig5/compare")],
@@ -95,7 +100,7 @@ struct ReproducePlan {
                                                               "--runs", String(coarseningRuns), "--seed", s, "--snapshot-every",
                                                               tiny ? "10" : (preset == "demo" ? "25" : "50"), "--quiet", "--output", dir],
                               skipIfExists: dir + "/run-000/timeseries.csv",
-                              seconds: Double(coarseningRuns * coarseningSteps * coarseningSize * coarseningSize) / 150_000))
+                              seconds: passes * Double(coarseningRuns * coarseningSteps * coarseningSize * coarseningSize) / 150_000))
             steps.append(Step(part: "coarsening", arguments: ["analyze", dir, "--output", dir + "/analysis"],
                               skipIfExists: nil, seconds: 10))
         }
