@@ -91,14 +91,15 @@ public final class DatasetGenerator {
             let failure = FirstError()
             let planCopy = plan
             let parts = pending.map(quenchPart)
+            // Each worker takes the next pending run when it finishes one (a shared queue, not a fixed
+            // round-robin share: runs can take very different times on a shared machine).
+            let queue = RunQueue(count: pending.count)
             BLASRuntime.withThreads(1) {
-                DispatchQueue.concurrentPerform(iterations: workers) { w in
-                    var k = w
-                    while k < pending.count, failure.error == nil {
+                DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                    while failure.error == nil, let k = queue.next() {
                         do {
                             try Self.runQuench(plan: planCopy, run: pending[k], to: parts[k], tracker: tracker)
                         } catch { failure.set(error) }
-                        k += workers
                     }
                 }
             }
@@ -184,6 +185,20 @@ final class WorkTracker: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         done += amount
         report(total > 0 ? min(1, done / total) : 1, message)
+    }
+}
+
+/// Hands out the indices 0..<count once each, to whichever worker asks next (thread-safe).
+final class RunQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private var position = 0
+    private let count: Int
+    init(count: Int) { self.count = count }
+    func next() -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard position < count else { return nil }
+        defer { position += 1 }
+        return position
     }
 }
 
