@@ -60,24 +60,11 @@ extension MultilayerPerceptron {
     /// chemical potential μ = g·s of every configuration (nil for other readouts).
     public func forcesAndChemicalPotentials(configurations q: [Double], count: Int, size: Int) throws
         -> (forces: [Double], chemicalPotentials: [Double]?) {
-        var out: [Double], potentials: [Double]? = nil
-        if readout == .grandCanonical {
-            try validateLattice(size: size)
-            guard q.count == count * size * size else { throw ENNError("configurations have \(q.count) values, expected \(count) × \(size)×\(size)") }
-            guard q.allSatisfy({ $0.isFinite }) else { throw ENNError("configuration contains a non-finite value") }
-            let solved = try grandCanonicalElectronicForces(q, count: count, size: size, holstein: holstein) {
-                try self.networkOutputs(configurations: $0, count: $1, size: size)
-            }
-            out = solved.forces
-            potentials = solved.shifts.map { holstein.coupling * $0.shift }
-        } else {
-            out = try networkOutputs(configurations: q, count: count, size: size)
+        try validateLattice(size: size)
+        return try assembleForces(q, count: count, size: size, readout: readout, holstein: holstein, lattice: lattice,
+                                  electronNumberProjection: electronNumberProjection) {
+            try self.networkOutputs(configurations: $0, count: $1, size: size)
         }
-        if readout.addsElasticForce { try addElasticForces(q, count: count, size: size, to: &out, sign: 1) }
-        if electronNumberProjection {
-            try projectElectronNumber(q, count: count, size: size, lattice: lattice, holstein: holstein, forces: &out)
-        }
-        return (out, potentials)
     }
 
     /// The perceptron's raw outputs for every site of `count` configurations.
@@ -131,7 +118,7 @@ extension MultilayerPerceptron {
         }
         guard q.allSatisfy({ $0.isFinite }) else { throw ENNError("configuration contains a non-finite value") }
         var networkTargets = targets
-        if readout.addsElasticForce { try addElasticForces(q, count: count, size: size, to: &networkTargets, sign: -1) }
+        if readout.addsElasticForce { try addElasticForces(q, count: count, size: size, lattice: lattice, holstein: holstein, to: &networkTargets, sign: -1) }
         let targetsT = networkTargets.map { T($0) }
         let chunk = chunkRows, chunksPer = (n + chunk - 1) / chunk
         let halos = halos(q, count: count, size: size), shifts = shifts(stride: size + 2 * neighbourhood.haloWidth)
@@ -175,17 +162,4 @@ extension MultilayerPerceptron {
         return (losses.reduce(0, +) / Double(count * n), total)
     }
 
-    /// Adds `sign` × the exact elastic force −k0 Q_i − κ Σ_nn Q_j (square lattice, the model's
-    /// Holstein parameters) of each configuration to `values`.
-    func addElasticForces(_ q: [Double], count: Int, size: Int, to values: inout [Double], sign: Double) throws {
-        guard lattice == "square" else { throw ENNError("an electronic-force readout needs the square lattice") }
-        let n = size * size
-        var elastic = [Double](repeating: 0, count: n)
-        for c in 0..<count {
-            q[(c * n)..<((c + 1) * n)].withUnsafeBufferPointer { qb in
-                elastic.withUnsafeMutableBufferPointer { ElasticForce.compute(qb, size: size, parameters: holstein, into: $0) }
-            }
-            for i in 0..<n { values[c * n + i] += sign * elastic[i] }
-        }
-    }
 }

@@ -133,24 +133,11 @@ extension EquivariantNetwork {
     /// chemical potential μ = g·s of every configuration (nil for other readouts).
     public func forcesAndChemicalPotentials(configurations q: [Double], count: Int, size: Int) throws
         -> (forces: [Double], chemicalPotentials: [Double]?) {
-        var out: [Double], potentials: [Double]? = nil
-        if readout == .grandCanonical {
-            _ = try lattice(size: size)
-            guard q.count == count * size * size else { throw ENNError("configurations have \(q.count) values, expected \(count) × \(size)×\(size)") }
-            guard q.allSatisfy({ $0.isFinite }) else { throw ENNError("configuration contains a non-finite value") }
-            let solved = try grandCanonicalElectronicForces(q, count: count, size: size, holstein: holstein) {
-                try self.networkOutputs(configurations: $0, count: $1, size: size)
-            }
-            out = solved.forces
-            potentials = solved.shifts.map { holstein.coupling * $0.shift }
-        } else {
-            out = try networkOutputs(configurations: q, count: count, size: size)
+        _ = try lattice(size: size)
+        return try assembleForces(q, count: count, size: size, readout: readout, holstein: holstein, lattice: configuration.lattice,
+                                  electronNumberProjection: electronNumberProjection) {
+            try self.networkOutputs(configurations: $0, count: $1, size: size)
         }
-        if readout.addsElasticForce { try addElasticForces(q, count: count, size: size, to: &out, sign: 1) }
-        if electronNumberProjection {
-            try projectElectronNumber(q, count: count, size: size, lattice: configuration.lattice, holstein: holstein, forces: &out)
-        }
-        return (out, potentials)
     }
 
     /// The network's raw outputs (A1 readout + bias) for every site of `count` configurations.
@@ -187,19 +174,6 @@ extension EquivariantNetwork {
         return out
     }
 
-    /// Adds `sign` × the exact elastic force −k0 Q_i − κ Σ_nn Q_j (square lattice, the model's
-    /// Holstein parameters) of each configuration to `values`.
-    func addElasticForces(_ q: [Double], count: Int, size: Int, to values: inout [Double], sign: Double) throws {
-        guard configuration.lattice == "square" else { throw ENNError("an electronic-force readout needs the square lattice") }
-        let n = size * size
-        var elastic = [Double](repeating: 0, count: n)
-        for c in 0..<count {
-            q[(c * n)..<((c + 1) * n)].withUnsafeBufferPointer { qb in
-                elastic.withUnsafeMutableBufferPointer { ElasticForce.compute(qb, size: size, parameters: holstein, into: $0) }
-            }
-            for i in 0..<n { values[c * n + i] += sign * elastic[i] }
-        }
-    }
 
     /// Forces of one configuration (L·L values, site i = x + L·y).
     public func forces(configuration q: [Double], size: Int) throws -> [Double] {
@@ -223,7 +197,7 @@ extension EquivariantNetwork {
             q[(c * n)..<((c + 1) * n)].withUnsafeBufferPointer { HaloField<T>(field: $0, size: size, halo: featurizer.neighbourhood.haloWidth) }
         }
         var electronicTargets = targets
-        if readout.addsElasticForce { try addElasticForces(q, count: count, size: size, to: &electronicTargets, sign: -1) }
+        if readout.addsElasticForce { try addElasticForces(q, count: count, size: size, lattice: configuration.lattice, holstein: holstein, to: &electronicTargets, sign: -1) }
         let targetsT = electronicTargets.map { T($0) }
         let workspaces = (0..<Self.gradientSlots).map { _ in Workspace(structure: structure, blocks: prep.blocksPerChunk) }
         var slots = [T](repeating: 0, count: Self.gradientSlots * parameters.count)

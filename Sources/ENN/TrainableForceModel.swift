@@ -72,26 +72,6 @@ extension TrainableForceModel {
     }
 }
 
-/// Subtracts from every force of each configuration ([count × L·L], flat) the lattice mean of its
-/// electronic part F_i − F_i^elastic = g(⟨n_i⟩ − ½), so that the implied densities sum to
-/// N_e = L²/2 exactly, as ED at fixed N does. The exact forces satisfy this sum rule, so this
-/// orthogonal projection can only lower the force error of each configuration. Uses
-/// Σ_i F_i^elastic = −(k0 + 4κ) Σ_i Q_i (periodic square lattice).
-public func projectElectronNumber(_ q: [Double], count: Int, size: Int, lattice: String, holstein: HolsteinParameters,
-                                  forces: inout [Double]) throws {
-    guard lattice == "square" else { throw ENNError("the electron-number projection needs the square lattice") }
-    guard holstein.filling == .fixedElectronNumber else {
-        throw ENNError("the electron-number projection needs fixed electron number (the model's filling is fixed μ)")
-    }
-    let n = size * size, stiffness = holstein.stiffness + 4 * holstein.neighbourCoupling
-    for c in 0..<count {
-        var sumF = 0.0, sumQ = 0.0
-        for i in (c * n)..<((c + 1) * n) { sumF += forces[i]; sumQ += q[i] }
-        let meanElectronic = (sumF + stiffness * sumQ) / Double(n)
-        for i in (c * n)..<((c + 1) * n) { forces[i] -= meanElectronic }
-    }
-}
-
 /// The common tail of `summaryLines`: Holstein parameters, training record, checksum.
 public func modelSummaryFooter(holstein h: HolsteinParameters, training: TrainingSummary?, weightsSHA256: String) -> [String] {
     var lines = ["Holstein: t=\(h.hopping) g=\(h.coupling) k0=\(h.stiffness) κ=\(h.neighbourCoupling) T=\(h.temperature) filling \(h.filling)"]

@@ -1,0 +1,64 @@
+/// How a local model's raw per-site outputs become forces, shared by every architecture: the
+/// readout (total, electronic, grand-canonical), the exact elastic force, the fixed-N projection.
+import Electronic
+import Foundation
+
+/// Forces of `count` configurations ([count × L·L], flat) from a model's raw outputs
+/// (`outputs(q, count)` evaluates the model on configurations stored the same way), and for a
+/// grand-canonical readout each configuration's chemical potential μ = g·s (nil otherwise).
+public func assembleForces(_ q: [Double], count: Int, size: Int, readout: ForceReadout, holstein: HolsteinParameters,
+                           lattice: String, electronNumberProjection: Bool,
+                           outputs: ([Double], Int) throws -> [Double]) throws -> (forces: [Double], chemicalPotentials: [Double]?) {
+    guard q.count == count * size * size else { throw ENNError("configurations have \(q.count) values, expected \(count) × \(size)×\(size)") }
+    guard q.allSatisfy({ $0.isFinite }) else { throw ENNError("configuration contains a non-finite value") }
+    var out: [Double], potentials: [Double]? = nil
+    if readout == .grandCanonical {
+        let solved = try grandCanonicalElectronicForces(q, count: count, size: size, holstein: holstein, outputs: outputs)
+        out = solved.forces
+        potentials = solved.shifts.map { holstein.coupling * $0.shift }
+    } else {
+        out = try outputs(q, count)
+    }
+    if readout.addsElasticForce {
+        try addElasticForces(q, count: count, size: size, lattice: lattice, holstein: holstein, to: &out, sign: 1)
+    }
+    if electronNumberProjection {
+        try projectElectronNumber(q, count: count, size: size, lattice: lattice, holstein: holstein, forces: &out)
+    }
+    return (out, potentials)
+}
+
+/// Adds `sign` × the exact elastic force −k0 Q_i − κ Σ_nn Q_j (square lattice, the given Holstein
+/// parameters) of each configuration to `values`.
+public func addElasticForces(_ q: [Double], count: Int, size: Int, lattice: String, holstein: HolsteinParameters,
+                             to values: inout [Double], sign: Double) throws {
+    guard lattice == "square" else { throw ENNError("an electronic-force readout needs the square lattice") }
+    let n = size * size
+    var elastic = [Double](repeating: 0, count: n)
+    for c in 0..<count {
+        q[(c * n)..<((c + 1) * n)].withUnsafeBufferPointer { qb in
+            elastic.withUnsafeMutableBufferPointer { ElasticForce.compute(qb, size: size, parameters: holstein, into: $0) }
+        }
+        for i in 0..<n { values[c * n + i] += sign * elastic[i] }
+    }
+}
+
+/// Subtracts from every force of each configuration ([count × L·L], flat) the lattice mean of its
+/// electronic part F_i − F_i^elastic = g(⟨n_i⟩ − ½), so that the implied densities sum to
+/// N_e = L²/2 exactly, as ED at fixed N does. The exact forces satisfy this sum rule, so this
+/// orthogonal projection can only lower the force error of each configuration. Uses
+/// Σ_i F_i^elastic = −(k0 + 4κ) Σ_i Q_i (periodic square lattice).
+public func projectElectronNumber(_ q: [Double], count: Int, size: Int, lattice: String, holstein: HolsteinParameters,
+                                  forces: inout [Double]) throws {
+    guard lattice == "square" else { throw ENNError("the electron-number projection needs the square lattice") }
+    guard holstein.filling == .fixedElectronNumber else {
+        throw ENNError("the electron-number projection needs fixed electron number (the model's filling is fixed μ)")
+    }
+    let n = size * size, stiffness = holstein.stiffness + 4 * holstein.neighbourCoupling
+    for c in 0..<count {
+        var sumF = 0.0, sumQ = 0.0
+        for i in (c * n)..<((c + 1) * n) { sumF += forces[i]; sumQ += q[i] }
+        let meanElectronic = (sumF + stiffness * sumQ) / Double(n)
+        for i in (c * n)..<((c + 1) * n) { forces[i] -= meanElectronic }
+    }
+}
