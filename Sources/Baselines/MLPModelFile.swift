@@ -44,11 +44,7 @@ public struct MLPMetadata: Codable, Sendable, Equatable {
 extension MultilayerPerceptron {
     /// SHA-256 of the float32 bytes of every parameter array in storage order.
     public var weightsSHA256: String {
-        var hasher = SHA256Hasher()
-        var bytes = [UInt8](); bytes.reserveCapacity(parameters.count * 4)
-        for v in parameters { withUnsafeBytes(of: Float(v).bitPattern.littleEndian) { bytes += $0 } }
-        hasher.update(bytes)
-        return hasher.finalizeHex()
+        float32SHA256(parameters)
     }
 
     /// Metadata describing this perceptron.

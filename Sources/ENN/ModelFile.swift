@@ -43,11 +43,7 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
 extension EquivariantNetwork {
     /// Float32 bytes of every parameter array in storage order (what the checksum covers).
     public var weightsSHA256: String {
-        var hasher = SHA256Hasher()
-        var bytes = [UInt8](); bytes.reserveCapacity(parameters.count * 4)
-        for v in parameters { withUnsafeBytes(of: Float(v).bitPattern.littleEndian) { bytes += $0 } }
-        hasher.update(bytes)
-        return hasher.finalizeHex()
+        float32SHA256(parameters)
     }
 
     /// Metadata describing this network.

@@ -174,7 +174,6 @@ extension EquivariantNetwork {
         return out
     }
 
-
     /// Forces of one configuration (L·L values, site i = x + L·y).
     public func forces(configuration q: [Double], size: Int) throws -> [Double] {
         try forces(configurations: q, count: 1, size: size)

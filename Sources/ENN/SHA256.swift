@@ -58,3 +58,12 @@ public struct SHA256Hasher {
     /// SHA-256 of `data` as hex.
     public static func hex(_ data: Data) -> String { var h = SHA256Hasher(); h.update(data); return h.finalizeHex() }
 }
+
+/// Lowercase hex SHA-256 of the values as little-endian float32 bytes (the model files' weight checksum).
+public func float32SHA256<T: BinaryFloatingPoint>(_ values: [T]) -> String {
+    var hasher = SHA256Hasher()
+    var bytes = [UInt8](); bytes.reserveCapacity(values.count * 4)
+    for v in values { withUnsafeBytes(of: Float(v).bitPattern.littleEndian) { bytes += $0 } }
+    hasher.update(bytes)
+    return hasher.finalizeHex()
+}
