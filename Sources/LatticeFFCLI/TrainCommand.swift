@@ -25,7 +25,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Dataset (.npz from latticeff generate).") var data: String
     @Option(help: "Output model (.npz).") var output: String
     @Option(help: "Maximum epochs.") var epochs: Int = 100
-    @Option(help: "Initial learning rate.") var learningRate: Double = 1e-3
+    @Option(help: "Initial learning rate (default 1e-3). With --resume: continue at this rate (the schedule restarts from it).")
+    var learningRate: Double?
+    @Option(help: "Learning-rate schedule: plateau (reduce-on-plateau of the validation loss, the reference) or cosine (anneal to 0 over --epochs).")
+    var schedule: String = "plateau"
     @Option(help: "Configurations per Adam step.") var batch: Int = 1
     @Option(help: "Validation fraction for a random split (default: every third configuration).") var valFraction: Double?
     @Option(help: "Seed of the random split.") var splitSeed: UInt64 = 1
@@ -57,6 +60,9 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         guard output.hasSuffix(".npz") else { throw ValidationError("--output must end in .npz") }
+        guard LearningRateSchedule(rawValue: schedule) != nil else {
+            throw ValidationError("unknown schedule '\(schedule)' (use plateau or cosine)")
+        }
         guard GateKind(rawValue: gate) != nil else { throw ValidationError("unknown gate '\(gate)' (use smooth or reference)") }
         guard InputScalingMethod(rawValue: inputScaling) != nil else {
             throw ValidationError("unknown input scaling '\(inputScaling)' (use ir-max or channel-rms)")
@@ -115,12 +121,13 @@ struct TrainCommand: ParsableCommand {
             catch let e as DatasetError { throw CLIError(e.message) }
         }
         var options = TrainingOptions()
-        options.epochs = epochs; options.learningRate = learningRate; options.batchConfigurations = batch
+        options.epochs = epochs; options.learningRate = learningRate ?? 1e-3; options.batchConfigurations = batch
         options.earlyStoppingPatience = earlyStopping; options.maxMinutes = maxMinutes; options.shuffleSeed = seed
         options.readout = ForceReadout(rawValue: readout)!
         options.inputScaling = InputScalingMethod(rawValue: inputScaling)!
         options.particleHoleAugmentation = particleHole ? true : nil
         options.plateauPatience = plateauPatience; options.plateauFactor = plateauFactor
+        options.schedule = LearningRateSchedule(rawValue: schedule).flatMap { $0 == .plateau ? nil : $0 }
         options.electronNumberProjection = !noElectronProjection && dataset.metadata.holstein.filling == .fixedElectronNumber ? true : nil
         do { try options.validate() } catch let e as DatasetError { throw CLIError(e.message) }
 
@@ -134,6 +141,9 @@ struct TrainCommand: ParsableCommand {
             trainer = try Trainer(resumingFrom: URL(fileURLWithPath: checkpointPath), network: network, data: dataset)
             trainer.extendLimits(epochs: epochs, maxMinutes: maxMinutes)
             if let earlyStopping { trainer.setEarlyStoppingPatience(earlyStopping) }
+            if let learningRate {
+                do { try trainer.restartLearningRate(learningRate) } catch let e as DatasetError { throw CLIError(e.message) }
+            }
             if !quiet { printError("train: resuming after epoch \(trainer.epoch)") }
         } else {
             guard !FileManager.default.fileExists(atPath: checkpointPath) else {

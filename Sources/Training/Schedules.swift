@@ -1,4 +1,5 @@
 /// Learning-rate schedule and stopping rules of the training loop.
+import Foundation
 
 /// PyTorch-style `ReduceLROnPlateau` in "min" mode with a relative threshold: after more than
 /// `patience` epochs without an improvement of the monitored loss by a factor (1 − threshold), the
@@ -48,5 +49,20 @@ public struct EarlyStopping: Codable, Sendable, Equatable {
         if loss < best { best = loss; epochsWithoutImprovement = 0 } else { epochsWithoutImprovement += 1 }
         guard let patience else { return false }
         return epochsWithoutImprovement >= patience
+    }
+}
+
+/// How the learning rate evolves over a training run.
+public enum LearningRateSchedule: String, Codable, Sendable, CaseIterable {
+    /// Reduce-on-plateau of the validation loss (the reference: factor 0.75, patience 5).
+    case plateau
+    /// Cosine annealing from the initial rate to 0 over the epoch limit,
+    /// η_e = η₀ · ½(1 + cos(π e / E)) for epoch e = 0…E−1; needs the epoch limit E to be the
+    /// planned length of the run (a time budget that stops it earlier leaves the rate high).
+    case cosine
+
+    /// Learning rate of epoch `epoch` (0-based) of `epochs` under cosine annealing.
+    public static func cosineRate(initial: Double, epoch: Int, epochs: Int) -> Double {
+        initial * 0.5 * (1 + cos(Double.pi * Double(min(epoch, epochs)) / Double(max(1, epochs))))
     }
 }

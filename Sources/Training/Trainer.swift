@@ -34,6 +34,8 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     /// Project forces onto the fixed-N sum rule Σ_i g(⟨n_i⟩ − ½) = 0 (validation and the saved model;
     /// nil/false: off). Needs fixed-N data.
     public var electronNumberProjection: Bool?
+    /// Learning-rate schedule (nil: `.plateau`, the reference; optional so older checkpoints load).
+    public var schedule: LearningRateSchedule?
 
     public init() {}
 
@@ -200,7 +202,8 @@ public final class Trainer {
         let batch = state.options.batchConfigurations
         let steps = (order.count + batch - 1) / batch
         let n = data.siteCount
-        optimizer.learningRate = state.scheduler.rate
+        let rate = currentLearningRate
+        optimizer.learningRate = rate
         var squaredError = 0.0, counted = 0
         for s in 0..<steps {
             let members = Array(order[(s * batch)..<min(order.count, (s + 1) * batch)])
@@ -231,7 +234,7 @@ public final class Trainer {
         state.epoch += 1
         let record = EpochRecord(epoch: state.epoch, trainRMSE: (squaredError / Double(max(1, counted))).squareRoot(),
                                  validationRMSE: validation.rmse, validationSigmaDelta: validation.sigmaDelta,
-                                 learningRate: state.scheduler.rate, seconds: Date().timeIntervalSince(start), best: isBest)
+                                 learningRate: rate, seconds: Date().timeIntervalSince(start), best: isBest)
         state.scheduler.record(validationLoss)
         _ = state.stopping.record(validationLoss)
         state.history.append(record)
@@ -267,6 +270,24 @@ public final class Trainer {
     public func extendLimits(epochs: Int, maxMinutes: Double?) {
         state.options.epochs = epochs
         state.options.maxMinutes = maxMinutes
+    }
+
+    /// Learning rate of the next epoch under the run's schedule.
+    var currentLearningRate: Double {
+        switch state.options.schedule ?? .plateau {
+        case .plateau: return state.scheduler.rate
+        case .cosine: return LearningRateSchedule.cosineRate(initial: state.options.learningRate, epoch: state.epoch,
+                                                            epochs: state.options.epochs)
+        }
+    }
+
+    /// On resume: continue at learning rate `rate` (fine-tuning at a lower rate, say). Under
+    /// reduce-on-plateau the schedule restarts from `rate` with a fresh patience count; under cosine
+    /// annealing `rate` becomes the initial rate of the (same) cosine over the epoch limit.
+    public func restartLearningRate(_ rate: Double) throws {
+        guard rate > 0, rate.isFinite else { throw DatasetError("learning rate must be positive, got \(rate)") }
+        state.options.learningRate = rate
+        state.scheduler = ReduceOnPlateau(initialRate: rate, factor: state.options.plateauFactor, patience: state.options.plateauPatience)
     }
 
     /// On resume: a new early-stopping patience (the count of epochs without improvement so far

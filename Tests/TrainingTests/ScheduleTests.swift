@@ -23,6 +23,16 @@ struct ScheduleTests {
         #expect(floor.rate == 1e-7)
     }
 
+    @Test("Cosine annealing starts at the initial rate, halves it mid-run and stays positive and decreasing")
+    func cosine() {
+        let rates = (0..<8).map { LearningRateSchedule.cosineRate(initial: 1e-3, epoch: $0, epochs: 8) }
+        #expect(rates[0] == 1e-3)
+        #expect(abs(rates[4] - 0.5e-3) < 1e-18, "epoch E/2 runs at half the rate")
+        #expect(abs(rates[2] + rates[6] - 1e-3) < 1e-15, "symmetric about E/2: η(e) + η(E − e) = η₀")
+        #expect(zip(rates, rates.dropFirst()).allSatisfy { $0 > $1 } && rates.last! > 0)
+        #expect(LearningRateSchedule.cosineRate(initial: 1e-3, epoch: 8, epochs: 8) < 1e-18)
+    }
+
     @Test("Early stopping triggers after `patience` epochs without improvement, never without patience")
     func earlyStopping() {
         var e = EarlyStopping(patience: 3)

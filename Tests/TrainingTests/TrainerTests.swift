@@ -71,6 +71,41 @@ struct TrainerTests {
         #expect(resumed.history.map(\.learningRate) == straight.history.map(\.learningRate))
     }
 
+    @Test("Cosine schedule: the recorded rates follow η₀·½(1 + cos(πe/E)) and resume mid-run is exact")
+    func cosineScheduleResumes() throws {
+        let data = Self.data
+        let split = DatasetSplit.everyThird(count: data.count)
+        var o = options(epochs: 4)
+        o.schedule = .cosine
+        let straight = try Trainer(network: network(), data: data, split: split, options: o)
+        while !straight.finished { try straight.runEpoch() }
+        let expected = (0..<4).map { 1e-2 * 0.5 * (1 + cos(Double.pi * Double($0) / 4)) }
+        #expect(zip(straight.history.map(\.learningRate), expected).allSatisfy { abs($0 - $1) < 1e-15 })
+
+        let first = try Trainer(network: network(), data: data, split: split, options: o)
+        try first.runEpoch(); try first.runEpoch()
+        let checkpoint = FileManager.default.temporaryDirectory.appendingPathComponent("latticeff-ckpt-\(UUID().uuidString).npz")
+        defer { try? FileManager.default.removeItem(at: checkpoint) }
+        try first.saveCheckpoint(to: checkpoint)
+        let resumed = try Trainer(resumingFrom: checkpoint, network: network(seed: 99), data: data)
+        while !resumed.finished { try resumed.runEpoch() }
+        #expect(resumed.network.parameters == straight.network.parameters)
+        #expect(resumed.history.map(\.learningRate) == straight.history.map(\.learningRate))
+    }
+
+    @Test("Restarting the learning rate on resume: the next epoch runs at the new rate; a bad rate is refused")
+    func restartLearningRate() throws {
+        let data = Self.data
+        let split = DatasetSplit.everyThird(count: data.count)
+        let trainer = try Trainer(network: network(), data: data, split: split, options: options(epochs: 3))
+        try trainer.runEpoch()
+        try trainer.restartLearningRate(2.5e-3)
+        try trainer.runEpoch()
+        #expect(trainer.history.map(\.learningRate) == [1e-2, 2.5e-3])
+        #expect(throws: DatasetError.self) { try trainer.restartLearningRate(-1) }
+        #expect(throws: DatasetError.self) { try trainer.restartLearningRate(.nan) }
+    }
+
     @Test("Mismatched Holstein parameters, empty splits, foreign checkpoints and other data are rejected")
     func errors() throws {
         let data = Self.data
