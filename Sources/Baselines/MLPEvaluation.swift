@@ -56,13 +56,21 @@ extension MultilayerPerceptron {
         try forcesAndChemicalPotentials(configurations: q, count: count, size: size).forces
     }
 
-    /// Forces as `forces(configurations:count:size:)`, and for a grand-canonical readout the
-    /// chemical potential μ = g·s of every configuration (nil for other readouts).
+    /// Forces and chemical potentials with the search for μ (if any) started from scratch.
     public func forcesAndChemicalPotentials(configurations q: [Double], count: Int, size: Int) throws
-        -> (forces: [Double], chemicalPotentials: [Double]?) {
+        -> ForceModelOutput {
+        try forcesAndChemicalPotentials(configurations: q, count: count, size: size, startingFrom: nil)
+    }
+
+    /// Forces as `forces(configurations:count:size:)`, and for a grand-canonical readout the
+    /// chemical potential μ = g·s of every configuration (nil for other readouts); `startingFrom`
+    /// warm-starts the fixed-N search for μ (`TrainableForceModel`).
+    public func forcesAndChemicalPotentials(configurations q: [Double], count: Int, size: Int, startingFrom: [Double]?) throws
+        -> ForceModelOutput {
         try validateLattice(size: size)
         return try assembleForces(q, count: count, size: size, readout: readout, holstein: holstein, lattice: lattice,
-                                  electronNumberProjection: electronNumberProjection) {
+                                  electronNumberProjection: electronNumberProjection,
+                                  startingShifts: startingFrom.map { $0.map { $0 / holstein.coupling } }) {
             try self.networkOutputs(configurations: $0, count: $1, size: size)
         }
     }

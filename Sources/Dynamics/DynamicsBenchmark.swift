@@ -9,7 +9,9 @@ import RandomNumbers
 
 /// One line of the dynamics benchmark.
 public struct DynamicsBenchmarkResult: Codable, Sendable {
-    /// "ed-steps", "integrator-overhead" or "overhead-with-output".
+    /// "ed-steps", "network-steps" (hot start), "network-steps-cdw" (ordered start), each also
+    /// "…-cold-mu" (no warm start of the μ search) for a model that searches for μ,
+    /// "integrator-overhead" or "overhead-with-output".
     public var name: String
     public var size: Int
     public var forceField: String
@@ -22,14 +24,19 @@ public struct DynamicsBenchmarkResult: Codable, Sendable {
     public var overheadMicrosecondsPerStep: Double
     /// The overhead as a share of a network step of `networkStepSeconds` (the 0.3 s target at L = 200).
     public var overheadPercentOfNetworkStep: Double
+    /// Network passes per step ("network-steps": > 1 while a grand-canonical model searches for μ).
+    public var networkPassesPerStep: Double?
 }
 
-/// Wraps a force field and accumulates the wall time spent in `evaluate`.
+/// Wraps a force field and accumulates the wall time spent in `evaluate` and the network passes.
 final class TimedForceField: ForceField {
     let inner: any ForceField
     private(set) var seconds = 0.0
+    private(set) var networkPasses = 0
+    /// Drop the previous evaluation (no warm start of a μ search), for comparison.
+    let coldStart: Bool
 
-    init(_ inner: any ForceField) { self.inner = inner }
+    init(_ inner: any ForceField, coldStart: Bool = false) { self.inner = inner; self.coldStart = coldStart }
 
     var latticeSize: Int { inner.latticeSize }
     var descriptor: ForceFieldDescriptor { inner.descriptor }
@@ -42,7 +49,16 @@ final class TimedForceField: ForceField {
         return try inner.evaluate(q, forces: forces, densities: densities)
     }
 
-    func makeIndependentCopy() throws -> any ForceField { TimedForceField(try inner.makeIndependentCopy()) }
+    func evaluate(_ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
+                  densities: UnsafeMutableBufferPointer<Double>?, previous: ForceEvaluation?) throws -> ForceEvaluation {
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { seconds += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 }
+        let evaluation = try inner.evaluate(q, forces: forces, densities: densities, previous: coldStart ? nil : previous)
+        networkPasses += evaluation.networkPasses ?? 0
+        return evaluation
+    }
+
+    func makeIndependentCopy() throws -> any ForceField { TimedForceField(try inner.makeIndependentCopy(), coldStart: coldStart) }
 }
 
 /// Runs the dynamics benchmark. `edSizes`: lattices for ED steps/s (all cores in the eigensolver);
@@ -58,11 +74,12 @@ public func benchmarkDynamics(edSizes: [Int], overheadSizes: [Int], seconds: Dou
     let cores = ProcessInfo.processInfo.activeProcessorCount
     func record(_ r: DynamicsBenchmarkResult) {
         results.append(r)
-        let label = r.name.padding(toLength: 21, withPad: " ", startingAt: 0) + " "
+        let label = r.name.padding(toLength: 24, withPad: " ", startingAt: 0) + " "
             + r.forceField.padding(toLength: 9, withPad: " ", startingAt: 0)
         report(label + String(format: " L=%-4d %6d steps %10.4g steps/s   overhead %9.1f µs/step = %.3f%% of a %.2g s network step",
                               r.size, r.steps, r.stepsPerSecond, r.overheadMicrosecondsPerStep,
-                              r.overheadPercentOfNetworkStep, networkStepSeconds))
+                              r.overheadPercentOfNetworkStep, networkStepSeconds)
+               + (r.networkPassesPerStep.map { String(format: "   %.2f network passes/step", $0) } ?? ""))
     }
     func result(_ name: String, _ L: Int, _ kind: String, _ steps: Int, threads: Int, total: Double, force: Double) -> DynamicsBenchmarkResult {
         let overhead = max(0, total - force) / Double(steps)
@@ -84,11 +101,22 @@ public func benchmarkDynamics(edSizes: [Int], overheadSizes: [Int], seconds: Dou
     }
     if let network {
         for L in networkSizes {
-            let field = TimedForceField(try network(L))
-            var state = try hotStart(size: L, field: field, parameters: parameters)
-            let steps = try calibratedSteps(budget: seconds, minimum: 3) { try LangevinIntegrator(parameters: parameters).step(&state, forceField: field) }
-            let (total, force) = try timeSteps(steps, field: field, state: &state, parameters: parameters)
-            record(result("network-steps", L, field.descriptor.kind, steps, threads: cores, total: total, force: force))
+            // A model that searches for μ is also run from an ordered (gapped) CDW start, and without
+            // the warm start from the previous step's μ.
+            let probe = try network(L).evaluate([Double](repeating: 0.1, count: L * L)).scalars
+            let searches = probe.chemicalPotential != nil
+            for (coldStart, ordered) in searches ? [(false, false), (true, false), (false, true), (true, true)] : [(false, false)] {
+                let field = TimedForceField(try network(L), coldStart: coldStart)
+                var state = try hotStart(size: L, field: field, parameters: parameters,
+                                         initial: ordered ? .checkerboard(amplitude: orderedAmplitude(field.holsteinParameters), noise: 0.1) : nil)
+                let steps = try calibratedSteps(budget: seconds, minimum: 3) { try LangevinIntegrator(parameters: parameters).step(&state, forceField: field) }
+                let passesBefore = field.networkPasses
+                let (total, force) = try timeSteps(steps, field: field, state: &state, parameters: parameters)
+                var r = result("network-steps" + (ordered ? "-cdw" : "") + (coldStart ? "-cold-mu" : ""), L, field.descriptor.kind, steps,
+                               threads: cores, total: total, force: force)
+                r.networkPassesPerStep = Double(field.networkPasses - passesBefore) / Double(steps)
+                record(r)
+            }
         }
     }
     for L in overheadSizes {
@@ -105,10 +133,17 @@ public func benchmarkDynamics(edSizes: [Int], overheadSizes: [Int], seconds: Dou
     return results
 }
 
-/// The reference hot start with forces evaluated.
-private func hotStart(size L: Int, field: any ForceField, parameters: LangevinParameters) throws -> DynamicsState {
+/// The CDW amplitude g/(2(k0 − 4κ)) of the ordered state.
+private func orderedAmplitude(_ h: HolsteinParameters) -> Double {
+    InitialCondition.orderedAmplitude(coupling: h.coupling, stiffness: h.stiffness, neighbourCoupling: h.neighbourCoupling)
+}
+
+/// The reference hot start (or `initial`, with Maxwell velocities) with forces evaluated.
+private func hotStart(size L: Int, field: any ForceField, parameters: LangevinParameters,
+                      initial: InitialCondition? = nil) throws -> DynamicsState {
     var generator = Xoshiro256(seed: 1)
-    let (q, v) = try InitialCondition.referenceHotStart(mass: parameters.mass).make(size: L, maxwellStd: 0, generator: &generator)
+    let (q, v) = try (initial ?? InitialCondition.referenceHotStart(mass: parameters.mass))
+        .make(size: L, maxwellStd: initial == nil ? 0 : (parameters.temperature / parameters.mass).squareRoot(), generator: &generator)
     var state = try DynamicsState(size: L, coordinates: q, velocities: v, generator: generator)
     try LangevinIntegrator(parameters: parameters).evaluateForces(&state, forceField: field)
     return state

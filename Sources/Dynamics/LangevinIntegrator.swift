@@ -60,10 +60,11 @@ public struct LangevinIntegrator: Sendable {
         }
         guard coordinateSum.isFinite else { throw DynamicsError.nonFinite(step: nextStep, what: "a coordinate Q") }
 
+        let previous = state.evaluation
         let evaluation = try state.coordinates.withUnsafeBufferPointer { q in
             try state.forces.withUnsafeMutableBufferPointer { f in
                 try state.densities.withUnsafeMutableBufferPointer { d in
-                    try forceField.evaluate(q, forces: f, densities: d)
+                    try forceField.evaluate(q, forces: f, densities: d, previous: previous)
                 }
             }
         }

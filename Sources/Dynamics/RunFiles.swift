@@ -1,6 +1,7 @@
 /// The files of a run directory (docs/FORMATS.md): `params.json`, and per trajectory `run-NNN/` with
 /// `seed.json`, `timeseries.csv`, `snapshots/step-SSSSSSSS.npz` and `checkpoint.npz`.
 import Foundation
+import ForceFields
 import IO
 import RandomNumbers
 
@@ -66,13 +67,16 @@ enum StateFiles {
 
     /// The state plus the generator (`rng_state` int64 [4] bit patterns, `rng_spare` float64 [1],
     /// `rng_has_spare` bool [1]) and the length of `timeseries.csv` at this step
-    /// (`timeseries_bytes` int64 [1]); written atomically.
+    /// (`timeseries_bytes` int64 [1]), and the last evaluation's chemical potential when the force
+    /// field reports one (`chemical_potential` float64 [1]: a model that solves for μ starts the next
+    /// step's search there, so a resumed run repeats the uninterrupted one bit for bit); written atomically.
     static func writeCheckpoint(_ state: DynamicsState, timeStep: Double, timeseriesBytes: UInt64, to url: URL) throws {
         var arrays = try stateArrays(state, timeStep: timeStep)
         arrays["rng_state"] = NumPyArray(state.generator.state.map { Int64(bitPattern: $0) })
         arrays["rng_spare"] = NumPyArray([state.generator.spareNormal ?? 0])
         arrays["rng_has_spare"] = NumPyArray([state.generator.spareNormal != nil])
         arrays["timeseries_bytes"] = NumPyArray([Int64(timeseriesBytes)])
+        if let mu = state.evaluation?.chemicalPotential { arrays["chemical_potential"] = NumPyArray([mu]) }
         try NPZArchive(arrays: arrays).write(to: url)
     }
 
@@ -93,6 +97,9 @@ enum StateFiles {
                                           generator: try Xoshiro256(state: words, spareNormal: hasSpare ? spare : nil))
             state.forces = try archive.values("F", as: Double.self, shape: shape)
             state.densities = try archive.values("n", as: Double.self, shape: shape)
+            if archive.arrays["chemical_potential"] != nil {
+                state.evaluation = ForceEvaluation(chemicalPotential: try archive.values("chemical_potential", as: Double.self, shape: [1])[0])
+            }
             return (state, UInt64(bytes))
         } catch {
             throw DynamicsError.runDirectory("checkpoint \(url.path) is unusable: \(error)")

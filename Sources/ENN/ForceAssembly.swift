@@ -7,15 +7,17 @@ import Foundation
 /// (`outputs(q, count)` evaluates the model on configurations stored the same way), and for a
 /// grand-canonical readout each configuration's chemical potential μ = g·s (nil otherwise).
 public func assembleForces(_ q: [Double], count: Int, size: Int, readout: ForceReadout, holstein: HolsteinParameters,
-                           lattice: String, electronNumberProjection: Bool,
-                           outputs: ([Double], Int) throws -> [Double]) throws -> (forces: [Double], chemicalPotentials: [Double]?) {
+                           lattice: String, electronNumberProjection: Bool, startingShifts: [Double]? = nil,
+                           outputs: ([Double], Int) throws -> [Double]) throws -> ForceModelOutput {
     guard q.count == count * size * size else { throw ENNError("configurations have \(q.count) values, expected \(count) × \(size)×\(size)") }
     guard q.allSatisfy({ $0.isFinite }) else { throw ENNError("configuration contains a non-finite value") }
-    var out: [Double], potentials: [Double]? = nil
+    var out: [Double], potentials: [Double]? = nil, passes = count
     if readout == .grandCanonical {
-        let solved = try grandCanonicalElectronicForces(q, count: count, size: size, holstein: holstein, outputs: outputs)
+        let solved = try grandCanonicalElectronicForces(q, count: count, size: size, holstein: holstein,
+                                                    startingShifts: startingShifts, outputs: outputs)
         out = solved.forces
         potentials = solved.shifts.map { holstein.coupling * $0.shift }
+        passes = solved.shifts.reduce(0) { $0 + $1.evaluations }
     } else {
         out = try outputs(q, count)
     }
@@ -25,7 +27,24 @@ public func assembleForces(_ q: [Double], count: Int, size: Int, readout: ForceR
     if electronNumberProjection {
         try projectElectronNumber(q, count: count, size: size, lattice: lattice, holstein: holstein, forces: &out)
     }
-    return (out, potentials)
+    return ForceModelOutput(forces: out, chemicalPotentials: potentials, networkPasses: passes)
+}
+
+/// Forces of a batch of configurations from a trained model, with what the readout determined on the way.
+public struct ForceModelOutput: Sendable, Equatable {
+    /// Forces [count × L·L], flat.
+    public var forces: [Double]
+    /// Each configuration's chemical potential (grand-canonical readout; nil otherwise).
+    public var chemicalPotentials: [Double]?
+    /// Single-configuration network passes used (1 per configuration, more for a fixed-N
+    /// grand-canonical readout's search for μ).
+    public var networkPasses: Int
+
+    public init(forces: [Double], chemicalPotentials: [Double]?, networkPasses: Int) {
+        self.forces = forces
+        self.chemicalPotentials = chemicalPotentials
+        self.networkPasses = networkPasses
+    }
 }
 
 /// Adds `sign` × the exact elastic force −k0 Q_i − κ Σ_nn Q_j (square lattice, the given Holstein

@@ -19,14 +19,23 @@ public struct ChemicalPotentialShift: Sendable, Equatable {
     public var evaluations: Int
 }
 
-/// Tolerance of the shift search on the mean electronic force |(1/N) Σ_i G_i| (force units). The
-/// remaining residual is removed by subtracting it from every site, so the electron number is exact
-/// and the forces are off by at most this much.
-public let grandCanonicalTolerance = 1e-6
+/// Default tolerance of the shift search on the mean electronic force |r| = |(1/N) Σ_i G_i| (force
+/// units). The residual r is then subtracted from every site, so the electron number is exact; the
+/// forces differ from those at the exact root by r(χ_i/χ̄ − 1), χ_i = ∂G_i/∂s: by about r where the
+/// response is spread out, by up to r·N/N_w where it sits on N_w sites (domain walls in a gap).
+/// 1e-5 keeps that far below any model's force error (≈ 1e-2) while a search started at the previous
+/// step's shift usually stops after one or two network passes.
+public let grandCanonicalTolerance = 1e-5
 
 /// Electronic forces at the model's filling from a μ = 0 model `outputs` (raw outputs for
 /// configurations stored flat). Returns the forces and each configuration's shift.
+///
+/// `startingShifts` (one per configuration, e.g. the previous time step's μ/g) starts the fixed-N
+/// search there with a short first bracket step (`warmStartStep`) instead of at −median(Q): along a
+/// trajectory the shift barely changes, and inside a gap the start already solves the sum rule.
+/// The result is a root of the same equation within the same tolerance either way.
 public func grandCanonicalElectronicForces(_ q: [Double], count: Int, size: Int, holstein: HolsteinParameters,
+                                           startingShifts: [Double]? = nil, tolerance: Double = grandCanonicalTolerance,
                                            outputs: ([Double], Int) throws -> [Double]) throws
     -> (forces: [Double], shifts: [ChemicalPotentialShift]) {
     let n = size * size
@@ -36,12 +45,23 @@ public func grandCanonicalElectronicForces(_ q: [Double], count: Int, size: Int,
         let s = mu / holstein.coupling
         return (try outputs(q.map { $0 + s }, count), [ChemicalPotentialShift](repeating: .init(shift: s, evaluations: 1), count: count))
     case .fixedElectronNumber:
+        if let startingShifts {
+            guard startingShifts.count == count, startingShifts.allSatisfy({ $0.isFinite }) else {
+                throw ENNError("need one finite starting shift per configuration (\(count)), got \(startingShifts.count)")
+            }
+        }
         var forces = [Double](repeating: 0, count: count * n), shifts: [ChemicalPotentialShift] = []
         for c in 0..<count {
             let qc = Array(q[(c * n)..<((c + 1) * n)])
-            // Start at the atomic-limit shift: half filling puts μ at the median site energy, s ≈ −median(Q).
-            let sorted = qc.sorted(), median = 0.5 * (sorted[(n - 1) / 2] + sorted[n / 2])
-            let (s, solved, evaluations) = try solveShift(start: -median) { shift in try outputs(qc.map { $0 + shift }, 1) }
+            let start: Double, firstStep: Double
+            if let startingShifts {
+                (start, firstStep) = (startingShifts[c], warmStartStep)
+            } else {
+                // Start at the atomic-limit shift: half filling puts μ at the median site energy, s ≈ −median(Q).
+                let sorted = qc.sorted()
+                (start, firstStep) = (-0.5 * (sorted[(n - 1) / 2] + sorted[n / 2]), coldStartStep)
+            }
+            let (s, solved, evaluations) = try solveShift(start: start, firstStep: firstStep, tolerance: tolerance) { shift in try outputs(qc.map { $0 + shift }, 1) }
             let residual = solved.reduce(0, +) / Double(n)
             for i in 0..<n { forces[c * n + i] = solved[i] - residual }
             shifts.append(ChemicalPotentialShift(shift: s, evaluations: evaluations))
@@ -50,10 +70,14 @@ public func grandCanonicalElectronicForces(_ q: [Double], count: Int, size: Int,
     }
 }
 
-/// Finds s with mean_i G_i(Q + s) = 0: secant steps from `start` until the root is bracketed, then
-/// the Illinois variant of regula falsi (the true mean is non-decreasing in s; a model's nearly
-/// so). Returns the best point found within 60 evaluations.
-func solveShift(start: Double, evaluate: (Double) throws -> [Double]) throws -> (shift: Double, outputs: [Double], evaluations: Int) {
+/// First bracketing step of the shift search from the atomic-limit start and from a given (warm) start.
+let coldStartStep = 0.02, warmStartStep = 0.01
+
+/// Finds s with mean_i G_i(Q + s) = 0: secant steps from `start` (the first one `firstStep` long)
+/// until the root is bracketed, then the Illinois variant of regula falsi (the true mean is
+/// non-decreasing in s; a model's nearly so). Returns the best point found within 60 evaluations.
+func solveShift(start: Double, firstStep: Double = coldStartStep, tolerance: Double = grandCanonicalTolerance, evaluate: (Double) throws -> [Double]) throws
+    -> (shift: Double, outputs: [Double], evaluations: Int) {
     var evaluations = 0
     func mean(_ s: Double) throws -> (Double, [Double]) {
         evaluations += 1
@@ -63,10 +87,10 @@ func solveShift(start: Double, evaluate: (Double) throws -> [Double]) throws -> 
     var (a, (fa, oa)) = (start, try mean(start))
     var best = (s: a, f: fa, out: oa)
     func consider(_ s: Double, _ f: Double, _ o: [Double]) { if abs(f) < abs(best.f) { best = (s, f, o) } }
-    if abs(fa) <= grandCanonicalTolerance { return (a, oa, evaluations) }
+    if abs(fa) <= tolerance { return (a, oa, evaluations) }
     // Bracket: move against the sign of the mean (it grows with s) by secant steps, each at least
     // as long as the last and at most 8 times as long.
-    var b = a - (fa > 0 ? 0.02 : -0.02)
+    var b = a - (fa > 0 ? firstStep : -firstStep)
     var (fb, ob) = try mean(b)
     consider(b, fb, ob)
     while fa * fb > 0, evaluations < 40 {
@@ -85,7 +109,7 @@ func solveShift(start: Double, evaluate: (Double) throws -> [Double]) throws -> 
     // Illinois regula falsi on [a, b].
     var side = 0
     while evaluations < 60 {
-        if abs(best.f) <= grandCanonicalTolerance { break }
+        if abs(best.f) <= tolerance { break }
         let s = (a * fb - b * fa) / (fb - fa)
         let (fs, os) = try mean(s)
         consider(s, fs, os)

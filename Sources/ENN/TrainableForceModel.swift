@@ -41,9 +41,11 @@ public protocol TrainableForceModel: AnyObject {
     /// Forces of `count` configurations stored flat, [count × L·L], site i = x + L·y.
     func forces(configurations q: [Double], count: Int, size: Int) throws -> [Double]
     /// Forces, and each configuration's chemical potential where the readout determines one
-    /// (grand-canonical: μ = g·s of the shift that restores N; otherwise nil).
-    func forcesAndChemicalPotentials(configurations q: [Double], count: Int, size: Int) throws
-        -> (forces: [Double], chemicalPotentials: [Double]?)
+    /// (grand-canonical: μ = g·s of the shift that restores N; otherwise nil). For a fixed-N
+    /// grand-canonical readout, `startingFrom` (one μ per configuration, e.g. the previous time
+    /// step's) starts the search for μ there (`grandCanonicalElectronicForces`); other readouts ignore it.
+    func forcesAndChemicalPotentials(configurations q: [Double], count: Int, size: Int, startingFrom: [Double]?) throws
+        -> ForceModelOutput
     /// loss = (1/(count·N)) Σ (F_i − target_i)² over every site of the configurations, and its
     /// gradient with respect to `parameters`.
     func lossAndGradients(configurations q: [Double], targets: [Double], count: Int, size: Int) throws
@@ -137,5 +139,13 @@ extension EquivariantNetwork: TrainableForceModel where T == Float {
         copy.electronNumberProjection = electronNumberProjection
         copy.chunkSize = chunkSize; copy.threads = threads
         return copy
+    }
+}
+
+extension TrainableForceModel {
+    /// Forces and chemical potentials with the search for μ started from scratch.
+    public func forcesAndChemicalPotentials(configurations q: [Double], count: Int, size: Int) throws
+        -> ForceModelOutput {
+        try forcesAndChemicalPotentials(configurations: q, count: count, size: size, startingFrom: nil)
     }
 }

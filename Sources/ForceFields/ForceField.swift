@@ -18,6 +18,11 @@ public protocol ForceField: AnyObject {
     /// when given (exact for ED, implied by the force for a network, see `impliedDensities`).
     func evaluate(_ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
                   densities: UnsafeMutableBufferPointer<Double>?) throws -> ForceEvaluation
+    /// As `evaluate(_:forces:densities:)`, given the scalars of the previous evaluation along a
+    /// trajectory (`previous`): a model that solves for μ may start its search at the previous μ.
+    /// The forces are the same within the model's tolerance; the default ignores `previous`.
+    func evaluate(_ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
+                  densities: UnsafeMutableBufferPointer<Double>?, previous: ForceEvaluation?) throws -> ForceEvaluation
     /// A new instance with the same model and its own workspaces.
     func makeIndependentCopy() throws -> any ForceField
 }
@@ -35,9 +40,12 @@ public struct ForceEvaluation: Sendable, Equatable, Codable {
     public var electronicEnergy: Double?
     /// Elastic energy (k0/2)ΣQ² + κΣ_<ij>Q_iQ_j.
     public var elasticEnergy: Double?
+    /// Network passes the evaluation took (a network model; > 1 while a grand-canonical readout searches for μ).
+    public var networkPasses: Int?
 
     public init(potentialEnergy: Double? = nil, chemicalPotential: Double? = nil, electronCount: Double? = nil,
-                electronicEnergy: Double? = nil, elasticEnergy: Double? = nil) {
+                electronicEnergy: Double? = nil, elasticEnergy: Double? = nil, networkPasses: Int? = nil) {
+        self.networkPasses = networkPasses
         self.potentialEnergy = potentialEnergy
         self.chemicalPotential = chemicalPotential
         self.electronCount = electronCount
@@ -66,6 +74,11 @@ public struct ForceFieldDescriptor: Sendable, Equatable, Codable {
 }
 
 extension ForceField {
+    public func evaluate(_ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
+                         densities: UnsafeMutableBufferPointer<Double>?, previous: ForceEvaluation?) throws -> ForceEvaluation {
+        try evaluate(q, forces: forces, densities: densities)
+    }
+
     /// Number of sites N = L².
     public var siteCount: Int { latticeSize * latticeSize }
 

@@ -38,11 +38,19 @@ public final class NetworkForceField: ForceField {
 
     public func evaluate(_ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
                          densities: UnsafeMutableBufferPointer<Double>?) throws -> ForceEvaluation {
+        try evaluate(q, forces: forces, densities: densities, previous: nil)
+    }
+
+    /// With a grand-canonical readout at fixed N, the search for μ starts at `previous`'s μ when it has one.
+    public func evaluate(_ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
+                         densities: UnsafeMutableBufferPointer<Double>?, previous: ForceEvaluation?) throws -> ForceEvaluation {
         let n = latticeSize * latticeSize
         guard q.count == n, forces.count == n, densities.map({ $0.count == n }) ?? true else {
             throw ENNError("configuration, forces and densities must hold \(n) values for L = \(latticeSize)")
         }
-        let (f, potentials) = try network.forcesAndChemicalPotentials(configurations: Array(q), count: 1, size: latticeSize)
+        let output = try network.forcesAndChemicalPotentials(configurations: Array(q), count: 1, size: latticeSize,
+                                                             startingFrom: previous?.chemicalPotential.map { [$0] })
+        let f = output.forces
         for i in 0..<n { forces[i] = f[i] }
         if let densities {
             ElasticForce.impliedDensities(q, forces: UnsafeBufferPointer(forces), size: latticeSize,
@@ -54,8 +62,8 @@ public final class NetworkForceField: ForceField {
             let right = (x + 1) % latticeSize + latticeSize * y, up = x + latticeSize * ((y + 1) % latticeSize)
             elastic += 0.5 * network.holstein.stiffness * q[i] * q[i] + network.holstein.neighbourCoupling * q[i] * (q[right] + q[up])
         } }
-        return ForceEvaluation(chemicalPotential: potentials?.first, electronCount: densities.map { $0.reduce(0, +) },
-                               elasticEnergy: elastic)
+        return ForceEvaluation(chemicalPotential: output.chemicalPotentials?.first, electronCount: densities.map { $0.reduce(0, +) },
+                               elasticEnergy: elastic, networkPasses: output.networkPasses)
     }
 
     /// A copy sharing the (read-only during evaluation) network; evaluation allocates its own buffers.

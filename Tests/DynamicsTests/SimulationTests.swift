@@ -1,4 +1,5 @@
 import Dynamics
+import ENN
 import Electronic
 import Foundation
 import ForceFields
@@ -61,6 +62,22 @@ struct SimulationTests {
         let resumed = try Simulation.open(at: pieces).run(forceField: try field.makeIndependentCopy())
         #expect(resumed.isComplete)
         try expectIdenticalOutput(whole, pieces)
+    }
+
+    @Test("Grand-canonical network: μ is checkpointed, so the warm-started μ search resumes bit-identically")
+    func exactResumeWithChemicalPotentialSearch() throws {
+        let network = try EquivariantNetwork<Float>(configuration: NetworkConfiguration(radius: 2, hiddenWidths: [[4], [2]], gate: .smooth),
+                                                    seed: 3, holstein: HolsteinParameters())
+        network.readout = .grandCanonical
+        let field = try NetworkForceField(network: network, size: 6)
+        let parameters = smallParameters(field, steps: 40, checkpointEvery: 20)
+        let whole = temporaryURL("whole"), pieces = temporaryURL("pieces")
+        _ = try Simulation.create(at: whole, parameters: parameters).run(forceField: field)
+        _ = try Simulation.create(at: pieces, parameters: parameters).run(forceField: field, until: 25)
+        #expect(try Simulation.open(at: pieces).run(forceField: try field.makeIndependentCopy()).isComplete)
+        try expectIdenticalOutput(whole, pieces)
+        let checkpoint = try NPZArchive(contentsOf: pieces.appendingPathComponent("run-000/checkpoint.npz"))
+        #expect(try checkpoint.values("chemical_potential", as: Double.self, shape: [1])[0].isFinite)
     }
 
     @Test("A run killed after its last checkpoint (rows and snapshots beyond it) resumes bit-identically")

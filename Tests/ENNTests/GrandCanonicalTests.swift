@@ -35,14 +35,15 @@ struct GrandCanonicalTests {
         for i in 0..<(L * L) { #expect(abs(atZero[i] - holstein.coupling * (fixedN.densities[i] - 0.5)) < 1e-10) }
     }
 
-    @Test("with the exact μ = 0 map the shift search reproduces fixed-N ED: forces to N × 1e-6, Σn = N/2, shift = μ/g where μ is not in a gap",
+    @Test("with the exact μ = 0 map the shift search reproduces fixed-N ED: forces to N × tolerance, Σn = N/2, shift = μ/g where μ is not in a gap",
           arguments: [0.3, 1.0, 5.0])
     func searchRecoversFixedN(amplitude: Double) throws {
         let L = 8, holstein = HolsteinParameters()
         var random = TestRandom(seed: UInt64(amplitude * 100))
         // Two configurations, one with a net offset so that μ is far from 0.
         let q = random.field(L * L).map { amplitude * $0 } + random.field(L * L).map { amplitude * $0 + 0.8 }
-        let (forces, shifts) = try grandCanonicalElectronicForces(q, count: 2, size: L, holstein: holstein,
+        let tolerance = 1e-9
+        let (forces, shifts) = try grandCanonicalElectronicForces(q, count: 2, size: L, holstein: holstein, tolerance: tolerance,
                                                                   outputs: try exactMuZeroOutputs(size: L, holstein: holstein))
         let solver = try HolsteinSolver(size: L, parameters: holstein)
         for c in 0..<2 {
@@ -50,15 +51,46 @@ struct GrandCanonicalTests {
             let exact = try solver.solve(qc)
             let electronic = exact.densities.map { holstein.coupling * ($0 - 0.5) }
             let got = Array(forces[(c * L * L)..<((c + 1) * L * L)])
-            // The search stops at |mean G| ≤ 1e-6 (`grandCanonicalTolerance`) and subtracts the rest
-            // uniformly, so one site can be off by at most N × 1e-6 (all of the missing charge on it).
-            #expect(zip(got, electronic).map { abs($0 - $1) }.max()! < Double(L * L) * grandCanonicalTolerance, "configuration \(c)")
+            // The search stops at |mean G| ≤ tolerance and subtracts the rest uniformly, so one site
+            // can be off by at most N × tolerance (all of the missing charge on it).
+            #expect(zip(got, electronic).map { abs($0 - $1) }.max()! < Double(L * L) * tolerance, "configuration \(c)")
             #expect(abs(got.reduce(0, +)) < 1e-9)
             // Inside a gap (large amplitude) every shift in the gap gives the same densities; elsewhere s = μ/g.
             if amplitude < 2 {
                 #expect(abs(shifts[c].shift - exact.chemicalPotential / holstein.coupling) < 1e-4, "shift \(shifts[c].shift) vs μ/g \(exact.chemicalPotential / holstein.coupling)")
             }
             #expect(shifts[c].evaluations <= 40)
+        }
+    }
+
+    @Test("warm start from the previous shift: same fixed-N forces within N × tolerance, fewer evaluations; a bad start is refused",
+          arguments: [0.5, 1.5])
+    func warmStart(amplitude: Double) throws {
+        let L = 8, holstein = HolsteinParameters()
+        var random = TestRandom(seed: UInt64(amplitude * 10) + 3)
+        let q = random.field(L * L).map { amplitude * $0 + 0.2 }
+        let outputs = try exactMuZeroOutputs(size: L, holstein: holstein)
+        let first = try grandCanonicalElectronicForces(q, count: 1, size: L, holstein: holstein, outputs: outputs)
+        // One time step later: every coordinate moved by ~0.005.
+        let moved = zip(q, random.field(L * L)).map { $0 + 0.005 * $1 }
+        let cold = try grandCanonicalElectronicForces(moved, count: 1, size: L, holstein: holstein, outputs: outputs)
+        let warm = try grandCanonicalElectronicForces(moved, count: 1, size: L, holstein: holstein,
+                                                      startingShifts: [first.shifts[0].shift], outputs: outputs)
+        let exact = try HolsteinSolver(size: L, parameters: holstein).solve(moved).densities.map { holstein.coupling * ($0 - 0.5) }
+        for forces in [cold.forces, warm.forces] {
+            #expect(zip(forces, exact).map { abs($0 - $1) }.max()! < Double(L * L) * grandCanonicalTolerance)
+            #expect(abs(forces.reduce(0, +)) < 1e-9)
+        }
+        #expect(warm.shifts[0].evaluations < cold.shifts[0].evaluations,
+                "warm \(warm.shifts[0].evaluations) vs cold \(cold.shifts[0].evaluations) evaluations")
+        // A start far from the root still converges to it.
+        let far = try grandCanonicalElectronicForces(moved, count: 1, size: L, holstein: holstein, startingShifts: [3], outputs: outputs)
+        #expect(zip(far.forces, exact).map { abs($0 - $1) }.max()! < Double(L * L) * grandCanonicalTolerance)
+        #expect(throws: ENNError.self) {
+            try grandCanonicalElectronicForces(moved, count: 1, size: L, holstein: holstein, startingShifts: [.nan], outputs: outputs)
+        }
+        #expect(throws: ENNError.self) {
+            try grandCanonicalElectronicForces(moved, count: 1, size: L, holstein: holstein, startingShifts: [0, 0], outputs: outputs)
         }
     }
 
@@ -93,7 +125,8 @@ struct GrandCanonicalTests {
         #expect(mu.isFinite)
         #expect(abs(try #require(scalars.electronCount) - Double(L * L) / 2) < 1e-8)
         #expect(abs(densities.reduce(0, +) - Double(L * L) / 2) < 1e-8)
-        let (again, potentials) = try network.forcesAndChemicalPotentials(configurations: q, count: 1, size: L)
+        let output = try network.forcesAndChemicalPotentials(configurations: q, count: 1, size: L)
+        let (again, potentials) = (output.forces, output.chemicalPotentials)
         #expect(again == forces && potentials == [mu])
     }
 }
