@@ -65,12 +65,12 @@ extension MultilayerPerceptron {
     /// Forces as `forces(configurations:count:size:)`, and for a grand-canonical readout the
     /// chemical potential μ = g·s of every configuration (nil for other readouts); `startingFrom`
     /// warm-starts the fixed-N search for μ (`TrainableForceModel`).
-    public func forcesAndChemicalPotentials(configurations q: [Double], count: Int, size: Int, startingFrom: [Double]?) throws
+    public func forcesAndChemicalPotentials(configurations q: [Double], count: Int, size: Int, startingFrom: [ChemicalPotentialStart]?) throws
         -> ForceModelOutput {
         try validateLattice(size: size)
         return try assembleForces(q, count: count, size: size, readout: readout, holstein: holstein, lattice: lattice,
                                   electronNumberProjection: electronNumberProjection,
-                                  startingShifts: startingFrom.map { $0.map { $0 / holstein.coupling } }) {
+                                  startingFrom: startingFrom) {
             try self.networkOutputs(configurations: $0, count: $1, size: size)
         }
     }

@@ -77,6 +77,7 @@ enum StateFiles {
         arrays["rng_has_spare"] = NumPyArray([state.generator.spareNormal != nil])
         arrays["timeseries_bytes"] = NumPyArray([Int64(timeseriesBytes)])
         if let mu = state.evaluation?.chemicalPotential { arrays["chemical_potential"] = NumPyArray([mu]) }
+        if let kappa = state.evaluation?.compressibility { arrays["compressibility"] = NumPyArray([kappa]) }
         try NPZArchive(arrays: arrays).write(to: url)
     }
 
@@ -99,6 +100,9 @@ enum StateFiles {
             state.densities = try archive.values("n", as: Double.self, shape: shape)
             if archive.arrays["chemical_potential"] != nil {
                 state.evaluation = ForceEvaluation(chemicalPotential: try archive.values("chemical_potential", as: Double.self, shape: [1])[0])
+                if archive.arrays["compressibility"] != nil {
+                    state.evaluation?.compressibility = try archive.values("compressibility", as: Double.self, shape: [1])[0]
+                }
             }
             return (state, UInt64(bytes))
         } catch {

@@ -7,17 +7,19 @@ import Foundation
 /// (`outputs(q, count)` evaluates the model on configurations stored the same way), and for a
 /// grand-canonical readout each configuration's chemical potential μ = g·s (nil otherwise).
 public func assembleForces(_ q: [Double], count: Int, size: Int, readout: ForceReadout, holstein: HolsteinParameters,
-                           lattice: String, electronNumberProjection: Bool, startingShifts: [Double]? = nil,
+                           lattice: String, electronNumberProjection: Bool, startingFrom: [ChemicalPotentialStart]? = nil,
                            outputs: ([Double], Int) throws -> [Double]) throws -> ForceModelOutput {
     guard q.count == count * size * size else { throw ENNError("configurations have \(q.count) values, expected \(count) × \(size)×\(size)") }
     guard q.allSatisfy({ $0.isFinite }) else { throw ENNError("configuration contains a non-finite value") }
-    var out: [Double], potentials: [Double]? = nil, passes = count
+    var out: [Double], potentials: [Double]? = nil, compressibilities: [Double]? = nil, passes = count
     if readout == .grandCanonical {
         let solved = try grandCanonicalElectronicForces(q, count: count, size: size, holstein: holstein,
-                                                    startingShifts: startingShifts, outputs: outputs)
+                                                    startingFrom: startingFrom, outputs: outputs)
         out = solved.forces
         potentials = solved.shifts.map { holstein.coupling * $0.shift }
         passes = solved.shifts.reduce(0) { $0 + $1.evaluations }
+        let g2 = holstein.coupling * holstein.coupling
+        if solved.shifts.allSatisfy({ $0.slope != nil }) { compressibilities = solved.shifts.map { $0.slope! / g2 } }
     } else {
         out = try outputs(q, count)
     }
@@ -27,7 +29,7 @@ public func assembleForces(_ q: [Double], count: Int, size: Int, readout: ForceR
     if electronNumberProjection {
         try projectElectronNumber(q, count: count, size: size, lattice: lattice, holstein: holstein, forces: &out)
     }
-    return ForceModelOutput(forces: out, chemicalPotentials: potentials, networkPasses: passes)
+    return ForceModelOutput(forces: out, chemicalPotentials: potentials, compressibilities: compressibilities, networkPasses: passes)
 }
 
 /// Forces of a batch of configurations from a trained model, with what the readout determined on the way.
@@ -36,13 +38,17 @@ public struct ForceModelOutput: Sendable, Equatable {
     public var forces: [Double]
     /// Each configuration's chemical potential (grand-canonical readout; nil otherwise).
     public var chemicalPotentials: [Double]?
+    /// The model's charge compressibility dn̄/dμ per site near each μ (secant estimate from a fixed-N
+    /// search; nil where the search took one pass or the readout has none). Warm-starts the next search.
+    public var compressibilities: [Double]?
     /// Single-configuration network passes used (1 per configuration, more for a fixed-N
     /// grand-canonical readout's search for μ).
     public var networkPasses: Int
 
-    public init(forces: [Double], chemicalPotentials: [Double]?, networkPasses: Int) {
+    public init(forces: [Double], chemicalPotentials: [Double]?, compressibilities: [Double]? = nil, networkPasses: Int) {
         self.forces = forces
         self.chemicalPotentials = chemicalPotentials
+        self.compressibilities = compressibilities
         self.networkPasses = networkPasses
     }
 }

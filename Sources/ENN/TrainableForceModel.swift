@@ -42,9 +42,9 @@ public protocol TrainableForceModel: AnyObject {
     func forces(configurations q: [Double], count: Int, size: Int) throws -> [Double]
     /// Forces, and each configuration's chemical potential where the readout determines one
     /// (grand-canonical: μ = g·s of the shift that restores N; otherwise nil). For a fixed-N
-    /// grand-canonical readout, `startingFrom` (one μ per configuration, e.g. the previous time
+    /// grand-canonical readout, `startingFrom` (one start per configuration, e.g. the previous time
     /// step's) starts the search for μ there (`grandCanonicalElectronicForces`); other readouts ignore it.
-    func forcesAndChemicalPotentials(configurations q: [Double], count: Int, size: Int, startingFrom: [Double]?) throws
+    func forcesAndChemicalPotentials(configurations q: [Double], count: Int, size: Int, startingFrom: [ChemicalPotentialStart]?) throws
         -> ForceModelOutput
     /// loss = (1/(count·N)) Σ (F_i − target_i)² over every site of the configurations, and its
     /// gradient with respect to `parameters`.

@@ -40,6 +40,9 @@ public struct ForceEvaluation: Sendable, Equatable, Codable {
     public var electronicEnergy: Double?
     /// Elastic energy (k0/2)ΣQ² + κΣ_<ij>Q_iQ_j.
     public var elasticEnergy: Double?
+    /// Charge compressibility dn̄/dμ per site (a grand-canonical network: the secant slope of its
+    /// search for μ, used to start the next step's search with a Newton step).
+    public var compressibility: Double?
     /// Network passes the evaluation took (a network model; > 1 while a grand-canonical readout searches for μ).
     public var networkPasses: Int?
 

@@ -49,7 +49,9 @@ public final class NetworkForceField: ForceField {
             throw ENNError("configuration, forces and densities must hold \(n) values for L = \(latticeSize)")
         }
         let output = try network.forcesAndChemicalPotentials(configurations: Array(q), count: 1, size: latticeSize,
-                                                             startingFrom: previous?.chemicalPotential.map { [$0] })
+                                                             startingFrom: previous?.chemicalPotential.map {
+            [ChemicalPotentialStart(chemicalPotential: $0, compressibility: previous?.compressibility)]
+        })
         let f = output.forces
         for i in 0..<n { forces[i] = f[i] }
         if let densities {
@@ -62,8 +64,11 @@ public final class NetworkForceField: ForceField {
             let right = (x + 1) % latticeSize + latticeSize * y, up = x + latticeSize * ((y + 1) % latticeSize)
             elastic += 0.5 * network.holstein.stiffness * q[i] * q[i] + network.holstein.neighbourCoupling * q[i] * (q[right] + q[up])
         } }
-        return ForceEvaluation(chemicalPotential: output.chemicalPotentials?.first, electronCount: densities.map { $0.reduce(0, +) },
-                               elasticEnergy: elastic, networkPasses: output.networkPasses)
+        var evaluation = ForceEvaluation(chemicalPotential: output.chemicalPotentials?.first, electronCount: densities.map { $0.reduce(0, +) },
+                                         elasticEnergy: elastic, networkPasses: output.networkPasses)
+        // Carry the compressibility forward when this search did not measure a new one.
+        evaluation.compressibility = output.compressibilities?.first ?? (output.chemicalPotentials == nil ? nil : previous?.compressibility)
+        return evaluation
     }
 
     /// A copy sharing the (read-only during evaluation) network; evaluation allocates its own buffers.

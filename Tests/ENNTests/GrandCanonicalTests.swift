@@ -63,34 +63,40 @@ struct GrandCanonicalTests {
         }
     }
 
-    @Test("warm start from the previous shift: same fixed-N forces within N × tolerance, fewer evaluations; a bad start is refused",
+    @Test("warm start from the previous μ (and Newton step from its compressibility): same fixed-N forces within N × tolerance, fewer evaluations; a bad start is refused",
           arguments: [0.5, 1.5])
     func warmStart(amplitude: Double) throws {
-        let L = 8, holstein = HolsteinParameters()
+        let L = 8, holstein = HolsteinParameters(), g = holstein.coupling
         var random = TestRandom(seed: UInt64(amplitude * 10) + 3)
         let q = random.field(L * L).map { amplitude * $0 + 0.2 }
         let outputs = try exactMuZeroOutputs(size: L, holstein: holstein)
         let first = try grandCanonicalElectronicForces(q, count: 1, size: L, holstein: holstein, outputs: outputs)
+        let slope = try #require(first.shifts[0].slope)
+        #expect(slope > 0, "the exact mean density grows with μ")
         // One time step later: every coordinate moved by ~0.005.
         let moved = zip(q, random.field(L * L)).map { $0 + 0.005 * $1 }
+        let previous = ChemicalPotentialStart(chemicalPotential: g * first.shifts[0].shift)
+        let newton = ChemicalPotentialStart(chemicalPotential: g * first.shifts[0].shift, compressibility: slope / (g * g))
         let cold = try grandCanonicalElectronicForces(moved, count: 1, size: L, holstein: holstein, outputs: outputs)
-        let warm = try grandCanonicalElectronicForces(moved, count: 1, size: L, holstein: holstein,
-                                                      startingShifts: [first.shifts[0].shift], outputs: outputs)
-        let exact = try HolsteinSolver(size: L, parameters: holstein).solve(moved).densities.map { holstein.coupling * ($0 - 0.5) }
-        for forces in [cold.forces, warm.forces] {
+        let warm = try grandCanonicalElectronicForces(moved, count: 1, size: L, holstein: holstein, startingFrom: [previous], outputs: outputs)
+        let warmNewton = try grandCanonicalElectronicForces(moved, count: 1, size: L, holstein: holstein, startingFrom: [newton], outputs: outputs)
+        let exact = try HolsteinSolver(size: L, parameters: holstein).solve(moved).densities.map { g * ($0 - 0.5) }
+        for forces in [cold.forces, warm.forces, warmNewton.forces] {
             #expect(zip(forces, exact).map { abs($0 - $1) }.max()! < Double(L * L) * grandCanonicalTolerance)
             #expect(abs(forces.reduce(0, +)) < 1e-9)
         }
-        #expect(warm.shifts[0].evaluations < cold.shifts[0].evaluations,
-                "warm \(warm.shifts[0].evaluations) vs cold \(cold.shifts[0].evaluations) evaluations")
-        // A start far from the root still converges to it.
-        let far = try grandCanonicalElectronicForces(moved, count: 1, size: L, holstein: holstein, startingShifts: [3], outputs: outputs)
-        #expect(zip(far.forces, exact).map { abs($0 - $1) }.max()! < Double(L * L) * grandCanonicalTolerance)
-        #expect(throws: ENNError.self) {
-            try grandCanonicalElectronicForces(moved, count: 1, size: L, holstein: holstein, startingShifts: [.nan], outputs: outputs)
+        let (c, w, n) = (cold.shifts[0].evaluations, warm.shifts[0].evaluations, warmNewton.shifts[0].evaluations)
+        #expect(w < c && n <= w && n <= 2, "evaluations: cold \(c), warm \(w), warm with Newton step \(n)")
+        // A start far from the root (with or without a slope) still converges to it.
+        for start in [ChemicalPotentialStart(chemicalPotential: 10), ChemicalPotentialStart(chemicalPotential: -10, compressibility: 0.01)] {
+            let far = try grandCanonicalElectronicForces(moved, count: 1, size: L, holstein: holstein, startingFrom: [start], outputs: outputs)
+            #expect(zip(far.forces, exact).map { abs($0 - $1) }.max()! < Double(L * L) * grandCanonicalTolerance)
         }
-        #expect(throws: ENNError.self) {
-            try grandCanonicalElectronicForces(moved, count: 1, size: L, holstein: holstein, startingShifts: [0, 0], outputs: outputs)
+        for bad in [[ChemicalPotentialStart(chemicalPotential: .nan)], [ChemicalPotentialStart(chemicalPotential: 0, compressibility: .infinity)],
+                    [previous, previous]] {
+            #expect(throws: ENNError.self) {
+                try grandCanonicalElectronicForces(moved, count: 1, size: L, holstein: holstein, startingFrom: bad, outputs: outputs)
+            }
         }
     }
 
