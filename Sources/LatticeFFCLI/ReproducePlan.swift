@@ -55,12 +55,12 @@ struct ReproducePlan {
         // The ED reference must use the model's Holstein parameters; `simulate --forces ed` sets g and
         // T, so a model trained with other k0, κ, t or filling cannot be compared here.
         var edOptions: [String] = []
-        // Network passes per force evaluation: a grand-canonical model searches for μ (≈ 4–5 passes,
-        // docs/PERFORMANCE.md); the model `train` makes here is one.
-        var passes = 4.5
+        // Network passes per force evaluation: a grand-canonical model searches for μ (≈ 2–3 passes
+        // with the warm start along a trajectory, docs/PERFORMANCE.md); the model `train` makes here is one.
+        var passes = 2.75
         if FileManager.default.fileExists(atPath: self.model) {
             let loaded = try ForceModelFile.load(from: URL(fileURLWithPath: self.model))
-            passes = loaded.readout == .grandCanonical ? 4.5 : 1
+            passes = loaded.readout == .grandCanonical ? 2.75 : 1
             let h = loaded.holstein
             let d = HolsteinParameters()
             guard h.stiffness == d.stiffness, h.neighbourCoupling == d.neighbourCoupling, h.hopping == d.hopping,
