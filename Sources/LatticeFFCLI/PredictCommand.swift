@@ -32,7 +32,11 @@ struct PredictCommand: ParsableCommand {
         }
         let size = shape.last!, count = shape.count == 3 ? shape[0] : 1
         let q = try array.widenedToDoubles()
-        let forces = try network.forces(configurations: q, count: count, size: size)
-        try NumPyArray(forces, shape: shape).write(to: URL(fileURLWithPath: output))
+        let result = try network.forcesAndChemicalPotentials(configurations: q, count: count, size: size)
+        try NumPyArray(result.forces, shape: shape).write(to: URL(fileURLWithPath: output))
+        if result.networkPasses != count {
+            printError(String(format: "predict: %d configuration(s), %d network passes (%.1f per configuration: the search for μ)",
+                              count, result.networkPasses, Double(result.networkPasses) / Double(count)))
+        }
     }
 }

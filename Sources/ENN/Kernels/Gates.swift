@@ -18,14 +18,18 @@ extension EquivariantNetwork {
             let twoDqDu = 2 * dqDb - q / (one + u)
             return (q, twoDqDu, dqDb)
         case .reference:
+            // Branch-free (lane masks compile to slow per-lane code here): safe = t + 1e-12 and the
+            // indicator t/safe (exactly 0 at t = 0, exactly 1 in float arithmetic for t ≳ 1e-5)
+            // give q = 0 at t = 0 as the reference does, and stay finite (safe³ ≥ 1e-36).
             let t = u.squareRoot()
-            let zero = t .== 0
-            let safe = t.replacing(with: 1, where: zero)
+            let safe = t + SIMD8<T>(repeating: 1e-12)
+            let indicator = t / safe
             let s = T.sigmoid(t + bias)
             let slope = s * (one - s)
-            let q = (s / safe).replacing(with: 0, where: zero)
-            let twoDqDu = ((slope * safe - s) / (safe * safe * safe)).replacing(with: 0, where: zero)
-            let dqDb = (slope / safe).replacing(with: 0, where: zero)
+            let inverse = indicator / safe
+            let q = s * inverse
+            let twoDqDu = (slope * safe - s) * inverse / (safe * safe)
+            let dqDb = slope * inverse
             return (q, twoDqDu, dqDb)
         }
     }
