@@ -39,6 +39,23 @@ public final class DatasetGenerator {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try writeAtomically(encoder.encode(plan), to: planURL)
         }
+        if let sampler = plan.samplerModel { _ = try Self.loadSampler(sampler, plan: plan) }
+    }
+
+    /// Opens the sampler model as a force field for the plan's lattice; refuses a changed file, a
+    /// model of other Holstein parameters, or a lattice too small for its neighbourhood.
+    static func loadSampler(_ sampler: SamplerModel, plan: GenerationPlan) throws -> NetworkForceField {
+        let field: NetworkForceField
+        do { field = try NetworkForceField(modelFile: URL(fileURLWithPath: sampler.path), size: plan.size) } catch {
+            throw DatasetError("sampler model \(sampler.path): \(error)")
+        }
+        guard field.network.weightsSHA256 == sampler.weightsSHA256 else {
+            throw DatasetError("sampler model \(sampler.path) changed since this generation started (weights SHA-256 differs)")
+        }
+        guard field.holsteinParameters == plan.holstein else {
+            throw DatasetError("sampler model \(sampler.path) was trained for other Holstein parameters than the dataset's")
+        }
+        return field
     }
 
     var randomBatches: Int { (plan.randomCount + Self.randomBatchSize - 1) / Self.randomBatchSize }
@@ -63,8 +80,9 @@ public final class DatasetGenerator {
     /// Runs whatever is not finished yet, then assembles and returns the dataset.
     /// `progress(fractionDone, message)` is called from worker threads (serialised).
     public func run(progress: @escaping @Sendable (Double, String) -> Void = { _, _ in }) throws -> ForceDataset {
-        // One unit = one ED solve (a random configuration or a Langevin step).
-        let totalWork = Double(plan.randomCount) + Double(plan.quenchRuns * plan.quenchSteps)
+        // One unit = one ED solve (a random configuration, a Langevin step, or a sampled snapshot).
+        let totalWork = Double(plan.edSolves)
+        let workPerRun = Double(plan.edSolves - plan.randomCount) / Double(max(1, plan.quenchRuns))
         let tracker = WorkTracker(total: totalWork, report: progress)
 
         // Random configurations, batch by batch (parallel over configurations inside a batch, one
@@ -85,7 +103,7 @@ public final class DatasetGenerator {
         // rounds differently with more), so the dataset is the same bit for bit whatever the
         // number of cores and however often the generation was interrupted.
         let pending = (0..<plan.quenchRuns).filter { !FileManager.default.fileExists(atPath: quenchPart($0).path) }
-        tracker.add(Double((plan.quenchRuns - pending.count) * plan.quenchSteps), "quench runs done before")
+        tracker.add(Double(plan.quenchRuns - pending.count) * workPerRun, "quench runs done before")
         if !pending.isEmpty {
             let workers = min(cores, pending.count)
             let failure = FirstError()
@@ -108,28 +126,44 @@ public final class DatasetGenerator {
         return try assemble()
     }
 
-    /// One quench run: reference hot start, ED-Langevin at the bath temperature, snapshots saved
-    /// at the plan's steps (Q, F, n of the snapshot step).
+    /// One quench run: reference hot start, Langevin at the bath temperature driven by ED (or by the
+    /// sampler model), snapshots saved at the plan's steps (Q, and F, n, μ of ED).
     static func runQuench(plan: GenerationPlan, run r: Int, to url: URL, tracker: WorkTracker) throws {
         let field = try EDForceField(size: plan.size, parameters: plan.holstein)
+        let driver: any ForceField = try plan.samplerModel.map { try loadSampler($0, plan: plan) } ?? field
+        let workPerStep = plan.samplerModel == nil ? 1 : Double(plan.snapshotSteps.count) / Double(plan.quenchSteps)
         var generator = Xoshiro256(seed: Xoshiro256.derivedSeed(base: plan.seed, index: 1_000_000 + r))
         let start = InitialCondition.referenceHotStart(mass: plan.langevin.mass)
         let (q0, v0) = try start.make(size: plan.size, maxwellStd: (plan.langevin.temperature / plan.langevin.mass).squareRoot(),
                                       generator: &generator)
         var state = try DynamicsState(size: plan.size, coordinates: q0, velocities: v0, generator: generator)
         let integrator = try LangevinIntegrator(parameters: plan.langevin)
-        try integrator.evaluateForces(&state, forceField: field)
+        try integrator.evaluateForces(&state, forceField: driver)
         let wanted = Set(plan.snapshotSteps)
+        let n = plan.size * plan.size
+        var labelForces = [Double](repeating: 0, count: n), labelDensities = [Double](repeating: 0, count: n)
         var q = [Double](), f = [Double](), d = [Double](), steps = [Int64](), mu = [Double]()
         var lastReport = 0
         for _ in 0..<plan.quenchSteps {
-            try integrator.step(&state, forceField: field)
+            try integrator.step(&state, forceField: driver)
             if wanted.contains(state.step) {
-                q += state.coordinates; f += state.forces; d += state.densities; steps.append(Int64(state.step))
-                mu.append(state.evaluation?.chemicalPotential ?? .nan)
+                q += state.coordinates; steps.append(Int64(state.step))
+                if driver === field {
+                    f += state.forces; d += state.densities
+                    mu.append(state.evaluation?.chemicalPotential ?? .nan)
+                } else {
+                    // The model moved the lattice; ED labels the snapshot.
+                    let evaluation = try state.coordinates.withUnsafeBufferPointer { qp in
+                        try labelForces.withUnsafeMutableBufferPointer { fp in
+                            try labelDensities.withUnsafeMutableBufferPointer { dp in try field.evaluate(qp, forces: fp, densities: dp) }
+                        }
+                    }
+                    f += labelForces; d += labelDensities
+                    mu.append(evaluation.chemicalPotential ?? .nan)
+                }
             }
             if state.step - lastReport >= 10 || state.step == plan.quenchSteps {
-                tracker.add(Double(state.step - lastReport), "quench run \(r) step \(state.step)/\(plan.quenchSteps)")
+                tracker.add(Double(state.step - lastReport) * workPerStep, "quench run \(r) step \(state.step)/\(plan.quenchSteps)")
                 lastReport = state.step
             }
         }
@@ -163,12 +197,14 @@ public final class DatasetGenerator {
             if part.arrays["mu"] != nil, mu != nil { mu! += try part.values("mu", as: Double.self) } else { mu = nil }
         }
         for b in 0..<randomBatches { try append(randomPart(b), kind: .random) }
-        for r in 0..<plan.quenchRuns { try append(quenchPart(r), kind: .quench) }
+        let runKind: ConfigurationKind = plan.samplerModel == nil ? .quench : .sampledQuench
+        for r in 0..<plan.quenchRuns { try append(quenchPart(r), kind: runKind) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let planJSON = String(decoding: try encoder.encode(plan), as: UTF8.self)
-        let metadata = DatasetMetadata(holstein: plan.holstein, generator: ["preset": plan.preset, "plan": planJSON,
-                                                                            "seed": String(plan.seed)])
+        var generator = ["preset": plan.preset, "plan": planJSON, "seed": String(plan.seed)]
+        if let sampler = plan.samplerModel { generator["samplerModel"] = sampler.path; generator["samplerSHA256"] = sampler.weightsSHA256 }
+        let metadata = DatasetMetadata(holstein: plan.holstein, generator: generator)
         return try ForceDataset(size: plan.size, q: q, forces: f, densities: d, kinds: kinds, steps: steps, metadata: metadata,
                                 chemicalPotentials: mu)
     }

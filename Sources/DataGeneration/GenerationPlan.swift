@@ -27,6 +27,10 @@ public struct GenerationPlan: Codable, Sendable, Equatable {
     public var quenchSteps: Int
     /// Steps at which every run is sampled (ascending, ≥ 1, ≤ quenchSteps).
     public var snapshotSteps: [Int]
+    /// A trained model that drives the quench runs instead of ED (nil: ED-driven runs, the paper's).
+    /// Only the snapshots are then solved by ED — a run costs `snapshotSteps.count` ED solves
+    /// instead of `quenchSteps` — and they are labelled `quench-sampled`.
+    public var samplerModel: SamplerModel?
 
     public var quenchCount: Int { quenchRuns * snapshotSteps.count }
     public var totalCount: Int { randomCount + quenchCount }
@@ -68,6 +72,11 @@ public struct GenerationPlan: Codable, Sendable, Equatable {
                        snapshotSteps: coarseningSnapshotSteps(steps: 300, first: 5, split: 60, early: 6, late: 6))
     }
 
+    /// ED solves the plan needs (random configurations, plus every step or every snapshot of the runs).
+    public var edSolves: Int {
+        randomCount + quenchRuns * (samplerModel == nil ? quenchSteps : snapshotSteps.count)
+    }
+
     /// Throws a one-line `DatasetError` for an unusable plan.
     public func validate() throws {
         guard size >= 2 else { throw DatasetError("lattice size L must be ≥ 2, got \(size)") }
@@ -87,5 +96,16 @@ public struct GenerationPlan: Codable, Sendable, Equatable {
                 throw DatasetError("snapshot steps must be distinct, ascending and within 1…\(quenchSteps)")
             }
         }
+    }
+}
+
+/// The model file that drives model-sampled quench runs, identified by its weights' SHA-256 so that
+/// a resumed generation refuses a changed file.
+public struct SamplerModel: Codable, Sendable, Equatable {
+    public var path: String
+    public var weightsSHA256: String
+    public init(path: String, weightsSHA256: String) {
+        self.path = path
+        self.weightsSHA256 = weightsSHA256
     }
 }

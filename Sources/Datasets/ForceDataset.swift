@@ -19,6 +19,9 @@ public enum ConfigurationKind: String, Codable, Sendable, CaseIterable {
     case quench
     /// Anything else (imported data).
     case other
+    /// Snapshot of a post-quench Langevin run driven by a trained model, its forces and densities
+    /// exact (ED) — `generate --sampler-model`, cheap training data from the right distribution.
+    case sampledQuench = "quench-sampled"
 
     /// Integer code stored in the `.npz` (`kind` array).
     public var code: Int32 { Int32(Self.allCases.firstIndex(of: self)!) }
@@ -186,6 +189,8 @@ public struct ForceDataset: Sendable, Equatable {
         let shape = [count, size, size]
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        var metadata = self.metadata
+        metadata.kindNames = ConfigurationKind.allCases.map(\.rawValue)   // the codes written are this version's
         let archive = NPZArchive(arrays: [
             "Q": try NumPyArray(q, shape: shape), "F": try NumPyArray(forces, shape: shape),
             "n": try NumPyArray(densities, shape: shape), "kind": NumPyArray(kinds.map(\.code)),

@@ -9,7 +9,7 @@ struct LatticeFF: ParsableCommand {
         commandName: "latticeff",
         abstract: "Equivariant machine-learning force fields for lattice models.",
         version: version,
-        subcommands: [SymmetryCommand.self, ForcesCommand.self, GenerateCommand.self, ModelCommand.self, TrainCommand.self,
+        subcommands: [SymmetryCommand.self, ForcesCommand.self, GenerateCommand.self, DatasetCommand.self, ModelCommand.self, TrainCommand.self,
                       EvaluateCommand.self, PredictCommand.self, SimulateCommand.self, AnalyzeCommand.self,
                       ReproduceCommand.self, BenchCommand.self])
 }

@@ -55,6 +55,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Validate on this dataset instead of a split of --data (every third configuration of it, or all with --validate-on-all); all of --data is then training data.")
     var validationData: String?
     @Flag(help: "With --validation-data: validate on all of its configurations.") var validateOnAll = false
+    @Option(help: "Start from this trained model's weights and input scales (fine-tuning on new data); its architecture, gate, radius and readout are used.")
+    var initialModel: String?
     @Flag(help: "Continue from OUTPUT.checkpoint.npz.") var resume = false
     @Flag(help: "No progress output.") var quiet = false
 
@@ -71,6 +73,7 @@ struct TrainCommand: ParsableCommand {
         if let limitTraining, limitTraining < 1 { throw ValidationError("--limit-training must be ≥ 1") }
         if validationData != nil, valFraction != nil { throw ValidationError("--validation-data and --val-fraction exclude each other") }
         if validateOnAll, validationData == nil { throw ValidationError("--validate-on-all needs --validation-data") }
+        if initialModel != nil, resume { throw ValidationError("--initial-model starts a new run; it cannot be combined with --resume") }
         guard ["enn", "mlp"].contains(architecture) else { throw ValidationError("unknown architecture '\(architecture)' (use enn or mlp)") }
         if mlpWidths != nil {
             guard architecture == "mlp" else { throw ValidationError("--mlp-widths needs --architecture mlp") }
@@ -95,6 +98,17 @@ struct TrainCommand: ParsableCommand {
         configuration.radius = radius
         let network = try EquivariantNetwork<Float>(configuration: configuration, seed: seed, holstein: holstein)
         return (network, "architecture enn, \(network.parameterCount) parameters, gate \(gate)")
+    }
+
+    /// The model of --initial-model, checked against the run's readout; records its weights in `options`.
+    func loadInitialModel(_ path: String, options: inout TrainingOptions) throws -> (model: any TrainableForceModel, description: String) {
+        let model: any TrainableForceModel
+        do { model = try ForceModelFile.load(from: URL(fileURLWithPath: path)) } catch { throw CLIError("--initial-model: \(error)") }
+        guard model.readout == options.readout else {
+            throw CLIError("--initial-model \(path) has the \(model.readout.rawValue) readout; pass --readout \(model.readout.rawValue)")
+        }
+        options.initialModelSHA256 = model.weightsSHA256
+        return (model, "architecture \(model.architecture), \(model.parameterCount) parameters, starting from \(path)")
     }
 
     var checkpointPath: String { output + ".checkpoint.npz" }
@@ -131,7 +145,8 @@ struct TrainCommand: ParsableCommand {
         options.electronNumberProjection = !noElectronProjection && dataset.metadata.holstein.filling == .fixedElectronNumber ? true : nil
         do { try options.validate() } catch let e as DatasetError { throw CLIError(e.message) }
 
-        let (network, modelDescription) = try makeModel(holstein: dataset.metadata.holstein)
+        let (network, modelDescription) = try initialModel.map { try loadInitialModel($0, options: &options) }
+            ?? makeModel(holstein: dataset.metadata.holstein)
         guard dataset.size >= network.minimumLatticeSize else {
             throw CLIError("dataset lattice L = \(dataset.size) is too small for radius \(radius) (needs L ≥ \(network.minimumLatticeSize))")
         }
@@ -174,7 +189,8 @@ struct TrainCommand: ParsableCommand {
             }
         }
         var notes = ["dataset": data, "seed": String(seed), "wallSeconds": String(format: "%.1f", Date().timeIntervalSince(start))]
-        if architecture == "enn" { notes["gate"] = gate }
+        if let initialModel { notes["initialModel"] = initialModel }
+        if let enn = trainer.network as? EquivariantNetwork<Float> { notes["gate"] = enn.configuration.gate.rawValue }
         let best = try trainer.bestNetwork(notes: notes)
         try best.save(to: URL(fileURLWithPath: output))
         try plotLearningCurve(trainer.history, to: output + ".learning-curve.png")

@@ -36,6 +36,10 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public var electronNumberProjection: Bool?
     /// Learning-rate schedule (nil: `.plateau`, the reference; optional so older checkpoints load).
     public var schedule: LearningRateSchedule?
+    /// Weights SHA-256 of the trained model the run starts from (fine-tuning; nil: fresh weights).
+    /// Its input scales are kept — the weights were fitted to them — instead of being set from the
+    /// training configurations.
+    public var initialModelSHA256: String?
 
     public init() {}
 
@@ -132,8 +136,14 @@ public final class Trainer {
         let training = try data.subset(split.training)
         var trainingQ = training.q
         if let shifts { Self.shift(&trainingQ, by: split.training.map { shifts[$0] }, siteCount: data.siteCount) }
-        try network.setInputScales(fromConfigurations: trainingQ, count: training.count, size: data.size,
-                                   method: options.inputScaling ?? .irMaximum)
+        if let initial = options.initialModelSHA256 {
+            guard initial == network.weightsSHA256 else {
+                throw DatasetError("the network's weights are not those of the initial model (SHA-256 \(initial))")
+            }
+        } else {
+            try network.setInputScales(fromConfigurations: trainingQ, count: training.count, size: data.size,
+                                       method: options.inputScaling ?? .irMaximum)
+        }
         state = TrainerState(options: options, split: split, epoch: 0,
                              scheduler: ReduceOnPlateau(initialRate: options.learningRate, factor: options.plateauFactor,
                                                         patience: options.plateauPatience),

@@ -1,5 +1,6 @@
 import DataGeneration
 import Datasets
+import ENN
 import Electronic
 import ForceFields
 import Foundation
@@ -77,5 +78,55 @@ struct DataGenerationTests {
         bad = tinyPlan(); bad.randomCount = 0; bad.quenchRuns = 0
         #expect(throws: DatasetError.self) { try bad.validate() }
         #expect(GenerationPlan.paper().totalCount == 600)
+    }
+
+    /// A small untrained electronic-readout network (exact elastic force, bounded electronic part)
+    /// saved to a temporary file: a stand-in sampler whose trajectories differ from ED's.
+    func samplerFile(holstein: HolsteinParameters) throws -> URL {
+        let configuration = NetworkConfiguration(lattice: "square", group: "D4", radius: 2.0.squareRoot(), hiddenWidths: [[3], [2]],
+                                                 gate: .smooth)
+        let network = try EquivariantNetwork<Float>(configuration: configuration, seed: 5, holstein: holstein)
+        network.readout = .electronic
+        let url = workDirectory().appendingPathExtension("npz")
+        try network.save(to: url)
+        return url
+    }
+
+    @Test("Model-sampled runs: the model moves the lattice, ED labels every snapshot exactly; a changed model is refused")
+    func sampledRuns() throws {
+        var plan = tinyPlan(seed: 4)
+        let url = try samplerFile(holstein: plan.holstein)
+        let model = try EquivariantNetwork<Float>.load(from: url)
+        plan.samplerModel = SamplerModel(path: url.path, weightsSHA256: model.weightsSHA256)
+        #expect(plan.edSolves == 10 + 2 * 4)
+        let dir = workDirectory()
+        let data = try DatasetGenerator(plan: plan, workDirectory: dir).run()
+        #expect(data.kinds.filter { $0 == .sampledQuench }.count == 8 && data.kinds.filter { $0 == .random }.count == 10)
+        #expect(Array(data.steps.suffix(4)) == [5, 10, 20, 40])
+        #expect(data.metadata.generator["samplerSHA256"] == model.weightsSHA256)
+        let field = try EDForceField(size: plan.size, parameters: plan.holstein)
+        for c in 10..<data.count {
+            let fresh = try field.evaluate(Array(data.slice(data.q, c)))
+            #expect(zip(fresh.forces, data.slice(data.forces, c)).allSatisfy { abs($0 - $1) < 1e-10 })
+            #expect(abs(Array(data.slice(data.densities, c)).reduce(0, +) - Double(data.siteCount) / 2) < 1e-9)
+            #expect(abs(try #require(data.chemicalPotentials)[c] - fresh.scalars.chemicalPotential!) < 1e-10)
+        }
+        // The same runs driven by ED give other snapshots (the model is not ED), from the same start.
+        var edPlan = plan
+        edPlan.samplerModel = nil
+        let edData = try DatasetGenerator(plan: edPlan, workDirectory: workDirectory()).run()
+        #expect(edData.q[0..<(10 * data.siteCount)] == data.q[0..<(10 * data.siteCount)])
+        #expect(edData.q.suffix(data.siteCount) != data.q.suffix(data.siteCount))
+        #expect(edData.kinds.last == .quench)
+        // A resumed generation refuses a sampler whose weights changed, and a model for other parameters.
+        model.parameters[0] += 0.5
+        try model.save(to: url)
+        #expect(throws: DatasetError.self) { _ = try DatasetGenerator(plan: plan, workDirectory: dir) }
+        var other = plan.holstein
+        other.coupling += 0.5
+        let otherURL = try samplerFile(holstein: other)
+        var mismatched = tinyPlan(seed: 4)
+        mismatched.samplerModel = SamplerModel(path: otherURL.path, weightsSHA256: try EquivariantNetwork<Float>.load(from: otherURL).weightsSHA256)
+        #expect(throws: DatasetError.self) { _ = try DatasetGenerator(plan: mismatched, workDirectory: workDirectory()) }
     }
 }

@@ -209,5 +209,30 @@ struct TrainerTests {
         while !trainer.finished { try trainer.runEpoch() }
         #expect(trainer.epoch == 3 && trainer.options.earlyStoppingPatience == 2)
     }
-}
 
+    @Test("Fine-tuning from a trained model starts from its weights and keeps its input scales; other weights are refused")
+    func initialModel() throws {
+        let data = Self.data
+        let split = DatasetSplit.everyThird(count: data.count)
+        let first = try Trainer(network: network(), data: data, split: split, options: options(epochs: 4))
+        while !first.finished { try first.runEpoch() }
+        let trained = try first.bestNetwork()
+        let trainedError = try first.evaluate(indices: split.validation).rmse
+        // New data whose own input scales would differ: the Q of every configuration doubled.
+        var doubled = data
+        doubled.q = data.q.map { 2 * $0 }
+        let fresh = try Trainer(network: network(), data: doubled, split: split, options: options(epochs: 1))
+        #expect(fresh.network.inputScales != trained.inputScales)
+        var o = options(epochs: 1)
+        o.initialModelSHA256 = trained.weightsSHA256
+        let start = try trained.copy(parameters: trained.parameters)
+        let tuned = try Trainer(network: start, data: doubled, split: split, options: o)
+        #expect(tuned.network.inputScales == trained.inputScales)
+        #expect(tuned.network.parameters == trained.parameters)
+        // On the data it was trained on, the starting network is exactly the trained one.
+        let onOriginal = try Trainer(network: try trained.copy(parameters: trained.parameters), data: data, split: split, options: o)
+        #expect(try onOriginal.evaluate(indices: split.validation).rmse == trainedError)
+        // Weights other than the recorded ones are refused.
+        #expect(throws: DatasetError.self) { _ = try Trainer(network: try self.network(), data: data, split: split, options: o) }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+import TestSupport
+
+@Suite("latticeff dataset, generate --sampler-model, train --initial-model")
+struct DatasetCommandTests {
+    @Test("split → merge gives back every configuration; info counts kinds; merge refuses other sizes and keeps inputs intact")
+    func splitMergeInfo() throws {
+        let dir = try temporaryDirectory()
+        let path = { (name: String) in dir.appendingPathComponent(name).path }
+        let generate = try runLatticeFF(["generate", "--size", "8", "--random", "7", "--quench-runs", "1", "--quench-steps", "60",
+                                         "--snapshots", "4", "--seed", "2", "--output", path("d.npz"), "--quiet"])
+        #expect(generate.status == 0, "\(generate.stderr)")
+        let split = try runLatticeFF(["dataset", "split", path("d.npz"), "--training", path("t.npz"), "--validation", path("v.npz"), "--quiet"])
+        #expect(split.status == 0, "\(split.stderr)")
+        let merge = try runLatticeFF(["dataset", "merge", path("t.npz"), path("v.npz"), "--output", path("m.npz"), "--quiet"])
+        #expect(merge.status == 0, "\(merge.stderr)")
+        // Every third configuration (indices 2, 5, 8) went to validation; merged = training then validation.
+        let check = try runPython("""
+            import numpy as np
+            d, t, v, m = (np.load('\(dir.path)/' + n + '.npz') for n in 'dtvm')
+            val = [2, 5, 8]; train = [i for i in range(11) if i not in val]
+            for k in ['Q', 'F', 'n', 'kind', 'step', 'mu']:
+                assert np.array_equal(t[k], d[k][train]) and np.array_equal(v[k], d[k][val]), k
+                assert np.array_equal(m[k], np.concatenate([d[k][train], d[k][val]])), k
+            print('ok')
+            """)
+        #expect(check.contains("ok"))
+        let info = try runLatticeFF(["dataset", "info", path("m.npz")])
+        #expect(info.status == 0, "\(info.stderr)")
+        #expect(info.stdout.contains("11 configurations of 8×8") && info.stdout.contains("random")
+                && info.stdout.contains("quench") && info.stdout.contains("mu): present"), "\(info.stdout)")
+
+        let other = try runLatticeFF(["generate", "--size", "10", "--random", "2", "--quench-runs", "0", "--output", path("o.npz"), "--quiet"])
+        #expect(other.status == 0, "\(other.stderr)")
+        let before = try Data(contentsOf: URL(fileURLWithPath: path("m.npz")))
+        let mixed = try runLatticeFF(["dataset", "merge", path("t.npz"), path("o.npz"), "--output", path("m.npz")])
+        #expect(mixed.status != 0 && mixed.stderr.contains("L = 8 and L = 10"), "\(mixed.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path("m.npz"))) == before, "a failed merge must not touch the output")
+        for bad in [["dataset", "merge", path("t.npz"), "--output", path("x.npz")],
+                    ["dataset", "merge", path("t.npz"), path("missing.npz"), "--output", path("x.npz")],
+                    ["dataset", "split", path("d.npz"), "--training", path("x.npz"), "--validation", path("x.npz")],
+                    ["dataset", "info", path("missing.npz")]] {
+            let r = try runLatticeFF(bad)
+            #expect(r.status != 0 && r.stderr.contains("Error:"), "\(bad): \(r.stderr)")
+        }
+    }
+
+    @Test("A model samples quench runs that ED labels; train --initial-model fine-tunes it on them")
+    func samplerAndFineTuning() throws {
+        let dir = try temporaryDirectory()
+        let path = { (name: String) in dir.appendingPathComponent(name).path }
+        let base = try runLatticeFF(["generate", "--size", "8", "--random", "9", "--quench-runs", "0", "--seed", "4", "--output", path("d.npz"), "--quiet"])
+        #expect(base.status == 0, "\(base.stderr)")
+        let train = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("m.npz"), "--radius", "2", "--epochs", "1",
+                                      "--readout", "electronic", "--quiet"])
+        #expect(train.status == 0, "\(train.stderr)")
+        let sampled = try runLatticeFF(["generate", "--size", "8", "--random", "0", "--quench-runs", "1", "--quench-steps", "60",
+                                        "--snapshots", "6", "--sampler-model", path("m.npz"), "--output", path("s.npz")])
+        #expect(sampled.status == 0, "\(sampled.stderr)")
+        #expect(sampled.stderr.contains("driven by") && sampled.stderr.contains("6 ED solves"), "\(sampled.stderr)")
+        let info = try runLatticeFF(["dataset", "info", path("s.npz")])
+        #expect(info.stdout.contains("quench-sampled      6"), "\(info.stdout)")
+
+        let tune = try runLatticeFF(["train", "--data", path("s.npz"), "--output", path("t.npz"), "--initial-model", path("m.npz"),
+                                     "--readout", "electronic", "--epochs", "1", "--learning-rate", "1e-4"])
+        #expect(tune.status == 0 && tune.stderr.contains("starting from"), "\(tune.stderr)")
+        let wrongReadout = try runLatticeFF(["train", "--data", path("s.npz"), "--output", path("u.npz"), "--initial-model", path("m.npz")])
+        #expect(wrongReadout.status != 0 && wrongReadout.stderr.contains("--readout electronic"), "\(wrongReadout.stderr)")
+        let missing = try runLatticeFF(["generate", "--size", "8", "--random", "1", "--quench-runs", "1", "--sampler-model", path("none.npz"),
+                                        "--output", path("x.npz")])
+        #expect(missing.status != 0 && missing.stderr.contains("--sampler-model"), "\(missing.stderr)")
+        let both = try runLatticeFF(["train", "--data", path("s.npz"), "--output", path("t.npz"), "--initial-model", path("m.npz"), "--resume"])
+        #expect(both.status != 0 && both.stderr.contains("--resume"), "\(both.stderr)")
+    }
+}
