@@ -32,6 +32,16 @@ struct SimulateCommand: ParsableCommand {
     var mass: Double?
     @Option(help: "Electron–phonon coupling g of the Holstein model (default 3.5).")
     var coupling: Double?
+    @Option(help: "Nearest-neighbour hopping t (default 1).")
+    var hopping: Double?
+    @Option(help: "On-site stiffness k0 (default 1).")
+    var k0: Double?
+    @Option(help: "Nearest-neighbour elastic coupling κ (default 0.18).")
+    var kappa: Double?
+    @Option(help: "Filling of ED forces: fixed-n (N_e = N/2, default) or fixed-mu (μ = --mu).")
+    var filling: String?
+    @Option(help: "Chemical potential for --filling fixed-mu (default 0).")
+    var mu: Double?
     @Option(name: .customLong("init"),
             help: "Initial state: random (reference hot start), zero, checkerboard (ordered CDW with noise 0.1) or a .npy/.npz FILE.")
     var initialState: String?
@@ -72,6 +82,19 @@ struct SimulateCommand: ParsableCommand {
         if let damping, !(damping >= 0 && damping.isFinite) { throw ValidationError("--damping must be ≥ 0 and finite, got \(damping)") }
         if let mass, !(mass > 0 && mass.isFinite) { throw ValidationError("--mass must be > 0 and finite, got \(mass)") }
         if let coupling, !coupling.isFinite { throw ValidationError("--coupling must be finite, got \(coupling)") }
+        if let filling, !["fixed-n", "fixed-mu"].contains(filling) { throw ValidationError("unknown filling '\(filling)' (use fixed-n or fixed-mu)") }
+        if mu != nil, filling != "fixed-mu", !resume { throw ValidationError("--mu needs --filling fixed-mu") }
+        if !resume { _ = try holsteinParameters(temperature: temperature ?? 0.1) }
+    }
+
+    /// The Holstein parameters the options describe (defaults: the paper's), at electronic temperature `temperature`.
+    func holsteinParameters(temperature: Double) throws -> HolsteinParameters {
+        let mode: Filling = filling == "fixed-mu" ? .fixedChemicalPotential(mu ?? 0) : .fixedElectronNumber
+        let defaults = HolsteinParameters()
+        let h = HolsteinParameters(hopping: hopping ?? defaults.hopping, coupling: coupling ?? 3.5, stiffness: k0 ?? defaults.stiffness,
+                                   neighbourCoupling: kappa ?? defaults.neighbourCoupling, temperature: temperature, filling: mode)
+        do { try h.validate() } catch let e as ElectronicError { throw ValidationError(e.message) }
+        return h
     }
 
     func run() throws {
@@ -106,12 +129,11 @@ struct SimulateCommand: ParsableCommand {
         let langevin = LangevinParameters(mass: mass ?? 5, damping: damping ?? 0.2, timeStep: dt ?? 0.05,
                                           temperature: temperature ?? 0.1)
         try langevin.validate()
-        let holstein = HolsteinParameters(coupling: coupling ?? 3.5, temperature: langevin.temperature)
+        let holstein = try holsteinParameters(temperature: langevin.temperature)
         let forceField = try makeForceField(spec: forces!, size: L, holstein: holstein)
         let trained = forceField.holsteinParameters
-        if forceField is NetworkForceField, !quiet,
-           trained.coupling != holstein.coupling || trained.temperature != holstein.temperature {
-            printError("warning: the model was trained on data with g = \(trained.coupling), T = \(trained.temperature); this run uses g = \(holstein.coupling), kT = \(holstein.temperature)")
+        if forceField is NetworkForceField, !quiet, trained != holstein {
+            printError("warning: the model was trained on data with \(describe(trained)); this run uses \(describe(holstein)) (the model's forces are for its own parameters)")
         }
         let initial = try parseInitialState(initialState ?? "random", langevin: langevin, holstein: holstein)
         try initial.validate(size: L)
@@ -138,7 +160,15 @@ struct SimulateCommand: ParsableCommand {
         try same("--dt", dt, p.timeStep)
         try same("--damping", damping, p.damping)
         try same("--mass", mass, p.mass)
-        try same("--coupling", coupling, p.forceField.holstein.coupling)
+        let h = p.forceField.holstein
+        try same("--coupling", coupling, h.coupling)
+        try same("--hopping", hopping, h.hopping)
+        try same("--k0", k0, h.stiffness)
+        try same("--kappa", kappa, h.neighbourCoupling)
+        if filling != nil || mu != nil {
+            let given: Filling = filling == "fixed-mu" || (filling == nil && mu != nil) ? .fixedChemicalPotential(mu ?? 0) : .fixedElectronNumber
+            if given != h.filling { throw SimulateError("--filling/--mu differ from the run's params.json (\(h.filling)); a resumed run keeps its parameters") }
+        }
         try same("--seed", seed, p.baseSeed)
         try same("--runs", runs, p.runs)
         try same("--snapshot-every", snapshotEvery, p.snapshotEvery)

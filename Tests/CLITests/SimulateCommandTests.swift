@@ -22,6 +22,40 @@ struct SimulateCommandTests {
         #expect(try snapshot.values("step", as: Int64.self, shape: [1]) == [40])
     }
 
+    @Test("Every Holstein parameter is an option: recorded in params.json, obeyed by the forces, fixed on resume")
+    func holsteinOptions() throws {
+        let out = try temporaryDirectory().appendingPathComponent("run")
+        let r = try simulate(["--forces", "ed", "--size", "6", "--steps", "20", "--seed", "3", "--snapshot-every", "20",
+                              "--hopping", "0.8", "--coupling", "2.5", "--k0", "0.7", "--kappa", "0.1", "--filling", "fixed-mu", "--mu", "0.3",
+                              "--output", out.path])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let params = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("params.json"))) as? [String: Any])
+        let h = try #require((params["forceField"] as? [String: Any])?["holstein"] as? [String: Any])
+        #expect(h["hopping"] as? Double == 0.8 && h["coupling"] as? Double == 2.5 && h["stiffness"] as? Double == 0.7
+                && h["neighbourCoupling"] as? Double == 0.1, "\(h)")
+        // The snapshot's forces are F = −k0 Q − κ Σ_nn Q + g(n − ½) with these k0, κ, g.
+        let snapshot = try NPZArchive(contentsOf: out.appendingPathComponent("run-000/snapshots/step-00000020.npz"))
+        let q = try snapshot.array("Q", shape: [6, 6]).doubles(), n = try snapshot.array("n", shape: [6, 6]).doubles()
+        let f = try snapshot.array("F", shape: [6, 6]).doubles()
+        for y in 0..<6 { for x in 0..<6 {
+            let nn = q[(x + 1) % 6 + 6 * y] + q[(x + 5) % 6 + 6 * y] + q[x + 6 * ((y + 1) % 6)] + q[x + 6 * ((y + 5) % 6)]
+            let expected = -0.7 * q[x + 6 * y] - 0.1 * nn + 2.5 * (n[x + 6 * y] - 0.5)
+            #expect(abs(f[x + 6 * y] - expected) < 1e-10)
+        } }
+        // At fixed μ = 0.3 > 0 the lattice holds more than half an electron per site on average.
+        #expect(n.reduce(0, +) / 36 != 0.5)
+        let changed = try simulate(["--output", out.path, "--resume", "--steps", "40", "--kappa", "0.2"])
+        #expect(changed.status != 0 && changed.stderr.contains("--kappa"), "\(changed.stderr)")
+        let refilled = try simulate(["--output", out.path, "--resume", "--steps", "40", "--filling", "fixed-n"])
+        #expect(refilled.status != 0 && refilled.stderr.contains("--filling"), "\(refilled.stderr)")
+        let same = try simulate(["--output", out.path, "--resume", "--steps", "40", "--kappa", "0.1", "--mu", "0.3"])
+        #expect(same.status == 0, "\(same.stderr)")
+        for bad in [["--filling", "half"], ["--mu", "0.2"], ["--k0", "nan"]] {
+            let r = try simulate(["--forces", "ed", "--size", "6", "--steps", "2", "--output", out.path + "-bad"] + bad)
+            #expect(r.status != 0 && r.stderr.contains("Error:"), "\(bad): \(r.stderr)")
+        }
+    }
+
     @Test("Same seed gives identical runs; a different seed does not")
     func reproducible() throws {
         let dir = try temporaryDirectory()
