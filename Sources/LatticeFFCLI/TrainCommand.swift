@@ -129,10 +129,7 @@ struct TrainCommand: ParsableCommand {
            dataset.chemicalPotentials == nil {
             // Datasets written before 'mu' was recorded: recover μ by ED (and check the forces on the way).
             if !quiet { printError("train: the dataset has no chemical potentials ('mu'); recovering them by ED for \(dataset.count) configurations") }
-            let reporter = ProgressReporter(total: dataset.count, label: "train: ED for μ", unit: "configurations", enabled: !quiet)
-            let lock = NSLock()
-            do { dataset = try dataset.withChemicalPotentials { done, _ in lock.lock(); reporter.update(done); lock.unlock() } }
-            catch let e as DatasetError { throw CLIError(e.message) }
+            dataset = try withRecoveredChemicalPotentials(dataset, label: "train", quiet: quiet)
         }
         var options = TrainingOptions()
         options.epochs = epochs; options.learningRate = learningRate ?? 1e-3; options.batchConfigurations = batch
