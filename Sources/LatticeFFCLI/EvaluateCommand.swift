@@ -61,9 +61,9 @@ struct EvaluateCommand: ParsableCommand {
         }
         let overall = ForceErrorMetrics(predicted: predicted, exact: chosen.forces)
         func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
-        print(pad("kind", 8) + ["sites", "RMSE", "MAE", "max", "σ_δ", "R²"].map { String(repeating: " ", count: 11 - $0.count) + $0 }.joined())
+        print(pad("kind", 14) + ["sites", "RMSE", "MAE", "max", "σ_δ", "R²"].map { String(repeating: " ", count: 11 - $0.count) + $0 }.joined())
         for (name, m) in [("all", overall)] + byKind.sorted(by: { $0.key < $1.key }) {
-            print(pad(name, 8) + String(format: "%11d%11.5f%11.5f%11.5f%11.5f%11.5f", m.count, m.rmse, m.mae, m.maxError,
+            print(pad(name, 14) + String(format: "%11d%11.5f%11.5f%11.5f%11.5f%11.5f", m.count, m.rmse, m.mae, m.maxError,
                                         m.sigmaDelta, m.rSquared))
         }
         if let json {
