@@ -10,11 +10,6 @@ struct DatasetCommand: ParsableCommand {
         subcommands: [DatasetInfo.self, DatasetMerge.self, DatasetSplitCommand.self])
 }
 
-/// Reads a dataset, turning a `DatasetError` into a one-line CLI error.
-func readDataset(_ path: String) throws -> ForceDataset {
-    do { return try ForceDataset(contentsOf: URL(fileURLWithPath: path)) } catch let e as DatasetError { throw CLIError(e.message) }
-}
-
 /// The dataset with every configuration's μ, recovered by ED when the file has none (with progress).
 func withRecoveredChemicalPotentials(_ dataset: ForceDataset, label: String, quiet: Bool) throws -> ForceDataset {
     guard dataset.chemicalPotentials == nil else { return dataset }
@@ -29,8 +24,7 @@ struct DatasetInfo: ParsableCommand {
     @Argument(help: "Dataset (.npz).") var dataset: String
 
     func run() throws {
-        let data = try readDataset(dataset)
-        let h = data.metadata.holstein
+        let data = try ForceDataset(contentsOf: URL(fileURLWithPath: dataset))
         print("\(dataset): \(data.count) configurations of \(data.size)×\(data.size)")
         for (kind, indices) in data.indicesByKind {
             let f = indices.flatMap { data.slice(data.forces, $0) }
@@ -40,7 +34,7 @@ struct DatasetInfo: ParsableCommand {
             let stepText = steps.isEmpty ? "" : ", steps \(steps.min()!)–\(steps.max()!)"
             print("  " + kind.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0) + String(format: " %5d  std(F) %.4f", indices.count, std) + stepText)
         }
-        print("  Holstein: t \(h.hopping), g \(h.coupling), k0 \(h.stiffness), κ \(h.neighbourCoupling), T \(h.temperature), filling \(h.filling)")
+        print("  Holstein: \(describe(data.metadata.holstein))")
         print("  chemical potentials (mu): \(data.chemicalPotentials == nil ? "absent (train --readout grand-canonical recovers them by ED)" : "present")")
         for key in data.metadata.generator.keys.sorted() where key != "plan" { print("  \(key): \(data.metadata.generator[key]!)") }
         if !data.metadata.software.isEmpty { print("  written by \(data.metadata.software)") }
@@ -65,7 +59,7 @@ struct DatasetMerge: ParsableCommand {
         try checkWritable(output, option: "--output")
         var merged: ForceDataset?
         for path in inputs {
-            var part = try readDataset(path)
+            var part = try ForceDataset(contentsOf: URL(fileURLWithPath: path))
             if recoverMu { part = try withRecoveredChemicalPotentials(part, label: "merge \(path)", quiet: quiet) }
             do { merged = try merged.map { try $0.appending(part) } ?? part } catch let e as DatasetError {
                 throw CLIError("\(path): \(e.message)")
@@ -99,7 +93,7 @@ struct DatasetSplitCommand: ParsableCommand {
     func run() throws {
         try checkWritable(training, option: "--training")
         try checkWritable(validation, option: "--validation")
-        var data = try readDataset(dataset)
+        var data = try ForceDataset(contentsOf: URL(fileURLWithPath: dataset))
         if recoverMu { data = try withRecoveredChemicalPotentials(data, label: "split", quiet: quiet) }
         let split: DatasetSplit
         do {
