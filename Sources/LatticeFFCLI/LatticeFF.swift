@@ -1,6 +1,7 @@
 /// The `latticeff` command: parsing and printing only; every subcommand calls library code.
 import ArgumentParser
 import Foundation
+import LinearAlgebra
 
 @main
 struct LatticeFF: ParsableCommand {
@@ -12,6 +13,24 @@ struct LatticeFF: ParsableCommand {
         subcommands: [SymmetryCommand.self, ForcesCommand.self, GenerateCommand.self, DatasetCommand.self, ModelCommand.self, TrainCommand.self,
                       EvaluateCommand.self, PredictCommand.self, SimulateCommand.self, AnalyzeCommand.self,
                       ReproduceCommand.self, BenchCommand.self])
+
+    /// Entry point: first make sure OpenBLAS runs kernels that suit the CPU, then parse and run.
+    static func main() {
+        restartWithSuitableBLASKernelsIfNeeded()
+        main(nil)
+    }
+}
+
+/// Re-executes this program once with `OPENBLAS_CORETYPE` set when OpenBLAS fell back to pre-AVX2
+/// kernels on a CPU with AVX2/AVX-512 (see `BLASKernelSelection`). Set `OPENBLAS_CORETYPE`
+/// yourself to choose the kernels, or `LATTICEFF_KEEP_BLAS_CORE=1` to keep what OpenBLAS chose.
+private func restartWithSuitableBLASKernelsIfNeeded() {
+    let environment = ProcessInfo.processInfo.environment
+    guard environment["LATTICEFF_KEEP_BLAS_CORE"] == nil,
+          let coreType = BLASKernelSelection.recommendedRestartCoreType(environment: environment) else { return }
+    setenv("OPENBLAS_CORETYPE", coreType, 1)
+    execv("/proc/self/exe", CommandLine.unsafeArgv)
+    // execv returns only on failure: carry on with the kernels already loaded.
 }
 
 /// Writes one line to standard error.

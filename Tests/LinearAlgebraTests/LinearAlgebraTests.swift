@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import LinearAlgebra
 
@@ -53,6 +54,27 @@ struct LinearAlgebraTests {
         #expect(BLASRuntime.threadCount == before)
         #expect(!BLASRuntime.coreName.isEmpty)
         #expect(BLASRuntime.report.hasPrefix("OpenBLAS core"))
+    }
+
+    @Test("OpenBLAS kernel choice: pre-AVX2 fallback kernels on an AVX2/AVX-512 CPU are replaced, suitable ones kept")
+    func kernelSelection() throws {
+        let avx512: Set = ["sse3", "avx", "avx2", "fma", "avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"]
+        let avx2: Set = ["sse3", "avx", "avx2", "fma"]
+        #expect(BLASKernelSelection.preferredCoreType(detectedCore: "Prescott", cpuFlags: avx512) == "SkylakeX")
+        #expect(BLASKernelSelection.preferredCoreType(detectedCore: "Nehalem", cpuFlags: avx2) == "Haswell")
+        #expect(BLASKernelSelection.preferredCoreType(detectedCore: "Prescott", cpuFlags: ["sse3", "avx"]) == nil)
+        #expect(BLASKernelSelection.preferredCoreType(detectedCore: "Prescott", cpuFlags: ["avx2"]) == nil)  // no FMA
+        for core in ["Haswell", "SkylakeX", "Cooperlake", "Zen"] {
+            #expect(BLASKernelSelection.preferredCoreType(detectedCore: core, cpuFlags: avx512) == nil)
+        }
+        #expect(BLASKernelSelection.recommendedRestartCoreType(environment: ["OPENBLAS_CORETYPE": "Haswell"]) == nil)
+
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cpuinfo-\(getpid())")
+        try "processor\t: 0\nflags\t\t: fpu sse3 avx2 fma avx512f\n\nprocessor\t: 1\nflags\t\t: fpu\n"
+            .write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        #expect(BLASKernelSelection.cpuFlags(cpuinfo: file.path) == ["fpu", "sse3", "avx2", "fma", "avx512f"])
+        #expect(BLASKernelSelection.cpuFlags(cpuinfo: "/nonexistent/cpuinfo").isEmpty)
     }
 
     @Test("Kronecker product and Gram–Schmidt")
