@@ -32,6 +32,9 @@ public final class EquivariantNetwork<T: ENNScalar>: @unchecked Sendable {
     /// `featurizer.layout`): features of channel c are further divided by `channelScales[c]`.
     /// Scaling a whole multiplet by one number commutes with the group, so equivariance is kept.
     public var channelScales: [Double]? { didSet { invalidatePrepared() } }
+    /// Pointwise map of the field before the features (`InputTransform`; the paper's network: identity).
+    /// Set it before the input scales, which are computed from the transformed field.
+    public var inputTransform: InputTransform = .identity
     /// Holstein parameters (and filling) of the training data.
     public var holstein: HolsteinParameters
     /// Filled by training.
@@ -89,6 +92,7 @@ public final class EquivariantNetwork<T: ENNScalar>: @unchecked Sendable {
         let copy = try! EquivariantNetwork<U>(structure: structure, parameters: parameters.map { U($0) },
                                               inputScales: inputScales, holstein: holstein, trainingSummary: trainingSummary)
         copy.readout = readout
+        copy.inputTransform = inputTransform
         copy.channelScales = channelScales
         copy.electronNumberProjection = electronNumberProjection
         copy.chunkSize = chunkSize; copy.threads = threads

@@ -60,7 +60,7 @@ extension EquivariantNetwork {
         var largest = [Double](repeating: 0, count: inputScales.count)
         var squares = [Double](repeating: 0, count: layout.multiplicities.reduce(0, +))
         for c in 0..<count {
-            let features: [T] = try featurizer.features(of: Array(q[(c * n)..<((c + 1) * n)]), on: lattice, threads: threads)
+            let features: [T] = try featurizer.features(of: inputTransform.apply(q[(c * n)..<((c + 1) * n)]), on: lattice, threads: threads)
             switch method {
             case .irMaximum:
                 let scales = Self.inputScales(features: features, siteCount: n, layout: layout)

@@ -38,6 +38,8 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
     public var electronNumberProjection: Bool? = nil
     /// "enn" (absent in older files, which are all ENN files; `ForceModelFile` dispatches on it).
     public var architecture: String? = nil
+    /// Pointwise map of the field before the features, "asinh:W" (absent: identity).
+    public var inputTransform: String? = nil
 }
 
 extension EquivariantNetwork {
@@ -58,7 +60,7 @@ extension EquivariantNetwork {
             parameterCount: s.parameterCount, parameterOrder: s.parameterBlocks.map(\.name),
             holstein: holstein, training: trainingSummary, weightsSHA256: weightsSHA256, readout: readout,
             inputChannelScales: channelScales, electronNumberProjection: electronNumberProjection ? true : nil,
-            architecture: "enn")
+            architecture: "enn", inputTransform: inputTransform == .identity ? nil : inputTransform.description)
     }
 
     /// The model as an `.npz` archive (weights as float32).
@@ -145,6 +147,9 @@ extension EquivariantNetwork {
                 throw fail("inputChannelScales must be \(expected) finite positive numbers")
             }
             network.channelScales = channels
+        }
+        if let transform = meta.inputTransform {
+            do { network.inputTransform = try InputTransform(parsing: transform) } catch let error as ENNError { throw fail(error.message) }
         }
         if network.readout.addsElasticForce, meta.lattice != "square" {
             throw fail("an electronic-force readout needs the square lattice, found \(meta.lattice)")

@@ -156,6 +156,7 @@ extension EquivariantNetwork {
         let n = lattice.siteCount
         guard q.count == count * n else { throw ENNError("configurations have \(q.count) values, expected \(count) × \(size)×\(size)") }
         guard q.allSatisfy({ $0.isFinite }) else { throw ENNError("configuration contains a non-finite value") }
+        let q = inputTransform.apply(q)
         let prep = prepared(), chunk = prep.blocksPerChunk * 8
         let chunksPer = (n + chunk - 1) / chunk
         let workspaces = (0..<Self.gradientSlots).map { _ in Workspace(structure: structure, blocks: prep.blocksPerChunk) }
@@ -200,8 +201,9 @@ extension EquivariantNetwork {
         }
         let prep = prepared(), chunk = prep.blocksPerChunk * 8
         let chunksPer = (n + chunk - 1) / chunk
+        let transformed = inputTransform.apply(q)
         let halos: [HaloField<T>] = (0..<count).map { c in
-            q[(c * n)..<((c + 1) * n)].withUnsafeBufferPointer { HaloField<T>(field: $0, size: size, halo: featurizer.neighbourhood.haloWidth) }
+            transformed[(c * n)..<((c + 1) * n)].withUnsafeBufferPointer { HaloField<T>(field: $0, size: size, halo: featurizer.neighbourhood.haloWidth) }
         }
         var electronicTargets = targets
         if readout.addsElasticForce { try addElasticForces(q, count: count, size: size, lattice: configuration.lattice, holstein: holstein, to: &electronicTargets, sign: -1) }

@@ -127,6 +127,7 @@ extension EquivariantNetwork: TrainableForceModel where T == Float {
         }
         lines.append("input scales: " + meta.irreps.map { "\($0) \(String(format: "%.6g", meta.inputScales[$0]!))" }.joined(separator: ", ")
                      + (channelScales == nil ? "" : "; per-channel RMS scales (\(channelScales!.count) channels)"))
+        if inputTransform != .identity { lines.append("input transform: Q → \(inputTransform) (pointwise, before the features)") }
         if electronNumberProjection { lines.append("forces projected onto the fixed-N sum rule Σ g(n − ½) = 0") }
         return lines + modelSummaryFooter(holstein: holstein, training: trainingSummary, weightsSHA256: meta.weightsSHA256)
     }
@@ -135,6 +136,7 @@ extension EquivariantNetwork: TrainableForceModel where T == Float {
         let copy = try EquivariantNetwork<Float>(structure: structure, parameters: parameters, inputScales: inputScales,
                                                  holstein: holstein, trainingSummary: trainingSummary)
         copy.readout = readout
+        copy.inputTransform = inputTransform
         copy.channelScales = channelScales
         copy.electronNumberProjection = electronNumberProjection
         copy.chunkSize = chunkSize; copy.threads = threads

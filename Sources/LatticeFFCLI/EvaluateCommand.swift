@@ -61,10 +61,10 @@ struct EvaluateCommand: ParsableCommand {
         }
         let overall = ForceErrorMetrics(predicted: predicted, exact: chosen.forces)
         func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
-        print(pad("kind", 14) + ["sites", "RMSE", "MAE", "max", "σ_δ", "R²"].map { String(repeating: " ", count: 11 - $0.count) + $0 }.joined())
+        print(pad("kind", 14) + ["sites", "RMSE", "MAE", "max", "σ_δ", "R²", "median|δ|", "p99|δ|", "top-1% Σδ²"].map { String(repeating: " ", count: max(1, 11 - $0.count)) + $0 }.joined())
         for (name, m) in [("all", overall)] + byKind.sorted(by: { $0.key < $1.key }) {
-            print(pad(name, 14) + String(format: "%11d%11.5f%11.5f%11.5f%11.5f%11.5f", m.count, m.rmse, m.mae, m.maxError,
-                                        m.sigmaDelta, m.rSquared))
+            print(pad(name, 14) + String(format: "%11d%11.5f%11.5f%11.5f%11.5f%11.5f%11.5f%11.5f%11.3f", m.count, m.rmse, m.mae, m.maxError,
+                                        m.sigmaDelta, m.rSquared, m.medianAbsError, m.p99AbsError, m.top1PercentShare))
         }
         if let json {
             try writeJSON(Report(model: model, modelSHA256: network.weightsSHA256, data: data, subset: subset,

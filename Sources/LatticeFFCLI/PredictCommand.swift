@@ -17,6 +17,10 @@ struct PredictCommand: ParsableCommand {
     var output: String
     @Option(help: "Worker threads (1 or 2).")
     var threads: Int = 2
+    @Option(help: ArgumentHelp(
+        "Evaluate a grand-canonical model at this chemical potential instead of at the model's fixed electron number: a number, or a .npy of one μ per configuration.",
+        discussion: "Only for models trained with --readout grand-canonical: they learn the μ = 0 map, and μ shifts every site energy. Without it, fixed-N models solve for the μ that gives half filling."))
+    var chemicalPotential: String?
 
     func validate() throws {
         guard (1...2).contains(threads) else { throw ValidationError("--threads must be 1 or 2, got \(threads)") }
@@ -32,11 +36,44 @@ struct PredictCommand: ParsableCommand {
         }
         let size = shape.last!, count = shape.count == 3 ? shape[0] : 1
         let q = try array.widenedToDoubles()
+        if let chemicalPotential {
+            let potentials = try chemicalPotentials(chemicalPotential, count: count)
+            guard network.readout == .grandCanonical else {
+                throw ENNError("--chemical-potential needs a model with the grand-canonical readout (\(model) has readout \(network.readout))")
+            }
+            // The fixed-N projection does not apply at fixed μ: the electron number is an output.
+            network.electronNumberProjection = false
+            let n = size * size
+            var forces = [Double](repeating: 0, count: count * n)
+            for (c, mu) in potentials.enumerated() {
+                network.holstein.filling = .fixedChemicalPotential(mu)
+                let part = try network.forces(configurations: Array(q[(c * n)..<((c + 1) * n)]), count: 1, size: size)
+                forces.replaceSubrange((c * n)..<((c + 1) * n), with: part)
+            }
+            try NumPyArray(forces, shape: shape).write(to: URL(fileURLWithPath: output))
+            return
+        }
         let result = try network.forcesAndChemicalPotentials(configurations: q, count: count, size: size)
         try NumPyArray(result.forces, shape: shape).write(to: URL(fileURLWithPath: output))
         if result.networkPasses != count {
             printError(String(format: "predict: %d configuration(s), %d network passes (%.1f per configuration: the search for μ)",
                               count, result.networkPasses, Double(result.networkPasses) / Double(count)))
         }
+    }
+
+    /// One finite μ per configuration, from a number or a .npy file of `count` values.
+    private func chemicalPotentials(_ text: String, count: Int) throws -> [Double] {
+        let values: [Double]
+        if let mu = Double(text) {
+            values = [Double](repeating: mu, count: count)
+        } else {
+            let file = try NumPyArray(contentsOf: URL(fileURLWithPath: text))
+            values = try file.widenedToDoubles()
+            guard values.count == count else {
+                throw ENNError("\(text): \(values.count) chemical potentials for \(count) configuration(s)")
+            }
+        }
+        guard values.allSatisfy({ $0.isFinite }) else { throw ENNError("--chemical-potential: non-finite value") }
+        return values
     }
 }

@@ -42,6 +42,8 @@ struct TrainCommand: ParsableCommand {
     var readout: String = "total"
     @Option(help: "Input normalisation: ir-max (one scale per IR type, largest value; the original) or channel-rms (unit RMS per input channel).")
     var inputScaling: String = "ir-max"
+    @Option(help: "ENN only: pointwise map of Q before the features, identity (the paper's) or asinh:W (W·asinh(Q/W): resolves the steep response of sites with |Q| ≲ W; docs/TRAINING.md).")
+    var inputTransform: String?
     @Flag(help: "Also train on the particle–hole image (−Q, −F) of every configuration (exact at half filling, even L).")
     var particleHole = false
     @Flag(help: "Do not project forces onto the fixed-N sum rule Σ g(n − ½) = 0 (the projection is on by default for fixed-N data).")
@@ -75,6 +77,11 @@ struct TrainCommand: ParsableCommand {
         if validateOnAll, validationData == nil { throw ValidationError("--validate-on-all needs --validation-data") }
         if initialModel != nil, resume { throw ValidationError("--initial-model starts a new run; it cannot be combined with --resume") }
         guard ["enn", "mlp"].contains(architecture) else { throw ValidationError("unknown architecture '\(architecture)' (use enn or mlp)") }
+        if let inputTransform {
+            guard architecture == "enn" else { throw ValidationError("--input-transform needs --architecture enn") }
+            do { _ = try InputTransform(parsing: inputTransform) } catch let e as ENNError { throw ValidationError(e.message) }
+            if initialModel != nil || resume { throw ValidationError("--input-transform sets up a new network; --initial-model and --resume keep the transform they were made with") }
+        }
         if mlpWidths != nil {
             guard architecture == "mlp" else { throw ValidationError("--mlp-widths needs --architecture mlp") }
             guard parsedMLPWidths != nil else { throw ValidationError("--mlp-widths must be comma-separated integers ≥ 1, got '\(mlpWidths!)'") }
@@ -97,7 +104,9 @@ struct TrainCommand: ParsableCommand {
         var configuration = NetworkConfiguration.reference(gate: GateKind(rawValue: gate)!)
         configuration.radius = radius
         let network = try EquivariantNetwork<Float>(configuration: configuration, seed: seed, holstein: holstein)
-        return (network, "architecture enn, \(network.parameterCount) parameters, gate \(gate)")
+        if let inputTransform { network.inputTransform = try InputTransform(parsing: inputTransform) }
+        let transform = network.inputTransform == .identity ? "" : ", input transform \(network.inputTransform)"
+        return (network, "architecture enn, \(network.parameterCount) parameters, gate \(gate)\(transform)")
     }
 
     /// The model of --initial-model, checked against the run's readout; records its weights in `options`.

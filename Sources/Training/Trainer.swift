@@ -87,6 +87,8 @@ struct TrainerState: Codable {
     var datasetFingerprint: String
     /// Architecture of the trained model (absent in checkpoints written before baselines: "enn").
     var architecture: String?
+    /// The ENN's input transform ("asinh:W"; absent: identity), restored on resume.
+    var inputTransform: String? = nil
 }
 
 /// Trains a `TrainableForceModel` (`EquivariantNetwork<Float>`, `MultilayerPerceptron<Float>`) on a
@@ -320,6 +322,8 @@ public final class Trainer {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        var state = self.state
+        if let enn = network as? EquivariantNetwork<Float>, enn.inputTransform != .identity { state.inputTransform = enn.inputTransform.description }
         archive.extraFiles["trainer.json"] = try encoder.encode(state)
         try archive.write(to: url)
     }
@@ -357,6 +361,12 @@ public final class Trainer {
             guard let enn = network as? EquivariantNetwork<Float> else { throw DatasetError("\(url.path): channel scales in a checkpoint of a \(network.architecture) model") }
             do { enn.channelScales = try archive.values("channel_scales", shape: [enn.featurizer.layout.multiplicities.reduce(0, +)]) }
             catch { throw DatasetError("\(url.path): checkpoint channel scales do not match the model layout (\(error))") }
+        }
+        if let transform = saved.inputTransform {
+            guard let enn = network as? EquivariantNetwork<Float> else { throw DatasetError("\(url.path): input transform in a checkpoint of a \(network.architecture) model") }
+            do { enn.inputTransform = try InputTransform(parsing: transform) } catch let e as ENNError { throw DatasetError("\(url.path): \(e.message)") }
+        } else if let enn = network as? EquivariantNetwork<Float> {
+            enn.inputTransform = .identity
         }
         bestParameters = best
         optimizer = try AdamOptimizer<Float>(archive: archive)

@@ -72,5 +72,17 @@ struct DatasetCommandTests {
         #expect(missing.status != 0 && missing.stderr.contains("--sampler-model"), "\(missing.stderr)")
         let both = try runLatticeFF(["train", "--data", path("s.npz"), "--output", path("t.npz"), "--initial-model", path("m.npz"), "--resume"])
         #expect(both.status != 0 && both.stderr.contains("--resume"), "\(both.stderr)")
+
+        // --input-transform: recorded in the model; refused where it cannot apply.
+        let asinh = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("a.npz"), "--radius", "2", "--epochs", "1",
+                                      "--input-transform", "asinh:0.5", "--quiet"])
+        #expect(asinh.status == 0, "\(asinh.stderr)")
+        let asinhInfo = try runLatticeFF(["model", "info", path("a.npz")])
+        #expect(asinhInfo.stdout.contains("input transform: Q → asinh:0.5"), "\(asinhInfo.stdout)")
+        for bad in [["--input-transform", "asinh:0"], ["--input-transform", "log"], ["--input-transform", "asinh:1", "--architecture", "mlp"],
+                    ["--input-transform", "asinh:1", "--initial-model", path("m.npz"), "--readout", "electronic"]] {
+            let r = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("b.npz"), "--epochs", "1"] + bad)
+            #expect(r.status != 0 && r.stderr.hasPrefix("Error:") && !FileManager.default.fileExists(atPath: path("b.npz")), "\(bad): \(r.stderr)")
+        }
     }
 }

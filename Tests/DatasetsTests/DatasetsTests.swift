@@ -105,5 +105,24 @@ struct DatasetsTests {
         #expect(m.maxError == delta.map(abs).max()!)
         let perfect = ForceErrorMetrics(predicted: exact, exact: exact)
         #expect(perfect.rSquared == 1 && perfect.rmse == 0 && perfect.sigmaDelta == 0)
+        #expect(perfect.medianAbsError == 0 && perfect.p99AbsError == 0 && perfect.top1PercentShare == 0)
+    }
+
+    @Test("Metrics: error quantiles and the worst-1 % share of Σδ² follow from their definitions")
+    func tailMetrics() {
+        // 200 components: 198 errors of 0.1, two of 1 → the worst 1 % (2 components) carry 2/(2 + 1.98).
+        let exact = [Double](repeating: 0.5, count: 200)
+        var predicted = exact.map { $0 + 0.1 }
+        predicted[17] = 1.5; predicted[130] = -0.5
+        let m = ForceErrorMetrics(predicted: predicted, exact: exact)
+        #expect(abs(m.medianAbsError - 0.1) < 1e-12)
+        #expect(abs(m.p99AbsError - 0.1) < 1e-12)  // rank 198 of 200
+        #expect(abs(m.top1PercentShare - 2 / 3.98) < 1e-12)
+        #expect(m.maxError == 1)
+        // Uniform errors: the worst 1 % carry exactly 1 %; odd count: the median is the middle value.
+        let uniform = ForceErrorMetrics(predicted: [Double](repeating: 0.3, count: 301), exact: [Double](repeating: 0, count: 301))
+        #expect(abs(uniform.top1PercentShare - 3.0 / 301) < 1e-12)
+        let odd = ForceErrorMetrics(predicted: [0.0, 2, -1], exact: [0, 0, 0])
+        #expect(odd.medianAbsError == 1 && odd.p99AbsError == 2)
     }
 }

@@ -71,6 +71,33 @@ struct TrainerTests {
         #expect(resumed.history.map(\.learningRate) == straight.history.map(\.learningRate))
     }
 
+    @Test("An input-transformed network trains, and resumes exactly with its transform restored from the checkpoint")
+    func inputTransformResumes() throws {
+        let data = Self.data
+        let split = DatasetSplit.everyThird(count: data.count)
+        func transformed() throws -> EquivariantNetwork<Float> {
+            let n = try network(); n.inputTransform = .asinh(width: 0.5); return n
+        }
+        let straight = try Trainer(network: transformed(), data: data, split: split, options: options(epochs: 3))
+        let before = try straight.evaluate(indices: split.validation)
+        while !straight.finished { try straight.runEpoch() }
+        #expect(straight.history.map(\.validationRMSE).min()! < before.rmse)
+        let first = try Trainer(network: transformed(), data: data, split: split, options: options(epochs: 1))
+        try first.runEpoch()
+        let checkpoint = FileManager.default.temporaryDirectory.appendingPathComponent("latticeff-ckpt-\(UUID().uuidString).npz")
+        defer { try? FileManager.default.removeItem(at: checkpoint) }
+        try first.saveCheckpoint(to: checkpoint)
+        let plain = try network(seed: 99)  // identity transform: the checkpoint's transform must win
+        let resumed = try Trainer(resumingFrom: checkpoint, network: plain, data: data)
+        #expect(plain.inputTransform == .asinh(width: 0.5))
+        resumed.extendLimits(epochs: 3, maxMinutes: nil)
+        while !resumed.finished { try resumed.runEpoch() }
+        #expect(resumed.network.parameters == straight.network.parameters)
+        #expect(resumed.history.map(\.validationRMSE) == straight.history.map(\.validationRMSE))
+        let best = try #require(try resumed.bestNetwork() as? EquivariantNetwork<Float>)
+        #expect(best.inputTransform == .asinh(width: 0.5))
+    }
+
     @Test("Cosine schedule: the recorded rates follow η₀·½(1 + cos(πe/E)) and resume mid-run is exact")
     func cosineScheduleResumes() throws {
         let data = Self.data
