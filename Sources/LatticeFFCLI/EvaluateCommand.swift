@@ -17,10 +17,53 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Write the metrics as JSON here.") var json: String?
     @Option(help: "Write parity.png and error-histogram.png into this directory.") var plots: String?
     @Option(help: "Which configurations: all, validation or training (the default every-third split).") var subset: String = "all"
+    @Option(help: "Edges of the |Q_i| bins of the error-by-amplitude table, comma-separated and increasing (sites with a small lattice distortion carry most of the error).")
+    var amplitudeBins: String = "0.5,1,2"
 
     func validate() throws {
         guard ["all", "validation", "training"].contains(subset) else {
             throw ValidationError("--subset must be all, validation or training, got '\(subset)'")
+        }
+        guard parsedAmplitudeEdges != nil else {
+            throw ValidationError("--amplitude-bins must be increasing positive numbers, comma-separated, got '\(amplitudeBins)'")
+        }
+    }
+
+    /// `--amplitude-bins` as numbers (nil when malformed).
+    var parsedAmplitudeEdges: [Double]? {
+        let values = amplitudeBins.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0!.isFinite && $0! > 0 }) else { return nil }
+        let edges = values.map { $0! }
+        return zip(edges, edges.dropFirst()).allSatisfy { $0 < $1 } ? edges : nil
+    }
+
+    /// Errors of the sites whose |Q_i| lies in [lower, upper).
+    struct AmplitudeBin: Encodable {
+        var lower: Double
+        /// nil: no upper bound.
+        var upper: Double?
+        /// Share of the sites in the bin.
+        var siteFraction: Double
+        /// Share of Σδ² (over all bins) carried by the bin.
+        var squaredErrorShare: Double
+        /// Metrics of the bin's sites (nil when it is empty).
+        var metrics: ForceErrorMetrics?
+    }
+
+    /// The error split by the local distortion |Q_i| (bins from `edges`).
+    static func amplitudeBins(q: [Double], predicted: [Double], exact: [Double], edges: [Double]) -> [AmplitudeBin] {
+        let bounds = [0] + edges, total = zip(predicted, exact).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+        return bounds.indices.map { b in
+            let lower = bounds[b], upper: Double? = b + 1 < bounds.count ? bounds[b + 1] : nil
+            let members = q.indices.filter { (i: Int) -> Bool in
+                let a = abs(q[i])
+                return a >= lower && (upper == nil || a < upper!)
+            }
+            let p = members.map { predicted[$0] }, e = members.map { exact[$0] }
+            let squared = zip(p, e).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+            return AmplitudeBin(lower: lower, upper: upper, siteFraction: Double(members.count) / Double(max(1, q.count)),
+                                squaredErrorShare: total > 0 ? squared / total : 0,
+                                metrics: members.isEmpty ? nil : ForceErrorMetrics(predicted: p, exact: e))
         }
     }
 
@@ -31,6 +74,8 @@ struct EvaluateCommand: ParsableCommand {
         var subset: String
         var overall: ForceErrorMetrics
         var byKind: [String: ForceErrorMetrics]
+        /// Errors by |Q_i| bin, for "all" sites and per kind.
+        var byAmplitude: [String: [AmplitudeBin]]
         var seconds: Double
     }
 
@@ -54,10 +99,14 @@ struct EvaluateCommand: ParsableCommand {
         let seconds = Date().timeIntervalSince(start)
         let n = chosen.siteCount
         var byKind: [String: ForceErrorMetrics] = [:]
+        let edges = parsedAmplitudeEdges!
+        var byAmplitude = ["all": Self.amplitudeBins(q: chosen.q, predicted: predicted, exact: chosen.forces, edges: edges)]
         for (kind, members) in chosen.indicesByKind {
             let p = members.flatMap { predicted[($0 * n)..<(($0 + 1) * n)] }
             let e = members.flatMap { chosen.forces[($0 * n)..<(($0 + 1) * n)] }
             byKind[kind.rawValue] = ForceErrorMetrics(predicted: p, exact: e)
+            byAmplitude[kind.rawValue] = Self.amplitudeBins(q: members.flatMap { chosen.q[($0 * n)..<(($0 + 1) * n)] },
+                                                            predicted: p, exact: e, edges: edges)
         }
         let overall = ForceErrorMetrics(predicted: predicted, exact: chosen.forces)
         func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
@@ -66,9 +115,18 @@ struct EvaluateCommand: ParsableCommand {
             print(pad(name, 14) + String(format: "%11d%11.5f%11.5f%11.5f%11.5f%11.5f%11.5f%11.5f%11.3f", m.count, m.rmse, m.mae, m.maxError,
                                         m.sigmaDelta, m.rSquared, m.medianAbsError, m.p99AbsError, m.top1PercentShare))
         }
+        print("\nRMSE by |Q_i| (share of sites / share of Σδ²):")
+        for (name, bins) in byAmplitude.sorted(by: { $0.key == "all" ? $1.key != "all" : ($1.key != "all" && $0.key < $1.key) }) {
+            let cells = bins.map { bin in
+                let range = bin.upper.map { String(format: "[%g, %g)", bin.lower, $0) } ?? String(format: "≥ %g", bin.lower)
+                let rmse = bin.metrics.map { String(format: "%.4f", $0.rmse) } ?? "—"
+                return "\(range) \(rmse) (\(String(format: "%.3f / %.3f", bin.siteFraction, bin.squaredErrorShare)))"
+            }
+            print(pad(name, 14) + cells.joined(separator: "   "))
+        }
         if let json {
             try writeJSON(Report(model: model, modelSHA256: network.weightsSHA256, data: data, subset: subset,
-                                 overall: overall, byKind: byKind, seconds: seconds), to: json)
+                                 overall: overall, byKind: byKind, byAmplitude: byAmplitude, seconds: seconds), to: json)
         }
         if let plots {
             let dir = URL(fileURLWithPath: plots)

@@ -24,6 +24,31 @@ struct MLPCommandTests {
         let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
         let rmse = try #require((report["overall"] as? [String: Any])?["rmse"] as? Double)
         #expect(rmse.isFinite && rmse > 0)
+        // σ_δ, the tail statistics and the |Q| bins agree with numpy on predict's forces for the dataset's Q.
+        let dq = dir.appendingPathComponent("dq.npy").path, df = dir.appendingPathComponent("df.npy").path
+        #expect(try python("import numpy; numpy.save('\(dq)', numpy.load('\(data)')['Q'])").0 == 0)
+        #expect(try runLatticeFF(["predict", "--model", model, dq, "--output", df]).status == 0)
+        let (agree, agreeText) = try python("""
+        import json, numpy
+        d = numpy.load('\(data)'); r = json.load(open('\(json)'))
+        delta = (numpy.load('\(df)') - d['F']).ravel(); q = numpy.abs(d['Q']).ravel()
+        o = r['overall']
+        assert abs(o['sigmaDelta'] - delta.std()) < 1e-9, (o['sigmaDelta'], delta.std())
+        assert abs(o['medianAbsError'] - numpy.median(abs(delta))) < 1e-12
+        s = numpy.sort(delta**2); k = max(1, len(s) // 100)
+        assert abs(o['top1PercentShare'] - s[-k:].sum() / s.sum()) < 1e-9
+        bins = r['byAmplitude']['all']; edges = [0, 0.5, 1, 2, numpy.inf]
+        assert [b['lower'] for b in bins] == edges[:-1] and bins[-1].get('upper') is None
+        assert abs(sum(b['siteFraction'] for b in bins) - 1) < 1e-12 and abs(sum(b['squaredErrorShare'] for b in bins) - 1) < 1e-9
+        for b, lo, hi in zip(bins, edges, edges[1:]):
+            m = (q >= lo) & (q < hi)
+            assert abs(b['siteFraction'] - m.mean()) < 1e-12
+            if m.any(): assert abs(b['metrics']['rmse'] - numpy.sqrt((delta[m]**2).mean())) < 1e-9
+        print('ok')
+        """)
+        #expect(agree == 0 && agreeText.contains("ok"), "\(agreeText)")
+        let badBins = try runLatticeFF(["evaluate", "--model", model, "--data", data, "--amplitude-bins", "1,0.5"])
+        #expect(badBins.status != 0 && badBins.stderr.contains("--amplitude-bins"), "\(badBins.stderr)")
 
         let info = try runLatticeFF(["model", "info", model])
         #expect(info.status == 0 && info.stdout.contains("multilayer perceptron") && info.stdout.contains("parameters 513"), "\(info.stdout)")
