@@ -51,6 +51,6 @@ public struct ForceErrorMetrics: Codable, Sendable, Equatable {
         p99AbsError = rank(0.99)
         let tailCount = max(1, count / 100)
         let tailSum = sortedAbs.suffix(tailCount).reduce(0) { $0 + $1 * $1 }
-        top1PercentShare = sumD2 > 0 ? tailSum / sortedAbs.reduce(0) { $0 + $1 * $1 } : 0
+        top1PercentShare = sumD2 > 0 ? tailSum / sumD2 : 0
     }
 }
