@@ -36,6 +36,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Model: enn (the equivariant network) or mlp (the non-symmetric perceptron baseline).") var architecture: String = "enn"
     @Option(help: "Hidden widths of the MLP, comma-separated (default: 3 equal layers with the ENN's parameter count, 256,256,256 for √13).")
     var mlpWidths: String?
+    @Option(help: "Hidden widths of the ENN per IR, comma-separated, one number per gated layer (paper Table I: 32,8,4). Pass the same value with --resume.")
+    var ennWidths: String?
     @Option(help: "Gate of the ENN: smooth (default) or reference.") var gate: String = "smooth"
     @Option(help: "Neighbourhood radius (lattice units; default √13).") var radius: Double = 13.0.squareRoot()
     @Option(help: "Readout: total (the network learns F, as the reference), electronic (it learns g(n − ½); the exact elastic force is added) or grand-canonical (it learns g(n − ½) at μ = 0, a local map; fixed-N forces solve for the chemical potential).")
@@ -82,6 +84,11 @@ struct TrainCommand: ParsableCommand {
             do { _ = try InputTransform(parsing: inputTransform) } catch let e as ENNError { throw ValidationError(e.message) }
             if initialModel != nil || resume { throw ValidationError("--input-transform sets up a new network; --initial-model and --resume keep the transform they were made with") }
         }
+        if let ennWidths {
+            guard architecture == "enn" else { throw ValidationError("--enn-widths needs --architecture enn (use --mlp-widths for the MLP)") }
+            guard parsedENNWidths != nil else { throw ValidationError("--enn-widths must be comma-separated integers ≥ 1, got '\(ennWidths)'") }
+            if initialModel != nil { throw ValidationError("--enn-widths sets up a new network; --initial-model keeps the widths it was made with") }
+        }
         if mlpWidths != nil {
             guard architecture == "mlp" else { throw ValidationError("--mlp-widths needs --architecture mlp") }
             guard parsedMLPWidths != nil else { throw ValidationError("--mlp-widths must be comma-separated integers ≥ 1, got '\(mlpWidths!)'") }
@@ -95,6 +102,13 @@ struct TrainCommand: ParsableCommand {
         return v.isEmpty || v.contains(where: { $0 == nil || $0! < 1 }) ? nil : v.map { $0! }
     }
 
+    /// `--enn-widths` as integers (nil when absent or malformed).
+    var parsedENNWidths: [Int]? {
+        guard let ennWidths else { return nil }
+        let v = ennWidths.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        return v.isEmpty || v.contains(where: { $0 == nil || $0! < 1 }) ? nil : v.map { $0! }
+    }
+
     /// The freshly initialised model the options describe (weights are replaced on --resume).
     func makeModel(holstein: HolsteinParameters) throws -> (model: any TrainableForceModel, description: String) {
         if architecture == "mlp" {
@@ -103,10 +117,12 @@ struct TrainCommand: ParsableCommand {
         }
         var configuration = NetworkConfiguration.reference(gate: GateKind(rawValue: gate)!)
         configuration.radius = radius
+        if let widths = parsedENNWidths { configuration.hiddenWidths = widths.map { [$0] } }
         let network = try EquivariantNetwork<Float>(configuration: configuration, seed: seed, holstein: holstein)
         if let inputTransform { network.inputTransform = try InputTransform(parsing: inputTransform) }
         let transform = network.inputTransform == .identity ? "" : ", input transform \(network.inputTransform)"
-        return (network, "architecture enn, \(network.parameterCount) parameters, gate \(gate)\(transform)")
+        let widths = configuration.hiddenWidths.map { $0.map(String.init).joined(separator: "/") }.joined(separator: ",")
+        return (network, "architecture enn (widths \(widths)), \(network.parameterCount) parameters, gate \(gate)\(transform)")
     }
 
     /// The model of --initial-model, checked against the run's readout; records its weights in `options`.

@@ -79,6 +79,28 @@ struct DatasetCommandTests {
         #expect(asinh.status == 0, "\(asinh.stderr)")
         let asinhInfo = try runLatticeFF(["model", "info", path("a.npz")])
         #expect(asinhInfo.stdout.contains("input transform: Q → asinh:0.5"), "\(asinhInfo.stdout)")
+        // --enn-widths: a network of the requested widths is trained and stored (parameter count = the
+        // `model init` network of the same widths), resume needs the same widths; bad values are refused.
+        let narrow = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("w.npz"), "--radius", "2", "--epochs", "1",
+                                       "--enn-widths", "6,3", "--quiet"])
+        #expect(narrow.status == 0, "\(narrow.stderr)")
+        let reference = try runLatticeFF(["model", "init", "--seed", "1", "--radius", "2", "--widths", "6,3", "--output", path("ref.npz")])
+        #expect(reference.status == 0, "\(reference.stderr)")
+        let narrowInfo = try runLatticeFF(["model", "info", path("w.npz")]), referenceInfo = try runLatticeFF(["model", "info", path("ref.npz")])
+        let count = { (text: String) in text.split(separator: "\n").first { $0.contains("parameters ") }.map(String.init) }
+        #expect(count(narrowInfo.stdout) != nil && count(narrowInfo.stdout) == count(referenceInfo.stdout), "\(narrowInfo.stdout)")
+        #expect(narrowInfo.stdout.contains("layer 3: auxiliary") && !narrowInfo.stdout.contains("layer 4"), "\(narrowInfo.stdout)")
+        let resumeOther = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("w.npz"), "--radius", "2", "--epochs", "2",
+                                            "--resume", "--quiet"])
+        #expect(resumeOther.status != 0 && resumeOther.stderr.contains("layout"), "\(resumeOther.stderr)")
+        let resumeSame = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("w.npz"), "--radius", "2", "--epochs", "2",
+                                           "--enn-widths", "6,3", "--resume", "--quiet"])
+        #expect(resumeSame.status == 0, "\(resumeSame.stderr)")
+        for bad in [["--enn-widths", "6,0"], ["--enn-widths", "a"], ["--enn-widths", "8", "--architecture", "mlp"],
+                    ["--enn-widths", "8", "--initial-model", path("m.npz"), "--readout", "electronic"]] {
+            let r = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("b.npz"), "--epochs", "1"] + bad)
+            #expect(r.status != 0 && r.stderr.hasPrefix("Error:") && !FileManager.default.fileExists(atPath: path("b.npz")), "\(bad): \(r.stderr)")
+        }
         for bad in [["--input-transform", "asinh:0"], ["--input-transform", "log"], ["--input-transform", "asinh:1", "--architecture", "mlp"],
                     ["--input-transform", "asinh:1", "--initial-model", path("m.npz"), "--readout", "electronic"]] {
             let r = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("b.npz"), "--epochs", "1"] + bad)
