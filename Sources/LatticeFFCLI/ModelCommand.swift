@@ -30,10 +30,7 @@ struct ModelInit: ParsableCommand {
     @Option(help: "Output model file (.npz).")
     var output: String
 
-    var parsedWidths: [Int]? {
-        let v = widths.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        return v.isEmpty || v.contains(where: { $0 == nil || $0! < 1 }) ? nil : v.map { $0! }
-    }
+    var parsedWidths: [Int]? { parseLayerWidths(widths) }
 
     func validate() throws {
         guard GateKind(rawValue: gate) != nil else { throw ValidationError("--gate must be smooth or reference, got '\(gate)'") }

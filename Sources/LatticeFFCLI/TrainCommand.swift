@@ -96,18 +96,10 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// `--mlp-widths` as integers (nil when absent or malformed).
-    var parsedMLPWidths: [Int]? {
-        guard let mlpWidths else { return nil }
-        let v = mlpWidths.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        return v.isEmpty || v.contains(where: { $0 == nil || $0! < 1 }) ? nil : v.map { $0! }
-    }
+    var parsedMLPWidths: [Int]? { mlpWidths.flatMap(parseLayerWidths) }
 
     /// `--enn-widths` as integers (nil when absent or malformed).
-    var parsedENNWidths: [Int]? {
-        guard let ennWidths else { return nil }
-        let v = ennWidths.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        return v.isEmpty || v.contains(where: { $0 == nil || $0! < 1 }) ? nil : v.map { $0! }
-    }
+    var parsedENNWidths: [Int]? { ennWidths.flatMap(parseLayerWidths) }
 
     /// The freshly initialised model the options describe (weights are replaced on --resume).
     func makeModel(holstein: HolsteinParameters) throws -> (model: any TrainableForceModel, description: String) {
