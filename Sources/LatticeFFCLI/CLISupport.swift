@@ -137,14 +137,9 @@ func formatDuration(_ seconds: Double) -> String {
     return String(format: "%d h %02d min", Int(seconds) / 3600, (Int(seconds) % 3600) / 60)
 }
 
-/// "20,30,40" → [20, 30, 40]; nil when empty or when an entry is not an integer ≥ `minimum`.
+/// "20,30,40" → [20, 30, 40] (sizes, layer widths); nil when empty or when an entry is empty or not
+/// an integer ≥ `minimum`.
 func parseSizeList(_ text: String, minimum: Int) -> [Int]? {
-    let v = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    let v = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
     return v.isEmpty || v.contains(where: { $0 == nil || $0! < minimum }) ? nil : v.map { $0! }
-}
-
-/// Comma-separated layer widths ("32,8,4") as integers ≥ 1; nil if any entry is empty, not an integer or < 1.
-func parseLayerWidths(_ text: String) -> [Int]? {
-    let values = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-    return values.isEmpty || values.contains(where: { $0 == nil || $0! < 1 }) ? nil : values.map { $0! }
 }

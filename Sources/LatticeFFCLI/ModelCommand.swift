@@ -30,7 +30,7 @@ struct ModelInit: ParsableCommand {
     @Option(help: "Output model file (.npz).")
     var output: String
 
-    var parsedWidths: [Int]? { parseLayerWidths(widths) }
+    var parsedWidths: [Int]? { parseSizeList(widths, minimum: 1) }
 
     func validate() throws {
         guard GateKind(rawValue: gate) != nil else { throw ValidationError("--gate must be smooth or reference, got '\(gate)'") }

@@ -96,10 +96,10 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// `--mlp-widths` as integers (nil when absent or malformed).
-    var parsedMLPWidths: [Int]? { mlpWidths.flatMap(parseLayerWidths) }
+    var parsedMLPWidths: [Int]? { mlpWidths.flatMap { parseSizeList($0, minimum: 1) } }
 
     /// `--enn-widths` as integers (nil when absent or malformed).
-    var parsedENNWidths: [Int]? { ennWidths.flatMap(parseLayerWidths) }
+    var parsedENNWidths: [Int]? { ennWidths.flatMap { parseSizeList($0, minimum: 1) } }
 
     /// The freshly initialised model the options describe (weights are replaced on --resume).
     func makeModel(holstein: HolsteinParameters) throws -> (model: any TrainableForceModel, description: String) {
