@@ -141,5 +141,6 @@ func formatDuration(_ seconds: Double) -> String {
 /// an integer ≥ `minimum`.
 func parseSizeList(_ text: String, minimum: Int) -> [Int]? {
     let v = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-    return v.isEmpty || v.contains(where: { $0 == nil || $0! < minimum }) ? nil : v.map { $0! }
+    // Splitting keeps empty entries, so "" and "8,,4" fail as non-integers.
+    return v.contains(where: { $0 == nil || $0! < minimum }) ? nil : v.map { $0! }
 }
