@@ -14,7 +14,8 @@ import Symmetry
 /// Per site: features x (the neighbourhood's IR coefficients, divided by one scale per IR type) →
 /// for each hidden layer: auxiliary layer (copies + every CG-allowed product of two channels) →
 /// bias-free linear map per IR (one matrix for all partners of a multiplet) → gate with biases →
-/// readout: one A1 channel plus bias = the force F_i.
+/// readout: one A1 channel plus bias = the force F_i (or, with a Fermi head, 1 + 2K A1 channels
+/// that `ForceHead` combines with the site's own Q_i).
 ///
 /// Parameters are one flat vector in the order of `structure.parameterBlocks` (the layout of
 /// gradients and of the optimizer state too). Evaluation is chunked (`chunkSize` sites, a multiple
@@ -49,6 +50,10 @@ public final class EquivariantNetwork<T: ENNScalar>: @unchecked Sendable {
     public var chunkSize = 256 { didSet { invalidatePrepared() } }
     /// Worker threads (1 or 2; more are clamped to 2, the gradient slot count).
     public var threads = 2
+    /// What the network's output is added to (`ForceBaseline`; the paper's network: none).
+    public var baseline: ForceBaseline = .none { didSet { baselineCache.removeAll() } }
+    /// Baseline values of training configurations (`lossAndGradients`).
+    let baselineCache = BaselineCache()
 
     public var configuration: NetworkConfiguration { structure.configuration }
     public var featurizer: Featurizer { structure.featurizer }
@@ -95,6 +100,7 @@ public final class EquivariantNetwork<T: ENNScalar>: @unchecked Sendable {
         copy.inputTransform = inputTransform
         copy.channelScales = channelScales
         copy.electronNumberProjection = electronNumberProjection
+        copy.baseline = baseline
         copy.chunkSize = chunkSize; copy.threads = threads
         return copy
     }
@@ -193,7 +199,8 @@ public final class EquivariantNetwork<T: ENNScalar>: @unchecked Sendable {
 
     // MARK: chunk passes
 
-    /// Forward pass of `count` ≤ 8·blocks sites whose raw features are in `ws.features`.
+    /// Forward pass of `count` ≤ 8·blocks sites whose raw features are in `ws.features`; writes the
+    /// readout channels, [count × structure.outputCount] (the head is applied by the callers that know Q).
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     func forwardChunk(_ ws: Workspace, _ prep: Prepared, count: Int, output: UnsafeMutablePointer<T>) {
@@ -223,29 +230,37 @@ public final class EquivariantNetwork<T: ENNScalar>: @unchecked Sendable {
                     gateForward(plan, layer: l, parameters: p.baseAddress!, pre: ws.pre[l + 1], act: ws.act[l + 1], blocks: blocks)
                 }
             }
-            let last = structure.layers.count - 1
-            let bias = p[structure.biasBlock(layer: last, ir: 0).offset]
+            let last = structure.layers.count - 1, outs = structure.outputCount
+            let bias = structure.biasBlock(layer: last, ir: 0).offset
             let readout = ws.pre[last + 1]
-            for site in 0..<count { output[site] = readout[site / 8][site % 8] + bias }
+            for site in 0..<count {
+                for r in 0..<outs { output[site * outs + r] = readout[(site / 8) * outs + r][site % 8] + p[bias + r] }
+            }
         }
     }
 
     /// Backward pass for the chunk last passed to `forwardChunk`: accumulates ∂loss/∂parameters
     /// into `gradient` and writes ∂loss/∂(raw features) ([count × featureCount]) if requested.
+    /// `outputGradient` is ∂loss/∂(readout channels), [count × structure.outputCount].
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     func backwardChunk(_ ws: Workspace, _ prep: Prepared, count: Int, outputGradient: UnsafePointer<T>,
                        gradient: UnsafeMutablePointer<T>, featureGradient: UnsafeMutablePointer<T>?) {
         let blocks = (count + 7) / 8
         let layers = structure.layers, last = layers.count - 1
-        let readoutGradient = ws.preGradient[last + 1]
-        var biasSum: T = 0
-        for blk in 0..<blocks {
-            var v = SIMD8<T>()
-            for lane in 0..<8 where blk * 8 + lane < count { v[lane] = outputGradient[blk * 8 + lane]; biasSum += v[lane] }
-            readoutGradient[blk] = v
+        let readoutGradient = ws.preGradient[last + 1], outs = structure.outputCount
+        let bias = structure.biasBlock(layer: last, ir: 0).offset
+        for r in 0..<outs {
+            var biasSum: T = 0
+            for blk in 0..<blocks {
+                var v = SIMD8<T>()
+                for lane in 0..<8 where blk * 8 + lane < count {
+                    v[lane] = outputGradient[(blk * 8 + lane) * outs + r]; biasSum += v[lane]
+                }
+                readoutGradient[blk * outs + r] = v
+            }
+            gradient[bias + r] += biasSum
         }
-        gradient[structure.biasBlock(layer: last, ir: 0).offset] += biasSum
         parameters.withUnsafeBufferPointer { p in
             for l in stride(from: last, through: 0, by: -1) {
                 let plan = layers[l]

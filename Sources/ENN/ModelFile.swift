@@ -40,6 +40,10 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
     public var architecture: String? = nil
     /// Pointwise map of the field before the features, "asinh:W" (absent: identity).
     public var inputTransform: String? = nil
+    /// How the readout channels become the output, "fermi:K" (`ForceHead`; absent: linear).
+    public var head: String? = nil
+    /// What the network's output is added to, "cluster:R" (`ForceBaseline`; absent: none).
+    public var baseline: String? = nil
 }
 
 extension EquivariantNetwork {
@@ -60,7 +64,9 @@ extension EquivariantNetwork {
             parameterCount: s.parameterCount, parameterOrder: s.parameterBlocks.map(\.name),
             holstein: holstein, training: trainingSummary, weightsSHA256: weightsSHA256, readout: readout,
             inputChannelScales: channelScales, electronNumberProjection: electronNumberProjection ? true : nil,
-            architecture: "enn", inputTransform: inputTransform == .identity ? nil : inputTransform.description)
+            architecture: "enn", inputTransform: inputTransform == .identity ? nil : inputTransform.description,
+            head: configuration.head == .linear ? nil : configuration.head.description,
+            baseline: baseline == .none ? nil : baseline.description)
     }
 
     /// The model as an `.npz` archive (weights as float32).
@@ -105,8 +111,10 @@ extension EquivariantNetwork {
         guard meta.formatVersion == ModelMetadata.currentFormatVersion else {
             throw fail("format version \(meta.formatVersion) is not supported (this LatticeFF reads version \(ModelMetadata.currentFormatVersion))")
         }
+        let head: ForceHead
+        do { head = try meta.head.map { try ForceHead(parsing: $0) } ?? .linear } catch let error as ENNError { throw fail(error.message) }
         let configuration = NetworkConfiguration(lattice: meta.lattice, group: meta.group, radius: meta.radius,
-                                                 hiddenWidths: meta.hiddenWidths, gate: meta.gate)
+                                                 hiddenWidths: meta.hiddenWidths, gate: meta.gate, head: head)
         let structure: NetworkStructure
         do { structure = try NetworkStructure(configuration: configuration) } catch { throw fail("\(error)") }
         guard meta.irreps == structure.theory.labels else { throw fail("IRs \(meta.irreps) do not match \(meta.group) (\(structure.theory.labels))") }
@@ -150,6 +158,13 @@ extension EquivariantNetwork {
         }
         if let transform = meta.inputTransform {
             do { network.inputTransform = try InputTransform(parsing: transform) } catch let error as ENNError { throw fail(error.message) }
+        }
+        do { try head.validate(meta.holstein) } catch let error as ENNError { throw fail(error.message) }
+        if let baseline = meta.baseline {
+            do {
+                network.baseline = try ForceBaseline(parsing: baseline)
+                _ = try network.baselineSolver()
+            } catch let error as ENNError { throw fail(error.message) }
         }
         if network.readout.addsElasticForce, meta.lattice != "square" {
             throw fail("an electronic-force readout needs the square lattice, found \(meta.lattice)")

@@ -8,12 +8,14 @@ import Lattice
 extension EquivariantNetwork {
     // MARK: per-site features
 
-    /// Forward pass: forces for `siteCount` sites from raw (unscaled) features, [siteCount × featureCount] row-major.
+    /// Forward pass: forces for `siteCount` sites from raw (unscaled) features, [siteCount × featureCount]
+    /// row-major. With a Fermi head: its readout channels, [siteCount × structure.outputCount].
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func forward(features: [T], siteCount: Int) throws -> [T] {
         try checkFeatures(features, siteCount)
-        var out = [T](repeating: 0, count: siteCount)
+        let outs = structure.outputCount
+        var out = [T](repeating: 0, count: siteCount * outs)
         let prep = prepared(), chunk = prep.blocksPerChunk * 8, f = featureCount
         let chunks = (siteCount + chunk - 1) / chunk
         let workspaces = (0..<Self.gradientSlots).map { _ in Workspace(structure: structure, blocks: prep.blocksPerChunk) }
@@ -25,7 +27,7 @@ extension EquivariantNetwork {
                     let start = c * chunk, count = min(chunk, siteCount - start)
                     let ws = workspaces[slot]
                     ws.features.update(from: src + start * f, count: count * f)
-                    self.forwardChunk(ws, prep, count: count, output: dst + start)
+                    self.forwardChunk(ws, prep, count: count, output: dst + start * outs)
                 }
             }
         }
@@ -33,19 +35,23 @@ extension EquivariantNetwork {
     }
 
     /// Gradients of loss = Σ_i outputGradient[i]·F_i with respect to the parameters (flat) and to
-    /// the raw features ([siteCount × featureCount]).
+    /// the raw features ([siteCount × featureCount]). With a Fermi head, F and `outputGradient` are
+    /// its readout channels, [siteCount × structure.outputCount].
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func gradients(features: [T], siteCount: Int, outputGradient: [T]) throws -> (parameters: [T], features: [T]) {
         try checkFeatures(features, siteCount)
-        guard outputGradient.count == siteCount else { throw ENNError("output gradient has \(outputGradient.count) values for \(siteCount) sites") }
+        let outs = structure.outputCount
+        guard outputGradient.count == siteCount * outs else {
+            throw ENNError("output gradient has \(outputGradient.count) values for \(siteCount) sites × \(outs) outputs")
+        }
         let prep = prepared(), chunk = prep.blocksPerChunk * 8, f = featureCount
         let chunks = (siteCount + chunk - 1) / chunk
         let workspaces = (0..<Self.gradientSlots).map { _ in Workspace(structure: structure, blocks: prep.blocksPerChunk) }
         let pc = parameters.count
         var slots = [T](repeating: 0, count: Self.gradientSlots * pc)
         var featureGradient = [T](repeating: 0, count: siteCount * f)
-        var scratch = [T](repeating: 0, count: Self.gradientSlots * chunk)
+        var scratch = [T](repeating: 0, count: Self.gradientSlots * chunk * outs)
         features.withUnsafeBufferPointer { src in
             outputGradient.withUnsafeBufferPointer { dOut in
                 featureGradient.withUnsafeMutableBufferPointer { dFeat in
@@ -58,8 +64,8 @@ extension EquivariantNetwork {
                                 let start = c * chunk, count = min(chunk, siteCount - start)
                                 let ws = workspaces[slot]
                                 ws.features.update(from: src + start * f, count: count * f)
-                                self.forwardChunk(ws, prep, count: count, output: out + slot * chunk)
-                                self.backwardChunk(ws, prep, count: count, outputGradient: dOut + start,
+                                self.forwardChunk(ws, prep, count: count, output: out + slot * chunk * outs)
+                                self.backwardChunk(ws, prep, count: count, outputGradient: dOut + start * outs,
                                                    gradient: g + slot * pc, featureGradient: dFeat + start * f)
                             }
                         }
@@ -71,18 +77,20 @@ extension EquivariantNetwork {
     }
 
     /// Per-site outputs of every layer for equivariance checks: for each hidden layer the gated
-    /// activations [siteCount × layout.size] (layout `structure.layers[l].output`), then the forces.
+    /// activations [siteCount × layout.size] (layout `structure.layers[l].output`), then the forces
+    /// (the readout channels, [siteCount × structure.outputCount]).
     public func layerOutputs(features: [T], siteCount: Int) throws -> [[T]] {
         try checkFeatures(features, siteCount)
         let prep = prepared(), chunk = prep.blocksPerChunk * 8, f = featureCount
         let ws = Workspace(structure: structure, blocks: prep.blocksPerChunk)
         let hidden = structure.layers.filter(\.gated)
         var outputs = hidden.map { [T](repeating: 0, count: siteCount * $0.output.size) }
-        var forces = [T](repeating: 0, count: siteCount)
+        let outs = structure.outputCount
+        var forces = [T](repeating: 0, count: siteCount * outs)
         for start in stride(from: 0, to: siteCount, by: chunk) {
             let count = min(chunk, siteCount - start)
             features.withUnsafeBufferPointer { ws.features.update(from: $0.baseAddress! + start * f, count: count * f) }
-            forces.withUnsafeMutableBufferPointer { forwardChunk(ws, prep, count: count, output: $0.baseAddress! + start) }
+            forces.withUnsafeMutableBufferPointer { forwardChunk(ws, prep, count: count, output: $0.baseAddress! + start * outs) }
             for (l, plan) in hidden.enumerated() {
                 let size = plan.output.size
                 for site in 0..<count { for j in 0..<size {
@@ -118,6 +126,9 @@ extension EquivariantNetwork {
         do {
             lattice = try PeriodicLattice(geometry: try configuration.geometry(), size: size)
             try featurizer.validate(lattice)
+            if let solver = try baselineSolver(), size < solver.minimumLatticeSize {
+                throw ENNError("L = \(size) is too small for the cluster baseline of radius \(solver.radius) (needs L ≥ \(solver.minimumLatticeSize))")
+            }
         } catch let error as ENNError { throw error } catch { throw ENNError("\(error)") }
         return lattice
     }
@@ -148,7 +159,8 @@ extension EquivariantNetwork {
         }
     }
 
-    /// The network's raw outputs (A1 readout + bias) for every site of `count` configurations.
+    /// The model's outputs G_i for every site of `count` configurations: A1 readout + bias, through
+    /// the head, plus the baseline if there is one.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func networkOutputs(configurations q: [Double], count: Int, size: Int) throws -> [Double] {
@@ -156,29 +168,39 @@ extension EquivariantNetwork {
         let n = lattice.siteCount
         guard q.count == count * n else { throw ENNError("configurations have \(q.count) values, expected \(count) × \(size)×\(size)") }
         guard q.allSatisfy({ $0.isFinite }) else { throw ENNError("configuration contains a non-finite value") }
-        let q = inputTransform.apply(q)
-        let prep = prepared(), chunk = prep.blocksPerChunk * 8
+        let head = configuration.head
+        try head.validate(holstein)
+        let raw = q, transformed = inputTransform.apply(q)
+        let prep = prepared(), chunk = prep.blocksPerChunk * 8, outs = structure.outputCount
+        let (g, temperature) = (holstein.coupling, holstein.temperature)
         let chunksPer = (n + chunk - 1) / chunk
         let workspaces = (0..<Self.gradientSlots).map { _ in Workspace(structure: structure, blocks: prep.blocksPerChunk) }
         var out = [Double](repeating: 0, count: count * n)
-        var scratch = [T](repeating: 0, count: Self.gradientSlots * chunk)
+        var scratch = [T](repeating: 0, count: Self.gradientSlots * chunk * outs)
         for c in 0..<count {
-            let halo: HaloField<T> = q[(c * n)..<((c + 1) * n)].withUnsafeBufferPointer {
+            let halo: HaloField<T> = transformed[(c * n)..<((c + 1) * n)].withUnsafeBufferPointer {
                 HaloField<T>(field: $0, size: size, halo: featurizer.neighbourhood.haloWidth)
             }
             out.withUnsafeMutableBufferPointer { dst in
                 scratch.withUnsafeMutableBufferPointer { tmp in
-                    let shared = Unchecked((dst.baseAddress! + c * n, tmp.baseAddress!, workspaces, prep, halo))
-                    forEachItem(chunksPer) { slot, item in
-                        let (dst, tmp, workspaces, prep, halo) = shared.value
-                        let start = item * chunk, sites = min(chunk, n - start)
-                        let ws = workspaces[slot]
-                        self.featurizer.features(halo: halo, sites: start..<(start + sites), into: ws.features)
-                        self.forwardChunk(ws, prep, count: sites, output: tmp + slot * chunk)
-                        for i in 0..<sites { dst[start + i] = Double(tmp[slot * chunk + i]) }
+                    raw.withUnsafeBufferPointer { qRaw in
+                        let shared = Unchecked((dst.baseAddress! + c * n, tmp.baseAddress!, workspaces, prep, halo, qRaw.baseAddress! + c * n))
+                        forEachItem(chunksPer) { slot, item in
+                            let (dst, tmp, workspaces, prep, halo, qRaw) = shared.value
+                            let start = item * chunk, sites = min(chunk, n - start)
+                            let ws = workspaces[slot], channels = tmp + slot * chunk * outs
+                            self.featurizer.features(halo: halo, sites: start..<(start + sites), into: ws.features)
+                            self.forwardChunk(ws, prep, count: sites, output: channels)
+                            for i in 0..<sites {
+                                dst[start + i] = head.output(channels: channels + i * outs, q: qRaw[start + i], coupling: g, temperature: temperature)
+                            }
+                        }
                     }
                 }
             }
+        }
+        if let base = try baselineOutputs(raw, count: count, size: size, cached: false) {
+            for i in out.indices { out[i] += base[i] }
         }
         return out
     }
@@ -199,7 +221,10 @@ extension EquivariantNetwork {
         guard q.count == count * n, targets.count == count * n, count > 0 else {
             throw ENNError("need \(count) × \(n) configuration and target values, got \(q.count) and \(targets.count)")
         }
-        let prep = prepared(), chunk = prep.blocksPerChunk * 8
+        let head = configuration.head
+        try head.validate(holstein)
+        let prep = prepared(), chunk = prep.blocksPerChunk * 8, outs = structure.outputCount
+        let (g, temperature) = (holstein.coupling, holstein.temperature)
         let chunksPer = (n + chunk - 1) / chunk
         let transformed = inputTransform.apply(q)
         let halos: [HaloField<T>] = (0..<count).map { c in
@@ -207,32 +232,48 @@ extension EquivariantNetwork {
         }
         var electronicTargets = targets
         if readout.addsElasticForce { try addElasticForces(q, count: count, size: size, lattice: configuration.lattice, holstein: holstein, to: &electronicTargets, sign: -1) }
+        if let base = try baselineOutputs(q, count: count, size: size, cached: true) {
+            for i in electronicTargets.indices { electronicTargets[i] -= base[i] }
+        }
         let targetsT = electronicTargets.map { T($0) }
         let workspaces = (0..<Self.gradientSlots).map { _ in Workspace(structure: structure, blocks: prep.blocksPerChunk) }
         var slots = [T](repeating: 0, count: Self.gradientSlots * parameters.count)
-        var scratch = [T](repeating: 0, count: Self.gradientSlots * 2 * chunk)
+        var scratch = [T](repeating: 0, count: Self.gradientSlots * 2 * chunk * outs)
         var losses = [Double](repeating: 0, count: Self.gradientSlots)
-        let scale = 2 / T(count * n), pc = parameters.count
-        slots.withUnsafeMutableBufferPointer { g in
+        let scale = 2 / Double(count * n), pc = parameters.count
+        slots.withUnsafeMutableBufferPointer { gradients in
             scratch.withUnsafeMutableBufferPointer { tmp in
                 losses.withUnsafeMutableBufferPointer { loss in
-                    targetsT.withUnsafeBufferPointer { target in
-                        let shared = Unchecked((g.baseAddress!, tmp.baseAddress!, loss.baseAddress!, target.baseAddress!, workspaces, prep, halos))
-                        forEachItem(count * chunksPer) { slot, item in
-                            let (g, tmp, loss, target, workspaces, prep, halos) = shared.value
-                            let c = item / chunksPer, start = (item % chunksPer) * chunk, sites = min(chunk, n - start)
-                            let ws = workspaces[slot]
-                            self.featurizer.features(halo: halos[c], sites: start..<(start + sites), into: ws.features)
-                            let out = tmp + slot * 2 * chunk, dOut = out + chunk
-                            self.forwardChunk(ws, prep, count: sites, output: out)
-                            var sum = 0.0
-                            for i in 0..<sites {
-                                let error = out[i] - target[c * n + start + i]
-                                sum += Double(error) * Double(error)
-                                dOut[i] = scale * error
+                    q.withUnsafeBufferPointer { qRaw in
+                        targetsT.withUnsafeBufferPointer { target in
+                            let shared = Unchecked((gradients.baseAddress!, tmp.baseAddress!, loss.baseAddress!, target.baseAddress!,
+                                                    workspaces, prep, halos, qRaw.baseAddress!))
+                            forEachItem(count * chunksPer) { slot, item in
+                                let (gradients, tmp, loss, target, workspaces, prep, halos, qRaw) = shared.value
+                                let c = item / chunksPer, start = (item % chunksPer) * chunk, sites = min(chunk, n - start)
+                                let ws = workspaces[slot]
+                                self.featurizer.features(halo: halos[c], sites: start..<(start + sites), into: ws.features)
+                                let out = tmp + slot * 2 * chunk * outs, dOut = out + chunk * outs
+                                self.forwardChunk(ws, prep, count: sites, output: out)
+                                var sum = 0.0
+                                for i in 0..<sites {
+                                    let site = c * n + start + i
+                                    if outs == 1 {
+                                        // The linear head: G = o (kept in T arithmetic, as before the Fermi head existed).
+                                        let error = out[i] - target[site]
+                                        sum += Double(error) * Double(error)
+                                        dOut[i] = T(scale) * error
+                                    } else {
+                                        let value = head.output(channels: out + i * outs, q: qRaw[site], coupling: g, temperature: temperature,
+                                                                gradient: dOut + i * outs)
+                                        let error = value - Double(target[site])
+                                        sum += error * error
+                                        for r in 0..<outs { dOut[i * outs + r] *= T(scale * error) }
+                                    }
+                                }
+                                loss[slot] += sum
+                                self.backwardChunk(ws, prep, count: sites, outputGradient: dOut, gradient: gradients + slot * pc, featureGradient: nil)
                             }
-                            loss[slot] += sum
-                            self.backwardChunk(ws, prep, count: sites, outputGradient: dOut, gradient: g + slot * pc, featureGradient: nil)
                         }
                     }
                 }

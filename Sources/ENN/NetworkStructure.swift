@@ -99,7 +99,7 @@ public struct NetworkStructure: Sendable {
             cgTable.append((0..<irCount).map { b in (0..<irCount).map { k in theory.clebschGordan(a, b, k) } })
         }
         var layouts = [featurizer.layout] + widths.map { IRLayout(theory: theory, multiplicities: $0) }
-        var readout = [Int](repeating: 0, count: irCount); readout[0] = 1
+        var readout = [Int](repeating: 0, count: irCount); readout[0] = configuration.head.outputCount
         layouts.append(IRLayout(theory: theory, multiplicities: readout))
         guard theory.irreps[0].dimension == 1, theory.irreps[0].characters.allSatisfy({ abs($0 - 1) < 1e-12 }) else {
             throw ENNError("the first IR of \(configuration.group) is not the trivial one")
@@ -160,6 +160,9 @@ public struct NetworkStructure: Sendable {
     /// Weight and bias blocks of layer l, IR k.
     func weightBlock(layer l: Int, ir k: Int) -> ParameterBlock { parameterBlocks.first { $0.layer == l && $0.ir == k && !$0.isBias }! }
     func biasBlock(layer l: Int, ir k: Int) -> ParameterBlock { parameterBlocks.first { $0.layer == l && $0.ir == k && $0.isBias }! }
+
+    /// Readout channels per site (1 for the linear head; `ForceHead.outputCount`).
+    public var outputCount: Int { configuration.head.outputCount }
 
     /// Number of weights (parameters excluding biases).
     public var weightCount: Int { parameterBlocks.filter { !$0.isBias }.reduce(0) { $0 + $1.count } }

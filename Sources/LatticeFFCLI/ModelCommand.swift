@@ -27,6 +27,8 @@ struct ModelInit: ParsableCommand {
     var group: String = "D4"
     @Option(help: "Lattice: square or triangular.")
     var lattice: String = "square"
+    @Option(help: "Head: linear (the paper's) or fermi:K (K exact Fermi steps in the site's own Q; docs/TRAINING.md).")
+    var head: String = "linear"
     @Option(help: "Output model file (.npz).")
     var output: String
 
@@ -36,11 +38,13 @@ struct ModelInit: ParsableCommand {
         guard GateKind(rawValue: gate) != nil else { throw ValidationError("--gate must be smooth or reference, got '\(gate)'") }
         guard radius.isFinite, radius > 0 else { throw ValidationError("--radius must be a positive number, got \(radius)") }
         guard parsedWidths != nil else { throw ValidationError("--widths must be comma-separated integers ≥ 1, got '\(widths)'") }
+        do { _ = try ForceHead(parsing: head) } catch let e as ENNError { throw ValidationError(e.message) }
     }
 
     func run() throws {
         let configuration = NetworkConfiguration(lattice: lattice, group: group, radius: radius,
-                                                 hiddenWidths: parsedWidths!.map { [$0] }, gate: GateKind(rawValue: gate)!)
+                                                 hiddenWidths: parsedWidths!.map { [$0] }, gate: GateKind(rawValue: gate)!,
+                                                 head: try ForceHead(parsing: head))
         let network = try EquivariantNetwork<Float>(configuration: configuration, seed: seed)
         try network.save(to: URL(fileURLWithPath: output))
         print("wrote \(output): \(network.structure.parameterCount) parameters, gate \(gate), SHA-256 \(network.weightsSHA256)")

@@ -46,6 +46,10 @@ struct TrainCommand: ParsableCommand {
     var inputScaling: String = "ir-max"
     @Option(help: "ENN only: pointwise map of Q before the features, identity (the paper's) or asinh:W (W·asinh(Q/W): resolves the steep response of sites with |Q| ≲ W; docs/TRAINING.md).")
     var inputTransform: String?
+    @Option(help: "ENN only: how the readout becomes the force, linear (the paper's) or fermi:K (K exact Fermi steps in the site's own Q at the model's T, positions and weights learned; docs/TRAINING.md). Pass the same value with --resume; with --initial-model it turns a linear-head model into a fermi:K one with unchanged forces at the start.")
+    var head: String?
+    @Option(help: "ENN with --readout grand-canonical only: what the network's output is added to, none (the paper's) or cluster:R (exact diagonalization of the R-cluster around each site; the network learns the rest; e.g. cluster:2.237 = the 21 sites within √5; docs/TRAINING.md). Kept by --resume and --initial-model.")
+    var baseline: String?
     @Flag(help: "Also train on the particle–hole image (−Q, −F) of every configuration (exact at half filling, even L).")
     var particleHole = false
     @Flag(help: "Do not project forces onto the fixed-N sum rule Σ g(n − ½) = 0 (the projection is on by default for fixed-N data).")
@@ -89,6 +93,16 @@ struct TrainCommand: ParsableCommand {
             guard parsedENNWidths != nil else { throw ValidationError("--enn-widths must be comma-separated integers ≥ 1, got '\(ennWidths)'") }
             if initialModel != nil { throw ValidationError("--enn-widths sets up a new network; --initial-model keeps the widths it was made with") }
         }
+        if let baseline {
+            guard architecture == "enn" else { throw ValidationError("--baseline needs --architecture enn") }
+            do { _ = try ForceBaseline(parsing: baseline) } catch let e as ENNError { throw ValidationError(e.message) }
+            guard readout == ForceReadout.grandCanonical.rawValue else { throw ValidationError("--baseline needs --readout grand-canonical") }
+            if initialModel != nil || resume { throw ValidationError("--baseline sets up a new network; --initial-model and --resume keep the baseline they were made with") }
+        }
+        if let head {
+            guard architecture == "enn" else { throw ValidationError("--head needs --architecture enn") }
+            do { _ = try ForceHead(parsing: head) } catch let e as ENNError { throw ValidationError(e.message) }
+        }
         if mlpWidths != nil {
             guard architecture == "mlp" else { throw ValidationError("--mlp-widths needs --architecture mlp") }
             guard parsedMLPWidths != nil else { throw ValidationError("--mlp-widths must be comma-separated integers ≥ 1, got '\(mlpWidths!)'") }
@@ -110,22 +124,40 @@ struct TrainCommand: ParsableCommand {
         var configuration = NetworkConfiguration.reference(gate: GateKind(rawValue: gate)!)
         configuration.radius = radius
         if let widths = parsedENNWidths { configuration.hiddenWidths = widths.map { [$0] } }
+        if let head { configuration.head = try ForceHead(parsing: head) }
+        try configuration.head.validate(holstein)
         let network = try EquivariantNetwork<Float>(configuration: configuration, seed: seed, holstein: holstein)
         if let inputTransform { network.inputTransform = try InputTransform(parsing: inputTransform) }
-        let transform = network.inputTransform == .identity ? "" : ", input transform \(network.inputTransform)"
+        if let baseline {
+            network.baseline = try ForceBaseline(parsing: baseline)
+            network.readout = .grandCanonical
+            _ = try network.baselineSolver()
+        }
+        let transform = (network.inputTransform == .identity ? "" : ", input transform \(network.inputTransform)")
+            + (network.baseline == .none ? "" : ", baseline \(network.baseline) (\(try network.baselineSolver()!.siteCount) sites)")
         let widths = configuration.hiddenWidths.map { $0.map(String.init).joined(separator: "/") }.joined(separator: ",")
-        return (network, "architecture enn (widths \(widths)), \(network.parameterCount) parameters, gate \(gate)\(transform)")
+        let headNote = configuration.head == .linear ? "" : ", head \(configuration.head)"
+        return (network, "architecture enn (widths \(widths)), \(network.parameterCount) parameters, gate \(gate)\(transform)\(headNote)")
     }
 
     /// The model of --initial-model, checked against the run's readout; records its weights in `options`.
     func loadInitialModel(_ path: String, options: inout TrainingOptions) throws -> (model: any TrainableForceModel, description: String) {
-        let model: any TrainableForceModel
+        var model: any TrainableForceModel
         do { model = try ForceModelFile.load(from: URL(fileURLWithPath: path)) } catch { throw CLIError("--initial-model: \(error)") }
+        if let head {
+            let wanted = try ForceHead(parsing: head)
+            guard let enn = model as? EquivariantNetwork<Float> else { throw CLIError("--head needs an equivariant-network --initial-model") }
+            if enn.configuration.head != wanted {
+                do { model = try enn.withHead(wanted, seed: seed) } catch let e as ENNError { throw CLIError("--initial-model \(path): \(e.message)") }
+            }
+        }
+        // The starting weights (after a change of head, the expanded ones: the trainer checks them).
+        options.initialModelSHA256 = model.weightsSHA256
         guard model.readout == options.readout else {
             throw CLIError("--initial-model \(path) has the \(model.readout.rawValue) readout; pass --readout \(model.readout.rawValue)")
         }
-        options.initialModelSHA256 = model.weightsSHA256
-        return (model, "architecture \(model.architecture), \(model.parameterCount) parameters, starting from \(path)")
+        let headNote = (model as? EquivariantNetwork<Float>).map { $0.configuration.head == .linear ? "" : ", head \($0.configuration.head)" } ?? ""
+        return (model, "architecture \(model.architecture), \(model.parameterCount) parameters\(headNote), starting from \(path)")
     }
 
     var checkpointPath: String { output + ".checkpoint.npz" }

@@ -89,6 +89,8 @@ struct TrainerState: Codable {
     var architecture: String?
     /// The ENN's input transform ("asinh:W"; absent: identity), restored on resume.
     var inputTransform: String? = nil
+    /// The ENN's baseline ("cluster:R"; nil: none), restored on resume.
+    var baseline: String? = nil
 }
 
 /// Trains a `TrainableForceModel` (`EquivariantNetwork<Float>`, `MultilayerPerceptron<Float>`) on a
@@ -324,6 +326,7 @@ public final class Trainer {
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         var state = self.state
         if let enn = network as? EquivariantNetwork<Float>, enn.inputTransform != .identity { state.inputTransform = enn.inputTransform.description }
+        if let enn = network as? EquivariantNetwork<Float>, enn.baseline != .none { state.baseline = enn.baseline.description }
         archive.extraFiles["trainer.json"] = try encoder.encode(state)
         try archive.write(to: url)
     }
@@ -367,6 +370,12 @@ public final class Trainer {
             do { enn.inputTransform = try InputTransform(parsing: transform) } catch let e as ENNError { throw DatasetError("\(url.path): \(e.message)") }
         } else if let enn = network as? EquivariantNetwork<Float> {
             enn.inputTransform = .identity
+        }
+        if let baseline = saved.baseline {
+            guard let enn = network as? EquivariantNetwork<Float> else { throw DatasetError("\(url.path): baseline in a checkpoint of a \(network.architecture) model") }
+            do { enn.baseline = try ForceBaseline(parsing: baseline) } catch let e as ENNError { throw DatasetError("\(url.path): \(e.message)") }
+        } else if let enn = network as? EquivariantNetwork<Float> {
+            enn.baseline = .none
         }
         bestParameters = best
         optimizer = try AdamOptimizer<Float>(archive: archive)

@@ -101,6 +101,26 @@ struct DatasetCommandTests {
             let r = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("b.npz"), "--epochs", "1"] + bad)
             #expect(r.status != 0 && r.stderr.hasPrefix("Error:") && !FileManager.default.fileExists(atPath: path("b.npz")), "\(bad): \(r.stderr)")
         }
+        // --head fermi:K: a new network with 1 + 2K readout channels, or a linear --initial-model
+        // turned into one (same forces at the start); resume needs the same head; bad values are refused.
+        let fermi = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("h.npz"), "--radius", "2", "--epochs", "1",
+                                      "--readout", "grand-canonical", "--head", "fermi:1", "--quiet"])
+        #expect(fermi.status == 0, "\(fermi.stderr)")
+        let fermiInfo = try runLatticeFF(["model", "info", path("h.npz")])
+        #expect(fermiInfo.stdout.contains("head fermi:1") && fermiInfo.stdout.contains("readout 3A1"), "\(fermiInfo.stdout)")
+        let fermiResume = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("h.npz"), "--radius", "2", "--epochs", "2",
+                                            "--readout", "grand-canonical", "--resume", "--quiet"])
+        #expect(fermiResume.status != 0 && fermiResume.stderr.contains("layout"), "\(fermiResume.stderr)")
+        let widened = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("hw.npz"), "--initial-model", path("m.npz"),
+                                        "--readout", "electronic", "--head", "fermi:2", "--epochs", "1"])
+        #expect(widened.status == 0 && widened.stderr.contains("head fermi:2"), "\(widened.stderr)")
+        let fermiInit = try runLatticeFF(["model", "init", "--seed", "1", "--radius", "2", "--widths", "4,2", "--head", "fermi:3", "--output", path("hi.npz")])
+        #expect(fermiInit.status == 0, "\(fermiInit.stderr)")
+        #expect(try runLatticeFF(["model", "info", path("hi.npz")]).stdout.contains("readout 7A1"))
+        for bad in [["--head", "fermi:0"], ["--head", "sigmoid"], ["--head", "fermi:1", "--architecture", "mlp"]] {
+            let r = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("b.npz"), "--epochs", "1"] + bad)
+            #expect(r.status != 0 && r.stderr.hasPrefix("Error:") && !FileManager.default.fileExists(atPath: path("b.npz")), "\(bad): \(r.stderr)")
+        }
         for bad in [["--input-transform", "asinh:0"], ["--input-transform", "log"], ["--input-transform", "asinh:1", "--architecture", "mlp"],
                     ["--input-transform", "asinh:1", "--initial-model", path("m.npz"), "--readout", "electronic"]] {
             let r = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("b.npz"), "--epochs", "1"] + bad)

@@ -1,0 +1,32 @@
+/// Throughput of the local-cluster solver (sites per second) for several cluster radii.
+import Electronic
+import Foundation
+import LinearAlgebra
+
+/// Cluster-solver benchmark: a random field on an L×L lattice (std 1.5), every site's cluster
+/// diagonalized, 1 and 2 threads, one result per radius and thread count.
+public func benchmarkCluster(radii: [Double], size: Int, repeats: Int = 3, progress: (String) -> Void = { _ in }) throws -> [BenchmarkResult] {
+    var state: UInt64 = 99
+    let field = (0..<(size * size)).map { _ -> Double in
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return 3 * (Double(state >> 11) / Double(1 << 53) - 0.5)
+    }
+    var parameters = HolsteinParameters()
+    parameters.filling = .fixedChemicalPotential(0)
+    var results: [BenchmarkResult] = []
+    for radius in radii {
+        var solver = try LocalClusterSolver(radius: radius, parameters: parameters)
+        for driver in SmallSymmetricEigensolver.Driver.allCases { for threads in [1, 2] {
+            solver.driver = driver
+            let seconds = try medianSeconds(repeats: repeats) { _ = try solver.electronicForces(field, size: size, threads: threads) }
+            let kernel = ["qr": "dsyev", "divideAndConquer": "dsyevd", "relativelyRobust": "dsyevr"][driver.rawValue]!
+            let result = BenchmarkResult(name: "cluster-\(solver.siteCount)", size: size, threads: threads, precision: "float64",
+                                         kernel: kernel, seconds: seconds, sitesPerSecond: Double(size * size) / seconds)
+            results.append(result)
+            progress(String(format: "cluster radius %.4g (%d sites)  %@  L=%d  threads %d  %.4f s/config  %.1f µs/site  %.3g sites/s  (200×200: %.2f s)",
+                            radius, solver.siteCount, kernel, size, threads, seconds, 1e6 * seconds / Double(size * size),
+                            result.sitesPerSecond, 40_000 / result.sitesPerSecond))
+        } }
+    }
+    return results
+}

@@ -1,0 +1,114 @@
+/// Densities from local clusters: site i's density from exact diagonalization of the open cluster
+/// of sites within a radius of i. A linear-scaling, exactly symmetric approximation of the
+/// grand-canonical (fixed-μ) densities whose error is the non-locality of the density response.
+import Dispatch
+import Foundation
+import LinearAlgebra
+
+/// Site i's electronic force g(⟨n_i⟩ − ½) at a fixed chemical potential μ, computed from the
+/// cluster C_i = {j : |r_j − r_i| ≤ R} alone: H_C = −t Σ_⟨jk⟩∈C (c†_j c_k + h.c.) − g Σ_{j∈C} Q_j n_j,
+/// ⟨n_i⟩ = Σ_m |U_im|² f(ε_m − μ) (square lattice, open cluster boundary, no periodic wrap inside
+/// the cluster).
+///
+/// Why it works: the μ = 0 density response ∂n_i/∂Q_j of the Holstein model decays within a few
+/// sites in gapped configurations (CDW domains, strong disorder), so a cluster of radius √5 (21
+/// sites) already reproduces ED densities to ~1e-3·g on post-quench configurations, and √13 (45
+/// sites, the network's neighbourhood) to ~1e-4 (docs/TRAINING.md). It is exact in the atomic limit
+/// t = 0, exactly equivariant (the cluster is symmetric about its centre) and particle–hole
+/// symmetric at μ = 0 (the cluster is bipartite). Cost: one m×m eigendecomposition per site.
+public struct LocalClusterSolver: Sendable {
+    /// Cluster radius R (lattice units).
+    public let radius: Double
+    /// Member offsets (dx, dy), the centre first, then by distance.
+    public let offsets: [(dx: Int, dy: Int)]
+    /// Nearest-neighbour pairs of members (indices into `offsets`).
+    public let bonds: [(Int, Int)]
+    public let parameters: HolsteinParameters
+    /// LAPACK driver of the per-site eigenproblems (`latticeff bench cluster` compares them).
+    public var driver: SmallSymmetricEigensolver.Driver = .divideAndConquer
+
+    /// Throws for a radius below 1 or above 6, or non-finite parameters.
+    public init(radius: Double, parameters: HolsteinParameters) throws {
+        guard radius.isFinite, radius >= 1, radius <= 6 else {
+            throw ElectronicError("cluster radius must be between 1 and 6 lattice units, got \(radius)")
+        }
+        guard parameters.temperature >= 0, parameters.temperature.isFinite, parameters.coupling.isFinite, parameters.hopping.isFinite else {
+            throw ElectronicError("cluster solver needs finite t, g and T ≥ 0")
+        }
+        self.radius = radius
+        self.parameters = parameters
+        let reach = Int(radius.rounded(.down)), r2 = radius * radius + 1e-9
+        var members: [(dx: Int, dy: Int)] = []
+        for dy in -reach...reach { for dx in -reach...reach where Double(dx * dx + dy * dy) <= r2 { members.append((dx, dy)) } }
+        members.sort { ($0.dx * $0.dx + $0.dy * $0.dy, $0.dy, $0.dx) < ($1.dx * $1.dx + $1.dy * $1.dy, $1.dy, $1.dx) }
+        offsets = members
+        var pairs: [(Int, Int)] = []
+        for a in members.indices { for b in (a + 1)..<members.count {
+            if abs(members[a].dx - members[b].dx) + abs(members[a].dy - members[b].dy) == 1 { pairs.append((a, b)) }
+        } }
+        bonds = pairs
+    }
+
+    /// Sites per cluster.
+    public var siteCount: Int { offsets.count }
+    /// Smallest L on which the cluster's sites are distinct.
+    public var minimumLatticeSize: Int { 2 * Int(radius.rounded(.down)) + 1 }
+
+    /// g(⟨n_i⟩ − ½) of every site of the L×L configuration `q` (site i = x + L·y) at chemical
+    /// potential `mu`, on up to `threads` workers (1 BLAS thread each).
+    public func electronicForces(_ q: [Double], size L: Int, chemicalPotential mu: Double = 0, threads: Int = 2) throws -> [Double] {
+        guard L >= minimumLatticeSize else {
+            throw ElectronicError("L = \(L) is too small for a cluster of radius \(radius) (needs L ≥ \(minimumLatticeSize))")
+        }
+        guard q.count == L * L else { throw ElectronicError("configuration has \(q.count) values, expected \(L)×\(L)") }
+        let n = L * L, m = siteCount
+        var out = [Double](repeating: 0, count: n)
+        let workers = max(1, min(threads, 2, n))
+        let failures = FailureBox()
+        let (t, g, temperature) = (parameters.hopping, parameters.coupling, parameters.temperature)
+        var hopping = [Double](repeating: 0, count: m * m)
+        for (a, b) in bonds { hopping[a * m + b] = -t; hopping[b * m + a] = -t }
+        let template = hopping, members = offsets, driver = self.driver
+        q.withUnsafeBufferPointer { qb in
+            out.withUnsafeMutableBufferPointer { ob in
+                let shared = UncheckedPointers(q: qb.baseAddress!, out: ob.baseAddress!)
+                BLASRuntime.withThreads(1) {
+                    DispatchQueue.concurrentPerform(iterations: workers) { w in
+                        let solver = SmallSymmetricEigensolver(n: m, driver: driver)
+                        var matrix = template
+                        var first = [Double](repeating: 0, count: m)
+                        for site in stride(from: w, to: n, by: workers) {
+                            let x = site % L, y = site / L
+                            for (a, o) in members.enumerated() {
+                                let j = ((x + o.dx) % L + L) % L + L * (((y + o.dy) % L + L) % L)
+                                matrix[a * m + a] = -g * shared.q[j]
+                            }
+                            do { try solver.decompose(matrix, row: 0, components: &first) } catch { failures.record(error); return }
+                            var density = 0.0
+                            solver.eigenvalues.withUnsafeBufferPointer { e in
+                                for k in 0..<m { density += first[k] * first[k] * FermiFunction.occupation(e[k] - mu, temperature: temperature) }
+                            }
+                            shared.out[site] = g * (density - 0.5)
+                        }
+                    }
+                }
+            }
+        }
+        if let error = failures.first { throw error }
+        return out
+    }
+}
+
+/// Raw pointers shared by the workers of `electronicForces` (disjoint writes).
+private struct UncheckedPointers: @unchecked Sendable {
+    let q: UnsafePointer<Double>
+    let out: UnsafeMutablePointer<Double>
+}
+
+/// First error thrown by any worker.
+private final class FailureBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var error: Error?
+    func record(_ e: Error) { lock.lock(); if error == nil { error = e }; lock.unlock() }
+    var first: Error? { lock.lock(); defer { lock.unlock() }; return error }
+}

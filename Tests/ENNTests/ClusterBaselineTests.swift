@@ -1,0 +1,88 @@
+import ENN
+import Electronic
+import Foundation
+import IO
+import Testing
+import TestSupport
+
+/// The cluster baseline: G = G^cluster + network (Δ-learning), grand-canonical readout.
+@Suite("cluster baseline under the network")
+struct ClusterBaselineTests {
+    func network(baseline: ForceBaseline) throws -> EquivariantNetwork<Double> {
+        let network = try randomNetwork(smallConfiguration(gate: .smooth), seed: 31, as: Double.self)
+        network.readout = .grandCanonical
+        network.baseline = baseline
+        return network
+    }
+
+    @Test("parsing: none, cluster:R (1 ≤ R ≤ 6); others refused")
+    func parsing() throws {
+        #expect(try ForceBaseline(parsing: "none") == ForceBaseline.none)
+        #expect(try ForceBaseline(parsing: "cluster:2.237") == .cluster(radius: 2.237))
+        #expect(ForceBaseline.cluster(radius: 2).description == "cluster:2.0")
+        for bad in ["cluster", "cluster:0.5", "cluster:7", "cluster:x", "ed:2"] {
+            #expect { try ForceBaseline(parsing: bad) } throws: { "\($0)".contains("cluster") }
+        }
+    }
+
+    @Test("outputs are the network's plus the cluster's; the loss is the MSE of the full forces")
+    func additive() throws {
+        let radius = 5.0.squareRoot()
+        let with = try network(baseline: .cluster(radius: radius)), without = try network(baseline: .none)
+        var random = TestRandom(seed: 4)
+        let q = random.field(98).map { 1.5 * $0 }, targets = random.field(98)
+        var atZero = with.holstein
+        atZero.filling = .fixedChemicalPotential(0)
+        let solver = try LocalClusterSolver(radius: radius, parameters: atZero)
+        let cluster = try solver.electronicForces(Array(q[0..<49]), size: 7) + solver.electronicForces(Array(q[49...]), size: 7)
+        let sum = zip(try without.networkOutputs(configurations: q, count: 2, size: 7), cluster).map { $0 + $1 }
+        #expect(relativeDifference(try with.networkOutputs(configurations: q, count: 2, size: 7), sum) < 1e-12)
+        let forces = try with.forces(configurations: q, count: 2, size: 7)
+        for _ in 0..<2 {     // second pass: from the training cache
+            let (loss, gradient) = try with.lossAndGradients(configurations: q, targets: targets, count: 2, size: 7)
+            var electronic = forces
+            try addElasticForces(q, count: 2, size: 7, lattice: "square", holstein: with.holstein, to: &electronic, sign: -1)
+            let direct = try with.networkOutputs(configurations: q, count: 2, size: 7)
+            var elastic = [Double](repeating: 0, count: 98)
+            try addElasticForces(q, count: 2, size: 7, lattice: "square", holstein: with.holstein, to: &elastic, sign: 1)
+            let mse = zip(zip(direct, elastic).map { $0 + $1 }, targets).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / 98
+            #expect(abs(loss - mse) < 1e-12)
+            // The gradient is that of the network alone against targets minus the baseline.
+            let shifted = zip(targets, cluster).map { $0 - $1 }
+            #expect(relativeDifference(gradient, try without.lossAndGradients(configurations: q, targets: shifted, count: 2, size: 7).gradient) < 1e-12)
+        }
+    }
+
+    @Test("fixed-N forces with the baseline stay exactly equivariant and keep Σ n = N/2")
+    func equivariance() throws {
+        let network = try network(baseline: .cluster(radius: 2))
+        network.electronNumberProjection = true
+        #expect(try EquivarianceTests().worstError(network, size: 8, seed: 9) <= 1e-10)
+    }
+
+    @Test("model file keeps the baseline; bad baselines, other readouts and too small L are refused")
+    func modelFile() throws {
+        let network = try randomNetwork(smallConfiguration(gate: .smooth), seed: 2, as: Float.self)
+        network.readout = .grandCanonical
+        network.baseline = .cluster(radius: 2)
+        var random = TestRandom(seed: 5)
+        let q = random.field(36).map { 2 * $0 }
+        let url = try temporaryModelURL()
+        try network.save(to: url)
+        let back = try EquivariantNetwork<Float>.load(from: url)
+        #expect(back.baseline == .cluster(radius: 2))
+        #expect(try back.forces(configuration: q, size: 6) == network.forces(configuration: q, size: 6))
+        #expect(back.summaryLines.contains { $0.contains("cluster ED of radius 2 (13 sites)") })
+        let original = try NPZArchive(contentsOf: url)
+        for (key, value, message) in [("baseline", "cluster:9", "cluster:9"), ("readout", "electronic", "grand-canonical")] {
+            var archive = original
+            var meta = try JSONSerialization.jsonObject(with: archive.extraFiles["metadata.json"]!) as! [String: Any]
+            meta[key] = value
+            archive.extraFiles["metadata.json"] = try JSONSerialization.data(withJSONObject: meta)
+            try archive.write(to: url)
+            #expect { try EquivariantNetwork<Float>.load(from: url) } throws: { "\($0)".contains(message) }
+        }
+        network.baseline = .cluster(radius: 3)
+        #expect { try network.forces(configuration: random.field(25), size: 5) } throws: { "\($0)".contains("L ≥") }
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+@testable import Electronic
+import Testing
+import TestSupport
+
+/// Local-cluster densities: exact limits, locality against full ED, symmetries, errors.
+@Suite("local cluster solver")
+struct LocalClusterSolverTests {
+    let atZero: HolsteinParameters = {
+        var h = HolsteinParameters()
+        h.filling = .fixedChemicalPotential(0)
+        return h
+    }()
+
+    @Test("cluster shapes: 5, 9, 13, 21, 45 sites within 1, √2, 2, √5, √13; bonds are the open square-lattice bonds")
+    func shapes() throws {
+        for (radius, sites, bonds) in [(1.0, 5, 4), (2.0.squareRoot(), 9, 12), (2.0, 13, 16), (5.0.squareRoot(), 21, 32), (13.0.squareRoot(), 45, 76)] {
+            let solver = try LocalClusterSolver(radius: radius, parameters: atZero)
+            #expect(solver.siteCount == sites && solver.bonds.count == bonds, "radius \(radius): \(solver.siteCount) sites, \(solver.bonds.count) bonds")
+            #expect(solver.offsets[0] == (0, 0))
+        }
+    }
+
+    @Test("atomic limit t = 0: g(f(−gQ_i) − ½) = (g/2)·tanh(gQ_i/2T) on every site", arguments: [0.05, 0.1, 0.4])
+    func atomicLimit(temperature: Double) throws {
+        var h = atZero
+        h.hopping = 0; h.temperature = temperature
+        let q = randomConfiguration(9, seed: 3, std: 0.3)
+        let forces = try LocalClusterSolver(radius: 5.0.squareRoot(), parameters: h).electronicForces(q, size: 9)
+        for i in q.indices { #expect(abs(forces[i] - 0.5 * h.coupling * tanh(h.coupling * q[i] / (2 * temperature))) < 1e-12) }
+    }
+
+    @Test("locality: on gapped configurations the cluster reproduces full ED at μ = 0, better for a larger cluster")
+    func locality() throws {
+        let L = 14
+        var rng = SeededGenerator(seed: 8)
+        // Strong, disordered distortions (|Q| ≥ 1.5, random signs): every level far from μ = 0.
+        let q = (0..<(L * L)).map { _ in (rng.normal() > 0 ? 1 : -1) * (1.5 + abs(rng.normal())) }
+        let exact = try HolsteinSolver(size: L, parameters: atZero).solve(q).densities.map { atZero.coupling * ($0 - 0.5) }
+        var errors: [Double] = []
+        for radius in [1.0, 5.0.squareRoot(), 13.0.squareRoot()] {
+            let cluster = try LocalClusterSolver(radius: radius, parameters: atZero).electronicForces(q, size: L)
+            errors.append(zip(cluster, exact).map { abs($0 - $1) }.max()!)
+        }
+        #expect(errors[1] < 1e-2 && errors[2] < 1e-4, "\(errors)")
+        #expect(errors[0] > errors[1] && errors[1] > errors[2], "\(errors)")
+    }
+
+    @Test("particle–hole: G(−Q) = −G(Q) at μ = 0; independent of the thread count")
+    func particleHole() throws {
+        let solver = try LocalClusterSolver(radius: 5.0.squareRoot(), parameters: atZero)
+        let q = randomConfiguration(10, seed: 5)
+        let forces = try solver.electronicForces(q, size: 10)
+        let mirrored = try solver.electronicForces(q.map { -$0 }, size: 10)
+        #expect(zip(forces, mirrored).map { abs($0 + $1) }.max()! < 1e-12)
+        #expect(try solver.electronicForces(q, size: 10, threads: 1) == forces)
+    }
+
+    @Test("D4 and translations: the cluster force of a rotated, reflected, shifted field is the moved force field")
+    func symmetry() throws {
+        let L = 9
+        let solver = try LocalClusterSolver(radius: 13.0.squareRoot(), parameters: atZero)
+        let q = randomConfiguration(L, seed: 12)
+        let forces = try solver.electronicForces(q, size: L)
+        // Moves: rotation by 90°, reflection x → −x, translation by (2, 5).
+        let moves: [(Int, Int) -> (Int, Int)] = [{ (-$1, $0) }, { (-$0, $1) }, { ($0 + 2, $1 + 5) }]
+        for move in moves {
+            func apply(_ field: [Double]) -> [Double] {
+                var out = field
+                for y in 0..<L { for x in 0..<L {
+                    let (u, v) = move(x, y)
+                    out[((u % L + L) % L) + L * ((v % L + L) % L)] = field[x + L * y]
+                } }
+                return out
+            }
+            let moved = try solver.electronicForces(apply(q), size: L)
+            #expect(zip(moved, apply(forces)).map { abs($0 - $1) }.max()! < 1e-12)
+        }
+    }
+
+    @Test("errors: radius out of range, L too small for the cluster, wrong configuration size")
+    func errors() throws {
+        #expect(throws: ElectronicError.self) { _ = try LocalClusterSolver(radius: 0.5, parameters: atZero) }
+        #expect(throws: ElectronicError.self) { _ = try LocalClusterSolver(radius: .nan, parameters: atZero) }
+        let solver = try LocalClusterSolver(radius: 13.0.squareRoot(), parameters: atZero)
+        #expect { _ = try solver.electronicForces([Double](repeating: 0, count: 36), size: 6) } throws: { "\($0)".contains("L ≥ 7") }
+        #expect { _ = try solver.electronicForces([Double](repeating: 0, count: 10), size: 7) } throws: { "\($0)".contains("7×7") }
+    }
+}
