@@ -68,6 +68,41 @@ final class BaselineCache: @unchecked Sendable {
     func removeAll() { lock.lock(); values = [:]; bytes = 0; lock.unlock() }
 }
 
+/// The cluster spectra of the last few configurations evaluated, found again for the same
+/// configuration shifted uniformly (Q + s: the fixed-N search for μ evaluates the model at several
+/// shifts of one configuration, and the shift only moves every cluster level by −g·s).
+final class SpectraCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [(configuration: [Double], spectra: ClusterSpectra)] = []
+    let capacity = 2
+
+    /// The cached spectra of a configuration equal to `q` up to a uniform shift (within 1e-9), and that shift.
+    func lookup(_ q: ArraySlice<Double>) -> (spectra: ClusterSpectra, shift: Double)? {
+        lock.lock(); defer { lock.unlock() }
+        for entry in entries.reversed() where entry.configuration.count == q.count {
+            let reference = entry.configuration
+            var first = q.startIndex, shift = 0.0
+            for j in reference.indices { shift += q[first] - reference[j]; first += 1 }
+            shift /= Double(max(1, reference.count))
+            var index = q.startIndex, matches = true
+            for j in reference.indices {
+                if abs(q[index] - reference[j] - shift) > 1e-9 * (1 + abs(reference[j])) { matches = false; break }
+                index += 1
+            }
+            if matches { return (entry.spectra, shift) }
+        }
+        return nil
+    }
+
+    func store(_ q: ArraySlice<Double>, _ spectra: ClusterSpectra) {
+        lock.lock(); defer { lock.unlock() }
+        entries.append((Array(q), spectra))
+        if entries.count > capacity { entries.removeFirst(entries.count - capacity) }
+    }
+
+    func removeAll() { lock.lock(); entries = []; lock.unlock() }
+}
+
 extension EquivariantNetwork {
     /// The cluster solver of the baseline (nil without one). Throws unless the model can carry it:
     /// grand-canonical readout, square lattice.
@@ -83,7 +118,9 @@ extension EquivariantNetwork {
     }
 
     /// The baseline G^cluster of `count` configurations ([count × L·L], flat; nil without a
-    /// baseline). `cached`: reuse values of configurations seen before (training epochs).
+    /// baseline). `cached`: reuse values of configurations seen before (training epochs); otherwise
+    /// the spectra of the last configurations are kept, so that the fixed-N search for μ, which
+    /// evaluates one configuration at several uniform shifts, diagonalizes its clusters once.
     func baselineOutputs(_ q: [Double], count: Int, size: Int, cached: Bool) throws -> [Double]? {
         guard let solver = try baselineSolver() else { return nil }
         let n = size * size
@@ -94,7 +131,14 @@ extension EquivariantNetwork {
             let key = cached ? BaselineCache.ConfigurationKey(slice, size: size) : nil
             if let key, let hit = baselineCache.value(for: key) { out += hit; continue }
             let value: [Double]
-            do { value = try solver.electronicForces(Array(slice), size: size, threads: threads) } catch let e as ElectronicError { throw ENNError(e.message) }
+            if let (spectra, shift) = spectraCache.lookup(slice) {
+                value = spectra.electronicForces(shift: shift)
+            } else {
+                let spectra: ClusterSpectra
+                do { spectra = try solver.spectra(Array(slice), size: size, threads: threads) } catch let e as ElectronicError { throw ENNError(e.message) }
+                if !cached { spectraCache.store(slice, spectra) }
+                value = spectra.electronicForces()
+            }
             if let key { baselineCache.store(value, for: key) }
             out += value
         }

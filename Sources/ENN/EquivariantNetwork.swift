@@ -37,7 +37,7 @@ public final class EquivariantNetwork<T: ENNScalar>: @unchecked Sendable {
     /// Set it before the input scales, which are computed from the transformed field.
     public var inputTransform: InputTransform = .identity
     /// Holstein parameters (and filling) of the training data.
-    public var holstein: HolsteinParameters
+    public var holstein: HolsteinParameters { didSet { baselineCache.removeAll(); spectraCache.removeAll() } }
     /// Filled by training.
     public var trainingSummary: TrainingSummary?
     /// Total force, or electronic force with the exact elastic force added (see `ForceReadout`).
@@ -51,9 +51,11 @@ public final class EquivariantNetwork<T: ENNScalar>: @unchecked Sendable {
     /// Worker threads (1 or 2; more are clamped to 2, the gradient slot count).
     public var threads = 2
     /// What the network's output is added to (`ForceBaseline`; the paper's network: none).
-    public var baseline: ForceBaseline = .none { didSet { baselineCache.removeAll() } }
+    public var baseline: ForceBaseline = .none { didSet { baselineCache.removeAll(); spectraCache.removeAll() } }
     /// Baseline values of training configurations (`lossAndGradients`).
     let baselineCache = BaselineCache()
+    /// Cluster spectra of the last configurations evaluated (`networkOutputs`).
+    let spectraCache = SpectraCache()
 
     public var configuration: NetworkConfiguration { structure.configuration }
     public var featurizer: Featurizer { structure.featurizer }

@@ -24,8 +24,20 @@ public struct LocalClusterSolver: Sendable {
     /// Nearest-neighbour pairs of members (indices into `offsets`).
     public let bonds: [(Int, Int)]
     public let parameters: HolsteinParameters
-    /// LAPACK driver of the per-site eigenproblems (`latticeff bench cluster` compares them).
-    public var driver: SmallSymmetricEigensolver.Driver = .divideAndConquer
+    /// How each cluster's centre spectrum is computed (`latticeff bench cluster` compares them).
+    public enum Method: Sendable, Equatable, CustomStringConvertible {
+        /// Lanczos from the centre + QL on the Jacobi matrix carrying one row (the default, fastest).
+        case lanczos
+        /// Full LAPACK eigendecomposition with the given driver (reference).
+        case lapack(SmallSymmetricEigensolver.Driver)
+        public var description: String {
+            switch self {
+            case .lanczos: return "lanczos"
+            case .lapack(let d): return ["qr": "dsyev", "divideAndConquer": "dsyevd", "relativelyRobust": "dsyevr"][d.rawValue]!
+            }
+        }
+    }
+    public var method: Method = .lanczos
 
     /// Throws for a radius below 1 or above 6, or non-finite parameters.
     public init(radius: Double, parameters: HolsteinParameters) throws {
@@ -57,52 +69,70 @@ public struct LocalClusterSolver: Sendable {
     /// g(⟨n_i⟩ − ½) of every site of the L×L configuration `q` (site i = x + L·y) at chemical
     /// potential `mu`, on up to `threads` workers (1 BLAS thread each).
     public func electronicForces(_ q: [Double], size L: Int, chemicalPotential mu: Double = 0, threads: Int = 2) throws -> [Double] {
+        try spectra(q, size: L, threads: threads).electronicForces(chemicalPotential: mu)
+    }
+
+    /// Every site's centre spectrum (levels and weights) for the L×L configuration `q`.
+    public func spectra(_ q: [Double], size L: Int, threads: Int = 2) throws -> ClusterSpectra {
         guard L >= minimumLatticeSize else {
             throw ElectronicError("L = \(L) is too small for a cluster of radius \(radius) (needs L ≥ \(minimumLatticeSize))")
         }
         guard q.count == L * L else { throw ElectronicError("configuration has \(q.count) values, expected \(L)×\(L)") }
         let n = L * L, m = siteCount
-        var out = [Double](repeating: 0, count: n)
+        var levels = [Double](repeating: 0, count: n * m), weights = [Double](repeating: 0, count: n * m)
         let workers = max(1, min(threads, 2, n))
         let failures = FailureBox()
-        let (t, g, temperature) = (parameters.hopping, parameters.coupling, parameters.temperature)
+        let (t, g) = (parameters.hopping, parameters.coupling)
         var hopping = [Double](repeating: 0, count: m * m)
-        for (a, b) in bonds { hopping[a * m + b] = -t; hopping[b * m + a] = -t }
-        let template = hopping, members = offsets, driver = self.driver
+        var neighbours = [[Int]](repeating: [], count: m)
+        for (a, b) in bonds {
+            hopping[a * m + b] = -t; hopping[b * m + a] = -t
+            neighbours[a].append(b); neighbours[b].append(a)
+        }
+        let template = hopping, members = offsets, method = self.method, adjacency = neighbours
         q.withUnsafeBufferPointer { qb in
-            out.withUnsafeMutableBufferPointer { ob in
-                let shared = UncheckedPointers(q: qb.baseAddress!, out: ob.baseAddress!)
-                BLASRuntime.withThreads(1) {
-                    DispatchQueue.concurrentPerform(iterations: workers) { w in
-                        let solver = SmallSymmetricEigensolver(n: m, driver: driver)
-                        var matrix = template
-                        var first = [Double](repeating: 0, count: m)
-                        for site in stride(from: w, to: n, by: workers) {
-                            let x = site % L, y = site / L
-                            for (a, o) in members.enumerated() {
-                                let j = ((x + o.dx) % L + L) % L + L * (((y + o.dy) % L + L) % L)
-                                matrix[a * m + a] = -g * shared.q[j]
+            levels.withUnsafeMutableBufferPointer { lb in
+                weights.withUnsafeMutableBufferPointer { wb in
+                    let shared = UncheckedPointers(q: qb.baseAddress!, levels: lb.baseAddress!, weights: wb.baseAddress!)
+                    BLASRuntime.withThreads(1) {
+                        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                            var diagonal = [Double](repeating: 0, count: m)
+                            var lanczos = CentreSpectrumWorkspace(m: m)
+                            var matrix = template
+                            var lapack: SmallSymmetricEigensolver? = nil
+                            if case .lapack(let driver) = method { lapack = SmallSymmetricEigensolver(n: m, driver: driver) }
+                            for site in stride(from: worker, to: n, by: workers) {
+                                let x = site % L, y = site / L
+                                for (a, o) in members.enumerated() {
+                                    let j = ((x + o.dx) % L + L) % L + L * (((y + o.dy) % L + L) % L)
+                                    diagonal[a] = -g * shared.q[j]
+                                }
+                                let lv = shared.levels + site * m, wt = shared.weights + site * m
+                                do {
+                                    if let lapack {
+                                        for a in 0..<m { matrix[a * m + a] = diagonal[a] }
+                                        try lapack.decompose(matrix, row: 0, components: wt)
+                                        for k in 0..<m { lv[k] = lapack.eigenvalues[k]; wt[k] *= wt[k] }
+                                    } else {
+                                        _ = try lanczos.spectrum(diagonal: diagonal, hopping: t, neighbours: adjacency, levels: lv, weights: wt)
+                                    }
+                                } catch { failures.record(error); return }
                             }
-                            do { try solver.decompose(matrix, row: 0, components: &first) } catch { failures.record(error); return }
-                            var density = 0.0
-                            solver.eigenvalues.withUnsafeBufferPointer { e in
-                                for k in 0..<m { density += first[k] * first[k] * FermiFunction.occupation(e[k] - mu, temperature: temperature) }
-                            }
-                            shared.out[site] = g * (density - 0.5)
                         }
                     }
                 }
             }
         }
         if let error = failures.first { throw error }
-        return out
+        return ClusterSpectra(size: L, stride: m, levels: levels, weights: weights, coupling: g, temperature: parameters.temperature)
     }
 }
 
 /// Raw pointers shared by the workers of `electronicForces` (disjoint writes).
 private struct UncheckedPointers: @unchecked Sendable {
     let q: UnsafePointer<Double>
-    let out: UnsafeMutablePointer<Double>
+    let levels: UnsafeMutablePointer<Double>
+    let weights: UnsafeMutablePointer<Double>
 }
 
 /// First error thrown by any worker.

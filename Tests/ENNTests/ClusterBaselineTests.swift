@@ -37,6 +37,11 @@ struct ClusterBaselineTests {
         let cluster = try solver.electronicForces(Array(q[0..<49]), size: 7) + solver.electronicForces(Array(q[49...]), size: 7)
         let sum = zip(try without.networkOutputs(configurations: q, count: 2, size: 7), cluster).map { $0 + $1 }
         #expect(relativeDifference(try with.networkOutputs(configurations: q, count: 2, size: 7), sum) < 1e-12)
+        // Shifted inputs (the fixed-N search) reuse the cached cluster spectra: same values as a fresh solve.
+        let shifted = q.map { $0 + 0.123 }
+        let clusterShifted = try solver.electronicForces(Array(shifted[0..<49]), size: 7) + solver.electronicForces(Array(shifted[49...]), size: 7)
+        let fresh = zip(try without.networkOutputs(configurations: shifted, count: 2, size: 7), clusterShifted).map { $0 + $1 }
+        #expect(relativeDifference(try with.networkOutputs(configurations: shifted, count: 2, size: 7), fresh) < 1e-12)
         let forces = try with.forces(configurations: q, count: 2, size: 7)
         for _ in 0..<2 {     // second pass: from the training cache
             let (loss, gradient) = try with.lossAndGradients(configurations: q, targets: targets, count: 2, size: 7)

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Electronic
+import LinearAlgebra
 import Testing
 import TestSupport
 
@@ -85,5 +86,35 @@ struct LocalClusterSolverTests {
         let solver = try LocalClusterSolver(radius: 13.0.squareRoot(), parameters: atZero)
         #expect { _ = try solver.electronicForces([Double](repeating: 0, count: 36), size: 6) } throws: { "\($0)".contains("L ≥ 7") }
         #expect { _ = try solver.electronicForces([Double](repeating: 0, count: 10), size: 7) } throws: { "\($0)".contains("7×7") }
+    }
+}
+
+@Suite("cluster centre spectra (Lanczos + QL against LAPACK)")
+struct ClusterSpectrumTests {
+    @Test("Lanczos equals every LAPACK driver to 1e-12 for clusters of 5 to 45 sites; a shift only moves the levels")
+    func lanczosMatchesLAPACK() throws {
+        var h = HolsteinParameters()
+        h.filling = .fixedChemicalPotential(0)
+        let L = 11
+        for (std, seed) in [(0.2, UInt64(1)), (1.0, 2), (3.0, 3)] {
+            let q = randomConfiguration(L, seed: seed, std: std)
+            for radius in [1.0, 2.0, 5.0.squareRoot(), 13.0.squareRoot()] {
+                var solver = try LocalClusterSolver(radius: radius, parameters: h)
+                let lanczos = try solver.electronicForces(q, size: L)
+                for driver in SmallSymmetricEigensolver.Driver.allCases {
+                    solver.method = .lapack(driver)
+                    let reference = try solver.electronicForces(q, size: L)
+                    #expect(zip(lanczos, reference).map { abs($0 - $1) }.max()! < 1e-12, "std \(std), radius \(radius), \(driver)")
+                }
+                solver.method = .lanczos
+                let spectra = try solver.spectra(q, size: L)
+                for i in 0..<(L * L) {
+                    let w = spectra.weights[(i * spectra.stride)..<((i + 1) * spectra.stride)]
+                    #expect(abs(w.reduce(0, +) - 1) < 1e-12, "weights sum to 1")
+                }
+                let shifted = try solver.electronicForces(q.map { $0 + 0.37 }, size: L)
+                #expect(zip(spectra.electronicForces(shift: 0.37), shifted).map { abs($0 - $1) }.max()! < 1e-11)
+            }
+        }
     }
 }
