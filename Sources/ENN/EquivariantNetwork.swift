@@ -56,6 +56,10 @@ public final class EquivariantNetwork<T: ENNScalar>: @unchecked Sendable {
     let baselineCache = BaselineCache()
     /// Cluster spectra of the last configurations evaluated (`networkOutputs`).
     let spectraCache = SpectraCache()
+    /// Factor on the network's output (after the head; 1 for the paper's network). A model with a
+    /// baseline learns a small remainder: training sets this to its RMS, so the network works at
+    /// unit scale instead of having to shrink its output (which kills the gates).
+    public var outputScale: Double = 1
 
     public var configuration: NetworkConfiguration { structure.configuration }
     public var featurizer: Featurizer { structure.featurizer }
@@ -103,6 +107,7 @@ public final class EquivariantNetwork<T: ENNScalar>: @unchecked Sendable {
         copy.channelScales = channelScales
         copy.electronNumberProjection = electronNumberProjection
         copy.baseline = baseline
+        copy.outputScale = outputScale
         copy.chunkSize = chunkSize; copy.threads = threads
         return copy
     }

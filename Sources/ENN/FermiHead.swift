@@ -78,6 +78,7 @@ extension EquivariantNetwork {
         network.channelScales = channelScales
         network.electronNumberProjection = electronNumberProjection
         network.baseline = baseline
+        network.outputScale = outputScale
         network.chunkSize = chunkSize; network.threads = threads
         return network
     }

@@ -44,6 +44,8 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
     public var head: String? = nil
     /// What the network's output is added to, "cluster:R" (`ForceBaseline`; absent: none).
     public var baseline: String? = nil
+    /// Factor on the network's output (`EquivariantNetwork.outputScale`; absent: 1).
+    public var outputScale: Double? = nil
 }
 
 extension EquivariantNetwork {
@@ -66,7 +68,7 @@ extension EquivariantNetwork {
             inputChannelScales: channelScales, electronNumberProjection: electronNumberProjection ? true : nil,
             architecture: "enn", inputTransform: inputTransform == .identity ? nil : inputTransform.description,
             head: configuration.head == .linear ? nil : configuration.head.description,
-            baseline: baseline == .none ? nil : baseline.description)
+            baseline: baseline == .none ? nil : baseline.description, outputScale: outputScale == 1 ? nil : outputScale)
     }
 
     /// The model as an `.npz` archive (weights as float32).
@@ -160,6 +162,10 @@ extension EquivariantNetwork {
             do { network.inputTransform = try InputTransform(parsing: transform) } catch let error as ENNError { throw fail(error.message) }
         }
         do { try head.validate(meta.holstein) } catch let error as ENNError { throw fail(error.message) }
+        if let scale = meta.outputScale {
+            guard scale.isFinite, scale > 0 else { throw fail("outputScale must be a finite positive number") }
+            network.outputScale = scale
+        }
         if let baseline = meta.baseline {
             do {
                 network.baseline = try ForceBaseline(parsing: baseline)

@@ -172,7 +172,7 @@ extension EquivariantNetwork {
         try head.validate(holstein)
         let raw = q, transformed = inputTransform.apply(q)
         let prep = prepared(), chunk = prep.blocksPerChunk * 8, outs = structure.outputCount
-        let (g, temperature) = (holstein.coupling, holstein.temperature)
+        let (g, temperature, outputScale) = (holstein.coupling, holstein.temperature, self.outputScale)
         let chunksPer = (n + chunk - 1) / chunk
         let workspaces = (0..<Self.gradientSlots).map { _ in Workspace(structure: structure, blocks: prep.blocksPerChunk) }
         var out = [Double](repeating: 0, count: count * n)
@@ -192,7 +192,7 @@ extension EquivariantNetwork {
                             self.featurizer.features(halo: halo, sites: start..<(start + sites), into: ws.features)
                             self.forwardChunk(ws, prep, count: sites, output: channels)
                             for i in 0..<sites {
-                                dst[start + i] = head.output(channels: channels + i * outs, q: qRaw[start + i], coupling: g, temperature: temperature)
+                                dst[start + i] = outputScale * head.output(channels: channels + i * outs, q: qRaw[start + i], coupling: g, temperature: temperature)
                             }
                         }
                     }
@@ -211,7 +211,9 @@ extension EquivariantNetwork {
     }
 
     /// Mean squared force error over every site of `count` configurations and its gradient with
-    /// respect to the parameters: loss = (1/(count·N)) Σ (F_i − target_i)².
+    /// respect to the parameters: loss = (1/(count·N)) Σ (F_i − target_i)². The gradient is that
+    /// of loss / outputScale² (the same direction; for the paper's network the scale is 1), so a
+    /// network that learns a small remainder over a baseline sees gradients of unit scale.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func lossAndGradients(configurations q: [Double], targets: [Double], count: Int, size: Int) throws
@@ -224,7 +226,7 @@ extension EquivariantNetwork {
         let head = configuration.head
         try head.validate(holstein)
         let prep = prepared(), chunk = prep.blocksPerChunk * 8, outs = structure.outputCount
-        let (g, temperature) = (holstein.coupling, holstein.temperature)
+        let (g, temperature, outputScale) = (holstein.coupling, holstein.temperature, self.outputScale)
         let chunksPer = (n + chunk - 1) / chunk
         let transformed = inputTransform.apply(q)
         let halos: [HaloField<T>] = (0..<count).map { c in
@@ -258,17 +260,19 @@ extension EquivariantNetwork {
                                 var sum = 0.0
                                 for i in 0..<sites {
                                     let site = c * n + start + i
-                                    if outs == 1 {
-                                        // The linear head: G = o (kept in T arithmetic, as before the Fermi head existed).
+                                    if outs == 1 && outputScale == 1 {
+                                        // The paper's network: G = o (kept in T arithmetic, as before heads and scales existed).
                                         let error = out[i] - target[site]
                                         sum += Double(error) * Double(error)
                                         dOut[i] = T(scale) * error
                                     } else {
-                                        let value = head.output(channels: out + i * outs, q: qRaw[site], coupling: g, temperature: temperature,
-                                                                gradient: dOut + i * outs)
+                                        let value = outputScale * head.output(channels: out + i * outs, q: qRaw[site], coupling: g,
+                                                                              temperature: temperature, gradient: dOut + i * outs)
                                         let error = value - Double(target[site])
                                         sum += error * error
-                                        for r in 0..<outs { dOut[i * outs + r] *= T(scale * error) }
+                                        // Gradient of loss / outputScale²: the network learns its remainder at unit scale
+                                        // (Adam's ε would otherwise swamp gradients ∝ outputScale²).
+                                        for r in 0..<outs { dOut[i * outs + r] *= T(scale * error / outputScale) }
                                     }
                                 }
                                 loss[slot] += sum

@@ -130,6 +130,7 @@ extension EquivariantNetwork: TrainableForceModel where T == Float {
         if case .cluster(let radius) = baseline, let solver = try? baselineSolver() {
             lines.append("baseline: cluster ED of radius \(String(format: "%.4g", radius)) (\(solver.siteCount) sites) at μ = 0; the network adds the rest")
         }
+        if outputScale != 1 { lines.append("output scale \(String(format: "%.6g", outputScale)) (network output × scale)") }
         if case .fermi(let levels) = configuration.head {
             lines.append("head fermi:\(levels): G = o + Σ_k (g/2)·a_k·tanh((g·Q_i − b_k)/(2T)) over \(levels) level\(levels == 1 ? "" : "s")")
         }
@@ -146,6 +147,7 @@ extension EquivariantNetwork: TrainableForceModel where T == Float {
         copy.channelScales = channelScales
         copy.electronNumberProjection = electronNumberProjection
         copy.baseline = baseline
+        copy.outputScale = outputScale
         copy.chunkSize = chunkSize; copy.threads = threads
         return copy
     }

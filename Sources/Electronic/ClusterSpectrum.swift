@@ -8,7 +8,8 @@ import Foundation
 /// Lanczos run spans the whole Krylov space of the centre (or stops early when that space is an
 /// invariant subspace, as in the atomic limit t = 0).
 ///
-/// Method: Lanczos from e_0 with full (twice-applied) reorthogonalization gives the Jacobi matrix
+/// Method: Lanczos from e_0 with full reorthogonalization (a second Gram–Schmidt pass when the
+/// first removed most of the vector) gives the Jacobi matrix
 /// T (diagonal α, off-diagonal β); the implicit QL iteration with Wilkinson shifts then gives T's
 /// eigenvalues while carrying only the first row of its eigenvector matrix (Golub–Welsch), so the
 /// whole cost is ≈ 2m³ flops for the Lanczos vectors and O(K²) for T.
@@ -54,16 +55,23 @@ struct CentreSpectrumWorkspace {
                     alpha[k] = a0
                     for a in 0..<m { w[a] -= a0 * vk[a] }
                     if k > 0 { let b = beta[k - 1], prev = vk - m; for a in 0..<m { w[a] -= b * prev[a] } }
-                    for _ in 0..<2 {
+                    // Classical Gram–Schmidt against every Lanczos vector, repeated when it removed
+                    // most of w ("twice is enough": ‖w‖ fell below ‖w_before‖/√2).
+                    var before = 0.0
+                    for a in 0..<m { before += w[a] * w[a] }
+                    var norm = 0.0
+                    for pass in 0..<2 {
                         for j in 0...k {
                             let vj = v.baseAddress! + j * m
                             var c = 0.0
                             for a in 0..<m { c += vj[a] * w[a] }
                             for a in 0..<m { w[a] -= c * vj[a] }
                         }
+                        norm = 0
+                        for a in 0..<m { norm += w[a] * w[a] }
+                        if pass == 0 && norm > 0.5 * before { break }
+                        before = norm
                     }
-                    var norm = 0.0
-                    for a in 0..<m { norm += w[a] * w[a] }
                     norm = norm.squareRoot()
                     if k == m - 1 || norm <= breakdown { count = k + 1; beta[k] = 0; break }
                     beta[k] = norm

@@ -91,6 +91,8 @@ struct TrainerState: Codable {
     var inputTransform: String? = nil
     /// The ENN's baseline ("cluster:R"; nil: none), restored on resume.
     var baseline: String? = nil
+    /// The ENN's output scale (nil: 1), restored on resume.
+    var outputScale: Double? = nil
 }
 
 /// Trains a `TrainableForceModel` (`EquivariantNetwork<Float>`, `MultilayerPerceptron<Float>`) on a
@@ -147,6 +149,18 @@ public final class Trainer {
         } else {
             try network.setInputScales(fromConfigurations: trainingQ, count: training.count, size: data.size,
                                        method: options.inputScaling ?? .irMaximum)
+            if let enn = network as? EquivariantNetwork<Float>, enn.baseline != .none {
+                // The RMS of what the network adds to the baseline, from up to 300 training configurations.
+                let n = data.siteCount, picks = Swift.stride(from: 0, to: training.count, by: max(1, training.count / 300)).map { $0 }
+                var q = [Double](), f = [Double]()
+                let h = data.metadata.holstein, stiffness = h.stiffness + 4 * h.neighbourCoupling
+                for c in picks {
+                    q += trainingQ[(c * n)..<((c + 1) * n)]
+                    let s = shifts.map { $0[split.training[c]] } ?? 0
+                    f += training.slice(training.forces, c).map { $0 - stiffness * s }
+                }
+                try enn.setOutputScale(fromConfigurations: q, targets: f, count: picks.count, size: data.size)
+            }
         }
         state = TrainerState(options: options, split: split, epoch: 0,
                              scheduler: ReduceOnPlateau(initialRate: options.learningRate, factor: options.plateauFactor,
@@ -327,6 +341,7 @@ public final class Trainer {
         var state = self.state
         if let enn = network as? EquivariantNetwork<Float>, enn.inputTransform != .identity { state.inputTransform = enn.inputTransform.description }
         if let enn = network as? EquivariantNetwork<Float>, enn.baseline != .none { state.baseline = enn.baseline.description }
+        if let enn = network as? EquivariantNetwork<Float>, enn.outputScale != 1 { state.outputScale = enn.outputScale }
         archive.extraFiles["trainer.json"] = try encoder.encode(state)
         try archive.write(to: url)
     }
@@ -377,6 +392,7 @@ public final class Trainer {
         } else if let enn = network as? EquivariantNetwork<Float> {
             enn.baseline = .none
         }
+        if let enn = network as? EquivariantNetwork<Float> { enn.outputScale = saved.outputScale ?? 1 }
         bestParameters = best
         optimizer = try AdamOptimizer<Float>(archive: archive)
         state = saved

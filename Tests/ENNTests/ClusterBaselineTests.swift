@@ -91,3 +91,30 @@ struct ClusterBaselineTests {
         #expect { try network.forces(configuration: random.field(25), size: 5) } throws: { "\($0)".contains("L ≥") }
     }
 }
+
+@Suite("output scale")
+struct OutputScaleTests {
+    @Test("with an output scale s and a baseline, the gradient is that of loss/s² (central finite differences, float64)")
+    func gradient() throws {
+        let network = try randomNetwork(smallConfiguration(gate: .smooth), seed: 17, as: Double.self)
+        network.readout = .grandCanonical
+        network.baseline = .cluster(radius: 2)
+        var random = TestRandom(seed: 23)
+        let q = random.field(50).map { 1.2 * $0 }, targets = random.field(50).map { 0.05 * $0 }
+        try network.setInputScales(fromConfigurations: q, count: 2, size: 5)
+        try network.setOutputScale(fromConfigurations: q, targets: targets, count: 2, size: 5)
+        #expect(network.outputScale > 1e-3 && network.outputScale < 10)
+        let (_, gradient) = try network.lossAndGradients(configurations: q, targets: targets, count: 2, size: 5)
+        #expect(gradient.map(abs).max()! > 0, "gradient must not vanish")
+        // The gradient is that of loss / outputScale² (unit-scale gradients for a small remainder).
+        let h = 1e-4, s2 = network.outputScale * network.outputScale
+        for i in stride(from: 0, to: network.parameters.count, by: 29) {
+            let saved = network.parameters[i]
+            network.parameters[i] = saved + h; let up = try network.lossAndGradients(configurations: q, targets: targets, count: 2, size: 5).loss
+            network.parameters[i] = saved - h; let down = try network.lossAndGradients(configurations: q, targets: targets, count: 2, size: 5).loss
+            network.parameters[i] = saved
+            let fd = (up - down) / (2 * h) / s2
+            #expect(abs(fd - gradient[i]) <= 1e-6 * max(abs(fd), abs(gradient[i]), 1e-3), "parameter \(i): \(gradient[i]) vs \(fd)")
+        }
+    }
+}
