@@ -61,6 +61,11 @@ struct ReproducePlan {
         if FileManager.default.fileExists(atPath: self.model) {
             let loaded = try ForceModelFile.load(from: URL(fileURLWithPath: self.model))
             passes = loaded.readout == .grandCanonical ? 2.75 : 1
+            // A cluster baseline adds one cluster solve per step (≈ 12 µs per site for 21 sites on two
+            // cores, growing as m³; docs/PERFORMANCE.md), expressed in network passes of 1/150,000 s per site.
+            if let enn = loaded as? EquivariantNetwork<Float>, let solver = try enn.baselineSolver() {
+                passes += 12e-6 * pow(Double(solver.siteCount) / 21, 3) * 150_000
+            }
             let h = loaded.holstein
             let d = HolsteinParameters()
             guard h.stiffness == d.stiffness, h.neighbourCoupling == d.neighbourCoupling, h.hopping == d.hopping,

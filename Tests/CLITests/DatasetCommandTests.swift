@@ -117,6 +117,24 @@ struct DatasetCommandTests {
         let fermiInit = try runLatticeFF(["model", "init", "--seed", "1", "--radius", "2", "--widths", "4,2", "--head", "fermi:3", "--output", path("hi.npz")])
         #expect(fermiInit.status == 0, "\(fermiInit.stderr)")
         #expect(try runLatticeFF(["model", "info", path("hi.npz")]).stdout.contains("readout 7A1"))
+        // --baseline cluster:R: the network learns the remainder over the cluster ED; the model and the
+        // checkpoint keep the baseline and the output scale (resume needs no --baseline).
+        let based = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("c.npz"), "--radius", "2", "--epochs", "1",
+                                      "--readout", "grand-canonical", "--baseline", "cluster:1.5", "--quiet"])
+        #expect(based.status == 0, "\(based.stderr)")
+        let basedInfo = try runLatticeFF(["model", "info", path("c.npz")])
+        #expect(basedInfo.stdout.contains("baseline: cluster ED of radius 1.5 (9 sites)") && basedInfo.stdout.contains("output scale"),
+                "\(basedInfo.stdout)")
+        let basedResume = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("c.npz"), "--radius", "2", "--epochs", "2",
+                                            "--readout", "grand-canonical", "--resume", "--quiet"])
+        #expect(basedResume.status == 0, "\(basedResume.stderr)")
+        #expect(try runLatticeFF(["model", "info", path("c.npz")]).stdout.contains("baseline: cluster ED of radius 1.5"))
+        for bad in [["--baseline", "cluster:0.5", "--readout", "grand-canonical"], ["--baseline", "cluster:1.5", "--readout", "electronic"],
+                    ["--baseline", "cluster:1.5", "--readout", "grand-canonical", "--architecture", "mlp"],
+                    ["--baseline", "cluster:1.5", "--readout", "electronic", "--initial-model", path("m.npz")]] {
+            let r = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("b.npz"), "--epochs", "1"] + bad)
+            #expect(r.status != 0 && r.stderr.hasPrefix("Error:") && !FileManager.default.fileExists(atPath: path("b.npz")), "\(bad): \(r.stderr)")
+        }
         for bad in [["--head", "fermi:0"], ["--head", "sigmoid"], ["--head", "fermi:1", "--architecture", "mlp"]] {
             let r = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("b.npz"), "--epochs", "1"] + bad)
             #expect(r.status != 0 && r.stderr.hasPrefix("Error:") && !FileManager.default.fileExists(atPath: path("b.npz")), "\(bad): \(r.stderr)")
