@@ -102,14 +102,20 @@ public final class EquivariantNetwork<T: ENNScalar>: @unchecked Sendable {
     public func converted<U: ENNScalar>(to _: U.Type = U.self) -> EquivariantNetwork<U> {
         let copy = try! EquivariantNetwork<U>(structure: structure, parameters: parameters.map { U($0) },
                                               inputScales: inputScales, holstein: holstein, trainingSummary: trainingSummary)
-        copy.readout = readout
-        copy.inputTransform = inputTransform
-        copy.channelScales = channelScales
-        copy.electronNumberProjection = electronNumberProjection
-        copy.baseline = baseline
-        copy.outputScale = outputScale
-        copy.chunkSize = chunkSize; copy.threads = threads
+        copySettings(to: copy)
         return copy
+    }
+
+    /// Copies every setting that is not a weight or the structure (readout, input transform and
+    /// scales, projection, baseline, output scale, chunking, threads) to `other`.
+    func copySettings<U: ENNScalar>(to other: EquivariantNetwork<U>) {
+        other.readout = readout
+        other.inputTransform = inputTransform
+        other.channelScales = channelScales
+        other.electronNumberProjection = electronNumberProjection
+        other.baseline = baseline
+        other.outputScale = outputScale
+        other.chunkSize = chunkSize; other.threads = threads
     }
 
     // MARK: evaluation state

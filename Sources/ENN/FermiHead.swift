@@ -73,13 +73,7 @@ extension EquivariantNetwork {
         }
         let network = try EquivariantNetwork(structure: newStructure, parameters: values, inputScales: inputScales,
                                              holstein: holstein, trainingSummary: trainingSummary)
-        network.readout = readout
-        network.inputTransform = inputTransform
-        network.channelScales = channelScales
-        network.electronNumberProjection = electronNumberProjection
-        network.baseline = baseline
-        network.outputScale = outputScale
-        network.chunkSize = chunkSize; network.threads = threads
+        copySettings(to: network)
         return network
     }
 }

@@ -142,13 +142,7 @@ extension EquivariantNetwork: TrainableForceModel where T == Float {
     public func copy(parameters: [Float]) throws -> any TrainableForceModel {
         let copy = try EquivariantNetwork<Float>(structure: structure, parameters: parameters, inputScales: inputScales,
                                                  holstein: holstein, trainingSummary: trainingSummary)
-        copy.readout = readout
-        copy.inputTransform = inputTransform
-        copy.channelScales = channelScales
-        copy.electronNumberProjection = electronNumberProjection
-        copy.baseline = baseline
-        copy.outputScale = outputScale
-        copy.chunkSize = chunkSize; copy.threads = threads
+        copySettings(to: copy)
         return copy
     }
 }

@@ -79,13 +79,10 @@ struct ClusterBaselineTests {
         #expect(try back.forces(configuration: q, size: 6) == network.forces(configuration: q, size: 6))
         #expect(back.summaryLines.contains { $0.contains("cluster ED of radius 2 (13 sites)") })
         let original = try NPZArchive(contentsOf: url)
-        for (key, value, message) in [("baseline", "cluster:9", "cluster:9"), ("readout", "electronic", "grand-canonical")] {
-            var archive = original
-            var meta = try JSONSerialization.jsonObject(with: archive.extraFiles["metadata.json"]!) as! [String: Any]
-            meta[key] = value
-            archive.extraFiles["metadata.json"] = try JSONSerialization.data(withJSONObject: meta)
-            try archive.write(to: url)
-            #expect { try EquivariantNetwork<Float>.load(from: url) } throws: { "\($0)".contains(message) }
+        for (key, value, message) in [("baseline", "cluster:9", "cluster:9"), ("readout", "electronic", "grand-canonical"),
+                                      ("outputScale", "-1", "outputScale")] {
+            let error = try loadErrorWithMetadata(original, at: url, key: key, value: key == "outputScale" ? -1.0 : value)
+            #expect(error?.contains(message) == true, "\(key): \(error ?? "loaded")")
         }
         network.baseline = .cluster(radius: 3)
         #expect { try network.forces(configuration: random.field(25), size: 5) } throws: { "\($0)".contains("L ≥") }

@@ -1,6 +1,7 @@
 /// Helpers of the ENN tests: small configurations, random fields, D4 transforms of whole fields.
 import ENN
 import Foundation
+import IO
 import Lattice
 import Symmetry
 import TestSupport
@@ -31,4 +32,15 @@ func randomNetwork<T: ENNScalar>(_ configuration: NetworkConfiguration, seed: UI
         for i in 0..<block.count { network.parameters[block.offset + i] = T(0.5 * random.next()) }
     }
     return network
+}
+
+/// Writes `original` to `url` with `metadata.json` key `key` set to `value` (removed when nil), and
+/// returns the error message of loading it as an ENN model (nil when it loads).
+func loadErrorWithMetadata(_ original: NPZArchive, at url: URL, key: String, value: Any?) throws -> String? {
+    var archive = original
+    var meta = try JSONSerialization.jsonObject(with: archive.extraFiles["metadata.json"]!) as! [String: Any]
+    meta[key] = value
+    archive.extraFiles["metadata.json"] = try JSONSerialization.data(withJSONObject: meta)
+    try archive.write(to: url)
+    do { _ = try EquivariantNetwork<Float>.load(from: url); return nil } catch { return "\(error)" }
 }
