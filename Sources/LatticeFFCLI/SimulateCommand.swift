@@ -16,7 +16,7 @@ struct SimulateCommand: ParsableCommand {
         SIGINT/SIGTERM stop at the next step boundary after writing a checkpoint; --resume continues bit for bit.
         """)
 
-    @Option(help: "Force field: ed (exact diagonalization), harmonic (the exact g = 0 limit) or a trained MODEL.npz (ENN or MLP).")
+    @Option(help: "Force field: ed (exact diagonalization), harmonic (the exact g = 0 limit), cluster:R (exact diagonalization of the radius-R cluster around each site: linear in L, e.g. cluster:2.237) or a trained MODEL.npz (ENN or MLP).")
     var forces: String?
     @Option(help: "Lattice size L (L×L sites, periodic).")
     var size: Int?
@@ -64,7 +64,7 @@ struct SimulateCommand: ParsableCommand {
 
     func validate() throws {
         if !resume {
-            guard forces != nil else { throw ValidationError("--forces is required (ed, harmonic or MODEL.npz)") }
+            guard forces != nil else { throw ValidationError("--forces is required (ed, harmonic, cluster:R or MODEL.npz)") }
             guard size != nil else { throw ValidationError("--size is required") }
             guard steps != nil else { throw ValidationError("--steps is required") }
         }
@@ -198,15 +198,22 @@ struct SimulateCommand: ParsableCommand {
     }
 }
 
-/// The force field named by `spec` for an L×L lattice: "ed", "harmonic", or a network model file
-/// (MODEL.npz). The one place that turns a `--forces` argument into a `ForceField`.
+/// The force field named by `spec` for an L×L lattice: "ed", "harmonic", "cluster:R" (local-cluster
+/// ED), or a network model file (MODEL.npz). The one place that turns a `--forces` argument into a `ForceField`.
 func makeForceField(spec: String, size: Int, holstein: HolsteinParameters) throws -> any ForceField {
     switch spec.lowercased() {
     case "ed": return try EDForceField(size: size, parameters: holstein)
     case "harmonic": return try HarmonicForceField(size: size, parameters: holstein)
+    case let name where name.hasPrefix("cluster:"):
+        guard let radius = Double(name.dropFirst("cluster:".count)), radius >= 1, radius <= 6 else {
+            throw SimulateError("force field '\(spec)': the radius R of cluster:R must be a number from 1 to 6 (e.g. cluster:2.237)")
+        }
+        do { return try ClusterForceField(size: size, parameters: holstein, radius: radius) } catch let e as ElectronicError {
+            throw SimulateError("force field \(spec): \(e.message)")
+        }
     default:
         guard spec.hasSuffix(".npz") else {
-            throw SimulateError("unknown force field '\(spec)' (use ed, harmonic or a network MODEL.npz file)")
+            throw SimulateError("unknown force field '\(spec)' (use ed, harmonic, cluster:R or a network MODEL.npz file)")
         }
         do { return try NetworkForceField(modelFile: URL(fileURLWithPath: spec), size: size) } catch {
             throw SimulateError("model file \(spec): \(error)")

@@ -22,6 +22,26 @@ struct SimulateCommandTests {
         #expect(try snapshot.values("step", as: Int64.self, shape: [1]) == [40])
     }
 
+    @Test("Cluster-ED forces (--forces cluster:R): run, params.json kind, exact electron number, resume; bad radii refused")
+    func clusterRun() throws {
+        let out = try temporaryDirectory().appendingPathComponent("run")
+        let r = try simulate(["--forces", "cluster:2", "--size", "8", "--steps", "30", "--seed", "2", "--snapshot-every", "10",
+                              "--output", out.path])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let params = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("params.json"))) as? [String: Any])
+        #expect((params["forceField"] as? [String: Any])?["kind"] as? String == "cluster:2.0")
+        let snapshot = try NPZArchive(contentsOf: out.appendingPathComponent("run-000/snapshots/step-00000030.npz"))
+        #expect(abs(try snapshot.array("n", shape: [8, 8]).doubles().reduce(0, +) - 32) < 1e-6)
+        let more = try simulate(["--output", out.path, "--resume", "--steps", "40"])
+        #expect(more.status == 0, "stderr: \(more.stderr)")
+        for bad in ["cluster:0.5", "cluster:x", "cluster:7"] {
+            let b = try simulate(["--forces", bad, "--size", "8", "--steps", "5", "--output", out.path + "-bad"])
+            #expect(b.status != 0 && b.stderr.contains("cluster:R"), "\(bad): \(b.stderr)")
+        }
+        let small = try simulate(["--forces", "cluster:3.6", "--size", "6", "--steps", "5", "--output", out.path + "-small"])
+        #expect(small.status != 0 && small.stderr.contains("L ≥ 7"), "\(small.stderr)")
+    }
+
     @Test("Every Holstein parameter is an option: recorded in params.json, obeyed by the forces, fixed on resume")
     func holsteinOptions() throws {
         let out = try temporaryDirectory().appendingPathComponent("run")

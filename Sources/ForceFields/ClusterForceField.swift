@@ -1,0 +1,85 @@
+/// Local-cluster exact diagonalization as a force field: linear in the lattice size, no network.
+import Electronic
+import Foundation
+
+/// Forces F_i = g(⟨n_i⟩ − ½) − k0 Q_i − κ Σ_nn Q_j with ⟨n_i⟩ from the open cluster of sites within
+/// `radius` of i (`LocalClusterSolver`), at the model's filling: at fixed μ directly, at fixed N
+/// with the one μ that makes Σ_i ⟨n_i⟩ = N/2 (Newton steps on the cluster spectra, kept inside a
+/// bracket; the spectra do not depend on μ, so the search costs no further diagonalization).
+/// `simulate --forces cluster:R`. Accuracy on the paper's test set: docs/TRAINING.md (session 9).
+public final class ClusterForceField: ForceField {
+    public let solver: LocalClusterSolver
+    public let latticeSize: Int
+    public let holsteinParameters: HolsteinParameters
+    private var elastic: [Double]
+
+    /// Throws for a radius outside 1…6, an L too small for the cluster, or T < 0.
+    public init(size L: Int, parameters: HolsteinParameters = HolsteinParameters(), radius: Double) throws {
+        solver = try LocalClusterSolver(radius: radius, parameters: parameters)
+        guard L >= solver.minimumLatticeSize else {
+            throw ElectronicError("L = \(L) is too small for a cluster of radius \(radius) (needs L ≥ \(solver.minimumLatticeSize))")
+        }
+        latticeSize = L
+        holsteinParameters = parameters
+        elastic = [Double](repeating: 0, count: L * L)
+    }
+
+    public var descriptor: ForceFieldDescriptor {
+        ForceFieldDescriptor(kind: "cluster:\(solver.radius)", holstein: holsteinParameters)
+    }
+
+    public func evaluate(_ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
+                         densities: UnsafeMutableBufferPointer<Double>?) throws -> ForceEvaluation {
+        let L = latticeSize, n = L * L, h = holsteinParameters
+        guard q.count == n, forces.count == n else { throw ElectronicError("configuration has \(q.count) values, expected \(L)×\(L)") }
+        guard q.allSatisfy({ $0.isFinite }) else { throw ElectronicError("configuration contains a non-finite value") }
+        let spectra = try solver.spectra(Array(q), size: L)
+        let mu: Double
+        switch h.filling {
+        case .fixedChemicalPotential(let value): mu = value
+        case .fixedElectronNumber: mu = try Self.chemicalPotential(spectra, electrons: Double(n) / 2)
+        }
+        let electronic = spectra.electronicForces(chemicalPotential: mu)
+        elastic.withUnsafeMutableBufferPointer { ElasticForce.compute(q, size: L, parameters: h, into: $0) }
+        var count = 0.0
+        for i in 0..<n {
+            forces[i] = electronic[i] + elastic[i]
+            let density = electronic[i] / h.coupling + 0.5
+            densities?[i] = density
+            count += density
+        }
+        return ForceEvaluation(chemicalPotential: mu, electronCount: count)
+    }
+
+    /// μ with Σ_ik w_ik f(θ_ik − μ) = `electrons`: safeguarded Newton (bisection when a step leaves
+    /// the bracket), to 1e-10 electrons.
+    static func chemicalPotential(_ spectra: ClusterSpectra, electrons target: Double) throws -> Double {
+        let t = spectra.temperature
+        func count(_ mu: Double) -> (value: Double, slope: Double) {
+            var value = 0.0, slope = 0.0
+            for k in spectra.levels.indices where spectra.weights[k] != 0 {
+                let f = FermiFunction.occupation(spectra.levels[k] - mu, temperature: t)
+                value += spectra.weights[k] * f
+                if t > 0 { slope += spectra.weights[k] * f * (1 - f) / t }
+            }
+            return (value, slope)
+        }
+        var low = (spectra.levels.min() ?? 0) - 1, high = (spectra.levels.max() ?? 0) + 1
+        var mu = 0.0
+        for _ in 0..<200 {
+            let (value, slope) = count(mu)
+            let residual = value - target
+            if abs(residual) <= 1e-10 { return mu }
+            if residual > 0 { high = mu } else { low = mu }
+            var next = slope > 0 ? mu - residual / slope : .nan
+            if !(next > low && next < high) { next = 0.5 * (low + high) }
+            if high - low < 1e-14 * max(1, abs(mu)) { return next }
+            mu = next
+        }
+        throw ElectronicError("cluster force field: no chemical potential found for N_e = \(target)")
+    }
+
+    public func makeIndependentCopy() throws -> any ForceField {
+        try ClusterForceField(size: latticeSize, parameters: holsteinParameters, radius: solver.radius)
+    }
+}
