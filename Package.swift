@@ -60,7 +60,7 @@ let package = Package(
                                                        "LinearAlgebra", "RandomNumbers"]),
 
         // MARK: training loop pieces (schedules, stopping) and, with the network, the trainer
-        .target(name: "Training", dependencies: ["Datasets", "ENN", "IO", "RandomNumbers"]),
+        .target(name: "Training", dependencies: ["Datasets", "Electronic", "ENN", "IO", "RandomNumbers"]),
 
         // MARK: configuration → per-site IR coefficients
         .target(name: "Features", dependencies: ["Symmetry", "Lattice", "LinearAlgebra"], swiftSettings: hotCode),

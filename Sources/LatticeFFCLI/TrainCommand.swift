@@ -128,13 +128,13 @@ struct TrainCommand: ParsableCommand {
         try configuration.head.validate(holstein)
         let network = try EquivariantNetwork<Float>(configuration: configuration, seed: seed, holstein: holstein)
         if let inputTransform { network.inputTransform = try InputTransform(parsing: inputTransform) }
+        var baselineNote = ""
         if let baseline {
             network.baseline = try ForceBaseline(parsing: baseline)
-            network.readout = .grandCanonical
-            _ = try network.baselineSolver()
+            network.readout = .grandCanonical     // what a baseline needs (validate() checked --readout)
+            if let solver = try network.baselineSolver() { baselineNote = ", baseline \(network.baseline) (\(solver.siteCount) sites)" }
         }
-        let transform = (network.inputTransform == .identity ? "" : ", input transform \(network.inputTransform)")
-            + (network.baseline == .none ? "" : ", baseline \(network.baseline) (\(try network.baselineSolver()!.siteCount) sites)")
+        let transform = (network.inputTransform == .identity ? "" : ", input transform \(network.inputTransform)") + baselineNote
         let widths = configuration.hiddenWidths.map { $0.map(String.init).joined(separator: "/") }.joined(separator: ",")
         let headNote = configuration.head == .linear ? "" : ", head \(configuration.head)"
         return (network, "architecture enn (widths \(widths)), \(network.parameterCount) parameters, gate \(gate)\(transform)\(headNote)")

@@ -2,6 +2,7 @@
 /// step (as the reference), reduce-on-plateau and model selection on the validation set,
 /// checkpoints after every epoch from which training resumes exactly.
 import Datasets
+import Electronic
 import ENN
 import Foundation
 import IO
@@ -150,14 +151,14 @@ public final class Trainer {
             try network.setInputScales(fromConfigurations: trainingQ, count: training.count, size: data.size,
                                        method: options.inputScaling ?? .irMaximum)
             if let enn = network as? EquivariantNetwork<Float>, enn.baseline != .none {
-                // The RMS of what the network adds to the baseline, from up to 300 training configurations.
-                let n = data.siteCount, picks = Swift.stride(from: 0, to: training.count, by: max(1, training.count / 300)).map { $0 }
+                // The RMS of what the network adds to the baseline, from up to 300 training configurations
+                // (a baseline needs the grand-canonical readout, so inputs and targets are shifted by μ/g).
+                let picks = Array(Swift.stride(from: 0, to: training.count, by: max(1, training.count / 300)))
                 var q = [Double](), f = [Double]()
-                let h = data.metadata.holstein, stiffness = h.stiffness + 4 * h.neighbourCoupling
-                for c in picks {
-                    q += trainingQ[(c * n)..<((c + 1) * n)]
-                    let s = shifts.map { $0[split.training[c]] } ?? 0
-                    f += training.slice(training.forces, c).map { $0 - stiffness * s }
+                for c in picks { q += training.slice(training.q, c); f += training.slice(training.forces, c) }
+                if let shifts {
+                    Self.shiftInputsAndTargets(&q, &f, by: picks.map { shifts[split.training[$0]] }, holstein: data.metadata.holstein,
+                                               siteCount: data.siteCount)
                 }
                 try enn.setOutputScale(fromConfigurations: q, targets: f, count: picks.count, size: data.size)
             }
@@ -192,6 +193,16 @@ public final class Trainer {
     /// Adds `amounts[c]` to every site of configuration c of a flat array.
     static func shift(_ values: inout [Double], by amounts: [Double], siteCount n: Int) {
         for (c, a) in amounts.enumerated() where a != 0 { for i in (c * n)..<((c + 1) * n) { values[i] += a } }
+    }
+
+    /// Shifts configurations `q` by `amounts` (one per configuration) and their force targets `f`
+    /// with them: the elastic part follows the input (elastic(Q + s) = elastic(Q) − (k0 + 4κ)s), so
+    /// the network's target stays g(⟨n⟩ − ½).
+    static func shiftInputsAndTargets(_ q: inout [Double], _ f: inout [Double], by amounts: [Double],
+                                      holstein h: HolsteinParameters, siteCount n: Int) {
+        let stiffness = h.stiffness + 4 * h.neighbourCoupling
+        shift(&q, by: amounts, siteCount: n)
+        shift(&f, by: amounts.map { -stiffness * $0 }, siteCount: n)
     }
 
     /// A cheap fingerprint of a dataset (shape and a strided checksum of Q and F), so that a
@@ -239,11 +250,7 @@ public final class Trainer {
             q.reserveCapacity(members.count * n); f.reserveCapacity(members.count * n)
             for c in members { q += data.slice(data.q, c); f += data.slice(data.forces, c) }
             if let shifts {
-                // Shifted input Q + s; the target's elastic part follows the input (elastic(Q + s) =
-                // elastic(Q) − (k0 + 4κ)s), so the network's target stays g(⟨n⟩ − ½).
-                let h = data.metadata.holstein, stiffness = h.stiffness + 4 * h.neighbourCoupling
-                Self.shift(&q, by: members.map { shifts[$0] }, siteCount: n)
-                Self.shift(&f, by: members.map { -stiffness * shifts[$0] }, siteCount: n)
+                Self.shiftInputsAndTargets(&q, &f, by: members.map { shifts[$0] }, holstein: data.metadata.holstein, siteCount: n)
             }
             var configurations = members.count
             if state.options.particleHoleAugmentation == true {
@@ -339,9 +346,11 @@ public final class Trainer {
         encoder.outputFormatting = [.sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         var state = self.state
-        if let enn = network as? EquivariantNetwork<Float>, enn.inputTransform != .identity { state.inputTransform = enn.inputTransform.description }
-        if let enn = network as? EquivariantNetwork<Float>, enn.baseline != .none { state.baseline = enn.baseline.description }
-        if let enn = network as? EquivariantNetwork<Float>, enn.outputScale != 1 { state.outputScale = enn.outputScale }
+        if let enn = network as? EquivariantNetwork<Float> {
+            if enn.inputTransform != .identity { state.inputTransform = enn.inputTransform.description }
+            if enn.baseline != .none { state.baseline = enn.baseline.description }
+            if enn.outputScale != 1 { state.outputScale = enn.outputScale }
+        }
         archive.extraFiles["trainer.json"] = try encoder.encode(state)
         try archive.write(to: url)
     }
