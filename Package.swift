@@ -1,7 +1,9 @@
 // swift-tools-version:6.0
 // LatticeFF — equivariant machine-learning force fields for lattice models.
-// The target list reads as the pipeline: numerics and I/O leaves → symmetry and lattice →
-// features → (later) ENN / electronic engine → dynamics → analysis → the `latticeff` CLI.
+// The target list reads as the pipeline; every target imports only targets listed above it:
+// numerics and I/O leaves → symmetry and lattice → electronic structure (ED) → the force-field
+// interface → dynamics → features → trained-model infrastructure → ENN and MLP → force-field
+// implementations → data sets, generation, training → analysis and figures → benchmarks → the CLI.
 import PackageDescription
 import Foundation
 
@@ -23,68 +25,104 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "latticeff", targets: ["LatticeFFCLI"]),
-        .library(name: "LatticeFF", targets: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Electronic", "ENN", "Baselines", "ForceFields", "RandomNumbers", "Dynamics", "Datasets", "DataGeneration", "Training", "Plotting", "Analysis"]),
+        .library(
+            name: "LatticeFF",
+            targets: [
+                "LinearAlgebra", "RandomNumbers", "IO", "Symmetry", "Lattice", "Electronic", "ForceFieldInterface", "Dynamics",
+                "Features", "ForceModels", "ENN", "Baselines", "ForceFields", "Datasets", "DataGeneration", "Training",
+                "Plotting", "Analysis",
+            ]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
-        // MARK: system libraries (C)
-        .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK",
-                       providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+        // MARK: system libraries (C): OpenBLAS + LAPACKE, FFTW
+        .systemLibrary(
+            name: "CLAPACK", path: "Sources/CLAPACK", providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
         .systemLibrary(name: "CFFTW", path: "Sources/CFFTW", providers: [.apt(["libfftw3-dev"])]),
 
-        // MARK: leaves — no physics
+        // MARK: leaves — no physics (BLAS/LAPACK facade, seeded generators, NumPy files and hashing)
         .target(name: "LinearAlgebra", dependencies: ["CLAPACK", "CFFTW"], swiftSettings: hotCode),
         .target(name: "RandomNumbers", swiftSettings: hotCode),
         .target(name: "IO", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
 
-        // MARK: geometry and symmetry
+        // MARK: geometry and symmetry (point groups, IRs, projection bases, Clebsch–Gordan; lattices)
         .target(name: "Symmetry", dependencies: ["LinearAlgebra"], swiftSettings: cpuFlags),
         .target(name: "Lattice", dependencies: ["Symmetry"], swiftSettings: cpuFlags),
 
-        // MARK: electronic structure (the ground truth the network learns)
+        // MARK: electronic structure — the ground truth (Holstein ED, local-cluster ED)
         .target(name: "Electronic", dependencies: ["LinearAlgebra"], swiftSettings: hotCode),
 
-        // MARK: the force-field interface dynamics consumes (ED now, the network next)
-        .target(name: "ForceFields", dependencies: ["Electronic", "ENN", "Baselines", "LinearAlgebra"], swiftSettings: hotCode),
+        // MARK: the force-field interface: the protocol and its value types, nothing heavier
+        .target(name: "ForceFieldInterface", dependencies: ["Electronic"]),
 
-        // MARK: Langevin dynamics driven by any force field (runs, checkpoints, ensembles)
-        .target(name: "Dynamics", dependencies: ["ForceFields", "Electronic", "IO", "RandomNumbers", "LinearAlgebra"],
-                swiftSettings: hotCode),
-
-        // MARK: ED training data (files, splits, error metrics) and its generation
-        .target(name: "Datasets", dependencies: ["Electronic", "IO", "RandomNumbers"]),
-        .target(name: "DataGeneration", dependencies: ["Datasets", "Dynamics", "ForceFields", "Electronic", "IO",
-                                                       "LinearAlgebra", "RandomNumbers"]),
-
-        // MARK: training loop pieces (schedules, stopping) and, with the network, the trainer
-        .target(name: "Training", dependencies: ["Datasets", "Electronic", "ENN", "IO", "RandomNumbers"]),
+        // MARK: Langevin dynamics driven by any ForceField (runs, checkpoints, ensembles)
+        .target(
+            name: "Dynamics", dependencies: ["ForceFieldInterface", "Electronic", "IO", "RandomNumbers", "LinearAlgebra"],
+            swiftSettings: hotCode),
 
         // MARK: configuration → per-site IR coefficients
         .target(name: "Features", dependencies: ["Symmetry", "Lattice", "LinearAlgebra"], swiftSettings: hotCode),
 
-        // MARK: the equivariant network (IR features → products → gates → local force)
-        .target(name: "ENN", dependencies: ["Symmetry", "Lattice", "Features", "LinearAlgebra", "IO", "Electronic", "RandomNumbers"],
-                swiftSettings: hotCode),
-        // MARK: the non-symmetric baseline (MLP on the raw neighbourhood) and the model-file loader
-        .target(name: "Baselines", dependencies: ["ENN", "Lattice", "Symmetry", "Features", "LinearAlgebra", "IO", "Electronic",
-                                                  "RandomNumbers"],
-                swiftSettings: hotCode),
+        // MARK: what every trained model shares (protocol, readouts, cluster baseline, force assembly)
+        .target(name: "ForceModels", dependencies: ["Electronic", "IO", "LinearAlgebra"], swiftSettings: hotCode),
+
+        // MARK: the two architectures, peers on ForceModels: equivariant network and plain MLP
+        .target(
+            name: "ENN",
+            dependencies: [
+                "ForceModels", "Symmetry", "Lattice", "Features", "LinearAlgebra", "IO", "Electronic", "RandomNumbers",
+            ],
+            swiftSettings: hotCode),
+        .target(
+            name: "Baselines",
+            dependencies: [
+                "ForceModels", "Lattice", "Symmetry", "Features", "LinearAlgebra", "IO", "Electronic", "RandomNumbers",
+            ],
+            swiftSettings: hotCode),
+
+        // MARK: force-field implementations (ED, cluster ED, harmonic, trained models) and the model-file loader
+        .target(
+            name: "ForceFields",
+            dependencies: [
+                "ForceFieldInterface", "Electronic", "ForceModels", "ENN", "Baselines", "IO", "LinearAlgebra",
+            ],
+            swiftSettings: hotCode),
+
+        // MARK: ED training data (files, splits, error metrics), its generation, and training
+        .target(name: "Datasets", dependencies: ["Electronic", "IO", "RandomNumbers"]),
+        .target(
+            name: "DataGeneration",
+            dependencies: [
+                "Datasets", "Dynamics", "ForceFieldInterface", "ForceFields", "Electronic", "IO", "LinearAlgebra",
+                "RandomNumbers",
+            ]),
+        .target(
+            name: "Training",
+            dependencies: ["Datasets", "Electronic", "ForceModels", "ENN", "Baselines", "IO", "RandomNumbers"]),
 
         // MARK: observables and figures
         .target(name: "Plotting"),
         .target(name: "Analysis", dependencies: ["CFFTW", "IO", "Plotting"], swiftSettings: hotCode),
 
         // MARK: measurements and the command line
-        .target(name: "Benchmarks", dependencies: ["LinearAlgebra", "IO", "Lattice", "Features", "Electronic", "ENN", "ForceFields"], swiftSettings: hotCode),
-        .executableTarget(name: "LatticeFFCLI",
-                          dependencies: ["LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Benchmarks", "ENN", "Baselines",
-                                         "Electronic", "ForceFields", "Dynamics", "RandomNumbers", "Datasets", "DataGeneration", "Training",
-                                         "Plotting", "Analysis",
-                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                          swiftSettings: cpuFlags),
+        .target(
+            name: "Benchmarks",
+            dependencies: [
+                "LinearAlgebra", "IO", "Lattice", "Features", "Electronic", "ForceFieldInterface", "Dynamics", "ForceModels",
+                "ENN", "ForceFields", "Training", "RandomNumbers",
+            ],
+            swiftSettings: hotCode),
+        .executableTarget(
+            name: "LatticeFFCLI",
+            dependencies: [
+                "LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Electronic", "ForceFieldInterface", "Dynamics",
+                "ForceModels", "ENN", "Baselines", "ForceFields", "Datasets", "DataGeneration", "Training", "Plotting",
+                "Analysis", "Benchmarks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: cpuFlags),
 
         // MARK: tests (mirror the module layout)
         .target(name: "TestSupport", dependencies: ["Symmetry", "Lattice"], path: "Tests/TestSupport"),
@@ -93,24 +131,50 @@ let package = Package(
         .testTarget(name: "IOTests", dependencies: ["IO"]),
         .testTarget(name: "SymmetryTests", dependencies: ["Symmetry", "TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "LatticeTests", dependencies: ["Lattice", "TestSupport"], swiftSettings: cpuFlags),
-        .testTarget(name: "FeaturesTests", dependencies: ["Features", "Lattice", "Symmetry", "TestSupport"],
-                    swiftSettings: cpuFlags),
-        .testTarget(name: "ElectronicTests", dependencies: ["Electronic", "LinearAlgebra", "TestSupport"], swiftSettings: cpuFlags),
-        .testTarget(name: "ForceFieldsTests", dependencies: ["ForceFields", "Electronic", "LinearAlgebra", "TestSupport"], swiftSettings: cpuFlags),
+        .testTarget(
+            name: "ElectronicTests", dependencies: ["Electronic", "LinearAlgebra", "TestSupport"], swiftSettings: cpuFlags),
+        .testTarget(
+            name: "DynamicsTests",
+            dependencies: [
+                "Dynamics", "ForceFieldInterface", "ForceFields", "ForceModels", "ENN", "Electronic", "IO", "RandomNumbers",
+            ],
+            swiftSettings: cpuFlags),
+        .testTarget(
+            name: "FeaturesTests", dependencies: ["Features", "Lattice", "Symmetry", "TestSupport"], swiftSettings: cpuFlags),
+        .testTarget(
+            name: "ENNTests",
+            dependencies: [
+                "ENN", "ForceModels", "ForceFieldInterface", "ForceFields", "Features", "Lattice", "Symmetry", "IO",
+                "Electronic", "LinearAlgebra", "Training", "TestSupport",
+            ],
+            swiftSettings: cpuFlags),
+        .testTarget(
+            name: "BaselinesTests",
+            dependencies: [
+                "Baselines", "ForceModels", "ENN", "ForceFieldInterface", "ForceFields", "Lattice", "Symmetry", "IO",
+                "Electronic", "Datasets", "DataGeneration", "TestSupport",
+            ],
+            swiftSettings: cpuFlags),
+        .testTarget(
+            name: "ForceFieldsTests",
+            dependencies: ["ForceFields", "ForceFieldInterface", "Electronic", "LinearAlgebra", "TestSupport"],
+            swiftSettings: cpuFlags),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Electronic", "IO", "TestSupport"]),
-        .testTarget(name: "DataGenerationTests", dependencies: ["DataGeneration", "Datasets", "Electronic", "ForceFields", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "DataGeneration", "ENN", "Baselines", "Electronic", "TestSupport"]),
-        .testTarget(name: "DynamicsTests", dependencies: ["Dynamics", "ForceFields", "ENN", "Electronic", "IO", "RandomNumbers"],
-                    swiftSettings: cpuFlags),
+        .testTarget(
+            name: "DataGenerationTests",
+            dependencies: ["DataGeneration", "Datasets", "Electronic", "ForceFieldInterface", "ForceFields", "TestSupport"]),
+        .testTarget(
+            name: "TrainingTests",
+            dependencies: [
+                "Training", "Datasets", "DataGeneration", "ForceModels", "ENN", "Baselines", "Electronic", "TestSupport",
+            ]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .target(name: "AnalysisTestSupport", dependencies: ["IO"], path: "Tests/AnalysisTestSupport"),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "IO", "Plotting", "RandomNumbers", "AnalysisTestSupport"],
-                    swiftSettings: cpuFlags),
-        .testTarget(name: "ENNTests", dependencies: ["ENN", "ForceFields", "Features", "Lattice", "Symmetry", "IO", "Electronic", "LinearAlgebra", "TestSupport"],
-                    swiftSettings: cpuFlags),
-        .testTarget(name: "BaselinesTests", dependencies: ["Baselines", "ENN", "ForceFields", "Lattice", "Symmetry", "IO", "Electronic",
-                                                          "Datasets", "DataGeneration", "TestSupport"],
-                    swiftSettings: cpuFlags),
-        .testTarget(name: "CLITests", dependencies: ["LatticeFFCLI", "IO", "ENN", "AnalysisTestSupport", "TestSupport"]),
+        .testTarget(
+            name: "AnalysisTests",
+            dependencies: ["Analysis", "IO", "Plotting", "RandomNumbers", "AnalysisTestSupport"], swiftSettings: cpuFlags),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["LatticeFFCLI", "IO", "ForceModels", "ENN", "AnalysisTestSupport", "TestSupport"]),
     ]
 )

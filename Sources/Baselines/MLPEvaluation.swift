@@ -1,6 +1,6 @@
 /// Whole-configuration passes of the perceptron: forces, the training loss with its gradient, and
 /// the input scale from training data (same semantics as the equivariant network's).
-import ENN
+import ForceModels
 import Electronic
 import Features
 import Foundation
@@ -9,7 +9,7 @@ extension MultilayerPerceptron {
     /// Throws unless configurations of `size` × `size` sites can be evaluated (L ≥ 2·halo + 1).
     public func validateLattice(size: Int) throws {
         guard size >= minimumLatticeSize else {
-            throw ENNError("lattice size L=\(size) is too small for neighbourhood radius \(String(format: "%.3g", radius)): need L ≥ \(minimumLatticeSize)")
+            throw ForceModelError("lattice size L=\(size) is too small for neighbourhood radius \(String(format: "%.3g", radius)): need L ≥ \(minimumLatticeSize)")
         }
     }
 
@@ -17,13 +17,13 @@ extension MultilayerPerceptron {
     /// every value is 0. Only `.irMaximum` (the largest value) applies to the single raw input scale.
     public func setInputScales(fromConfigurations q: [Double], count: Int, size: Int,
                                method: InputScalingMethod = .irMaximum) throws {
-        guard method == .irMaximum else { throw ENNError("the perceptron has one input scale (max |Q|); --input-scaling \(method.rawValue) is for the ENN") }
+        guard method == .irMaximum else { throw ForceModelError("the perceptron has one input scale (max |Q|); --input-scaling \(method.rawValue) is for the ENN") }
         try validateLattice(size: size)
         guard q.count == count * size * size, count > 0 else {
-            throw ENNError("need \(count) × \(size * size) configuration values, got \(q.count)")
+            throw ForceModelError("need \(count) × \(size * size) configuration values, got \(q.count)")
         }
         let largest = q.reduce(0) { max($0, abs($1)) }
-        guard largest.isFinite else { throw ENNError("configuration contains a non-finite value") }
+        guard largest.isFinite else { throw ForceModelError("configuration contains a non-finite value") }
         inputScale = largest > 0 ? largest : 1
     }
 
@@ -81,8 +81,8 @@ extension MultilayerPerceptron {
     public func networkOutputs(configurations q: [Double], count: Int, size: Int) throws -> [Double] {
         try validateLattice(size: size)
         let n = size * size
-        guard q.count == count * n else { throw ENNError("configurations have \(q.count) values, expected \(count) × \(size)×\(size)") }
-        guard q.allSatisfy({ $0.isFinite }) else { throw ENNError("configuration contains a non-finite value") }
+        guard q.count == count * n else { throw ForceModelError("configurations have \(q.count) values, expected \(count) × \(size)×\(size)") }
+        guard q.allSatisfy({ $0.isFinite }) else { throw ForceModelError("configuration contains a non-finite value") }
         let chunk = chunkRows, chunksPer = (n + chunk - 1) / chunk
         let halos = halos(q, count: count, size: size), shifts = shifts(stride: size + 2 * neighbourhood.haloWidth)
         let workspaces = makeWorkspaces()
@@ -122,9 +122,9 @@ extension MultilayerPerceptron {
         try validateLattice(size: size)
         let n = size * size
         guard q.count == count * n, targets.count == count * n, count > 0 else {
-            throw ENNError("need \(count) × \(n) configuration and target values, got \(q.count) and \(targets.count)")
+            throw ForceModelError("need \(count) × \(n) configuration and target values, got \(q.count) and \(targets.count)")
         }
-        guard q.allSatisfy({ $0.isFinite }) else { throw ENNError("configuration contains a non-finite value") }
+        guard q.allSatisfy({ $0.isFinite }) else { throw ForceModelError("configuration contains a non-finite value") }
         var networkTargets = targets
         if readout.addsElasticForce { try addElasticForces(q, count: count, size: size, lattice: lattice, holstein: holstein, to: &networkTargets, sign: -1) }
         let targetsT = networkTargets.map { T($0) }

@@ -1,6 +1,6 @@
 /// The perceptron's model file: the ENN container (`.npz` of float32 arrays + `metadata.json`)
 /// with architecture "mlp" (docs/FORMATS.md, "MLP model file").
-import ENN
+import ForceModels
 import Electronic
 import Foundation
 import IO
@@ -69,13 +69,13 @@ extension MultilayerPerceptron {
 
     /// Writes the model file atomically.
     public func save(to url: URL) throws {
-        do { try modelArchive().write(to: url) } catch let error as NumPyError { throw ENNError("\(error)") }
+        do { try modelArchive().write(to: url) } catch let error as NumPyError { throw ForceModelError("\(error)") }
     }
 
     /// Reads and validates an MLP model file.
     public static func load(from url: URL) throws -> MultilayerPerceptron<T> {
         let archive: NPZArchive
-        do { archive = try NPZArchive(contentsOf: url) } catch let error as NumPyError { throw ENNError("cannot read model: \(error)") }
+        do { archive = try NPZArchive(contentsOf: url) } catch let error as NumPyError { throw ForceModelError("cannot read model: \(error)") }
         return try load(archive: archive, path: url.path)
     }
 
@@ -83,7 +83,7 @@ extension MultilayerPerceptron {
     /// version and content, architecture, activation, every array's presence, dtype (float32), shape
     /// and finiteness, no unknown arrays, the input scale, and the weights' SHA-256.
     public static func load(archive: NPZArchive, path: String = "<memory>") throws -> MultilayerPerceptron<T> {
-        func fail(_ why: String) -> ENNError { ENNError("invalid model file \(path): \(why)") }
+        func fail(_ why: String) -> ForceModelError { ForceModelError("invalid model file \(path): \(why)") }
         guard let json = archive.extraFiles["metadata.json"] else { throw fail("no metadata.json member") }
         let architecture = modelArchitecture(metadataJSON: json)
         guard architecture == "mlp" else { throw fail("architecture '\(architecture)' is not a perceptron (open it with ForceModelFile.load)") }

@@ -1,7 +1,7 @@
 /// The non-symmetric baseline: a plain multilayer perceptron on the raw neighbourhood values of Q,
 /// with the same parameter budget as the equivariant network (for learning-curve comparisons).
 import Dispatch
-import ENN
+import ForceModels
 import Electronic
 import Foundation
 import Lattice
@@ -37,7 +37,7 @@ public struct MLPParameterBlock: Sendable, Equatable {
 /// row-major: output o = Σ_j x_j W[j, o]) then bias. Evaluation runs chunks of `chunkSize` sites
 /// as GEMMs (one BLAS thread each) on up to two workers; gradients are summed in two fixed slots
 /// (chunk index mod 2), so results do not depend on `threads`.
-public final class MultilayerPerceptron<T: ENNScalar>: @unchecked Sendable {
+public final class MultilayerPerceptron<T: ModelScalar>: @unchecked Sendable {
     /// "square" or "triangular".
     public let lattice: String
     public let radius: Double
@@ -76,10 +76,18 @@ public final class MultilayerPerceptron<T: ENNScalar>: @unchecked Sendable {
 
     /// A perceptron with seeded weights: He-normal N(0, 2/fan_in) in the hidden layers (SiLU is
     /// ReLU-like away from 0), N(0, 1/fan_in) in the linear readout, zero biases, input scale 1.
-    /// `hiddenWidths` nil: `defaultHiddenWidths` (the ENN's parameter budget).
+    /// `hiddenWidths` nil: `defaultHiddenWidths` for `parameterBudget` (required then; the
+    /// ENN's count, `NetworkStructure.referenceParameterCount`, for an ENN-vs-MLP comparison).
     public convenience init(lattice: String = "square", radius: Double = 13.0.squareRoot(), hiddenWidths: [Int]? = nil,
-                            seed: UInt64, holstein: HolsteinParameters = HolsteinParameters()) throws {
-        let widths = try hiddenWidths ?? Self.defaultHiddenWidths(lattice: lattice, radius: radius)
+                            parameterBudget: Int? = nil, seed: UInt64, holstein: HolsteinParameters = HolsteinParameters()) throws {
+        let widths: [Int]
+        if let hiddenWidths {
+            widths = hiddenWidths
+        } else if let parameterBudget {
+            widths = try Self.defaultHiddenWidths(lattice: lattice, radius: radius, parameterBudget: parameterBudget)
+        } else {
+            throw ForceModelError("a perceptron needs hidden widths or a parameter budget to choose them")
+        }
         let neighbourhood = try Self.neighbourhood(lattice: lattice, radius: radius)
         let blocks = try Self.parameterBlocks(inputs: neighbourhood.count, hiddenWidths: widths)
         var generator = Xoshiro256(seed: seed)
@@ -100,9 +108,9 @@ public final class MultilayerPerceptron<T: ENNScalar>: @unchecked Sendable {
         parameterBlocks = try Self.parameterBlocks(inputs: neighbourhood.count, hiddenWidths: hiddenWidths)
         parameterCount = parameterBlocks.last.map { $0.offset + $0.count } ?? 0
         guard parameters.count == parameterCount else {
-            throw ENNError("expected \(parameterCount) parameters, got \(parameters.count)")
+            throw ForceModelError("expected \(parameterCount) parameters, got \(parameters.count)")
         }
-        guard inputScale.isFinite, inputScale > 0 else { throw ENNError("input scale must be a finite positive number, got \(inputScale)") }
+        guard inputScale.isFinite, inputScale > 0 else { throw ForceModelError("input scale must be a finite positive number, got \(inputScale)") }
         self.lattice = lattice
         self.radius = radius
         self.hiddenWidths = hiddenWidths
@@ -113,7 +121,7 @@ public final class MultilayerPerceptron<T: ENNScalar>: @unchecked Sendable {
     }
 
     /// The same model in another precision.
-    public func converted<U: ENNScalar>(to _: U.Type = U.self) -> MultilayerPerceptron<U> {
+    public func converted<U: ModelScalar>(to _: U.Type = U.self) -> MultilayerPerceptron<U> {
         let copy = try! MultilayerPerceptron<U>(lattice: lattice, radius: radius, hiddenWidths: hiddenWidths,
                                                 parameters: parameters.map { U($0) }, inputScale: inputScale,
                                                 holstein: holstein, trainingSummary: trainingSummary)
@@ -140,11 +148,11 @@ public final class MultilayerPerceptron<T: ENNScalar>: @unchecked Sendable {
         switch lattice {
         case "square": geometry = .square; group = "D4"
         case "triangular": geometry = .triangular; group = "C6v"
-        default: throw ENNError("unknown lattice '\(lattice)' (use square or triangular)")
+        default: throw ForceModelError("unknown lattice '\(lattice)' (use square or triangular)")
         }
-        guard radius.isFinite, radius >= 1 else { throw ENNError("neighbourhood radius must be a finite number ≥ 1, got \(radius)") }
+        guard radius.isFinite, radius >= 1 else { throw ForceModelError("neighbourhood radius must be a finite number ≥ 1, got \(radius)") }
         do { return try Neighbourhood(group: try PointGroup.named(group, on: geometry), radius: radius) } catch {
-            throw ENNError("\(error)")
+            throw ForceModelError("\(error)")
         }
     }
 
@@ -156,7 +164,7 @@ public final class MultilayerPerceptron<T: ENNScalar>: @unchecked Sendable {
 
     static func parameterBlocks(inputs: Int, hiddenWidths: [Int]) throws -> [MLPParameterBlock] {
         guard !hiddenWidths.isEmpty, hiddenWidths.allSatisfy({ $0 >= 1 }) else {
-            throw ENNError("hidden widths must be one or more integers ≥ 1, got \(hiddenWidths)")
+            throw ForceModelError("hidden widths must be one or more integers ≥ 1, got \(hiddenWidths)")
         }
         let sizes = [inputs] + hiddenWidths + [1]
         var blocks: [MLPParameterBlock] = [], offset = 0
@@ -169,21 +177,14 @@ public final class MultilayerPerceptron<T: ENNScalar>: @unchecked Sendable {
         return blocks
     }
 
-    /// Parameter count of the reference equivariant network (paper Table I widths) for the same
-    /// lattice and radius: the budget the baseline matches.
-    public static func equivariantParameterBudget(lattice: String = "square", radius: Double) throws -> Int {
-        var configuration = NetworkConfiguration.reference()
-        configuration.lattice = lattice
-        configuration.group = lattice == "triangular" ? "C6v" : "D4"
-        configuration.radius = radius
-        return try NetworkStructure(configuration: configuration).parameterCount
-    }
-
-    /// `depth` equal hidden widths whose parameter count is closest to the equivariant network's
-    /// for this lattice and radius (for √13 on the square lattice: 3 × 256 = 143,617 vs 143,135).
-    public static func defaultHiddenWidths(lattice: String = "square", radius: Double, depth: Int = 3) throws -> [Int] {
-        guard depth >= 1 else { throw ENNError("need at least one hidden layer, got \(depth)") }
-        let budget = try equivariantParameterBudget(lattice: lattice, radius: radius)
+    /// `depth` equal hidden widths whose parameter count is closest to `parameterBudget` (the
+    /// equivariant network's for this lattice and radius, `NetworkStructure.referenceParameterCount`:
+    /// for √13 on the square lattice 3 × 256 = 143,617 vs 143,135).
+    public static func defaultHiddenWidths(lattice: String = "square", radius: Double, depth: Int = 3, parameterBudget budget: Int)
+        throws -> [Int]
+    {
+        guard depth >= 1 else { throw ForceModelError("need at least one hidden layer, got \(depth)") }
+        guard budget > 0 else { throw ForceModelError("the parameter budget must be positive, got \(budget)") }
         let inputs = try neighbourhood(lattice: lattice, radius: radius).count
         var best = 1, bestGap = Int.max, width = 1
         while true {

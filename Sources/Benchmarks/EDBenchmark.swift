@@ -2,6 +2,7 @@
 /// the two batch strategies, and NumPy's `eigh` on the same matrix in the same run.
 import Dispatch
 import Electronic
+import ForceFieldInterface
 import ForceFields
 import Foundation
 import IO

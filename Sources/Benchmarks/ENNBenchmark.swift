@@ -2,8 +2,10 @@
 /// steps, with the sgemm 1024³ rate of the same run as the machine's practical peak.
 import Dispatch
 import ENN
+import ForceModels
 import Foundation
 import LinearAlgebra
+import Training
 
 /// One measured case of `latticeff bench enn`.
 public struct ENNBenchmarkResult: Codable, Sendable {
@@ -54,7 +56,7 @@ public func benchmarkENN(sizes: [Int], trainingSize: Int = 40, gate: GateKind = 
     let network = try EquivariantNetwork<Float>(configuration: configuration, seed: 1)
     let minimum = network.featurizer.minimumLatticeSize
     if let small = (sizes + [trainingSize]).first(where: { $0 < minimum }) {
-        throw ENNError("lattice size \(small) is too small for radius \(radius) (needs L ≥ \(minimum))")
+        throw ForceModelError("lattice size \(small) is too small for radius \(radius) (needs L ≥ \(minimum))")
     }
     progress(String(format: "network: radius %.4g, %d neighbourhood sites, %d parameters", radius,
                     network.featurizer.neighbourhood.count, network.parameters.count))

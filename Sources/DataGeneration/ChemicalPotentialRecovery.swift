@@ -2,6 +2,7 @@
 /// configuration at the dataset's own Holstein parameters, checked against the stored forces.
 import Datasets
 import Electronic
+import ForceFieldInterface
 import ForceFields
 import Foundation
 

@@ -4,6 +4,7 @@
 import Datasets
 import Dynamics
 import Electronic
+import ForceFieldInterface
 import ForceFields
 import Foundation
 import IO

@@ -1,6 +1,6 @@
 /// Everything a Langevin trajectory needs to continue bit for bit: coordinates, velocities, the
 /// force at the current coordinates, the step counter and the noise generator.
-import ForceFields
+import ForceFieldInterface
 import RandomNumbers
 
 /// The state of one trajectory on an L×L lattice; arrays are flat, site i = x + L·y ([y, x]).

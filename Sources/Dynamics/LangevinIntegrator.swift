@@ -1,6 +1,6 @@
 /// The reference Langevin scheme (reference conventions §2): velocity Verlet with one force
 /// evaluation per step, followed by the exact Ornstein–Uhlenbeck velocity refresh.
-import ForceFields
+import ForceFieldInterface
 
 /// One step, for any `ForceField`:
 ///

@@ -1,7 +1,7 @@
 /// The files of a run directory (docs/FORMATS.md): `params.json`, and per trajectory `run-NNN/` with
 /// `seed.json`, `timeseries.csv`, `snapshots/step-SSSSSSSS.npz` and `checkpoint.npz`.
 import Foundation
-import ForceFields
+import ForceFieldInterface
 import IO
 import RandomNumbers
 

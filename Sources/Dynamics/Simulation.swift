@@ -1,7 +1,7 @@
 /// A simulation: a run directory with its parameters and R trajectories, created, resumed and
 /// integrated here (in parallel over the cores or one after another, see `ExecutionPlan`).
 import Foundation
-import ForceFields
+import ForceFieldInterface
 import IO
 import LinearAlgebra
 

@@ -1,7 +1,7 @@
 /// The parameters of a simulation, written once to `DIR/params.json` (docs/FORMATS.md): everything
 /// needed to reproduce or resume the run, plus its provenance.
 import Foundation
-import ForceFields
+import ForceFieldInterface
 import RandomNumbers
 
 /// How the trajectories of an ensemble share the cores; recorded so that a resumed run uses the same

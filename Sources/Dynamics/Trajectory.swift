@@ -1,7 +1,7 @@
 /// One trajectory of a simulation: start or resume from its checkpoint, integrate, and write its
 /// time series, snapshots and checkpoints into `run-NNN/`.
 import Foundation
-import ForceFields
+import ForceFieldInterface
 import IO
 import RandomNumbers
 

@@ -4,6 +4,7 @@ import Dispatch
 import Electronic
 import Features
 import Foundation
+import ForceModels
 import LinearAlgebra
 import RandomNumbers
 import Symmetry
@@ -23,7 +24,7 @@ import Symmetry
 /// one BLAS thread. Forward results do not depend on `threads` or `chunkSize` (every site is
 /// computed by the same lanes of arithmetic); gradients are summed in two fixed slots (chunk index
 /// mod 2), so they do not depend on `threads` either.
-public final class EquivariantNetwork<T: ENNScalar>: @unchecked Sendable {
+public final class EquivariantNetwork<T: ModelScalar>: @unchecked Sendable {
     public let structure: NetworkStructure
     /// All weights and biases, flat (see `structure.parameterBlocks`).
     public var parameters: [T] { didSet { invalidatePrepared() } }
@@ -37,7 +38,7 @@ public final class EquivariantNetwork<T: ENNScalar>: @unchecked Sendable {
     /// Set it before the input scales, which are computed from the transformed field.
     public var inputTransform: InputTransform = .identity
     /// Holstein parameters (and filling) of the training data.
-    public var holstein: HolsteinParameters { didSet { baselineCache.removeAll(); spectraCache.removeAll() } }
+    public var holstein: HolsteinParameters { didSet { baselineCaches.removeAll() } }
     /// Filled by training.
     public var trainingSummary: TrainingSummary?
     /// Total force, or electronic force with the exact elastic force added (see `ForceReadout`).
@@ -51,11 +52,10 @@ public final class EquivariantNetwork<T: ENNScalar>: @unchecked Sendable {
     /// Worker threads (1 or 2; more are clamped to 2, the gradient slot count).
     public var threads = 2
     /// What the network's output is added to (`ForceBaseline`; the paper's network: none).
-    public var baseline: ForceBaseline = .none { didSet { baselineCache.removeAll(); spectraCache.removeAll() } }
-    /// Baseline values of training configurations (`lossAndGradients`).
-    let baselineCache = BaselineCache()
-    /// Cluster spectra of the last configurations evaluated (`networkOutputs`).
-    let spectraCache = SpectraCache()
+    public var baseline: ForceBaseline = .none { didSet { baselineCaches.removeAll() } }
+    /// Baseline values of training configurations (`lossAndGradients`) and cluster spectra of the
+    /// last configurations evaluated (`networkOutputs`).
+    let baselineCaches = ClusterBaselineCaches()
     /// Factor on the network's output (after the head; 1 for the paper's network). A model with a
     /// baseline learns a small remainder: training sets this to its RMS, so the network works at
     /// unit scale instead of having to shrink its output (which kills the gates).
@@ -86,10 +86,10 @@ public final class EquivariantNetwork<T: ENNScalar>: @unchecked Sendable {
     public init(structure: NetworkStructure, parameters: [T], inputScales: [Double],
                 holstein: HolsteinParameters = HolsteinParameters(), trainingSummary: TrainingSummary? = nil) throws {
         guard parameters.count == structure.parameterCount else {
-            throw ENNError("expected \(structure.parameterCount) parameters, got \(parameters.count)")
+            throw ForceModelError("expected \(structure.parameterCount) parameters, got \(parameters.count)")
         }
         guard inputScales.count == structure.theory.irreps.count, inputScales.allSatisfy({ $0.isFinite && $0 > 0 }) else {
-            throw ENNError("input scales must be \(structure.theory.irreps.count) finite positive numbers, got \(inputScales)")
+            throw ForceModelError("input scales must be \(structure.theory.irreps.count) finite positive numbers, got \(inputScales)")
         }
         self.structure = structure
         self.parameters = parameters
@@ -99,7 +99,7 @@ public final class EquivariantNetwork<T: ENNScalar>: @unchecked Sendable {
     }
 
     /// The same model in another precision.
-    public func converted<U: ENNScalar>(to _: U.Type = U.self) -> EquivariantNetwork<U> {
+    public func converted<U: ModelScalar>(to _: U.Type = U.self) -> EquivariantNetwork<U> {
         let copy = try! EquivariantNetwork<U>(structure: structure, parameters: parameters.map { U($0) },
                                               inputScales: inputScales, holstein: holstein, trainingSummary: trainingSummary)
         copySettings(to: copy)
@@ -108,7 +108,7 @@ public final class EquivariantNetwork<T: ENNScalar>: @unchecked Sendable {
 
     /// Copies every setting that is not a weight or the structure (readout, input transform and
     /// scales, projection, baseline, output scale, chunking, threads) to `other`.
-    func copySettings<U: ENNScalar>(to other: EquivariantNetwork<U>) {
+    func copySettings<U: ModelScalar>(to other: EquivariantNetwork<U>) {
         other.readout = readout
         other.inputTransform = inputTransform
         other.channelScales = channelScales
@@ -121,13 +121,13 @@ public final class EquivariantNetwork<T: ENNScalar>: @unchecked Sendable {
     // MARK: evaluation state
 
     /// Everything a pass needs that derives from the parameters (packed weights, CG tables).
-    struct Prepared {
-        var packed: [PackedLayer<T>]
-        var cg: [[T]]
-        var cgOffsets: [[[Int]]]
+    package struct Prepared {
+        package var packed: [PackedLayer<T>]
+        package var cg: [[T]]
+        package var cgOffsets: [[[Int]]]
         /// 1/scale per feature column.
-        var inverseScales: [T]
-        var blocksPerChunk: Int
+        package var inverseScales: [T]
+        package var blocksPerChunk: Int
     }
 
     private let preparedLock = NSLock()
@@ -135,7 +135,7 @@ public final class EquivariantNetwork<T: ENNScalar>: @unchecked Sendable {
 
     /// The evaluation state for the current parameters, cached until parameters, input scales or
     /// the chunk size change (thread-safe: copies of a force field may share one network).
-    func prepared() -> Prepared {
+    package func prepared() -> Prepared {
         preparedLock.lock(); defer { preparedLock.unlock() }
         if let cached = preparedCache { return cached }
         let fresh = prepare()

@@ -1,6 +1,7 @@
 /// The per-site map from readout channels to the model's output G_i (`ForceHead`).
 import Electronic
 import Foundation
+import ForceModels
 import RandomNumbers
 
 extension ForceHead {
@@ -9,7 +10,7 @@ extension ForceHead {
     public func validate(_ holstein: HolsteinParameters) throws {
         guard case .fermi = self else { return }
         guard holstein.coupling != 0, holstein.temperature > 0, holstein.temperature.isFinite else {
-            throw ENNError("the Fermi head needs g ≠ 0 and a temperature T > 0 (got g = \(holstein.coupling), T = \(holstein.temperature))")
+            throw ForceModelError("the Fermi head needs g ≠ 0 and a temperature T > 0 (got g = \(holstein.coupling), T = \(holstein.temperature))")
         }
     }
 
@@ -49,7 +50,7 @@ extension EquivariantNetwork {
     /// trained model with a Fermi head (`latticeff train --initial-model M --head fermi:K`).
     public func withHead(_ head: ForceHead, seed: UInt64) throws -> EquivariantNetwork<T> {
         guard configuration.head == .linear else {
-            throw ENNError("only a model with the linear head can be given another head (this one has \(configuration.head))")
+            throw ForceModelError("only a model with the linear head can be given another head (this one has \(configuration.head))")
         }
         try head.validate(holstein)
         var newConfiguration = configuration

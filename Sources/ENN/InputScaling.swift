@@ -1,18 +1,8 @@
 /// Input scales, computed from training features only.
 import Features
 import Foundation
+import ForceModels
 import Symmetry
-
-/// How the input features are normalised before the first layer.
-public enum InputScalingMethod: String, Codable, Sendable, CaseIterable {
-    /// One scale per IR type: the largest |x| (1-d IRs) or multiplet norm |v| over all training
-    /// sites and all channels of that IR (the original scheme). A channel with small values
-    /// (e.g. the centre site next to 8-site shell sums) is compressed by the largest one.
-    case irMaximum = "ir-max"
-    /// One scale per channel (multiplet): the root-mean-square multiplet norm over the training
-    /// sites, so every input channel has unit RMS. Still equivariant (a multiplet is scaled as a whole).
-    case channelRMS = "channel-rms"
-}
 
 extension EquivariantNetwork {
     /// Per-IR scales of raw features [siteCount × featureCount]: the largest |x| of a 1-d IR
@@ -55,7 +45,7 @@ extension EquivariantNetwork {
                                method: InputScalingMethod = .irMaximum) throws {
         let lattice = try lattice(size: size)
         let n = lattice.siteCount
-        guard q.count == count * n, count > 0 else { throw ENNError("need \(count) × \(n) configuration values, got \(q.count)") }
+        guard q.count == count * n, count > 0 else { throw ForceModelError("need \(count) × \(n) configuration values, got \(q.count)") }
         let layout = featurizer.layout
         var largest = [Double](repeating: 0, count: inputScales.count)
         var squares = [Double](repeating: 0, count: layout.multiplicities.reduce(0, +))

@@ -1,5 +1,6 @@
 /// A pointwise map of the lattice field applied before the neighbourhood features.
 import Foundation
+import ForceModels
 
 /// φ applied to every site value, Q_j → φ(Q_j), before the symmetry-adapted features are formed.
 ///
@@ -20,10 +21,10 @@ public enum InputTransform: Sendable, Equatable, CustomStringConvertible {
         if text == "identity" { self = .identity; return }
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0] == "asinh" else {
-            throw ENNError("unknown input transform '\(text)' (use identity or asinh:W, e.g. asinh:0.5)")
+            throw ForceModelError("unknown input transform '\(text)' (use identity or asinh:W, e.g. asinh:0.5)")
         }
         guard let width = Double(parts[1]), width.isFinite, width > 0 else {
-            throw ENNError("input transform '\(text)': the width W of asinh:W must be a finite positive number")
+            throw ForceModelError("input transform '\(text)': the width W of asinh:W must be a finite positive number")
         }
         self = .asinh(width: width)
     }

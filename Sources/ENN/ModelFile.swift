@@ -2,6 +2,7 @@
 /// `metadata.json` member (docs/FORMATS.md, "ENN model file").
 import Electronic
 import Foundation
+import ForceModels
 import IO
 
 /// The JSON member `metadata.json` of a model file.
@@ -84,7 +85,7 @@ extension EquivariantNetwork {
 
     /// Writes the model file atomically.
     public func save(to url: URL) throws {
-        do { try modelArchive().write(to: url) } catch let error as NumPyError { throw ENNError("\(error)") }
+        do { try modelArchive().write(to: url) } catch let error as NumPyError { throw ForceModelError("\(error)") }
     }
 
     /// Reads and validates a model file: metadata version and content, every array's presence,
@@ -93,14 +94,14 @@ extension EquivariantNetwork {
         let path = url.path
         let archive: NPZArchive
         do { archive = try NPZArchive(contentsOf: url) } catch let error as NumPyError {
-            throw ENNError("cannot read model: \(error)")
+            throw ForceModelError("cannot read model: \(error)")
         }
         return try load(archive: archive, path: path)
     }
 
     /// Validates and builds a network from a model archive (`path` names it in errors).
     public static func load(archive: NPZArchive, path: String = "<memory>") throws -> EquivariantNetwork<T> {
-        func fail(_ why: String) -> ENNError { ENNError("invalid model file \(path): \(why)") }
+        func fail(_ why: String) -> ForceModelError { ForceModelError("invalid model file \(path): \(why)") }
         guard let json = archive.extraFiles["metadata.json"] else { throw fail("no metadata.json member") }
         let architecture = modelArchitecture(metadataJSON: json)
         guard architecture == "enn" else {
@@ -114,7 +115,7 @@ extension EquivariantNetwork {
             throw fail("format version \(meta.formatVersion) is not supported (this LatticeFF reads version \(ModelMetadata.currentFormatVersion))")
         }
         let head: ForceHead
-        do { head = try meta.head.map { try ForceHead(parsing: $0) } ?? .linear } catch let error as ENNError { throw fail(error.message) }
+        do { head = try meta.head.map { try ForceHead(parsing: $0) } ?? .linear } catch let error as ForceModelError { throw fail(error.message) }
         let configuration = NetworkConfiguration(lattice: meta.lattice, group: meta.group, radius: meta.radius,
                                                  hiddenWidths: meta.hiddenWidths, gate: meta.gate, head: head)
         let structure: NetworkStructure
@@ -159,9 +160,9 @@ extension EquivariantNetwork {
             network.channelScales = channels
         }
         if let transform = meta.inputTransform {
-            do { network.inputTransform = try InputTransform(parsing: transform) } catch let error as ENNError { throw fail(error.message) }
+            do { network.inputTransform = try InputTransform(parsing: transform) } catch let error as ForceModelError { throw fail(error.message) }
         }
-        do { try head.validate(meta.holstein) } catch let error as ENNError { throw fail(error.message) }
+        do { try head.validate(meta.holstein) } catch let error as ForceModelError { throw fail(error.message) }
         if let scale = meta.outputScale {
             guard scale.isFinite, scale > 0 else { throw fail("outputScale must be a finite positive number") }
             network.outputScale = scale
@@ -170,7 +171,7 @@ extension EquivariantNetwork {
             do {
                 network.baseline = try ForceBaseline(parsing: baseline)
                 _ = try network.baselineSolver()
-            } catch let error as ENNError { throw fail(error.message) }
+            } catch let error as ForceModelError { throw fail(error.message) }
         }
         if network.readout.addsElasticForce, meta.lattice != "square" {
             throw fail("an electronic-force readout needs the square lattice, found \(meta.lattice)")

@@ -1,6 +1,7 @@
 /// What defines a network before it has weights: lattice, point group, neighbourhood radius,
 /// hidden widths per layer and IR, and the nonlinearity (paper Table I is the default).
 import Foundation
+import ForceModels
 import Symmetry
 
 /// The equivariant nonlinearity applied after every hidden linear map (biases enter only here).
@@ -13,24 +14,6 @@ import Symmetry
 ///   threshold |v|² ≈ −b where the multiplet switches on.
 public enum GateKind: String, Codable, Sendable, CaseIterable {
     case smooth, reference
-}
-
-/// What the network's A1 readout represents.
-public enum ForceReadout: String, Codable, Sendable, CaseIterable {
-    /// The total force F_i (the reference model).
-    case total
-    /// The electronic force g(⟨n_i⟩ − ½) only; the exact elastic force −k0 Q_i − κ Σ_nn Q_j (a linear
-    /// function of Q with the model's Holstein parameters) is added analytically. The network then
-    /// learns a bounded, purely electronic quantity. Square lattice only.
-    case electronic
-    /// The electronic force at μ = 0, G_i = g(⟨n_i⟩_{μ=0} − ½), a local function; fixed-N forces
-    /// solve for the uniform shift (the chemical potential) that restores Σ_i ⟨n_i⟩ = N/2
-    /// (`grandCanonicalElectronicForces`), and the exact elastic force is added. Trained on
-    /// configurations shifted by their ED μ/g. Square lattice only.
-    case grandCanonical = "grand-canonical"
-
-    /// Whether the exact elastic force is added to the network's output.
-    public var addsElasticForce: Bool { self != .total }
 }
 
 /// How the readout's A1 channels become the model's per-site output G_i (the force, or its
@@ -56,10 +39,10 @@ public enum ForceHead: Sendable, Equatable, CustomStringConvertible {
         if text == "linear" { self = .linear; return }
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0] == "fermi" else {
-            throw ENNError("unknown head '\(text)' (use linear or fermi:K, e.g. fermi:2)")
+            throw ForceModelError("unknown head '\(text)' (use linear or fermi:K, e.g. fermi:2)")
         }
         guard let levels = Int(parts[1]), (1...8).contains(levels) else {
-            throw ENNError("head '\(text)': the number of levels K of fermi:K must be an integer from 1 to 8")
+            throw ForceModelError("head '\(text)': the number of levels K of fermi:K must be an integer from 1 to 8")
         }
         self = .fermi(levels: levels)
     }
@@ -112,7 +95,7 @@ public struct NetworkConfiguration: Equatable, Sendable {
         switch lattice {
         case "square": return .square
         case "triangular": return .triangular
-        default: throw ENNError("unknown lattice '\(lattice)' (use square or triangular)")
+        default: throw ForceModelError("unknown lattice '\(lattice)' (use square or triangular)")
         }
     }
 }

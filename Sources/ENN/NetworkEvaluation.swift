@@ -3,6 +3,7 @@
 import Features
 import Electronic
 import Foundation
+import ForceModels
 import Lattice
 
 extension EquivariantNetwork {
@@ -43,7 +44,7 @@ extension EquivariantNetwork {
         try checkFeatures(features, siteCount)
         let outs = structure.outputCount
         guard outputGradient.count == siteCount * outs else {
-            throw ENNError("output gradient has \(outputGradient.count) values for \(siteCount) sites × \(outs) outputs")
+            throw ForceModelError("output gradient has \(outputGradient.count) values for \(siteCount) sites × \(outs) outputs")
         }
         let prep = prepared(), chunk = prep.blocksPerChunk * 8, f = featureCount
         let chunks = (siteCount + chunk - 1) / chunk
@@ -103,7 +104,7 @@ extension EquivariantNetwork {
 
     func checkFeatures(_ features: [T], _ siteCount: Int) throws {
         guard siteCount >= 0, features.count == siteCount * featureCount else {
-            throw ENNError("features have \(features.count) values, expected \(siteCount) sites × \(featureCount)")
+            throw ForceModelError("features have \(features.count) values, expected \(siteCount) sites × \(featureCount)")
         }
     }
 
@@ -127,9 +128,9 @@ extension EquivariantNetwork {
             lattice = try PeriodicLattice(geometry: try configuration.geometry(), size: size)
             try featurizer.validate(lattice)
             if let solver = try baselineSolver(), size < solver.minimumLatticeSize {
-                throw ENNError("L = \(size) is too small for the cluster baseline of radius \(solver.radius) (needs L ≥ \(solver.minimumLatticeSize))")
+                throw ForceModelError("L = \(size) is too small for the cluster baseline of radius \(solver.radius) (needs L ≥ \(solver.minimumLatticeSize))")
             }
-        } catch let error as ENNError { throw error } catch { throw ENNError("\(error)") }
+        } catch let error as ForceModelError { throw error } catch { throw ForceModelError("\(error)") }
         return lattice
     }
 
@@ -166,8 +167,8 @@ extension EquivariantNetwork {
     public func networkOutputs(configurations q: [Double], count: Int, size: Int) throws -> [Double] {
         let lattice = try lattice(size: size)
         let n = lattice.siteCount
-        guard q.count == count * n else { throw ENNError("configurations have \(q.count) values, expected \(count) × \(size)×\(size)") }
-        guard q.allSatisfy({ $0.isFinite }) else { throw ENNError("configuration contains a non-finite value") }
+        guard q.count == count * n else { throw ForceModelError("configurations have \(q.count) values, expected \(count) × \(size)×\(size)") }
+        guard q.allSatisfy({ $0.isFinite }) else { throw ForceModelError("configuration contains a non-finite value") }
         let head = configuration.head
         try head.validate(holstein)
         let raw = q, transformed = inputTransform.apply(q)
@@ -221,7 +222,7 @@ extension EquivariantNetwork {
         let lattice = try lattice(size: size)
         let n = lattice.siteCount
         guard q.count == count * n, targets.count == count * n, count > 0 else {
-            throw ENNError("need \(count) × \(n) configuration and target values, got \(q.count) and \(targets.count)")
+            throw ForceModelError("need \(count) × \(n) configuration and target values, got \(q.count) and \(targets.count)")
         }
         let head = configuration.head
         try head.validate(holstein)

@@ -2,6 +2,7 @@
 /// auxiliary layer, their Clebsch–Gordan couplings, the auxiliary widths and the parameter layout.
 import Features
 import Foundation
+import ForceModels
 import Symmetry
 
 /// One family of auxiliary channels: every allowed product of a channel of IR `left` with a channel
@@ -78,18 +79,18 @@ public struct NetworkStructure: Sendable {
             group = try PointGroup.named(configuration.group, on: geometry)
             theory = try RepresentationTheory(group: group)
             featurizer = try Featurizer(theory: theory, radius: configuration.radius)
-        } catch let error as SymmetryError { throw ENNError("\(error)") }
+        } catch let error as SymmetryError { throw ForceModelError("\(error)") }
         let theory = self.theory, featurizer = self.featurizer
         let irCount = theory.irreps.count
-        guard !configuration.hiddenWidths.isEmpty else { throw ENNError("the network needs at least one hidden layer") }
+        guard !configuration.hiddenWidths.isEmpty else { throw ForceModelError("the network needs at least one hidden layer") }
         var widths: [[Int]] = []
         for (l, w) in configuration.hiddenWidths.enumerated() {
             let full = w.count == 1 ? [Int](repeating: w[0], count: irCount) : w
             guard full.count == irCount else {
-                throw ENNError("hidden layer \(l + 1) lists \(w.count) widths but \(configuration.group) has \(irCount) IRs")
+                throw ForceModelError("hidden layer \(l + 1) lists \(w.count) widths but \(configuration.group) has \(irCount) IRs")
             }
             guard full.allSatisfy({ $0 >= 0 }), full.contains(where: { $0 > 0 }) else {
-                throw ENNError("hidden layer \(l + 1) widths must be ≥ 0 and not all zero, got \(w)")
+                throw ForceModelError("hidden layer \(l + 1) widths must be ≥ 0 and not all zero, got \(w)")
             }
             widths.append(full)
         }
@@ -102,7 +103,7 @@ public struct NetworkStructure: Sendable {
         var readout = [Int](repeating: 0, count: irCount); readout[0] = configuration.head.outputCount
         layouts.append(IRLayout(theory: theory, multiplicities: readout))
         guard theory.irreps[0].dimension == 1, theory.irreps[0].characters.allSatisfy({ abs($0 - 1) < 1e-12 }) else {
-            throw ENNError("the first IR of \(configuration.group) is not the trivial one")
+            throw ForceModelError("the first IR of \(configuration.group) is not the trivial one")
         }
         var plans: [LayerPlan] = []
         for l in 0..<(layouts.count - 1) {
@@ -171,5 +172,18 @@ public struct NetworkStructure: Sendable {
         layers.reduce(0) { sum, plan in
             sum + plan.input.labels.indices.reduce(0) { $0 + plan.auxiliaryWidths[$1] * plan.output.multiplicities[$1] * plan.output.dimensions[$1] }
         }
+    }
+}
+
+extension NetworkStructure {
+    /// Parameter count of the reference equivariant network (paper Table I widths) for `lattice`
+    /// (D4 on the square lattice, C6v on the triangular one) and `radius`: the budget an MLP
+    /// baseline matches (`MultilayerPerceptron.defaultHiddenWidths`).
+    public static func referenceParameterCount(lattice: String = "square", radius: Double) throws -> Int {
+        var configuration = NetworkConfiguration.reference()
+        configuration.lattice = lattice
+        configuration.group = lattice == "triangular" ? "C6v" : "D4"
+        configuration.radius = radius
+        return try NetworkStructure(configuration: configuration).parameterCount
     }
 }

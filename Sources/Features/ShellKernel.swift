@@ -83,8 +83,3 @@ extension Featurizer {
         }
     }
 }
-
-/// BLAS scalars usable in SIMD kernels.
-public protocol BLASScalarSIMD: BLASScalar, SIMDScalar where Self.SIMD8Storage: Sendable {}
-extension Float: BLASScalarSIMD {}
-extension Double: BLASScalarSIMD {}

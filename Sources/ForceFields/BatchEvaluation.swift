@@ -1,5 +1,6 @@
 /// Force evaluation for a batch of configurations: parallel over configurations (one BLAS thread
 /// per worker) or one configuration at a time with all cores inside the solver.
+import ForceFieldInterface
 import Foundation
 import LinearAlgebra
 

@@ -1,4 +1,5 @@
 /// Local-cluster exact diagonalization as a force field: linear in the lattice size, no network.
+import ForceFieldInterface
 import Electronic
 import Foundation
 

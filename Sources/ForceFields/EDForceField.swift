@@ -1,4 +1,5 @@
 /// Exact-diagonalization forces as a `ForceField`.
+import ForceFieldInterface
 import Electronic
 
 /// Holstein ED forces (`HolsteinSolver`) behind the `ForceField` interface.

@@ -1,7 +1,9 @@
 /// A trained force model (equivariant network or baseline) as a `ForceField`: dynamics runs on it
 /// exactly as on ED.
+import ForceFieldInterface
 import Baselines
 import ENN
+import ForceModels
 import Electronic
 import Foundation
 
@@ -17,7 +19,7 @@ public final class NetworkForceField: ForceField {
     /// Throws if the lattice is too small for the network's neighbourhood or of the wrong kind.
     public init(network: any TrainableForceModel, size: Int, modelPath: String? = nil) throws {
         guard network.latticeName == "square" else {
-            throw ENNError("NetworkForceField drives the square-lattice Holstein model; the model is for the \(network.latticeName) lattice")
+            throw ForceModelError("NetworkForceField drives the square-lattice Holstein model; the model is for the \(network.latticeName) lattice")
         }
         try network.validateLattice(size: size)
         self.network = network
@@ -46,7 +48,7 @@ public final class NetworkForceField: ForceField {
                          densities: UnsafeMutableBufferPointer<Double>?, previous: ForceEvaluation?) throws -> ForceEvaluation {
         let n = latticeSize * latticeSize
         guard q.count == n, forces.count == n, densities.map({ $0.count == n }) ?? true else {
-            throw ENNError("configuration, forces and densities must hold \(n) values for L = \(latticeSize)")
+            throw ForceModelError("configuration, forces and densities must hold \(n) values for L = \(latticeSize)")
         }
         let output = try network.forcesAndChemicalPotentials(configurations: Array(q), count: 1, size: latticeSize,
                                                              startingFrom: previous?.chemicalPotential.map {

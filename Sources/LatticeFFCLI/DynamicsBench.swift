@@ -1,6 +1,9 @@
 import ArgumentParser
+import Benchmarks
 import Dynamics
+import ForceFieldInterface
 import ForceFields
+import ForceModels
 import Foundation
 import LinearAlgebra
 

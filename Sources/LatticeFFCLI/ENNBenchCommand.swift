@@ -1,6 +1,7 @@
 import ArgumentParser
 import Benchmarks
 import ENN
+import ForceModels
 import Foundation
 import LinearAlgebra
 

@@ -3,6 +3,8 @@ import Baselines
 import Datasets
 import Electronic
 import ENN
+import ForceFields
+import ForceModels
 import Foundation
 import Plotting
 

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Electronic
+import ForceFieldInterface
 import ForceFields
+import ForceModels
 import Foundation
 import IO
 import LinearAlgebra

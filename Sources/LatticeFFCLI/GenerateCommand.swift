@@ -1,8 +1,10 @@
 import ArgumentParser
-import DataGeneration
 import Baselines
+import DataGeneration
 import Datasets
 import ENN
+import ForceFields
+import ForceModels
 import Foundation
 
 /// `latticeff generate`: an ED dataset of random and post-quench configurations.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Baselines
 import ENN
+import ForceFields
+import ForceModels
 import Foundation
 import IO
 
@@ -38,7 +40,7 @@ struct ModelInit: ParsableCommand {
         guard GateKind(rawValue: gate) != nil else { throw ValidationError("--gate must be smooth or reference, got '\(gate)'") }
         guard radius.isFinite, radius > 0 else { throw ValidationError("--radius must be a positive number, got \(radius)") }
         guard parsedWidths != nil else { throw ValidationError("--widths must be comma-separated integers ≥ 1, got '\(widths)'") }
-        do { _ = try ForceHead(parsing: head) } catch let e as ENNError { throw ValidationError(e.message) }
+        do { _ = try ForceHead(parsing: head) } catch let e as ForceModelError { throw ValidationError(e.message) }
     }
 
     func run() throws {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Baselines
 import ENN
+import ForceFields
+import ForceModels
 import Foundation
 import IO
 
@@ -32,14 +34,14 @@ struct PredictCommand: ParsableCommand {
         let array = try NumPyArray(contentsOf: URL(fileURLWithPath: configurations))
         let shape = array.shape
         guard (shape.count == 2 || shape.count == 3), shape[shape.count - 1] == shape[shape.count - 2], shape.last! > 0 else {
-            throw ENNError("\(configurations): expected shape [L, L] or [n, L, L], got \(shape)")
+            throw ForceModelError("\(configurations): expected shape [L, L] or [n, L, L], got \(shape)")
         }
         let size = shape.last!, count = shape.count == 3 ? shape[0] : 1
         let q = try array.widenedToDoubles()
         if let chemicalPotential {
             let potentials = try chemicalPotentials(chemicalPotential, count: count)
             guard network.readout == .grandCanonical else {
-                throw ENNError("--chemical-potential needs a model with the grand-canonical readout (\(model) has readout \(network.readout))")
+                throw ForceModelError("--chemical-potential needs a model with the grand-canonical readout (\(model) has readout \(network.readout))")
             }
             // The fixed-N projection does not apply at fixed μ: the electron number is an output.
             network.electronNumberProjection = false
@@ -70,10 +72,10 @@ struct PredictCommand: ParsableCommand {
             let file = try NumPyArray(contentsOf: URL(fileURLWithPath: text))
             values = try file.widenedToDoubles()
             guard values.count == count else {
-                throw ENNError("\(text): \(values.count) chemical potentials for \(count) configuration(s)")
+                throw ForceModelError("\(text): \(values.count) chemical potentials for \(count) configuration(s)")
             }
         }
-        guard values.allSatisfy({ $0.isFinite }) else { throw ENNError("--chemical-potential: non-finite value") }
+        guard values.allSatisfy({ $0.isFinite }) else { throw ForceModelError("--chemical-potential: non-finite value") }
         return values
     }
 }

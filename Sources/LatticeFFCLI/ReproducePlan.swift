@@ -1,6 +1,8 @@
 import Baselines
-import ENN
 import Electronic
+import ENN
+import ForceFields
+import ForceModels
 import Foundation
 
 /// The commands of `latticeff reproduce` for a preset, their cost estimate and the report.

@@ -1,8 +1,10 @@
 import ArgumentParser
 import Dynamics
 import Electronic
-import Foundation
+import ForceFieldInterface
 import ForceFields
+import ForceModels
+import Foundation
 import IO
 
 /// `latticeff simulate`: Langevin dynamics driven by ED or a network force field, written to a run

@@ -4,6 +4,8 @@ import DataGeneration
 import Datasets
 import Electronic
 import ENN
+import ForceFields
+import ForceModels
 import Foundation
 import IO
 import Plotting
@@ -85,7 +87,7 @@ struct TrainCommand: ParsableCommand {
         guard ["enn", "mlp"].contains(architecture) else { throw ValidationError("unknown architecture '\(architecture)' (use enn or mlp)") }
         if let inputTransform {
             guard architecture == "enn" else { throw ValidationError("--input-transform needs --architecture enn") }
-            do { _ = try InputTransform(parsing: inputTransform) } catch let e as ENNError { throw ValidationError(e.message) }
+            do { _ = try InputTransform(parsing: inputTransform) } catch let e as ForceModelError { throw ValidationError(e.message) }
             if initialModel != nil || resume { throw ValidationError("--input-transform sets up a new network; --initial-model and --resume keep the transform they were made with") }
         }
         if let ennWidths {
@@ -95,13 +97,13 @@ struct TrainCommand: ParsableCommand {
         }
         if let baseline {
             guard architecture == "enn" else { throw ValidationError("--baseline needs --architecture enn") }
-            do { _ = try ForceBaseline(parsing: baseline) } catch let e as ENNError { throw ValidationError(e.message) }
+            do { _ = try ForceBaseline(parsing: baseline) } catch let e as ForceModelError { throw ValidationError(e.message) }
             guard readout == ForceReadout.grandCanonical.rawValue else { throw ValidationError("--baseline needs --readout grand-canonical") }
             if initialModel != nil || resume { throw ValidationError("--baseline sets up a new network; --initial-model and --resume keep the baseline they were made with") }
         }
         if let head {
             guard architecture == "enn" else { throw ValidationError("--head needs --architecture enn") }
-            do { _ = try ForceHead(parsing: head) } catch let e as ENNError { throw ValidationError(e.message) }
+            do { _ = try ForceHead(parsing: head) } catch let e as ForceModelError { throw ValidationError(e.message) }
         }
         if mlpWidths != nil {
             guard architecture == "mlp" else { throw ValidationError("--mlp-widths needs --architecture mlp") }
@@ -118,7 +120,9 @@ struct TrainCommand: ParsableCommand {
     /// The freshly initialised model the options describe (weights are replaced on --resume).
     func makeModel(holstein: HolsteinParameters) throws -> (model: any TrainableForceModel, description: String) {
         if architecture == "mlp" {
-            let mlp = try MultilayerPerceptron<Float>(radius: radius, hiddenWidths: parsedMLPWidths, seed: seed, holstein: holstein)
+            let mlp = try MultilayerPerceptron<Float>(
+                radius: radius, hiddenWidths: parsedMLPWidths,
+                parameterBudget: try NetworkStructure.referenceParameterCount(radius: radius), seed: seed, holstein: holstein)
             return (mlp, "architecture mlp (hidden \(mlp.hiddenWidths.map(String.init).joined(separator: ",")), silu), \(mlp.parameterCount) parameters")
         }
         var configuration = NetworkConfiguration.reference(gate: GateKind(rawValue: gate)!)
@@ -148,7 +152,7 @@ struct TrainCommand: ParsableCommand {
             let wanted = try ForceHead(parsing: head)
             guard let enn = model as? EquivariantNetwork<Float> else { throw CLIError("--head needs an equivariant-network --initial-model") }
             if enn.configuration.head != wanted {
-                do { model = try enn.withHead(wanted, seed: seed) } catch let e as ENNError { throw CLIError("--initial-model \(path): \(e.message)") }
+                do { model = try enn.withHead(wanted, seed: seed) } catch let e as ForceModelError { throw CLIError("--initial-model \(path): \(e.message)") }
             }
         }
         // The starting weights (after a change of head, the expanded ones: the trainer checks them).

@@ -24,3 +24,8 @@ extension Double: BLASScalar {
         dgemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     }
 }
+
+/// BLAS scalars usable in SIMD kernels.
+public protocol BLASScalarSIMD: BLASScalar, SIMDScalar where Self.SIMD8Storage: Sendable {}
+extension Float: BLASScalarSIMD {}
+extension Double: BLASScalarSIMD {}

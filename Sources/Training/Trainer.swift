@@ -4,6 +4,7 @@
 import Datasets
 import Electronic
 import ENN
+import ForceModels
 import Foundation
 import IO
 import RandomNumbers
@@ -391,13 +392,13 @@ public final class Trainer {
         }
         if let transform = saved.inputTransform {
             guard let enn = network as? EquivariantNetwork<Float> else { throw DatasetError("\(url.path): input transform in a checkpoint of a \(network.architecture) model") }
-            do { enn.inputTransform = try InputTransform(parsing: transform) } catch let e as ENNError { throw DatasetError("\(url.path): \(e.message)") }
+            do { enn.inputTransform = try InputTransform(parsing: transform) } catch let e as ForceModelError { throw DatasetError("\(url.path): \(e.message)") }
         } else if let enn = network as? EquivariantNetwork<Float> {
             enn.inputTransform = .identity
         }
         if let baseline = saved.baseline {
             guard let enn = network as? EquivariantNetwork<Float> else { throw DatasetError("\(url.path): baseline in a checkpoint of a \(network.architecture) model") }
-            do { enn.baseline = try ForceBaseline(parsing: baseline) } catch let e as ENNError { throw DatasetError("\(url.path): \(e.message)") }
+            do { enn.baseline = try ForceBaseline(parsing: baseline) } catch let e as ForceModelError { throw DatasetError("\(url.path): \(e.message)") }
         } else if let enn = network as? EquivariantNetwork<Float> {
             enn.baseline = .none
         }

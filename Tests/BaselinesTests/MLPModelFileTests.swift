@@ -5,6 +5,8 @@ import Foundation
 import IO
 import Testing
 import TestSupport
+import ForceFields
+import ForceModels
 
 func temporaryModelURL(_ name: String = "model.npz") throws -> URL {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mlp-test-\(UUID().uuidString)")
@@ -15,7 +17,9 @@ func temporaryModelURL(_ name: String = "model.npz") throws -> URL {
 @Suite("MLP model file and the model loader")
 struct MLPModelFileTests {
     func model(widths: [Int]? = nil) throws -> MultilayerPerceptron<Float> {
-        let mlp = try MultilayerPerceptron<Float>(hiddenWidths: widths, seed: 31, holstein: HolsteinParameters(coupling: 3))
+        let mlp = try MultilayerPerceptron<Float>(
+            hiddenWidths: widths, parameterBudget: try NetworkStructure.referenceParameterCount(radius: 13.0.squareRoot()), seed: 31,
+            holstein: HolsteinParameters(coupling: 3))
         mlp.inputScale = 4.25
         mlp.readout = .electronic
         mlp.trainingSummary = TrainingSummary(epochs: 3, validationLoss: 0.25, notes: ["data": "x.npz"])
@@ -72,8 +76,8 @@ struct MLPModelFileTests {
         // Each loader refuses the other architecture with a pointer to ForceModelFile.
         let mlpURL = try temporaryModelURL()
         try model(widths: [4]).save(to: mlpURL)
-        #expect { try EquivariantNetwork<Float>.load(from: mlpURL) } throws: { ($0 as? ENNError)?.message.contains("architecture 'mlp'") == true }
-        #expect { try MultilayerPerceptron<Float>.load(from: copy) } throws: { ($0 as? ENNError)?.message.contains("architecture 'enn'") == true }
+        #expect { try EquivariantNetwork<Float>.load(from: mlpURL) } throws: { ($0 as? ForceModelError)?.message.contains("architecture 'mlp'") == true }
+        #expect { try MultilayerPerceptron<Float>.load(from: copy) } throws: { ($0 as? ForceModelError)?.message.contains("architecture 'enn'") == true }
     }
 
     /// A saved model's archive with `edit` applied, loaded through `ForceModelFile`: must throw a
@@ -86,7 +90,7 @@ struct MLPModelFileTests {
         do {
             _ = try ForceModelFile.load(archive: archive, path: "m.npz")
             Issue.record("accepted a bad model file (\(expected))")
-        } catch let error as ENNError {
+        } catch let error as ForceModelError {
             #expect(error.message.contains(expected) && error.message.contains("m.npz"), Comment(rawValue: error.message))
             #expect(!error.message.contains("\n"))
         }
@@ -123,9 +127,9 @@ struct MLPModelFileTests {
         try model(widths: [8]).save(to: url)
         let data = try Data(contentsOf: url)
         try data.prefix(data.count / 2).write(to: url)
-        #expect { try ForceModelFile.load(from: url) } throws: { ($0 as? ENNError)?.message.contains(url.path) == true }
+        #expect { try ForceModelFile.load(from: url) } throws: { ($0 as? ForceModelError)?.message.contains(url.path) == true }
         try Data("not a zip".utf8).write(to: url)
-        #expect(throws: ENNError.self) { try ForceModelFile.load(from: url) }
-        #expect(throws: ENNError.self) { try ForceModelFile.load(from: url.appendingPathExtension("missing")) }
+        #expect(throws: ForceModelError.self) { try ForceModelFile.load(from: url) }
+        #expect(throws: ForceModelError.self) { try ForceModelFile.load(from: url.appendingPathExtension("missing")) }
     }
 }

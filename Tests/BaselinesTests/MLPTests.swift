@@ -9,9 +9,12 @@ import Lattice
 import Symmetry
 import Testing
 import TestSupport
+import ForceFieldInterface
+import ForceModels
+import Training
 
 /// A small perceptron (radius 2: 13 inputs) with random non-zero biases.
-func randomMLP<T: ENNScalar>(widths: [Int] = [5, 4], radius: Double = 2, seed: UInt64, as _: T.Type = T.self) throws -> MultilayerPerceptron<T> {
+func randomMLP<T: ModelScalar>(widths: [Int] = [5, 4], radius: Double = 2, seed: UInt64, as _: T.Type = T.self) throws -> MultilayerPerceptron<T> {
     let mlp = try MultilayerPerceptron<T>(radius: radius, hiddenWidths: widths, seed: seed)
     var random = TestRandom(seed: seed &+ 77)
     for block in mlp.parameterBlocks where block.isBias {
@@ -73,32 +76,32 @@ struct MLPTests {
         mlp.chunkSize = 16; mlp.threads = 1
         #expect(relativeDifference(try mlp.forces(configurations: q, count: 2, size: size), single) < 1e-6)
         // Too-small lattices and bad inputs are one-line errors.
-        #expect(throws: ENNError.self) { try mlp.forces(configurations: [Double](repeating: 0, count: 36), count: 1, size: 6) }
-        #expect(throws: ENNError.self) { try mlp.forces(configurations: q, count: 3, size: size) }
+        #expect(throws: ForceModelError.self) { try mlp.forces(configurations: [Double](repeating: 0, count: 36), count: 1, size: 6) }
+        #expect(throws: ForceModelError.self) { try mlp.forces(configurations: q, count: 3, size: size) }
     }
 
     @Test("Default widths: 3 equal layers closest to the ENN's parameter count (√13: 3 × 256 = 143,617 vs 143,135)")
     func parameterBudget() throws {
         let radius = 13.0.squareRoot()
-        let budget = try MultilayerPerceptron<Float>.equivariantParameterBudget(radius: radius)
+        let budget = try NetworkStructure.referenceParameterCount(radius: radius)
         #expect(budget == 143_135)
-        let widths = try MultilayerPerceptron<Float>.defaultHiddenWidths(radius: radius)
+        let widths = try MultilayerPerceptron<Float>.defaultHiddenWidths(radius: radius, parameterBudget: budget)
         #expect(widths == [256, 256, 256])
-        let mlp = try MultilayerPerceptron<Float>(radius: radius, seed: 1)
+        let mlp = try MultilayerPerceptron<Float>(radius: radius, parameterBudget: budget, seed: 1)
         #expect(mlp.inputCount == 45 && mlp.hiddenWidths == widths)
         #expect(mlp.parameterCount == 143_617 && mlp.parameters.count == 143_617)
         #expect(mlp.parameterCount == 45 * 256 + 256 + 2 * (256 * 256 + 256) + 256 + 1)
         // The rule holds for other radii too: no neighbouring width is closer to the budget.
         for r in [2.0, 5.0.squareRoot(), 13.0.squareRoot(), 18.0.squareRoot()] {
-            let b = try MultilayerPerceptron<Float>.equivariantParameterBudget(radius: r)
+            let b = try NetworkStructure.referenceParameterCount(radius: r)
             let n = try MultilayerPerceptron<Float>.neighbourhood(lattice: "square", radius: r).count
-            let w = try MultilayerPerceptron<Float>.defaultHiddenWidths(radius: r)[0]
+            let w = try MultilayerPerceptron<Float>.defaultHiddenWidths(radius: r, parameterBudget: b)[0]
             func gap(_ w: Int) -> Int { abs(MultilayerPerceptron<Float>.parameterCount(inputs: n, hiddenWidths: [w, w, w]) - b) }
             #expect(gap(w) <= gap(w - 1) && gap(w) <= gap(w + 1), "radius \(r): width \(w)")
         }
-        #expect(throws: ENNError.self) { _ = try MultilayerPerceptron<Float>(radius: 2, hiddenWidths: [], seed: 1) }
-        #expect(throws: ENNError.self) { _ = try MultilayerPerceptron<Float>(radius: 2, hiddenWidths: [4, 0], seed: 1) }
-        #expect(throws: ENNError.self) { _ = try MultilayerPerceptron<Float>(lattice: "hexagonal", radius: 2, hiddenWidths: [4], seed: 1) }
+        #expect(throws: ForceModelError.self) { _ = try MultilayerPerceptron<Float>(radius: 2, hiddenWidths: [], seed: 1) }
+        #expect(throws: ForceModelError.self) { _ = try MultilayerPerceptron<Float>(radius: 2, hiddenWidths: [4, 0], seed: 1) }
+        #expect(throws: ForceModelError.self) { _ = try MultilayerPerceptron<Float>(lattice: "hexagonal", radius: 2, hiddenWidths: [4], seed: 1) }
     }
 
     @Test("Inputs are the neighbourhood values in canonical order: a one-hot field probes one input column")

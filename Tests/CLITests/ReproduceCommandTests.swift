@@ -1,6 +1,7 @@
 import ENN
 import Foundation
 import Testing
+import ForceModels
 
 /// `latticeff reproduce` end to end at a tiny size (the full demo is the README's main job).
 @Suite("latticeff reproduce")

@@ -5,6 +5,8 @@ import Electronic
 import ForceFields
 import Foundation
 import Testing
+import ForceFieldInterface
+import ForceModels
 
 @Suite("Dataset generation")
 struct DataGenerationTests {

@@ -4,6 +4,7 @@ import Foundation
 import ForceFields
 import RandomNumbers
 import Testing
+import ForceFieldInterface
 
 @Suite("g = 0: the harmonic lattice")
 struct HarmonicLatticeTests {

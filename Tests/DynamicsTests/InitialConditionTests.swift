@@ -3,6 +3,7 @@ import Foundation
 import IO
 import RandomNumbers
 import Testing
+import ForceFieldInterface
 
 @Suite("Initial states and observables")
 struct InitialConditionTests {

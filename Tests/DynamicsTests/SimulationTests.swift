@@ -6,6 +6,8 @@ import ForceFields
 import IO
 import RandomNumbers
 import Testing
+import ForceFieldInterface
+import ForceModels
 
 @Suite("Run directories, exact resume, ensembles")
 struct SimulationTests {

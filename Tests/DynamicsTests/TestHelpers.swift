@@ -5,6 +5,7 @@ import Foundation
 import ForceFields
 import RandomNumbers
 import Testing
+import ForceFieldInterface
 
 /// A fresh temporary directory (not created) for one test.
 func temporaryURL(_ name: String = "run") -> URL {

@@ -2,6 +2,7 @@ import Dynamics
 import Foundation
 import RandomNumbers
 import Testing
+import ForceFieldInterface
 
 @Suite("Ornstein–Uhlenbeck velocity refresh")
 struct ThermostatTests {

@@ -4,6 +4,7 @@ import IO
 import Lattice
 import Testing
 import TestSupport
+import ForceModels
 
 @Suite("per-channel RMS input scaling")
 struct ChannelScalingTests {
@@ -78,6 +79,6 @@ struct ChannelScalingTests {
         meta["inputChannelScales"] = Array((meta["inputChannelScales"] as! [Double]).dropLast())
         archive.extraFiles["metadata.json"] = try JSONSerialization.data(withJSONObject: meta)
         try archive.write(to: url)
-        #expect(throws: ENNError.self) { _ = try EquivariantNetwork<Float>.load(from: url) }
+        #expect(throws: ForceModelError.self) { _ = try EquivariantNetwork<Float>.load(from: url) }
     }
 }

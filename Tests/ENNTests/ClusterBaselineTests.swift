@@ -4,6 +4,7 @@ import Foundation
 import IO
 import Testing
 import TestSupport
+import ForceModels
 
 /// The cluster baseline: G = G^cluster + network (Δ-learning), grand-canonical readout.
 @Suite("cluster baseline under the network")

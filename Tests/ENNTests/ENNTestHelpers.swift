@@ -5,6 +5,7 @@ import IO
 import Lattice
 import Symmetry
 import TestSupport
+import ForceModels
 
 /// A small network (every IR present, same-IR pairs possible) for fast gradient checks.
 func smallConfiguration(gate: GateKind, group: String = "D4", lattice: String = "square", radius: Double = 2.0.squareRoot()) -> NetworkConfiguration {
@@ -12,7 +13,7 @@ func smallConfiguration(gate: GateKind, group: String = "D4", lattice: String = 
 }
 
 /// Random raw features for `sites` sites.
-func randomFeatures<T: ENNScalar>(_ network: EquivariantNetwork<T>, sites: Int, seed: UInt64, amplitude: Double = 1) -> [T] {
+func randomFeatures<T: ModelScalar>(_ network: EquivariantNetwork<T>, sites: Int, seed: UInt64, amplitude: Double = 1) -> [T] {
     var random = TestRandom(seed: seed)
     return (0..<(sites * network.featureCount)).map { _ in T(amplitude * random.next()) }
 }
@@ -25,7 +26,7 @@ func relativeDifference<T: BinaryFloatingPoint>(_ a: [T], _ b: [T]) -> Double {
 }
 
 /// Random network with non-trivial biases (so that gates are not at their symmetric points).
-func randomNetwork<T: ENNScalar>(_ configuration: NetworkConfiguration, seed: UInt64, as _: T.Type = T.self) throws -> EquivariantNetwork<T> {
+func randomNetwork<T: ModelScalar>(_ configuration: NetworkConfiguration, seed: UInt64, as _: T.Type = T.self) throws -> EquivariantNetwork<T> {
     let network = try EquivariantNetwork<T>(configuration: configuration, seed: seed)
     var random = TestRandom(seed: seed &+ 99)
     for block in network.structure.parameterBlocks where block.isBias {

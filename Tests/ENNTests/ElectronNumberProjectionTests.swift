@@ -3,6 +3,7 @@ import Electronic
 import Foundation
 import Testing
 import TestSupport
+import ForceModels
 
 /// The fixed-N sum rule Σ_i g(⟨n_i⟩ − ½) = 0 imposed on network forces.
 @Suite("electron-number projection")
@@ -44,6 +45,6 @@ struct ElectronNumberProjectionTests {
         let network = try randomNetwork(smallConfiguration(gate: .smooth), seed: 6, as: Double.self)
         network.holstein = HolsteinParameters(filling: .fixedChemicalPotential(0))
         network.electronNumberProjection = true
-        #expect(throws: ENNError.self) { _ = try network.forces(configuration: [Double](repeating: 0.1, count: 64), size: 8) }
+        #expect(throws: ForceModelError.self) { _ = try network.forces(configuration: [Double](repeating: 0.1, count: 64), size: 8) }
     }
 }

@@ -4,13 +4,14 @@ import Lattice
 import Symmetry
 import Testing
 import TestSupport
+import ForceModels
 
 @Suite("exact equivariance of the whole-lattice network")
 struct EquivarianceTests {
     let translations = [LatticeVector(0, 0), LatticeVector(1, 0), LatticeVector(3, 5), LatticeVector(-2, 1)]
 
     /// max over g, t of |F(g·Q + t) − (g·F)(Q) + t| / max|F|.
-    func worstError<T: ENNScalar>(_ network: EquivariantNetwork<T>, size: Int, seed: UInt64) throws -> Double {
+    func worstError<T: ModelScalar>(_ network: EquivariantNetwork<T>, size: Int, seed: UInt64) throws -> Double {
         let lattice = try PeriodicLattice(geometry: .square, size: size)
         var random = TestRandom(seed: seed)
         let q = random.field(lattice.siteCount).map { 2 * $0 }

@@ -4,6 +4,7 @@ import Foundation
 import IO
 import Testing
 import TestSupport
+import ForceModels
 
 /// The Fermi head: G_i = o + Σ_k (g/2)·a_k·tanh((g·Q_i − b_k)/(2T)) from 1 + 2K readout channels.
 @Suite("Fermi head (exact Fermi steps in the site's own Q)")
@@ -15,7 +16,7 @@ struct FermiHeadTests {
     }
 
     /// Sets the readout layer to constants: every weight 0, biases = `channels`.
-    func setReadout<T: ENNScalar>(_ network: EquivariantNetwork<T>, to channels: [Double]) {
+    func setReadout<T: ModelScalar>(_ network: EquivariantNetwork<T>, to channels: [Double]) {
         let last = network.structure.layers.count - 1
         for block in network.structure.parameterBlocks where block.layer == last {
             for i in 0..<block.count { network.parameters[block.offset + i] = block.isBias ? T(channels[i]) : 0 }

@@ -3,6 +3,7 @@ import Foundation
 import Lattice
 import Testing
 import TestSupport
+import ForceModels
 
 @Suite("gates and input scales")
 struct GateAndScaleTests {
@@ -41,17 +42,17 @@ struct GateAndScaleTests {
             try network.setInputScales(fromConfigurations: lattice.transform(q, by: g), count: 1, size: 8)
             #expect(relativeDifference(network.inputScales, scales) < 1e-12)
         }
-        #expect(throws: ENNError.self) { try network.setInputScales(fromConfigurations: [1, 2], count: 1, size: 8) }
+        #expect(throws: ForceModelError.self) { try network.setInputScales(fromConfigurations: [1, 2], count: 1, size: 8) }
     }
 
     @Test("whole-lattice API rejects bad sizes and values with one-line errors")
     func badInput() throws {
         let network = try EquivariantNetwork<Float>(configuration: smallConfiguration(gate: .smooth), seed: 1)
-        #expect(throws: ENNError.self) { _ = try network.forces(configuration: [0, 0, 0, 0], size: 2) }
-        #expect(throws: ENNError.self) { _ = try network.forces(configuration: [Double](repeating: 0, count: 24), size: 5) }
-        #expect(throws: ENNError.self) { _ = try network.forces(configuration: [Double](repeating: .nan, count: 25), size: 5) }
-        #expect(throws: ENNError.self) { _ = try network.forward(features: [1, 2], siteCount: 1) }
-        #expect(throws: ENNError.self) {
+        #expect(throws: ForceModelError.self) { _ = try network.forces(configuration: [0, 0, 0, 0], size: 2) }
+        #expect(throws: ForceModelError.self) { _ = try network.forces(configuration: [Double](repeating: 0, count: 24), size: 5) }
+        #expect(throws: ForceModelError.self) { _ = try network.forces(configuration: [Double](repeating: .nan, count: 25), size: 5) }
+        #expect(throws: ForceModelError.self) { _ = try network.forward(features: [1, 2], siteCount: 1) }
+        #expect(throws: ForceModelError.self) {
             _ = try network.lossAndGradients(configurations: [Double](repeating: 0, count: 25), targets: [], count: 1, size: 5)
         }
     }

@@ -2,6 +2,7 @@ import ENN
 import Foundation
 import Testing
 import TestSupport
+import ForceModels
 
 @Suite("gradients against central finite differences (float64)")
 struct GradientTests {

@@ -4,6 +4,8 @@ import ForceFields
 import Foundation
 import Testing
 import TestSupport
+import ForceFieldInterface
+import ForceModels
 
 /// The grand-canonical readout: fixed-N densities from a μ = 0 map and one global shift.
 @Suite("grand-canonical readout")
@@ -94,7 +96,7 @@ struct GrandCanonicalTests {
         }
         for bad in [[ChemicalPotentialStart(chemicalPotential: .nan)], [ChemicalPotentialStart(chemicalPotential: 0, compressibility: .infinity)],
                     [previous, previous]] {
-            #expect(throws: ENNError.self) {
+            #expect(throws: ForceModelError.self) {
                 try grandCanonicalElectronicForces(moved, count: 1, size: L, holstein: holstein, startingFrom: bad, outputs: outputs)
             }
         }

@@ -4,6 +4,7 @@ import IO
 import Lattice
 import Testing
 import TestSupport
+import ForceModels
 
 @Suite("input transform (pointwise map of Q before the features)")
 struct InputTransformTests {
@@ -13,7 +14,7 @@ struct InputTransformTests {
         #expect(try InputTransform(parsing: "asinh:0.5") == .asinh(width: 0.5))
         #expect(try InputTransform(parsing: InputTransform.asinh(width: 0.25).description) == .asinh(width: 0.25))
         for bad in ["tanh:1", "asinh", "asinh:", "asinh:0", "asinh:-1", "asinh:inf", "asinh:nan", "asinh:1:2", ""] {
-            #expect(throws: ENNError.self, "\(bad)") { _ = try InputTransform(parsing: bad) }
+            #expect(throws: ForceModelError.self, "\(bad)") { _ = try InputTransform(parsing: bad) }
         }
         let phi = InputTransform.asinh(width: 0.5)
         #expect(abs(phi(1e-6) - 1e-6) < 1e-15)                      // slope 1 at 0

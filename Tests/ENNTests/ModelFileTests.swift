@@ -3,6 +3,7 @@ import Foundation
 import IO
 import Testing
 import TestSupport
+import ForceModels
 
 func temporaryModelURL(_ name: String = "model.npz") throws -> URL {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("enn-test-\(UUID().uuidString)")
@@ -78,7 +79,7 @@ struct ModelFileTests {
         do {
             _ = try EquivariantNetwork<Float>.load(archive: archive, path: "m.npz")
             Issue.record("accepted a bad model file (\(expected))")
-        } catch let error as ENNError {
+        } catch let error as ForceModelError {
             #expect(error.message.contains(expected) && error.message.contains("m.npz"), Comment(rawValue: error.message))
             #expect(!error.message.contains("\n"))
         }
@@ -110,10 +111,10 @@ struct ModelFileTests {
         try model().save(to: url)
         let data = try Data(contentsOf: url)
         try data.prefix(data.count / 2).write(to: url)
-        #expect { try EquivariantNetwork<Float>.load(from: url) } throws: { ($0 as? ENNError)?.message.contains(url.path) == true }
+        #expect { try EquivariantNetwork<Float>.load(from: url) } throws: { ($0 as? ForceModelError)?.message.contains(url.path) == true }
         try Data("not a zip".utf8).write(to: url)
-        #expect(throws: ENNError.self) { try EquivariantNetwork<Float>.load(from: url) }
-        #expect(throws: ENNError.self) { try EquivariantNetwork<Float>.load(from: url.appendingPathExtension("missing")) }
+        #expect(throws: ForceModelError.self) { try EquivariantNetwork<Float>.load(from: url) }
+        #expect(throws: ForceModelError.self) { try EquivariantNetwork<Float>.load(from: url.appendingPathExtension("missing")) }
     }
 
     @Test("SHA-256 matches known vectors")

@@ -3,6 +3,7 @@ import Electronic
 import Foundation
 import Testing
 import TestSupport
+import ForceModels
 
 /// The electronic-force readout: total force = network output + exact elastic force.
 @Suite("Electronic-force readout")

@@ -1,6 +1,7 @@
 import ENN
 import Foundation
 import Testing
+import ForceModels
 
 @Suite("network structure")
 struct StructureTests {
@@ -43,6 +44,6 @@ struct StructureTests {
                       NetworkConfiguration(group: "Oh"), NetworkConfiguration(lattice: "hex"),
                       NetworkConfiguration(radius: -1), NetworkConfiguration(hiddenWidths: [[0]])])
     func invalid(configuration: NetworkConfiguration) {
-        #expect(throws: ENNError.self) { _ = try NetworkStructure(configuration: configuration) }
+        #expect(throws: ForceModelError.self) { _ = try NetworkStructure(configuration: configuration) }
     }
 }

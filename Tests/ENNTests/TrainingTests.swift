@@ -6,6 +6,9 @@ import IO
 import Lattice
 import Testing
 import TestSupport
+import ForceFieldInterface
+import ForceModels
+import Training
 
 @Suite("optimizer and training")
 struct TrainingTests {
@@ -20,7 +23,7 @@ struct TrainingTests {
         let url = try temporaryModelURL("adam.npz")
         try adam.write(to: url)
         #expect(try AdamOptimizer<Double>(contentsOf: url) == adam)
-        #expect(throws: ENNError.self) { _ = try AdamOptimizer<Float>(contentsOf: url) }   // dtype mismatch
+        #expect(throws: ForceModelError.self) { _ = try AdamOptimizer<Float>(contentsOf: url) }   // dtype mismatch
         #expect(restored == adam && decoded == adam)
         var a = p, b = p
         var resumed = restored
@@ -29,9 +32,9 @@ struct TrainingTests {
             try resumed.step(parameters: &b, gradients: b.map { 2 * $0 })
         }
         #expect(a == b)
-        #expect(throws: ENNError.self) { try adam.step(parameters: &a, gradients: [1]) }
+        #expect(throws: ForceModelError.self) { try adam.step(parameters: &a, gradients: [1]) }
         var bad = adam.archive(); bad.arrays["adam_v"] = NumPyArray([1.0])
-        #expect(throws: ENNError.self) { _ = try AdamOptimizer<Double>(archive: bad) }
+        #expect(throws: ForceModelError.self) { _ = try AdamOptimizer<Double>(archive: bad) }
     }
 
     @Test("overfitting a tiny synthetic equivariant target drives the loss down by 100×")

@@ -3,6 +3,8 @@ import ForceFields
 import Foundation
 import Testing
 import TestSupport
+import ForceFieldInterface
+import ForceModels
 
 @Suite("cluster force field (simulate --forces cluster:R)")
 struct ClusterForceFieldTests {

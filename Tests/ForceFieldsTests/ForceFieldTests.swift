@@ -3,6 +3,8 @@ import LinearAlgebra
 import ForceFields
 import Testing
 import TestSupport
+import ForceFieldInterface
+import ForceModels
 
 @Suite("ForceField interface and batch evaluation")
 struct ForceFieldTests {

@@ -5,6 +5,7 @@ import ENN
 import Foundation
 import Testing
 import Training
+import ForceModels
 
 /// The training loop with the MLP baseline, on the same seconds-sized dataset as the ENN tests.
 @Suite("Trainer with the MLP baseline", .serialized)

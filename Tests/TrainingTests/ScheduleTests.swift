@@ -1,5 +1,6 @@
 import Testing
 import Training
+import ForceModels
 
 @Suite("Learning-rate schedule and early stopping")
 struct ScheduleTests {

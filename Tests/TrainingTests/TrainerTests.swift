@@ -5,6 +5,8 @@ import ENN
 import Foundation
 import Testing
 import Training
+import ForceFieldInterface
+import ForceModels
 
 /// The training loop on a seconds-sized ED dataset (8×8, small network so the debug build is fast).
 @Suite("Trainer", .serialized)

@@ -3,6 +3,7 @@
 /// q depends only on the invariant |v|² of a multiplet and on the channel's bias, so every gate is
 /// equivariant for any orthogonal IR. Smooth gate: q = σ(u + b)/√(1 + u), u = |v|². Reference gate:
 /// q = σ(t + b)/t, t = |v| (q := 0 at t = 0, i.e. the output there is 0).
+import ForceModels
 
 extension EquivariantNetwork {
     /// Invariant factor q, the derivative 2·∂q/∂u (so that ∂f/∂v = q·1 + (2∂q/∂u)·v vᵀ) and ∂q/∂b.

@@ -8,9 +8,10 @@
 ///   ∂y_β(s) += Σ_γ L[γ][β] g_γ,          ∂L[γ][β](r) += g_γ y_β(s),
 /// and finally ∂x_α(r) += Σ_βγ cg[α][β][γ] ∂L[γ][β](r). Tiles of 4 accumulators: 4 channels of a
 /// 1-d output IR or 2 channels × 2 components of a 2-d one.
+import ForceModels
 
 /// Per-chunk scratch of the backward kernel: left factors L and their gradients, [r][block][4].
-final class BackwardScratch<T: ENNScalar> {
+final class BackwardScratch<T: ModelScalar> {
     let capacity: Int
     let left: UnsafeMutablePointer<SIMD8<T>>
     let leftGradient: UnsafeMutablePointer<SIMD8<T>>

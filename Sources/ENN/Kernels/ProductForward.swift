@@ -7,9 +7,10 @@
 /// kernel walks every pair of the layer's couplings: z = CG-combination of x(r)·y(s), acc += w·z.
 /// One pair costs 1–4 products and 8 multiply-adds for 8 sites; weights are broadcast from a
 /// packed [tile][row][8] copy of the weight matrices (`PackedLayer`).
+import ForceModels
 
 /// The weight matrices of one layer rearranged for the forward kernel.
-struct PackedLayer<T: ENNScalar> {
+package struct PackedLayer<T: ModelScalar> {
     /// Per output IR: [tile][aux row][8] (empty for IRs the layer does not output).
     var tiles: [[T]]
     /// Channels per tile per output IR (8 for 1-d, 4 for 2-d IRs).
@@ -38,7 +39,7 @@ struct PackedLayer<T: ENNScalar> {
 
 /// Eight SIMD accumulators: lanes j < 4 take z0, lanes j ≥ 4 take `zHigh` (z0 for 1-d outputs,
 /// z1 for 2-d ones).
-struct Accumulator8<T: ENNScalar> {
+struct Accumulator8<T: ModelScalar> {
     var a0 = SIMD8<T>(), a1 = SIMD8<T>(), a2 = SIMD8<T>(), a3 = SIMD8<T>()
     var a4 = SIMD8<T>(), a5 = SIMD8<T>(), a6 = SIMD8<T>(), a7 = SIMD8<T>()
 
@@ -65,7 +66,7 @@ struct Accumulator8<T: ENNScalar> {
 
 /// Left factor L[γ][β] = Σ_α cg[α][β][γ] x_α(r) of one pair family, for one block (≤ 2×2 vectors).
 @inline(__always)
-func leftFactor<T: ENNScalar>(_ c: Coupling, cg: UnsafePointer<T>, x: UnsafePointer<SIMD8<T>>, leftOffset: Int,
+func leftFactor<T: ModelScalar>(_ c: Coupling, cg: UnsafePointer<T>, x: UnsafePointer<SIMD8<T>>, leftOffset: Int,
                                r: Int) -> (SIMD8<T>, SIMD8<T>, SIMD8<T>, SIMD8<T>) {
     guard c.left != nil else {
         // copy: L = identity
@@ -91,7 +92,7 @@ func leftFactor<T: ENNScalar>(_ c: Coupling, cg: UnsafePointer<T>, x: UnsafePoin
 
 extension EquivariantNetwork {
     /// Pre-activations of `plan` for `blocks` site blocks: output[blk] = W · aux(input[blk]).
-    func layerForward(_ plan: LayerPlan, packed: PackedLayer<T>, cg: UnsafePointer<T>, cgOffsets: [[Int]],
+    package func layerForward(_ plan: LayerPlan, packed: PackedLayer<T>, cg: UnsafePointer<T>, cgOffsets: [[Int]],
                       input: UnsafePointer<SIMD8<T>>, output: UnsafeMutablePointer<SIMD8<T>>, blocks: Int) {
         let inSize = plan.input.size, outSize = plan.output.size
         let irCount = plan.output.labels.count

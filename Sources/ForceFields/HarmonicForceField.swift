@@ -3,7 +3,7 @@
 /// measurement of the integrator's overhead at large L.
 import Electronic
 import Foundation
-import ForceFields
+import ForceFieldInterface
 
 /// F_i = −k0 Q_i − κ Σ_{j∈nn(i)} Q_j, exactly the force `EDForceField` gives at g = 0 (the electrons
 /// decouple; at half filling ⟨n_i⟩ = ½ on every site).
@@ -18,7 +18,7 @@ public final class HarmonicForceField: ForceField {
 
     /// Uses k0, κ (and T, for the record) of `parameters`; g is set to 0. Throws for L < 2.
     public init(size L: Int, parameters: HolsteinParameters = HolsteinParameters()) throws {
-        guard L >= 2 else { throw DynamicsError.invalidParameter("lattice size L must be ≥ 2, got \(L)") }
+        guard L >= 2 else { throw ForceFieldError("lattice size L must be ≥ 2, got \(L)") }
         try parameters.validate()
         latticeSize = L
         var p = parameters
@@ -32,7 +32,7 @@ public final class HarmonicForceField: ForceField {
                          densities: UnsafeMutableBufferPointer<Double>?) throws -> ForceEvaluation {
         let n = siteCount
         guard q.count == n, forces.count == n, densities.map({ $0.count == n }) ?? true else {
-            throw DynamicsError.invalidParameter("harmonic force field: buffers must hold L² = \(n) values")
+            throw ForceFieldError("harmonic force field: buffers must hold L² = \(n) values")
         }
         ElasticForce.compute(q, size: latticeSize, parameters: holsteinParameters, into: forces)
         var energy = 0.0

@@ -1,6 +1,7 @@
 /// Timing hooks for `latticeff bench enn`: one layer's fused forward kernel in isolation, and the
 /// GEMM shapes the two alternative formulations of that layer would need.
 import Dispatch
+import ENN
 import Foundation
 
 /// One matrix product C[m×n] = A[m×k]·B[k×n] an alternative kernel formulation would run.

@@ -1,16 +1,16 @@
-/// The scalar types the network runs in (Float by default, Double for checks), with the one
+/// The scalar types trained models run in (Float by default, Double for checks), with the one
 /// transcendental function the gates need, vectorised over 8 sites.
-import Features
 import Foundation
 import IO
+import LinearAlgebra
 
 /// Float or Double: BLAS, SIMD, NumPy I/O, and a vector logistic function.
-public protocol ENNScalar: BLASScalarSIMD, NumPyElement, Codable {
+public protocol ModelScalar: BLASScalarSIMD, NumPyElement, Codable {
     /// σ(x) = 1/(1 + e^(−x)) lane by lane.
     static func sigmoid(_ x: SIMD8<Self>) -> SIMD8<Self>
 }
 
-extension Double: ENNScalar {
+extension Double: ModelScalar {
     /// Exact to rounding (libm `exp` per lane): the float64 mode is for checks, not speed.
     @inline(__always)
     public static func sigmoid(_ x: SIMD8<Double>) -> SIMD8<Double> {
@@ -20,7 +20,7 @@ extension Double: ENNScalar {
     }
 }
 
-extension Float: ENNScalar {
+extension Float: ModelScalar {
     /// Vectorised: e^t by range reduction t = n·ln2 + r (|r| ≤ ln2/2), a degree-6 polynomial for e^r
     /// (relative error < 2e-7 on the reduced range) and 2^n from the exponent bits; arguments are
     /// clamped to ±87 so that no lane overflows. σ is within a few ulp of the exact value.

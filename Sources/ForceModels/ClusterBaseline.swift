@@ -21,10 +21,10 @@ public enum ForceBaseline: Sendable, Equatable, CustomStringConvertible {
         if text == "none" { self = .none; return }
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0] == "cluster" else {
-            throw ENNError("unknown baseline '\(text)' (use none or cluster:R, e.g. cluster:2.237 for radius √5)")
+            throw ForceModelError("unknown baseline '\(text)' (use none or cluster:R, e.g. cluster:2.237 for radius √5)")
         }
         guard let radius = Double(parts[1]), radius.isFinite, radius >= 1, radius <= 6 else {
-            throw ENNError("baseline '\(text)': the radius R of cluster:R must be a number from 1 to 6")
+            throw ForceModelError("baseline '\(text)': the radius R of cluster:R must be a number from 1 to 6")
         }
         self = .cluster(radius: radius)
     }
@@ -39,16 +39,16 @@ public enum ForceBaseline: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Baseline values of configurations the trainer sees again every epoch, keyed by content.
-final class BaselineCache: @unchecked Sendable {
+package final class BaselineCache: @unchecked Sendable {
     private let lock = NSLock()
     private var values: [ConfigurationKey: [Double]] = [:]
     private var bytes = 0
     /// Stop storing beyond this many bytes (the values are then recomputed).
-    let capacityBytes = 1 << 30
+    package let capacityBytes = 1 << 30
 
-    struct ConfigurationKey: Hashable {
+    package struct ConfigurationKey: Hashable {
         let size: Int, fnv: UInt64, swift: Int
-        init(_ q: ArraySlice<Double>, size: Int) {
+        package init(_ q: ArraySlice<Double>, size: Int) {
             var fnv: UInt64 = 0xcbf2_9ce4_8422_2325
             var hasher = Hasher()
             for v in q {
@@ -59,25 +59,25 @@ final class BaselineCache: @unchecked Sendable {
         }
     }
 
-    func value(for key: ConfigurationKey) -> [Double]? { lock.lock(); defer { lock.unlock() }; return values[key] }
-    func store(_ value: [Double], for key: ConfigurationKey) {
+    package func value(for key: ConfigurationKey) -> [Double]? { lock.lock(); defer { lock.unlock() }; return values[key] }
+    package func store(_ value: [Double], for key: ConfigurationKey) {
         lock.lock(); defer { lock.unlock() }
         guard values[key] == nil, bytes + value.count * 8 <= capacityBytes else { return }
         values[key] = value; bytes += value.count * 8
     }
-    func removeAll() { lock.lock(); values = [:]; bytes = 0; lock.unlock() }
+    package func removeAll() { lock.lock(); values = [:]; bytes = 0; lock.unlock() }
 }
 
 /// The cluster spectra of the last few configurations evaluated, found again for the same
 /// configuration shifted uniformly (Q + s: the fixed-N search for μ evaluates the model at several
 /// shifts of one configuration, and the shift only moves every cluster level by −g·s).
-final class SpectraCache: @unchecked Sendable {
+package final class SpectraCache: @unchecked Sendable {
     private let lock = NSLock()
     private var entries: [(configuration: [Double], spectra: ClusterSpectra)] = []
-    let capacity = 2
+    package let capacity = 2
 
     /// The cached spectra of a configuration equal to `q` up to a uniform shift (within 1e-9), and that shift.
-    func lookup(_ q: ArraySlice<Double>) -> (spectra: ClusterSpectra, shift: Double)? {
+    package func lookup(_ q: ArraySlice<Double>) -> (spectra: ClusterSpectra, shift: Double)? {
         lock.lock(); defer { lock.unlock() }
         for entry in entries.reversed() where entry.configuration.count == q.count {
             let reference = entry.configuration
@@ -94,74 +94,81 @@ final class SpectraCache: @unchecked Sendable {
         return nil
     }
 
-    func store(_ q: ArraySlice<Double>, _ spectra: ClusterSpectra) {
+    package func store(_ q: ArraySlice<Double>, _ spectra: ClusterSpectra) {
         lock.lock(); defer { lock.unlock() }
         entries.append((Array(q), spectra))
         if entries.count > capacity { entries.removeFirst(entries.count - capacity) }
     }
 
-    func removeAll() { lock.lock(); entries = []; lock.unlock() }
+    package func removeAll() { lock.lock(); entries = []; lock.unlock() }
 }
 
-extension EquivariantNetwork {
-    /// The cluster solver of the baseline (nil without one). Throws unless the model can carry it:
-    /// grand-canonical readout, square lattice.
-    public func baselineSolver() throws -> LocalClusterSolver? {
-        guard case .cluster(let radius) = baseline else { return nil }
-        guard readout == .grandCanonical else {
-            throw ENNError("a cluster baseline needs the grand-canonical readout (it is a μ = 0 electronic force), not \(readout.rawValue)")
-        }
-        guard configuration.lattice == "square" else { throw ENNError("a cluster baseline needs the square lattice") }
-        var atZero = holstein
-        atZero.filling = .fixedChemicalPotential(0)
-        do { return try LocalClusterSolver(radius: radius, parameters: atZero) } catch let e as ElectronicError { throw ENNError(e.message) }
+/// The caches of one model's cluster baseline and its evaluation (shared by every architecture
+/// that carries a `ForceBaseline`).
+package final class ClusterBaselineCaches: @unchecked Sendable {
+    package let values = BaselineCache()
+    package let spectra = SpectraCache()
+    package init() {}
+
+    package func removeAll() {
+        values.removeAll()
+        spectra.removeAll()
     }
 
-    /// The baseline G^cluster of `count` configurations ([count × L·L], flat; nil without a
-    /// baseline). `cached`: reuse values of configurations seen before (training epochs); otherwise
-    /// the spectra of the last configurations are kept, so that the fixed-N search for μ, which
-    /// evaluates one configuration at several uniform shifts, diagonalizes its clusters once.
-    func baselineOutputs(_ q: [Double], count: Int, size: Int, cached: Bool) throws -> [Double]? {
-        guard let solver = try baselineSolver() else { return nil }
+    /// G^cluster of `count` configurations ([count × L·L], flat) by `solver`. `cached`: reuse
+    /// values of configurations seen before (training epochs); otherwise the spectra of the last
+    /// configurations are kept, so that the fixed-N search for μ, which evaluates one configuration
+    /// at several uniform shifts, diagonalizes its clusters once.
+    package func outputs(_ q: [Double], count: Int, size: Int, solver: LocalClusterSolver, cached: Bool, threads: Int) throws
+        -> [Double]
+    {
         let n = size * size
         var out: [Double] = []
         out.reserveCapacity(count * n)
         for c in 0..<count {
             let slice = q[(c * n)..<((c + 1) * n)]
             let key = cached ? BaselineCache.ConfigurationKey(slice, size: size) : nil
-            if let key, let hit = baselineCache.value(for: key) { out += hit; continue }
-            let value: [Double]
-            if let (spectra, shift) = spectraCache.lookup(slice) {
-                value = spectra.electronicForces(shift: shift)
-            } else {
-                let spectra: ClusterSpectra
-                do { spectra = try solver.spectra(Array(slice), size: size, threads: threads) } catch let e as ElectronicError { throw ENNError(e.message) }
-                if !cached { spectraCache.store(slice, spectra) }
-                value = spectra.electronicForces()
+            if let key, let hit = values.value(for: key) {
+                out += hit
+                continue
             }
-            if let key { baselineCache.store(value, for: key) }
+            let value: [Double]
+            if let (cachedSpectra, shift) = spectra.lookup(slice) {
+                value = cachedSpectra.electronicForces(shift: shift)
+            } else {
+                let solved: ClusterSpectra
+                do {
+                    solved = try solver.spectra(Array(slice), size: size, threads: threads)
+                } catch let e as ElectronicError {
+                    throw ForceModelError(e.message)
+                }
+                if !cached { spectra.store(slice, solved) }
+                value = solved.electronicForces()
+            }
+            if let key { values.store(value, for: key) }
             out += value
         }
         return out
     }
 }
 
-extension EquivariantNetwork {
-    /// Sets `outputScale` to the RMS of what the network has to learn on these training
-    /// configurations (electronic targets minus the baseline; `targets` are total forces as in
-    /// `lossAndGradients`), at least 1e-4. Models without a baseline keep scale 1 (the paper's
-    /// network). The baseline values computed here are cached for training.
-    public func setOutputScale(fromConfigurations q: [Double], targets: [Double], count: Int, size: Int) throws {
-        guard baseline != .none else { outputScale = 1; return }
-        let n = size * size
-        guard q.count == count * n, targets.count == count * n, count > 0 else {
-            throw ENNError("need \(count) × \(n) configuration and target values, got \(q.count) and \(targets.count)")
+extension ForceBaseline {
+    /// The cluster solver of the baseline (nil for `.none`). Throws unless a model with `readout` on
+    /// `lattice` can carry it: grand-canonical readout (the cluster force is a μ = 0 electronic
+    /// force), square lattice.
+    public func solver(readout: ForceReadout, lattice: String, holstein: HolsteinParameters) throws -> LocalClusterSolver? {
+        guard case .cluster(let radius) = self else { return nil }
+        guard readout == .grandCanonical else {
+            throw ForceModelError(
+                "a cluster baseline needs the grand-canonical readout (it is a μ = 0 electronic force), not \(readout.rawValue)")
         }
-        var remainder = targets
-        if readout.addsElasticForce { try addElasticForces(q, count: count, size: size, lattice: configuration.lattice, holstein: holstein, to: &remainder, sign: -1) }
-        guard let base = try baselineOutputs(q, count: count, size: size, cached: true) else { return }
-        var sum = 0.0
-        for i in remainder.indices { let r = remainder[i] - base[i]; sum += r * r }
-        outputScale = max(1e-4, (sum / Double(remainder.count)).squareRoot())
+        guard lattice == "square" else { throw ForceModelError("a cluster baseline needs the square lattice") }
+        var atZero = holstein
+        atZero.filling = .fixedChemicalPotential(0)
+        do {
+            return try LocalClusterSolver(radius: radius, parameters: atZero)
+        } catch let e as ElectronicError {
+            throw ForceModelError(e.message)
+        }
     }
 }

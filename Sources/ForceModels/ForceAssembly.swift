@@ -9,8 +9,8 @@ import Foundation
 public func assembleForces(_ q: [Double], count: Int, size: Int, readout: ForceReadout, holstein: HolsteinParameters,
                            lattice: String, electronNumberProjection: Bool, startingFrom: [ChemicalPotentialStart]? = nil,
                            outputs: ([Double], Int) throws -> [Double]) throws -> ForceModelOutput {
-    guard q.count == count * size * size else { throw ENNError("configurations have \(q.count) values, expected \(count) × \(size)×\(size)") }
-    guard q.allSatisfy({ $0.isFinite }) else { throw ENNError("configuration contains a non-finite value") }
+    guard q.count == count * size * size else { throw ForceModelError("configurations have \(q.count) values, expected \(count) × \(size)×\(size)") }
+    guard q.allSatisfy({ $0.isFinite }) else { throw ForceModelError("configuration contains a non-finite value") }
     var out: [Double], potentials: [Double]? = nil, compressibilities: [Double]? = nil, passes = count
     if readout == .grandCanonical {
         let solved = try grandCanonicalElectronicForces(q, count: count, size: size, holstein: holstein,
@@ -57,7 +57,7 @@ public struct ForceModelOutput: Sendable, Equatable {
 /// parameters) of each configuration to `values`.
 public func addElasticForces(_ q: [Double], count: Int, size: Int, lattice: String, holstein: HolsteinParameters,
                              to values: inout [Double], sign: Double) throws {
-    guard lattice == "square" else { throw ENNError("an electronic-force readout needs the square lattice") }
+    guard lattice == "square" else { throw ForceModelError("an electronic-force readout needs the square lattice") }
     let n = size * size
     var elastic = [Double](repeating: 0, count: n)
     for c in 0..<count {
@@ -75,9 +75,9 @@ public func addElasticForces(_ q: [Double], count: Int, size: Int, lattice: Stri
 /// Σ_i F_i^elastic = −(k0 + 4κ) Σ_i Q_i (periodic square lattice).
 public func projectElectronNumber(_ q: [Double], count: Int, size: Int, lattice: String, holstein: HolsteinParameters,
                                   forces: inout [Double]) throws {
-    guard lattice == "square" else { throw ENNError("the electron-number projection needs the square lattice") }
+    guard lattice == "square" else { throw ForceModelError("the electron-number projection needs the square lattice") }
     guard holstein.filling == .fixedElectronNumber else {
-        throw ENNError("the electron-number projection needs fixed electron number (the model's filling is fixed μ)")
+        throw ForceModelError("the electron-number projection needs fixed electron number (the model's filling is fixed μ)")
     }
     let n = size * size, stiffness = holstein.stiffness + 4 * holstein.neighbourCoupling
     for c in 0..<count {

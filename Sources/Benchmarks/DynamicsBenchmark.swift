@@ -1,8 +1,10 @@
 /// Speed of the dynamics (`latticeff bench dynamics`): steps/s with ED forces, and the integrator's
 /// own cost per step (everything but the force evaluation), measured with the cheap harmonic field.
 import Dispatch
+import Dynamics
 import Electronic
 import Foundation
+import ForceFieldInterface
 import ForceFields
 import LinearAlgebra
 import RandomNumbers

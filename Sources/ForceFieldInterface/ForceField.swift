@@ -97,3 +97,11 @@ extension ForceField {
         return (forces, densities, scalars)
     }
 }
+
+/// A force field refusing its input (wrong buffer sizes, a lattice it cannot handle): one line.
+public struct ForceFieldError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// One-line, human-readable reason.
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

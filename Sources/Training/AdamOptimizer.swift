@@ -1,4 +1,6 @@
 /// Adam (Kingma & Ba) on a flat parameter vector, with checkpointable state.
+import ENN
+import ForceModels
 import Foundation
 import IO
 
@@ -6,7 +8,7 @@ import IO
 ///
 /// The state (moments and step count) is `Codable` and can be saved to / restored from an `.npz`
 /// (`archive()` / `init(archive:)`), so training resumes exactly where it stopped.
-public struct AdamOptimizer<T: ENNScalar>: Codable, Equatable, Sendable {
+public struct AdamOptimizer<T: ModelScalar>: Codable, Equatable, Sendable {
     public var learningRate: Double
     public var beta1: Double
     public var beta2: Double
@@ -28,7 +30,7 @@ public struct AdamOptimizer<T: ENNScalar>: Codable, Equatable, Sendable {
     @_specialize(where T == Double)
     public mutating func step(parameters: inout [T], gradients: [T]) throws {
         guard parameters.count == firstMoment.count, gradients.count == firstMoment.count else {
-            throw ENNError("Adam state holds \(firstMoment.count) parameters, got \(parameters.count) parameters and \(gradients.count) gradients")
+            throw ForceModelError("Adam state holds \(firstMoment.count) parameters, got \(parameters.count) parameters and \(gradients.count) gradients")
         }
         step += 1
         let b1 = T(beta1), b2 = T(beta2)
@@ -59,13 +61,13 @@ public struct AdamOptimizer<T: ENNScalar>: Codable, Equatable, Sendable {
 
     /// Writes the state as an `.npz` file (atomically).
     public func write(to url: URL) throws {
-        do { try archive().write(to: url) } catch let error as NumPyError { throw ENNError("\(error)") }
+        do { try archive().write(to: url) } catch let error as NumPyError { throw ForceModelError("\(error)") }
     }
 
     /// Reads a state written by `write(to:)`.
     public init(contentsOf url: URL) throws {
         do { try self.init(archive: try NPZArchive(contentsOf: url)) } catch let error as NumPyError {
-            throw ENNError("cannot read Adam state: \(error)")
+            throw ForceModelError("cannot read Adam state: \(error)")
         }
     }
 
@@ -76,9 +78,9 @@ public struct AdamOptimizer<T: ENNScalar>: Codable, Equatable, Sendable {
             let v: [T] = try archive.values("adam_v", shape: [m.count])
             let step = try archive.array("adam_step", shape: []).widenedToInt64s()[0]
             let hyper = try archive.values("adam_hyper", as: Double.self, shape: [4])
-            guard step >= 0, hyper.allSatisfy({ $0.isFinite }) else { throw ENNError("Adam state has a negative step or non-finite hyper-parameters") }
+            guard step >= 0, hyper.allSatisfy({ $0.isFinite }) else { throw ForceModelError("Adam state has a negative step or non-finite hyper-parameters") }
             learningRate = hyper[0]; beta1 = hyper[1]; beta2 = hyper[2]; epsilon = hyper[3]
             self.step = Int(step); firstMoment = m; secondMoment = v
-        } catch let error as NumPyError { throw ENNError("invalid Adam state: \(error)") }
+        } catch let error as NumPyError { throw ForceModelError("invalid Adam state: \(error)") }
     }
 }

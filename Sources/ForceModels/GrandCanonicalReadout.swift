@@ -56,7 +56,7 @@ public func grandCanonicalElectronicForces(_ q: [Double], count: Int, size: Int,
                                            outputs: ([Double], Int) throws -> [Double]) throws
     -> (forces: [Double], shifts: [ChemicalPotentialShift]) {
     let n = size * size
-    guard holstein.coupling != 0 else { throw ENNError("a grand-canonical readout needs g ≠ 0") }
+    guard holstein.coupling != 0 else { throw ForceModelError("a grand-canonical readout needs g ≠ 0") }
     switch holstein.filling {
     case .fixedChemicalPotential(let mu):
         let s = mu / holstein.coupling
@@ -66,7 +66,7 @@ public func grandCanonicalElectronicForces(_ q: [Double], count: Int, size: Int,
         if let startingFrom {
             guard startingFrom.count == count,
                   startingFrom.allSatisfy({ $0.chemicalPotential.isFinite && ($0.compressibility?.isFinite ?? true) }) else {
-                throw ENNError("need one finite starting chemical potential per configuration (\(count)), got \(startingFrom.count)")
+                throw ForceModelError("need one finite starting chemical potential per configuration (\(count)), got \(startingFrom.count)")
             }
         }
         var forces = [Double](repeating: 0, count: count * n), shifts: [ChemicalPotentialShift] = []

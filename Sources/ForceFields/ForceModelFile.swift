@@ -1,5 +1,8 @@
 /// Opens any model file: reads `metadata.json` and dispatches on its `architecture`.
+import ForceFieldInterface
+import Baselines
 import ENN
+import ForceModels
 import Foundation
 import IO
 
@@ -9,10 +12,10 @@ public enum ForceModelFile {
     public static let architectures = ["enn", "mlp"]
 
     /// Reads and validates a model file: "enn" (also when `architecture` is absent, as in files
-    /// written before baselines existed) or "mlp". Errors are one-line `ENNError`s naming the file.
+    /// written before baselines existed) or "mlp". Errors are one-line `ForceModelError`s naming the file.
     public static func load(from url: URL) throws -> any TrainableForceModel {
         let archive: NPZArchive
-        do { archive = try NPZArchive(contentsOf: url) } catch let error as NumPyError { throw ENNError("cannot read model: \(error)") }
+        do { archive = try NPZArchive(contentsOf: url) } catch let error as NumPyError { throw ForceModelError("cannot read model: \(error)") }
         return try load(archive: archive, path: url.path)
     }
 
@@ -22,7 +25,7 @@ public enum ForceModelFile {
         case "enn": return try EquivariantNetwork<Float>.load(archive: archive, path: path)
         case "mlp": return try MultilayerPerceptron<Float>.load(archive: archive, path: path)
         case let other:
-            throw ENNError("invalid model file \(path): unknown architecture '\(other)' (this LatticeFF reads \(architectures.joined(separator: ", ")))")
+            throw ForceModelError("invalid model file \(path): unknown architecture '\(other)' (this LatticeFF reads \(architectures.joined(separator: ", ")))")
         }
     }
 }
