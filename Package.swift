@@ -169,6 +169,7 @@ let package = Package(
                 "Training", "Datasets", "DataGeneration", "ForceModels", "ENN", "Baselines", "Electronic", "TestSupport",
             ]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
+        .testTarget(name: "PackageLayoutTests"),
         .target(name: "AnalysisTestSupport", dependencies: ["IO"], path: "Tests/AnalysisTestSupport"),
         .testTarget(
             name: "AnalysisTests",

@@ -1,0 +1,91 @@
+/// The module graph reads as the pipeline: `Package.swift` lists the library targets in pipeline
+/// order, and every source file imports only modules listed before its own. Read from the files
+/// themselves (no build-system query), so a wrong import fails here with the file and line.
+import Foundation
+import Testing
+
+/// Repository root, from this file's path (Tests/PackageLayoutTests/…).
+private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+/// Source targets in the order `Package.swift` declares them (system libraries included).
+private func declaredTargets() throws -> [String] {
+    let manifest = try String(contentsOf: repositoryRoot.appendingPathComponent("Package.swift"), encoding: .utf8)
+    let pattern = try NSRegularExpression(pattern: #"\.(?:target|systemLibrary|executableTarget)\(\s*name:\s*"(\w+)""#)
+    let range = NSRange(manifest.startIndex..., in: manifest)
+    return pattern.matches(in: manifest, range: range).compactMap { match in
+        Range(match.range(at: 1), in: manifest).map { String(manifest[$0]) }
+    }
+}
+
+/// One `import M` of a source file of target `importer`.
+private struct ImportSite: CustomStringConvertible {
+    var importer: String
+    var module: String
+    var file: String
+    var line: Int
+    var description: String { "\(file):\(line) (\(importer)) imports \(module)" }
+}
+
+/// Every import of a project module in `Sources/`.
+private func projectImports(targets: Set<String>) throws -> [ImportSite] {
+    let sources = repositoryRoot.appendingPathComponent("Sources")
+    guard let walker = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil) else { return [] }
+    var sites: [ImportSite] = []
+    for case let url as URL in walker where url.pathExtension == "swift" {
+        let relative = url.path.dropFirst(sources.path.count + 1)
+        let importer = String(relative.prefix { $0 != "/" })
+        let text = try String(contentsOf: url, encoding: .utf8)
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let words = line.split(separator: " ")
+            guard let keyword = words.firstIndex(of: "import"), keyword + 1 < words.count,
+                words[..<keyword].allSatisfy({ $0.hasPrefix("@") })
+            else { continue }
+            let module = String(words[keyword + 1])
+            if targets.contains(module) {
+                sites.append(ImportSite(importer: importer, module: module, file: "Sources/\(relative)", line: index + 1))
+            }
+        }
+    }
+    return sites
+}
+
+/// Modules reachable from `start` through imports.
+private func reachable(from start: String, imports: [ImportSite]) -> Set<String> {
+    var graph: [String: Set<String>] = [:]
+    for site in imports { graph[site.importer, default: []].insert(site.module) }
+    var seen: Set<String> = [], stack = [start]
+    while let next = stack.popLast() {
+        for module in graph[next] ?? [] where seen.insert(module).inserted { stack.append(module) }
+    }
+    return seen
+}
+
+@Suite("Module layering follows the pipeline")
+struct PipelineOrderTests {
+    @Test("Every import names a module declared earlier in Package.swift")
+    func importsPointBackwards() throws {
+        let order = try declaredTargets()
+        #expect(order.count >= 20, "Package.swift targets not found: \(order)")
+        let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+        let sites = try projectImports(targets: Set(order))
+        #expect(!sites.isEmpty)
+        let forward = sites.filter { site in
+            guard let own = position[site.importer], let used = position[site.module] else { return false }
+            return used >= own
+        }
+        #expect(forward.isEmpty, "imports of a later (or the same) stage: \(forward)")
+    }
+
+    @Test("Dynamics never reaches a trained model; the MLP baseline does not import the ENN")
+    func dynamicsIsModelFree() throws {
+        let sites = try projectImports(targets: Set(try declaredTargets()))
+        let dynamics = reachable(from: "Dynamics", imports: sites)
+        #expect(dynamics.contains("ForceFieldInterface"))
+        for model in ["ForceModels", "ENN", "Baselines", "ForceFields", "Features", "Training"] {
+            #expect(!dynamics.contains(model), "Dynamics reaches \(model)")
+        }
+        #expect(!reachable(from: "Baselines", imports: sites).contains("ENN"))
+        #expect(!reachable(from: "ForceFieldInterface", imports: sites).contains("ForceModels"))
+    }
+}
