@@ -1,5 +1,6 @@
-/// Helpers shared by the test targets: groups under test, seeded random numbers, and one generic
-/// equivariance checker.
+/// Helpers shared by the test targets: groups under test, seeded random numbers, the IR-feature
+/// equivariance error, python3, array comparison. (Force equivariance: ForceEquivariance.swift;
+/// finite differences: FiniteDifference.swift.)
 import Foundation
 import LinearAlgebra
 import Lattice
@@ -66,4 +67,12 @@ public func python(_ script: String) throws -> (Int32, String) {
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// Largest |a − b| / max(1, max|b|): the difference of two results relative to the larger of 1 and
+/// the reference's largest entry.
+public func relativeDifference<T: BinaryFloatingPoint>(_ a: [T], _ b: [T]) -> Double {
+    precondition(a.count == b.count, "compared arrays differ in length: \(a.count) vs \(b.count)")
+    let scale = max(1, b.map { abs(Double($0)) }.max() ?? 0)
+    return zip(a, b).map { abs(Double($0) - Double($1)) }.max().map { $0 / scale } ?? 0
 }
