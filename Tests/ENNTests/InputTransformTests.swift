@@ -2,6 +2,7 @@ import ENN
 import Foundation
 import IO
 import Lattice
+import Symmetry
 import Testing
 import TestSupport
 import ForceModels
