@@ -18,7 +18,7 @@ struct EquivarianceAndGradientTests {
         let L = 8
         let field = try ClusterForceField(size: L, radius: 2)
         let check = try checkForceEquivariance(of: { q, _ in try field.evaluate(q).forces },
-                                               configuration: configuration(L, seed: 3), size: L, tolerance: .float64FixedElectronNumber)
+                                               configuration: configuration(L, seed: 3), size: L, tolerance: .float64Exact)
         #expect(check.passes, "\(check)")
     }
 
