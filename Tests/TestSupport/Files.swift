@@ -23,7 +23,8 @@ public final class TemporaryDirectory {
 
 /// A path `name` in a fresh temporary directory (created, left for the system to clean), for model files.
 public func temporaryModelURL(_ name: String = "model.npz") throws -> URL {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("latticeff-model-\(UUID().uuidString)")
+    let directory = FileManager.default.temporaryDirectory
+        .appendingPathComponent("latticeff-model-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     return directory.appendingPathComponent(name)
 }

@@ -24,17 +24,20 @@ public struct DerivativeTolerance: Sendable, CustomStringConvertible {
     /// its own size; below 1e-3 the comparison turns absolute (1e-9), where a tiny derivative would
     /// otherwise demand digits the difference quotient does not have. A missing term, factor or
     /// sign gives O(1).
-    public static let float64Network = DerivativeTolerance(relative: 1e-6, floor: 1e-3, scale: .eachComponent, name: "float64Network")
+    public static let float64Network = DerivativeTolerance(
+        relative: 1e-6, floor: 1e-3, scale: .eachComponent, name: "float64Network")
 
     /// ED forces against the free energy (F at fixed N, Ω at fixed μ) in float64: the free energy sums
     /// N eigenvalues, each with error ~ε‖H‖, so rounding in the quotient is ~Nε|F|/h ≈ 1e-9 of the
     /// largest force and truncation (temperatures ≥ 0.1 keep f‴ moderate) ~1e-10; 1e-6 of the largest
     /// force is the bound.
-    public static let freeEnergy = DerivativeTolerance(relative: 1e-6, floor: 1e-3, scale: .largestComponent, name: "freeEnergy")
+    public static let freeEnergy = DerivativeTolerance(
+        relative: 1e-6, floor: 1e-3, scale: .largestComponent, name: "freeEnergy")
 
     /// A quadratic potential: its central difference has no truncation error at all, only rounding
     /// ε|Φ|/h ≈ 1e-10, so forces must match to 1e-8 of the largest force (at least 1).
-    public static let quadratic = DerivativeTolerance(relative: 1e-8, floor: 1, scale: .largestComponent, name: "quadratic")
+    public static let quadratic = DerivativeTolerance(
+        relative: 1e-8, floor: 1, scale: .largestComponent, name: "quadratic")
 
     public var description: String { "\(name) (\(relative), floor \(floor))" }
 }
@@ -46,7 +49,9 @@ public struct DerivativeComparison: Sendable, CustomStringConvertible {
     public let numeric: Double
     /// |numeric − analytic| / scale (see `DerivativeTolerance`).
     public let error: Double
-    public var description: String { "[\(index)] analytic \(analytic) vs finite difference \(numeric) (error \(error))" }
+    public var description: String {
+        "[\(index)] analytic \(analytic) vs finite difference \(numeric) (error \(error))"
+    }
 }
 
 /// The outcome of a finite-difference check: every compared component and the worst one.
@@ -92,7 +97,8 @@ public enum FiniteDifference {
             case .eachComponent: scale = max(abs(numeric), abs(exact), tolerance.floor)
             case .largestComponent: scale = max(largest, tolerance.floor)
             }
-            comparisons.append(DerivativeComparison(index: i, analytic: exact, numeric: numeric, error: abs(numeric - exact) / scale))
+            let error = abs(numeric - exact) / scale
+            comparisons.append(DerivativeComparison(index: i, analytic: exact, numeric: numeric, error: error))
         }
         return FiniteDifferenceCheck(tolerance: tolerance, step: Double(h), comparisons: comparisons)
     }

@@ -33,7 +33,8 @@ public struct EquivarianceTolerance: Sendable, CustomStringConvertible {
     /// readout's projection): the search starts from the mean force, a sum over all sites whose order
     /// a move changes, and its secant steps amplify that rounding; 1e-10 bounds it (the search
     /// tolerance itself is the same for both configurations, so it does not enter).
-    public static let float64FixedElectronNumber = EquivarianceTolerance(relative: 1e-10, name: "float64FixedElectronNumber")
+    public static let float64FixedElectronNumber = EquivarianceTolerance(
+        relative: 1e-10, name: "float64FixedElectronNumber")
 
     public var description: String { "\(name) (\(relative))" }
 }
@@ -71,7 +72,9 @@ public struct EquivarianceCheck: CustomStringConvertible, Sendable {
 
 /// Translations applied by default: none, one site along each lattice vector, and a longer move with
 /// components of both signs (L ≥ 4 keeps every one non-trivial).
-public let equivarianceTranslations = [LatticeVector(0, 0), LatticeVector(1, 0), LatticeVector(0, 1), LatticeVector(-2, 3)]
+public let equivarianceTranslations = [
+    LatticeVector(0, 0), LatticeVector(1, 0), LatticeVector(0, 1), LatticeVector(-2, 3),
+]
 
 /// The point group of a lattice, built by `Symmetry` (D4 on the square lattice by default).
 public func pointGroup(_ name: String = "D4", on geometry: LatticeGeometry = .square) -> PointGroup {
@@ -88,7 +91,8 @@ public func checkForceEquivariance<Scalar: BinaryFloatingPoint>(
 ) throws -> EquivarianceCheck {
     let lattice = try PeriodicLattice(geometry: group.geometry, size: size)
     let reference = try forces(configuration, size)
-    precondition(reference.count == lattice.siteCount, "the model returned \(reference.count) forces for \(lattice.siteCount) sites")
+    precondition(reference.count == lattice.siteCount,
+                 "the model returned \(reference.count) forces for \(lattice.siteCount) sites")
     let largest = reference.map { abs(Double($0)) }.max() ?? 0
     let scale = largest > 0 ? largest : 1
     var worstTranslation = 0.0, worstPoint = 0.0, worstMove = "none", worstOverall = -1.0
@@ -98,12 +102,18 @@ public func checkForceEquivariance<Scalar: BinaryFloatingPoint>(
             let movedConfiguration = lattice.transform(configuration, by: g, translation: t)
             if movedConfiguration == configuration { vacuous += 1 }
             let moved = try forces(movedConfiguration, size)
+            precondition(moved.count == lattice.siteCount, "the model returned \(moved.count) forces")
             var deviation = 0.0, site = 0
             for i in 0..<lattice.siteCount {
-                let d = abs(Double(moved[lattice.site(g.apply(lattice.position(i)) + t)]) - Double(reference[i])) / scale
-                if d > deviation { deviation = d; site = i }
+                let image = lattice.site(g.apply(lattice.position(i)) + t)
+                let d = abs(Double(moved[image]) - Double(reference[i])) / scale
+                if !(d <= deviation) { deviation = d.isNaN ? .infinity : d; site = i }   // NaN counts as failure
             }
-            if g == .identity { worstTranslation = max(worstTranslation, deviation) } else { worstPoint = max(worstPoint, deviation) }
+            if g == .identity {
+                worstTranslation = max(worstTranslation, deviation)
+            } else {
+                worstPoint = max(worstPoint, deviation)
+            }
             if deviation > worstOverall {
                 worstOverall = deviation
                 worstMove = "g = (\(g.a) \(g.b); \(g.c) \(g.d)), t = \(t), site \(site)"
