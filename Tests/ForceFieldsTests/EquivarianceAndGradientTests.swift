@@ -41,5 +41,11 @@ struct EquivarianceAndGradientTests {
             try field.evaluate($0).scalars.potentialEnergy!
         }
         #expect(check.passes, "\(check)")
+        // Negative control: the potential of a 1 % stiffer lattice is not the potential of these forces.
+        let stiffer = try HarmonicForceField(size: L, parameters: HolsteinParameters(stiffness: 1.313, neighbourCoupling: -0.2))
+        let wrong = try FiniteDifference.check(forces.map { -$0 }, at: q, indices: q.indices, tolerance: .quadratic) {
+            try stiffer.evaluate($0).scalars.potentialEnergy!
+        }
+        #expect(!wrong.passes, "\(wrong)")
     }
 }
