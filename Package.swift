@@ -128,7 +128,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Symmetry", "Lattice"], path: "Tests/TestSupport"),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"], swiftSettings: cpuFlags),
         .testTarget(name: "RandomNumbersTests", dependencies: ["RandomNumbers"]),
-        .testTarget(name: "IOTests", dependencies: ["IO"]),
+        .testTarget(name: "IOTests", dependencies: ["IO", "TestSupport"]),
         .testTarget(name: "SymmetryTests", dependencies: ["Symmetry", "TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "LatticeTests", dependencies: ["Lattice", "TestSupport"], swiftSettings: cpuFlags),
         .testTarget(
@@ -168,7 +168,7 @@ let package = Package(
             dependencies: [
                 "Training", "Datasets", "DataGeneration", "ForceModels", "ENN", "Baselines", "Electronic", "TestSupport",
             ]),
-        .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
+        .testTarget(name: "PlottingTests", dependencies: ["Plotting", "TestSupport"]),
         .testTarget(name: "PackageLayoutTests"),
         .target(name: "AnalysisTestSupport", dependencies: ["IO"], path: "Tests/AnalysisTestSupport"),
         .testTarget(

@@ -8,12 +8,6 @@ import TestSupport
 import ForceFields
 import ForceModels
 
-func temporaryModelURL(_ name: String = "model.npz") throws -> URL {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mlp-test-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    return dir.appendingPathComponent(name)
-}
-
 @Suite("MLP model file and the model loader")
 struct MLPModelFileTests {
     func model(widths: [Int]? = nil) throws -> MultilayerPerceptron<Float> {

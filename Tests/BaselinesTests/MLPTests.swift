@@ -23,12 +23,6 @@ func randomMLP<T: ModelScalar>(widths: [Int] = [5, 4], radius: Double = 2, seed:
     return mlp
 }
 
-/// Largest |a − b| / max(1, max|b|).
-func relativeDifference<T: BinaryFloatingPoint>(_ a: [T], _ b: [T]) -> Double {
-    let scale = max(1, b.map { abs(Double($0)) }.max() ?? 0)
-    return zip(a, b).map { abs(Double($0) - Double($1)) }.max().map { $0 / scale } ?? 0
-}
-
 @Suite("MLP baseline: passes, gradients, parameter budget, symmetry")
 struct MLPTests {
     @Test("Parameter gradients equal central finite differences of the loss (float64)", arguments: [ForceReadout.total, .electronic])
@@ -46,17 +40,11 @@ struct MLPTests {
         let forces = try mlp.forces(configurations: q, count: 2, size: size)
         let mse = zip(forces, targets).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) / Double(q.count)
         #expect(abs(loss - mse) <= 1e-12 * max(1, mse))
-        let h = 1e-5, original = mlp.parameters
-        var worst = 0.0
-        for k in original.indices {
-            mlp.parameters[k] = original[k] + h
-            let plus = try mlp.lossAndGradients(configurations: q, targets: targets, count: 2, size: size).loss
-            mlp.parameters[k] = original[k] - h
-            let minus = try mlp.lossAndGradients(configurations: q, targets: targets, count: 2, size: size).loss
-            mlp.parameters[k] = original[k]
-            worst = max(worst, abs((plus - minus) / (2 * h) - gradient[k]) / max(1, abs(gradient[k])))
+        let check = try FiniteDifference.check(gradient, parametersOf: mlp, \.parameters, indices: gradient.indices,
+                                               tolerance: .float64Network) {
+            try mlp.lossAndGradients(configurations: q, targets: targets, count: 2, size: size).loss
         }
-        #expect(worst < 1e-7, "worst relative gradient error \(worst)")
+        #expect(check.passes, "\(check)")
         #expect(gradient.contains { abs($0) > 1e-3 })
         // One worker gives the same gradient (fixed slots).
         mlp.threads = 1
@@ -123,29 +111,24 @@ struct MLPTests {
         }
     }
 
+    /// The negative control of the shared equivariance checker: the same check that passes for the
+    /// ENN must report the MLP's rotation error (its inputs are the neighbourhood in a fixed order)
+    /// while passing its translations (the same weights at every site).
     @Test("The MLP is not rotation-equivariant (it is translation-equivariant); the ENN is both")
     func symmetry() throws {
         let size = 7
-        let lattice = try PeriodicLattice(geometry: .square, size: size)
-        let rotation = LatticeOperation(0, -1, 1, 0)   // 90° about site 0
         var random = TestRandom(seed: 11)
         let q = random.field(size * size).map { 2 * $0 }
-        func error(_ f: ([Double]) throws -> [Double], _ g: LatticeOperation, _ t: LatticeVector) throws -> Double {
-            let forces = try f(q)
-            let moved = try f(lattice.transform(q, by: g, translation: t))
-            let expected = lattice.transform(forces, by: g, translation: t)
-            return zip(moved, expected).map { abs($0 - $1) }.max()! / forces.map(abs).max()!
-        }
         let mlp = try randomMLP(widths: [16, 16], seed: 12, as: Double.self)
         let enn = try EquivariantNetwork<Double>(configuration: NetworkConfiguration(radius: 2, hiddenWidths: [[4], [2]]), seed: 12)
-        let mlpForces = { (q: [Double]) in try mlp.forces(configuration: q, size: size) }
-        let ennForces = { (q: [Double]) in try enn.forces(configuration: q, size: size) }
-        let mlpRotation = try error(mlpForces, rotation, .zero), ennRotation = try error(ennForces, rotation, .zero)
-        let mlpTranslation = try error(mlpForces, .identity, LatticeVector(2, 3))
-        let ennBoth = try error(ennForces, rotation, LatticeVector(2, 3))
-        #expect(mlpRotation > 1e-2, "MLP rotation error \(mlpRotation)")
-        #expect(ennRotation < 1e-12 && ennBoth < 1e-12, "ENN errors \(ennRotation), \(ennBoth)")
-        #expect(mlpTranslation < 1e-12, "MLP translation error \(mlpTranslation)")
+        let mlpCheck = try checkForceEquivariance(of: { q, L in try mlp.forces(configuration: q, size: L) },
+                                                  configuration: q, size: size, tolerance: .float64Network)
+        let ennCheck = try checkForceEquivariance(of: { q, L in try enn.forces(configuration: q, size: L) },
+                                                  configuration: q, size: size, tolerance: .float64Network)
+        #expect(!mlpCheck.pointGroupEquivariant && !mlpCheck.passes, "MLP: \(mlpCheck)")
+        #expect(mlpCheck.worstPointOperation > 1e4 * mlpCheck.tolerance.relative, "an O(1) failure, not rounding: \(mlpCheck)")
+        #expect(mlpCheck.translationEquivariant, "MLP: \(mlpCheck)")
+        #expect(ennCheck.passes, "ENN: \(ennCheck)")
     }
 
     @Test("Overfitting a tiny ED dataset lowers the loss at least 10×", arguments: [ForceReadout.total, .electronic])

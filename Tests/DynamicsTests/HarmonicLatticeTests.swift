@@ -28,22 +28,6 @@ struct HarmonicLatticeTests {
         #expect(harmonic.descriptor.kind == "harmonic" && harmonic.holsteinParameters.coupling == 0)
     }
 
-    @Test("Force is minus the gradient of the potential (central differences)")
-    func gradient() throws {
-        let L = 3
-        let field = try HarmonicForceField(size: L, parameters: HolsteinParameters(stiffness: 1.3, neighbourCoupling: -0.2))
-        var generator = Xoshiro256(seed: 6)
-        let q = generator.normals(L * L)
-        let f = try field.evaluate(q).forces
-        let h = 1e-5
-        for i in 0..<(L * L) {
-            var plus = q, minus = q
-            plus[i] += h; minus[i] -= h
-            let derivative = try (field.evaluate(plus).scalars.potentialEnergy! - field.evaluate(minus).scalars.potentialEnergy!) / (2 * h)
-            #expect(abs(f[i] + derivative) < 1e-8)
-        }
-    }
-
     /// Long thermal run on 16×16 at the reference m, γ, dt, kT: m⟨v²⟩ = kT (equipartition) and
     /// ⟨Q_i²⟩ = (1/N) Σ_k kT/(k0 + 2κ(cos kx + cos ky)). Averages over all sites and steps; the
     /// statistical error comes from 20 blocks of 1000 steps (50 time units ≫ 1/γ), and the test

@@ -2,6 +2,7 @@ import ENN
 import Foundation
 import IO
 import Lattice
+import Symmetry
 import Testing
 import TestSupport
 import ForceModels
@@ -46,17 +47,13 @@ struct ChannelScalingTests {
         #expect(network.channelScales == nil && network.inputScalingMethod == .irMaximum)
     }
 
-    @Test("channel scales keep the network exactly D4-equivariant (float64, 1e-12)")
+    @Test("channel scales keep the network exactly D4- and translation-equivariant (float64)")
     func equivariance() throws {
         let (network, q) = try scaledNetwork()
         let lattice = try PeriodicLattice(geometry: .square, size: 8)
-        let forces = try network.forces(configuration: q, size: 8)
-        let scale = forces.map(abs).max()!
-        for g in network.structure.theory.group.elements {
-            let moved = try network.forces(configuration: lattice.transform(q, by: g), size: 8)
-            let expected = lattice.transform(forces, by: g)
-            #expect(zip(moved, expected).map { abs($0 - $1) }.max()! / scale <= 1e-12)
-        }
+        let check = try checkForceEquivariance(of: { q, L in try network.forces(configuration: q, size: L) }, configuration: q, size: 8,
+                                               translations: [.zero, LatticeVector(-2, 3)], tolerance: .float64Network)
+        #expect(check.passes, "\(check)")
         // The scales are a group invariant of the data: a rotated configuration gives the same ones.
         let before = network.channelScales!
         try network.setInputScales(fromConfigurations: lattice.transform(q, by: network.structure.theory.group.elements[1]),

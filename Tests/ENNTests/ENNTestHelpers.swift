@@ -18,13 +18,6 @@ func randomFeatures<T: ModelScalar>(_ network: EquivariantNetwork<T>, sites: Int
     return (0..<(sites * network.featureCount)).map { _ in T(amplitude * random.next()) }
 }
 
-/// Largest |a − b| / max(1, max|b|).
-func relativeDifference<T: BinaryFloatingPoint>(_ a: [T], _ b: [T]) -> Double {
-    precondition(a.count == b.count)
-    let scale = max(1, b.map { abs(Double($0)) }.max() ?? 0)
-    return zip(a, b).map { abs(Double($0) - Double($1)) }.max().map { $0 / scale } ?? 0
-}
-
 /// Random network with non-trivial biases (so that gates are not at their symmetric points).
 func randomNetwork<T: ModelScalar>(_ configuration: NetworkConfiguration, seed: UInt64, as _: T.Type = T.self) throws -> EquivariantNetwork<T> {
     let network = try EquivariantNetwork<T>(configuration: configuration, seed: seed)

@@ -72,25 +72,24 @@ struct FermiHeadTests {
         #expect(abs(loss - direct) < 1e-12, "loss is the MSE of the head's output")
         let readout = network.structure.parameterBlocks.filter { $0.layer == last }
         #expect(readout.allSatisfy { b in (b.offset..<(b.offset + b.count)).contains { abs(gradient[$0]) > 1e-4 } })
-        let h = 1e-6
-        var checked = 0
-        for i in stride(from: 0, to: network.parameters.count, by: 13) + readout.flatMap({ Array($0.offset..<($0.offset + $0.count)) }) {
-            let saved = network.parameters[i]
-            network.parameters[i] = saved + h; let up = try network.lossAndGradients(configurations: q, targets: targets, count: 2, size: 5).loss
-            network.parameters[i] = saved - h; let down = try network.lossAndGradients(configurations: q, targets: targets, count: 2, size: 5).loss
-            network.parameters[i] = saved
-            let fd = (up - down) / (2 * h)
-            #expect(abs(fd - gradient[i]) <= 1e-6 * max(abs(fd), abs(gradient[i]), 1e-3), "parameter \(i): \(gradient[i]) vs \(fd)")
-            checked += 1
+        // A step 10× below float64's default: the steps tanh((g·Q − b)/2T) are steep in the level
+        // biases b (1/2T = 5 at T = 0.1), so the truncation error (∝ h²) needs the smaller step.
+        let step = FiniteDifference.step(for: Double.self) / 10
+        let indices = Array(stride(from: 0, to: network.parameters.count, by: 13)) + readout.flatMap { Array($0.offset..<($0.offset + $0.count)) }
+        let check = try FiniteDifference.check(gradient, parametersOf: network, \.parameters, indices: indices, step: step,
+                                               tolerance: .float64Network) {
+            try network.lossAndGradients(configurations: q, targets: targets, count: 2, size: 5).loss
         }
-        #expect(checked > 20)
+        #expect(check.passes, "\(check)")
+        #expect(check.comparisons.count > 20)
     }
 
     @Test("forces stay exactly D4- and translation-equivariant", arguments: GateKind.allCases)
     func equivariance(gate: GateKind) throws {
         let network = try randomNetwork(configuration(.fermi(levels: 2), gate: gate), seed: 2, as: Double.self)
         network.readout = .electronic
-        #expect(try EquivarianceTests().worstError(network, size: 8, seed: 5) <= 1e-12)
+        let check = try EquivarianceTests.check(network, size: 8, seed: 5, tolerance: .float64Network)
+        #expect(check.passes, "\(check)")
     }
 
     @Test("withHead keeps the forces of a linear model exactly; the new channels then act")

@@ -21,34 +21,16 @@ struct GradientTests {
         let c = (0..<sites).map { _ in random.next() }
         let (gradient, featureGradient) = try network.gradients(features: features, siteCount: sites, outputGradient: c)
         #expect(gradient.map(abs).max()! > 1e-2 && featureGradient.map(abs).max()! > 1e-2, "gradients must not vanish")
-        let h = 1e-5
         // every bias, and a spread of weights from every block
-        var indices: [Int] = []
-        for block in network.structure.parameterBlocks {
-            let step = max(1, block.count / 6)
-            indices += stride(from: block.offset, to: block.offset + block.count, by: step)
+        let indices = network.structure.parameterBlocks.flatMap { block in
+            Array(stride(from: block.offset, to: block.offset + block.count, by: max(1, block.count / 6)))
         }
-        var worst = 0.0
-        for i in indices {
-            let saved = network.parameters[i]
-            network.parameters[i] = saved + h; let up = try loss(network, features, c, sites: sites)
-            network.parameters[i] = saved - h; let down = try loss(network, features, c, sites: sites)
-            network.parameters[i] = saved
-            let fd = (up - down) / (2 * h)
-            let error = abs(fd - gradient[i]) / max(abs(fd), abs(gradient[i]), 1e-3)
-            worst = max(worst, error)
-            #expect(error < 1e-6, Comment(rawValue: "parameter \(i): analytic \(gradient[i]) vs finite difference \(fd)"))
-        }
-        var perturbed = features
-        for j in stride(from: 0, to: features.count, by: 7) {
-            perturbed[j] = features[j] + h; let up = try loss(network, perturbed, c, sites: sites)
-            perturbed[j] = features[j] - h; let down = try loss(network, perturbed, c, sites: sites)
-            perturbed[j] = features[j]
-            let fd = (up - down) / (2 * h)
-            let error = abs(fd - featureGradient[j]) / max(abs(fd), abs(featureGradient[j]), 1e-3)
-            #expect(error < 1e-6, Comment(rawValue: "feature \(j): analytic \(featureGradient[j]) vs finite difference \(fd)"))
-        }
-        #expect(worst < 1e-6)
+        let parameters = try FiniteDifference.check(gradient, parametersOf: network, \.parameters, indices: indices,
+                                                    tolerance: .float64Network) { try loss(network, features, c, sites: sites) }
+        #expect(parameters.passes, "parameters: \(parameters)")
+        let inputs = try FiniteDifference.check(featureGradient, at: features, indices: stride(from: 0, to: features.count, by: 7),
+                                                tolerance: .float64Network) { try loss(network, $0, c, sites: sites) }
+        #expect(inputs.passes, "features: \(inputs)")
     }
 
     @Test("input scales enter the feature gradient", arguments: GateKind.allCases)
@@ -58,15 +40,9 @@ struct GradientTests {
         let features = randomFeatures(network, sites: 9, seed: 4)
         let c = [Double](repeating: 1, count: 9)
         let (_, featureGradient) = try network.gradients(features: features, siteCount: 9, outputGradient: c)
-        let h = 1e-5
-        var perturbed = features
-        for j in stride(from: 1, to: features.count, by: 5) {
-            perturbed[j] = features[j] + h; let up = try loss(network, perturbed, c, sites: 9)
-            perturbed[j] = features[j] - h; let down = try loss(network, perturbed, c, sites: 9)
-            perturbed[j] = features[j]
-            let fd = (up - down) / (2 * h)
-            #expect(abs(fd - featureGradient[j]) <= 1e-6 * max(abs(fd), 1e-3))
-        }
+        let check = try FiniteDifference.check(featureGradient, at: features, indices: stride(from: 1, to: features.count, by: 5),
+                                               tolerance: .float64Network) { try loss(network, $0, c, sites: 9) }
+        #expect(check.passes, "\(check)")
     }
 
     @Test("lossAndGradients equals the MSE and its parameter gradient")
@@ -79,14 +55,10 @@ struct GradientTests {
         let forces = try network.forces(configurations: q, count: 2, size: size)
         let mse = zip(forces, targets).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(2 * n)
         #expect(abs(loss - mse) < 1e-12 * max(1, mse))
-        let h = 1e-5
-        for i in stride(from: 0, to: network.parameters.count, by: 37) {
-            let saved = network.parameters[i]
-            network.parameters[i] = saved + h; let up = try network.lossAndGradients(configurations: q, targets: targets, count: 2, size: size).loss
-            network.parameters[i] = saved - h; let down = try network.lossAndGradients(configurations: q, targets: targets, count: 2, size: size).loss
-            network.parameters[i] = saved
-            let fd = (up - down) / (2 * h)
-            #expect(abs(fd - gradient[i]) <= 1e-6 * max(abs(fd), abs(gradient[i]), 1e-3), "parameter \(i)")
+        let check = try FiniteDifference.check(gradient, parametersOf: network, \.parameters,
+                                               indices: stride(from: 0, to: network.parameters.count, by: 37), tolerance: .float64Network) {
+            try network.lossAndGradients(configurations: q, targets: targets, count: 2, size: size).loss
         }
+        #expect(check.passes, "\(check)")
     }
 }

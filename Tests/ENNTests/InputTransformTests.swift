@@ -2,6 +2,7 @@ import ENN
 import Foundation
 import IO
 import Lattice
+import Symmetry
 import Testing
 import TestSupport
 import ForceModels
@@ -36,26 +37,18 @@ struct InputTransformTests {
         #expect(relativeDifference(try network.networkOutputs(configurations: q, count: 2, size: 6), plain) > 1e-3)  // it matters
     }
 
-    @Test("exactly D4- and translation-equivariant with the transform (float64, 1e-12)")
+    @Test("exactly D4- and translation-equivariant with the transform (float64)")
     func equivariance() throws {
         let network = try randomNetwork(.reference(gate: .smooth), seed: 5, as: Double.self)
         network.inputTransform = .asinh(width: 0.5)
         var random = TestRandom(seed: 7)
         let q = random.field(64).map { 3 * $0 }
         try network.setInputScales(fromConfigurations: q, count: 1, size: 8)
-        let lattice = try PeriodicLattice(geometry: .square, size: 8)
-        let forces = try network.forces(configuration: q, size: 8)
-        let scale = forces.map(abs).max()!
-        for g in network.structure.theory.group.elements {
-            let moved = try network.forces(configuration: lattice.transform(q, by: g), size: 8)
-            #expect(zip(moved, lattice.transform(forces, by: g)).map { abs($0 - $1) }.max()! / scale <= 1e-12)
-        }
-        // Translation by one site along x.
-        func source(_ i: Int) -> Int { let x = i % 8, y = i / 8; return y * 8 + (x + 7) % 8 }
-        let shifted: [Double] = (0..<64).map { (i: Int) -> Double in q[source(i)] }
-        let shiftedForces = try network.forces(configuration: shifted, size: 8)
-        let worst: Double = (0..<64).map { (i: Int) -> Double in abs(shiftedForces[i] - forces[source(i)]) }.max()!
-        #expect(worst / scale <= 1e-12)
+        // Every D4 element, alone and with one translation along both axes (EquivarianceTests runs
+        // the full translation set on the plain network).
+        let check = try checkForceEquivariance(of: { q, L in try network.forces(configuration: q, size: L) }, configuration: q, size: 8,
+                                               translations: [.zero, LatticeVector(-2, 3)], tolerance: .float64Network)
+        #expect(check.passes, "\(check)")
     }
 
     @Test("input scales come from the transformed field; lossAndGradients is the MSE and its gradient")
@@ -71,15 +64,11 @@ struct InputTransformTests {
         let (loss, gradient) = try network.lossAndGradients(configurations: q, targets: targets, count: 2, size: 5)
         let forces = try network.forces(configurations: q, count: 2, size: 5)
         #expect(abs(loss - zip(forces, targets).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / 50) < 1e-12)
-        let h = 1e-5
-        for i in stride(from: 0, to: network.parameters.count, by: 41) {
-            let saved = network.parameters[i]
-            network.parameters[i] = saved + h; let up = try network.lossAndGradients(configurations: q, targets: targets, count: 2, size: 5).loss
-            network.parameters[i] = saved - h; let down = try network.lossAndGradients(configurations: q, targets: targets, count: 2, size: 5).loss
-            network.parameters[i] = saved
-            let fd = (up - down) / (2 * h)
-            #expect(abs(fd - gradient[i]) <= 1e-6 * max(abs(fd), abs(gradient[i]), 1e-3), "parameter \(i)")
+        let check = try FiniteDifference.check(gradient, parametersOf: network, \.parameters,
+                                               indices: stride(from: 0, to: network.parameters.count, by: 41), tolerance: .float64Network) {
+            try network.lossAndGradients(configurations: q, targets: targets, count: 2, size: 5).loss
         }
+        #expect(check.passes, "\(check)")
     }
 
     @Test("model file keeps the transform (absent key = identity); a bad transform in metadata is rejected")

@@ -5,12 +5,6 @@ import Testing
 import TestSupport
 import ForceModels
 
-func temporaryModelURL(_ name: String = "model.npz") throws -> URL {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("enn-test-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    return dir.appendingPathComponent(name)
-}
-
 @Suite("model file")
 struct ModelFileTests {
     func model() throws -> EquivariantNetwork<Float> {

@@ -1,5 +1,6 @@
 import Testing
 @testable import Electronic
+import TestSupport
 
 /// Forces are minus the gradient of the reported free energy (F at fixed N, Ω at fixed μ).
 struct FiniteDifferenceTests {
@@ -15,20 +16,12 @@ struct FiniteDifferenceTests {
         let c = Self.cases[index]
         let p = HolsteinParameters(temperature: c.temperature, filling: c.filling)
         let solver = try HolsteinSolver(size: c.L, parameters: p)
-        var q = randomConfiguration(c.L, seed: UInt64(100 + index))
+        let q = randomConfiguration(c.L, seed: UInt64(100 + index))
         let forces = try solver.solve(q).forces
-        let h = 1e-5
-        var worst = 0.0
-        for i in 0..<q.count {
-            let q0 = q[i]
-            q[i] = q0 + h
-            let plus = try solver.solve(q).freeEnergy
-            q[i] = q0 - h
-            let minus = try solver.solve(q).freeEnergy
-            q[i] = q0
-            worst = max(worst, abs(-(plus - minus) / (2 * h) - forces[i]))
+        let check = try FiniteDifference.check(forces.map { -$0 }, at: q, indices: q.indices, tolerance: .freeEnergy) {
+            try solver.solve($0).freeEnergy
         }
-        #expect(worst <= 1e-6 * maxAbs(forces), "L=\(c.L) T=\(c.temperature) \(c.filling): max deviation \(worst)")
+        #expect(check.passes, "L=\(c.L) T=\(c.temperature) \(c.filling): \(check)")
     }
 
     /// The electronic part alone: −∂Ω_el/∂Q_i = g n_i (checked via the g = 0 limit of the rest).

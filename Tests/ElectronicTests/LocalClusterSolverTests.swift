@@ -59,24 +59,10 @@ struct LocalClusterSolverTests {
 
     @Test("D4 and translations: the cluster force of a rotated, reflected, shifted field is the moved force field")
     func symmetry() throws {
-        let L = 9
         let solver = try LocalClusterSolver(radius: 13.0.squareRoot(), parameters: atZero)
-        let q = randomConfiguration(L, seed: 12)
-        let forces = try solver.electronicForces(q, size: L)
-        // Moves: rotation by 90°, reflection x → −x, translation by (2, 5).
-        let moves: [(Int, Int) -> (Int, Int)] = [{ (-$1, $0) }, { (-$0, $1) }, { ($0 + 2, $1 + 5) }]
-        for move in moves {
-            func apply(_ field: [Double]) -> [Double] {
-                var out = field
-                for y in 0..<L { for x in 0..<L {
-                    let (u, v) = move(x, y)
-                    out[((u % L + L) % L) + L * ((v % L + L) % L)] = field[x + L * y]
-                } }
-                return out
-            }
-            let moved = try solver.electronicForces(apply(q), size: L)
-            #expect(zip(moved, apply(forces)).map { abs($0 - $1) }.max()! < 1e-12)
-        }
+        let check = try checkForceEquivariance(of: { q, L in try solver.electronicForces(q, size: L) },
+                                               configuration: randomConfiguration(9, seed: 12), size: 9, tolerance: .float64Exact)
+        #expect(check.passes, "\(check)")
     }
 
     @Test("errors: radius out of range, L too small for the cluster, wrong configuration size")

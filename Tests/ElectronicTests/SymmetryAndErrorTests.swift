@@ -1,48 +1,29 @@
 import Foundation
 import Testing
 @testable import Electronic
+import TestSupport
 
 /// D4 and translation covariance, error reporting and workspace reuse.
 struct SymmetryAndErrorTests {
-    /// Site maps (x, y) → (x', y') on the L×L torus.
-    /// All 8 D4 operations about site 0 (rotations by k·90°, then optionally the mirror x → −x),
-    /// each also combined with the lattice translation (1, 2), and the pure translation.
-    static let operations: [(String, @Sendable (Int, Int, Int) -> (Int, Int))] = {
-        var list: [(String, @Sendable (Int, Int, Int) -> (Int, Int))] = []
-        for k in 0..<4 {
-            for mirrored in [false, true] {
-                for shifted in [false, true] {
-                    list.append(("C4^\(k)\(mirrored ? "·σ" : "")\(shifted ? "+T(1,2)" : "")", { x, y, L in
-                        var (a, b) = (x, y)
-                        for _ in 0..<k { (a, b) = (-b, a) }
-                        if mirrored { a = -a }
-                        if shifted { a += 1; b += 2 }
-                        return (((a % L) + L) % L, ((b % L) + L) % L)
-                    }))
-                }
-            }
-        }
-        return list
-    }()
-
+    /// Every D4 element (from `Symmetry`) × the shared translations: forces and densities move
+    /// with the configuration, the free energy does not change.
     @Test(arguments: [4, 5, 6])
     func forcesTransformCovariantly(L: Int) throws {
         let solver = try HolsteinSolver(size: L, parameters: HolsteinParameters())
         let q = randomConfiguration(L, seed: 21)
-        let r = try solver.solve(q)
-        for (name, op) in Self.operations {
-            var perm = [Int](repeating: 0, count: L * L)
-            for y in 0..<L { for x in 0..<L { let (a, b) = op(x, y, L); perm[x + L * y] = a + L * b } }
-            var q2 = [Double](repeating: 0, count: L * L)
-            for s in 0..<(L * L) { q2[perm[s]] = q[s] }
-            let r2 = try solver.solve(q2)
-            let scale = maxAbs(r.forces)
-            for s in 0..<(L * L) {
-                #expect(abs(r2.forces[perm[s]] - r.forces[s]) <= 1e-11 * max(scale, 1), "\(name) L=\(L) site \(s)")
-                #expect(abs(r2.densities[perm[s]] - r.densities[s]) <= 1e-11, "\(name) L=\(L) site \(s)")
-            }
-            #expect(abs(r2.freeEnergy - r.freeEnergy) <= 1e-10 * abs(r.freeEnergy))
-        }
+        let reference = try solver.solve(q).freeEnergy
+        var freeEnergies: [Double] = []
+        let forces = try checkForceEquivariance(of: { q, _ in
+            let result = try solver.solve(q)
+            freeEnergies.append(result.freeEnergy)
+            return result.forces
+        }, configuration: q, size: L, tolerance: .float64Exact)
+        #expect(forces.passes, "L=\(L) forces: \(forces)")
+        let densities = try checkForceEquivariance(of: { q, _ in try solver.solve(q).densities },
+                                                   configuration: q, size: L, tolerance: .float64Exact)
+        #expect(densities.passes, "L=\(L) densities: \(densities)")
+        #expect(freeEnergies.count == forces.moves + 1)
+        #expect(freeEnergies.allSatisfy { abs($0 - reference) <= EquivarianceTolerance.float64Exact.relative * abs(reference) })
     }
 
     @Test func rejectsBadInput() throws {

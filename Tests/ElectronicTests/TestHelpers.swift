@@ -10,5 +10,3 @@ func randomConfiguration(_ L: Int, seed: UInt64, std: Double = 1) -> [Double] {
 func checkerboard(_ L: Int, amplitude: Double) -> [Double] {
     (0..<(L * L)).map { i in ((i % L + i / L) % 2 == 0) ? amplitude : -amplitude }
 }
-
-func maxAbs(_ a: [Double]) -> Double { a.reduce(0) { max($0, abs($1)) } }

@@ -3,6 +3,7 @@
 import Foundation
 import Testing
 @testable import Plotting
+import TestSupport
 
 /// Width and height from a PNG's signature and IHDR chunk, or `nil` if the bytes are not a PNG.
 func pngSize(_ data: Data) -> (width: Int, height: Int)? {
@@ -13,18 +14,6 @@ func pngSize(_ data: Data) -> (width: Int, height: Int)? {
     return (be(16), be(20))
 }
 
-/// A fresh scratch directory removed when the value is released.
-final class ScratchDirectory {
-    let url: URL
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("plotting-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(at: url) }
-    func file(_ name: String) -> URL { url.appendingPathComponent(name) }
-    func contents() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: url.path).sorted() }
-}
-
 let gnuplotAvailable = Plotter().isAvailable
 
 @Suite(.enabled(if: gnuplotAvailable, "gnuplot is not installed"))
@@ -32,7 +21,7 @@ struct PlottingTests {
     let plotter = Plotter()
 
     func renderedSize(_ figure: Figure) throws -> (width: Int, height: Int)? {
-        let scratch = try ScratchDirectory()
+        let scratch = try TemporaryDirectory()
         let url = scratch.file("figure.png")
         try plotter.render(figure, to: url)
         #expect(try scratch.contents() == ["figure.png"], "no temporary file left beside the figure")
@@ -100,7 +89,7 @@ struct PlottingTests {
 
     @Test("a failed render leaves an existing figure untouched and no temporary files")
     func failureKeepsOldFile() throws {
-        let scratch = try ScratchDirectory()
+        let scratch = try TemporaryDirectory()
         let url = scratch.file("keep.png")
         try Data("old".utf8).write(to: url)
         let bad = Figure(.line(LinePlot(series: [PlotSeries(x: [1, 2], y: [1])])))
@@ -112,7 +101,7 @@ struct PlottingTests {
 
     @Test("gnuplot errors are reported on one line with gnuplot's message")
     func gnuplotFailure() throws {
-        let scratch = try ScratchDirectory()
+        let scratch = try TemporaryDirectory()
         let figure = Figure(.line(LinePlot(series: [PlotSeries(x: [1, 2], y: [1, 2])], legend: "nonsense-position")))
         let error = try #require(throws: PlotError.self) { try plotter.render(figure, to: scratch.file("x.png")) }
         guard case .gnuplotFailed = error.kind else { Issue.record("unexpected \(error)"); return }
@@ -122,7 +111,7 @@ struct PlottingTests {
 
     @Test("a missing target directory is an error")
     func missingDirectory() throws {
-        let scratch = try ScratchDirectory()
+        let scratch = try TemporaryDirectory()
         let url = scratch.file("no/such/dir.png")
         let error = try #require(throws: PlotError.self) { try plotter.render(.message("x"), to: url) }
         #expect(error.description.contains("does not exist"))
@@ -133,7 +122,7 @@ struct PlottingTests {
     @Test("a bad gnuplot path or name gives a one-line 'not found' error and writes nothing",
           arguments: ["/nonexistent/bin/gnuplot", "no-such-gnuplot-binary"])
     func gnuplotMissing(path: String) throws {
-        let scratch = try ScratchDirectory()
+        let scratch = try TemporaryDirectory()
         let plotter = Plotter(gnuplot: path)
         #expect(!plotter.isAvailable)
         let error = try #require(throws: PlotError.self) { try plotter.render(.message("x"), to: scratch.file("x.png")) }

@@ -1,5 +1,6 @@
-/// Helpers shared by the test targets: groups under test, seeded random numbers, and one generic
-/// equivariance checker.
+/// Helpers shared by the test targets: groups under test, seeded random numbers, the IR-feature
+/// equivariance error, array comparison. (Force equivariance: ForceEquivariance.swift; finite
+/// differences: FiniteDifference.swift; scratch files and python3: Files.swift.)
 import Foundation
 import LinearAlgebra
 import Lattice
@@ -54,16 +55,10 @@ public func equivarianceError(original: [Double], transformed: [Double], layout:
     return worst
 }
 
-/// Runs python3 with a script (NumPy is installed by the Makefile's deps target); returns the exit
-/// status and stdout + stderr together.
-public func python(_ script: String) throws -> (Int32, String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script]
-    let pipe = Pipe()
-    process.standardOutput = pipe; process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+/// Largest |a − b| / max(1, max|b|): the difference of two results relative to the larger of 1 and
+/// the reference's largest entry.
+public func relativeDifference<T: BinaryFloatingPoint>(_ a: [T], _ b: [T]) -> Double {
+    precondition(a.count == b.count, "compared arrays differ in length: \(a.count) vs \(b.count)")
+    let scale = max(1, b.map { abs(Double($0)) }.max() ?? 0)
+    return zip(a, b).map { abs(Double($0) - Double($1)) }.max().map { $0 / scale } ?? 0
 }

@@ -1,53 +1,10 @@
-// Shared helpers for the IO tests: per-test temporary directories and running python3 with numpy.
+// Helpers of the IO tests: hand-made .npy bytes and the sample arrays of the round-trip tests
+// (temporary directories and python3 come from TestSupport).
 
 import Foundation
 import Testing
 @testable import IO
-
-/// A fresh directory under the system temporary directory, removed when this object is released.
-final class TemporaryDirectory {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("npyio-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false)
-    }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
-
-    /// A path inside the directory.
-    func file(_ name: String) -> URL { url.appendingPathComponent(name) }
-
-    /// The names of the entries in the directory, sorted (hidden files included).
-    func contents() throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: url.path).sorted()
-    }
-}
-
-/// A python3 run that exited non-zero (an assertion failed, numpy is missing, or python3 is absent).
-struct PythonFailure: Error, CustomStringConvertible {
-    let status: Int32
-    let output: String
-    var description: String { "python3 exited with status \(status):\n\(output)" }
-}
-
-/// Runs `python3 -c script arguments…` in `directory` and returns its standard output (and error).
-/// Throws `PythonFailure` on a non-zero exit, so a failed Python `assert` fails the calling test.
-@discardableResult
-func runPython(_ script: String, arguments: [String] = [], in directory: URL) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script] + arguments
-    process.currentDirectoryURL = directory
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw PythonFailure(status: process.terminationStatus, output: output) }
-    return output
-}
+import TestSupport
 
 /// Bytes of a `.npy` file with an arbitrary header text (padded like NumPy's) and payload, for bad-input tests.
 func makeNPY(header: String, payload: Data = Data(), version: UInt8 = 1) -> Data {
