@@ -146,11 +146,10 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         try checkWritable(output, option: "--output")
         let request = try makeRequest()
-        if !quiet { printError("train: recipe \(request.recipe.summary)") }
         let outcome = try runTrainingSession(request, recoverChemicalPotentials: { dataset in
             if !quiet { printError("train: the dataset has no chemical potentials ('mu'); recovering them by ED for \(dataset.count) configurations") }
             return try withRecoveredChemicalPotentials(dataset, label: "train", quiet: quiet)
-        }, report: { if !quiet { printProgress($0) } })
+        }, report: { if !quiet { printProgress($0, recipe: request.recipe) } })
         try plotLearningCurve(outcome.history, to: output + ".learning-curve.png")
         if !quiet {
             printError(String(format: "train: wrote %@ (epoch %d of %d, validation RMSE %.5f, σ_δ %.5f)", output, outcome.best.epoch,
@@ -158,11 +157,12 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    /// One line on standard error per event.
-    func printProgress(_ event: TrainingEvent) {
+    /// One line on standard error per event (the recipe with the run's start).
+    func printProgress(_ event: TrainingEvent, recipe: ResolvedRecipe) {
         switch event {
         case .resumed(let epoch): printError("train: resuming after epoch \(epoch)")
         case .started(let training, let validation, let size, let model):
+            printError("train: recipe \(recipe.summary)")
             printError("train: \(training) training / \(validation) validation configurations of \(size)×\(size), \(model)")
         case .epochFinished(let r, _, let secondsLeft):
             printError(String(format: "epoch %4d  train RMSE %.5f  val RMSE %.5f  val σ_δ %.5f  lr %.2e  %.1f s%@  ETA ≤ %@",
