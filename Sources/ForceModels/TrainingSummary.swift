@@ -12,12 +12,16 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
     public var validationForceErrorStd: Double?
     /// Free-form notes (data set path, schedule, …).
     public var notes: [String: String]?
+    /// The training recipe and every value it set, "+" marking those an option changed, e.g.
+    /// "default (readout grand-canonical, …, +schedule plateau, …)" (absent in files written before recipes).
+    public var recipe: String?
 
     public init(epochs: Int? = nil, trainingConfigurations: Int? = nil, validationConfigurations: Int? = nil,
                 trainingLoss: Double? = nil, validationLoss: Double? = nil, validationForceErrorStd: Double? = nil,
-                notes: [String: String]? = nil) {
+                notes: [String: String]? = nil, recipe: String? = nil) {
         self.epochs = epochs; self.trainingConfigurations = trainingConfigurations
         self.validationConfigurations = validationConfigurations; self.trainingLoss = trainingLoss
         self.validationLoss = validationLoss; self.validationForceErrorStd = validationForceErrorStd; self.notes = notes
+        self.recipe = recipe
     }
 }

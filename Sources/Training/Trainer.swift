@@ -42,6 +42,8 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     /// Its input scales are kept — the weights were fitted to them — instead of being set from the
     /// training configurations.
     public var initialModelSHA256: String?
+    /// The recipe line recorded in the model (`ResolvedRecipe.summary`; nil: none recorded).
+    public var recipe: String?
 
     public init() {}
 
@@ -95,6 +97,8 @@ struct TrainerState: Codable {
     var baseline: String? = nil
     /// The ENN's output scale (nil: 1), restored on resume.
     var outputScale: Double? = nil
+    /// The ENN's gate (absent in older checkpoints: not checked); a resumed run must use the same.
+    var gate: GateKind? = nil
 }
 
 /// Trains a `TrainableForceModel` (`EquivariantNetwork<Float>`, `MultilayerPerceptron<Float>`) on a
@@ -170,6 +174,7 @@ public final class Trainer {
                              stopping: EarlyStopping(patience: options.earlyStoppingPatience),
                              shuffler: Xoshiro256(seed: options.shuffleSeed), history: [], bestValidationLoss: .infinity,
                              elapsedSeconds: 0, datasetFingerprint: Self.fingerprint(data), architecture: network.architecture)
+        state.gate = (network as? EquivariantNetwork<Float>)?.configuration.gate
         optimizer = AdamOptimizer<Float>(parameterCount: network.parameterCount, learningRate: options.learningRate)
         bestParameters = network.parameters
     }
@@ -297,7 +302,8 @@ public final class Trainer {
             validationLoss: bestRecord.map { $0.validationRMSE * $0.validationRMSE },
             validationForceErrorStd: bestRecord?.validationSigmaDelta,
             notes: notes.merging(["selectedEpoch": bestRecord.map { String($0.epoch) } ?? "none",
-                                  "selection": "best validation MSE", "architecture": network.architecture]) { a, _ in a })
+                                  "selection": "best validation MSE", "architecture": network.architecture]) { a, _ in a },
+            recipe: state.options.recipe)
         return best
     }
 
@@ -402,7 +408,12 @@ public final class Trainer {
         } else if let enn = network as? EquivariantNetwork<Float> {
             enn.baseline = .none
         }
-        if let enn = network as? EquivariantNetwork<Float> { enn.outputScale = saved.outputScale ?? 1 }
+        if let enn = network as? EquivariantNetwork<Float> {
+            enn.outputScale = saved.outputScale ?? 1
+            if let gate = saved.gate, gate != enn.configuration.gate {
+                throw DatasetError("\(url.path): checkpoint was made with gate \(gate.rawValue); pass --gate \(gate.rawValue) (or its --recipe)")
+            }
+        }
         bestParameters = best
         optimizer = try AdamOptimizer<Float>(archive: archive)
         state = saved

@@ -82,7 +82,7 @@ struct DatasetCommandTests {
         // --enn-widths: a network of the requested widths is trained and stored (parameter count = the
         // `model init` network of the same widths), resume needs the same widths; bad values are refused.
         let narrow = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("w.npz"), "--radius", "2", "--epochs", "1",
-                                       "--enn-widths", "6,3", "--quiet"])
+                                       "--enn-widths", "6,3", "--readout", "total", "--quiet"])
         #expect(narrow.status == 0, "\(narrow.stderr)")
         let reference = try runLatticeFF(["model", "init", "--seed", "1", "--radius", "2", "--widths", "6,3", "--output", path("ref.npz")])
         #expect(reference.status == 0, "\(reference.stderr)")
