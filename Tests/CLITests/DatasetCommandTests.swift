@@ -75,7 +75,7 @@ struct DatasetCommandTests {
 
         // --input-transform: recorded in the model; refused where it cannot apply.
         let asinh = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("a.npz"), "--radius", "2", "--epochs", "1",
-                                      "--input-transform", "asinh:0.5", "--quiet"])
+                                      "--input-transform", "asinh:0.5", "--recipe", "paper", "--quiet"])
         #expect(asinh.status == 0, "\(asinh.stderr)")
         let asinhInfo = try runLatticeFF(["model", "info", path("a.npz")])
         #expect(asinhInfo.stdout.contains("input transform: Q → asinh:0.5"), "\(asinhInfo.stdout)")
@@ -104,12 +104,12 @@ struct DatasetCommandTests {
         // --head fermi:K: a new network with 1 + 2K readout channels, or a linear --initial-model
         // turned into one (same forces at the start); resume needs the same head; bad values are refused.
         let fermi = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("h.npz"), "--radius", "2", "--epochs", "1",
-                                      "--readout", "grand-canonical", "--head", "fermi:1", "--quiet"])
+                                      "--readout", "grand-canonical", "--head", "fermi:1", "--recipe", "paper", "--quiet"])
         #expect(fermi.status == 0, "\(fermi.stderr)")
         let fermiInfo = try runLatticeFF(["model", "info", path("h.npz")])
         #expect(fermiInfo.stdout.contains("head fermi:1") && fermiInfo.stdout.contains("readout 3A1"), "\(fermiInfo.stdout)")
         let fermiResume = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("h.npz"), "--radius", "2", "--epochs", "2",
-                                            "--readout", "grand-canonical", "--resume", "--quiet"])
+                                            "--readout", "grand-canonical", "--recipe", "paper", "--resume", "--quiet"])
         #expect(fermiResume.status != 0 && fermiResume.stderr.contains("layout"), "\(fermiResume.stderr)")
         let widened = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("hw.npz"), "--initial-model", path("m.npz"),
                                         "--readout", "electronic", "--head", "fermi:2", "--epochs", "1"])

@@ -68,7 +68,7 @@ struct ENNCommandTests {
     @Test("predict --chemical-potential: a grand-canonical model at fixed μ is its μ = 0 map of Q + μ/g; refused for other readouts")
     func predictAtFixedChemicalPotential() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let model = root.appendingPathComponent("models/holstein-square-d4-active40-r2.npz").path  // grand-canonical, g = 3.5
+        let model = root.appendingPathComponent("models/holstein-square-d4-asinh025-cos.npz").path  // grand-canonical, g = 3.5
         let dir = try temporaryDirectory()
         let path = { (name: String) in dir.appendingPathComponent(name).path }
         let (status, out) = try python("""
