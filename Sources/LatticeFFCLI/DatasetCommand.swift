@@ -10,15 +10,6 @@ struct DatasetCommand: ParsableCommand {
         subcommands: [DatasetInfo.self, DatasetMerge.self, DatasetSplitCommand.self])
 }
 
-/// The dataset with every configuration's μ, recovered by ED when the file has none (with progress).
-func withRecoveredChemicalPotentials(_ dataset: ForceDataset, label: String, quiet: Bool) throws -> ForceDataset {
-    guard dataset.chemicalPotentials == nil else { return dataset }
-    let reporter = ProgressReporter(total: dataset.count, label: "\(label): ED for μ", unit: "configurations", enabled: !quiet)
-    let lock = NSLock()
-    do { return try dataset.withChemicalPotentials { done, _ in lock.lock(); reporter.update(done); lock.unlock() } }
-    catch let e as DatasetError { throw CLIError(e.message) }
-}
-
 struct DatasetInfo: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "info", abstract: "Print a dataset's size, kinds, parameters and force spread.")
     @Argument(help: "Dataset (.npz).") var dataset: String

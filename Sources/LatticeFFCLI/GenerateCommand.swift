@@ -20,8 +20,8 @@ struct GenerateCommand: ParsableCommand {
         command again to resume after an interruption.
         """)
 
-    @Option(help: "Preset: paper or small.")
-    var preset: String = "small"
+    @Option(help: "Preset (options below override it).")
+    var preset: GenerationPreset = .small
     @Option(help: "Output dataset (.npz).")
     var output: String
     @Option(help: "Work directory for resumable pieces (default: OUTPUT.parts).")
@@ -35,18 +35,13 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Base seed.") var seed: UInt64 = 1
     @Option(help: "Drive the quench runs with this trained model (.npz) instead of ED; ED labels the snapshots.")
     var samplerModel: String?
-    @OptionGroup var holstein: HolsteinOptions
+    @OptionGroup(title: "Holstein model") var holstein: HolsteinOptions
     @Flag(help: "Keep the work directory after success.") var keepParts = false
     @Flag(help: "No progress output.") var quiet = false
 
     func makePlan() throws -> GenerationPlan {
         let parameters = try holstein.parameters()
-        var plan: GenerationPlan
-        switch preset {
-        case "paper": plan = .paper(holstein: parameters, seed: seed)
-        case "small": plan = .small(holstein: parameters, seed: seed)
-        default: throw ValidationError("unknown preset '\(preset)' (use paper or small)")
-        }
+        var plan = preset.plan(holstein: parameters, seed: seed)
         let custom = size != nil || random != nil || quenchRuns != nil || quenchSteps != nil || snapshots != nil || amplitudes != nil
         if custom { plan.preset = "\(plan.preset)+custom" }
         if let size { plan.size = size }

@@ -57,3 +57,18 @@ func runPython(_ script: String, _ arguments: [String] = []) throws -> String {
     try #require(result.status == 0, "python3 failed: \(result.stderr)")
     return result.stdout
 }
+
+// MARK: - Help text and exit statuses (golden `--help` tests)
+
+/// Exit status of a usage error: a parse failure or a `ValidationError` (EX_USAGE).
+let usageErrorStatus: Int32 = 64
+/// Exit status of a failure while running (a one-line `Error:` after the input was accepted).
+let runtimeErrorStatus: Int32 = 1
+
+/// `latticeff COMMAND… --help` as a user sees it in an 80-column terminal.
+func helpText(_ command: [String]) throws -> String {
+    let result = try runProcess(URL(fileURLWithPath: "/usr/bin/env"),
+                                ["COLUMNS=80", try latticeffBinary().path] + command + ["--help"])
+    try #require(result.status == 0, "\(command) --help failed: \(result.stderr)")
+    return result.stdout
+}
