@@ -46,13 +46,17 @@ struct ForceFieldSpecTests {
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(ForceFieldSpec.self, from: Data(json.utf8)) }
     }
 
-    @Test("The factory builds the named field: descriptor kind and Holstein parameters")
+    @Test("The factory builds the named field: descriptor kind and Holstein parameters (harmonic: g = 0)")
     func factory() throws {
         let holstein = HolsteinParameters(coupling: 2.5)
-        let cases: [(ForceFieldSpec, String)] = [(.ed, "ed"), (.harmonic, "harmonic"), (.cluster(radius: 1), "cluster:1.0")]
-        for (spec, kind) in cases {
+        var decoupled = holstein
+        decoupled.coupling = 0
+        let cases: [(ForceFieldSpec, String, HolsteinParameters)] = [
+            (.ed, "ed", holstein), (.harmonic, "harmonic", decoupled), (.cluster(radius: 1), "cluster:1.0", holstein),
+        ]
+        for (spec, kind, parameters) in cases {
             let field = try spec.makeForceField(size: 4, holstein: holstein)
-            #expect(field.descriptor.kind == kind && field.holsteinParameters == holstein && field.latticeSize == 4)
+            #expect(field.descriptor.kind == kind && field.holsteinParameters == parameters && field.latticeSize == 4, "\(spec)")
         }
     }
 

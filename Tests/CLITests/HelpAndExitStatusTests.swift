@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+
+/// The verbs whose help text is pinned (train, evaluate and reproduce have their own tests).
+let helpPinnedCommands: [[String]] = [
+    ["symmetry"], ["forces"], ["generate"], ["dataset"], ["dataset", "info"], ["dataset", "merge"], ["dataset", "split"],
+    ["model"], ["model", "init"], ["model", "info"], ["predict"], ["simulate"], ["analyze"], ["analyze", "run"],
+    ["analyze", "compare"], ["bench"], ["bench", "features"], ["bench", "ed"], ["bench", "enn"], ["bench", "dynamics"],
+    ["bench", "cluster"],
+]
+
+@Suite("latticeff: golden --help text and exact exit statuses")
+struct HelpAndExitStatusTests {
+    /// Where the expected help text lives; `LATTICEFF_UPDATE_GOLDEN=1 swift test --filter HelpAndExitStatusTests`
+    /// rewrites it after a deliberate change of the help.
+    static let goldenFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Golden/GoldenHelp.swift")
+
+    @Test("--help prints exactly the committed text", arguments: helpPinnedCommands)
+    func help(command: [String]) throws {
+        guard ProcessInfo.processInfo.environment["LATTICEFF_UPDATE_GOLDEN"] == nil else { return }
+        let expected = try #require(goldenHelp[command.joined(separator: " ")], "no golden help for \(command)")
+        let actual = try helpText(command)
+        #expect(actual == expected, "help of \(command) changed; if on purpose, regenerate \(Self.goldenFile.lastPathComponent)")
+    }
+
+    @Test("Regenerates the golden help file when LATTICEFF_UPDATE_GOLDEN is set")
+    func regenerate() throws {
+        guard ProcessInfo.processInfo.environment["LATTICEFF_UPDATE_GOLDEN"] != nil else { return }
+        var source = "// The exact `latticeff … --help` text at 80 columns, per verb (HelpAndExitStatusTests).\n"
+            + "// Regenerate: LATTICEFF_UPDATE_GOLDEN=1 swift test --filter HelpAndExitStatusTests\n"
+            + "let goldenHelp: [String: String] = [\n"
+        for command in helpPinnedCommands {
+            source += "    \"\(command.joined(separator: " "))\": #\"\"\"\n\(try helpText(command))\n\"\"\"#,\n"
+        }
+        try (source + "]\n").write(to: Self.goldenFile, atomically: true, encoding: .utf8)
+    }
+
+    @Test("The older spelling --g is a hidden alias of --coupling", arguments: [["forces"], ["generate"], ["simulate"]])
+    func couplingAlias(command: [String]) throws {
+        let help = try helpText(command)
+        #expect(help.contains("--coupling <coupling>") && !help.contains("--g "), "\(help)")
+    }
+
+    /// Arguments that fail validation (exit 64) or at run time (exit 1), for each verb.
+    static let failures: [(arguments: [String], status: Int32)] = [
+        (["symmetry", "--lattice", "hexagonal"], usageErrorStatus),
+        (["symmetry", "--group", "C6v"], usageErrorStatus),
+        (["symmetry", "--output", "/nonexistent-dir/x/report.json"], runtimeErrorStatus),
+        (["forces", "q.npy", "--output", "f.npy", "--strategy", "fastest"], usageErrorStatus),
+        (["forces", "q.npy", "--output", "f.npy", "--filling", "half"], usageErrorStatus),
+        (["forces", "q.npy", "--output", "f.npy", "--mu", "0.2"], usageErrorStatus),
+        (["forces", "q.npy", "--output", "f.npy", "--coupling", "3", "--g", "2"], usageErrorStatus),
+        (["forces", "q.npy", "--output", "f.npy", "--k0", "nan"], usageErrorStatus),
+        (["forces", "/nonexistent/q.npy", "--output", "f.npy"], runtimeErrorStatus),
+        (["generate", "--preset", "huge", "--output", "d.npz"], usageErrorStatus),
+        (["generate", "--output", "d.npy"], usageErrorStatus),
+        (["generate", "--output", "/nonexistent-dir/d.npz"], runtimeErrorStatus),
+        (["dataset", "merge", "a.npz", "--output", "m.npz"], usageErrorStatus),
+        (["dataset", "info", "/nonexistent/d.npz"], runtimeErrorStatus),
+        (["dataset", "split", "d.npz", "--training", "t.npz", "--validation", "t.npz"], usageErrorStatus),
+        (["model", "init", "--seed", "1", "--gate", "relu", "--output", "m.npz"], usageErrorStatus),
+        (["model", "init", "--seed", "1", "--lattice", "hexagonal", "--output", "m.npz"], usageErrorStatus),
+        (["model", "info", "/nonexistent/m.npz"], runtimeErrorStatus),
+        (["predict", "--model", "m.npz", "q.npy", "--output", "f.npy", "--threads", "3"], usageErrorStatus),
+        (["predict", "--model", "/nonexistent/m.npz", "/nonexistent/q.npy", "--output", "f.npy"], runtimeErrorStatus),
+        (["simulate", "--forces", "dft", "--size", "4", "--steps", "5", "--output", "OUT"], usageErrorStatus),
+        (["simulate", "--forces", "ed", "--size", "4", "--steps", "5", "--init", "hot", "--output", "OUT"], usageErrorStatus),
+        (["simulate", "--forces", "ed", "--size", "4", "--output", "OUT"], usageErrorStatus),
+        (["simulate", "--forces", "/nonexistent/m.npz", "--size", "4", "--steps", "5", "--output", "OUT"], runtimeErrorStatus),
+        (["simulate", "--resume", "--output", "OUT"], runtimeErrorStatus),
+        (["analyze", "run", "RUN", "--steps", "x"], usageErrorStatus),
+        (["analyze", "run", "/nonexistent/run", "--no-plots"], runtimeErrorStatus),
+        (["bench", "features", "--sizes", "3"], usageErrorStatus),
+        (["bench", "ed", "--repeats", "0"], usageErrorStatus),
+        (["bench", "enn", "--gate", "relu"], usageErrorStatus),
+        (["bench", "cluster", "--sizes", "40"], usageErrorStatus),
+        (["bench", "dynamics", "--repeats", "3"], usageErrorStatus),
+        (["bench", "dynamics", "--ed-sizes", "", "--overhead-sizes", "", "--model", "/nonexistent/m.npz"], runtimeErrorStatus),
+    ]
+
+    @Test("Bad input: exit 64 when validation refuses it, 1 when the run fails; a one-line Error: first",
+          arguments: failures)
+    func exitStatus(arguments: [String], status: Int32) throws {
+        let out = try temporaryDirectory().appendingPathComponent("out")
+        let r = try runLatticeFF(arguments.map { $0 == "OUT" ? out.path : $0 })
+        #expect(r.status == status, "\(arguments): \(r.stderr)")
+        #expect(r.stderr.hasPrefix("Error:"), "\(arguments): \(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path), "\(arguments) wrote its output")
+    }
+}
