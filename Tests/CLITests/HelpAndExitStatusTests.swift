@@ -11,29 +11,24 @@ let helpPinnedCommands: [[String]] = [
 
 @Suite("latticeff: golden --help text and exact exit statuses")
 struct HelpAndExitStatusTests {
-    /// Where the expected help text lives; `LATTICEFF_UPDATE_GOLDEN=1 swift test --filter HelpAndExitStatusTests`
-    /// rewrites it after a deliberate change of the help.
-    static let goldenFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Golden/GoldenHelp.swift")
+    /// The expected help of `command`: `Tests/Golden/help/<command words joined by ->.txt` (outside the
+    /// test targets, so SwiftPM does not build it). After a deliberate change of the help,
+    /// `LATTICEFF_UPDATE_GOLDEN=1 swift test --filter HelpAndExitStatusTests` rewrites these files.
+    static func goldenFile(_ command: [String]) -> URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Golden/help/\(command.joined(separator: "-")).txt")
+    }
 
     @Test("--help prints exactly the committed text", arguments: helpPinnedCommands)
     func help(command: [String]) throws {
-        guard ProcessInfo.processInfo.environment["LATTICEFF_UPDATE_GOLDEN"] == nil else { return }
-        let expected = try #require(goldenHelp[command.joined(separator: " ")], "no golden help for \(command)")
         let actual = try helpText(command)
-        #expect(actual == expected, "help of \(command) changed; if on purpose, regenerate \(Self.goldenFile.lastPathComponent)")
-    }
-
-    @Test("Regenerates the golden help file when LATTICEFF_UPDATE_GOLDEN is set")
-    func regenerate() throws {
-        guard ProcessInfo.processInfo.environment["LATTICEFF_UPDATE_GOLDEN"] != nil else { return }
-        var source = "// The exact `latticeff … --help` text at 80 columns, per verb (HelpAndExitStatusTests).\n"
-            + "// Regenerate: LATTICEFF_UPDATE_GOLDEN=1 swift test --filter HelpAndExitStatusTests\n"
-            + "let goldenHelp: [String: String] = [\n"
-        for command in helpPinnedCommands {
-            source += "    \"\(command.joined(separator: " "))\": #\"\"\"\n\(try helpText(command))\n\"\"\"#,\n"
+        let file = Self.goldenFile(command)
+        if ProcessInfo.processInfo.environment["LATTICEFF_UPDATE_GOLDEN"] != nil {
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try actual.write(to: file, atomically: true, encoding: .utf8)
         }
-        try (source + "]\n").write(to: Self.goldenFile, atomically: true, encoding: .utf8)
+        let expected = try String(contentsOf: file, encoding: .utf8)
+        #expect(actual == expected, "help of \(command) changed; if on purpose, regenerate \(file.path)")
     }
 
     @Test("The older spelling --g is a hidden alias of --coupling", arguments: [["forces"], ["generate"], ["simulate"]])
