@@ -52,8 +52,8 @@ struct DatasetMerge: ParsableCommand {
         for path in inputs {
             var part = try ForceDataset(contentsOf: URL(fileURLWithPath: path))
             if recoverMu { part = try withRecoveredChemicalPotentials(part, label: "merge \(path)", quiet: quiet) }
-            do { merged = try merged.map { try $0.appending(part) } ?? part } catch let e as DatasetError {
-                throw CLIError("\(path): \(e.message)")
+            do { merged = try merged.map { try $0.appending(part) } ?? part } catch let error as DatasetError {
+                throw CLIError("\(path): \(error.message)")
             }
         }
         var result = merged!
@@ -79,6 +79,9 @@ struct DatasetSplitCommand: ParsableCommand {
     func validate() throws {
         guard training.hasSuffix(".npz"), validation.hasSuffix(".npz") else { throw ValidationError("--training and --validation must end in .npz") }
         guard training != validation else { throw ValidationError("--training and --validation must differ") }
+        if let valFraction, !(valFraction > 0 && valFraction < 1) {
+            throw ValidationError("--val-fraction must be in (0, 1), got \(valFraction)")
+        }
     }
 
     func run() throws {
@@ -86,11 +89,8 @@ struct DatasetSplitCommand: ParsableCommand {
         try checkWritable(validation, option: "--validation")
         var data = try ForceDataset(contentsOf: URL(fileURLWithPath: dataset))
         if recoverMu { data = try withRecoveredChemicalPotentials(data, label: "split", quiet: quiet) }
-        let split: DatasetSplit
-        do {
-            split = try valFraction.map { try DatasetSplit.random(count: data.count, fraction: $0, seed: splitSeed) }
-                ?? DatasetSplit.everyThird(count: data.count)
-        } catch let e as DatasetError { throw CLIError(e.message) }
+        let split = try valFraction.map { try DatasetSplit.random(count: data.count, fraction: $0, seed: splitSeed) }
+            ?? DatasetSplit.everyThird(count: data.count)
         guard !split.training.isEmpty, !split.validation.isEmpty else {
             throw CLIError("\(dataset): \(data.count) configurations are too few to split")
         }

@@ -5,6 +5,7 @@ import ForceFields
 import ForceModels
 import Foundation
 import IO
+import Symmetry
 
 /// `latticeff model …`: create ENN model files, inspect model files of any architecture.
 struct ModelCommand: ParsableCommand {
@@ -38,6 +39,9 @@ struct ModelInit: ParsableCommand {
 
     func validate() throws {
         guard radius.isFinite, radius > 0 else { throw ValidationError("--radius must be a positive number, got \(radius)") }
+        do { _ = try PointGroup.named(group, on: lattice.geometry) } catch let error as SymmetryError {
+            throw ValidationError(error.description)
+        }
         guard parsedWidths != nil else { throw ValidationError("--widths must be comma-separated integers ≥ 1, got '\(widths)'") }
         do { _ = try ForceHead(parsing: head) } catch let e as ForceModelError { throw ValidationError(e.message) }
     }
