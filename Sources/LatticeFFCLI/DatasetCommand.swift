@@ -17,13 +17,10 @@ struct DatasetInfo: ParsableCommand {
     func run() throws {
         let data = try ForceDataset(contentsOf: URL(fileURLWithPath: dataset))
         print("\(dataset): \(data.count) configurations of \(data.size)×\(data.size)")
-        for (kind, indices) in data.indicesByKind {
-            let f = indices.flatMap { data.slice(data.forces, $0) }
-            let mean = f.reduce(0, +) / Double(f.count)
-            let std = (f.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(f.count)).squareRoot()
-            let steps = indices.map { data.steps[$0] }.filter { $0 >= 0 }
-            let stepText = steps.isEmpty ? "" : ", steps \(steps.min()!)–\(steps.max()!)"
-            print("  " + kind.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0) + String(format: " %5d  std(F) %.4f", indices.count, std) + stepText)
+        for summary in data.kindSummaries {
+            let steps = summary.steps.map { ", steps \($0.lowerBound)–\($0.upperBound)" } ?? ""
+            print("  " + summary.kind.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0)
+                  + String(format: " %5d  std(F) %.4f", summary.count, summary.forceStandardDeviation) + steps)
         }
         print("  Holstein: \(describe(data.metadata.holstein))")
         print("  chemical potentials (mu): \(data.chemicalPotentials == nil ? "absent (train --readout grand-canonical recovers them by ED)" : "present")")
