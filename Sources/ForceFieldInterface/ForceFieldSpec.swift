@@ -1,6 +1,7 @@
 /// Which force field to build: the `--forces` text of `simulate` as a value, recorded in `params.json`.
 /// It lives below `Dynamics` so that a run's parameters can hold it; `ForceFields` builds the
 /// `ForceField` from it (`ForceFieldSpec.makeForceField`).
+import Foundation
 
 /// A force field named independently of the lattice size: exact diagonalization, the exact g = 0
 /// (harmonic) limit, local-cluster ED of radius R (lattice units), or a trained model file.
@@ -50,6 +51,13 @@ public enum ForceFieldSpec: Sendable, Equatable, Codable, CustomStringConvertibl
     public var modelPath: String? {
         if case .model(let path) = self { return path }
         return nil
+    }
+
+    /// The same spec with a relative model path made absolute against the current directory (what a
+    /// run records, so that it resumes from any directory); other specs unchanged.
+    public var withAbsoluteModelPath: ForceFieldSpec {
+        guard case .model(let path) = self else { return self }
+        return .model(path: URL(fileURLWithPath: path).standardizedFileURL.path)
     }
 
     private enum CodingKeys: String, CodingKey { case kind, radius, path }

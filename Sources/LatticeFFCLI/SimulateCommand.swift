@@ -101,7 +101,7 @@ struct SimulateCommand: ParsableCommand {
     /// Creates the run directory after checking every input (nothing is written on bad input), and
     /// builds its force field (a model file is read here, once).
     private func newSimulation(at url: URL) throws -> (Simulation, any ForceField) {
-        let (L, spec) = (size!, forces!)
+        let (L, spec) = (size!, forces!.withAbsoluteModelPath)
         let holstein = try self.holstein.parameters()
         let d = Self.langevinDefaults
         let langevin = LangevinParameters(mass: mass ?? d.mass, damping: damping ?? d.damping, timeStep: dt ?? d.timeStep,
@@ -133,7 +133,7 @@ struct SimulateCommand: ParsableCommand {
                 throw SimulateError("\(option) \(given) differs from the run's params.json (\(recorded)); a resumed run keeps its parameters")
             }
         }
-        try same("--forces", forces, recordedSpec)
+        try same("--forces", forces?.withAbsoluteModelPath, recordedSpec.withAbsoluteModelPath)
         try same("--size", size, p.size)
         try same("--temperature", holstein.temperature, p.temperature)
         try same("--dt", dt, p.timeStep)

@@ -95,6 +95,22 @@ struct SimulateCommandTests {
         #expect(other.status == runtimeErrorStatus && other.stderr.contains("--forces"), "\(other.stderr)")
     }
 
+    @Test("A model run records its spec with the absolute model path and resumes from it")
+    func modelRun() throws {
+        let dir = try temporaryDirectory()
+        let model = dir.appendingPathComponent("m.npz").path, out = dir.appendingPathComponent("run")
+        #expect(try runLatticeFF(["model", "init", "--seed", "2", "--widths", "2", "--output", model]).status == 0)
+        let relative = dir.appendingPathComponent("sub/../m.npz").path
+        let r = try simulate(["--forces", relative, "--size", "8", "--steps", "4", "--seed", "1", "--output", out.path])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let params = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("params.json"))) as? [String: Any])
+        let spec = try #require(params["forceFieldSpec"] as? [String: Any])
+        #expect(spec["kind"] as? String == "model" && spec["path"] as? String == URL(fileURLWithPath: model).standardizedFileURL.path)
+        #expect((params["forceField"] as? [String: Any])?["modelSHA256"] is String)
+        let resumed = try simulate(["--resume", "--forces", model, "--steps", "8", "--output", out.path])
+        #expect(resumed.status == 0, "stderr: \(resumed.stderr)")
+    }
+
     @Test("--g is the older spelling of --coupling: same parameter, checked on resume")
     func couplingAlias() throws {
         let out = try temporaryDirectory().appendingPathComponent("run")

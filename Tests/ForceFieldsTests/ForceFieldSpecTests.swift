@@ -29,6 +29,14 @@ struct ForceFieldSpecTests {
         #expect(ForceFieldSpec.model(path: "m.npz").modelPath == "m.npz" && ForceFieldSpec.ed.modelPath == nil)
     }
 
+    @Test("withAbsoluteModelPath: a relative model path is resolved against the current directory; others unchanged")
+    func absoluteModelPath() {
+        let cwd = FileManager.default.currentDirectoryPath
+        #expect(ForceFieldSpec.model(path: "dir/./m.npz").withAbsoluteModelPath == .model(path: cwd + "/dir/m.npz"))
+        #expect(ForceFieldSpec.model(path: "/a/m.npz").withAbsoluteModelPath == .model(path: "/a/m.npz"))
+        #expect(ForceFieldSpec.cluster(radius: 2).withAbsoluteModelPath == .cluster(radius: 2))
+    }
+
     @Test("Refused text: a one-line ForceFieldError naming the accepted forms",
           arguments: ["dft", "", "cluster:0.5", "cluster:x", "cluster:7", "cluster:", "model.npy"])
     func parseErrors(text: String) {
