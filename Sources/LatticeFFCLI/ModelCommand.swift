@@ -30,8 +30,9 @@ struct ModelInit: ParsableCommand {
     var group: String = "D4"
     @Option(help: "Lattice.")
     var lattice: LatticeChoice = .square
-    @Option(help: "Head: linear (the paper's) or fermi:K (K exact Fermi steps in the site's own Q; docs/TRAINING.md).")
-    var head: String = "linear"
+    @Option(help: "Head: linear (the paper's; the default) or fermi:K (K exact Fermi steps in the site's own Q; docs/TRAINING.md).",
+            transform: ForceHead.init(parsing:))
+    var head: ForceHead = .linear
     @Option(help: "Output model file (.npz).")
     var output: String
 
@@ -43,13 +44,12 @@ struct ModelInit: ParsableCommand {
             throw ValidationError(error.description)
         }
         guard parsedWidths != nil else { throw ValidationError("--widths must be comma-separated integers ≥ 1, got '\(widths)'") }
-        do { _ = try ForceHead(parsing: head) } catch let e as ForceModelError { throw ValidationError(e.message) }
     }
 
     func run() throws {
         let configuration = NetworkConfiguration(lattice: lattice.rawValue, group: group, radius: radius,
                                                  hiddenWidths: parsedWidths!.map { [$0] }, gate: gate,
-                                                 head: try ForceHead(parsing: head))
+                                                 head: head)
         let network = try EquivariantNetwork<Float>(configuration: configuration, seed: seed)
         try network.save(to: URL(fileURLWithPath: output))
         print("wrote \(output): \(network.structure.parameterCount) parameters, gate \(gate), SHA-256 \(network.weightsSHA256)")

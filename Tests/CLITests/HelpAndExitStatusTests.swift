@@ -59,6 +59,7 @@ struct HelpAndExitStatusTests {
         (["model", "init", "--seed", "1", "--gate", "relu", "--output", "m.npz"], usageErrorStatus),
         (["model", "init", "--seed", "1", "--lattice", "hexagonal", "--output", "m.npz"], usageErrorStatus),
         (["model", "init", "--seed", "1", "--group", "Oh", "--output", "m.npz"], usageErrorStatus),
+        (["model", "init", "--seed", "1", "--head", "sigmoid", "--output", "m.npz"], usageErrorStatus),
         (["model", "init", "--seed", "1", "--output", "/nonexistent-dir/m.npz"], runtimeErrorStatus),
         (["model", "info", "/nonexistent/m.npz"], runtimeErrorStatus),
         (["predict", "--model", "m.npz", "q.npy", "--output", "f.npy", "--threads", "3"], usageErrorStatus),
