@@ -51,6 +51,7 @@ struct HelpAndExitStatusTests {
         (["generate", "--preset", "huge", "--output", "d.npz"], usageErrorStatus),
         (["generate", "--output", "d.npy"], usageErrorStatus),
         (["generate", "--output", "/nonexistent-dir/d.npz"], runtimeErrorStatus),
+        (["generate", "--sampler-model", "/nonexistent/m.npz", "--output", "OUT.npz"], runtimeErrorStatus),
         (["dataset", "merge", "a.npz", "--output", "m.npz"], usageErrorStatus),
         (["dataset", "info", "/nonexistent/d.npz"], runtimeErrorStatus),
         (["dataset", "split", "d.npz", "--training", "t.npz", "--validation", "v.npz", "--val-fraction", "1"], usageErrorStatus),
@@ -83,9 +84,11 @@ struct HelpAndExitStatusTests {
           arguments: failures)
     func exitStatus(arguments: [String], status: Int32) throws {
         let out = try temporaryDirectory().appendingPathComponent("out")
-        let r = try runLatticeFF(arguments.map { $0 == "OUT" ? out.path : $0 })
+        let r = try runLatticeFF(arguments.map { $0 == "OUT" ? out.path : $0 == "OUT.npz" ? out.path + ".npz" : $0 })
         #expect(r.status == status, "\(arguments): \(r.stderr)")
         #expect(r.stderr.hasPrefix("Error:"), "\(arguments): \(r.stderr)")
-        #expect(!FileManager.default.fileExists(atPath: out.path), "\(arguments) wrote its output")
+        for path in [out.path, out.path + ".npz", out.path + ".npz.parts"] {
+            #expect(!FileManager.default.fileExists(atPath: path), "\(arguments) wrote \(path)")
+        }
     }
 }
