@@ -43,8 +43,11 @@ public struct SimulationParameters: Codable, Sendable, Equatable {
     public var softwareVersion: String
     /// Creation time, ISO 8601 UTC.
     public var created: String
-    /// The force-field argument as given: "ed", "harmonic" or a model file path.
+    /// The force-field argument as given: "ed", "harmonic", "cluster:R" or a model file path.
     public var forces: String
+    /// The force field as a value (JSON key `forceFieldSpec`); absent in run directories written
+    /// before it was recorded, where `spec` parses `forces` instead.
+    public var forceFieldSpec: ForceFieldSpec?
     /// Kind, Holstein parameters, model path and SHA-256 of the force field.
     public var forceField: ForceFieldDescriptor
     /// Lattice size L.
@@ -69,18 +72,19 @@ public struct SimulationParameters: Codable, Sendable, Equatable {
 
     /// JSON keys: the property names, except `dt` and `seed` (the `simulate` option names).
     private enum CodingKeys: String, CodingKey {
-        case format, formatVersion, softwareVersion, created, forces, forceField, size, steps, runs
+        case format, formatVersion, softwareVersion, created, forces, forceFieldSpec, forceField, size, steps, runs
         case baseSeed = "seed", mass, damping, timeStep = "dt", temperature, initialState
         case snapshotEvery, checkpointEvery, timeseriesEvery, execution
     }
 
-    public init(softwareVersion: String, created: Date = Date(), forces: String, forceField: ForceFieldDescriptor,
-                size: Int, steps: Int, runs: Int = 1, baseSeed: UInt64, langevin: LangevinParameters,
+    public init(softwareVersion: String, created: Date = Date(), forces: String, forceFieldSpec: ForceFieldSpec? = nil,
+                forceField: ForceFieldDescriptor, size: Int, steps: Int, runs: Int = 1, baseSeed: UInt64, langevin: LangevinParameters,
                 initialState: InitialCondition, snapshotEvery: Int = 50, checkpointEvery: Int = 500,
                 timeseriesEvery: Int = 10, execution: ExecutionPlan? = nil) {
         self.softwareVersion = softwareVersion
         self.created = ISO8601DateFormatter().string(from: created)
         self.forces = forces
+        self.forceFieldSpec = forceFieldSpec
         self.forceField = forceField
         self.size = size
         self.steps = steps
@@ -99,6 +103,11 @@ public struct SimulationParameters: Codable, Sendable, Equatable {
 
     public var langevin: LangevinParameters {
         LangevinParameters(mass: mass, damping: damping, timeStep: timeStep, temperature: temperature)
+    }
+
+    /// The run's force field: the recorded spec, or for an older run directory its parsed `forces` text.
+    public func spec() throws -> ForceFieldSpec {
+        try forceFieldSpec ?? ForceFieldSpec(parsing: forces)
     }
 
     /// Seed of trajectory `run`.

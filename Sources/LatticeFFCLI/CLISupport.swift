@@ -1,5 +1,7 @@
-/// Shared pieces of the subcommands: Holstein options, configuration files, run metadata, progress.
+/// Shared pieces of the subcommands: Holstein options, configuration files, JSON output, progress, μ recovery.
 import ArgumentParser
+import DataGeneration
+import Datasets
 import Electronic
 import Foundation
 import IO
@@ -11,35 +13,57 @@ struct CLIError: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-/// The Holstein model's parameters as command-line options (defaults: the paper's values).
+/// The Holstein model's parameters as command-line options, one spelling each, shared by `forces`,
+/// `generate` and `simulate`. Every value is optional so that `simulate --resume` can tell which were
+/// given; the defaults are `HolsteinParameters()`'s (the paper's), typed there only.
 struct HolsteinOptions: ParsableArguments {
-    @Option(help: "Filling: fixed-n (N_e = N/2, μ solved each time; default) or fixed-mu (μ = --mu).")
-    var filling: String = "fixed-n"
-    @Option(help: "Chemical potential for --filling fixed-mu (0 = particle–hole symmetric point).")
-    var mu: Double = 0
-    @Option(help: "Electronic temperature T (k_B = 1), ≥ 0.")
-    var temperature: Double = 0.1
-    @Option(name: .customLong("g"), help: "Electron–phonon coupling g.")
-    var coupling: Double = 3.5
-    @Option(help: "On-site stiffness k0.")
-    var k0: Double = 1
-    @Option(help: "Nearest-neighbour elastic coupling κ.")
-    var kappa: Double = 0.18
-    @Option(help: "Nearest-neighbour hopping t.")
-    var hopping: Double = 1
+    private static let defaults = HolsteinParameters()
 
-    func validate() throws { _ = try parameters() }
+    @Option(help: "Filling: fixed-n (N_e = N/2, μ solved for every configuration; the default) or fixed-mu (μ = --mu).")
+    var filling: FillingChoice?
+    @Option(help: "Chemical potential μ for --filling fixed-mu (default: 0, the particle–hole symmetric point).")
+    var mu: Double?
+    @Option(help: "Temperature T (k_B = 1), ≥ 0: the electronic temperature, for simulate also the bath's (default: \(defaults.temperature)).")
+    var temperature: Double?
+    @Option(help: "Electron–phonon coupling g (default: \(defaults.coupling)).")
+    var coupling: Double?
+    @Option(name: .customLong("g"), help: .hidden)
+    var couplingAlias: Double?
+    @Option(help: "On-site stiffness k0 (default: \(defaults.stiffness)).")
+    var k0: Double?
+    @Option(help: "Nearest-neighbour elastic coupling κ (default: \(defaults.neighbourCoupling)).")
+    var kappa: Double?
+    @Option(help: "Nearest-neighbour hopping t (default: \(defaults.hopping)).")
+    var hopping: Double?
 
-    /// Validated parameters; throws a one-line error for an unknown filling, T < 0 or non-finite values.
-    func parameters() throws -> HolsteinParameters {
-        let mode: Filling
-        switch filling {
-        case "fixed-n": mode = .fixedElectronNumber
-        case "fixed-mu": mode = .fixedChemicalPotential(mu)
-        default: throw ValidationError("unknown filling '\(filling)' (use fixed-n or fixed-mu)")
+    /// g from --coupling or its older spelling --g.
+    var givenCoupling: Double? { coupling ?? couplingAlias }
+
+    /// The filling the options ask for; nil when neither --filling nor --mu is given. --mu alone means fixed-mu.
+    var givenFilling: Filling? {
+        guard filling != nil || mu != nil else { return nil }
+        return (filling ?? .fixedMu).filling(mu: mu ?? 0)
+    }
+
+    func validate() throws {
+        if let coupling, let couplingAlias, coupling != couplingAlias {
+            throw ValidationError("--coupling \(coupling) and --g \(couplingAlias) disagree (--g is the older spelling of --coupling)")
         }
-        let p = HolsteinParameters(hopping: hopping, coupling: coupling, stiffness: k0, neighbourCoupling: kappa,
-                                   temperature: temperature, filling: mode)
+        for (name, value) in [("--mu", mu), ("--temperature", temperature), ("--coupling", givenCoupling), ("--k0", k0),
+                              ("--kappa", kappa), ("--hopping", hopping)] {
+            if let value, !value.isFinite { throw ValidationError("\(name) must be finite, got \(value)") }
+        }
+        if let temperature, temperature < 0 { throw ValidationError("--temperature must be ≥ 0, got \(temperature)") }
+    }
+
+    /// The parameters of a new computation: given values over the defaults. Throws a `ValidationError`
+    /// for --mu without --filling fixed-mu (it would be ignored) or a parameter `HolsteinParameters` refuses.
+    func parameters() throws -> HolsteinParameters {
+        if mu != nil, filling != .fixedMu { throw ValidationError("--mu needs --filling fixed-mu") }
+        let d = Self.defaults
+        let p = HolsteinParameters(hopping: hopping ?? d.hopping, coupling: givenCoupling ?? d.coupling,
+                                   stiffness: k0 ?? d.stiffness, neighbourCoupling: kappa ?? d.neighbourCoupling,
+                                   temperature: temperature ?? d.temperature, filling: givenFilling ?? d.filling)
         do { try p.validate() } catch let e as ElectronicError { throw ValidationError(e.message) }
         return p
     }
@@ -135,6 +159,14 @@ func formatDuration(_ seconds: Double) -> String {
     if seconds < 60 { return String(format: "%.1f s", seconds) }
     if seconds < 3600 { return String(format: "%d min %02d s", Int(seconds) / 60, Int(seconds) % 60) }
     return String(format: "%d h %02d min", Int(seconds) / 3600, (Int(seconds) % 3600) / 60)
+}
+
+/// `dataset` with every configuration's μ: unchanged when the file has them, else recovered by ED
+/// (`ForceDataset.withChemicalPotentials`, one solve per configuration) with a progress line.
+func withRecoveredChemicalPotentials(_ dataset: ForceDataset, label: String, quiet: Bool) throws -> ForceDataset {
+    guard dataset.chemicalPotentials == nil else { return dataset }
+    let reporter = ProgressReporter(total: dataset.count, label: "\(label): ED for μ", unit: "configurations", enabled: !quiet)
+    return try dataset.withChemicalPotentials { done, _ in reporter.update(done) }
 }
 
 /// "20,30,40" → [20, 30, 40] (sizes, layer widths); nil when empty or when an entry is empty or not

@@ -10,15 +10,6 @@ struct DatasetCommand: ParsableCommand {
         subcommands: [DatasetInfo.self, DatasetMerge.self, DatasetSplitCommand.self])
 }
 
-/// The dataset with every configuration's μ, recovered by ED when the file has none (with progress).
-func withRecoveredChemicalPotentials(_ dataset: ForceDataset, label: String, quiet: Bool) throws -> ForceDataset {
-    guard dataset.chemicalPotentials == nil else { return dataset }
-    let reporter = ProgressReporter(total: dataset.count, label: "\(label): ED for μ", unit: "configurations", enabled: !quiet)
-    let lock = NSLock()
-    do { return try dataset.withChemicalPotentials { done, _ in lock.lock(); reporter.update(done); lock.unlock() } }
-    catch let e as DatasetError { throw CLIError(e.message) }
-}
-
 struct DatasetInfo: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "info", abstract: "Print a dataset's size, kinds, parameters and force spread.")
     @Argument(help: "Dataset (.npz).") var dataset: String
@@ -26,13 +17,10 @@ struct DatasetInfo: ParsableCommand {
     func run() throws {
         let data = try ForceDataset(contentsOf: URL(fileURLWithPath: dataset))
         print("\(dataset): \(data.count) configurations of \(data.size)×\(data.size)")
-        for (kind, indices) in data.indicesByKind {
-            let f = indices.flatMap { data.slice(data.forces, $0) }
-            let mean = f.reduce(0, +) / Double(f.count)
-            let std = (f.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(f.count)).squareRoot()
-            let steps = indices.map { data.steps[$0] }.filter { $0 >= 0 }
-            let stepText = steps.isEmpty ? "" : ", steps \(steps.min()!)–\(steps.max()!)"
-            print("  " + kind.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0) + String(format: " %5d  std(F) %.4f", indices.count, std) + stepText)
+        for summary in data.kindSummaries {
+            let steps = summary.steps.map { ", steps \($0.lowerBound)–\($0.upperBound)" } ?? ""
+            print("  " + summary.kind.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0)
+                  + String(format: " %5d  std(F) %.4f", summary.count, summary.forceStandardDeviation) + steps)
         }
         print("  Holstein: \(describe(data.metadata.holstein))")
         print("  chemical potentials (mu): \(data.chemicalPotentials == nil ? "absent (train --readout grand-canonical recovers them by ED)" : "present")")
@@ -61,8 +49,8 @@ struct DatasetMerge: ParsableCommand {
         for path in inputs {
             var part = try ForceDataset(contentsOf: URL(fileURLWithPath: path))
             if recoverMu { part = try withRecoveredChemicalPotentials(part, label: "merge \(path)", quiet: quiet) }
-            do { merged = try merged.map { try $0.appending(part) } ?? part } catch let e as DatasetError {
-                throw CLIError("\(path): \(e.message)")
+            do { merged = try merged.map { try $0.appending(part) } ?? part } catch let error as DatasetError {
+                throw CLIError("\(path): \(error.message)")
             }
         }
         var result = merged!
@@ -88,6 +76,9 @@ struct DatasetSplitCommand: ParsableCommand {
     func validate() throws {
         guard training.hasSuffix(".npz"), validation.hasSuffix(".npz") else { throw ValidationError("--training and --validation must end in .npz") }
         guard training != validation else { throw ValidationError("--training and --validation must differ") }
+        if let valFraction, !(valFraction > 0 && valFraction < 1) {
+            throw ValidationError("--val-fraction must be in (0, 1), got \(valFraction)")
+        }
     }
 
     func run() throws {
@@ -95,11 +86,8 @@ struct DatasetSplitCommand: ParsableCommand {
         try checkWritable(validation, option: "--validation")
         var data = try ForceDataset(contentsOf: URL(fileURLWithPath: dataset))
         if recoverMu { data = try withRecoveredChemicalPotentials(data, label: "split", quiet: quiet) }
-        let split: DatasetSplit
-        do {
-            split = try valFraction.map { try DatasetSplit.random(count: data.count, fraction: $0, seed: splitSeed) }
-                ?? DatasetSplit.everyThird(count: data.count)
-        } catch let e as DatasetError { throw CLIError(e.message) }
+        let split = try valFraction.map { try DatasetSplit.random(count: data.count, fraction: $0, seed: splitSeed) }
+            ?? DatasetSplit.everyThird(count: data.count)
         guard !split.training.isEmpty, !split.validation.isEmpty else {
             throw CLIError("\(dataset): \(data.count) configurations are too few to split")
         }

@@ -1,11 +1,9 @@
 import ArgumentParser
 import Benchmarks
-import Dynamics
+import Electronic
 import ForceFieldInterface
 import ForceFields
-import ForceModels
 import Foundation
-import LinearAlgebra
 
 /// `latticeff bench dynamics`: ED steps/s and the integrator's overhead per step.
 struct DynamicsBench: ParsableCommand {
@@ -13,6 +11,9 @@ struct DynamicsBench: ParsableCommand {
         commandName: "dynamics",
         abstract: "Langevin dynamics speed: ED steps/s, and the integrator overhead per step (harmonic forces).")
 
+    enum Defaults: BenchDefaults {
+        static let sizes: String? = nil, minimumSize = 2, repeats: Int? = nil
+    }
     @Option(help: "Comma-separated lattice sizes for ED steps/s (all cores in the eigensolver).")
     var edSizes: String = "24,40"
     @Option(help: "Comma-separated lattice sizes for the integrator overhead (network sizes).")
@@ -25,43 +26,36 @@ struct DynamicsBench: ParsableCommand {
     var model: String?
     @Option(help: "Comma-separated lattice sizes for network steps/s.")
     var networkSizes: String = "40,100,200,400"
-    @Flag(help: "Print JSON results.")
-    var json = false
+    @OptionGroup var bench: BenchOptions<Defaults>
 
     func validate() throws {
-        guard parse(edSizes) != nil, parse(overheadSizes) != nil, parse(networkSizes) != nil else {
-            throw ValidationError("sizes must be comma-separated integers ≥ 2 (got '\(edSizes)', '\(overheadSizes)')")
+        for (name, text) in [("--ed-sizes", edSizes), ("--overhead-sizes", overheadSizes), ("--network-sizes", networkSizes)]
+        where sizes(text) == nil {
+            throw ValidationError("\(name) must be comma-separated integers ≥ \(Defaults.minimumSize) (or empty), got '\(text)'")
         }
         guard seconds > 0, seconds.isFinite, networkStep > 0, networkStep.isFinite else {
             throw ValidationError("--seconds and --network-step must be > 0")
         }
     }
 
-    private func parse(_ text: String) -> [Int]? {
-        if text.isEmpty { return [] }
-        let v = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        return v.contains(where: { $0 == nil || $0! < 2 }) ? nil : v.map { $0! }
+    /// The sizes in `text`; empty for "", nil when malformed.
+    private func sizes(_ text: String) -> [Int]? {
+        text.isEmpty ? [] : parseSizeList(text, minimum: Defaults.minimumSize)
     }
 
     func run() throws {
-        if !json {
-            print("# \(BLASRuntime.report); \(ProcessInfo.processInfo.activeProcessorCount) cores")
-        }
+        bench.printHeader()
         let modelPath = model ?? ReproducePlan.shippedModel()
         let haveModel = FileManager.default.fileExists(atPath: modelPath)
         if model != nil, !haveModel { throw CLIError("--model \(modelPath): no such file") }
-        if !json {
-            print(haveModel ? "# network: \(modelPath)" : "# network: no model found (pass --model); network steps skipped")
-            print("# integrator overhead measured with the harmonic force field (cost of the force excluded)")
-        }
+        bench.line(haveModel ? "# network: \(modelPath)" : "# network: no model found (pass --model); network steps skipped")
+        bench.line("# integrator overhead measured with the harmonic force field (cost of the force excluded)")
+        let spec = ForceFieldSpec.model(path: modelPath)
         let results = try benchmarkDynamics(
-            edSizes: parse(edSizes)!, overheadSizes: parse(overheadSizes)!, seconds: seconds, networkStepSeconds: networkStep,
-            networkSizes: haveModel ? parse(networkSizes)! : [],
-            network: haveModel ? { try NetworkForceField(modelFile: URL(fileURLWithPath: modelPath), size: $0) } : nil
-        ) { if !json { print($0) } }
-        if json {
-            let encoder = JSONEncoder(); encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(results), as: UTF8.self))
-        }
+            edSizes: sizes(edSizes)!, overheadSizes: sizes(overheadSizes)!, seconds: seconds, networkStepSeconds: networkStep,
+            networkSizes: haveModel ? sizes(networkSizes)! : [],
+            network: haveModel ? { try spec.makeForceField(size: $0, holstein: HolsteinParameters()) } : nil,
+            report: bench.line)
+        try bench.finish(results)
     }
 }

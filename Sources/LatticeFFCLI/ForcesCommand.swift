@@ -26,16 +26,14 @@ struct ForcesCommand: ParsableCommand {
     var density: String?
     @Option(help: "Also write μ, N_e, energies, parameters and timing here (JSON).")
     var json: String?
-    @OptionGroup var holstein: HolsteinOptions
-    @Option(help: "Batch strategy: auto, parallel-configurations or multithreaded-solver.")
-    var strategy: String = "auto"
+    @OptionGroup(title: "Holstein model") var holstein: HolsteinOptions
+    @Option(help: "Batch strategy (auto: chosen by size).")
+    var strategy: BatchStrategyChoice = .auto
     @Flag(help: "No progress output.")
     var quiet = false
 
     func validate() throws {
-        guard strategy == "auto" || BatchStrategy(rawValue: strategy) != nil else {
-            throw ValidationError("unknown strategy '\(strategy)' (use auto, parallel-configurations or multithreaded-solver)")
-        }
+        _ = try holstein.parameters()
         let outputs = [output, density, json].compactMap { $0 }
         guard Set(outputs.map { URL(fileURLWithPath: $0).standardized.path }).count == outputs.count else {
             throw ValidationError("--output, --density and --json must name different files")
@@ -52,7 +50,7 @@ struct ForcesCommand: ParsableCommand {
         let field = try EDForceField(size: configurations.size, parameters: parameters)
         let evaluator = BatchForceEvaluator()
         let automatic = evaluator.strategy(count: configurations.count, siteCount: field.siteCount)
-        let forced = strategy == "auto" ? nil : BatchStrategy(rawValue: strategy)
+        let forced = strategy.strategy
         let progress = ProgressReporter(total: configurations.count, label: "ED forces", unit: "configs",
                                         enabled: !quiet && configurations.count > 1)
         let start = Date()

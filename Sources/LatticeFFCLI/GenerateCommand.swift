@@ -1,8 +1,6 @@
 import ArgumentParser
-import Baselines
 import DataGeneration
 import Datasets
-import ENN
 import ForceFields
 import ForceModels
 import Foundation
@@ -20,8 +18,8 @@ struct GenerateCommand: ParsableCommand {
         command again to resume after an interruption.
         """)
 
-    @Option(help: "Preset: paper or small.")
-    var preset: String = "small"
+    @Option(help: "Preset (options below override it).")
+    var preset: GenerationPreset = .small
     @Option(help: "Output dataset (.npz).")
     var output: String
     @Option(help: "Work directory for resumable pieces (default: OUTPUT.parts).")
@@ -35,18 +33,15 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Base seed.") var seed: UInt64 = 1
     @Option(help: "Drive the quench runs with this trained model (.npz) instead of ED; ED labels the snapshots.")
     var samplerModel: String?
-    @OptionGroup var holstein: HolsteinOptions
+    @OptionGroup(title: "Holstein model") var holstein: HolsteinOptions
     @Flag(help: "Keep the work directory after success.") var keepParts = false
     @Flag(help: "No progress output.") var quiet = false
 
-    func makePlan() throws -> GenerationPlan {
+    /// The plan the options describe. `samplerSHA256`: the weights hash of --sampler-model, read by
+    /// `run()` (validation does not open the model file).
+    func makePlan(samplerSHA256: String = "") throws -> GenerationPlan {
         let parameters = try holstein.parameters()
-        var plan: GenerationPlan
-        switch preset {
-        case "paper": plan = .paper(holstein: parameters, seed: seed)
-        case "small": plan = .small(holstein: parameters, seed: seed)
-        default: throw ValidationError("unknown preset '\(preset)' (use paper or small)")
-        }
+        var plan = preset.plan(holstein: parameters, seed: seed)
         let custom = size != nil || random != nil || quenchRuns != nil || quenchSteps != nil || snapshots != nil || amplitudes != nil
         if custom { plan.preset = "\(plan.preset)+custom" }
         if let size { plan.size = size }
@@ -62,11 +57,7 @@ struct GenerateCommand: ParsableCommand {
                                                                         early: count / 2, late: count - count / 2)
         }
         if let samplerModel {
-            let model: any TrainableForceModel
-            do { model = try ForceModelFile.load(from: URL(fileURLWithPath: samplerModel)) } catch {
-                throw ValidationError("--sampler-model: \(error)")
-            }
-            plan.samplerModel = SamplerModel(path: samplerModel, weightsSHA256: model.weightsSHA256)
+            plan.samplerModel = SamplerModel(path: samplerModel, weightsSHA256: samplerSHA256)
             plan.preset = plan.preset.hasSuffix("+custom") ? plan.preset : "\(plan.preset)+custom"
         }
         if let amplitudes {
@@ -84,7 +75,7 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let plan = try makePlan()
+        let plan = try makePlan(samplerSHA256: try samplerModel.map(samplerWeightsSHA256) ?? "")
         try checkWritable(output, option: "--output")
         let work = URL(fileURLWithPath: workDir ?? output + ".parts")
         let generator = try DatasetGenerator(plan: plan, workDirectory: work)
@@ -107,6 +98,13 @@ struct GenerateCommand: ParsableCommand {
             printError(String(format: "generate: wrote %d configurations to %@ in %@", dataset.count, output,
                               formatDuration(Date().timeIntervalSince(start))))
         }
+    }
+}
+
+/// The weights hash of the model file at `path`; a one-line error (exit 1) when it cannot be read.
+private func samplerWeightsSHA256(_ path: String) throws -> String {
+    do { return try ForceModelFile.load(from: URL(fileURLWithPath: path)).weightsSHA256 } catch {
+        throw CLIError("--sampler-model: \(error)")
     }
 }
 

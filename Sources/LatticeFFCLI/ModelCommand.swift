@@ -5,6 +5,7 @@ import ForceFields
 import ForceModels
 import Foundation
 import IO
+import Symmetry
 
 /// `latticeff model …`: create ENN model files, inspect model files of any architecture.
 struct ModelCommand: ParsableCommand {
@@ -19,34 +20,36 @@ struct ModelInit: ParsableCommand {
 
     @Option(help: "Seed of the weight initialisation (N(0, 1/auxiliary width), zero biases).")
     var seed: UInt64
-    @Option(help: "Gate: smooth (default) or reference.")
-    var gate: String = "smooth"
+    @Option(help: "Gate.")
+    var gate: GateKind = .smooth
     @Option(help: "Neighbourhood cutoff radius (default √13).")
     var radius: Double = 13.0.squareRoot()
     @Option(help: "Hidden widths per IR, comma-separated, one number per layer.")
     var widths: String = "32,8,4"
     @Option(help: "Point group.")
     var group: String = "D4"
-    @Option(help: "Lattice: square or triangular.")
-    var lattice: String = "square"
-    @Option(help: "Head: linear (the paper's) or fermi:K (K exact Fermi steps in the site's own Q; docs/TRAINING.md).")
-    var head: String = "linear"
+    @Option(help: "Lattice.")
+    var lattice: LatticeChoice = .square
+    @Option(help: "Head: linear (the paper's; the default) or fermi:K (K exact Fermi steps in the site's own Q; docs/TRAINING.md).",
+            transform: ForceHead.init(parsing:))
+    var head: ForceHead = .linear
     @Option(help: "Output model file (.npz).")
     var output: String
 
     var parsedWidths: [Int]? { parseSizeList(widths, minimum: 1) }
 
     func validate() throws {
-        guard GateKind(rawValue: gate) != nil else { throw ValidationError("--gate must be smooth or reference, got '\(gate)'") }
         guard radius.isFinite, radius > 0 else { throw ValidationError("--radius must be a positive number, got \(radius)") }
+        do { _ = try PointGroup.named(group, on: lattice.geometry) } catch let error as SymmetryError {
+            throw ValidationError(error.description)
+        }
         guard parsedWidths != nil else { throw ValidationError("--widths must be comma-separated integers ≥ 1, got '\(widths)'") }
-        do { _ = try ForceHead(parsing: head) } catch let e as ForceModelError { throw ValidationError(e.message) }
     }
 
     func run() throws {
-        let configuration = NetworkConfiguration(lattice: lattice, group: group, radius: radius,
-                                                 hiddenWidths: parsedWidths!.map { [$0] }, gate: GateKind(rawValue: gate)!,
-                                                 head: try ForceHead(parsing: head))
+        let configuration = NetworkConfiguration(lattice: lattice.rawValue, group: group, radius: radius,
+                                                 hiddenWidths: parsedWidths!.map { [$0] }, gate: gate,
+                                                 head: head)
         let network = try EquivariantNetwork<Float>(configuration: configuration, seed: seed)
         try network.save(to: URL(fileURLWithPath: output))
         print("wrote \(output): \(network.structure.parameterCount) parameters, gate \(gate), SHA-256 \(network.weightsSHA256)")

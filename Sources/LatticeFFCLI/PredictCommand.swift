@@ -40,18 +40,7 @@ struct PredictCommand: ParsableCommand {
         let q = try array.widenedToDoubles()
         if let chemicalPotential {
             let potentials = try chemicalPotentials(chemicalPotential, count: count)
-            guard network.readout == .grandCanonical else {
-                throw ForceModelError("--chemical-potential needs a model with the grand-canonical readout (\(model) has readout \(network.readout))")
-            }
-            // The fixed-N projection does not apply at fixed μ: the electron number is an output.
-            network.electronNumberProjection = false
-            let n = size * size
-            var forces = [Double](repeating: 0, count: count * n)
-            for (c, mu) in potentials.enumerated() {
-                network.holstein.filling = .fixedChemicalPotential(mu)
-                let part = try network.forces(configurations: Array(q[(c * n)..<((c + 1) * n)]), count: 1, size: size)
-                forces.replaceSubrange((c * n)..<((c + 1) * n), with: part)
-            }
+            let forces = try network.forces(configurations: q, count: count, size: size, chemicalPotentials: potentials)
             try NumPyArray(forces, shape: shape).write(to: URL(fileURLWithPath: output))
             return
         }
@@ -63,19 +52,9 @@ struct PredictCommand: ParsableCommand {
         }
     }
 
-    /// One finite μ per configuration, from a number or a .npy file of `count` values.
+    /// The chemical potentials `text` names: one number for every configuration, or a .npy of one per configuration.
     private func chemicalPotentials(_ text: String, count: Int) throws -> [Double] {
-        let values: [Double]
-        if let mu = Double(text) {
-            values = [Double](repeating: mu, count: count)
-        } else {
-            let file = try NumPyArray(contentsOf: URL(fileURLWithPath: text))
-            values = try file.widenedToDoubles()
-            guard values.count == count else {
-                throw ForceModelError("\(text): \(values.count) chemical potentials for \(count) configuration(s)")
-            }
-        }
-        guard values.allSatisfy({ $0.isFinite }) else { throw ForceModelError("--chemical-potential: non-finite value") }
-        return values
+        if let mu = Double(text) { return [Double](repeating: mu, count: count) }
+        return try NumPyArray(contentsOf: URL(fileURLWithPath: text)).widenedToDoubles()
     }
 }

@@ -58,25 +58,17 @@ func runPython(_ script: String, _ arguments: [String] = []) throws -> String {
     return result.stdout
 }
 
-// MARK: - Golden help text and exact exit codes (added with the train/evaluate golden tests)
+// MARK: - Help text and exit statuses (golden `--help` tests)
 
-/// Exit status of a usage error: a bad option value or a failed `validate()` (EX_USAGE).
+/// Exit status of a usage error: a parse failure or a `ValidationError` (EX_USAGE).
 let usageErrorStatus: Int32 = 64
-/// Exit status of a runtime failure: unreadable input, refused data, failed computation.
+/// Exit status of a failure while running (a one-line `Error:` after the input was accepted).
 let runtimeErrorStatus: Int32 = 1
 
-/// `latticeff ARGS --help` at a fixed width of 80 columns (COLUMNS set), so the text does not depend
-/// on the terminal the tests run in.
-func helpText(_ arguments: [String]) throws -> CommandResult {
-    try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["COLUMNS=80", try latticeffBinary().path] + arguments + ["--help"])
-}
-
-/// The first line where two texts differ, for a readable golden-test failure ("" when equal).
-func firstDifference(_ actual: String, _ expected: String) -> String {
-    let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
-    let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
-    for i in 0..<max(a.count, e.count) where (i < a.count ? a[i] : nil) != (i < e.count ? e[i] : nil) {
-        return "line \(i + 1): got '\(i < a.count ? String(a[i]) : "<end>")', expected '\(i < e.count ? String(e[i]) : "<end>")'"
-    }
-    return ""
+/// `latticeff COMMAND… --help` as a user sees it in an 80-column terminal.
+func helpText(_ command: [String]) throws -> String {
+    let result = try runProcess(URL(fileURLWithPath: "/usr/bin/env"),
+                                ["COLUMNS=80", try latticeffBinary().path] + command + ["--help"])
+    try #require(result.status == 0, "\(command) --help failed: \(result.stderr)")
+    return result.stdout
 }

@@ -92,7 +92,7 @@ struct ForcesCommandTests {
             (["nonsquare.npy"], "square"), (["flat.npy"], "shape"), (["tiny.npy"], "minimum"),
             (["float32.npy"], "float64"), (["inf.npy"], "not finite"), (["garbage.npy"], "garbage.npy"),
             (["missing.npy"], "missing.npy"),
-            (["ok.npy", "--filling", "half"], "unknown filling"),
+            (["ok.npy", "--filling", "half"], "--filling"),
             (["ok.npy", "--temperature=-0.5"], "temperature"),
             (["ok.npy", "--g", "nan"], "coupling"),
         ]

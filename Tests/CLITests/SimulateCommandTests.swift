@@ -30,6 +30,8 @@ struct SimulateCommandTests {
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let params = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("params.json"))) as? [String: Any])
         #expect((params["forceField"] as? [String: Any])?["kind"] as? String == "cluster:2.0")
+        let spec = try #require(params["forceFieldSpec"] as? [String: Any])
+        #expect(spec["kind"] as? String == "cluster" && spec["radius"] as? Double == 2, "\(spec)")
         let snapshot = try NPZArchive(contentsOf: out.appendingPathComponent("run-000/snapshots/step-00000030.npz"))
         #expect(abs(try snapshot.array("n", shape: [8, 8]).doubles().reduce(0, +) - 32) < 1e-6)
         let more = try simulate(["--output", out.path, "--resume", "--steps", "40"])
@@ -74,6 +76,50 @@ struct SimulateCommandTests {
             let r = try simulate(["--forces", "ed", "--size", "6", "--steps", "2", "--output", out.path + "-bad"] + bad)
             #expect(r.status != 0 && r.stderr.contains("Error:"), "\(bad): \(r.stderr)")
         }
+    }
+
+    @Test("A run directory written before the force-field spec was recorded still resumes (spec parsed from 'forces')")
+    func resumeOldFormat() throws {
+        let out = try temporaryDirectory().appendingPathComponent("run")
+        #expect(try simulate(["--forces", "cluster:1", "--size", "7", "--steps", "10", "--seed", "1", "--output", out.path]).status == 0)
+        let file = out.appendingPathComponent("params.json")
+        var params = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+        #expect(params.removeValue(forKey: "forceFieldSpec") != nil)
+        params["forces"] = "cluster:1"
+        try JSONSerialization.data(withJSONObject: params, options: [.prettyPrinted, .sortedKeys]).write(to: file)
+        let resumed = try simulate(["--resume", "--forces", "cluster:1.0", "--steps", "20", "--output", out.path])
+        #expect(resumed.status == 0, "stderr: \(resumed.stderr)")
+        let csv = try String(contentsOf: out.appendingPathComponent("run-000/timeseries.csv"), encoding: .utf8)
+        #expect(csv.contains("\n20,1.0,"))
+        let other = try simulate(["--resume", "--forces", "ed", "--steps", "30", "--output", out.path])
+        #expect(other.status == runtimeErrorStatus && other.stderr.contains("--forces"), "\(other.stderr)")
+    }
+
+    @Test("A model run records its spec with the absolute model path and resumes from it")
+    func modelRun() throws {
+        let dir = try temporaryDirectory()
+        let model = dir.appendingPathComponent("m.npz").path, out = dir.appendingPathComponent("run")
+        #expect(try runLatticeFF(["model", "init", "--seed", "2", "--widths", "2", "--output", model]).status == 0)
+        let relative = dir.appendingPathComponent("sub/../m.npz").path
+        let r = try simulate(["--forces", relative, "--size", "8", "--steps", "4", "--seed", "1", "--output", out.path])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let params = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("params.json"))) as? [String: Any])
+        let spec = try #require(params["forceFieldSpec"] as? [String: Any])
+        #expect(spec["kind"] as? String == "model" && spec["path"] as? String == URL(fileURLWithPath: model).standardizedFileURL.path)
+        #expect((params["forceField"] as? [String: Any])?["modelSHA256"] is String)
+        let resumed = try simulate(["--resume", "--forces", model, "--steps", "8", "--output", out.path])
+        #expect(resumed.status == 0, "stderr: \(resumed.stderr)")
+    }
+
+    @Test("--g is the older spelling of --coupling: same parameter, checked on resume")
+    func couplingAlias() throws {
+        let out = try temporaryDirectory().appendingPathComponent("run")
+        #expect(try simulate(["--forces", "ed", "--size", "4", "--steps", "2", "--g", "2.5", "--output", out.path]).status == 0)
+        let params = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("params.json"))) as? [String: Any])
+        #expect(((params["forceField"] as? [String: Any])?["holstein"] as? [String: Any])?["coupling"] as? Double == 2.5)
+        #expect(try simulate(["--resume", "--coupling", "2.5", "--output", out.path]).status == 0)
+        let changed = try simulate(["--resume", "--g", "2", "--output", out.path])
+        #expect(changed.status == runtimeErrorStatus && changed.stderr.contains("--coupling"), "\(changed.stderr)")
     }
 
     @Test("Same seed gives identical runs; a different seed does not")
