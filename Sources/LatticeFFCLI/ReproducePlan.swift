@@ -92,7 +92,7 @@ struct ReproducePlan {
         for (name, forces) in [("ed", "ed"), ("ml", self.model)] {
             steps.append(Step(part: "fig5", arguments: ["simulate", "--forces", forces] + (name == "ed" ? edOptions : []) + ["--size", String(fig5Size), "--steps", last,
                                                         "--runs", String(fig5Runs), "--seed", s, "--snapshot-every", String(snapshotEvery),
-                                                        "--quiet", "--output", path("fig5/\(name)")],
+                                                        "--output", path("fig5/\(name)")],
                               skipIfExists: path("fig5/\(name)/run-000/timeseries.csv"),
                               seconds: name == "ed" ? Double(fig5Runs * fig5Steps.last!) * edStepSeconds / 2
                                                     : passes * Double(fig5Runs * fig5Steps.last! * fig5Size * fig5Size) / 150_000))
@@ -105,7 +105,7 @@ struct ReproducePlan {
             steps.append(Step(part: "coarsening", arguments: ["simulate", "--forces", self.model, "--size", String(coarseningSize),
                                                               "--steps", String(coarseningSteps), "--temperature", String(t),
                                                               "--runs", String(coarseningRuns), "--seed", s, "--snapshot-every",
-                                                              tiny ? "10" : (preset == "demo" ? "25" : "50"), "--quiet", "--output", dir],
+                                                              tiny ? "10" : (preset == "demo" ? "25" : "50"), "--output", dir],
                               skipIfExists: dir + "/run-000/timeseries.csv",
                               seconds: passes * Double(coarseningRuns * coarseningSteps * coarseningSize * coarseningSize) / 150_000))
             steps.append(Step(part: "coarsening", arguments: ["analyze", dir, "--output", dir + "/analysis"],
