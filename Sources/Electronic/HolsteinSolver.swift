@@ -40,9 +40,7 @@ public final class HolsteinSolver {
         guard L >= 2 else { throw ElectronicError("lattice size L must be >= 2, got \(L)") }
         guard L <= 4096 else { throw ElectronicError("lattice size L = \(L) is too large for exact diagonalization") }
         try parameters.validate()
-        let cost = Self.estimate(size: L)
-        try budget.require(bytes: cost.bytes, for: "exact diagonalization of the \(L)×\(L) lattice (N = \(L * L))",
-                           detail: "each solve ≈ \(formatEstimatedDuration(cost.secondsPerSolve)) (O(N³))")
+        try Self.checkMemory(size: L, budget: budget)
         let n = L * L
         size = L
         siteCount = n
@@ -107,6 +105,16 @@ public final class HolsteinSolver {
     public static func estimate(size L: Int) -> (bytes: Double, secondsPerSolve: Double) {
         let n = Double(L) * Double(L)
         return (32 * n * n, 7e-11 * n * n * n)
+    }
+
+    /// Throws `MemoryLimitError` (with the time per solve) when one solver of the L×L lattice exceeds
+    /// `budget`: for callers that must refuse before doing anything else (creating directories, say).
+    public static func checkMemory(size L: Int, budget: MemoryBudget = .system) throws {
+        let cost = estimate(size: L)
+        let n = Double(L) * Double(L)
+        let sites = n < 1e15 ? String(Int(n)) : String(format: "%.3g", n)
+        try budget.require(bytes: cost.bytes, for: "exact diagonalization of the \(L)×\(L) lattice (N = \(sites))",
+                           detail: "each solve ≈ \(formatEstimatedDuration(cost.secondsPerSolve)) (O(N³))")
     }
 
     /// Solves for configuration `q` (length N, finite), writing ⟨n_i⟩ and F_i into the caller's

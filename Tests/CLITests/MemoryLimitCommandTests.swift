@@ -26,6 +26,18 @@ struct MemoryLimitCommandTests {
         #expect(!FileManager.default.fileExists(atPath: output.path))
     }
 
+    @Test("generate at L = 400: refused before its work directory is created")
+    func oversizedGenerate() throws {
+        let dir = try temporaryDirectory()
+        let output = dir.appendingPathComponent("data.npz")
+        let run = try runLatticeFF(["generate", "--preset", "small", "--size", "400", "--random", "2", "--quench-runs", "0",
+                                    "--output", output.path])
+        guard lacks(8.2e11) else { return }
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("Error: exact diagonalization of the 400×400 lattice (N = 160000) needs ≈ 763 GiB, "), "\(run.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    }
+
     @Test("simulate --size 200000: the lattice estimate and the limit; no run directory is created")
     func oversizedLattice() throws {
         let dir = try temporaryDirectory()
