@@ -43,7 +43,8 @@ struct ReproduceCommand: ParsableCommand {
         let selected = Set(only.map { $0.split(separator: ",").map(String.init) } ?? Self.parts)
         // Prerequisites, before any computation: gnuplot (the analyses plot), the model readable and valid
         // (the plan loads it), the output directory writable.
-        if !dryRun && !selected.isDisjoint(with: ["fig5", "coarsening"]) { _ = try Plotter().executablePath() }
+        let plotter = Plotter()
+        if !dryRun && !selected.isDisjoint(with: ["fig5", "coarsening"]) { _ = try plotter.executablePath() }
         let plan = try ReproducePlan(preset: preset, output: out, model: model, seed: seed, tiny: tiny)
         if !dryRun { try prepareOutputDirectory(out) }
         let steps = plan.steps.filter { selected.contains($0.part) }
@@ -58,8 +59,7 @@ struct ReproduceCommand: ParsableCommand {
                 continue
             }
             let start = Date()
-            var command = try LatticeFF.parseAsRoot(step.arguments)
-            try command.run()
+            try step.action.perform(plotter: plotter)
             progress.finish(stage: index, seconds: Date().timeIntervalSince(start))
         }
         if selected.contains("report"), !dryRun {

@@ -32,6 +32,19 @@ struct ReproduceCommandTests {
         #expect(again.status == 0 && again.stderr.contains("done before"), "\(again.stderr)")
     }
 
+    @Test("--dry-run prints every step with its stage header and runs nothing (no gnuplot, no output directory)")
+    func dryRun() throws {
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent("paper")
+        let run = try runLatticeFF(["reproduce", "--preset", "paper", "--output", out.path, "--dry-run"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("[1/11] data — this stage ≈ 1 h 15 min"), "\(run.stderr)")
+        #expect(run.stderr.contains("$ latticeff generate --preset paper --seed 2024 --output \(out.path)/data/paper.npz --keep-parts"))
+        #expect(run.stderr.contains("$ latticeff analyze compare \(out.path)/fig5/ed \(out.path)/fig5/ml --steps 200,1000,9000"))
+        #expect(run.stderr.contains("[11/11] coarsening"))
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
     @Test("Unknown presets and parts, and a missing model, are one-line errors")
     func badInput() throws {
         let dir = try temporaryDirectory()
