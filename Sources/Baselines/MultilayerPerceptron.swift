@@ -157,7 +157,8 @@ public final class MultilayerPerceptron<T: ModelScalar>: @unchecked Sendable {
         }
         guard radius.isFinite, radius >= 1 else { throw ForceModelError("neighbourhood radius must be a finite number ≥ 1, got \(radius)") }
         let sites = Double.pi * (radius - 1) * (radius - 1)  // a lower bound of the neighbourhood size
-        try MemoryBudget.system.require(bytes: 16 * sites, for: "a neighbourhood of radius \(radius) (≈ \(String(format: "%.3g", sites)) sites)")
+        try MemoryBudget.system.require(
+            bytes: 16 * sites, for: "a neighbourhood of radius \(radius) (≈ \(String(format: "%.3g", sites)) sites)")
         do { return try Neighbourhood(group: try PointGroup.named(group, on: geometry), radius: radius) } catch {
             throw ForceModelError("\(error)")
         }

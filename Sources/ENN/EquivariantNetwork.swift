@@ -75,7 +75,8 @@ public final class EquivariantNetwork<T: ModelScalar>: @unchecked Sendable {
     public convenience init(configuration: NetworkConfiguration, seed: UInt64,
                             holstein: HolsteinParameters = HolsteinParameters()) throws {
         if let width = configuration.hiddenWidths.joined().first(where: { $0 > 1 << 20 }) {
-            throw ForceModelError("hidden width \(width) is beyond any network that fits in memory (at most \(1 << 20))")
+            throw ForceModelError(
+                "hidden width \(width) is beyond any network that fits in memory (at most \(1 << 20))")
         }
         let structure = try NetworkStructure(configuration: configuration)
         try MemoryBudget.system.require(bytes: 2 * Double(structure.parameterCount) * Double(MemoryLayout<T>.size),

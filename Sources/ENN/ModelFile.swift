@@ -157,7 +157,9 @@ extension EquivariantNetwork {
             throw fail("format version \(meta.formatVersion) is not supported "
                        + "(this LatticeFF reads version \(ModelMetadata.currentFormatVersion))")
         }
-        do { return (meta, try meta.head.map { try ForceHead(parsing: $0) } ?? .linear) } catch let error as ForceModelError {
+        do {
+            return (meta, try meta.head.map { try ForceHead(parsing: $0) } ?? .linear)
+        } catch let error as ForceModelError {
             throw fail(error.message)
         }
     }

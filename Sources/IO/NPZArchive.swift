@@ -90,7 +90,9 @@ public struct NPZArchive: Sendable, Equatable {
                     throw NumPyError(.corruptArchive("member inflates beyond its declared size of \(declared) bytes"))
                 }
                 contents.append(chunk)
-                if !headerChecked { headerChecked = try NPYFormat.checkDeclaredSize(prefix: contents, declaredBytes: declared) }
+                if !headerChecked {
+                    headerChecked = try NPYFormat.checkDeclaredSize(prefix: contents, declaredBytes: declared)
+                }
             }
             guard checksum == entry.checksum else { throw Archive.ArchiveError.invalidCRC32 }
             guard contents.count == declared else { throw Archive.ArchiveError.invalidEntrySize }

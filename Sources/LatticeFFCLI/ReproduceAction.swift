@@ -39,8 +39,8 @@ enum ReproduceAction: Equatable {
             return ["simulate", "--forces", run.forces] + (run.coupling.map { ["--coupling", String($0)] } ?? [])
                 + ["--size", String(run.size), "--steps", String(run.steps)]
                 + (run.temperature.map { ["--temperature", String($0)] } ?? [])
-                + ["--runs", String(run.runs), "--seed", String(run.seed), "--snapshot-every", String(run.snapshotEvery),
-                   "--output", run.output]
+                + ["--runs", String(run.runs), "--seed", String(run.seed),
+                   "--snapshot-every", String(run.snapshotEvery), "--output", run.output]
         case let .compare(first, second, steps, output):
             return ["analyze", "compare", first, second, "--steps", steps.map(String.init).joined(separator: ","),
                     "--output", output]
@@ -63,7 +63,8 @@ enum ReproduceAction: Equatable {
         case let .analyze(run, output):
             let analysis = try analyzeEnsemble(try RunEnsemble.open(URL(fileURLWithPath: run)))
             let files = try analysis.write(to: URL(fileURLWithPath: output), plotter: plotter, fitWindowGiven: false)
-            let alpha = analysis.meanFit.map { String(format: "α = %.3f ± %.3f", $0.exponent, $0.exponentError) } ?? "α not fitted"
+            let alpha = analysis.meanFit.map { String(format: "α = %.3f ± %.3f", $0.exponent, $0.exponentError) }
+                ?? "α not fitted"
             printError("  \(alpha); wrote \(files.count) files to \(output)")
         case .generate, .train, .simulate:
             var command = try LatticeFF.parseAsRoot(arguments)

@@ -51,7 +51,8 @@ struct ReproduceCommand: ParsableCommand {
         printError("reproduce: preset \(preset)\(preset == "demo" ? " — a REDUCED version of the paper's protocol (smaller lattices, fewer runs and steps)" : ""); estimated cost \(formatDuration(plan.estimatedSeconds(parts: selected))) on 2 cores")
         var progress = StageProgress(estimates: steps.map(\.seconds))
         for (index, step) in steps.enumerated() {
-            printError("\n" + progress.header(stage: index, part: step.part) + "\n$ latticeff " + step.arguments.map(shellQuoted).joined(separator: " "))
+            printError("\n" + progress.header(stage: index, part: step.part))
+            printError("$ latticeff " + step.arguments.map(shellQuoted).joined(separator: " "))
             if dryRun { continue }
             if step.skipIfExists.map({ FileManager.default.fileExists(atPath: $0) }) ?? false {
                 printError("  (done before: \(step.skipIfExists!) exists)")

@@ -78,33 +78,46 @@ struct ReproducePlan {
             }
             edCoupling = h.coupling
         }
-        if preset == "paper" && model == nil {
+        steps = chainSteps(seed: seed, passes: passes, edCoupling: edCoupling, train: preset == "paper" && model == nil,
+                           tiny: tiny)
+    }
+
+    /// The steps in order, with their cost estimates (`passes`: network passes per force evaluation).
+    private func chainSteps(seed: UInt64, passes: Double, edCoupling: Double?, train: Bool, tiny: Bool) -> [Step] {
+        var steps: [Step] = []
+        let trainedModel = path("model/model.npz")
+        if train {
             steps.append(Step(part: "data", action: .generate(output: path("data/paper.npz"), seed: seed),
                               skipIfExists: path("data/paper.npz"), seconds: 75 * 60))
             steps.append(Step(part: "train", action: .train(data: path("data/paper.npz"), output: trainedModel, seed: seed),
                               skipIfExists: trainedModel, seconds: 120 * 60))
         }
-        let edStepSeconds = preset == "demo" ? 0.02 : 0.55   // one ED step per core (24×24 / 40×40)
-        for (name, forces) in [("ed", "ed"), ("ml", self.model)] {
+        let edStepSeconds = preset == "demo" ? 0.02 : 0.55  // one ED step per core (24×24 / 40×40)
+        let fig5Length = fig5Steps.last!
+        for (name, forces) in [("ed", "ed"), ("ml", model)] {
             let run = SimulateRun(forces: forces, coupling: name == "ed" ? edCoupling : nil, size: fig5Size,
-                                  steps: fig5Steps.last!, temperature: nil, runs: fig5Runs, seed: seed,
+                                  steps: fig5Length, temperature: nil, runs: fig5Runs, seed: seed,
                                   snapshotEvery: snapshotEvery, output: path("fig5/\(name)"))
-            steps.append(Step(part: "fig5", action: .simulate(run), skipIfExists: path("fig5/\(name)/run-000/timeseries.csv"),
-                              seconds: name == "ed" ? Double(fig5Runs * fig5Steps.last!) * edStepSeconds / 2
-                                                    : passes * Double(fig5Runs * fig5Steps.last! * fig5Size * fig5Size) / 150_000))
+            let seconds = name == "ed" ? Double(fig5Runs * fig5Length) * edStepSeconds / 2
+                : passes * Double(fig5Runs * fig5Length * fig5Size * fig5Size) / 150_000
+            steps.append(Step(part: "fig5", action: .simulate(run),
+                              skipIfExists: path("fig5/\(name)/run-000/timeseries.csv"), seconds: seconds))
         }
-        steps.append(Step(part: "fig5", action: .compare(first: path("fig5/ed"), second: path("fig5/ml"), steps: fig5Steps,
-                                                         output: path("fig5/compare")),
-                          skipIfExists: nil, seconds: 20))
+        let compare = ReproduceAction.compare(first: path("fig5/ed"), second: path("fig5/ml"), steps: fig5Steps,
+                                              output: path("fig5/compare"))
+        steps.append(Step(part: "fig5", action: compare, skipIfExists: nil, seconds: 20))
         for t in temperatures {
             let dir = path("coarsening/kT\(t)")
-            let run = SimulateRun(forces: self.model, coupling: nil, size: coarseningSize, steps: coarseningSteps, temperature: t,
-                                  runs: coarseningRuns, seed: seed, snapshotEvery: tiny ? 10 : (preset == "demo" ? 25 : 50),
-                                  output: dir)
+            let run = SimulateRun(forces: model, coupling: nil, size: coarseningSize, steps: coarseningSteps,
+                                  temperature: t, runs: coarseningRuns, seed: seed,
+                                  snapshotEvery: tiny ? 10 : (preset == "demo" ? 25 : 50), output: dir)
+            let sites = Double(coarseningSize * coarseningSize)
             steps.append(Step(part: "coarsening", action: .simulate(run), skipIfExists: dir + "/run-000/timeseries.csv",
-                              seconds: passes * Double(coarseningRuns * coarseningSteps * coarseningSize * coarseningSize) / 150_000))
-            steps.append(Step(part: "coarsening", action: .analyze(run: dir, output: dir + "/analysis"), skipIfExists: nil, seconds: 10))
+                              seconds: passes * Double(coarseningRuns * coarseningSteps) * sites / 150_000))
+            steps.append(Step(part: "coarsening", action: .analyze(run: dir, output: dir + "/analysis"),
+                              skipIfExists: nil, seconds: 10))
         }
+        return steps
     }
 
     /// The shipped model, looked up next to the working directory and the executable.
