@@ -88,13 +88,29 @@ public struct MemoryBudget: Sendable, Equatable {
         return limits.min()
     }
 
-    /// The cgroup memory limit (v2, then v1), `nil` when unset or unreadable.
+    /// The cgroup memory limit, `nil` when unset or unreadable: the smallest limit set in this process's
+    /// own cgroup (path from `/proc/self/cgroup`) and at the mount root, for v2 and v1.
     static func cgroupLimit() -> UInt64? {
-        let files = ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"]
-        for file in files {
-            if let text = try? String(contentsOfFile: file, encoding: .utf8) { return parseCgroupLimit(text) }
+        let membership = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? ""
+        return cgroupLimitFiles(membership: membership)
+            .compactMap { (try? String(contentsOfFile: $0, encoding: .utf8)).flatMap(parseCgroupLimit) }
+            .min()
+    }
+
+    /// The limit files to read for `/proc/self/cgroup` text: v2 (`0::/path`) `memory.max` and v1
+    /// (`N:memory:/path`) `memory.limit_in_bytes`, each in the process's cgroup and at the mount root.
+    static func cgroupLimitFiles(membership: String) -> [String] {
+        var files = ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"]
+        for line in membership.split(separator: "\n") {
+            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard fields.count == 3, fields[2].count > 1 else { continue }
+            let path = String(fields[2])
+            if fields[0] == "0" && fields[1].isEmpty { files.append("/sys/fs/cgroup\(path)/memory.max") }
+            if fields[1].split(separator: ",").contains("memory") {
+                files.append("/sys/fs/cgroup/memory\(path)/memory.limit_in_bytes")
+            }
         }
-        return nil
+        return files
     }
 
     /// `MemAvailable` of `/proc/meminfo` in bytes, `nil` when unreadable.

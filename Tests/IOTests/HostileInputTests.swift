@@ -151,6 +151,14 @@ struct MemoryBudgetTests {
         #expect(MemoryBudget.parseCgroupLimit("") == nil)
     }
 
+    @Test("The limit files of the process's own cgroup (v2 and v1) are read besides the mount root's")
+    func cgroupFiles() {
+        let files = MemoryBudget.cgroupLimitFiles(membership: "4:memory:/jobs/a\n1:cpu:/\n0::/user.slice/x\n")
+        #expect(files == ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+                          "/sys/fs/cgroup/memory/jobs/a/memory.limit_in_bytes", "/sys/fs/cgroup/user.slice/x/memory.max"])
+        #expect(MemoryBudget.cgroupLimitFiles(membership: "0::/\n").count == 2)
+    }
+
     @Test("MemAvailable is read from /proc/meminfo text (kB → bytes)")
     func memAvailable() {
         let text = "MemTotal:       32000000 kB\nMemFree:         1000000 kB\nMemAvailable:   23346660 kB\n"
