@@ -130,6 +130,21 @@ struct HostileInputTests {
         }
     }
 
+    @Test("A file larger than the memory available (a sparse 4 TiB file) is refused before it is read")
+    func fileBeyondBudget() throws {
+        let directory = try TemporaryDirectory()
+        let url = directory.file("huge.npz")
+        #expect(FileManager.default.createFile(atPath: url.path, contents: nil))
+        let handle = try FileHandle(forWritingTo: url)
+        try handle.truncate(atOffset: 1 << 42)  // sparse: no disk space is used
+        try handle.close()
+        #expect {
+            _ = try NPZArchive(contentsOf: url)
+        } throws: { error in
+            "\(error)".hasPrefix("reading \(url.path) needs ≈ 4096 GiB, ")
+        }
+    }
+
     @Test("A member whose declared size exceeds the memory available is refused before inflating")
     func declaredSizeBeyondBudget() throws {
         let payload = [UInt8](repeating: 1, count: 5000)
