@@ -4,8 +4,9 @@ import IO
 import Plotting
 
 /// `latticeff reproduce`: the paper's Sec. III chain — ML vs ED validation (Fig. 5) and coarsening
-/// after quenches to kT = 0.1, 0.2, 0.3 (Figs. 6–7) — as a sequence of ordinary `latticeff`
-/// commands, each printed and recorded in the report so any part can be rerun by hand.
+/// after quenches to kT = 0.1, 0.2, 0.3 (Figs. 6–7) — as a sequence of typed steps (`ReproduceAction`),
+/// each printed as its equivalent `latticeff` command and recorded in the report so any part can be rerun
+/// by hand. Prerequisites are checked before the first step; each step prints its stage and an ETA.
 struct ReproduceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reproduce",
@@ -41,10 +42,10 @@ struct ReproduceCommand: ParsableCommand {
     func run() throws {
         let out = URL(fileURLWithPath: output)
         let selected = Set(only.map { $0.split(separator: ",").map(String.init) } ?? Self.parts)
-        // Prerequisites, before any computation: gnuplot (the analyses plot), the model readable and valid
-        // (the plan loads it), the output directory writable.
+        // Prerequisites, before any computation: gnuplot (training and the analyses plot), the model readable
+        // and valid (the plan loads it), the output directory writable.
         let plotter = Plotter()
-        if !dryRun && !selected.isDisjoint(with: ["fig5", "coarsening"]) { _ = try plotter.executablePath() }
+        if !dryRun && !selected.isDisjoint(with: ["train", "fig5", "coarsening"]) { _ = try plotter.executablePath() }
         let plan = try ReproducePlan(preset: preset, output: out, model: model, seed: seed, tiny: tiny)
         if !dryRun { try prepareOutputDirectory(out) }
         let steps = plan.steps.filter { selected.contains($0.part) }
