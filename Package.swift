@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "Lattice", dependencies: ["Symmetry"], swiftSettings: cpuFlags),
 
         // MARK: electronic structure — the ground truth (Holstein ED, local-cluster ED)
-        .target(name: "Electronic", dependencies: ["LinearAlgebra"], swiftSettings: hotCode),
+        .target(name: "Electronic", dependencies: ["LinearAlgebra", "IO"], swiftSettings: hotCode),
 
         // MARK: the force-field interface: the protocol and its value types, nothing heavier
         .target(name: "ForceFieldInterface", dependencies: ["Electronic"]),
@@ -132,7 +132,7 @@ let package = Package(
         .testTarget(name: "SymmetryTests", dependencies: ["Symmetry", "TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "LatticeTests", dependencies: ["Lattice", "TestSupport"], swiftSettings: cpuFlags),
         .testTarget(
-            name: "ElectronicTests", dependencies: ["Electronic", "LinearAlgebra", "TestSupport"], swiftSettings: cpuFlags),
+            name: "ElectronicTests", dependencies: ["Electronic", "LinearAlgebra", "IO", "TestSupport"], swiftSettings: cpuFlags),
         .testTarget(
             name: "DynamicsTests",
             dependencies: [

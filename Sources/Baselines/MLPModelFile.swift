@@ -80,8 +80,9 @@ extension MultilayerPerceptron {
     }
 
     /// Validates and builds a perceptron from a model archive (`path` names it in errors): metadata
-    /// version and content, architecture, activation, every array's presence, dtype (float32), shape
-    /// and finiteness, no unknown arrays, the input scale, and the weights' SHA-256.
+    /// version and content, architecture, activation, the input scale, the metadata against the arrays
+    /// (`DeclaredWeights`: names, dtype float32, counts, widths, radius) before the neighbourhood or any
+    /// buffer is built from it, then every array's shape and finiteness, and the weights' SHA-256.
     public static func load(archive: NPZArchive, path: String = "<memory>") throws -> MultilayerPerceptron<T> {
         func fail(_ why: String) -> ForceModelError { ForceModelError("invalid model file \(path): \(why)") }
         guard let json = archive.extraFiles["metadata.json"] else { throw fail("no metadata.json member") }
@@ -95,6 +96,9 @@ extension MultilayerPerceptron {
             throw fail("format version \(meta.formatVersion) is not supported (this LatticeFF reads version \(MLPMetadata.currentFormatVersion))")
         }
         guard meta.inputScale.isFinite, meta.inputScale > 0 else { throw fail("input scale \(meta.inputScale) is not positive") }
+        let declared = DeclaredWeights(parameterOrder: meta.parameterOrder, parameterCount: meta.parameterCount,
+                                       widths: meta.widths + [meta.neighbourhoodSites], radius: meta.radius)
+        if let why = declared.mismatch(with: archive) { throw fail(why) }
         let neighbourhood: Int, blocks: [MLPParameterBlock]
         do {
             neighbourhood = try Self.neighbourhood(lattice: meta.lattice, radius: meta.radius).count
@@ -104,12 +108,9 @@ extension MultilayerPerceptron {
         guard meta.neighbourhoodSites == neighbourhood, meta.parameterCount == count, meta.parameterOrder == blocks.map(\.name) else {
             throw fail("metadata neighbourhood size, widths or parameter list do not match the architecture it describes")
         }
-        let known = Set(blocks.map(\.name))
-        if let unknown = archive.arrays.keys.sorted().first(where: { !known.contains($0) }) { throw fail("unexpected array '\(unknown)'") }
         var parameters = [T](repeating: 0, count: count)
         for block in blocks {
-            guard let array = archive.arrays[block.name] else { throw fail("missing weight array '\(block.name)'") }
-            guard array.dtype == .float32 else { throw fail("array '\(block.name)' has dtype \(array.dtype.rawValue), expected float32") }
+            let array = try archive.array(block.name)  // present and float32: checked by `DeclaredWeights`
             guard array.shape == block.shape else { throw fail("array '\(block.name)' has shape \(array.shape), expected \(block.shape)") }
             let values = try array.floats()
             guard values.allSatisfy({ $0.isFinite }) else { throw fail("array '\(block.name)' contains non-finite values") }

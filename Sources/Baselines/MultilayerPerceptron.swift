@@ -4,6 +4,7 @@ import Dispatch
 import ForceModels
 import Electronic
 import Foundation
+import IO
 import Lattice
 import LinearAlgebra
 import RandomNumbers
@@ -89,6 +90,10 @@ public final class MultilayerPerceptron<T: ModelScalar>: @unchecked Sendable {
             throw ForceModelError("a perceptron needs hidden widths or a parameter budget to choose them")
         }
         let neighbourhood = try Self.neighbourhood(lattice: lattice, radius: radius)
+        let sizes = [Double(neighbourhood.count)] + widths.map(Double.init) + [1]
+        let weights = zip(sizes, sizes.dropFirst()).reduce(0) { $0 + ($1.0 + 1) * $1.1 }  // no Int overflow
+        try MemoryBudget.system.require(bytes: 2 * weights * Double(MemoryLayout<T>.size),
+                                        for: "a perceptron of \(String(format: "%.3g", weights)) parameters")
         let blocks = try Self.parameterBlocks(inputs: neighbourhood.count, hiddenWidths: widths)
         var generator = Xoshiro256(seed: seed)
         var parameters = [T](repeating: 0, count: blocks.last.map { $0.offset + $0.count } ?? 0)
@@ -151,6 +156,9 @@ public final class MultilayerPerceptron<T: ModelScalar>: @unchecked Sendable {
         default: throw ForceModelError("unknown lattice '\(lattice)' (use square or triangular)")
         }
         guard radius.isFinite, radius >= 1 else { throw ForceModelError("neighbourhood radius must be a finite number ≥ 1, got \(radius)") }
+        let sites = Double.pi * (radius - 1) * (radius - 1)  // a lower bound of the neighbourhood size
+        try MemoryBudget.system.require(
+            bytes: 16 * sites, for: "a neighbourhood of radius \(radius) (≈ \(String(format: "%.3g", sites)) sites)")
         do { return try Neighbourhood(group: try PointGroup.named(group, on: geometry), radius: radius) } catch {
             throw ForceModelError("\(error)")
         }

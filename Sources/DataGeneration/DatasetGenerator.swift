@@ -23,6 +23,7 @@ public final class DatasetGenerator {
     /// Opens (or creates) the work directory; throws if it holds a different plan.
     public init(plan: GenerationPlan, workDirectory: URL) throws {
         try plan.validate()
+        try HolsteinSolver.checkMemory(size: plan.size)  // before the work directory exists
         self.plan = plan
         self.workDirectory = workDirectory
         let fm = FileManager.default

@@ -25,8 +25,10 @@ public final class Simulation {
 
     /// Creates the run directory at `url` and writes `params.json`. The directory must not exist (or
     /// be empty); nothing is left behind on failure. Throws `DynamicsError`.
-    public static func create(at url: URL, parameters: SimulationParameters) throws -> Simulation {
+    public static func create(at url: URL, parameters: SimulationParameters,
+                              budget: MemoryBudget = .system) throws -> Simulation {
         try parameters.validate()
+        try checkMemory(parameters, budget: budget)
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         let existed = fm.fileExists(atPath: url.path, isDirectory: &isDirectory)
@@ -47,7 +49,7 @@ public final class Simulation {
     }
 
     /// Opens an existing run directory (for `--resume`). Throws `DynamicsError.runDirectory`.
-    public static func open(at url: URL) throws -> Simulation {
+    public static func open(at url: URL, budget: MemoryBudget = .system) throws -> Simulation {
         let layout = RunLayout(root: url)
         guard FileManager.default.fileExists(atPath: layout.parameters.path) else {
             throw DynamicsError.runDirectory("\(url.path) is not a simulation directory (no params.json)")
@@ -59,7 +61,20 @@ public final class Simulation {
             throw DynamicsError.runDirectory("\(layout.parameters.path) is unreadable: \(error)")
         }
         try parameters.validate()
+        try checkMemory(parameters, budget: budget)
         return Simulation(layout: layout, parameters: parameters)
+    }
+
+    /// Bytes per site and concurrent trajectory that a run holds at least (Q, P, forces, densities, noise,
+    /// the previous step and the snapshot buffer, as Double); force fields add their own workspaces.
+    public static let bytesPerSite = 64.0
+
+    /// Throws `MemoryLimitError` when the lattice arrays of `parameters` (`bytesPerSite` × N × concurrent
+    /// runs) exceed `budget`: a lower bound, so a refused run certainly does not fit. Cost O(1).
+    public static func checkMemory(_ parameters: SimulationParameters, budget: MemoryBudget = .system) throws {
+        let concurrent = min(parameters.runs, parameters.execution.workers)
+        try budget.requireLattice(size: parameters.size, bytesPerSite: bytesPerSite, copies: concurrent,
+                                  for: "a simulation of \(concurrent) concurrent run(s)")
     }
 
     /// Changes the target number of steps (extending a finished run, say) and rewrites `params.json`.

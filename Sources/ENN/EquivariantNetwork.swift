@@ -4,6 +4,7 @@ import Dispatch
 import Electronic
 import Features
 import Foundation
+import IO
 import ForceModels
 import LinearAlgebra
 import RandomNumbers
@@ -69,9 +70,17 @@ public final class EquivariantNetwork<T: ModelScalar>: @unchecked Sendable {
 
     /// A network with weights drawn from N(0, 1/aux_k) (aux_k = auxiliary width feeding IR k),
     /// zero biases and unit input scales, from a seeded generator.
+    /// Throws `MemoryLimitError` before allocating when the weights (and their gradient) exceed the memory
+    /// available, and `ForceModelError` for a width over 2²⁰ multiplets (its weight count could overflow `Int`).
     public convenience init(configuration: NetworkConfiguration, seed: UInt64,
                             holstein: HolsteinParameters = HolsteinParameters()) throws {
+        if let width = configuration.hiddenWidths.joined().first(where: { $0 > 1 << 20 }) {
+            throw ForceModelError(
+                "hidden width \(width) is beyond any network that fits in memory (at most \(1 << 20))")
+        }
         let structure = try NetworkStructure(configuration: configuration)
+        try MemoryBudget.system.require(bytes: 2 * Double(structure.parameterCount) * Double(MemoryLayout<T>.size),
+                                        for: "a network of \(structure.parameterCount) parameters")
         var generator = Xoshiro256(seed: seed)
         var parameters = [T](repeating: 0, count: structure.parameterCount)
         for block in structure.parameterBlocks where !block.isBias {

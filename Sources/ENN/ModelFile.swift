@@ -99,9 +99,51 @@ extension EquivariantNetwork {
         return try load(archive: archive, path: path)
     }
 
-    /// Validates and builds a network from a model archive (`path` names it in errors).
+    /// Validates and builds a network from a model archive (`path` names it in errors), in this order:
+    /// metadata (version, head), the metadata against the arrays (`DeclaredWeights`, before anything is
+    /// built from the metadata), the architecture against the metadata, each array's shape and values,
+    /// the settings, and the weights' SHA-256.
     public static func load(archive: NPZArchive, path: String = "<memory>") throws -> EquivariantNetwork<T> {
         func fail(_ why: String) -> ForceModelError { ForceModelError("invalid model file \(path): \(why)") }
+        let (meta, head) = try decodeMetadata(archive, fail: fail)
+        let declared = DeclaredWeights(parameterOrder: meta.parameterOrder, parameterCount: meta.parameterCount,
+                                       widths: meta.hiddenWidths.flatMap { $0 } + meta.auxiliaryWidths.flatMap { $0 },
+                                       radius: meta.radius)
+        if let why = declared.mismatch(with: archive) { throw fail(why) }
+        let configuration = NetworkConfiguration(lattice: meta.lattice, group: meta.group, radius: meta.radius,
+                                                 hiddenWidths: meta.hiddenWidths, gate: meta.gate, head: head)
+        let structure: NetworkStructure
+        do { structure = try NetworkStructure(configuration: configuration) } catch { throw fail("\(error)") }
+        guard meta.irreps == structure.theory.labels else {
+            throw fail("IRs \(meta.irreps) do not match \(meta.group) (\(structure.theory.labels))")
+        }
+        guard meta.auxiliaryWidths == structure.layers.map(\.auxiliaryWidths),
+              meta.parameterCount == structure.parameterCount,
+              meta.parameterOrder == structure.parameterBlocks.map(\.name) else {
+            throw fail("metadata widths or parameter list do not match the architecture it describes")
+        }
+        let parameters = try readParameters(archive, structure: structure, fail: fail)
+        var scales: [Double] = []
+        for label in structure.theory.labels {
+            guard let s = meta.inputScales[label], s.isFinite, s > 0 else {
+                throw fail("input scale for \(label) missing or not positive")
+            }
+            scales.append(s)
+        }
+        let network = try EquivariantNetwork(structure: structure, parameters: parameters, inputScales: scales,
+                                             holstein: meta.holstein, trainingSummary: meta.training)
+        try network.applySettings(of: meta, head: head, fail: fail)
+        let hash = network.weightsSHA256
+        guard hash == meta.weightsSHA256.lowercased() else {
+            throw fail("weights SHA-256 \(hash.prefix(12))… does not match metadata \(meta.weightsSHA256.prefix(12))… "
+                       + "(corrupt or modified weights)")
+        }
+        return network
+    }
+
+    /// The metadata member, its architecture and format version checked, and the head it names.
+    private static func decodeMetadata(_ archive: NPZArchive, fail: (String) -> ForceModelError) throws
+        -> (ModelMetadata, ForceHead) {
         guard let json = archive.extraFiles["metadata.json"] else { throw fail("no metadata.json member") }
         let architecture = modelArchitecture(metadataJSON: json)
         guard architecture == "enn" else {
@@ -112,25 +154,23 @@ extension EquivariantNetwork {
             throw fail("metadata.json is not valid (\(describeDecodingError(error)))")
         }
         guard meta.formatVersion == ModelMetadata.currentFormatVersion else {
-            throw fail("format version \(meta.formatVersion) is not supported (this LatticeFF reads version \(ModelMetadata.currentFormatVersion))")
+            throw fail("format version \(meta.formatVersion) is not supported "
+                       + "(this LatticeFF reads version \(ModelMetadata.currentFormatVersion))")
         }
-        let head: ForceHead
-        do { head = try meta.head.map { try ForceHead(parsing: $0) } ?? .linear } catch let error as ForceModelError { throw fail(error.message) }
-        let configuration = NetworkConfiguration(lattice: meta.lattice, group: meta.group, radius: meta.radius,
-                                                 hiddenWidths: meta.hiddenWidths, gate: meta.gate, head: head)
-        let structure: NetworkStructure
-        do { structure = try NetworkStructure(configuration: configuration) } catch { throw fail("\(error)") }
-        guard meta.irreps == structure.theory.labels else { throw fail("IRs \(meta.irreps) do not match \(meta.group) (\(structure.theory.labels))") }
-        guard meta.auxiliaryWidths == structure.layers.map(\.auxiliaryWidths), meta.parameterCount == structure.parameterCount,
-              meta.parameterOrder == structure.parameterBlocks.map(\.name) else {
-            throw fail("metadata widths or parameter list do not match the architecture it describes")
+        do {
+            return (meta, try meta.head.map { try ForceHead(parsing: $0) } ?? .linear)
+        } catch let error as ForceModelError {
+            throw fail(error.message)
         }
-        let known = Set(structure.parameterBlocks.map(\.name))
-        if let unknown = archive.arrays.keys.sorted().first(where: { !known.contains($0) }) { throw fail("unexpected array '\(unknown)'") }
+    }
+
+    /// The flat parameters from the weight arrays (present and float32, checked before), each array checked
+    /// for its block's shape and finite values.
+    private static func readParameters(_ archive: NPZArchive, structure: NetworkStructure,
+                                       fail: (String) -> ForceModelError) throws -> [T] {
         var parameters = [T](repeating: 0, count: structure.parameterCount)
         for block in structure.parameterBlocks {
-            guard let array = archive.arrays[block.name] else { throw fail("missing weight array '\(block.name)'") }
-            guard array.dtype == .float32 else { throw fail("array '\(block.name)' has dtype \(array.dtype.rawValue), expected float32") }
+            let array = try archive.array(block.name)
             guard array.shape == block.shape else {
                 throw fail("array '\(block.name)' has shape \(array.shape), expected \(block.shape)")
             }
@@ -138,48 +178,42 @@ extension EquivariantNetwork {
             guard values.allSatisfy({ $0.isFinite }) else { throw fail("array '\(block.name)' contains non-finite values") }
             for (i, v) in values.enumerated() { parameters[block.offset + i] = T(v) }
         }
-        var scales: [Double] = []
-        for label in structure.theory.labels {
-            guard let s = meta.inputScales[label], s.isFinite, s > 0 else { throw fail("input scale for \(label) missing or not positive") }
-            scales.append(s)
-        }
-        let network = try EquivariantNetwork(structure: structure, parameters: parameters, inputScales: scales,
-                                             holstein: meta.holstein, trainingSummary: meta.training)
-        network.readout = meta.readout ?? .total
+        return parameters
+    }
+
+    /// Readout, projection, channel scales, input transform, head, output scale and baseline from `meta`,
+    /// each validated.
+    private func applySettings(of meta: ModelMetadata, head: ForceHead, fail: (String) -> ForceModelError) throws {
+        readout = meta.readout ?? .total
         if meta.electronNumberProjection == true {
             guard meta.lattice == "square", meta.holstein.filling == .fixedElectronNumber else {
                 throw fail("the electron-number projection needs the square lattice at fixed electron number")
             }
-            network.electronNumberProjection = true
+            electronNumberProjection = true
         }
         if let channels = meta.inputChannelScales {
             let expected = structure.featurizer.layout.multiplicities.reduce(0, +)
             guard channels.count == expected, channels.allSatisfy({ $0.isFinite && $0 > 0 }) else {
                 throw fail("inputChannelScales must be \(expected) finite positive numbers")
             }
-            network.channelScales = channels
+            channelScales = channels
         }
-        if let transform = meta.inputTransform {
-            do { network.inputTransform = try InputTransform(parsing: transform) } catch let error as ForceModelError { throw fail(error.message) }
-        }
-        do { try head.validate(meta.holstein) } catch let error as ForceModelError { throw fail(error.message) }
+        do {
+            if let transform = meta.inputTransform { inputTransform = try InputTransform(parsing: transform) }
+            try head.validate(meta.holstein)
+        } catch let error as ForceModelError { throw fail(error.message) }
         if let scale = meta.outputScale {
             guard scale.isFinite, scale > 0 else { throw fail("outputScale must be a finite positive number") }
-            network.outputScale = scale
+            outputScale = scale
         }
         if let baseline = meta.baseline {
             do {
-                network.baseline = try ForceBaseline(parsing: baseline)
-                _ = try network.baselineSolver()
+                self.baseline = try ForceBaseline(parsing: baseline)
+                _ = try baselineSolver()
             } catch let error as ForceModelError { throw fail(error.message) }
         }
-        if network.readout.addsElasticForce, meta.lattice != "square" {
+        if readout.addsElasticForce, meta.lattice != "square" {
             throw fail("an electronic-force readout needs the square lattice, found \(meta.lattice)")
         }
-        let hash = network.weightsSHA256
-        guard hash == meta.weightsSHA256.lowercased() else {
-            throw fail("weights SHA-256 \(hash.prefix(12))… does not match metadata \(meta.weightsSHA256.prefix(12))… (corrupt or modified weights)")
-        }
-        return network
     }
 }

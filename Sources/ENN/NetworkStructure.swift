@@ -2,6 +2,7 @@
 /// auxiliary layer, their Clebsch–Gordan couplings, the auxiliary widths and the parameter layout.
 import Features
 import Foundation
+import IO
 import ForceModels
 import Symmetry
 
@@ -71,9 +72,17 @@ public struct NetworkStructure: Sendable {
 
     /// Builds the wiring. Throws for unknown lattices or groups, groups with complex IRs, widths
     /// of the wrong length or negative, or a network with no hidden layer.
+    /// Throws `MemoryLimitError` before building the featurizer when its dense basis (8·M² bytes for the
+    /// M ≳ π(r − 1)² sites of the neighbourhood) exceeds the memory available.
     public init(configuration: NetworkConfiguration) throws {
         self.configuration = configuration
         let geometry = try configuration.geometry()
+        let r = configuration.radius
+        if r.isFinite, r > 1 {
+            let sites = Double.pi * (r - 1) * (r - 1)
+            let request = "the features of radius \(r) (≈ \(String(format: "%.3g", sites)) sites, a dense sites² basis)"
+            try MemoryBudget.system.require(bytes: 8 * sites * sites, for: request)
+        }
         let group: PointGroup
         do {
             group = try PointGroup.named(configuration.group, on: geometry)

@@ -1,6 +1,7 @@
 /// Exact diagonalization of the single-particle Holstein Hamiltonian for a frozen lattice
 /// configuration Q: densities, forces and free energy on an L×L periodic square lattice.
 import Foundation
+import IO
 import LinearAlgebra
 
 /// Densities, forces and thermodynamic potentials of the semiclassical Holstein model.
@@ -32,11 +33,14 @@ public final class HolsteinSolver {
     /// 4 neighbours per site: right, left, up, down (x±1, y±1 with wrap).
     private let neighbours: [Int]
 
-    /// Throws `ElectronicError` for L < 2 or invalid parameters.
-    public init(size L: Int, parameters: HolsteinParameters = HolsteinParameters()) throws {
+    /// Throws `ElectronicError` for L < 2 or invalid parameters, and `MemoryLimitError` (with the
+    /// estimated time per solve) when `estimate(size:)` exceeds `budget`, before allocating anything.
+    public init(size L: Int, parameters: HolsteinParameters = HolsteinParameters(),
+                budget: MemoryBudget = .system) throws {
         guard L >= 2 else { throw ElectronicError("lattice size L must be >= 2, got \(L)") }
         guard L <= 4096 else { throw ElectronicError("lattice size L = \(L) is too large for exact diagonalization") }
         try parameters.validate()
+        try Self.checkMemory(size: L, budget: budget)
         let n = L * L
         size = L
         siteCount = n
@@ -94,6 +98,24 @@ public final class HolsteinSolver {
     public var eigenvectors: [Double] { eigensolver.eigenvectors }
     /// Occupations f_m of the last solve.
     public var lastOccupations: [Double] { occupations }
+
+    /// Peak memory and time per `solve` of the L×L lattice (N = L²): four N×N double matrices (Hamiltonian,
+    /// eigenvectors, `dsyevd`'s 2N² workspace), 32 N² bytes; 7e-11 s·N³ (`dsyevd` at N = 1600–2500 with two
+    /// BLAS threads, docs/PERFORMANCE.md; ±50 % across machines). L = 400: 763 GiB and ≈ 3 days per solve.
+    public static func estimate(size L: Int) -> (bytes: Double, secondsPerSolve: Double) {
+        let n = Double(L) * Double(L)
+        return (32 * n * n, 7e-11 * n * n * n)
+    }
+
+    /// Throws `MemoryLimitError` (with the time per solve) when one solver of the L×L lattice exceeds
+    /// `budget`: for callers that must refuse before doing anything else (creating directories, say).
+    public static func checkMemory(size L: Int, budget: MemoryBudget = .system) throws {
+        let cost = estimate(size: L)
+        let n = Double(L) * Double(L)
+        let sites = n < 1e15 ? String(Int(n)) : String(format: "%.3g", n)
+        try budget.require(bytes: cost.bytes, for: "exact diagonalization of the \(L)×\(L) lattice (N = \(sites))",
+                           detail: "each solve ≈ \(formatEstimatedDuration(cost.secondsPerSolve)) (O(N³))")
+    }
 
     /// Solves for configuration `q` (length N, finite), writing ⟨n_i⟩ and F_i into the caller's
     /// buffers (length N each). Uses `parameters.filling`: at fixed electron number N_e = N/2

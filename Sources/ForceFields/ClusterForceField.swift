@@ -1,6 +1,7 @@
 /// Local-cluster exact diagonalization as a force field: linear in the lattice size, no network.
 import ForceFieldInterface
 import Electronic
+import IO
 import Foundation
 
 /// Forces F_i = g(⟨n_i⟩ − ½) − k0 Q_i − κ Σ_nn Q_j with ⟨n_i⟩ from the open cluster of sites within
@@ -15,11 +16,14 @@ public final class ClusterForceField: ForceField {
     private var elastic: [Double]
 
     /// Throws for a radius outside 1…6, an L too small for the cluster, or T < 0.
-    public init(size L: Int, parameters: HolsteinParameters = HolsteinParameters(), radius: Double) throws {
+    /// Throws `MemoryLimitError` when the lattice arrays exceed the available memory (`budget`).
+    public init(size L: Int, parameters: HolsteinParameters = HolsteinParameters(), radius: Double,
+                budget: MemoryBudget = .system) throws {
         solver = try LocalClusterSolver(radius: radius, parameters: parameters)
         guard L >= solver.minimumLatticeSize else {
             throw ElectronicError("L = \(L) is too small for a cluster of radius \(radius) (needs L ≥ \(solver.minimumLatticeSize))")
         }
+        try budget.requireLattice(size: L, bytesPerSite: 8, for: "cluster-ED forces")
         latticeSize = L
         holsteinParameters = parameters
         elastic = [Double](repeating: 0, count: L * L)

@@ -65,11 +65,25 @@ enum NPYFormat {
         try data.withUnsafeBytes { try decode($0) }
     }
 
-    private static func decode(_ bytes: UnsafeRawBufferPointer) throws -> NumPyArray {
-        guard bytes.count >= magic.count, zip(magic, bytes).allSatisfy({ $0 == $1 }) else {
-            throw NumPyError(.badMagic)
-        }
-        guard bytes.count >= 8 else { throw NPYHeader.malformed("file ends inside the version field") }
+    /// What a `.npy` header declares: dtype, byte order, shape, element count and where the data starts.
+    struct Layout {
+        var dtype: NumPyArray.DType
+        var bigEndian: Bool
+        var shape: [Int]
+        var count: Int
+        /// Byte offset of the payload (end of the padded header).
+        var dataStart: Int
+        /// Payload bytes: count × item size (checked for overflow).
+        var payloadBytes: Int
+        /// Total file bytes the header implies.
+        var totalBytes: Int { dataStart + payloadBytes }
+    }
+
+    /// Parses magic, version and header of `bytes`; `nil` when `bytes` ends before the header does
+    /// (a prefix of a member still being inflated). Throws the errors `decode` throws for the header.
+    static func layout(_ bytes: UnsafeRawBufferPointer) throws -> Layout? {
+        guard zip(magic, bytes).allSatisfy({ $0 == $1 }) else { throw NumPyError(.badMagic) }
+        guard bytes.count >= 8 else { return nil }
         let (major, minor) = (bytes[6], bytes[7])
         let lengthFieldSize: Int
         switch (major, minor) {
@@ -78,14 +92,11 @@ enum NPYFormat {
         default: throw NumPyError(.unsupportedVersion(major: major, minor: minor))
         }
         let headerStart = 8 + lengthFieldSize
-        guard bytes.count >= headerStart else { throw NPYHeader.malformed("file ends inside the header length field") }
+        guard bytes.count >= headerStart else { return nil }
         var headerLength = 0
         for index in 0 ..< lengthFieldSize { headerLength |= Int(bytes[8 + index]) << (8 * index) }
         let dataStart = headerStart + headerLength
-        guard bytes.count >= dataStart else {
-            let found = bytes.count - headerStart
-            throw NPYHeader.malformed("truncated header: expected \(headerLength) bytes, found \(found)")
-        }
+        guard bytes.count >= dataStart else { return nil }
         let headerBytes = UnsafeRawBufferPointer(rebasing: bytes[headerStart ..< dataStart])
         let (header, descrIsString) = try NPYHeader.parse(headerBytes)
         guard descrIsString, let (dtype, bigEndian) = parseDescr(header.descr) else {
@@ -93,13 +104,48 @@ enum NPYFormat {
         }
         // Fortran and C order coincide when at most one axis has extent > 1 (e.g. any 1-d array).
         if header.fortranOrder && header.shape.filter({ $0 > 1 }).count > 1 { throw NumPyError(.fortranOrder) }
-
         let count: Int
         do { count = try NumPyArray.elementCount(of: header.shape) } catch let error as NumPyError {
             throw NPYHeader.malformed(error.message)
         }
-        let (expected, overflow) = count.multipliedReportingOverflow(by: dtype.itemSize)
-        guard !overflow else { throw NPYHeader.malformed("shape \(NumPyError.shapeString(header.shape)) is too large") }
+        let (payloadBytes, overflow) = count.multipliedReportingOverflow(by: dtype.itemSize)
+        guard !overflow, payloadBytes <= Int.max - dataStart else {
+            throw NPYHeader.malformed("shape \(NumPyError.shapeString(header.shape)) is too large")
+        }
+        return Layout(dtype: dtype, bigEndian: bigEndian, shape: header.shape, count: count, dataStart: dataStart,
+                      payloadBytes: payloadBytes)
+    }
+
+    /// Checks that a header's shape × item size accounts for exactly `declaredBytes` (an `.npz` member's
+    /// size from its ZIP entry), from the first bytes of the member: `false` while the header is incomplete.
+    /// - Throws: `truncatedData`/`trailingData` on disagreement, or the header's own errors.
+    static func checkDeclaredSize(prefix: Data, declaredBytes: Int) throws -> Bool {
+        guard let layout = try prefix.withUnsafeBytes({ try Self.layout($0) }) else { return false }
+        let found = declaredBytes - layout.dataStart
+        guard found >= layout.payloadBytes else {
+            throw NumPyError(.truncatedData(expected: layout.payloadBytes, found: found))
+        }
+        guard found == layout.payloadBytes else {
+            throw NumPyError(.trailingData(expected: layout.payloadBytes, found: found))
+        }
+        return true
+    }
+
+    private static func decode(_ bytes: UnsafeRawBufferPointer) throws -> NumPyArray {
+        guard let layout = try layout(bytes) else {
+            if bytes.count < magic.count { throw NumPyError(.badMagic) }
+            if bytes.count < 8 { throw NPYHeader.malformed("file ends inside the version field") }
+            let lengthFieldSize = bytes[6] == 1 ? 2 : 4
+            guard bytes.count >= 8 + lengthFieldSize else {
+                throw NPYHeader.malformed("file ends inside the header length field")
+            }
+            var headerLength = 0
+            for index in 0 ..< lengthFieldSize { headerLength |= Int(bytes[8 + index]) << (8 * index) }
+            let found = bytes.count - 8 - lengthFieldSize
+            throw NPYHeader.malformed("truncated header: expected \(headerLength) bytes, found \(found)")
+        }
+        let (dtype, bigEndian, count, dataStart) = (layout.dtype, layout.bigEndian, layout.count, layout.dataStart)
+        let expected = layout.payloadBytes
         let found = bytes.count - dataStart
         guard found >= expected else { throw NumPyError(.truncatedData(expected: expected, found: found)) }
         guard found == expected else { throw NumPyError(.trailingData(expected: expected, found: found)) }
@@ -122,7 +168,7 @@ enum NPYFormat {
             }
             storage = .bool(load(payload, count: count, swap: false) { $0 })
         }
-        return try NumPyArray(shape: header.shape, storage: storage)
+        return try NumPyArray(shape: layout.shape, storage: storage)
     }
 
     /// Maps a descriptor such as `<f8` or `>i4` to a dtype and whether its data is big-endian.

@@ -33,13 +33,17 @@ public struct NPZArchive: Sendable, Equatable {
 
     // MARK: reading
 
-    /// Reads a `.npz` file. Errors name the path (and the member, for a bad member).
-    public init(contentsOf url: URL) throws {
-        try self.init(zipData: try readWholeFile(url), source: url.path)
+    /// Reads a `.npz` file. Errors name the path (and the member, for a bad member); see `init(zipData:)`.
+    public init(contentsOf url: URL, budget: MemoryBudget = .system) throws {
+        try self.init(zipData: try readWholeFile(url), source: url.path, budget: budget)
     }
 
     /// Decodes the bytes of a `.npz` file. Errors are located at `source` (default `"<memory>"`).
-    public init(zipData data: Data, source: String = "<memory>") throws {
+    ///
+    /// Hostile sizes are refused with one line before they are allocated: a member is inflated only up to the
+    /// size its ZIP entry declares, that size is checked against the memory available (`MemoryBudget`), and an
+    /// array member's header (shape × item size) must account for exactly that size before the rest is inflated.
+    public init(zipData data: Data, source: String = "<memory>", budget: MemoryBudget = .system) throws {
         self.init()
         self.source = source
         let archive: Archive
@@ -52,15 +56,7 @@ public struct NPZArchive: Sendable, Equatable {
             guard seen.insert(name).inserted else {
                 throw NumPyError(.corruptArchive("duplicate member"), path: source, member: name)
             }
-            var contents = Data()
-            contents.reserveCapacity(Int(min(entry.uncompressedSize, 1 << 28)))
-            do {
-                let checksum = try archive.extract(entry, bufferSize: Self.bufferSize) { contents.append($0) }
-                guard checksum == entry.checksum else { throw Archive.ArchiveError.invalidCRC32 }
-                guard contents.count == entry.uncompressedSize else { throw Archive.ArchiveError.invalidEntrySize }
-            } catch {
-                throw NumPyError(.corruptArchive(String(describing: error)), path: source, member: name)
-            }
+            let contents = try Self.extract(entry, of: archive, source: source, budget: budget)
             if name.hasSuffix(".npy") {
                 var array: NumPyArray
                 do { array = try NPYFormat.decode(contents) } catch let error as NumPyError {
@@ -72,6 +68,40 @@ public struct NPZArchive: Sendable, Equatable {
                 extraFiles[name] = contents
             }
         }
+    }
+
+    /// Inflates one member, never beyond its declared size (a longer stream is a corrupt archive), after
+    /// checking that size against `budget` and, for `.npy` members, against the array header.
+    private static func extract(_ entry: Entry, of archive: Archive, source: String,
+                                budget: MemoryBudget) throws -> Data {
+        let name = entry.path
+        guard entry.uncompressedSize <= UInt64(Int.max) else {
+            throw NumPyError(.corruptArchive("declared size \(entry.uncompressedSize) is too large"), path: source,
+                             member: name)
+        }
+        let declared = Int(entry.uncompressedSize)
+        try budget.require(bytes: Double(declared), for: "\(source) (member '\(name)')")
+        var contents = Data()
+        contents.reserveCapacity(min(declared, 1 << 28))
+        var headerChecked = !name.hasSuffix(".npy")
+        do {
+            let checksum = try archive.extract(entry, bufferSize: Self.bufferSize) { chunk in
+                guard chunk.count <= declared - contents.count else {
+                    throw NumPyError(.corruptArchive("member inflates beyond its declared size of \(declared) bytes"))
+                }
+                contents.append(chunk)
+                if !headerChecked {
+                    headerChecked = try NPYFormat.checkDeclaredSize(prefix: contents, declaredBytes: declared)
+                }
+            }
+            guard checksum == entry.checksum else { throw Archive.ArchiveError.invalidCRC32 }
+            guard contents.count == declared else { throw Archive.ArchiveError.invalidEntrySize }
+        } catch let error as NumPyError {
+            throw error.located(path: source, member: name)
+        } catch {
+            throw NumPyError(.corruptArchive(String(describing: error)), path: source, member: name)
+        }
+        return contents
     }
 
     // MARK: access with errors that name the archive

@@ -10,7 +10,7 @@ import Darwin
 #endif
 
 /// Reads the whole file at `url`. Throws `NumPyError` `.fileNotFound` or `.unreadable` (with the OS reason),
-/// located at the path.
+/// located at the path, and `MemoryLimitError` for a file larger than the memory available.
 func readWholeFile(_ url: URL) throws -> Data {
     let path = url.path
     guard url.isFileURL else { throw NumPyError(.unreadable("not a file URL: \(url)"), path: path) }
@@ -23,6 +23,7 @@ func readWholeFile(_ url: URL) throws -> Data {
     var info = stat()
     guard fstat(fd, &info) == 0 else { throw NumPyError(.unreadable(errnoString(errno)), path: path) }
     guard info.st_mode & S_IFMT != S_IFDIR else { throw NumPyError(.unreadable("is a directory"), path: path) }
+    try MemoryBudget.system.require(bytes: Double(info.st_size), for: "reading \(path)")
 
     var data = Data(count: max(Int(info.st_size), 0) + 1)  // one spare byte detects a file that grew
     var filled = 0

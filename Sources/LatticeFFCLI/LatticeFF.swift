@@ -1,6 +1,7 @@
 /// The `latticeff` command: parsing and printing only; every subcommand calls library code.
 import ArgumentParser
 import Foundation
+import IO
 import LinearAlgebra
 
 @main
@@ -15,9 +16,10 @@ struct LatticeFF: ParsableCommand {
                       ReproduceCommand.self, BenchCommand.self])
 
     /// Entry point: first make sure OpenBLAS runs kernels that suit the CPU, then parse and run.
+    /// `--ignore-memory-limit`, accepted by every verb, lifts the memory check (`MemoryBudget`).
     static func main() {
         restartWithSuitableBLASKernelsIfNeeded()
-        main(nil)
+        main(takeMemoryLimitOverride(Array(CommandLine.arguments.dropFirst())))
     }
 }
 
@@ -36,4 +38,12 @@ private func restartWithSuitableBLASKernelsIfNeeded() {
 /// Writes one line to standard error.
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+/// Removes `--ignore-memory-limit` (valid anywhere before a `--`) and sets `MemoryBudget.ignoresLimit`.
+func takeMemoryLimitOverride(_ arguments: [String]) -> [String] {
+    let end = arguments.firstIndex(of: "--") ?? arguments.endIndex
+    let kept = arguments[..<end].filter { $0 != "--ignore-memory-limit" }
+    if kept.count < end { MemoryBudget.ignoresLimit = true }
+    return kept + arguments[end...]
 }

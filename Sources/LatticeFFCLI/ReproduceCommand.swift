@@ -1,9 +1,12 @@
 import ArgumentParser
 import Foundation
+import IO
+import Plotting
 
 /// `latticeff reproduce`: the paper's Sec. III chain — ML vs ED validation (Fig. 5) and coarsening
-/// after quenches to kT = 0.1, 0.2, 0.3 (Figs. 6–7) — as a sequence of ordinary `latticeff`
-/// commands, each printed and recorded in the report so any part can be rerun by hand.
+/// after quenches to kT = 0.1, 0.2, 0.3 (Figs. 6–7) — as a sequence of typed steps (`ReproduceAction`),
+/// each printed as its equivalent `latticeff` command and recorded in the report so any part can be rerun
+/// by hand. Prerequisites are checked before the first step; each step prints its stage and an ETA.
 struct ReproduceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reproduce",
@@ -38,27 +41,63 @@ struct ReproduceCommand: ParsableCommand {
 
     func run() throws {
         let out = URL(fileURLWithPath: output)
-        let plan = try ReproducePlan(preset: preset, output: out, model: model, seed: seed, tiny: tiny)
-        if !dryRun {
-            try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-            guard FileManager.default.isWritableFile(atPath: out.path) else { throw CLIError("output directory \(output) is not writable") }
-        }
         let selected = Set(only.map { $0.split(separator: ",").map(String.init) } ?? Self.parts)
+        // Prerequisites, before any computation: gnuplot (training and the analyses plot), the model readable
+        // and valid (the plan loads it), the output directory writable.
+        let plotter = Plotter()
+        if !dryRun && !selected.isDisjoint(with: ["train", "fig5", "coarsening"]) { _ = try plotter.executablePath() }
+        let plan = try ReproducePlan(preset: preset, output: out, model: model, seed: seed, tiny: tiny)
+        if !dryRun { try prepareOutputDirectory(out) }
+        let steps = plan.steps.filter { selected.contains($0.part) }
         printError("reproduce: preset \(preset)\(preset == "demo" ? " — a REDUCED version of the paper's protocol (smaller lattices, fewer runs and steps)" : ""); estimated cost \(formatDuration(plan.estimatedSeconds(parts: selected))) on 2 cores")
-        for step in plan.steps where selected.contains(step.part) {
-            printError("\n$ latticeff " + step.arguments.map(shellQuoted).joined(separator: " "))
+        var progress = StageProgress(estimates: steps.map(\.seconds))
+        for (index, step) in steps.enumerated() {
+            printError("\n" + progress.header(stage: index, part: step.part))
+            printError("$ latticeff " + step.arguments.map(shellQuoted).joined(separator: " "))
             if dryRun { continue }
             if step.skipIfExists.map({ FileManager.default.fileExists(atPath: $0) }) ?? false {
                 printError("  (done before: \(step.skipIfExists!) exists)")
+                progress.finish(stage: index, seconds: 0)
                 continue
             }
-            var command = try LatticeFF.parseAsRoot(step.arguments)
-            try command.run()
+            let start = Date()
+            try step.action.perform(plotter: plotter)
+            progress.finish(stage: index, seconds: Date().timeIntervalSince(start))
         }
         if selected.contains("report"), !dryRun {
             let report = try plan.writeReport()
             printError("\nreproduce: report written to \(report.path)")
         }
+    }
+}
+
+/// Per-stage progress of `reproduce`: "[k/n] part — estimated X; ETA Y", where the ETA is the remaining
+/// stages' estimates scaled by how the finished stages compared with theirs (the estimates alone at first).
+struct StageProgress {
+    /// Estimated seconds per stage (2 cores).
+    let estimates: [Double]
+    private var measured: Double = 0
+    private var estimatedDone: Double = 0
+
+    init(estimates: [Double]) { self.estimates = estimates }
+
+    /// Measured / estimated over the stages run so far (skipped stages excluded); 1 before any.
+    var speedFactor: Double { estimatedDone > 0 ? max(measured, 1e-3) / estimatedDone : 1 }
+
+    /// Estimated seconds left from the start of stage `stage` to the end.
+    func remaining(from stage: Int) -> Double { estimates[stage...].reduce(0, +) * speedFactor }
+
+    /// The line printed before stage `stage`.
+    func header(stage: Int, part: String) -> String {
+        "[\(stage + 1)/\(estimates.count)] \(part) — this stage ≈ \(formatDuration(estimates[stage] * speedFactor)), "
+            + "ETA for the rest ≈ \(formatDuration(remaining(from: stage)))"
+    }
+
+    /// Records that stage `stage` took `seconds` (0 for a stage done before, which does not count).
+    mutating func finish(stage: Int, seconds: Double) {
+        guard seconds > 0 else { return }
+        measured += seconds
+        estimatedDone += estimates[stage]
     }
 }
 

@@ -13,11 +13,13 @@ struct ReproducePlan {
 
     struct Step {
         var part: String
-        var arguments: [String]
+        var action: ReproduceAction
         /// A file whose existence means the step finished in an earlier invocation.
         var skipIfExists: String?
         /// Estimated seconds on 2 cores.
         var seconds: Double
+        /// The equivalent `latticeff` command line (printed, and listed in report.md for reruns by hand).
+        var arguments: [String] { action.arguments }
     }
 
     let preset: String
@@ -56,7 +58,7 @@ struct ReproducePlan {
         }
         // The ED reference must use the model's Holstein parameters; `simulate --forces ed` sets g and
         // T, so a model trained with other k0, κ, t or filling cannot be compared here.
-        var edOptions: [String] = []
+        var edCoupling: Double?
         // Network passes per force evaluation: a grand-canonical model searches for μ (≈ 2–3 passes
         // with the warm start along a trajectory, docs/PERFORMANCE.md); the model `train` makes here is one.
         var passes = 2.75
@@ -74,43 +76,48 @@ struct ReproducePlan {
                   h.filling == d.filling else {
                 throw CLIError("reproduce compares with ED at k0 = 1, κ = 0.18, t = 1, fixed N; the model was trained with \(describe(h))")
             }
-            edOptions = ["--coupling", String(h.coupling)]
+            edCoupling = h.coupling
         }
-        let s = String(seed)
-        if preset == "paper" && model == nil {
-            steps.append(Step(part: "data", arguments: ["generate", "--preset", "paper", "--seed", s, "--output", path("data/paper.npz"),
-                                                        "--keep-parts"],
+        steps = chainSteps(seed: seed, passes: passes, edCoupling: edCoupling, train: preset == "paper" && model == nil,
+                           tiny: tiny)
+    }
+
+    /// The steps in order, with their cost estimates (`passes`: network passes per force evaluation).
+    private func chainSteps(seed: UInt64, passes: Double, edCoupling: Double?, train: Bool, tiny: Bool) -> [Step] {
+        var steps: [Step] = []
+        let trainedModel = path("model/model.npz")
+        if train {
+            steps.append(Step(part: "data", action: .generate(output: path("data/paper.npz"), seed: seed),
                               skipIfExists: path("data/paper.npz"), seconds: 75 * 60))
-            // LatticeFF's best recipe (docs/TRAINING.md): grand-canonical readout, particle–hole images.
-            steps.append(Step(part: "train", arguments: ["train", "--data", path("data/paper.npz"), "--output", trainedModel,
-                                                         "--readout", "grand-canonical", "--particle-hole",
-                                                         "--epochs", "400", "--early-stopping", "30", "--max-minutes", "120", "--seed", s],
+            steps.append(Step(part: "train", action: .train(data: path("data/paper.npz"), output: trainedModel, seed: seed),
                               skipIfExists: trainedModel, seconds: 120 * 60))
         }
-        let last = String(fig5Steps.last!)
-        let edStepSeconds = preset == "demo" ? 0.02 : 0.55   // one ED step per core (24×24 / 40×40)
-        for (name, forces) in [("ed", "ed"), ("ml", self.model)] {
-            steps.append(Step(part: "fig5", arguments: ["simulate", "--forces", forces] + (name == "ed" ? edOptions : []) + ["--size", String(fig5Size), "--steps", last,
-                                                        "--runs", String(fig5Runs), "--seed", s, "--snapshot-every", String(snapshotEvery),
-                                                        "--quiet", "--output", path("fig5/\(name)")],
-                              skipIfExists: path("fig5/\(name)/run-000/timeseries.csv"),
-                              seconds: name == "ed" ? Double(fig5Runs * fig5Steps.last!) * edStepSeconds / 2
-                                                    : passes * Double(fig5Runs * fig5Steps.last! * fig5Size * fig5Size) / 150_000))
+        let edStepSeconds = preset == "demo" ? 0.02 : 0.55  // one ED step per core (24×24 / 40×40)
+        let fig5Length = fig5Steps.last!
+        for (name, forces) in [("ed", "ed"), ("ml", model)] {
+            let run = SimulateRun(forces: forces, coupling: name == "ed" ? edCoupling : nil, size: fig5Size,
+                                  steps: fig5Length, temperature: nil, runs: fig5Runs, seed: seed,
+                                  snapshotEvery: snapshotEvery, output: path("fig5/\(name)"))
+            let seconds = name == "ed" ? Double(fig5Runs * fig5Length) * edStepSeconds / 2
+                : passes * Double(fig5Runs * fig5Length * fig5Size * fig5Size) / 150_000
+            steps.append(Step(part: "fig5", action: .simulate(run),
+                              skipIfExists: path("fig5/\(name)/run-000/timeseries.csv"), seconds: seconds))
         }
-        steps.append(Step(part: "fig5", arguments: ["analyze", "compare", path("fig5/ed"), path("fig5/ml"), "--steps",
-                                                    fig5Steps.map(String.init).joined(separator: ","), "--output", path("fig5/compare")],
-                          skipIfExists: nil, seconds: 20))
+        let compare = ReproduceAction.compare(first: path("fig5/ed"), second: path("fig5/ml"), steps: fig5Steps,
+                                              output: path("fig5/compare"))
+        steps.append(Step(part: "fig5", action: compare, skipIfExists: nil, seconds: 20))
         for t in temperatures {
             let dir = path("coarsening/kT\(t)")
-            steps.append(Step(part: "coarsening", arguments: ["simulate", "--forces", self.model, "--size", String(coarseningSize),
-                                                              "--steps", String(coarseningSteps), "--temperature", String(t),
-                                                              "--runs", String(coarseningRuns), "--seed", s, "--snapshot-every",
-                                                              tiny ? "10" : (preset == "demo" ? "25" : "50"), "--quiet", "--output", dir],
-                              skipIfExists: dir + "/run-000/timeseries.csv",
-                              seconds: passes * Double(coarseningRuns * coarseningSteps * coarseningSize * coarseningSize) / 150_000))
-            steps.append(Step(part: "coarsening", arguments: ["analyze", dir, "--output", dir + "/analysis"],
+            let run = SimulateRun(forces: model, coupling: nil, size: coarseningSize, steps: coarseningSteps,
+                                  temperature: t, runs: coarseningRuns, seed: seed,
+                                  snapshotEvery: tiny ? 10 : (preset == "demo" ? 25 : 50), output: dir)
+            let sites = Double(coarseningSize * coarseningSize)
+            steps.append(Step(part: "coarsening", action: .simulate(run), skipIfExists: dir + "/run-000/timeseries.csv",
+                              seconds: passes * Double(coarseningRuns * coarseningSteps) * sites / 150_000))
+            steps.append(Step(part: "coarsening", action: .analyze(run: dir, output: dir + "/analysis"),
                               skipIfExists: nil, seconds: 10))
         }
+        return steps
     }
 
     /// The shipped model, looked up next to the working directory and the executable.

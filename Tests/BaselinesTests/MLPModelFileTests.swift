@@ -113,6 +113,11 @@ struct MLPModelFileTests {
         try expectRejected("do not match") { _, m in m["neighbourhoodSites"] = 13 }
         try expectRejected("input scale") { _, m in m["inputScale"] = -1 }
         try expectRejected("unknown lattice") { _, m in m["lattice"] = "cubic" }
+        // Sizes that would need terabytes or overflow Int if the perceptron were built from the metadata first.
+        try expectRejected("metadata width 4611686018427387904 is impossible") { _, m in m["widths"] = [1 << 62, 4] }
+        try expectRejected("metadata width 1000000000000 is impossible") { _, m in m["neighbourhoodSites"] = 1_000_000_000_000 }
+        try expectRejected("metadata radius 1000000000.0 is impossible") { _, m in m["radius"] = 1e9 }
+        try expectRejected("disagrees with the") { _, m in m["parameterCount"] = 1_000_000_000_000 }
     }
 
     @Test("Truncated and non-zip files are rejected, naming the file")

@@ -16,6 +16,9 @@ struct ReproduceCommandTests {
         let out = dir.appendingPathComponent("repro")
         let run = try runLatticeFF(["reproduce", "--preset", "demo", "--tiny", "--model", model.path, "--output", out.path])
         #expect(run.status == 0, "\(run.stderr)")
+        // Per-stage progress with an ETA, and the children's own progress (not silenced).
+        #expect(run.stderr.contains("[1/9] fig5 — this stage ≈ ") && run.stderr.contains("[9/9] coarsening"), "\(run.stderr)")
+        #expect(run.stderr.contains("ETA for the rest ≈ ") && run.stderr.contains("simulate: ed forces, L = 8"), "\(run.stderr)")
         let fm = FileManager.default
         for file in ["report.md", "fig5/compare/comparison.json", "fig5/ed/params.json", "fig5/ml/params.json",
                      "coarsening/kT0.1/analysis/analysis.json", "coarsening/kT0.3/analysis/domain_length.png"] {
@@ -29,6 +32,19 @@ struct ReproduceCommandTests {
         #expect(again.status == 0 && again.stderr.contains("done before"), "\(again.stderr)")
     }
 
+    @Test("--dry-run prints every step with its stage header and runs nothing (no gnuplot, no output directory)")
+    func dryRun() throws {
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent("paper")
+        let run = try runLatticeFF(["reproduce", "--preset", "paper", "--output", out.path, "--dry-run"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("[1/11] data — this stage ≈ 1 h 15 min"), "\(run.stderr)")
+        #expect(run.stderr.contains("$ latticeff generate --preset paper --seed 2024 --output \(out.path)/data/paper.npz --keep-parts"))
+        #expect(run.stderr.contains("$ latticeff analyze compare \(out.path)/fig5/ed \(out.path)/fig5/ml --steps 200,1000,9000"))
+        #expect(run.stderr.contains("[11/11] coarsening"))
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
     @Test("Unknown presets and parts, and a missing model, are one-line errors")
     func badInput() throws {
         let dir = try temporaryDirectory()
@@ -36,6 +52,82 @@ struct ReproduceCommandTests {
             let run = try runLatticeFF(["reproduce", "--output", dir.appendingPathComponent("o").path] + args)
             #expect(run.status != 0)
             #expect(run.stderr.hasPrefix("Error:"), "\(args): \(run.stderr)")
+        }
+    }
+
+    /// Runs `latticeff` with `PATH` replaced (and `LATTICEFF_GNUPLOT` removed) when `path` is given.
+    private func runWithPath(_ path: String, _ arguments: [String]) throws -> CommandResult {
+        let process = Process()
+        process.executableURL = try latticeffBinary()
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["PATH"] = path
+        environment["LATTICEFF_GNUPLOT"] = nil
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CommandResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                             stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// A saved small network (the prerequisites, not the model, are under test).
+    private func smallModel(in dir: URL) throws -> URL {
+        let model = dir.appendingPathComponent("model.npz")
+        let network = try EquivariantNetwork<Float>(configuration: NetworkConfiguration(radius: 2, hiddenWidths: [[3], [2]]), seed: 1)
+        try network.save(to: model)
+        return model
+    }
+
+    @Test("Without gnuplot on PATH: the one-line fix and exit status 1, before any work (no output directory, no command run)")
+    func missingGnuplot() throws {
+        let dir = try temporaryDirectory()
+        let emptyBin = dir.appendingPathComponent("bin")
+        try FileManager.default.createDirectory(at: emptyBin, withIntermediateDirectories: true)
+        let out = dir.appendingPathComponent("repro")
+        let run = try runWithPath(emptyBin.path, ["reproduce", "--preset", "demo", "--tiny", "--model", try smallModel(in: dir).path,
+                                                   "--output", out.path])
+        #expect(run.status == 1)
+        #expect(run.stderr == "Error: gnuplot not found ('gnuplot' is not on PATH); install it, e.g. `apt-get install gnuplot-nox`, "
+                + "or skip figures\n", "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+        // --only report plots nothing and needs no gnuplot.
+        let report = try runWithPath(emptyBin.path, ["reproduce", "--preset", "demo", "--tiny", "--model", try smallModel(in: dir).path,
+                                                      "--output", out.path, "--only", "report"])
+        #expect(report.status == 0, "\(report.stderr)")
+    }
+
+    @Test("An output directory under a regular file: one line, exit status 1, nothing run and the file untouched")
+    func unwritableOutput() throws {
+        let dir = try temporaryDirectory()
+        let file = dir.appendingPathComponent("plain")
+        try Data("keep".utf8).write(to: file)
+        let out = file.appendingPathComponent("repro")
+        let run = try runLatticeFF(["reproduce", "--preset", "demo", "--tiny", "--model", try smallModel(in: dir).path,
+                                    "--output", out.path])
+        #expect(run.status == 1)
+        #expect(run.stderr == "Error: cannot write \(out.path): \(file.path) is a file, not a directory\n", "\(run.stderr)")
+        #expect(try String(contentsOf: file, encoding: .utf8) == "keep")
+    }
+
+    @Test("An unreadable or invalid model: one line naming it, exit status 1, before the output directory is created")
+    func unreadableModel() throws {
+        let dir = try temporaryDirectory()
+        let garbage = dir.appendingPathComponent("garbage.npz")
+        try Data("not a zip".utf8).write(to: garbage)
+        let asDirectory = dir.appendingPathComponent("dir.npz")
+        try FileManager.default.createDirectory(at: asDirectory, withIntermediateDirectories: true)
+        for (model, expected) in [(garbage, "corrupt or unreadable .npz"), (asDirectory, "is a directory")] {
+            let out = dir.appendingPathComponent("repro-\(model.lastPathComponent)")
+            let run = try runLatticeFF(["reproduce", "--preset", "demo", "--tiny", "--model", model.path, "--output", out.path])
+            #expect(run.status == 1)
+            let lines = run.stderr.split(separator: "\n")
+            #expect(lines.count == 1 && lines[0].hasPrefix("Error: ") && run.stderr.contains(model.path)
+                    && run.stderr.contains(expected), "\(run.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: out.path))
         }
     }
 }

@@ -86,7 +86,10 @@ struct ModelFileTests {
             a.arrays["layer1.A1.weight"] = try NumPyArray(w, shape: [128, 32])
         }
         try expectRejected("missing weight array 'layer3.E.bias'") { a, _ in a.arrays["layer3.E.bias"] = nil }
-        try expectRejected("shape") { a, _ in a.arrays["layer1.E.weight"] = try NumPyArray([Float](repeating: 0, count: 264 * 31), shape: [264, 31]) }
+        try expectRejected("parameterCount 143135 disagrees with the 142871 weights") { a, _ in
+            a.arrays["layer1.E.weight"] = try NumPyArray([Float](repeating: 0, count: 264 * 31), shape: [264, 31])
+        }
+        try expectRejected("shape") { a, _ in a.arrays["layer1.E.weight"] = try NumPyArray([Float](repeating: 0, count: 264 * 32), shape: [32, 264]) }
         try expectRejected("dtype") { a, _ in
             a.arrays["layer4.A1.bias"] = NumPyArray([0.0])
         }
@@ -97,6 +100,24 @@ struct ModelFileTests {
         try expectRejected("do not match") { _, m in m["hiddenWidths"] = [[32, 32, 32, 32, 32], [8, 8, 8, 8, 8], [4, 4, 4, 4, 3]] }
         try expectRejected("input scale for E") { _, m in m["inputScales"] = ["A1": 1, "A2": 1, "B1": 1, "B2": 1, "E": -1] }
         try expectRejected("unknown point group") { _, m in m["group"] = "Oh" }
+    }
+
+    @Test("metadata claiming sizes its arrays do not hold is refused before anything is built from it")
+    func hostileMetadata() throws {
+        // Widths, counts and radii that would need terabytes (or overflow Int) if the network were built first.
+        try expectRejected("metadata width 1000000000000 is impossible for a model of 143135 weights") { _, m in
+            m["hiddenWidths"] = [[1_000_000_000_000, 32, 32, 32, 32], [8, 8, 8, 8, 8], [4, 4, 4, 4, 4]]
+        }
+        try expectRejected("metadata width -3 is impossible") { _, m in
+            m["hiddenWidths"] = [[-3, 32, 32, 32, 32], [8, 8, 8, 8, 8], [4, 4, 4, 4, 4]]
+        }
+        try expectRejected("parameterCount 9223372036854775807 disagrees with the 143135 weights") { _, m in
+            m["parameterCount"] = Int.max
+        }
+        try expectRejected("metadata radius 1000000.0 is impossible") { _, m in m["radius"] = 1e6 }
+        try expectRejected("parameterOrder lists a name twice") { _, m in
+            m["parameterOrder"] = (m["parameterOrder"] as! [String]) + ["layer1.E.bias"]
+        }
     }
 
     @Test("truncated and non-zip files are rejected")
