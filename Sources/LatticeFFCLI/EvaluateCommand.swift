@@ -28,6 +28,7 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
+        if plots != nil { _ = try Plotter().executablePath() }  // fail before the evaluation, not after it
         let network = try ForceModelFile.load(from: URL(fileURLWithPath: model))
         let dataset = try ForceDataset(contentsOf: URL(fileURLWithPath: data))
         if let json { try checkWritable(json, option: "--json") }

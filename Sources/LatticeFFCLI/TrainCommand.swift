@@ -144,6 +144,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        _ = try Plotter().executablePath()  // the learning curve needs gnuplot: fail before training, not after it
         try checkWritable(output, option: "--output")
         let request = try makeRequest()
         let outcome = try runTrainingSession(request, recoverChemicalPotentials: { dataset in

@@ -6,7 +6,7 @@ let helpPinnedCommands: [[String]] = [
     ["symmetry"], ["forces"], ["generate"], ["dataset"], ["dataset", "info"], ["dataset", "merge"], ["dataset", "split"],
     ["model"], ["model", "init"], ["model", "info"], ["predict"], ["simulate"], ["analyze"], ["analyze", "run"],
     ["analyze", "compare"], ["bench"], ["bench", "features"], ["bench", "ed"], ["bench", "enn"], ["bench", "dynamics"],
-    ["bench", "cluster"], ["train"], ["evaluate"],
+    ["bench", "cluster"], ["train"], ["evaluate"], ["reproduce"],
 ]
 
 @Suite("latticeff: golden --help text and exact exit statuses")

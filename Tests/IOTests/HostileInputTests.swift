@@ -4,6 +4,7 @@
 import Foundation
 import Testing
 @testable import IO
+import TestSupport
 
 /// One member of a hand-built ZIP: its name, stored bytes (`stored` or a hand-made deflate stream), the
 /// uncompressed size its headers declare and the CRC-32 they record.
