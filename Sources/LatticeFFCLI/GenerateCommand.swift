@@ -76,28 +76,48 @@ struct GenerateCommand: ParsableCommand {
 
     func run() throws {
         let plan = try makePlan(samplerSHA256: try samplerModel.map(samplerWeightsSHA256) ?? "")
-        try checkWritable(output, option: "--output")
-        let work = URL(fileURLWithPath: workDir ?? output + ".parts")
-        let generator = try DatasetGenerator(plan: plan, workDirectory: work)
-        let finished = generator.finishedPieces
-        if !quiet {
-            let driver = plan.samplerModel.map { "driven by \($0.path), " } ?? ""
-            printError("generate: preset \(plan.preset), L = \(plan.size), \(plan.randomCount) random + \(plan.quenchRuns) runs × \(plan.snapshotSteps.count) snapshots (\(plan.quenchSteps) steps each, \(driver)\(plan.edSolves) ED solves), work dir \(work.path)")
-            if finished.random + finished.quench > 0 {
-                printError("generate: resuming — \(finished.random) random batches and \(finished.quench) quench runs already done")
-            }
+        try generateDataset(GenerationJob(plan: plan, output: output, workDirectory: workDir, keepParts: keepParts), quiet: quiet)
+    }
+}
+
+/// A dataset to generate, as typed values: what `generate`'s options give, and what `reproduce` builds.
+struct GenerationJob: Equatable {
+    var plan: GenerationPlan
+    /// The dataset file (.npz).
+    var output: String
+    /// Work directory of the resumable pieces (nil: OUTPUT.parts).
+    var workDirectory: String?
+    /// Keep the work directory after success.
+    var keepParts = false
+
+    var workURL: URL { URL(fileURLWithPath: workDirectory ?? output + ".parts") }
+}
+
+/// Generates `job`'s dataset (resuming from finished pieces in its work directory) and writes it; the
+/// plan and progress with an ETA on standard error unless `quiet`. The one code path of `generate` and
+/// `reproduce`.
+func generateDataset(_ job: GenerationJob, quiet: Bool) throws {
+    let (plan, output, work) = (job.plan, job.output, job.workURL)
+    try checkWritable(output, option: "--output")
+    let generator = try DatasetGenerator(plan: plan, workDirectory: work)
+    let finished = generator.finishedPieces
+    if !quiet {
+        let driver = plan.samplerModel.map { "driven by \($0.path), " } ?? ""
+        printError("generate: preset \(plan.preset), L = \(plan.size), \(plan.randomCount) random + \(plan.quenchRuns) runs × \(plan.snapshotSteps.count) snapshots (\(plan.quenchSteps) steps each, \(driver)\(plan.edSolves) ED solves), work dir \(work.path)")
+        if finished.random + finished.quench > 0 {
+            printError("generate: resuming — \(finished.random) random batches and \(finished.quench) quench runs already done")
         }
-        let start = Date()
-        let reporter = ThrottledFractionReporter(enabled: !quiet, start: start)
-        let dataset = try generator.run { fraction, message in reporter.report(fraction, message) }
-        var withSoftware = dataset
-        withSoftware.metadata.software = "latticeff \(LatticeFF.version)"
-        try withSoftware.write(to: URL(fileURLWithPath: output))
-        if !keepParts { try? FileManager.default.removeItem(at: work) }
-        if !quiet {
-            printError(String(format: "generate: wrote %d configurations to %@ in %@", dataset.count, output,
-                              formatDuration(Date().timeIntervalSince(start))))
-        }
+    }
+    let start = Date()
+    let reporter = ThrottledFractionReporter(enabled: !quiet, start: start)
+    let dataset = try generator.run { fraction, message in reporter.report(fraction, message) }
+    var withSoftware = dataset
+    withSoftware.metadata.software = "latticeff \(LatticeFF.version)"
+    try withSoftware.write(to: URL(fileURLWithPath: output))
+    if !job.keepParts { try? FileManager.default.removeItem(at: work) }
+    if !quiet {
+        printError(String(format: "generate: wrote %d configurations to %@ in %@", dataset.count, output,
+                          formatDuration(Date().timeIntervalSince(start))))
     }
 }
 

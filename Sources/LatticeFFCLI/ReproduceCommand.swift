@@ -4,9 +4,9 @@ import IO
 import Plotting
 
 /// `latticeff reproduce`: the paper's Sec. III chain — ML vs ED validation (Fig. 5) and coarsening
-/// after quenches to kT = 0.1, 0.2, 0.3 (Figs. 6–7) — as a sequence of typed steps (`ReproduceAction`),
-/// each printed as its equivalent `latticeff` command and recorded in the report so any part can be rerun
-/// by hand. Prerequisites are checked before the first step; each step prints its stage and an ETA.
+/// after quenches to kT = 0.1, 0.2, 0.3 (Figs. 6–7) — as a sequence of typed steps (`ReproduceAction`) run
+/// as library calls, each printed as its equivalent `latticeff` command and recorded in the report so any
+/// part can be rerun by hand. Prerequisites are checked before the first step; each step prints its stage and an ETA.
 struct ReproduceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reproduce",
@@ -51,6 +51,8 @@ struct ReproduceCommand: ParsableCommand {
         let steps = plan.steps.filter { selected.contains($0.part) }
         printError("reproduce: preset \(preset)\(preset == "demo" ? " — a REDUCED version of the paper's protocol (smaller lattices, fewer runs and steps)" : ""); estimated cost \(formatDuration(plan.estimatedSeconds(parts: selected))) on 2 cores")
         var progress = StageProgress(estimates: steps.map(\.seconds))
+        let models = ModelCache()
+        if let loaded = plan.loadedModel { models.insert(loaded, path: plan.model) }
         for (index, step) in steps.enumerated() {
             printError("\n" + progress.header(stage: index, part: step.part))
             printError("$ latticeff " + step.arguments.map(shellQuoted).joined(separator: " "))
@@ -61,7 +63,7 @@ struct ReproduceCommand: ParsableCommand {
                 continue
             }
             let start = Date()
-            try step.action.perform(plotter: plotter)
+            try step.action.perform(plotter: plotter, models: models)
             progress.finish(stage: index, seconds: Date().timeIntervalSince(start))
         }
         if selected.contains("report"), !dryRun {

@@ -1,6 +1,7 @@
 import Baselines
 import Electronic
 import ENN
+import ForceFieldInterface
 import ForceFields
 import ForceModels
 import Foundation
@@ -31,6 +32,8 @@ struct ReproducePlan {
     var coarseningSize: Int, coarseningSteps: Int, coarseningRuns: Int
     let snapshotEvery: Int
     var steps: [Step] = []
+    /// The model file's contents when it existed at planning time (read once; the simulations reuse it).
+    private(set) var loadedModel: (any TrainableForceModel)?
 
     func path(_ relative: String) -> String { output.appendingPathComponent(relative).path }
 
@@ -64,6 +67,7 @@ struct ReproducePlan {
         var passes = 2.75
         if FileManager.default.fileExists(atPath: self.model) {
             let loaded = try ForceModelFile.load(from: URL(fileURLWithPath: self.model))
+            loadedModel = loaded
             passes = loaded.readout == .grandCanonical ? 2.75 : 1
             // A cluster baseline adds one cluster solve per step (≈ 12 µs per site for 21 sites on two
             // cores, growing as m³; docs/PERFORMANCE.md), expressed in network passes of 1/150,000 s per site.
@@ -89,12 +93,12 @@ struct ReproducePlan {
         if train {
             steps.append(Step(part: "data", action: .generate(output: path("data/paper.npz"), seed: seed),
                               skipIfExists: path("data/paper.npz"), seconds: 75 * 60))
-            steps.append(Step(part: "train", action: .train(data: path("data/paper.npz"), output: trainedModel, seed: seed),
+            steps.append(Step(part: "train", action: .train(TrainRun(data: path("data/paper.npz"), output: trainedModel, seed: seed)),
                               skipIfExists: trainedModel, seconds: 120 * 60))
         }
         let edStepSeconds = preset == "demo" ? 0.02 : 0.55  // one ED step per core (24×24 / 40×40)
         let fig5Length = fig5Steps.last!
-        for (name, forces) in [("ed", "ed"), ("ml", model)] {
+        for (name, forces) in [("ed", ForceFieldSpec.ed), ("ml", .model(path: model))] {
             let run = SimulateRun(forces: forces, coupling: name == "ed" ? edCoupling : nil, size: fig5Size,
                                   steps: fig5Length, temperature: nil, runs: fig5Runs, seed: seed,
                                   snapshotEvery: snapshotEvery, output: path("fig5/\(name)"))
@@ -108,7 +112,7 @@ struct ReproducePlan {
         steps.append(Step(part: "fig5", action: compare, skipIfExists: nil, seconds: 20))
         for t in temperatures {
             let dir = path("coarsening/kT\(t)")
-            let run = SimulateRun(forces: model, coupling: nil, size: coarseningSize, steps: coarseningSteps,
+            let run = SimulateRun(forces: .model(path: model), coupling: nil, size: coarseningSize, steps: coarseningSteps,
                                   temperature: t, runs: coarseningRuns, seed: seed,
                                   snapshotEvery: tiny ? 10 : (preset == "demo" ? 25 : 50), output: dir)
             let sites = Double(coarseningSize * coarseningSize)

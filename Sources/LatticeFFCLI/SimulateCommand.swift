@@ -76,50 +76,22 @@ struct SimulateCommand: ParsableCommand {
 
     func run() throws {
         let url = URL(fileURLWithPath: output)
-        let (simulation, forceField) = resume ? try resumedSimulation(at: url) : try newSimulation(at: url)
-        let p = simulation.parameters
-        let stop = StopRequest()
-        let handlers = stop.installSignalHandlers()
-        defer { handlers.cancel() }
-        let progress = quiet ? nil : ProgressMeter(totalSteps: p.runs * p.steps, alreadyDone: try simulation.stepsDone(),
-                                                   report: { printError($0) })
-        if !quiet {
-            printError("simulate: \(try p.spec()) forces, L = \(p.size), \(p.runs) run(s) × \(p.steps) steps, seed \(p.baseSeed), "
-                       + "\(p.execution.mode) (\(p.execution.workers) worker(s), \(p.execution.blasThreads) BLAS thread(s)) → \(url.path)")
-        }
-        let outcome = try simulation.run(forceField: forceField, stop: stop, progress: progress)
-        progress?.finish()
-        if outcome.isComplete {
-            print("completed \(p.runs) trajectory(ies) × \(p.steps) steps in \(url.path)")
-            return
-        }
-        let signalNumber = stop.stoppingSignal ?? SIGINT
-        printError("stopped by signal \(signalNumber): checkpoints written; continue with `latticeff simulate --output \(output) --resume`")
-        throw ExitCode(128 + signalNumber)
+        let (simulation, forceField) = resume ? try resumedSimulation(at: url) : try makeRequest().create(at: url, quiet: quiet)
+        try runSimulation(simulation, forceField: forceField, output: output, quiet: quiet)
     }
 
-    /// Creates the run directory after checking every input (nothing is written on bad input), and
-    /// builds its force field (a model file is read here, once).
-    private func newSimulation(at url: URL) throws -> (Simulation, any ForceField) {
-        let (L, spec) = (size!, forces!.withAbsoluteModelPath)
-        let holstein = try self.holstein.parameters()
+    /// The new run the options describe (defaults applied; no --seed: a random one). Needs `validate()`.
+    func makeRequest() throws -> SimulationRequest {
         let d = Self.langevinDefaults
-        let langevin = LangevinParameters(mass: mass ?? d.mass, damping: damping ?? d.damping, timeStep: dt ?? d.timeStep,
-                                          temperature: holstein.temperature)
-        try langevin.validate()
-        let forceField = try spec.makeForceField(size: L, holstein: holstein)
-        let trained = forceField.holsteinParameters
-        if forceField is NetworkForceField, !quiet, trained != holstein {
-            printError("warning: the model was trained on data with \(describe(trained)); this run uses \(describe(holstein)) (the model's forces are for its own parameters)")
-        }
-        let initial = initialCondition(initialState ?? .random, langevin: langevin, holstein: holstein)
-        try initial.validate(size: L)
-        let parameters = SimulationParameters(
-            softwareVersion: LatticeFF.version, forces: spec.description, forceFieldSpec: spec, forceField: forceField.descriptor,
-            size: L, steps: steps!, runs: runs ?? 1, baseSeed: seed ?? UInt64.random(in: 0 ... .max), langevin: langevin,
-            initialState: initial, snapshotEvery: snapshotEvery ?? 50, checkpointEvery: checkpointEvery ?? 500,
-            timeseriesEvery: timeseriesEvery ?? 10)
-        return (try Simulation.create(at: url, parameters: parameters), forceField)
+        var request = SimulationRequest(forces: forces!, size: size!, steps: steps!, holstein: try holstein.parameters(),
+                                        seed: seed ?? UInt64.random(in: 0 ... .max))
+        (request.mass, request.damping, request.timeStep) = (mass ?? d.mass, damping ?? d.damping, dt ?? d.timeStep)
+        request.initialState = initialState ?? .random
+        request.runs = runs ?? 1
+        request.snapshotEvery = snapshotEvery ?? 50
+        request.checkpointEvery = checkpointEvery ?? 500
+        request.timeseriesEvery = timeseriesEvery ?? 10
+        return request
     }
 
     /// Opens the run directory; options given again must agree with its params.json (--steps may
@@ -152,24 +124,11 @@ struct SimulateCommand: ParsableCommand {
         try same("--snapshot-every", snapshotEvery, p.snapshotEvery)
         try same("--checkpoint-every", checkpointEvery, p.checkpointEvery)
         try same("--timeseries-every", timeseriesEvery, p.timeseriesEvery)
-        if let initialState, initialCondition(initialState, langevin: p.langevin, holstein: h) != p.initialState {
+        if let initialState, initialState.condition(langevin: p.langevin, holstein: h) != p.initialState {
             throw SimulateError("--init \(initialState) differs from the run's params.json")
         }
         if let steps { try simulation.setTargetSteps(steps) }
         return (simulation, try recordedSpec.makeForceField(size: p.size, holstein: h))
-    }
-
-    /// The recipe of `choice` for these Langevin and Holstein parameters.
-    private func initialCondition(_ choice: InitialStateChoice, langevin: LangevinParameters,
-                                  holstein: HolsteinParameters) -> InitialCondition {
-        switch choice {
-        case .random: .referenceHotStart(mass: langevin.mass)
-        case .zero: .zero
-        case .checkerboard:
-            .checkerboard(amplitude: InitialCondition.orderedAmplitude(
-                coupling: holstein.coupling, stiffness: holstein.stiffness, neighbourCoupling: holstein.neighbourCoupling), noise: 0.1)
-        case .file(let path): .file(path: URL(fileURLWithPath: path).path)
-        }
     }
 }
 

@@ -144,32 +144,44 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        _ = try Plotter().executablePath()  // the learning curve needs gnuplot: fail before training, not after it
-        try checkWritable(output, option: "--output")
-        let request = try makeRequest()
-        let outcome = try runTrainingSession(request, recoverChemicalPotentials: { dataset in
-            if !quiet { printError("train: the dataset has no chemical potentials ('mu'); recovering them by ED for \(dataset.count) configurations") }
-            return try withRecoveredChemicalPotentials(dataset, label: "train", quiet: quiet)
-        }, report: { if !quiet { printProgress($0, recipe: request.recipe) } })
-        try plotLearningCurve(outcome.history, to: output + ".learning-curve.png")
-        if !quiet {
-            printError(String(format: "train: wrote %@ (epoch %d of %d, validation RMSE %.5f, σ_δ %.5f)", output, outcome.best.epoch,
-                              outcome.epochsRun, outcome.best.validationRMSE, outcome.best.validationSigmaDelta))
-        }
+        try checkTrainingPrerequisites(output: output)
+        try runTraining(try makeRequest(), quiet: quiet)
     }
+}
 
-    /// One line on standard error per event (the recipe with the run's start).
-    func printProgress(_ event: TrainingEvent, recipe: ResolvedRecipe) {
-        switch event {
-        case .resumed(let epoch): printError("train: resuming after epoch \(epoch)")
-        case .started(let training, let validation, let size, let model):
-            printError("train: recipe \(recipe.summary)")
-            printError("train: \(training) training / \(validation) validation configurations of \(size)×\(size), \(model)")
-        case .epochFinished(let r, _, let secondsLeft):
-            printError(String(format: "epoch %4d  train RMSE %.5f  val RMSE %.5f  val σ_δ %.5f  lr %.2e  %.1f s%@  ETA ≤ %@",
-                              r.epoch, r.trainRMSE, r.validationRMSE, r.validationSigmaDelta, r.learningRate, r.seconds,
-                              r.best ? "  *best*" : "", formatDuration(secondsLeft)))
-        }
+/// Checks what training needs before any work: gnuplot (the learning curve) and a writable `output`.
+func checkTrainingPrerequisites(output: String) throws {
+    _ = try Plotter().executablePath()
+    try checkWritable(output, option: "--output")
+}
+
+/// Runs the training session `request` (chemical potentials recovered by ED when the dataset lacks them),
+/// plots its learning curve and reports on standard error unless `quiet`: the recipe, one line per epoch,
+/// the model written. The one code path of `train` and `reproduce`.
+func runTraining(_ request: TrainingRequest, quiet: Bool) throws {
+    let output = request.output.path
+    let outcome = try runTrainingSession(request, recoverChemicalPotentials: { dataset in
+        if !quiet { printError("train: the dataset has no chemical potentials ('mu'); recovering them by ED for \(dataset.count) configurations") }
+        return try withRecoveredChemicalPotentials(dataset, label: "train", quiet: quiet)
+    }, report: { if !quiet { printTrainingProgress($0, recipe: request.recipe) } })
+    try plotLearningCurve(outcome.history, to: output + ".learning-curve.png")
+    if !quiet {
+        printError(String(format: "train: wrote %@ (epoch %d of %d, validation RMSE %.5f, σ_δ %.5f)", output, outcome.best.epoch,
+                          outcome.epochsRun, outcome.best.validationRMSE, outcome.best.validationSigmaDelta))
+    }
+}
+
+/// One line on standard error per training event (the recipe with the run's start).
+func printTrainingProgress(_ event: TrainingEvent, recipe: ResolvedRecipe) {
+    switch event {
+    case .resumed(let epoch): printError("train: resuming after epoch \(epoch)")
+    case .started(let training, let validation, let size, let model):
+        printError("train: recipe \(recipe.summary)")
+        printError("train: \(training) training / \(validation) validation configurations of \(size)×\(size), \(model)")
+    case .epochFinished(let r, _, let secondsLeft):
+        printError(String(format: "epoch %4d  train RMSE %.5f  val RMSE %.5f  val σ_δ %.5f  lr %.2e  %.1f s%@  ETA ≤ %@",
+                          r.epoch, r.trainRMSE, r.validationRMSE, r.validationSigmaDelta, r.learningRate, r.seconds,
+                          r.best ? "  *best*" : "", formatDuration(secondsLeft)))
     }
 }
 

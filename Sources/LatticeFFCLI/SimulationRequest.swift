@@ -1,0 +1,99 @@
+import ArgumentParser
+import Dynamics
+import Electronic
+import ForceFieldInterface
+import ForceFields
+import ForceModels
+import Foundation
+
+/// A new `latticeff simulate` run as typed values: what the verb's options give once defaults are applied,
+/// and what `reproduce` builds directly. `create(at:quiet:loadModel:)` and `runSimulation` are the one
+/// code path of both.
+struct SimulationRequest: Equatable {
+    var forces: ForceFieldSpec
+    /// Lattice size L.
+    var size: Int
+    /// Steps per trajectory.
+    var steps: Int
+    /// The Holstein parameters of ED, harmonic and cluster forces; the temperature is also the bath's.
+    var holstein = HolsteinParameters()
+    var mass = Self.langevinDefaults.mass
+    var damping = Self.langevinDefaults.damping
+    var timeStep = Self.langevinDefaults.timeStep
+    var initialState = InitialStateChoice.random
+    var seed: UInt64
+    var runs = 1
+    var snapshotEvery = 50
+    var checkpointEvery = 500
+    var timeseriesEvery = 10
+
+    static let langevinDefaults = LangevinParameters()
+
+    /// The Langevin parameters (bath temperature: the Holstein temperature).
+    var langevin: LangevinParameters {
+        LangevinParameters(mass: mass, damping: damping, timeStep: timeStep, temperature: holstein.temperature)
+    }
+
+    /// Creates the run directory at `url` after checking every input (nothing is written on bad input), and
+    /// builds its force field (a model file is read once, by `loadModel`). Warns on standard error, unless
+    /// `quiet`, when a model was trained with other Holstein parameters than the run's.
+    func create(at url: URL, quiet: Bool,
+                loadModel: (URL) throws -> any TrainableForceModel = ForceModelFile.load(from:))
+        throws -> (Simulation, any ForceField) {
+        let spec = forces.withAbsoluteModelPath
+        let langevin = self.langevin
+        try langevin.validate()
+        let forceField = try spec.makeForceField(size: size, holstein: holstein, loadModel: loadModel)
+        let trained = forceField.holsteinParameters
+        if forceField is NetworkForceField, !quiet, trained != holstein {
+            printError("warning: the model was trained on data with \(describe(trained)); this run uses \(describe(holstein)) (the model's forces are for its own parameters)")
+        }
+        let initial = initialState.condition(langevin: langevin, holstein: holstein)
+        try initial.validate(size: size)
+        let parameters = SimulationParameters(
+            softwareVersion: LatticeFF.version, forces: spec.description, forceFieldSpec: spec, forceField: forceField.descriptor,
+            size: size, steps: steps, runs: runs, baseSeed: seed, langevin: langevin, initialState: initial,
+            snapshotEvery: snapshotEvery, checkpointEvery: checkpointEvery, timeseriesEvery: timeseriesEvery)
+        return (try Simulation.create(at: url, parameters: parameters), forceField)
+    }
+}
+
+extension InitialStateChoice {
+    /// The recipe of this choice for these Langevin and Holstein parameters.
+    func condition(langevin: LangevinParameters, holstein: HolsteinParameters) -> InitialCondition {
+        switch self {
+        case .random: .referenceHotStart(mass: langevin.mass)
+        case .zero: .zero
+        case .checkerboard:
+            .checkerboard(amplitude: InitialCondition.orderedAmplitude(
+                coupling: holstein.coupling, stiffness: holstein.stiffness, neighbourCoupling: holstein.neighbourCoupling), noise: 0.1)
+        case .file(let path): .file(path: URL(fileURLWithPath: path).path)
+        }
+    }
+}
+
+/// Integrates `simulation` (run directory `output`) to its target with `forceField`: a header and progress
+/// lines on standard error unless `quiet`, the completion line on standard output. SIGINT/SIGTERM stop at
+/// the next step boundary after a checkpoint; then prints how to resume and throws `ExitCode(128 + signal)`.
+func runSimulation(_ simulation: Simulation, forceField: any ForceField, output: String, quiet: Bool) throws {
+    let url = URL(fileURLWithPath: output)
+    let p = simulation.parameters
+    let stop = StopRequest()
+    let handlers = stop.installSignalHandlers()
+    defer { handlers.cancel() }
+    let progress = quiet ? nil : ProgressMeter(totalSteps: p.runs * p.steps, alreadyDone: try simulation.stepsDone(),
+                                               report: { printError($0) })
+    if !quiet {
+        printError("simulate: \(try p.spec()) forces, L = \(p.size), \(p.runs) run(s) × \(p.steps) steps, seed \(p.baseSeed), "
+                   + "\(p.execution.mode) (\(p.execution.workers) worker(s), \(p.execution.blasThreads) BLAS thread(s)) → \(url.path)")
+    }
+    let outcome = try simulation.run(forceField: forceField, stop: stop, progress: progress)
+    progress?.finish()
+    if outcome.isComplete {
+        print("completed \(p.runs) trajectory(ies) × \(p.steps) steps in \(url.path)")
+        return
+    }
+    let signalNumber = stop.stoppingSignal ?? SIGINT
+    printError("stopped by signal \(signalNumber): checkpoints written; continue with `latticeff simulate --output \(output) --resume`")
+    throw ExitCode(128 + signalNumber)
+}
