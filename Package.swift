@@ -176,6 +176,6 @@ let package = Package(
             dependencies: ["Analysis", "IO", "Plotting", "RandomNumbers", "AnalysisTestSupport"], swiftSettings: cpuFlags),
         .testTarget(
             name: "CLITests",
-            dependencies: ["LatticeFFCLI", "IO", "ForceModels", "ENN", "AnalysisTestSupport", "TestSupport"]),
+            dependencies: ["LatticeFFCLI", "IO", "ForceModels", "ENN", "Training", "AnalysisTestSupport", "TestSupport"]),
     ]
 )

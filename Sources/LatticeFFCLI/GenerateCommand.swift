@@ -74,9 +74,14 @@ struct GenerateCommand: ParsableCommand {
         guard output.hasSuffix(".npz") else { throw ValidationError("--output must end in .npz, got '\(output)'") }
     }
 
+    /// The job the options describe (`samplerSHA256` as for `makePlan`).
+    func makeJob(samplerSHA256: String = "") throws -> GenerationJob {
+        GenerationJob(plan: try makePlan(samplerSHA256: samplerSHA256), output: output, workDirectory: workDir, keepParts: keepParts)
+    }
+
     func run() throws {
-        let plan = try makePlan(samplerSHA256: try samplerModel.map(samplerWeightsSHA256) ?? "")
-        try generateDataset(GenerationJob(plan: plan, output: output, workDirectory: workDir, keepParts: keepParts), quiet: quiet)
+        let job = try makeJob(samplerSHA256: try samplerModel.map(samplerWeightsSHA256) ?? "")
+        try generateDataset(job, quiet: quiet)
     }
 }
 

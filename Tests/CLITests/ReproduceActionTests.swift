@@ -1,0 +1,66 @@
+import ENN
+import Foundation
+@testable import LatticeFFCLI
+import Testing
+import Training
+
+/// `reproduce` runs its steps as library calls and displays each as a `latticeff` command: the displayed
+/// command, parsed, must describe the same run, so it is runnable and reruns exactly that step.
+@Suite("reproduce steps as typed values")
+struct ReproduceActionTests {
+    @Test("Every step's displayed command parses to a command with the typed step's values (paper and demo plans)")
+    func displayedCommandsMatchTypedSteps() throws {
+        let dir = try temporaryDirectory()
+        let model = dir.appendingPathComponent("model.npz")
+        let network = try EquivariantNetwork<Float>(configuration: NetworkConfiguration(radius: 2, hiddenWidths: [[3], [2]]), seed: 1)
+        try network.save(to: model)
+        let paper = try ReproducePlan(preset: "paper", output: dir.appendingPathComponent("paper"), model: nil, seed: 7)
+        let demo = try ReproducePlan(preset: "demo", output: dir.appendingPathComponent("demo"), model: model.path, seed: 9)
+        var kinds = Set<String>()
+        for step in paper.steps + demo.steps {
+            let parsed = try LatticeFF.parseAsRoot(step.arguments)
+            switch step.action {
+            case let .generate(output, seed):
+                let command = try #require(parsed as? GenerateCommand, "\(step.arguments)")
+                #expect(try command.makeJob() == ReproduceAction.generationJob(output: output, seed: seed))
+                #expect(!command.quiet)
+                kinds.insert("generate")
+            case let .train(run):
+                let command = try #require(parsed as? TrainCommand, "\(step.arguments)")
+                expectSame(try command.makeRequest(), try run.request())
+                #expect(!command.quiet)
+                kinds.insert("train")
+            case let .simulate(run):
+                let command = try #require(parsed as? SimulateCommand, "\(step.arguments)")
+                #expect(try command.makeRequest() == run.request)
+                #expect(command.output == run.output && !command.resume && !command.quiet)
+                kinds.insert("simulate")
+            case let .compare(first, second, steps, output):
+                let command = try #require(parsed as? AnalyzeCompare, "\(step.arguments)")
+                #expect(command.first == first && command.second == second && command.output == output)
+                #expect(try parseSteps(command.steps, option: "--steps") == steps)
+                kinds.insert("compare")
+            case let .analyze(run, output):
+                let command = try #require(parsed as? AnalyzeRun, "\(step.arguments)")
+                #expect(command.runDirectory == run && command.output == output && command.steps == nil)
+                kinds.insert("analyze")
+            }
+        }
+        #expect(kinds == ["generate", "train", "simulate", "compare", "analyze"])
+        // The demo's ED reference runs at the model's coupling, shown on its command line.
+        let ed = try #require(demo.steps.first { $0.arguments.contains("ed") })
+        #expect(ed.arguments.contains("--coupling"))
+    }
+
+    /// Expects two training requests to describe the same run (`TrainingRequest` is not `Equatable`: it may
+    /// hold an initial model).
+    private func expectSame(_ a: TrainingRequest, _ b: TrainingRequest) {
+        #expect(a.data == b.data && a.output == b.output && a.recipe == b.recipe && a.architecture == b.architecture)
+        #expect(a.radius == b.radius && a.ennWidths == b.ennWidths && a.mlpWidths == b.mlpWidths && a.seed == b.seed)
+        #expect(a.epochs == b.epochs && a.earlyStopping == b.earlyStopping && a.maxMinutes == b.maxMinutes)
+        #expect(a.validationData == b.validationData && a.validateOnAll == b.validateOnAll)
+        #expect(a.validationFraction == b.validationFraction && a.splitSeed == b.splitSeed)
+        #expect(a.limitTraining == b.limitTraining && a.resume == b.resume)
+        #expect(a.initialModel == nil && b.initialModel == nil)
+    }
+}
