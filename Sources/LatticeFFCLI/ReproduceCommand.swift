@@ -32,6 +32,7 @@ struct ReproduceCommand: ParsableCommand {
 
     func validate() throws {
         guard ReproducePlan.presets.contains(preset) else { throw ValidationError("unknown preset '\(preset)' (use demo or paper)") }
+        if let model, !model.hasSuffix(".npz") { throw ValidationError("--model must be a model file ending in .npz, got '\(model)'") }
         if let only {
             for p in only.split(separator: ",") where !Self.parts.contains(String(p)) {
                 throw ValidationError("unknown part '\(p)' in --only (use \(Self.parts.joined(separator: ", ")))")

@@ -48,7 +48,8 @@ struct ReproduceCommandTests {
     @Test("Unknown presets and parts, and a missing model, are one-line errors")
     func badInput() throws {
         let dir = try temporaryDirectory()
-        for args in [["--preset", "huge"], ["--only", "fig9"], ["--model", dir.appendingPathComponent("none.npz").path]] {
+        for args in [["--preset", "huge"], ["--only", "fig9"], ["--model", dir.appendingPathComponent("none.npz").path],
+                     ["--model", dir.appendingPathComponent("model.bin").path]] {
             let run = try runLatticeFF(["reproduce", "--output", dir.appendingPathComponent("o").path] + args)
             #expect(run.status != 0)
             #expect(run.stderr.hasPrefix("Error:"), "\(args): \(run.stderr)")
