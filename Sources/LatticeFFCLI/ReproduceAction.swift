@@ -9,6 +9,7 @@ import Training
 
 /// One `latticeff simulate` run of the reproduction chain, as typed values.
 struct SimulateRun: Equatable {
+    /// `.ed` (the reference) or the model.
     var forces: ForceFieldSpec
     /// Electron–phonon coupling g (ED runs use the model's); `nil`: simulate's default.
     var coupling: Double?
