@@ -1,9 +1,10 @@
 // swift-tools-version:6.0
 // LatticeFF — equivariant machine-learning force fields for lattice models.
-// The target list reads as the pipeline; every target imports only targets listed above it:
-// numerics and I/O leaves → symmetry and lattice → electronic structure (ED) → the force-field
-// interface → dynamics → features → trained-model infrastructure → ENN and MLP → force-field
-// implementations → data sets, generation, training → analysis and figures → benchmarks → the CLI.
+// The target list reads as the pipeline; every target imports only targets listed above it
+// (Tests/PackageLayoutTests checks it): numerics and I/O leaves → symmetry and lattice → the
+// model's parameters → electronic structure (ED) → the force-field interface → dynamics →
+// features → trained-model infrastructure → ENN and MLP → force-field implementations → data
+// sets, generation, training → analysis and figures → benchmarks → the CLI.
 import PackageDescription
 import Foundation
 
@@ -28,7 +29,7 @@ let package = Package(
         .library(
             name: "LatticeFF",
             targets: [
-                "LinearAlgebra", "RandomNumbers", "IO", "Symmetry", "Lattice", "Electronic", "ForceFieldInterface", "Dynamics",
+                "LinearAlgebra", "RandomNumbers", "IO", "Symmetry", "Lattice", "HolsteinModel", "Electronic", "ForceFieldInterface", "Dynamics",
                 "Features", "ForceModels", "ENN", "Baselines", "ForceFields", "Datasets", "DataGeneration", "Training",
                 "Plotting", "Analysis",
             ]),
@@ -52,34 +53,37 @@ let package = Package(
         .target(name: "Symmetry", dependencies: ["LinearAlgebra"], swiftSettings: cpuFlags),
         .target(name: "Lattice", dependencies: ["Symmetry"], swiftSettings: cpuFlags),
 
+        // MARK: the model: Holstein parameters, filling, the elastic (lattice) energy and force
+        .target(name: "HolsteinModel"),
+
         // MARK: electronic structure — the ground truth (Holstein ED, local-cluster ED)
-        .target(name: "Electronic", dependencies: ["LinearAlgebra", "IO"], swiftSettings: hotCode),
+        .target(name: "Electronic", dependencies: ["HolsteinModel", "LinearAlgebra", "IO"], swiftSettings: hotCode),
 
         // MARK: the force-field interface: the protocol and its value types, nothing heavier
-        .target(name: "ForceFieldInterface", dependencies: ["Electronic"]),
+        .target(name: "ForceFieldInterface", dependencies: ["HolsteinModel"]),
 
         // MARK: Langevin dynamics driven by any ForceField (runs, checkpoints, ensembles)
         .target(
-            name: "Dynamics", dependencies: ["ForceFieldInterface", "Electronic", "IO", "RandomNumbers", "LinearAlgebra"],
+            name: "Dynamics", dependencies: ["ForceFieldInterface", "HolsteinModel", "IO", "RandomNumbers", "LinearAlgebra"],
             swiftSettings: hotCode),
 
         // MARK: configuration → per-site IR coefficients
         .target(name: "Features", dependencies: ["Symmetry", "Lattice", "LinearAlgebra"], swiftSettings: hotCode),
 
         // MARK: what every trained model shares (protocol, readouts, cluster baseline, force assembly)
-        .target(name: "ForceModels", dependencies: ["Electronic", "IO", "LinearAlgebra"], swiftSettings: hotCode),
+        .target(name: "ForceModels", dependencies: ["Electronic", "HolsteinModel", "IO", "LinearAlgebra"], swiftSettings: hotCode),
 
         // MARK: the two architectures, peers on ForceModels: equivariant network and plain MLP
         .target(
             name: "ENN",
             dependencies: [
-                "ForceModels", "Symmetry", "Lattice", "Features", "LinearAlgebra", "IO", "Electronic", "RandomNumbers",
+                "ForceModels", "Symmetry", "Lattice", "Features", "LinearAlgebra", "IO", "Electronic", "HolsteinModel", "RandomNumbers",
             ],
             swiftSettings: hotCode),
         .target(
             name: "Baselines",
             dependencies: [
-                "ForceModels", "Lattice", "Symmetry", "Features", "LinearAlgebra", "IO", "Electronic", "RandomNumbers",
+                "ForceModels", "Lattice", "Symmetry", "Features", "LinearAlgebra", "IO", "Electronic", "HolsteinModel", "RandomNumbers",
             ],
             swiftSettings: hotCode),
 
@@ -87,21 +91,21 @@ let package = Package(
         .target(
             name: "ForceFields",
             dependencies: [
-                "ForceFieldInterface", "Electronic", "ForceModels", "ENN", "Baselines", "IO", "LinearAlgebra",
+                "ForceFieldInterface", "Electronic", "HolsteinModel", "ForceModels", "ENN", "Baselines", "IO", "LinearAlgebra",
             ],
             swiftSettings: hotCode),
 
         // MARK: ED training data (files, splits, error metrics), its generation, and training
-        .target(name: "Datasets", dependencies: ["Electronic", "IO", "RandomNumbers"]),
+        .target(name: "Datasets", dependencies: ["Electronic", "HolsteinModel", "IO", "RandomNumbers"]),
         .target(
             name: "DataGeneration",
             dependencies: [
-                "Datasets", "Dynamics", "ForceFieldInterface", "ForceFields", "Electronic", "IO", "LinearAlgebra",
+                "Datasets", "Dynamics", "ForceFieldInterface", "ForceFields", "Electronic", "HolsteinModel", "IO", "LinearAlgebra",
                 "RandomNumbers",
             ]),
         .target(
             name: "Training",
-            dependencies: ["Datasets", "Electronic", "ForceModels", "ENN", "Baselines", "IO", "RandomNumbers"]),
+            dependencies: ["Datasets", "Electronic", "HolsteinModel", "ForceModels", "ENN", "Baselines", "IO", "RandomNumbers"]),
 
         // MARK: observables and figures
         .target(name: "Plotting"),
@@ -111,14 +115,14 @@ let package = Package(
         .target(
             name: "Benchmarks",
             dependencies: [
-                "LinearAlgebra", "IO", "Lattice", "Features", "Electronic", "ForceFieldInterface", "Dynamics", "ForceModels",
+                "LinearAlgebra", "IO", "Lattice", "Features", "Electronic", "HolsteinModel", "ForceFieldInterface", "Dynamics", "ForceModels",
                 "ENN", "ForceFields", "Training", "RandomNumbers",
             ],
             swiftSettings: hotCode),
         .executableTarget(
             name: "LatticeFFCLI",
             dependencies: [
-                "LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Electronic", "ForceFieldInterface", "Dynamics",
+                "LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Electronic", "HolsteinModel", "ForceFieldInterface", "Dynamics",
                 "ForceModels", "ENN", "Baselines", "ForceFields", "Datasets", "DataGeneration", "Training", "Plotting",
                 "Analysis", "Benchmarks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -132,11 +136,11 @@ let package = Package(
         .testTarget(name: "SymmetryTests", dependencies: ["Symmetry", "TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "LatticeTests", dependencies: ["Lattice", "TestSupport"], swiftSettings: cpuFlags),
         .testTarget(
-            name: "ElectronicTests", dependencies: ["Electronic", "LinearAlgebra", "IO", "TestSupport"], swiftSettings: cpuFlags),
+            name: "ElectronicTests", dependencies: ["Electronic", "HolsteinModel", "LinearAlgebra", "IO", "TestSupport"], swiftSettings: cpuFlags),
         .testTarget(
             name: "DynamicsTests",
             dependencies: [
-                "Dynamics", "ForceFieldInterface", "ForceFields", "ForceModels", "ENN", "Electronic", "IO", "RandomNumbers",
+                "Dynamics", "ForceFieldInterface", "ForceFields", "ForceModels", "ENN", "Electronic", "HolsteinModel", "IO", "RandomNumbers",
             ],
             swiftSettings: cpuFlags),
         .testTarget(
@@ -145,28 +149,28 @@ let package = Package(
             name: "ENNTests",
             dependencies: [
                 "ENN", "ForceModels", "ForceFieldInterface", "ForceFields", "Features", "Lattice", "Symmetry", "IO",
-                "Electronic", "LinearAlgebra", "Training", "TestSupport",
+                "Electronic", "HolsteinModel", "LinearAlgebra", "Training", "TestSupport",
             ],
             swiftSettings: cpuFlags),
         .testTarget(
             name: "BaselinesTests",
             dependencies: [
                 "Baselines", "ForceModels", "ENN", "ForceFieldInterface", "ForceFields", "Lattice", "Symmetry", "IO",
-                "Electronic", "Datasets", "DataGeneration", "TestSupport",
+                "Electronic", "HolsteinModel", "Datasets", "DataGeneration", "TestSupport",
             ],
             swiftSettings: cpuFlags),
         .testTarget(
             name: "ForceFieldsTests",
-            dependencies: ["ForceFields", "ForceFieldInterface", "Electronic", "LinearAlgebra", "TestSupport"],
+            dependencies: ["ForceFields", "ForceFieldInterface", "Electronic", "HolsteinModel", "LinearAlgebra", "TestSupport"],
             swiftSettings: cpuFlags),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Electronic", "IO", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Electronic", "HolsteinModel", "IO", "TestSupport"]),
         .testTarget(
             name: "DataGenerationTests",
-            dependencies: ["DataGeneration", "Datasets", "Electronic", "ForceFieldInterface", "ForceFields", "TestSupport"]),
+            dependencies: ["DataGeneration", "Datasets", "Electronic", "HolsteinModel", "ForceFieldInterface", "ForceFields", "TestSupport"]),
         .testTarget(
             name: "TrainingTests",
             dependencies: [
-                "Training", "Datasets", "DataGeneration", "ForceModels", "ENN", "Baselines", "Electronic", "TestSupport",
+                "Training", "Datasets", "DataGeneration", "ForceModels", "ENN", "Baselines", "Electronic", "HolsteinModel", "TestSupport",
             ]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting", "TestSupport"]),
         .testTarget(name: "PackageLayoutTests"),

@@ -1,7 +1,6 @@
 /// Whole-configuration passes of the perceptron: forces, the training loss with its gradient, and
 /// the input scale from training data (same semantics as the equivariant network's).
 import ForceModels
-import Electronic
 import Features
 import Foundation
 

@@ -1,8 +1,8 @@
 /// The perceptron's model file: the ENN container (`.npz` of float32 arrays + `metadata.json`)
 /// with architecture "mlp" (docs/FORMATS.md, "MLP model file").
 import ForceModels
-import Electronic
 import Foundation
+import HolsteinModel
 import IO
 
 /// The hidden-layer nonlinearity of the perceptron (one kind; stored so that files say what they are).

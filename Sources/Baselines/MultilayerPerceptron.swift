@@ -2,8 +2,8 @@
 /// with the same parameter budget as the equivariant network (for learning-curve comparisons).
 import Dispatch
 import ForceModels
-import Electronic
 import Foundation
+import HolsteinModel
 import IO
 import Lattice
 import LinearAlgebra

@@ -1,6 +1,7 @@
 /// Throughput of the local-cluster solver (sites per second) for several cluster radii.
 import Electronic
 import Foundation
+import HolsteinModel
 import LinearAlgebra
 
 /// Cluster-solver benchmark: a random field on an L×L lattice (uniform in ±1.5), every site's

@@ -2,10 +2,10 @@
 /// own cost per step (everything but the force evaluation), measured with the cheap harmonic field.
 import Dispatch
 import Dynamics
-import Electronic
 import Foundation
 import ForceFieldInterface
 import ForceFields
+import HolsteinModel
 import LinearAlgebra
 import RandomNumbers
 

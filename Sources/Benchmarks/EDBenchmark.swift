@@ -1,7 +1,6 @@
 /// Cost of one exact-diagonalization force evaluation, its eigensolver share, batch throughput of
 /// the two batch strategies, and NumPy's `eigh` on the same matrix in the same run.
 import Dispatch
-import Electronic
 import ForceFieldInterface
 import ForceFields
 import Foundation

@@ -1,7 +1,6 @@
 /// Chemical potentials for datasets written before they were recorded: one ED solve per
 /// configuration at the dataset's own Holstein parameters, checked against the stored forces.
 import Datasets
-import Electronic
 import ForceFieldInterface
 import ForceFields
 import Foundation

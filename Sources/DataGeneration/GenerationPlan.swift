@@ -2,8 +2,8 @@
 /// snapshots, all with exact forces, for one set of Holstein parameters.
 import Datasets
 import Dynamics
-import Electronic
 import Foundation
+import HolsteinModel
 
 /// The full recipe of a dataset; stored as `plan.json` in the work directory so that an
 /// interrupted generation resumes only with the same recipe.

@@ -1,7 +1,7 @@
 /// ED training data: configurations Q with their exact forces F and densities n on L×L lattices,
 /// a kind label per configuration, and the Holstein parameters they belong to.
-import Electronic
 import Foundation
+import HolsteinModel
 import IO
 
 /// Why a dataset could not be read, built or used.

@@ -1,6 +1,5 @@
 /// The equivariant network as a `TrainableForceModel` (module `ForceModels`): what training,
 /// evaluation, prediction and dynamics see of it.
-import Electronic
 import Foundation
 import ForceModels
 

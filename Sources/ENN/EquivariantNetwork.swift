@@ -1,11 +1,11 @@
 /// The equivariant network with its weights: owner of the parameters, the input scales and the
 /// metadata of the data it was trained on; forward and backward passes over chunks of sites.
 import Dispatch
-import Electronic
 import Features
 import Foundation
 import IO
 import ForceModels
+import HolsteinModel
 import LinearAlgebra
 import RandomNumbers
 import Symmetry

@@ -1,7 +1,7 @@
 /// The per-site map from readout channels to the model's output G_i (`ForceHead`).
-import Electronic
 import Foundation
 import ForceModels
+import HolsteinModel
 import RandomNumbers
 
 extension ForceHead {

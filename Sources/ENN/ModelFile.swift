@@ -1,8 +1,8 @@
 /// The model file: one `.npz` with every weight array under a documented name and a
 /// `metadata.json` member (docs/FORMATS.md, "ENN model file").
-import Electronic
 import Foundation
 import ForceModels
+import HolsteinModel
 import IO
 
 /// The JSON member `metadata.json` of a model file.

@@ -1,7 +1,6 @@
 /// Public passes of the network: on per-site feature rows, and on whole periodic configurations
 /// (featurized chunk by chunk, so memory stays bounded for any L).
 import Features
-import Electronic
 import Foundation
 import ForceModels
 import Lattice

@@ -1,6 +1,7 @@
 /// Chemical potential at fixed electron number: Σ_m f(ε_m − μ) = N_e by a bracketed,
 /// safeguarded Newton–bisection search, with the mid-gap convention when μ sits in a gap.
 import Foundation
+import HolsteinModel
 
 public enum ChemicalPotential {
     /// Target accuracy |Σ_m f_m − N_e| for a spectrum of `count` levels: 1e-12, loosened only

@@ -2,6 +2,7 @@
 /// from Lanczos on the cluster Hamiltonian started at the centre site (Gauss quadrature of the
 /// centre's local density of states).
 import Foundation
+import HolsteinModel
 
 /// Local density of states of the centre of one cluster as K ≤ m levels θ_k with weights w_k
 /// (Σ_k w_k = 1): ⟨n_0⟩ = Σ_k w_k f(θ_k − μ). Exact for every function of H_C, because the

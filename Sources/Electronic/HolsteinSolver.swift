@@ -1,6 +1,7 @@
 /// Exact diagonalization of the single-particle Holstein Hamiltonian for a frozen lattice
 /// configuration Q: densities, forces and free energy on an L×L periodic square lattice.
 import Foundation
+import HolsteinModel
 import IO
 import LinearAlgebra
 

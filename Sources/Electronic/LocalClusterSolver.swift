@@ -3,6 +3,7 @@
 /// grand-canonical (fixed-μ) densities whose error is the non-locality of the density response.
 import Dispatch
 import Foundation
+import HolsteinModel
 import LinearAlgebra
 
 /// Site i's electronic force g(⟨n_i⟩ − ½) at a fixed chemical potential μ, computed from the

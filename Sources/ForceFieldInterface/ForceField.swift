@@ -1,7 +1,9 @@
 /// The interface dynamics, data generation and evaluation consume: a model of the total force on
-/// every lattice coordinate Q_i of an L×L periodic lattice. Exact diagonalization (`EDForceField`)
-/// is the first implementation; the equivariant network is the second.
-import Electronic
+/// every lattice coordinate Q_i of an L×L periodic lattice. The implementations live in module
+/// `ForceFields` (exact diagonalization, local-cluster ED, the harmonic g = 0 limit, trained models:
+/// ENN or MLP); this module holds only the protocol and its value types, so dynamics depends on
+/// nothing heavier than the model's parameters.
+import HolsteinModel
 
 /// A force model bound to one lattice size. Arrays are flat, site i = x + L·y (row-major [y, x]).
 ///
@@ -12,7 +14,7 @@ public protocol ForceField: AnyObject {
     var latticeSize: Int { get }
     /// What produced the forces, recorded in every run's metadata.
     var descriptor: ForceFieldDescriptor { get }
-    /// Holstein parameters the forces belong to (for an ENN: those of its training data).
+    /// Holstein parameters the forces belong to (for a trained model: those of its training data).
     var holsteinParameters: HolsteinParameters { get }
     /// Writes F_i for configuration `q` (N = L² values) into `forces`, and ⟨n_i⟩ into `densities`
     /// when given (exact for ED, implied by the force for a network, see `impliedDensities`).
@@ -59,7 +61,8 @@ public struct ForceEvaluation: Sendable, Equatable, Codable {
 
 /// Identity of a force model, as written to `params.json` and dataset metadata.
 public struct ForceFieldDescriptor: Sendable, Equatable, Codable {
-    /// "ed", "harmonic", or the model architecture: "enn" or "mlp".
+    /// "ed", "harmonic", "cluster:R" (local-cluster ED of radius R), or a trained model's architecture:
+    /// "enn" or "mlp".
     public var kind: String
     /// Holstein parameters (and filling) of the forces.
     public var holstein: HolsteinParameters

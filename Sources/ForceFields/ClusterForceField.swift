@@ -3,12 +3,13 @@ import ForceFieldInterface
 import Electronic
 import IO
 import Foundation
+import HolsteinModel
 
 /// Forces F_i = g(⟨n_i⟩ − ½) − k0 Q_i − κ Σ_nn Q_j with ⟨n_i⟩ from the open cluster of sites within
 /// `radius` of i (`LocalClusterSolver`), at the model's filling: at fixed μ directly, at fixed N
 /// with the one μ that makes Σ_i ⟨n_i⟩ = N/2 (Newton steps on the cluster spectra, kept inside a
 /// bracket; the spectra do not depend on μ, so the search costs no further diagonalization).
-/// `simulate --forces cluster:R`. Accuracy on the paper's test set: docs/TRAINING.md (session 9).
+/// `simulate --forces cluster:R`. Accuracy on the paper's test set: docs/TRAINING.md, "Cluster-ED baseline".
 public final class ClusterForceField: ForceField {
     public let solver: LocalClusterSolver
     public let latticeSize: Int

@@ -1,6 +1,7 @@
 /// Exact-diagonalization forces as a `ForceField`.
 import ForceFieldInterface
 import Electronic
+import HolsteinModel
 
 /// Holstein ED forces (`HolsteinSolver`) behind the `ForceField` interface.
 public final class EDForceField: ForceField {

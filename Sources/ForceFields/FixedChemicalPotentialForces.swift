@@ -1,7 +1,7 @@
 /// A grand-canonical model evaluated at given chemical potentials (`predict --chemical-potential`)
 /// instead of at its fixed electron number.
-import Electronic
 import ForceModels
+import HolsteinModel
 
 extension TrainableForceModel {
     /// Forces of `count` configurations (`q`: count·L² values, site i = x + L·y), configuration c

@@ -1,9 +1,9 @@
 /// The one place that turns a `ForceFieldSpec` (the `--forces` argument, a run's `params.json`) into a
 /// `ForceField` for a lattice size.
-import Electronic
 import ForceFieldInterface
 import ForceModels
 import Foundation
+import HolsteinModel
 
 extension ForceFieldSpec {
     /// The force field this spec names, for an L×L lattice. ED, harmonic and cluster fields use

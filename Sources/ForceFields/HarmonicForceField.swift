@@ -1,9 +1,9 @@
 /// The g = 0 limit of the Holstein model: a lattice of coupled harmonic oscillators. Exact, cheap
 /// (O(N), one core) and with known thermal averages, it serves the physics tests and the
 /// measurement of the integrator's overhead at large L.
-import Electronic
 import Foundation
 import ForceFieldInterface
+import HolsteinModel
 
 /// F_i = −k0 Q_i − κ Σ_{j∈nn(i)} Q_j, exactly the force `EDForceField` gives at g = 0 (the electrons
 /// decouple; at half filling ⟨n_i⟩ = ½ on every site).

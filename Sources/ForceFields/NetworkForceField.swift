@@ -4,8 +4,8 @@ import ForceFieldInterface
 import Baselines
 import ENN
 import ForceModels
-import Electronic
 import Foundation
+import HolsteinModel
 
 /// Model forces F_i for an L×L lattice, with the densities they imply
 /// (⟨n_i⟩ = (F_i − F_i^elastic)/g + ½, `ElasticForce.impliedDensities`).

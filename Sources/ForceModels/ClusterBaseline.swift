@@ -2,6 +2,7 @@
 /// learns only what the cluster misses (Δ-learning).
 import Electronic
 import Foundation
+import HolsteinModel
 
 /// What the network's output is added to.
 ///

@@ -1,7 +1,7 @@
 /// How a local model's raw per-site outputs become forces, shared by every architecture: the
 /// readout (total, electronic, grand-canonical), the exact elastic force, the fixed-N projection.
-import Electronic
 import Foundation
+import HolsteinModel
 
 /// Forces of `count` configurations ([count × L·L], flat) from a model's raw outputs
 /// (`outputs(q, count)` evaluates the model on configurations stored the same way), and for a

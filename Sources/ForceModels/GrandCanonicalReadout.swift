@@ -8,8 +8,8 @@
 /// which no local model can know. A `.grandCanonical` model learns G_i(Q) = g(⟨n_i⟩_{μ=0} − ½); at
 /// fixed N its electronic forces are G(Q + s·1) with the shift s solving Σ_i G_i(Q + s) = 0
 /// (Σ_i ⟨n_i⟩ = N/2), and at fixed μ they are G(Q + μ/g).
-import Electronic
 import Foundation
+import HolsteinModel
 
 /// Result of the shift search for one configuration.
 public struct ChemicalPotentialShift: Sendable, Equatable {

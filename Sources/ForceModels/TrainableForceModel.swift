@@ -1,7 +1,7 @@
 /// What training, evaluation, prediction and dynamics need from a local force model, whatever its
 /// architecture: the equivariant network (module `ENN`) or the MLP baseline (module `Baselines`).
-import Electronic
 import Foundation
+import HolsteinModel
 
 /// A float32 model of the force F_i on every site of an L×L periodic lattice, trained on the mean
 /// squared force error. Parameters are one flat vector (the layout of gradients and Adam state).

@@ -2,10 +2,10 @@
 /// list of allowed values (exit 64) and lists them in `--help`.
 import ArgumentParser
 import DataGeneration
-import Electronic
 import ENN
 import ForceFields
 import ForceModels
+import HolsteinModel
 import Symmetry
 import Training
 

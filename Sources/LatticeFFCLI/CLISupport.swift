@@ -2,8 +2,8 @@
 import ArgumentParser
 import DataGeneration
 import Datasets
-import Electronic
 import Foundation
+import HolsteinModel
 import IO
 
 /// A one-line user error (printed as `Error: …`, exit status 1).

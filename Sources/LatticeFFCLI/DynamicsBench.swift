@@ -1,9 +1,9 @@
 import ArgumentParser
 import Benchmarks
-import Electronic
 import ForceFieldInterface
 import ForceFields
 import Foundation
+import HolsteinModel
 
 /// `latticeff bench dynamics`: ED steps/s and the integrator's overhead per step.
 struct DynamicsBench: ParsableCommand {

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Datasets
-import Electronic
 import ForceFields
 import Foundation
+import HolsteinModel
 import Plotting
 import Training
 

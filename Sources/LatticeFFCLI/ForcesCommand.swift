@@ -1,9 +1,9 @@
 import ArgumentParser
-import Electronic
 import ForceFieldInterface
 import ForceFields
 import ForceModels
 import Foundation
+import HolsteinModel
 import IO
 import LinearAlgebra
 

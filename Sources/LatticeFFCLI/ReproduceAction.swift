@@ -1,9 +1,9 @@
 import Analysis
-import Electronic
 import ForceFieldInterface
 import ForceFields
 import ForceModels
 import Foundation
+import HolsteinModel
 import Plotting
 import Training
 

@@ -1,10 +1,10 @@
 import Baselines
-import Electronic
 import ENN
 import ForceFieldInterface
 import ForceFields
 import ForceModels
 import Foundation
+import HolsteinModel
 
 /// The commands of `latticeff reproduce` for a preset, their cost estimate and the report.
 struct ReproducePlan {

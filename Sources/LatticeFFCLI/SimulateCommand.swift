@@ -1,6 +1,5 @@
 import ArgumentParser
 import Dynamics
-import Electronic
 import ForceFieldInterface
 import ForceFields
 import ForceModels

@@ -1,10 +1,10 @@
 import ArgumentParser
 import Dynamics
-import Electronic
 import ForceFieldInterface
 import ForceFields
 import ForceModels
 import Foundation
+import HolsteinModel
 
 /// A new `latticeff simulate` run as typed values: what the verb's options give once defaults are applied,
 /// and what `reproduce` builds directly. `create(at:quiet:loadModel:)` and `runSimulation` are the one

@@ -1,9 +1,9 @@
 /// The force-error report of a trained model on an ED dataset: overall, per configuration kind and
 /// by the local distortion |Q_i|. What `latticeff evaluate` prints and writes as JSON.
 import Datasets
-import Electronic
 import ForceModels
 import Foundation
+import HolsteinModel
 
 /// Which configurations of a dataset are evaluated (splits as in training's default every-third split).
 public enum EvaluationSubset: String, Codable, Sendable, CaseIterable {

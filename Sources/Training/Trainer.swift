@@ -2,10 +2,10 @@
 /// step (as the reference), reduce-on-plateau and model selection on the validation set,
 /// checkpoints after every epoch from which training resumes exactly.
 import Datasets
-import Electronic
 import ENN
 import ForceModels
 import Foundation
+import HolsteinModel
 import IO
 import RandomNumbers
 

@@ -3,10 +3,10 @@
 /// `latticeff train` runs; callable from tests.
 import Baselines
 import Datasets
-import Electronic
 import ENN
 import ForceModels
 import Foundation
+import HolsteinModel
 import IO
 
 /// What to train on, what to train, how long, and where to write.

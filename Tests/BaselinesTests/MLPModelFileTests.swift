@@ -1,12 +1,12 @@
 import Baselines
 import ENN
-import Electronic
 import Foundation
 import IO
 import Testing
 import TestSupport
 import ForceFields
 import ForceModels
+import HolsteinModel
 
 @Suite("MLP model file and the model loader")
 struct MLPModelFileTests {

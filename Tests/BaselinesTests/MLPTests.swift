@@ -2,7 +2,6 @@ import Baselines
 import DataGeneration
 import Datasets
 import ENN
-import Electronic
 import ForceFields
 import Foundation
 import Lattice
@@ -11,6 +10,7 @@ import Testing
 import TestSupport
 import ForceFieldInterface
 import ForceModels
+import HolsteinModel
 import Training
 
 /// A small perceptron (radius 2: 13 inputs) with random non-zero biases.

@@ -1,12 +1,12 @@
 import DataGeneration
 import Datasets
 import ENN
-import Electronic
 import ForceFields
 import Foundation
 import Testing
 import ForceFieldInterface
 import ForceModels
+import HolsteinModel
 
 @Suite("Dataset generation")
 struct DataGenerationTests {

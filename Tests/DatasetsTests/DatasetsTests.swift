@@ -1,6 +1,6 @@
 import Datasets
-import Electronic
 import Foundation
+import HolsteinModel
 import IO
 import Testing
 import TestSupport

@@ -1,5 +1,5 @@
 import Datasets
-import Electronic
+import HolsteinModel
 import Testing
 
 @Suite("ForceDataset.kindSummaries")

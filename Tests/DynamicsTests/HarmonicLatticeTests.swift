@@ -1,10 +1,10 @@
 import Dynamics
-import Electronic
 import Foundation
 import ForceFields
 import RandomNumbers
 import Testing
 import ForceFieldInterface
+import HolsteinModel
 
 @Suite("g = 0: the harmonic lattice")
 struct HarmonicLatticeTests {

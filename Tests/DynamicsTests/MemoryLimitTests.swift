@@ -1,7 +1,6 @@
 /// Requests far beyond the machine are refused with the estimate and the limit, before anything is allocated
 /// or written.
 import Dynamics
-import Electronic
 import Foundation
 import ForceFields
 import IO

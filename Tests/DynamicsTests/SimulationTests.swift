@@ -1,6 +1,5 @@
 import Dynamics
 import ENN
-import Electronic
 import Foundation
 import ForceFields
 import IO
@@ -8,6 +7,7 @@ import RandomNumbers
 import Testing
 import ForceFieldInterface
 import ForceModels
+import HolsteinModel
 
 @Suite("Run directories, exact resume, ensembles")
 struct SimulationTests {

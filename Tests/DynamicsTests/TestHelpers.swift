@@ -1,6 +1,5 @@
 /// Helpers shared by the dynamics tests: temporary directories, small simulations, file comparison.
 import Dynamics
-import Electronic
 import Foundation
 import ForceFields
 import RandomNumbers

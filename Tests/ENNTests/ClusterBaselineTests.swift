@@ -5,6 +5,7 @@ import IO
 import Testing
 import TestSupport
 import ForceModels
+import HolsteinModel
 
 /// The cluster baseline: G = G^cluster + network (Δ-learning), grand-canonical readout.
 @Suite("cluster baseline under the network")

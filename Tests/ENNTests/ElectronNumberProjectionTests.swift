@@ -4,6 +4,7 @@ import Foundation
 import Testing
 import TestSupport
 import ForceModels
+import HolsteinModel
 
 /// The fixed-N sum rule Σ_i g(⟨n_i⟩ − ½) = 0 imposed on network forces.
 @Suite("electron-number projection")

@@ -5,6 +5,7 @@ import IO
 import Testing
 import TestSupport
 import ForceModels
+import HolsteinModel
 
 /// The Fermi head: G_i = o + Σ_k (g/2)·a_k·tanh((g·Q_i − b_k)/(2T)) from 1 + 2K readout channels.
 @Suite("Fermi head (exact Fermi steps in the site's own Q)")

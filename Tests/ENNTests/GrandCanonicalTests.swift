@@ -6,6 +6,7 @@ import Testing
 import TestSupport
 import ForceFieldInterface
 import ForceModels
+import HolsteinModel
 
 /// The grand-canonical readout: fixed-N densities from a μ = 0 map and one global shift.
 @Suite("grand-canonical readout")

@@ -1,9 +1,9 @@
 import ENN
-import Electronic
 import Foundation
 import Testing
 import TestSupport
 import ForceModels
+import HolsteinModel
 
 /// The electronic-force readout: total force = network output + exact elastic force.
 @Suite("Electronic-force readout")

@@ -1,5 +1,4 @@
 import ENN
-import Electronic
 import ForceFields
 import Foundation
 import IO
@@ -8,6 +7,7 @@ import Testing
 import TestSupport
 import ForceFieldInterface
 import ForceModels
+import HolsteinModel
 import Training
 
 @Suite("optimizer and training")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Electronic
+import HolsteinModel
 import TestSupport
 
 /// The checkerboard Q_i = q0(−1)^(x+y) is exactly solvable: two sublattices with on-site energies

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Electronic
+import HolsteinModel
 
 /// g = 0 (free electrons) and symmetry limits that have exact answers.
 struct ExactLimitTests {

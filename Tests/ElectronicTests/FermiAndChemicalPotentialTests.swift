@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Electronic
+import HolsteinModel
 
 struct FermiAndChemicalPotentialTests {
     @Test func fermiFunctionLimits() {

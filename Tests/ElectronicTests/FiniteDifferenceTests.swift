@@ -1,5 +1,6 @@
 import Testing
 @testable import Electronic
+import HolsteinModel
 import TestSupport
 
 /// Forces are minus the gradient of the reported free energy (F at fixed N, Ω at fixed μ).

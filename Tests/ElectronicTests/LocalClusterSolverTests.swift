@@ -1,5 +1,6 @@
 import Foundation
 @testable import Electronic
+import HolsteinModel
 import LinearAlgebra
 import Testing
 import TestSupport

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Electronic
+import HolsteinModel
 import TestSupport
 
 /// D4 and translation covariance, error reporting and workspace reuse.

@@ -5,6 +5,7 @@ import Testing
 import TestSupport
 import ForceFieldInterface
 import ForceModels
+import HolsteinModel
 
 @Suite("cluster force field (simulate --forces cluster:R)")
 struct ClusterForceFieldTests {

@@ -1,6 +1,6 @@
-import Electronic
 import ForceFieldInterface
 import ForceFields
+import HolsteinModel
 import Testing
 import TestSupport
 

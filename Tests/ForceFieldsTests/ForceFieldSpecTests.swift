@@ -1,8 +1,8 @@
-import Electronic
 import ForceFieldInterface
 import ForceFields
 import ForceModels
 import Foundation
+import HolsteinModel
 import Testing
 
 @Suite("ForceFieldSpec: text and JSON forms, errors, the factory")

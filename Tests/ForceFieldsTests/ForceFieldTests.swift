@@ -5,6 +5,7 @@ import Testing
 import TestSupport
 import ForceFieldInterface
 import ForceModels
+import HolsteinModel
 
 @Suite("ForceField interface and batch evaluation")
 struct ForceFieldTests {

@@ -1,6 +1,7 @@
-/// The module graph reads as the pipeline: `Package.swift` lists the library targets in pipeline
-/// order, and every source file imports only modules listed before its own. Read from the files
-/// themselves (no build-system query), so a wrong import fails here with the file and line.
+/// The module graph reads as the pipeline: `Package.swift` lists the targets in pipeline order, every
+/// target depends only on targets listed before it, and every source file imports only modules
+/// listed before its own. Read from the files themselves (no build-system query), so a wrong
+/// dependency or import fails here with the target, file and line.
 import Foundation
 import Testing
 
@@ -16,6 +17,22 @@ private func declaredTargets() throws -> [String] {
     return pattern.matches(in: manifest, range: range).compactMap { match in
         Range(match.range(at: 1), in: manifest).map { String(manifest[$0]) }
     }
+}
+
+/// The declared dependencies of every target (other targets only; products of packages left out).
+private func declaredDependencies() throws -> [String: [String]] {
+    let manifest = try String(contentsOf: repositoryRoot.appendingPathComponent("Package.swift"), encoding: .utf8)
+    let targets = try declaredTargets()
+    let pattern = try NSRegularExpression(
+        pattern: #"\.(?:target|systemLibrary|executableTarget|testTarget)\(\s*name:\s*"(\w+)"(,\s*dependencies:\s*\[([^\]]*)\])?"#)
+    var dependencies: [String: [String]] = [:]
+    for match in pattern.matches(in: manifest, range: NSRange(manifest.startIndex..., in: manifest)) {
+        guard let nameRange = Range(match.range(at: 1), in: manifest) else { continue }
+        let list = Range(match.range(at: 3), in: manifest).map { String(manifest[$0]) } ?? ""
+        let names = list.split(separator: "\"", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+        dependencies[String(manifest[nameRange])] = names.filter { targets.contains($0) }
+    }
+    return dependencies
 }
 
 /// One `import M` of a source file of target `importer`.
@@ -50,9 +67,9 @@ private func projectImports(targets: Set<String>) throws -> [ImportSite] {
     return sites
 }
 
-/// Modules reachable from `start` through imports.
-private func reachable(from start: String, imports: [ImportSite]) -> Set<String> {
-    var graph: [String: Set<String>] = [:]
+/// Modules reachable from `start` through imports and declared dependencies.
+private func reachable(from start: String, imports: [ImportSite], dependencies: [String: [String]]) -> Set<String> {
+    var graph: [String: Set<String>] = dependencies.mapValues(Set.init)
     for site in imports { graph[site.importer, default: []].insert(site.module) }
     var seen: Set<String> = [], stack = [start]
     while let next = stack.popLast() {
@@ -77,15 +94,33 @@ struct PipelineOrderTests {
         #expect(forward.isEmpty, "imports of a later (or the same) stage: \(forward)")
     }
 
-    @Test("Dynamics never reaches a trained model; the MLP baseline does not import the ENN")
+    @Test("Every declared dependency is a target declared earlier in Package.swift")
+    func dependenciesPointBackwards() throws {
+        let order = try declaredTargets()
+        let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+        let dependencies = try declaredDependencies()
+        #expect(dependencies["Dynamics"]?.isEmpty == false, "no dependencies parsed: \(dependencies)")
+        var forward: [String] = []
+        for (target, used) in dependencies {
+            guard let own = position[target] else { continue }  // test targets come last
+            for dependency in used where position[dependency].map({ $0 >= own }) ?? true {
+                forward.append("\(target) → \(dependency)")
+            }
+        }
+        #expect(forward.isEmpty, "dependencies on a later (or the same) stage: \(forward.sorted())")
+    }
+
+    @Test("Dynamics sees only the ForceField interface and the model's parameters; the MLP does not reach the ENN")
     func dynamicsIsModelFree() throws {
         let sites = try projectImports(targets: Set(try declaredTargets()))
-        let dynamics = reachable(from: "Dynamics", imports: sites)
-        #expect(dynamics.contains("ForceFieldInterface"))
-        for model in ["ForceModels", "ENN", "Baselines", "ForceFields", "Features", "Training"] {
-            #expect(!dynamics.contains(model), "Dynamics reaches \(model)")
+        let dependencies = try declaredDependencies()
+        let dynamics = reachable(from: "Dynamics", imports: sites, dependencies: dependencies)
+        #expect(dynamics.contains("ForceFieldInterface") && dynamics.contains("HolsteinModel"))
+        for heavier in ["Electronic", "Features", "ForceModels", "ENN", "Baselines", "ForceFields", "Training"] {
+            #expect(!dynamics.contains(heavier), "Dynamics reaches \(heavier)")
         }
-        #expect(!reachable(from: "Baselines", imports: sites).contains("ENN"))
-        #expect(!reachable(from: "ForceFieldInterface", imports: sites).contains("ForceModels"))
+        let interface = reachable(from: "ForceFieldInterface", imports: sites, dependencies: dependencies)
+        #expect(interface == ["HolsteinModel"], "the ForceField interface reaches \(interface.sorted())")
+        #expect(!reachable(from: "Baselines", imports: sites, dependencies: dependencies).contains("ENN"))
     }
 }

@@ -1,11 +1,11 @@
 import Baselines
 import Datasets
-import Electronic
 import ENN
 import Foundation
 import Testing
 import Training
 import ForceModels
+import HolsteinModel
 
 /// The training loop with the MLP baseline, on the same seconds-sized dataset as the ENN tests.
 @Suite("Trainer with the MLP baseline", .serialized)

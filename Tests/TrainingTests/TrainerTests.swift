@@ -1,12 +1,12 @@
 import DataGeneration
 import Datasets
-import Electronic
 import ENN
 import Foundation
 import Testing
 import Training
 import ForceFieldInterface
 import ForceModels
+import HolsteinModel
 
 /// The training loop on a seconds-sized ED dataset (8×8, small network so the debug build is fast).
 @Suite("Trainer", .serialized)

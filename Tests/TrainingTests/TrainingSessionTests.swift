@@ -1,5 +1,4 @@
 import Datasets
-import Electronic
 import ENN
 import ForceModels
 import Foundation
