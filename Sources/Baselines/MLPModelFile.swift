@@ -1,5 +1,5 @@
-/// The perceptron's model file: the ENN container (`.npz` of float32 arrays + `metadata.json`)
-/// with architecture "mlp" (docs/FORMATS.md, "MLP model file").
+/// The perceptron's model file: the `ModelContainer` (`.npz` of float32 weight arrays + `metadata.json`)
+/// with architecture "mlp" (docs/FORMATS.md, "MLP model file"); here only the metadata ↔ perceptron mapping.
 import ForceModels
 import Foundation
 import HolsteinModel
@@ -41,6 +41,15 @@ public struct MLPMetadata: Codable, Sendable, Equatable {
     public var electronNumberProjection: Bool? = nil
 }
 
+extension MLPMetadata: ModelFileMetadata {
+    public var declaredWeights: DeclaredWeights {
+        DeclaredWeights(parameterOrder: parameterOrder, parameterCount: parameterCount,
+                        widths: widths + [neighbourhoodSites], radius: radius)
+    }
+}
+
+extension MLPParameterBlock: ModelWeightBlock {}
+
 extension MultilayerPerceptron {
     /// SHA-256 of the float32 bytes of every parameter array in storage order.
     public var weightsSHA256: String {
@@ -49,56 +58,36 @@ extension MultilayerPerceptron {
 
     /// Metadata describing this perceptron.
     public var metadata: MLPMetadata {
-        MLPMetadata(formatVersion: MLPMetadata.currentFormatVersion, software: "LatticeFF 0.1.0", architecture: "mlp",
+        MLPMetadata(formatVersion: MLPMetadata.currentFormatVersion, software: latticeFFSoftware, architecture: "mlp",
                     lattice: lattice, radius: radius, neighbourhoodSites: inputCount, widths: hiddenWidths, activation: .silu,
                     inputScale: inputScale, parameterCount: parameterCount, parameterOrder: parameterBlocks.map(\.name),
                     holstein: holstein, readout: readout, training: trainingSummary, weightsSHA256: weightsSHA256,
                     electronNumberProjection: electronNumberProjection ? true : nil)
     }
 
-    /// The model as an `.npz` archive (weights as float32).
+    /// The model as an `.npz` archive (weights as float32; `ModelContainer`).
     public func modelArchive() throws -> NPZArchive {
-        var arrays: [String: NumPyArray] = [:]
-        for block in parameterBlocks {
-            arrays[block.name] = try NumPyArray(parameters[block.offset..<(block.offset + block.count)].map { Float($0) }, shape: block.shape)
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return NPZArchive(arrays: arrays, extraFiles: ["metadata.json": try encoder.encode(metadata)])
+        try ModelContainer.archive(parameters: parameters, blocks: parameterBlocks, metadata: metadata)
     }
 
     /// Writes the model file atomically.
     public func save(to url: URL) throws {
-        do { try modelArchive().write(to: url) } catch let error as NumPyError { throw ForceModelError("\(error)") }
+        try ModelContainer.write(try modelArchive(), to: url)
     }
 
     /// Reads and validates an MLP model file.
     public static func load(from url: URL) throws -> MultilayerPerceptron<T> {
-        let archive: NPZArchive
-        do { archive = try NPZArchive(contentsOf: url) } catch let error as NumPyError { throw ForceModelError("cannot read model: \(error)") }
-        return try load(archive: archive, path: url.path)
+        try load(archive: ModelContainer.readArchive(from: url), path: url.path)
     }
 
-    /// Validates and builds a perceptron from a model archive (`path` names it in errors): metadata
-    /// version and content, architecture, activation, the input scale, the metadata against the arrays
-    /// (`DeclaredWeights`: names, dtype float32, counts, widths, radius) before the neighbourhood or any
-    /// buffer is built from it, then every array's shape and finiteness, and the weights' SHA-256.
+    /// Validates and builds a perceptron from a model archive (`path` names it in errors): the container's
+    /// checks (`ModelFileReader`: metadata, version, architecture, `DeclaredWeights`: names, dtype float32,
+    /// counts, widths, radius) before the neighbourhood or any buffer is built from the metadata, the input
+    /// scale, then every array's shape and finiteness and the weights' SHA-256, then the settings.
     public static func load(archive: NPZArchive, path: String = "<memory>") throws -> MultilayerPerceptron<T> {
-        func fail(_ why: String) -> ForceModelError { ForceModelError("invalid model file \(path): \(why)") }
-        guard let json = archive.extraFiles["metadata.json"] else { throw fail("no metadata.json member") }
-        let architecture = modelArchitecture(metadataJSON: json)
-        guard architecture == "mlp" else { throw fail("architecture '\(architecture)' is not a perceptron (open it with ForceModelFile.load)") }
-        let meta: MLPMetadata
-        do { meta = try JSONDecoder().decode(MLPMetadata.self, from: json) } catch {
-            throw fail("metadata.json is not valid (\(describeDecodingError(error)))")
-        }
-        guard meta.formatVersion == MLPMetadata.currentFormatVersion else {
-            throw fail("format version \(meta.formatVersion) is not supported (this LatticeFF reads version \(MLPMetadata.currentFormatVersion))")
-        }
+        let file = try ModelFileReader<MLPMetadata>(archive: archive, path: path, architecture: "mlp", kind: "a perceptron")
+        let meta = file.metadata, fail = file.fail
         guard meta.inputScale.isFinite, meta.inputScale > 0 else { throw fail("input scale \(meta.inputScale) is not positive") }
-        let declared = DeclaredWeights(parameterOrder: meta.parameterOrder, parameterCount: meta.parameterCount,
-                                       widths: meta.widths + [meta.neighbourhoodSites], radius: meta.radius)
-        if let why = declared.mismatch(with: archive) { throw fail(why) }
         let neighbourhood: Int, blocks: [MLPParameterBlock]
         do {
             neighbourhood = try Self.neighbourhood(lattice: meta.lattice, radius: meta.radius).count
@@ -108,14 +97,7 @@ extension MultilayerPerceptron {
         guard meta.neighbourhoodSites == neighbourhood, meta.parameterCount == count, meta.parameterOrder == blocks.map(\.name) else {
             throw fail("metadata neighbourhood size, widths or parameter list do not match the architecture it describes")
         }
-        var parameters = [T](repeating: 0, count: count)
-        for block in blocks {
-            let array = try archive.array(block.name)  // present and float32: checked by `DeclaredWeights`
-            guard array.shape == block.shape else { throw fail("array '\(block.name)' has shape \(array.shape), expected \(block.shape)") }
-            let values = try array.floats()
-            guard values.allSatisfy({ $0.isFinite }) else { throw fail("array '\(block.name)' contains non-finite values") }
-            for (i, v) in values.enumerated() { parameters[block.offset + i] = T(v) }
-        }
+        let parameters = try file.weights(blocks, as: T.self)
         if meta.readout.addsElasticForce, meta.lattice != "square" {
             throw fail("an electronic-force readout needs the square lattice, found \(meta.lattice)")
         }
@@ -128,10 +110,6 @@ extension MultilayerPerceptron {
             }
             model.electronNumberProjection = true
         }
-        let hash = model.weightsSHA256
-        guard hash == meta.weightsSHA256.lowercased() else {
-            throw fail("weights SHA-256 \(hash.prefix(12))… does not match metadata \(meta.weightsSHA256.prefix(12))… (corrupt or modified weights)")
-        }
         return model
     }
 }
@@ -141,9 +119,7 @@ extension MultilayerPerceptron: TrainableForceModel where T == Float {
     public var latticeName: String { lattice }
 
     public func metadataJSON() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(metadata)
+        try ModelContainer.metadataJSON(metadata)
     }
 
     public var summaryLines: [String] {

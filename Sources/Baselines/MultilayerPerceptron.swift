@@ -58,7 +58,7 @@ public final class MultilayerPerceptron<T: ModelScalar>: @unchecked Sendable {
     public var trainingSummary: TrainingSummary?
     /// Total force, or electronic force with the exact elastic force added (see `ForceReadout`).
     public var readout: ForceReadout = .total
-    /// Whether `forces` imposes the fixed-N sum rule (see `projectElectronNumber` in ENN).
+    /// Whether `forces` imposes the fixed-N sum rule (see `projectElectronNumber` in ForceModels/ForceAssembly.swift).
     public var electronNumberProjection = false
     /// Sites per chunk.
     public var chunkSize = 256

@@ -10,9 +10,7 @@ extension EquivariantNetwork: TrainableForceModel where T == Float {
     public var minimumLatticeSize: Int { featurizer.minimumLatticeSize }
 
     public func metadataJSON() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(metadata)
+        try ModelContainer.metadataJSON(metadata)
     }
 
     public var summaryLines: [String] {

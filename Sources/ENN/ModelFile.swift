@@ -1,5 +1,5 @@
-/// The model file: one `.npz` with every weight array under a documented name and a
-/// `metadata.json` member (docs/FORMATS.md, "ENN model file").
+/// The ENN model file: the `ModelContainer` (`.npz` of float32 weight arrays + `metadata.json`) with
+/// architecture "enn" (docs/FORMATS.md, "ENN model file"); here only the metadata ↔ network mapping.
 import Foundation
 import ForceModels
 import HolsteinModel
@@ -49,6 +49,15 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
     public var outputScale: Double? = nil
 }
 
+extension ModelMetadata: ModelFileMetadata {
+    public var declaredWeights: DeclaredWeights {
+        DeclaredWeights(parameterOrder: parameterOrder, parameterCount: parameterCount,
+                        widths: hiddenWidths.flatMap { $0 } + auxiliaryWidths.flatMap { $0 }, radius: radius)
+    }
+}
+
+extension ParameterBlock: ModelWeightBlock {}
+
 extension EquivariantNetwork {
     /// Float32 bytes of every parameter array in storage order (what the checksum covers).
     public var weightsSHA256: String {
@@ -59,7 +68,7 @@ extension EquivariantNetwork {
     public var metadata: ModelMetadata {
         let s = structure
         return ModelMetadata(
-            formatVersion: ModelMetadata.currentFormatVersion, software: "LatticeFF 0.1.0",
+            formatVersion: ModelMetadata.currentFormatVersion, software: latticeFFSoftware,
             lattice: configuration.lattice, group: configuration.group, radius: configuration.radius,
             irreps: s.theory.labels, hiddenWidths: s.layers.filter(\.gated).map(\.output.multiplicities),
             auxiliaryWidths: s.layers.map(\.auxiliaryWidths), gate: configuration.gate,
@@ -72,44 +81,33 @@ extension EquivariantNetwork {
             baseline: baseline == .none ? nil : baseline.description, outputScale: outputScale == 1 ? nil : outputScale)
     }
 
-    /// The model as an `.npz` archive (weights as float32).
+    /// The model as an `.npz` archive (weights as float32; `ModelContainer`).
     public func modelArchive() throws -> NPZArchive {
-        var arrays: [String: NumPyArray] = [:]
-        for block in structure.parameterBlocks {
-            arrays[block.name] = try NumPyArray(parameters[block.offset..<(block.offset + block.count)].map { Float($0) }, shape: block.shape)
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return NPZArchive(arrays: arrays, extraFiles: ["metadata.json": try encoder.encode(metadata)])
+        try ModelContainer.archive(parameters: parameters, blocks: structure.parameterBlocks, metadata: metadata)
     }
 
     /// Writes the model file atomically.
     public func save(to url: URL) throws {
-        do { try modelArchive().write(to: url) } catch let error as NumPyError { throw ForceModelError("\(error)") }
+        try ModelContainer.write(try modelArchive(), to: url)
     }
 
     /// Reads and validates a model file: metadata version and content, every array's presence,
     /// dtype (float32) and shape, no unknown arrays, input scales, and the weights' SHA-256.
     public static func load(from url: URL) throws -> EquivariantNetwork<T> {
-        let path = url.path
-        let archive: NPZArchive
-        do { archive = try NPZArchive(contentsOf: url) } catch let error as NumPyError {
-            throw ForceModelError("cannot read model: \(error)")
-        }
-        return try load(archive: archive, path: path)
+        try load(archive: ModelContainer.readArchive(from: url), path: url.path)
     }
 
     /// Validates and builds a network from a model archive (`path` names it in errors), in this order:
-    /// metadata (version, head), the metadata against the arrays (`DeclaredWeights`, before anything is
-    /// built from the metadata), the architecture against the metadata, each array's shape and values,
-    /// the settings, and the weights' SHA-256.
+    /// the container's checks (`ModelFileReader`: metadata, version, `DeclaredWeights`), the head, the
+    /// architecture against the metadata, each array's shape and values and their SHA-256, the settings.
     public static func load(archive: NPZArchive, path: String = "<memory>") throws -> EquivariantNetwork<T> {
-        func fail(_ why: String) -> ForceModelError { ForceModelError("invalid model file \(path): \(why)") }
-        let (meta, head) = try decodeMetadata(archive, fail: fail)
-        let declared = DeclaredWeights(parameterOrder: meta.parameterOrder, parameterCount: meta.parameterCount,
-                                       widths: meta.hiddenWidths.flatMap { $0 } + meta.auxiliaryWidths.flatMap { $0 },
-                                       radius: meta.radius)
-        if let why = declared.mismatch(with: archive) { throw fail(why) }
+        let file = try ModelFileReader<ModelMetadata>(archive: archive, path: path, architecture: "enn",
+                                                      kind: "an equivariant network")
+        let meta = file.metadata, fail = file.fail
+        let head: ForceHead
+        do { head = try meta.head.map { try ForceHead(parsing: $0) } ?? .linear } catch let error as ForceModelError {
+            throw fail(error.message)
+        }
         let configuration = NetworkConfiguration(lattice: meta.lattice, group: meta.group, radius: meta.radius,
                                                  hiddenWidths: meta.hiddenWidths, gate: meta.gate, head: head)
         let structure: NetworkStructure
@@ -122,7 +120,7 @@ extension EquivariantNetwork {
               meta.parameterOrder == structure.parameterBlocks.map(\.name) else {
             throw fail("metadata widths or parameter list do not match the architecture it describes")
         }
-        let parameters = try readParameters(archive, structure: structure, fail: fail)
+        let parameters = try file.weights(structure.parameterBlocks, as: T.self)
         var scales: [Double] = []
         for label in structure.theory.labels {
             guard let s = meta.inputScales[label], s.isFinite, s > 0 else {
@@ -133,52 +131,7 @@ extension EquivariantNetwork {
         let network = try EquivariantNetwork(structure: structure, parameters: parameters, inputScales: scales,
                                              holstein: meta.holstein, trainingSummary: meta.training)
         try network.applySettings(of: meta, head: head, fail: fail)
-        let hash = network.weightsSHA256
-        guard hash == meta.weightsSHA256.lowercased() else {
-            throw fail("weights SHA-256 \(hash.prefix(12))… does not match metadata \(meta.weightsSHA256.prefix(12))… "
-                       + "(corrupt or modified weights)")
-        }
         return network
-    }
-
-    /// The metadata member, its architecture and format version checked, and the head it names.
-    private static func decodeMetadata(_ archive: NPZArchive, fail: (String) -> ForceModelError) throws
-        -> (ModelMetadata, ForceHead) {
-        guard let json = archive.extraFiles["metadata.json"] else { throw fail("no metadata.json member") }
-        let architecture = modelArchitecture(metadataJSON: json)
-        guard architecture == "enn" else {
-            throw fail("architecture '\(architecture)' is not an equivariant network (open it with ForceModelFile.load)")
-        }
-        let meta: ModelMetadata
-        do { meta = try JSONDecoder().decode(ModelMetadata.self, from: json) } catch {
-            throw fail("metadata.json is not valid (\(describeDecodingError(error)))")
-        }
-        guard meta.formatVersion == ModelMetadata.currentFormatVersion else {
-            throw fail("format version \(meta.formatVersion) is not supported "
-                       + "(this LatticeFF reads version \(ModelMetadata.currentFormatVersion))")
-        }
-        do {
-            return (meta, try meta.head.map { try ForceHead(parsing: $0) } ?? .linear)
-        } catch let error as ForceModelError {
-            throw fail(error.message)
-        }
-    }
-
-    /// The flat parameters from the weight arrays (present and float32, checked before), each array checked
-    /// for its block's shape and finite values.
-    private static func readParameters(_ archive: NPZArchive, structure: NetworkStructure,
-                                       fail: (String) -> ForceModelError) throws -> [T] {
-        var parameters = [T](repeating: 0, count: structure.parameterCount)
-        for block in structure.parameterBlocks {
-            let array = try archive.array(block.name)
-            guard array.shape == block.shape else {
-                throw fail("array '\(block.name)' has shape \(array.shape), expected \(block.shape)")
-            }
-            let values = try array.floats()
-            guard values.allSatisfy({ $0.isFinite }) else { throw fail("array '\(block.name)' contains non-finite values") }
-            for (i, v) in values.enumerated() { parameters[block.offset + i] = T(v) }
-        }
-        return parameters
     }
 
     /// Readout, projection, channel scales, input transform, head, output scale and baseline from `meta`,

@@ -6,7 +6,7 @@ import LinearAlgebra
 
 @main
 struct LatticeFF: ParsableCommand {
-    static let version = "0.1.0"
+    static let version = latticeFFVersion
     static let configuration = CommandConfiguration(
         commandName: "latticeff",
         abstract: "Equivariant machine-learning force fields for lattice models.",
