@@ -58,9 +58,16 @@ public struct MemoryBudget: Sendable, Equatable {
     /// The environment variable that sets the available memory (see the type's documentation).
     public static let limitVariable = "LATTICEFF_MEMORY_LIMIT"
 
-    /// The budget of this process now (see the type's documentation), or unlimited when overridden.
+    /// A budget that replaces `system` in the current task and the tasks it starts, e.g. a small fixed limit
+    /// for a test (`MemoryBudget.$scoped.withValue(MemoryBudget(availableBytes: 1 << 30)) { … }`): unlike the
+    /// environment or `ignoresLimit`, it never reaches code running beside it.
+    @TaskLocal public static var scoped: MemoryBudget?
+
+    /// The budget of this process now (see the type's documentation), or unlimited when overridden;
+    /// `scoped` where set.
     public static var system: MemoryBudget {
-        budget(environment: ProcessInfo.processInfo.environment, ignoresLimit: overrideState.withLock { $0 })
+        if let scoped { return scoped }
+        return budget(environment: ProcessInfo.processInfo.environment, ignoresLimit: overrideState.withLock { $0 })
     }
 
     /// The budget for `environment` (`LATTICEFF_IGNORE_MEMORY_LIMIT`, `LATTICEFF_MEMORY_LIMIT`), unlimited when

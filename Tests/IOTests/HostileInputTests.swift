@@ -244,6 +244,10 @@ struct MemoryBudgetTests {
         #expect(throws: MemoryLimitError.self) {
             try budget(["LATTICEFF_MEMORY_LIMIT": "1KiB"]).require(bytes: 2048, for: "two KiB")
         }
+        // A scoped budget replaces the system one in this task only.
+        MemoryBudget.$scoped.withValue(MemoryBudget(availableBytes: 12345)) {
+            #expect(MemoryBudget.system.availableBytes == 12345)
+        }
         // A malformed limit is never a silent fallback: every check throws it, even a tiny one.
         #expect(throws: MemoryLimitSettingError(value: "8 GB")) {
             try budget(["LATTICEFF_MEMORY_LIMIT": "8 GB"]).require(bytes: 1, for: "one byte")
