@@ -42,7 +42,8 @@ public struct NPZArchive: Sendable, Equatable {
     ///
     /// Hostile sizes are refused with one line before they are allocated: a member is inflated only up to the
     /// size its ZIP entry declares, the declared sizes of all members together are checked against the memory
-    /// available (`MemoryBudget`) before any member is inflated, and an array member's header (shape × item size) must account for exactly that size before the rest is inflated.
+    /// available (`MemoryBudget`) before any member is inflated, and an array member's header (shape × item
+    /// size) must account for exactly its declared size before the rest is inflated.
     public init(zipData data: Data, source: String = "<memory>", budget: MemoryBudget = .system) throws {
         self.init()
         self.source = source
