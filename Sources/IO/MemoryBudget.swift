@@ -24,9 +24,22 @@ public struct MemoryLimitError: Error, CustomStringConvertible, Sendable, Equata
     }
 }
 
+/// `LATTICEFF_MEMORY_LIMIT` is set to something that is not a memory size; `description` is one line.
+public struct MemoryLimitSettingError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The value as set.
+    public var value: String
+
+    public var description: String {
+        "\(MemoryBudget.limitVariable)=\(value.debugDescription) is not a memory size: give bytes (8589934592) "
+            + "or a number with KiB, MiB, GiB or TiB (8GiB, 1.5 TiB)"
+    }
+}
+
 /// The memory this process may use and the check every large allocation goes through.
 ///
-/// Available memory is the smaller of the cgroup limit (v2 `memory.max`, v1 `memory.limit_in_bytes`; unset
+/// Available memory is `LATTICEFF_MEMORY_LIMIT` where the environment sets it (bytes, or a number with
+/// `KiB`, `MiB`, `GiB` or `TiB`, e.g. `8GiB`: see `parseLimit(_:)`; it replaces what is detected, e.g. for a
+/// share of a node), else the smaller of the cgroup limit (v2 `memory.max`, v1 `memory.limit_in_bytes`; unset
 /// when `max` or ≥ 2⁶⁰) and `MemAvailable` of `/proc/meminfo`; where neither can be read (macOS) nothing is
 /// refused. The check is skipped when `MemoryBudget.ignoresLimit` is set (the CLI's `--ignore-memory-limit`)
 /// or the environment has `LATTICEFF_IGNORE_MEMORY_LIMIT=1`. Estimates are lower bounds of the peak
@@ -34,16 +47,78 @@ public struct MemoryLimitError: Error, CustomStringConvertible, Sendable, Equata
 public struct MemoryBudget: Sendable, Equatable {
     /// Bytes the process may still allocate; `nil` when unknown (then every request passes).
     public var availableBytes: UInt64?
+    /// A `LATTICEFF_MEMORY_LIMIT` that could not be read: every `require` throws it (never a silent fallback).
+    private var settingError: MemoryLimitSettingError?
 
     /// A budget of `availableBytes` (tests, or callers that know better).
     public init(availableBytes: UInt64?) {
         self.availableBytes = availableBytes
     }
 
-    /// The budget of this process now (see the type's documentation), or unlimited when overridden.
+    /// The environment variable that sets the available memory (see the type's documentation).
+    public static let limitVariable = "LATTICEFF_MEMORY_LIMIT"
+
+    /// A budget that replaces `system` in the current task and the tasks it starts, e.g. a small fixed limit
+    /// for a test (`MemoryBudget.$scoped.withValue(MemoryBudget(availableBytes: 1 << 30)) { … }`): unlike the
+    /// environment or `ignoresLimit`, it never reaches code running beside it.
+    @TaskLocal public static var scoped: MemoryBudget?
+
+    /// The budget of this process now (see the type's documentation), or unlimited when overridden;
+    /// `scoped` where set.
     public static var system: MemoryBudget {
-        if ignoresLimit { return MemoryBudget(availableBytes: nil) }
-        return MemoryBudget(availableBytes: availableMemory())
+        if let scoped { return scoped }
+        return budget(environment: ProcessInfo.processInfo.environment, ignoresLimit: overrideState.withLock { $0 })
+    }
+
+    /// The budget for `environment` (`LATTICEFF_IGNORE_MEMORY_LIMIT`, `LATTICEFF_MEMORY_LIMIT`), unlimited when
+    /// `ignoresLimit`; else what `detected` reads. A malformed limit gives a budget whose `require` throws it.
+    static func budget(environment: [String: String], ignoresLimit: Bool,
+                       detected: () -> UInt64? = availableMemory) -> MemoryBudget {
+        if ignoresLimit || environment["LATTICEFF_IGNORE_MEMORY_LIMIT"] == "1" { return MemoryBudget(availableBytes: nil) }
+        do {
+            if let limit = try environmentLimit(environment) { return MemoryBudget(availableBytes: limit) }
+        } catch {
+            var budget = MemoryBudget(availableBytes: 0)
+            budget.settingError = error as? MemoryLimitSettingError
+            return budget
+        }
+        return MemoryBudget(availableBytes: detected())
+    }
+
+    /// The limit `LATTICEFF_MEMORY_LIMIT` sets in `environment`, `nil` when unset or empty.
+    /// - Throws: `MemoryLimitSettingError` (one line) when the value is not a memory size.
+    public static func environmentLimit(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> UInt64? {
+        guard let text = environment[limitVariable], !text.isEmpty else { return nil }
+        return try parseLimit(text)
+    }
+
+    /// A memory size: whole bytes (`8589934592`), or a number with a binary unit, case-insensitive and
+    /// optionally after a space: `B`, `K`/`KiB`, `M`/`MiB`, `G`/`GiB`, `T`/`TiB` (`8GiB`, `1.5 tib`, `512M`).
+    /// Fractions of a byte are dropped. Decimal units (`GB`) are refused as ambiguous.
+    /// - Throws: `MemoryLimitSettingError` for anything else, zero, or a size of 2⁶³ bytes or more.
+    public static func parseLimit(_ text: String) throws -> UInt64 {
+        let invalid = MemoryLimitSettingError(value: text)
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let number = trimmed.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
+        let unit = trimmed.dropFirst(number.count).trimmingCharacters(in: .whitespaces).lowercased()
+        let shifts: [String: UInt64] = ["": 0, "b": 0, "k": 10, "kib": 10, "m": 20, "mib": 20, "g": 30, "gib": 30,
+                                        "t": 40, "tib": 40]
+        guard let shift = shifts[unit], number.first?.isNumber == true, number.filter({ $0 == "." }).count <= 1
+        else { throw invalid }
+        let bytes: UInt64
+        if let whole = UInt64(number) {
+            let (product, overflow) = whole.multipliedReportingOverflow(by: 1 << shift)
+            guard !overflow else { throw invalid }
+            bytes = product
+        } else {
+            guard let value = Double(number) else { throw invalid }
+            let product = (value * Double(UInt64(1) << shift)).rounded(.down)
+            guard product < 0x1p63 else { throw invalid }
+            bytes = UInt64(product)
+        }
+        guard bytes > 0, bytes < 1 << 63 else { throw invalid }
+        return bytes
     }
 
     /// Set by `--ignore-memory-limit`: every `system` budget is unlimited for the rest of the process.
@@ -63,6 +138,7 @@ public struct MemoryBudget: Sendable, Equatable {
     ///   - request: what is being built, for the message.
     ///   - detail: extra text after the numbers (e.g. an estimated time).
     public func require(bytes: Double, for request: String, detail: String? = nil) throws {
+        if let settingError { throw settingError }
         guard let availableBytes else { return }
         let needed = bytes.isNaN ? .infinity : bytes
         guard needed > Double(availableBytes) else { return }

@@ -75,8 +75,6 @@ enum NPYFormat {
         var dataStart: Int
         /// Payload bytes: count × item size (checked for overflow).
         var payloadBytes: Int
-        /// Total file bytes the header implies.
-        var totalBytes: Int { dataStart + payloadBytes }
     }
 
     /// Parses magic, version and header of `bytes`; `nil` when `bytes` ends before the header does

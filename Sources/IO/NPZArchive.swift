@@ -35,14 +35,15 @@ public struct NPZArchive: Sendable, Equatable {
 
     /// Reads a `.npz` file. Errors name the path (and the member, for a bad member); see `init(zipData:)`.
     public init(contentsOf url: URL, budget: MemoryBudget = .system) throws {
-        try self.init(zipData: try readWholeFile(url), source: url.path, budget: budget)
+        try self.init(zipData: try readWholeFile(url, budget: budget), source: url.path, budget: budget)
     }
 
     /// Decodes the bytes of a `.npz` file. Errors are located at `source` (default `"<memory>"`).
     ///
     /// Hostile sizes are refused with one line before they are allocated: a member is inflated only up to the
-    /// size its ZIP entry declares, that size is checked against the memory available (`MemoryBudget`), and an
-    /// array member's header (shape × item size) must account for exactly that size before the rest is inflated.
+    /// size its ZIP entry declares, the declared sizes of all members together are checked against the memory
+    /// available (`MemoryBudget`) before any member is inflated, and an array member's header (shape × item
+    /// size) must account for exactly its declared size before the rest is inflated.
     public init(zipData data: Data, source: String = "<memory>", budget: MemoryBudget = .system) throws {
         self.init()
         self.source = source
@@ -50,13 +51,15 @@ public struct NPZArchive: Sendable, Equatable {
         do { archive = try Archive(data: data, accessMode: .read) } catch {
             throw NumPyError(.corruptArchive(String(describing: error)), path: source)
         }
+        let entries = archive.filter { $0.type == .file }
+        try Self.requireMemory(for: entries, source: source, budget: budget)
         var seen = Set<String>()
-        for entry in archive where entry.type == .file {
+        for entry in entries {
             let name = entry.path
             guard seen.insert(name).inserted else {
                 throw NumPyError(.corruptArchive("duplicate member"), path: source, member: name)
             }
-            let contents = try Self.extract(entry, of: archive, source: source, budget: budget)
+            let contents = try Self.extract(entry, of: archive, source: source)
             if name.hasSuffix(".npy") {
                 var array: NumPyArray
                 do { array = try NPYFormat.decode(contents) } catch let error as NumPyError {
@@ -70,17 +73,24 @@ public struct NPZArchive: Sendable, Equatable {
         }
     }
 
-    /// Inflates one member, never beyond its declared size (a longer stream is a corrupt archive), after
-    /// checking that size against `budget` and, for `.npy` members, against the array header.
-    private static func extract(_ entry: Entry, of archive: Archive, source: String,
-                                budget: MemoryBudget) throws -> Data {
-        let name = entry.path
-        guard entry.uncompressedSize <= UInt64(Int.max) else {
+    /// Checks the uncompressed sizes the central directory declares for all `entries`, together, against
+    /// `budget` before any is inflated (every member is held in memory at once; none is read lazily).
+    private static func requireMemory(for entries: [Entry], source: String, budget: MemoryBudget) throws {
+        for entry in entries where entry.uncompressedSize > UInt64(Int.max) {
             throw NumPyError(.corruptArchive("declared size \(entry.uncompressedSize) is too large"), path: source,
-                             member: name)
+                             member: entry.path)
         }
+        let total = entries.reduce(0.0) { $0 + Double($1.uncompressedSize) }
+        let request = entries.count == 1 ? "\(source) (member '\(entries[0].path)')"
+            : "\(source) (\(entries.count) members together)"
+        try budget.require(bytes: total, for: request)
+    }
+
+    /// Inflates one member, never beyond its declared size (a longer stream is a corrupt archive), after
+    /// `requireMemory` checked the sizes, and checks a `.npy` member's size against the array header.
+    private static func extract(_ entry: Entry, of archive: Archive, source: String) throws -> Data {
+        let name = entry.path
         let declared = Int(entry.uncompressedSize)
-        try budget.require(bytes: Double(declared), for: "\(source) (member '\(name)')")
         var contents = Data()
         contents.reserveCapacity(min(declared, 1 << 28))
         var headerChecked = !name.hasSuffix(".npy")

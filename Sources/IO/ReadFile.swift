@@ -10,8 +10,8 @@ import Darwin
 #endif
 
 /// Reads the whole file at `url`. Throws `NumPyError` `.fileNotFound` or `.unreadable` (with the OS reason),
-/// located at the path, and `MemoryLimitError` for a file larger than the memory available.
-func readWholeFile(_ url: URL) throws -> Data {
+/// located at the path, and `MemoryLimitError` for a file larger than `budget`.
+func readWholeFile(_ url: URL, budget: MemoryBudget = .system) throws -> Data {
     let path = url.path
     guard url.isFileURL else { throw NumPyError(.unreadable("not a file URL: \(url)"), path: path) }
     let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -23,7 +23,7 @@ func readWholeFile(_ url: URL) throws -> Data {
     var info = stat()
     guard fstat(fd, &info) == 0 else { throw NumPyError(.unreadable(errnoString(errno)), path: path) }
     guard info.st_mode & S_IFMT != S_IFDIR else { throw NumPyError(.unreadable("is a directory"), path: path) }
-    try MemoryBudget.system.require(bytes: Double(info.st_size), for: "reading \(path)")
+    try budget.require(bytes: Double(info.st_size), for: "reading \(path)")
 
     var data = Data(count: max(Int(info.st_size), 0) + 1)  // one spare byte detects a file that grew
     var filled = 0

@@ -10,16 +10,30 @@ struct LatticeFF: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "latticeff",
         abstract: "Equivariant machine-learning force fields for lattice models.",
+        discussion: """
+            Memory: a request that cannot fit in the memory available is refused before anything is \
+            allocated, with the estimate and the limit on one line. Available memory is the smaller of the \
+            cgroup limit and MemAvailable, or LATTICEFF_MEMORY_LIMIT=<size> where set (bytes, or e.g. 8GiB, \
+            512MiB; it replaces what is detected, e.g. for your share of a shared node). \
+            --ignore-memory-limit, accepted anywhere by every verb (or LATTICEFF_IGNORE_MEMORY_LIMIT=1), \
+            skips the check.
+            """,
         version: version,
         subcommands: [SymmetryCommand.self, ForcesCommand.self, GenerateCommand.self, DatasetCommand.self, ModelCommand.self, TrainCommand.self,
                       EvaluateCommand.self, PredictCommand.self, SimulateCommand.self, AnalyzeCommand.self,
                       ReproduceCommand.self, BenchCommand.self])
 
     /// Entry point: first make sure OpenBLAS runs kernels that suit the CPU, then parse and run.
-    /// `--ignore-memory-limit`, accepted by every verb, lifts the memory check (`MemoryBudget`).
+    /// `--ignore-memory-limit`, accepted by every verb, lifts the memory check (`MemoryBudget`); a malformed
+    /// `LATTICEFF_MEMORY_LIMIT` is a usage error (one line, exit 64) whatever the verb.
     static func main() {
         restartWithSuitableBLASKernelsIfNeeded()
-        main(takeMemoryLimitOverride(Array(CommandLine.arguments.dropFirst())))
+        let arguments = takeMemoryLimitOverride(Array(CommandLine.arguments.dropFirst()))
+        do { _ = try MemoryBudget.environmentLimit() } catch {
+            printError("Error: \(error)")
+            Foundation.exit(64)
+        }
+        main(arguments)
     }
 }
 

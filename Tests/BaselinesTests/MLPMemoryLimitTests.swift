@@ -5,8 +5,13 @@ import Testing
 
 @Suite("Oversized perceptrons are refused before allocating")
 struct MLPMemoryLimitTests {
+    /// Under a scoped 64 GiB budget, never the machine's own (unknown or overridden, it would let these through).
     @Test("Huge widths or radius: the estimate and the limit, one line")
     func oversized() throws {
+        MemoryBudget.$scoped.withValue(MemoryBudget(availableBytes: 64 << 30)) { oversizedUnderBudget() }
+    }
+
+    func oversizedUnderBudget() {
         #expect {
             try MultilayerPerceptron<Float>(radius: 2, hiddenWidths: [1 << 40, 1 << 40], seed: 1)
         } throws: { error in

@@ -2,13 +2,34 @@ import Foundation
 import IO
 import Testing
 
-/// Requests far beyond the machine, through the command line: one line with the estimate and the limit,
+/// Requests beyond the memory available, through the command line: one line with the estimate and the limit,
 /// exit status 1, nothing written; `--ignore-memory-limit` is accepted by every verb.
+///
+/// Every run gets its limit from `LATTICEFF_MEMORY_LIMIT` in the child's environment (never the machine's
+/// memory, which may be unknown or large enough to start a days-long job), with `LATTICEFF_IGNORE_MEMORY_LIMIT`
+/// removed, so each refusal is asserted unconditionally.
 @Suite("latticeff refuses what cannot fit")
 struct MemoryLimitCommandTests {
-    /// Whether this machine has less memory than `bytes` (every machine these tests target does).
-    func lacks(_ bytes: Double) -> Bool {
-        MemoryBudget.system.availableBytes.map { Double($0) < bytes } ?? false
+    /// Runs `latticeff arguments` with `LATTICEFF_MEMORY_LIMIT=limit` (or none) and without
+    /// `LATTICEFF_IGNORE_MEMORY_LIMIT` unless `extra` sets it.
+    func run(_ arguments: [String], limit: String?, extra: [String: String] = [:]) throws -> CommandResult {
+        var environment = ProcessInfo.processInfo.environment
+        environment["LATTICEFF_IGNORE_MEMORY_LIMIT"] = nil
+        environment["LATTICEFF_MEMORY_LIMIT"] = limit
+        environment.merge(extra) { $1 }
+        let process = Process()
+        process.executableURL = try latticeffBinary()
+        process.arguments = arguments
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CommandResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                             stderr: String(decoding: e, as: UTF8.self))
     }
 
     @Test("forces on a 400×400 lattice (N = 160000): the ED estimate, the limit and the time per solve")
@@ -16,13 +37,11 @@ struct MemoryLimitCommandTests {
         let dir = try temporaryDirectory()
         let input = dir.appendingPathComponent("q400.npy"), output = dir.appendingPathComponent("f.npy")
         try NumPyArray([Double](repeating: 0, count: 400 * 400), shape: [400, 400]).write(to: input)
-        let run = try runLatticeFF(["forces", input.path, "--output", output.path])
-        guard lacks(8.2e11) else { return }
-        #expect(run.status == 1)
-        let lines = run.stderr.split(separator: "\n")
-        #expect(lines.count == 1 && lines[0].hasPrefix("Error: exact diagonalization of the 400×400 lattice (N = 160000) "
-                                                      + "needs ≈ 763 GiB, "), "\(run.stderr)")
-        #expect(run.stderr.contains("GiB available; each solve ≈ 3.32 days (O(N³)) (override with --ignore-memory-limit)"))
+        let result = try run(["forces", input.path, "--output", output.path], limit: "1GiB")
+        #expect(result.status == runtimeErrorStatus)
+        #expect(result.stderr == "Error: exact diagonalization of the 400×400 lattice (N = 160000) needs ≈ 763 GiB, "
+                + "1 GiB available; each solve ≈ 3.32 days (O(N³)) (override with --ignore-memory-limit)\n",
+                "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: output.path))
     }
 
@@ -30,11 +49,13 @@ struct MemoryLimitCommandTests {
     func oversizedGenerate() throws {
         let dir = try temporaryDirectory()
         let output = dir.appendingPathComponent("data.npz")
-        let run = try runLatticeFF(["generate", "--preset", "small", "--size", "400", "--random", "2", "--quench-runs", "0",
-                                    "--output", output.path])
-        guard lacks(8.2e11) else { return }
-        #expect(run.status == 1)
-        #expect(run.stderr.contains("Error: exact diagonalization of the 400×400 lattice (N = 160000) needs ≈ 763 GiB, "), "\(run.stderr)")
+        let result = try run(["generate", "--preset", "small", "--size", "400", "--random", "2", "--quench-runs", "0",
+                              "--output", output.path], limit: "1GiB")
+        #expect(result.status == runtimeErrorStatus)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].hasPrefix("Error: exact diagonalization of the 400×400 lattice "
+                                                      + "(N = 160000) needs ≈ 763 GiB, 1 GiB available"), "\(result.stderr)")
+        #expect(result.stderr.hasSuffix(" (override with --ignore-memory-limit)\n"), "\(result.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
     }
 
@@ -42,28 +63,60 @@ struct MemoryLimitCommandTests {
     func oversizedLattice() throws {
         let dir = try temporaryDirectory()
         let output = dir.appendingPathComponent("run")
-        let run = try runLatticeFF(["simulate", "--forces", "harmonic", "--size", "200000", "--steps", "1",
-                                    "--output", output.path])
-        guard lacks(2.56e12) else { return }
-        #expect(run.status == 1)
-        let lines = run.stderr.split(separator: "\n")
-        #expect(lines.count == 1 && lines[0].hasPrefix("Error: a simulation of 1 concurrent run(s) on the 200000×200000 "
-                                                      + "lattice (N = 40000000000) needs ≈ 2384 GiB, "), "\(run.stderr)")
-        #expect(run.stderr.hasSuffix(" available (override with --ignore-memory-limit)\n"))
+        let result = try run(["simulate", "--forces", "harmonic", "--size", "200000", "--steps", "1",
+                              "--output", output.path], limit: "1073741824")
+        #expect(result.status == runtimeErrorStatus)
+        #expect(result.stderr == "Error: a simulation of 1 concurrent run(s) on the 200000×200000 lattice "
+                + "(N = 40000000000) needs ≈ 2384 GiB, 1 GiB available (override with --ignore-memory-limit)\n",
+                "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: output.path))
     }
 
-    @Test("--ignore-memory-limit is accepted anywhere on the command line and changes nothing for a small request")
+    @Test("--ignore-memory-limit (anywhere) or LATTICEFF_IGNORE_MEMORY_LIMIT=1 lets through what the limit refuses")
     func overrideAccepted() throws {
         let dir = try temporaryDirectory()
         let input = dir.appendingPathComponent("q.npy"), output = dir.appendingPathComponent("f.npy")
         try NumPyArray([Double](repeating: 0.1, count: 16), shape: [4, 4]).write(to: input)
-        for arguments in [["--ignore-memory-limit", "forces", input.path, "--output", output.path],
-                          ["forces", input.path, "--ignore-memory-limit", "--output", output.path]] {
-            let run = try runLatticeFF(arguments)
-            #expect(run.status == 0, "\(run.stderr)")
+        // The 4×4 ED needs 8 KiB: refused under a 2 KiB limit (the 256-byte input itself fits).
+        let refused = try run(["forces", input.path, "--output", output.path], limit: "2KiB")
+        #expect(refused.status == runtimeErrorStatus)
+        #expect(refused.stderr.hasPrefix("Error: exact diagonalization of the 4×4 lattice (N = 16) needs ≈ 8 KiB, "
+                                         + "2 KiB available; each solve ≈ "), "\(refused.stderr)")
+        #expect(refused.stderr.hasSuffix(" (override with --ignore-memory-limit)\n")
+                && refused.stderr.split(separator: "\n").count == 1, "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: output.path))
+        for (arguments, extra) in [(["--ignore-memory-limit", "forces", input.path, "--output", output.path], [:]),
+                                   (["forces", input.path, "--ignore-memory-limit", "--output", output.path], [:]),
+                                   (["forces", input.path, "--output", output.path],
+                                    ["LATTICEFF_IGNORE_MEMORY_LIMIT": "1"])] {
+            let result = try run(arguments, limit: "2KiB", extra: extra)
+            #expect(result.status == 0, "\(arguments) \(extra): \(result.stderr)")
             #expect(FileManager.default.fileExists(atPath: output.path))
-            try FileManager.default.removeItem(at: output)
+            try? FileManager.default.removeItem(at: output)
+        }
+    }
+
+    @Test("A malformed LATTICEFF_MEMORY_LIMIT is one line and exit 64 for every verb, before anything runs",
+          arguments: ["8GB", "lots", "0", "-1"])
+    func malformedLimit(value: String) throws {
+        let dir = try temporaryDirectory()
+        let output = dir.appendingPathComponent("report.json")
+        for arguments in [["symmetry", "--output", output.path], ["--ignore-memory-limit", "symmetry", "--output", output.path]] {
+            let result = try run(arguments, limit: value)
+            #expect(result.status == usageErrorStatus)
+            #expect(result.stderr == "Error: LATTICEFF_MEMORY_LIMIT=\(value.debugDescription) is not a memory size: give "
+                    + "bytes (8589934592) or a number with KiB, MiB, GiB or TiB (8GiB, 1.5 TiB)\n", "\(result.stderr)")
+            #expect(result.stdout.isEmpty)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+        }
+    }
+
+    @Test("The root help documents --ignore-memory-limit and LATTICEFF_MEMORY_LIMIT")
+    func documented() throws {
+        let result = try run(["--help"], limit: nil)
+        #expect(result.status == 0)
+        for text in ["--ignore-memory-limit", "LATTICEFF_MEMORY_LIMIT=", "LATTICEFF_IGNORE_MEMORY_LIMIT=1"] {
+            #expect(result.stdout.contains(text), "\(result.stdout)")
         }
     }
 }

@@ -22,8 +22,10 @@ struct MemoryLimitTests {
                     + "needs ≈ 2384 GiB, 64 GiB available (override with --ignore-memory-limit)")
         }
         #expect(!FileManager.default.fileExists(atPath: url.path))
-        // The same with the machine's own budget (no machine has 2.4 TiB free), and an L whose L² overflows Int.
-        #expect(throws: MemoryLimitError.self) { try Simulation.checkMemory(parameters) }
+        // The same through the default budget (scoped: never the machine's own), and an L whose L² overflows Int.
+        MemoryBudget.$scoped.withValue(budget) {
+            #expect(throws: MemoryLimitError.self) { try Simulation.checkMemory(parameters) }
+        }
         var huge = parameters
         huge.size = 5_000_000_000
         #expect(throws: MemoryLimitError.self) { try Simulation.checkMemory(huge, budget: budget) }

@@ -7,8 +7,14 @@ import Testing
 
 @Suite("Oversized networks are refused before allocating")
 struct NetworkMemoryLimitTests {
+    /// Both tests run under a scoped 64 GiB budget, never the machine's own (unknown or overridden, it would let
+    /// these allocations through).
     @Test("Widths whose weights need petabytes: the estimate and the limit, one line")
     func hugeWidths() throws {
+        MemoryBudget.$scoped.withValue(MemoryBudget(availableBytes: 64 << 30)) { hugeWidthsUnderBudget() }
+    }
+
+    func hugeWidthsUnderBudget() {
         #expect {
             try EquivariantNetwork<Float>(configuration: NetworkConfiguration(hiddenWidths: [[100_000], [100_000], [4]]), seed: 1)
         } throws: { error in
@@ -23,10 +29,12 @@ struct NetworkMemoryLimitTests {
 
     @Test("A radius whose neighbourhood basis needs a petabyte is refused before the neighbourhood is built")
     func hugeRadius() throws {
-        #expect {
-            try NetworkStructure(configuration: NetworkConfiguration(radius: 2000))
-        } throws: { error in
-            "\(error)".hasPrefix("the features of radius 2000.0 (≈ 1.26e+07 sites, a dense sites² basis) needs ≈ ")
+        MemoryBudget.$scoped.withValue(MemoryBudget(availableBytes: 64 << 30)) {
+            #expect {
+                try NetworkStructure(configuration: NetworkConfiguration(radius: 2000))
+            } throws: { error in
+                "\(error)".hasPrefix("the features of radius 2000.0 (≈ 1.26e+07 sites, a dense sites² basis) needs ≈ ")
+            }
         }
     }
 }

@@ -14,8 +14,11 @@ struct EDMemoryLimitTests {
             #expect(error.description == "exact diagonalization of the 400×400 lattice (N = 160000) needs ≈ 763 GiB, "
                     + "64 GiB available; each solve ≈ 3.32 days (O(N³)) (override with --ignore-memory-limit)")
         }
-        // With the machine's own budget: 4000×4000 needs ≈ 7.5 PiB.
-        #expect(throws: MemoryLimitError.self) { try HolsteinSolver(size: 4000) }
+        // 4000×4000 needs ≈ 7.5 PiB: refused even by a budget of a TiB (never the machine's own budget, which
+        // may be unknown or overridden and would then let the allocation through).
+        #expect(throws: MemoryLimitError.self) {
+            try HolsteinSolver(size: 4000, budget: MemoryBudget(availableBytes: 1 << 40))
+        }
     }
 
     @Test func estimateScalesAsNSquaredAndNCubed() {

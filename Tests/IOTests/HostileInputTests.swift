@@ -140,9 +140,9 @@ struct HostileInputTests {
         try handle.truncate(atOffset: 1 << 42)  // sparse: no disk space is used
         try handle.close()
         #expect {
-            _ = try NPZArchive(contentsOf: url)
+            _ = try NPZArchive(contentsOf: url, budget: MemoryBudget(availableBytes: 1 << 30))
         } throws: { error in
-            "\(error)".hasPrefix("reading \(url.path) needs ≈ 4096 GiB, ")
+            "\(error)" == "reading \(url.path) needs ≈ 4096 GiB, 1 GiB available (override with --ignore-memory-limit)"
         }
     }
 
@@ -154,6 +154,26 @@ struct HostileInputTests {
         let text = refusal(zipBytes([member]), budget: MemoryBudget(availableBytes: 4096))
         #expect(text == "hostile.npz (member 'metadata.json') needs ≈ 4.88 KiB, 4 KiB available "
                 + "(override with --ignore-memory-limit)", "\(text)")
+    }
+
+    @Test("Members each under the memory available but together over it are refused before any is inflated")
+    func membersTogetherBeyondBudget() throws {
+        let members = ["a.json", "b.json", "c.json"].map { name in
+            let payload = [UInt8](repeating: 1, count: 3000)
+            return RawMember(name: name, method: 0, data: payload, declaredSize: 3000, crc: crc32(payload))
+        }
+        let text = refusal(zipBytes(members), budget: MemoryBudget(availableBytes: 4096))
+        #expect(text == "hostile.npz (3 members together) needs ≈ 8.79 KiB, 4 KiB available "
+                + "(override with --ignore-memory-limit)", "\(text)")
+        // The same archive within a budget for all three reads back: only the total was over.
+        let archive = try NPZArchive(zipData: zipBytes(members), budget: MemoryBudget(availableBytes: 9000))
+        #expect(archive.extraFiles.count == 3)
+        // Zero-byte members do not lift the total: one 5000-byte member among empty ones is still refused.
+        let empty = RawMember(name: "e.json", method: 0, data: [], declaredSize: 0, crc: crc32([]))
+        let big = RawMember(name: "f.json", method: 0, data: [UInt8](repeating: 2, count: 5000), declaredSize: 5000,
+                            crc: crc32([UInt8](repeating: 2, count: 5000)))
+        #expect(refusal(zipBytes([empty, big]), budget: MemoryBudget(availableBytes: 4096))
+                .hasPrefix("hostile.npz (2 members together) needs ≈ 4.88 KiB, 4 KiB available"))
     }
 }
 
@@ -203,16 +223,56 @@ struct MemoryBudgetTests {
         try MemoryBudget(availableBytes: nil).require(bytes: .infinity, for: "anything (unknown limit)")
     }
 
-    @Test("The override makes the system budget unlimited; the system budget is the smaller of the limits read")
+    /// Never sets the process-wide override: tests running beside this one rely on the budget they see.
+    @Test("The override makes the budget unlimited; LATTICEFF_MEMORY_LIMIT replaces the limits read")
     func override() throws {
         if let available = MemoryBudget.availableMemory() {
             #expect(available <= (MemoryBudget.memAvailable() ?? .max))
             #expect(available <= (MemoryBudget.cgroupLimit() ?? .max))
         }
-        MemoryBudget.ignoresLimit = true
-        defer { MemoryBudget.ignoresLimit = false }
-        #expect(MemoryBudget.system.availableBytes == nil)
-        try MemoryBudget.system.require(bytes: 1e30, for: "anything")
+        let detected: () -> UInt64? = { 64 << 30 }
+        func budget(_ environment: [String: String], ignoring: Bool = false) -> MemoryBudget {
+            MemoryBudget.budget(environment: environment, ignoresLimit: ignoring, detected: detected)
+        }
+        #expect(budget([:]).availableBytes == 64 << 30)
+        #expect(budget(["LATTICEFF_MEMORY_LIMIT": ""]).availableBytes == 64 << 30)
+        #expect(budget(["LATTICEFF_MEMORY_LIMIT": "8GiB"]).availableBytes == 8 << 30)
+        #expect(budget(["LATTICEFF_MEMORY_LIMIT": "200GiB"]).availableBytes == 200 << 30)
+        #expect(budget([:], ignoring: true).availableBytes == nil)
+        #expect(budget(["LATTICEFF_IGNORE_MEMORY_LIMIT": "1", "LATTICEFF_MEMORY_LIMIT": "1GiB"]).availableBytes == nil)
+        try budget(["LATTICEFF_MEMORY_LIMIT": "1KiB"], ignoring: true).require(bytes: 1e30, for: "anything")
+        #expect(throws: MemoryLimitError.self) {
+            try budget(["LATTICEFF_MEMORY_LIMIT": "1KiB"]).require(bytes: 2048, for: "two KiB")
+        }
+        // A scoped budget replaces the system one in this task only.
+        MemoryBudget.$scoped.withValue(MemoryBudget(availableBytes: 12345)) {
+            #expect(MemoryBudget.system.availableBytes == 12345)
+        }
+        // A malformed limit is never a silent fallback: every check throws it, even a tiny one.
+        #expect(throws: MemoryLimitSettingError(value: "8 GB")) {
+            try budget(["LATTICEFF_MEMORY_LIMIT": "8 GB"]).require(bytes: 1, for: "one byte")
+        }
+    }
+
+    @Test("LATTICEFF_MEMORY_LIMIT: bytes or a number with a binary unit; anything else is one line")
+    func limitParsing() throws {
+        let good: [(String, UInt64)] = [("8589934592", 8_589_934_592), ("8GiB", 8 << 30), ("8 gib", 8 << 30),
+                                        ("8G", 8 << 30), (" 1.5 TiB ", 3 << 39), ("512M", 512 << 20),
+                                        ("512MiB", 512 << 20), ("4k", 4096), ("100B", 100), ("0.5KiB", 512)]
+        for (text, bytes) in good { #expect(try MemoryBudget.parseLimit(text) == bytes, "\(text)") }
+        for text in ["", "0", "0GiB", "8GB", "8 gigabytes", "GiB", "-1", "1e9", "inf", "1.2.3G", ".5G", "0x10",
+                     "8GiB\n1", "9223372036854775808", "8388608TiB", "99999999999999999999"] {
+            do {
+                _ = try MemoryBudget.parseLimit(text)
+                Issue.record("accepted \(text.debugDescription)")
+            } catch let error as MemoryLimitSettingError {
+                #expect(!error.description.contains("\n"), "not one line: \(error)")
+            }
+        }
+        #expect(try MemoryBudget.environmentLimit([:]) == nil)
+        #expect(try MemoryBudget.environmentLimit(["LATTICEFF_MEMORY_LIMIT": "2GiB"]) == 2 << 30)
+        #expect("\(MemoryLimitSettingError(value: "8GB"))" == "LATTICEFF_MEMORY_LIMIT=\"8GB\" is not a memory size: give "
+                + "bytes (8589934592) or a number with KiB, MiB, GiB or TiB (8GiB, 1.5 TiB)")
     }
 
     @Test("Durations and sizes print with three significant digits")
