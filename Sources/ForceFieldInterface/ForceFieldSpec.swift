@@ -1,12 +1,13 @@
 /// Which force field to build: the `--forces` text of `simulate` as a value, recorded in `params.json`.
 /// It lives below `Dynamics` so that a run's parameters can hold it; `ForceFields` builds the
 /// `ForceField` from it (`ForceFieldSpec.makeForceField`).
+import Electronic
 import Foundation
 
 /// A force field named independently of the lattice size: exact diagonalization, the exact g = 0
 /// (harmonic) limit, local-cluster ED of radius R (lattice units), or a trained model file.
 ///
-/// Text form (the `--forces` argument): `ed`, `harmonic`, `cluster:R` (1 ≤ R ≤ 6, e.g. `cluster:2.237`)
+/// Text form (the `--forces` argument): `ed`, `harmonic`, `cluster:R` (R in `LocalClusterSolver.radiusRange`, e.g. `cluster:2.237`)
 /// or a path ending in `.npz`; keywords are case-insensitive. JSON form: `{"kind": "ed"}`,
 /// `{"kind": "harmonic"}`, `{"kind": "cluster", "radius": 2.237}`, `{"kind": "model", "path": "m.npz"}`.
 public enum ForceFieldSpec: Sendable, Equatable, Codable, CustomStringConvertible {
@@ -15,21 +16,16 @@ public enum ForceFieldSpec: Sendable, Equatable, Codable, CustomStringConvertibl
     case cluster(radius: Double)
     case model(path: String)
 
-    /// Smallest and largest accepted cluster radius R (lattice units).
-    public static let clusterRadii: ClosedRange<Double> = 1...6
-
     /// Parses the `--forces` text; throws a one-line `ForceFieldError` naming the accepted forms.
     public init(parsing text: String) throws {
         let keyword = text.lowercased()
         switch keyword {
         case "ed": self = .ed
         case "harmonic": self = .harmonic
-        case let name where name.hasPrefix("cluster:"):
-            guard let radius = Double(name.dropFirst("cluster:".count)), Self.clusterRadii.contains(radius) else {
-                throw ForceFieldError("force field '\(text)': the radius R of cluster:R must be a number from 1 to 6 (e.g. cluster:2.237)")
-            }
-            self = .cluster(radius: radius)
         default:
+            do {
+                if let radius = try LocalClusterSolver.clusterRadius(parsing: keyword) { self = .cluster(radius: radius); return }
+            } catch let error as ElectronicError { throw ForceFieldError("force field \(error.message)") }
             guard text.hasSuffix(".npz") else {
                 throw ForceFieldError("unknown force field '\(text)' (use ed, harmonic, cluster:R or a network MODEL.npz file)")
             }
@@ -69,9 +65,9 @@ public enum ForceFieldSpec: Sendable, Equatable, Codable, CustomStringConvertibl
         case "harmonic": self = .harmonic
         case "cluster":
             let radius = try container.decode(Double.self, forKey: .radius)
-            guard Self.clusterRadii.contains(radius) else {
+            guard LocalClusterSolver.radiusRange.contains(radius) else {
                 throw DecodingError.dataCorruptedError(forKey: .radius, in: container,
-                                                       debugDescription: "cluster radius \(radius) is not from 1 to 6")
+                                                       debugDescription: "cluster radius \(radius) is not \(LocalClusterSolver.radiusRangeText)")
             }
             self = .cluster(radius: radius)
         case "model": self = .model(path: try container.decode(String.self, forKey: .path))

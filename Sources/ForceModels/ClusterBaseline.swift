@@ -16,16 +16,16 @@ public enum ForceBaseline: Sendable, Equatable, CustomStringConvertible {
     case none
     case cluster(radius: Double)
 
-    /// Parses "none" or "cluster:R" (1 ≤ R ≤ 6, lattice units; e.g. cluster:2.237 for the 21
-    /// sites within √5), as written in model files.
+    /// Parses "none" or "cluster:R" (R in `LocalClusterSolver.radiusRange`, lattice units; e.g.
+    /// cluster:2.237 for the 21 sites within √5), as written in model files.
     public init(parsing text: String) throws {
         if text == "none" { self = .none; return }
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0] == "cluster" else {
-            throw ForceModelError("unknown baseline '\(text)' (use none or cluster:R, e.g. cluster:2.237 for radius √5)")
+        let radius: Double?
+        do { radius = try LocalClusterSolver.clusterRadius(parsing: text) } catch let error as ElectronicError {
+            throw ForceModelError("baseline \(error.message)")
         }
-        guard let radius = Double(parts[1]), radius.isFinite, radius >= 1, radius <= 6 else {
-            throw ForceModelError("baseline '\(text)': the radius R of cluster:R must be a number from 1 to 6")
+        guard let radius else {
+            throw ForceModelError("unknown baseline '\(text)' (use none or cluster:R, e.g. cluster:2.237 for radius √5)")
         }
         self = .cluster(radius: radius)
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Benchmarks
+import Electronic
 import Foundation
 import LinearAlgebra
 
@@ -108,20 +109,20 @@ struct ClusterBench: ParsableCommand {
     enum Defaults: BenchDefaults {
         static let sizes: String? = nil, minimumSize = 13, repeats: Int? = 3
     }
-    @Option(help: "Comma-separated cluster radii (lattice units, 1…6).")
+    @Option(help: "Comma-separated cluster radii (lattice units, \(LocalClusterSolver.radiusRangeText)).")
     var radii: String = "1,1.415,2,2.237,2.829,3,3.163,3.606"
     @Option(help: "Lattice size L.")
     var size: Int = 40
     @OptionGroup var bench: BenchOptions<Defaults>
 
     var parsedRadii: [Double]? {
-        let v = radii.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard !v.isEmpty, v.allSatisfy({ $0 != nil && $0! >= 1 && $0! <= 6 }) else { return nil }
+        let v = radii.split(separator: ",").map { LocalClusterSolver.radius(parsing: $0.trimmingCharacters(in: .whitespaces)) }
+        guard !v.isEmpty, v.allSatisfy({ $0 != nil }) else { return nil }
         return v.map { $0! }
     }
 
     func validate() throws {
-        guard parsedRadii != nil else { throw ValidationError("--radii must be comma-separated numbers from 1 to 6, got '\(radii)'") }
+        guard parsedRadii != nil else { throw ValidationError("--radii must be comma-separated numbers \(LocalClusterSolver.radiusRangeText), got '\(radii)'") }
         guard size >= Defaults.minimumSize else { throw ValidationError("--size must be ≥ \(Defaults.minimumSize), got \(size)") }
     }
 

@@ -21,9 +21,11 @@ struct HolsteinOptions: ParsableArguments {
 
     @Option(help: "Filling: fixed-n (N_e = N/2, μ solved for every configuration; the default) or fixed-mu (μ = --mu).")
     var filling: FillingChoice?
-    @Option(help: "Chemical potential μ for --filling fixed-mu (default: 0, the particle–hole symmetric point).")
+    @Option(help: "Chemical potential μ (default: 0, the particle–hole symmetric point); --mu alone implies --filling fixed-mu, and --filling fixed-n refuses it.")
     var mu: Double?
-    @Option(help: "Temperature T (k_B = 1), ≥ 0: the electronic temperature, for simulate also the bath's (default: \(defaults.temperature)).")
+    @Option(name: .customLong("chemical-potential"), help: .hidden)
+    var muAlias: Double?
+    @Option(help: "Temperature T (k_B = 1), ≥ 0, of the electrons; where a Langevin bath runs (simulate, generate's quenches) also the bath's (default: \(defaults.temperature)).")
     var temperature: Double?
     @Option(help: "Electron–phonon coupling g (default: \(defaults.coupling)).")
     var coupling: Double?
@@ -39,17 +41,25 @@ struct HolsteinOptions: ParsableArguments {
     /// g from --coupling or its older spelling --g.
     var givenCoupling: Double? { coupling ?? couplingAlias }
 
-    /// The filling the options ask for; nil when neither --filling nor --mu is given. --mu alone means fixed-mu.
+    /// μ from --mu or its other spelling --chemical-potential.
+    var givenMu: Double? { mu ?? muAlias }
+
+    /// The filling the options ask for; nil when neither --filling nor --mu is given. --mu alone means
+    /// fixed-mu, for a new run and for `simulate --resume` alike (`validate()` refuses --mu with fixed-n).
     var givenFilling: Filling? {
-        guard filling != nil || mu != nil else { return nil }
-        return (filling ?? .fixedMu).filling(mu: mu ?? 0)
+        guard filling != nil || givenMu != nil else { return nil }
+        return (filling ?? .fixedMu).filling(mu: givenMu ?? 0)
     }
 
     func validate() throws {
         if let coupling, let couplingAlias, coupling != couplingAlias {
             throw ValidationError("--coupling \(coupling) and --g \(couplingAlias) disagree (--g is the older spelling of --coupling)")
         }
-        for (name, value) in [("--mu", mu), ("--temperature", temperature), ("--coupling", givenCoupling), ("--k0", k0),
+        if let mu, let muAlias, mu != muAlias {
+            throw ValidationError("--mu \(mu) and --chemical-potential \(muAlias) disagree (--chemical-potential is another spelling of --mu)")
+        }
+        if givenMu != nil, filling == .fixedN { throw ValidationError("--mu sets a fixed chemical potential; --filling fixed-n solves for it") }
+        for (name, value) in [("--mu", givenMu), ("--temperature", temperature), ("--coupling", givenCoupling), ("--k0", k0),
                               ("--kappa", kappa), ("--hopping", hopping)] {
             if let value, !value.isFinite { throw ValidationError("\(name) must be finite, got \(value)") }
         }
@@ -57,9 +67,8 @@ struct HolsteinOptions: ParsableArguments {
     }
 
     /// The parameters of a new computation: given values over the defaults. Throws a `ValidationError`
-    /// for --mu without --filling fixed-mu (it would be ignored) or a parameter `HolsteinParameters` refuses.
+    /// for a parameter `HolsteinParameters` refuses.
     func parameters() throws -> HolsteinParameters {
-        if mu != nil, filling != .fixedMu { throw ValidationError("--mu needs --filling fixed-mu") }
         let d = Self.defaults
         let p = HolsteinParameters(hopping: hopping ?? d.hopping, coupling: givenCoupling ?? d.coupling,
                                    stiffness: k0 ?? d.stiffness, neighbourCoupling: kappa ?? d.neighbourCoupling,

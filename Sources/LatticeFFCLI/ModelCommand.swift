@@ -24,8 +24,10 @@ struct ModelInit: ParsableCommand {
     var gate: GateKind = .smooth
     @Option(help: "Neighbourhood cutoff radius (default √13).")
     var radius: Double = 13.0.squareRoot()
-    @Option(help: "Hidden widths per IR, comma-separated, one number per layer.")
-    var widths: String = "32,8,4"
+    @Option(help: "Hidden widths per IR, comma-separated, one number per layer (default: \(Self.defaultWidths)).")
+    var ennWidths: String?
+    @Option(name: .customLong("widths"), help: .hidden)
+    var widthsAlias: String?
     @Option(help: "Point group.")
     var group: String = "D4"
     @Option(help: "Lattice.")
@@ -36,6 +38,10 @@ struct ModelInit: ParsableCommand {
     @Option(help: "Output model file (.npz).")
     var output: String
 
+    /// Paper Table I.
+    static let defaultWidths = "32,8,4"
+    /// The widths from --enn-widths or its older spelling --widths.
+    var widths: String { ennWidths ?? widthsAlias ?? Self.defaultWidths }
     var parsedWidths: [Int]? { parseSizeList(widths, minimum: 1) }
 
     func validate() throws {
@@ -43,7 +49,10 @@ struct ModelInit: ParsableCommand {
         do { _ = try PointGroup.named(group, on: lattice.geometry) } catch let error as SymmetryError {
             throw ValidationError(error.description)
         }
-        guard parsedWidths != nil else { throw ValidationError("--widths must be comma-separated integers ≥ 1, got '\(widths)'") }
+        if let ennWidths, let widthsAlias, ennWidths != widthsAlias {
+            throw ValidationError("--enn-widths \(ennWidths) and --widths \(widthsAlias) disagree (--widths is the older spelling of --enn-widths)")
+        }
+        guard parsedWidths != nil else { throw ValidationError("--enn-widths must be comma-separated integers ≥ 1, got '\(widths)'") }
     }
 
     func run() throws {

@@ -17,45 +17,39 @@ struct ReproduceCommand: ParsableCommand {
         --preset paper: the full protocol (dataset of 600 ED configurations on 40×40, training, 30 runs \
         of ML and ED dynamics on 40×40 for 9000 steps, 200×200 coarsening for 25,000 steps per \
         temperature); its cost is estimated first and every part is resumable (--only PART). \
-        Parts: data, train, fig5, coarsening, report.
+        Parts: \(ReproducePart.allCases.map(\.rawValue).joined(separator: ", ")).
         """)
 
-    @Option(help: "demo or paper.") var preset: String = "demo"
+    @Option(help: "demo (reduced, minutes) or paper (the full protocol).") var preset: ReproducePreset = .demo
     @Option(help: "Output directory (created; rerunning continues finished parts).") var output: String
     @Option(help: "Use this model instead of training one (default for demo: models/holstein-square-d4.npz).") var model: String?
-    @Option(help: "Only these parts (comma-separated: data,train,fig5,coarsening,report).") var only: String?
+    @Option(help: "Only these parts (comma-separated: \(ReproducePart.allCases.map(\.rawValue).joined(separator: ","))).",
+            transform: ReproducePart.list(parsing:))
+    var only: [ReproducePart]?
     @Option(help: "Base seed.") var seed: UInt64 = 2024
     @Flag(help: "Print the plan and its estimated cost, run nothing.") var dryRun = false
     @Flag(help: .hidden) var tiny = false
 
-    static let parts = ["data", "train", "fig5", "coarsening", "report"]
-
     func validate() throws {
-        guard ReproducePlan.presets.contains(preset) else { throw ValidationError("unknown preset '\(preset)' (use demo or paper)") }
         if let model, !model.hasSuffix(".npz") { throw ValidationError("--model must be a model file ending in .npz, got '\(model)'") }
-        if let only {
-            for p in only.split(separator: ",") where !Self.parts.contains(String(p)) {
-                throw ValidationError("unknown part '\(p)' in --only (use \(Self.parts.joined(separator: ", ")))")
-            }
-        }
     }
 
     func run() throws {
         let out = URL(fileURLWithPath: output)
-        let selected = Set(only.map { $0.split(separator: ",").map(String.init) } ?? Self.parts)
+        let selected = Set(only ?? ReproducePart.allCases)
         // Prerequisites, before any computation: gnuplot (training and the analyses plot), the model readable
         // and valid (the plan loads it), the output directory writable.
         let plotter = Plotter()
-        if !dryRun && !selected.isDisjoint(with: ["train", "fig5", "coarsening"]) { _ = try plotter.executablePath() }
+        if !dryRun && !selected.isDisjoint(with: [.train, .fig5, .coarsening]) { _ = try plotter.executablePath() }
         let plan = try ReproducePlan(preset: preset, output: out, model: model, seed: seed, tiny: tiny)
         if !dryRun { try prepareOutputDirectory(out) }
         let steps = plan.steps.filter { selected.contains($0.part) }
-        printError("reproduce: preset \(preset)\(preset == "demo" ? " — a REDUCED version of the paper's protocol (smaller lattices, fewer runs and steps)" : ""); estimated cost \(formatDuration(plan.estimatedSeconds(parts: selected))) on 2 cores")
+        printError("reproduce: preset \(preset.rawValue)\(preset == .demo ? " — a REDUCED version of the paper's protocol (smaller lattices, fewer runs and steps)" : ""); estimated cost \(formatDuration(plan.estimatedSeconds(parts: selected))) on 2 cores")
         var progress = StageProgress(estimates: steps.map(\.seconds))
         let models = ModelCache()
         if let loaded = plan.loadedModel { models.insert(loaded, path: plan.model) }
         for (index, step) in steps.enumerated() {
-            printError("\n" + progress.header(stage: index, part: step.part))
+            printError("\n" + progress.header(stage: index, part: step.part.rawValue))
             printError("$ latticeff " + step.arguments.map(shellQuoted).joined(separator: " "))
             if dryRun { continue }
             if step.skipIfExists.map({ FileManager.default.fileExists(atPath: $0) }) ?? false {
@@ -67,7 +61,7 @@ struct ReproduceCommand: ParsableCommand {
             try step.action.perform(plotter: plotter, models: models)
             progress.finish(stage: index, seconds: Date().timeIntervalSince(start))
         }
-        if selected.contains("report"), !dryRun {
+        if selected.contains(.report), !dryRun {
             let report = try plan.writeReport()
             printError("\nreproduce: report written to \(report.path)")
         }

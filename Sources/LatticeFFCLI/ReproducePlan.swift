@@ -1,3 +1,4 @@
+import ArgumentParser
 import Baselines
 import ENN
 import ForceFieldInterface
@@ -6,14 +7,36 @@ import ForceModels
 import Foundation
 import HolsteinModel
 
+/// `reproduce --preset`.
+enum ReproducePreset: String, CaseIterable, ExpressibleByArgument {
+    /// A reduced version for a first look (the shipped model, small lattices, few runs).
+    case demo
+    /// The full protocol of the paper's Sec. III.
+    case paper
+}
+
+/// `reproduce --only`: the parts of the chain, in order.
+enum ReproducePart: String, CaseIterable, ExpressibleByArgument {
+    case data, train, fig5, coarsening, report
+
+    /// A comma-separated list of parts ("fig5,report"); throws naming the first unknown one.
+    static func list(parsing text: String) throws -> [ReproducePart] {
+        try text.split(separator: ",", omittingEmptySubsequences: false).map { name in
+            guard let part = ReproducePart(rawValue: String(name)) else {
+                throw ValidationError("unknown part '\(name)' in --only (use \(allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return part
+        }
+    }
+}
+
 /// The commands of `latticeff reproduce` for a preset, their cost estimate and the report.
 struct ReproducePlan {
-    static let presets = ["demo", "paper"]
     /// The paper's growth exponents (Sec. III B) at kT = 0.1, 0.2, 0.3.
     static let paperAlpha: [Double: Double] = [0.1: 0.059, 0.2: 0.115, 0.3: 0.155]
 
     struct Step {
-        var part: String
+        var part: ReproducePart
         var action: ReproduceAction
         /// A file whose existence means the step finished in an earlier invocation.
         var skipIfExists: String?
@@ -23,7 +46,7 @@ struct ReproducePlan {
         var arguments: [String] { action.arguments }
     }
 
-    let preset: String
+    let preset: ReproducePreset
     let output: URL
     let model: String
     let temperatures = [0.1, 0.2, 0.3]
@@ -38,11 +61,11 @@ struct ReproducePlan {
     func path(_ relative: String) -> String { output.appendingPathComponent(relative).path }
 
     /// `tiny` shrinks every size and length to seconds (for the test suite); `full` is the preset.
-    init(preset: String, output: URL, model: String?, seed: UInt64, tiny: Bool = false) throws {
+    init(preset: ReproducePreset, output: URL, model: String?, seed: UInt64, tiny: Bool = false) throws {
         self.preset = preset
         self.output = output
         let trainedModel = output.appendingPathComponent("model/model.npz").path
-        if preset == "demo" {
+        if preset == .demo {
             self.model = model ?? Self.shippedModel()
             fig5Size = 24; fig5Runs = 4; fig5Steps = [100, 300, 1000]
             coarseningSize = 64; coarseningSteps = 2000; coarseningRuns = 1
@@ -56,7 +79,7 @@ struct ReproducePlan {
             coarseningSize = 12; coarseningSteps = 60; coarseningRuns = 1
         }
         snapshotEvery = tiny ? 10 : 50
-        guard preset == "paper" || FileManager.default.fileExists(atPath: self.model) else {
+        guard preset == .paper || FileManager.default.fileExists(atPath: self.model) else {
             throw CLIError("model \(self.model) not found (pass --model, or run from the repository root where models/ is)")
         }
         // The ED reference must use the model's Holstein parameters; `simulate --forces ed` sets g and
@@ -82,7 +105,7 @@ struct ReproducePlan {
             }
             edCoupling = h.coupling
         }
-        steps = chainSteps(seed: seed, passes: passes, edCoupling: edCoupling, train: preset == "paper" && model == nil,
+        steps = chainSteps(seed: seed, passes: passes, edCoupling: edCoupling, train: preset == .paper && model == nil,
                            tiny: tiny)
     }
 
@@ -91,12 +114,12 @@ struct ReproducePlan {
         var steps: [Step] = []
         let trainedModel = path("model/model.npz")
         if train {
-            steps.append(Step(part: "data", action: .generate(output: path("data/paper.npz"), seed: seed),
+            steps.append(Step(part: .data, action: .generate(output: path("data/paper.npz"), seed: seed),
                               skipIfExists: path("data/paper.npz"), seconds: 75 * 60))
-            steps.append(Step(part: "train", action: .train(TrainRun(data: path("data/paper.npz"), output: trainedModel, seed: seed)),
+            steps.append(Step(part: .train, action: .train(TrainRun(data: path("data/paper.npz"), output: trainedModel, seed: seed)),
                               skipIfExists: trainedModel, seconds: 120 * 60))
         }
-        let edStepSeconds = preset == "demo" ? 0.02 : 0.55  // one ED step per core (24×24 / 40×40)
+        let edStepSeconds = preset == .demo ? 0.02 : 0.55  // one ED step per core (24×24 / 40×40)
         let fig5Length = fig5Steps.last!
         for (name, forces) in [("ed", ForceFieldSpec.ed), ("ml", .model(path: model))] {
             let run = SimulateRun(forces: forces, coupling: name == "ed" ? edCoupling : nil, size: fig5Size,
@@ -104,21 +127,21 @@ struct ReproducePlan {
                                   snapshotEvery: snapshotEvery, output: path("fig5/\(name)"))
             let seconds = name == "ed" ? Double(fig5Runs * fig5Length) * edStepSeconds / 2
                 : passes * Double(fig5Runs * fig5Length * fig5Size * fig5Size) / 150_000
-            steps.append(Step(part: "fig5", action: .simulate(run),
+            steps.append(Step(part: .fig5, action: .simulate(run),
                               skipIfExists: path("fig5/\(name)/run-000/timeseries.csv"), seconds: seconds))
         }
         let compare = ReproduceAction.compare(first: path("fig5/ed"), second: path("fig5/ml"), steps: fig5Steps,
                                               output: path("fig5/compare"))
-        steps.append(Step(part: "fig5", action: compare, skipIfExists: nil, seconds: 20))
+        steps.append(Step(part: .fig5, action: compare, skipIfExists: nil, seconds: 20))
         for t in temperatures {
             let dir = path("coarsening/kT\(t)")
             let run = SimulateRun(forces: .model(path: model), coupling: nil, size: coarseningSize, steps: coarseningSteps,
                                   temperature: t, runs: coarseningRuns, seed: seed,
-                                  snapshotEvery: tiny ? 10 : (preset == "demo" ? 25 : 50), output: dir)
+                                  snapshotEvery: tiny ? 10 : (preset == .demo ? 25 : 50), output: dir)
             let sites = Double(coarseningSize * coarseningSize)
-            steps.append(Step(part: "coarsening", action: .simulate(run), skipIfExists: dir + "/run-000/timeseries.csv",
+            steps.append(Step(part: .coarsening, action: .simulate(run), skipIfExists: dir + "/run-000/timeseries.csv",
                               seconds: passes * Double(coarseningRuns * coarseningSteps) * sites / 150_000))
-            steps.append(Step(part: "coarsening", action: .analyze(run: dir, output: dir + "/analysis"),
+            steps.append(Step(part: .coarsening, action: .analyze(run: dir, output: dir + "/analysis"),
                               skipIfExists: nil, seconds: 10))
         }
         return steps
@@ -133,14 +156,14 @@ struct ReproducePlan {
         return candidates.first { FileManager.default.fileExists(atPath: $0.path) }?.path ?? candidates[0].path
     }
 
-    func estimatedSeconds(parts: Set<String>) -> Double {
+    func estimatedSeconds(parts: Set<ReproducePart>) -> Double {
         steps.filter { parts.contains($0.part) }.reduce(0) { $0 + $1.seconds }
     }
 
     /// Writes `report.md` from the analysis outputs present.
     func writeReport() throws -> URL {
         var lines = ["# LatticeFF reproduction report (preset `\(preset)`)", ""]
-        if preset == "demo" {
+        if preset == .demo {
             lines += ["**This is a reduced version** of the paper's protocol for a first look: ML vs ED on \(fig5Size)×\(fig5Size) with \(fig5Runs) runs of \(fig5Steps.last!) steps (paper: 40×40, 30 runs, 9000 steps), coarsening on \(coarseningSize)×\(coarseningSize) for \(coarseningSteps) steps (paper: 200×200, 25,000 steps). Exponents from such short, small runs are rough.", ""]
         }
         lines += ["Model: `\(model)`", "", "Commands (rerun any of them by hand):", "", "```"]

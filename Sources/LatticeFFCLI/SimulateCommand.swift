@@ -37,13 +37,13 @@ struct SimulateCommand: ParsableCommand {
     var initialState: InitialStateChoice?
     @Option(help: "Base seed (default: random, recorded in params.json); run r uses a seed derived from it.")
     var seed: UInt64?
-    @Option(help: "Number of independent trajectories R (default 1).")
+    @Option(help: "Number of independent trajectories R (default \(SimulationRequest.defaultRuns)).")
     var runs: Int?
-    @Option(help: "Write a snapshot every n steps (default 50).")
+    @Option(help: "Write a snapshot every n steps (default \(SimulationRequest.defaultSnapshotEvery)).")
     var snapshotEvery: Int?
-    @Option(help: "Write a checkpoint every k steps (default 500).")
+    @Option(help: "Write a checkpoint every k steps (default \(SimulationRequest.defaultCheckpointEvery)).")
     var checkpointEvery: Int?
-    @Option(help: "Append a time-series row every n steps (default 10).")
+    @Option(help: "Append a time-series row every n steps (default \(SimulationRequest.defaultTimeseriesEvery)).")
     var timeseriesEvery: Int?
     @Option(help: "Run directory to create (or to continue with --resume).")
     var output: String
@@ -85,11 +85,12 @@ struct SimulateCommand: ParsableCommand {
         var request = SimulationRequest(forces: forces!, size: size!, steps: steps!, holstein: try holstein.parameters(),
                                         seed: seed ?? UInt64.random(in: 0 ... .max))
         (request.mass, request.damping, request.timeStep) = (mass ?? d.mass, damping ?? d.damping, dt ?? d.timeStep)
-        request.initialState = initialState ?? .random
-        request.runs = runs ?? 1
-        request.snapshotEvery = snapshotEvery ?? 50
-        request.checkpointEvery = checkpointEvery ?? 500
-        request.timeseriesEvery = timeseriesEvery ?? 10
+        // The request's own defaults stand where an option is absent.
+        request.initialState = initialState ?? request.initialState
+        request.runs = runs ?? request.runs
+        request.snapshotEvery = snapshotEvery ?? request.snapshotEvery
+        request.checkpointEvery = checkpointEvery ?? request.checkpointEvery
+        request.timeseriesEvery = timeseriesEvery ?? request.timeseriesEvery
         return request
     }
 

@@ -22,10 +22,17 @@ struct SimulationRequest: Equatable {
     var timeStep = Self.langevinDefaults.timeStep
     var initialState = InitialStateChoice.random
     var seed: UInt64
-    var runs = 1
-    var snapshotEvery = 50
-    var checkpointEvery = 500
-    var timeseriesEvery = 10
+    var runs = Self.defaultRuns
+    var snapshotEvery = Self.defaultSnapshotEvery
+    var checkpointEvery = Self.defaultCheckpointEvery
+    var timeseriesEvery = Self.defaultTimeseriesEvery
+
+    /// The defaults of `simulate --runs`, `--snapshot-every`, `--checkpoint-every` and `--timeseries-every`
+    /// (typed here only; the verb's help prints them).
+    static let defaultRuns = 1
+    static let defaultSnapshotEvery = 50
+    static let defaultCheckpointEvery = 500
+    static let defaultTimeseriesEvery = 10
 
     static let langevinDefaults = LangevinParameters()
 

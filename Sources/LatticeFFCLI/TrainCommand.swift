@@ -13,13 +13,13 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train the equivariant network (or the MLP baseline) on an ED dataset (Adam, best-on-validation model).",
         discussion: """
-        --recipe default (the recipe of the shipped model models/holstein-square-d4.npz): grand-canonical readout, \
-        input transform asinh:0.25, cluster:2.237 baseline, smooth gate, cosine schedule from 1e-3, particle–hole \
-        images, electron-number projection. --recipe paper (the paper's Table I training): total readout, identity \
-        input, no baseline, reference gate, reduce-on-plateau 0.75/5 from 1e-3, no augmentation. Every option below \
+        --recipe default (the recipe of the shipped model models/holstein-square-d4.npz): \
+        \(TrainingRecipe.default.summary()). --recipe paper (the paper's Table I training): \
+        \(TrainingRecipe.paper.summary()). Every option below \
         that names a recipe value overrides it; `latticeff model info` shows the recipe a model was trained with. \
         Writes OUTPUT (the best model on the validation set), OUTPUT.metrics.csv (one line per epoch), \
-        OUTPUT.learning-curve.png, and OUTPUT.checkpoint.npz after every epoch; --resume continues from \
+        OUTPUT.learning-curve.png (needs gnuplot; --no-plots skips it), and OUTPUT.checkpoint.npz after every \
+        epoch; --resume continues from \
         that checkpoint exactly. The validation set is every third configuration unless --val-fraction is given. \
         --architecture mlp trains the non-symmetric baseline instead: a SiLU perceptron on the raw neighbourhood \
         values of Q with the equivariant network's parameter budget (3 × 256 for radius √13).
@@ -30,11 +30,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Training recipe: default (the shipped default model's) or paper (the paper's Table I).")
     var recipe: TrainingRecipeName = .default
     @Option(help: "Maximum epochs.") var epochs: Int = 100
-    @Option(help: "Initial learning rate (recipe: 1e-3). With --resume: continue at this rate (the schedule restarts from it).")
+    @Option(help: "Initial learning rate (\(recipeValues(\.learningRate))). With --resume: continue at this rate (the schedule restarts from it).")
     var learningRate: Double?
-    @Option(help: "Learning-rate schedule: plateau (reduce-on-plateau of the validation loss; recipe paper) or cosine (anneal to 0 over --epochs; recipe default).")
+    @Option(help: "Learning-rate schedule: plateau (reduce-on-plateau of the validation loss) or cosine (anneal to 0 over --epochs); \(recipeValues(\.schedule)).")
     var schedule: LearningRateSchedule?
-    @Option(help: "Configurations per Adam step (recipe: 1).") var batch: Int?
+    @Option(help: "Configurations per Adam step (\(recipeValues(\.batchConfigurations))).") var batch: Int?
     @Option(help: "Validation fraction for a random split (default: every third configuration).") var valFraction: Double?
     @Option(help: "Seed of the random split.") var splitSeed: UInt64 = 1
     @Option(help: "Seed of the weight initialisation and the shuffling.") var seed: UInt64 = 1
@@ -44,26 +44,26 @@ struct TrainCommand: ParsableCommand {
     var mlpWidths: String?
     @Option(help: "Hidden widths of the ENN per IR, comma-separated, one number per gated layer (paper Table I: 32,8,4). Pass the same value with --resume.")
     var ennWidths: String?
-    @Option(help: "Gate of the ENN: smooth (recipe default) or reference (recipe paper). Pass the same value with --resume.")
+    @Option(help: "Gate of the ENN: smooth or reference (\(recipeValues(\.gate))). Pass the same value with --resume.")
     var gate: GateKind?
     @Option(help: "Neighbourhood radius (lattice units; default √13).") var radius: Double = 13.0.squareRoot()
-    @Option(help: "Readout: total (the network learns F; recipe paper), electronic (it learns g(n − ½); the exact elastic force is added) or grand-canonical (it learns g(n − ½) at μ = 0, a local map; fixed-N forces solve for the chemical potential; recipe default).")
+    @Option(help: "Readout: total (the network learns F), electronic (it learns g(n − ½); the exact elastic force is added) or grand-canonical (it learns g(n − ½) at μ = 0, a local map; fixed-N forces solve for the chemical potential); \(recipeValues(\.readout)).")
     var readout: ForceReadout?
-    @Option(help: "Input normalisation: ir-max (one scale per IR type, largest value; both recipes) or channel-rms (unit RMS per input channel).")
+    @Option(help: "Input normalisation: ir-max (one scale per IR type, largest value) or channel-rms (unit RMS per input channel); \(recipeValues(\.inputScaling)).")
     var inputScaling: InputScalingMethod?
-    @Option(help: "ENN only: pointwise map of Q before the features, identity (recipe paper) or asinh:W (W·asinh(Q/W); recipe default asinh:0.25; docs/TRAINING.md).")
+    @Option(help: "ENN only: pointwise map of Q before the features, identity or asinh:W (W·asinh(Q/W); \(recipeValues(\.inputTransform)); docs/TRAINING.md).")
     var inputTransform: InputTransform?
-    @Option(help: "ENN only: how the readout becomes the force, linear (both recipes) or fermi:K (K exact Fermi steps in the site's own Q; docs/TRAINING.md). Pass the same value with --resume; with --initial-model it turns a linear-head model into a fermi:K one with unchanged forces at the start.")
+    @Option(help: "ENN only: how the readout becomes the force, linear or fermi:K (K exact Fermi steps in the site's own Q; \(recipeValues(\.head)); docs/TRAINING.md). Pass the same value with --resume; with --initial-model it turns a linear-head model into a fermi:K one with unchanged forces at the start.")
     var head: ForceHead?
-    @Option(help: "ENN with --readout grand-canonical only: what the network's output is added to, none (recipe paper) or cluster:R (exact diagonalization of the R-cluster around each site; recipe default cluster:2.237 = the 21 sites within √5; docs/TRAINING.md). Kept by --resume and --initial-model.")
+    @Option(help: "ENN with --readout grand-canonical only: what the network's output is added to, none or cluster:R (exact diagonalization of the R-cluster around each site; \(recipeValues(\.baseline)); cluster:2.237 = the 21 sites within √5; docs/TRAINING.md). Kept by --resume and --initial-model.")
     var baseline: ForceBaseline?
-    @Flag(inversion: .prefixedNo, help: "Also train on the particle–hole image (−Q, −F) of every configuration (exact at half filling, even L; recipe default: on where exact).")
+    @Flag(inversion: .prefixedNo, help: "Also train on the particle–hole image (−Q, −F) of every configuration (exact at half filling, even L, so applied only there; \(recipeValues(\.particleHole) { $0 ? "on" : "off" })).")
     var particleHole: Bool?
     @Flag(name: .customLong("electron-projection"), inversion: .prefixedNo,
-          help: "Project fixed-N forces onto the sum rule Σ g(n − ½) = 0 (recipe default: on for fixed-N data; recipe paper: off).")
+          help: "Project fixed-N forces onto the sum rule Σ g(n − ½) = 0 (fixed-N data only; \(recipeValues(\.electronNumberProjection) { $0 ? "on" : "off" })).")
     var electronProjection: Bool?
-    @Option(help: "Reduce-on-plateau patience in epochs (recipe: 5).") var plateauPatience: Int?
-    @Option(help: "Reduce-on-plateau factor (recipe: 0.75).") var plateauFactor: Double?
+    @Option(help: "Reduce-on-plateau patience in epochs (\(recipeValues(\.plateauPatience))).") var plateauPatience: Int?
+    @Option(help: "Reduce-on-plateau factor (\(recipeValues(\.plateauFactor))).") var plateauFactor: Double?
     @Option(help: "Stop after this many epochs without validation improvement.") var earlyStopping: Int?
     @Option(help: "Stop after this many minutes (checked after each epoch).") var maxMinutes: Double?
     @Option(help: "Use only K training configurations, spread evenly over the training set so the mix of kinds is kept (learning curves).")
@@ -74,6 +74,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Start from this trained model's weights and input scales (fine-tuning on new data); its architecture, gate, radius, input transform and baseline are used.")
     var initialModel: String?
     @Flag(help: "Continue from OUTPUT.checkpoint.npz.") var resume = false
+    @Flag(help: "Write no learning curve (OUTPUT.learning-curve.png); gnuplot is then not needed.") var noPlots = false
     @Flag(help: "No progress output.") var quiet = false
 
     /// The explicit options that override the recipe.
@@ -144,27 +145,42 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        try checkTrainingPrerequisites(output: output)
-        try runTraining(try makeRequest(), quiet: quiet)
+        try checkTrainingPrerequisites(output: output, plots: !noPlots)
+        try runTraining(try makeRequest(), quiet: quiet, plots: !noPlots)
     }
 }
 
-/// Checks what training needs before any work: gnuplot (the learning curve) and a writable `output`.
-func checkTrainingPrerequisites(output: String) throws {
-    _ = try Plotter().executablePath()
+/// The value a recipe field has in the named recipes, for `train --help` (typed in `TrainingRecipe` only):
+/// "both recipes: X" or "recipe default: X, paper: Y".
+func recipeValues<T: Equatable>(_ field: KeyPath<TrainingRecipe, T>, _ text: (T) -> String) -> String {
+    let (d, p) = (TrainingRecipe.default[keyPath: field], TrainingRecipe.paper[keyPath: field])
+    return d == p ? "both recipes: \(text(d))" : "recipe default: \(text(d)), paper: \(text(p))"
+}
+
+func recipeValues<T: Equatable & CustomStringConvertible>(_ field: KeyPath<TrainingRecipe, T>) -> String {
+    recipeValues(field) { $0.description }
+}
+
+func recipeValues<T: Equatable & RawRepresentable>(_ field: KeyPath<TrainingRecipe, T>) -> String where T.RawValue == String {
+    recipeValues(field) { $0.rawValue }
+}
+
+/// Checks what training needs before any work: gnuplot (the learning curve, when `plots`) and a writable `output`.
+func checkTrainingPrerequisites(output: String, plots: Bool = true) throws {
+    if plots { _ = try Plotter().executablePath() }
     try checkWritable(output, option: "--output")
 }
 
 /// Runs the training session `request` (chemical potentials recovered by ED when the dataset lacks them),
-/// plots its learning curve and reports on standard error unless `quiet`: the recipe, one line per epoch,
-/// the model written. The one code path of `train` and `reproduce`.
-func runTraining(_ request: TrainingRequest, quiet: Bool) throws {
+/// plots its learning curve (when `plots`) and reports on standard error unless `quiet`: the recipe, one line
+/// per epoch, the model written. The one code path of `train` and `reproduce`.
+func runTraining(_ request: TrainingRequest, quiet: Bool, plots: Bool = true) throws {
     let output = request.output.path
     let outcome = try runTrainingSession(request, recoverChemicalPotentials: { dataset in
         if !quiet { printError("train: the dataset has no chemical potentials ('mu'); recovering them by ED for \(dataset.count) configurations") }
         return try withRecoveredChemicalPotentials(dataset, label: "train", quiet: quiet)
     }, report: { if !quiet { printTrainingProgress($0, recipe: request.recipe) } })
-    try plotLearningCurve(outcome.history, to: output + ".learning-curve.png")
+    if plots { try plotLearningCurve(outcome.history, to: output + ".learning-curve.png") }
     if !quiet {
         printError(String(format: "train: wrote %@ (epoch %d of %d, validation RMSE %.5f, σ_δ %.5f)", output, outcome.best.epoch,
                           outcome.epochsRun, outcome.best.validationRMSE, outcome.best.validationSigmaDelta))

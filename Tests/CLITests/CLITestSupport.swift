@@ -72,3 +72,22 @@ func helpText(_ command: [String]) throws -> String {
     try #require(result.status == 0, "\(command) --help failed: \(result.stderr)")
     return result.stdout
 }
+
+/// Runs the latticeff binary with PATH set to `path` and LATTICEFF_GNUPLOT unset (e.g. a PATH without gnuplot).
+func runWithPath(_ path: String, _ arguments: [String]) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = try latticeffBinary()
+    process.arguments = arguments
+    var environment = ProcessInfo.processInfo.environment
+    environment["PATH"] = path
+    environment["LATTICEFF_GNUPLOT"] = nil
+    process.environment = environment
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return CommandResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                         stderr: String(decoding: e, as: UTF8.self))
+}

@@ -46,8 +46,9 @@ struct DatasetCommandTests {
         }
     }
 
-    @Test("A model samples quench runs that ED labels; train --initial-model fine-tunes it on them")
-    func samplerAndFineTuning() throws {
+    /// A fresh directory holding a small dataset d.npz and a network m.npz trained on it (electronic
+    /// readout); returns the path of a file name in it.
+    private func datasetAndModel() throws -> (String) -> String {
         let dir = try temporaryDirectory()
         let path = { (name: String) in dir.appendingPathComponent(name).path }
         let base = try runLatticeFF(["generate", "--size", "8", "--random", "9", "--quench-runs", "0", "--seed", "4", "--output", path("d.npz"), "--quiet"])
@@ -55,6 +56,12 @@ struct DatasetCommandTests {
         let train = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("m.npz"), "--radius", "2", "--epochs", "1",
                                       "--readout", "electronic", "--quiet"])
         #expect(train.status == 0, "\(train.stderr)")
+        return path
+    }
+
+    @Test("A model samples quench runs that ED labels; train --initial-model fine-tunes it on them")
+    func samplerAndFineTuning() throws {
+        let path = try datasetAndModel()
         let sampled = try runLatticeFF(["generate", "--size", "8", "--random", "0", "--quench-runs", "1", "--quench-steps", "60",
                                         "--snapshots", "6", "--sampler-model", path("m.npz"), "--output", path("s.npz")])
         #expect(sampled.status == 0, "\(sampled.stderr)")
@@ -72,7 +79,11 @@ struct DatasetCommandTests {
         #expect(missing.status != 0 && missing.stderr.contains("--sampler-model"), "\(missing.stderr)")
         let both = try runLatticeFF(["train", "--data", path("s.npz"), "--output", path("t.npz"), "--initial-model", path("m.npz"), "--resume"])
         #expect(both.status != 0 && both.stderr.contains("--resume"), "\(both.stderr)")
+    }
 
+    @Test("train --input-transform and --enn-widths: recorded in the model, kept by --resume, refused where they cannot apply")
+    func inputTransformAndWidths() throws {
+        let path = try datasetAndModel()
         // --input-transform: recorded in the model; refused where it cannot apply.
         let asinh = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("a.npz"), "--radius", "2", "--epochs", "1",
                                       "--input-transform", "asinh:0.5", "--recipe", "paper", "--quiet"])
@@ -101,6 +112,16 @@ struct DatasetCommandTests {
             let r = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("b.npz"), "--epochs", "1"] + bad)
             #expect(r.status != 0 && r.stderr.hasPrefix("Error:") && !FileManager.default.fileExists(atPath: path("b.npz")), "\(bad): \(r.stderr)")
         }
+        for bad in [["--input-transform", "asinh:0"], ["--input-transform", "log"], ["--input-transform", "asinh:1", "--architecture", "mlp"],
+                    ["--input-transform", "asinh:1", "--initial-model", path("m.npz"), "--readout", "electronic"]] {
+            let r = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("b.npz"), "--epochs", "1"] + bad)
+            #expect(r.status != 0 && r.stderr.hasPrefix("Error:") && !FileManager.default.fileExists(atPath: path("b.npz")), "\(bad): \(r.stderr)")
+        }
+    }
+
+    @Test("train --head fermi:K and --baseline cluster:R: recorded in the model, kept by --resume, refused where they cannot apply")
+    func headAndBaseline() throws {
+        let path = try datasetAndModel()
         // --head fermi:K: a new network with 1 + 2K readout channels, or a linear --initial-model
         // turned into one (same forces at the start); resume needs the same head; bad values are refused.
         let fermi = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("h.npz"), "--radius", "2", "--epochs", "1",
@@ -136,11 +157,6 @@ struct DatasetCommandTests {
             #expect(r.status != 0 && r.stderr.hasPrefix("Error:") && !FileManager.default.fileExists(atPath: path("b.npz")), "\(bad): \(r.stderr)")
         }
         for bad in [["--head", "fermi:0"], ["--head", "sigmoid"], ["--head", "fermi:1", "--architecture", "mlp"]] {
-            let r = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("b.npz"), "--epochs", "1"] + bad)
-            #expect(r.status != 0 && r.stderr.hasPrefix("Error:") && !FileManager.default.fileExists(atPath: path("b.npz")), "\(bad): \(r.stderr)")
-        }
-        for bad in [["--input-transform", "asinh:0"], ["--input-transform", "log"], ["--input-transform", "asinh:1", "--architecture", "mlp"],
-                    ["--input-transform", "asinh:1", "--initial-model", path("m.npz"), "--readout", "electronic"]] {
             let r = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("b.npz"), "--epochs", "1"] + bad)
             #expect(r.status != 0 && r.stderr.hasPrefix("Error:") && !FileManager.default.fileExists(atPath: path("b.npz")), "\(bad): \(r.stderr)")
         }

@@ -1,4 +1,6 @@
+import Electronic
 import Foundation
+@testable import LatticeFFCLI
 import Testing
 
 /// The verbs whose help text is pinned (every verb and subcommand).
@@ -37,6 +39,33 @@ struct HelpAndExitStatusTests {
         #expect(help.contains("--coupling <coupling>") && !help.contains("--g "), "\(help)")
     }
 
+    @Test("Older spellings are hidden aliases: predict/Holstein --chemical-potential of --mu, model init --widths of --enn-widths")
+    func spellingAliases() throws {
+        for command in [["forces"], ["generate"], ["simulate"], ["predict"]] {
+            let help = try helpText(command)
+            #expect(help.contains("--mu <mu>") && !help.contains("--chemical-potential"), "\(help)")
+        }
+        let modelInit = try helpText(["model", "init"])
+        #expect(modelInit.contains("--enn-widths <enn-widths>") && !modelInit.contains("--widths"), "\(modelInit)")
+        let predict = try PredictCommand.parse(["--model", "m.npz", "q.npy", "--output", "f.npy", "--chemical-potential", "0.3"])
+        #expect(predict.chemicalPotential == "0.3")
+        let holstein = try HolsteinOptions.parse(["--chemical-potential", "0.3"])
+        #expect(try holstein.parameters().filling == .fixedChemicalPotential(0.3))
+        let old = try ModelInit.parse(["--seed", "1", "--widths", "6,3", "--output", "m.npz"])
+        let new = try ModelInit.parse(["--seed", "1", "--enn-widths", "6,3", "--output", "m.npz"])
+        #expect(old.parsedWidths == [6, 3] && new.parsedWidths == [6, 3])
+        #expect(try ModelInit.parse(["--seed", "1", "--output", "m.npz"]).parsedWidths == [32, 8, 4])
+    }
+
+    @Test("--mu alone implies --filling fixed-mu (a new run and a resume alike); with --filling fixed-n it is refused")
+    func muAloneImpliesFixedMu() throws {
+        #expect(try HolsteinOptions.parse(["--mu", "0.2"]).parameters().filling == .fixedChemicalPotential(0.2))
+        #expect(try HolsteinOptions.parse(["--mu", "0.2"]).givenFilling == .fixedChemicalPotential(0.2))
+        #expect(try HolsteinOptions.parse(["--filling", "fixed-mu"]).givenFilling == .fixedChemicalPotential(0))
+        #expect(try HolsteinOptions.parse([]).givenFilling == nil)
+        #expect(throws: (any Error).self) { try HolsteinOptions.parse(["--filling", "fixed-n", "--mu", "0.2"]) }
+    }
+
     /// Arguments that fail validation (exit 64) or at run time (exit 1), for each verb.
     static let failures: [(arguments: [String], status: Int32)] = [
         (["symmetry", "--lattice", "hexagonal"], usageErrorStatus),
@@ -44,7 +73,8 @@ struct HelpAndExitStatusTests {
         (["symmetry", "--output", "/nonexistent-dir/x/report.json"], runtimeErrorStatus),
         (["forces", "q.npy", "--output", "f.npy", "--strategy", "fastest"], usageErrorStatus),
         (["forces", "q.npy", "--output", "f.npy", "--filling", "half"], usageErrorStatus),
-        (["forces", "q.npy", "--output", "f.npy", "--mu", "0.2"], usageErrorStatus),
+        (["forces", "q.npy", "--output", "f.npy", "--filling", "fixed-n", "--mu", "0.2"], usageErrorStatus),
+        (["forces", "q.npy", "--output", "f.npy", "--mu", "0.2", "--chemical-potential", "0.3"], usageErrorStatus),
         (["forces", "q.npy", "--output", "f.npy", "--coupling", "3", "--g", "2"], usageErrorStatus),
         (["forces", "q.npy", "--output", "f.npy", "--k0", "nan"], usageErrorStatus),
         (["forces", "/nonexistent/q.npy", "--output", "f.npy"], runtimeErrorStatus),
@@ -64,6 +94,8 @@ struct HelpAndExitStatusTests {
         (["model", "init", "--seed", "1", "--output", "/nonexistent-dir/m.npz"], runtimeErrorStatus),
         (["model", "info", "/nonexistent/m.npz"], runtimeErrorStatus),
         (["predict", "--model", "m.npz", "q.npy", "--output", "f.npy", "--threads", "3"], usageErrorStatus),
+        (["predict", "--model", "m.npz", "q.npy", "--output", "f.npy", "--mu", "0", "--chemical-potential", "1"], usageErrorStatus),
+        (["model", "init", "--seed", "1", "--enn-widths", "4", "--widths", "2", "--output", "m.npz"], usageErrorStatus),
         (["predict", "--model", "/nonexistent/m.npz", "/nonexistent/q.npy", "--output", "f.npy"], runtimeErrorStatus),
         (["simulate", "--forces", "dft", "--size", "4", "--steps", "5", "--output", "OUT"], usageErrorStatus),
         (["simulate", "--forces", "ed", "--size", "4", "--steps", "5", "--init", "hot", "--output", "OUT"], usageErrorStatus),

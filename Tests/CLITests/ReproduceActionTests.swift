@@ -14,8 +14,8 @@ struct ReproduceActionTests {
         let model = dir.appendingPathComponent("model.npz")
         let network = try EquivariantNetwork<Float>(configuration: NetworkConfiguration(radius: 2, hiddenWidths: [[3], [2]]), seed: 1)
         try network.save(to: model)
-        let paper = try ReproducePlan(preset: "paper", output: dir.appendingPathComponent("paper"), model: nil, seed: 7)
-        let demo = try ReproducePlan(preset: "demo", output: dir.appendingPathComponent("demo"), model: model.path, seed: 9)
+        let paper = try ReproducePlan(preset: .paper, output: dir.appendingPathComponent("paper"), model: nil, seed: 7)
+        let demo = try ReproducePlan(preset: .demo, output: dir.appendingPathComponent("demo"), model: model.path, seed: 9)
         var kinds = Set<String>()
         for step in paper.steps + demo.steps {
             let parsed = try LatticeFF.parseAsRoot(step.arguments)
@@ -62,5 +62,17 @@ struct ReproduceActionTests {
         #expect(a.validationFraction == b.validationFraction && a.splitSeed == b.splitSeed)
         #expect(a.limitTraining == b.limitTraining && a.resume == b.resume)
         #expect(a.initialModel == nil && b.initialModel == nil)
+    }
+
+    @Test("--preset and --only are typed: demo/paper and a list of parts, anything else refused at parse time")
+    func typedPresetAndParts() throws {
+        let plain = try ReproduceCommand.parse(["--output", "o"])
+        #expect(plain.preset == .demo && plain.only == nil)
+        let some = try ReproduceCommand.parse(["--output", "o", "--preset", "paper", "--only", "fig5,report"])
+        #expect(some.preset == .paper && some.only == [.fig5, .report])
+        for bad in [["--preset", "huge"], ["--only", "fig9"], ["--only", "fig5,"]] {
+            #expect(throws: (any Error).self) { try ReproduceCommand.parse(["--output", "o"] + bad) }
+        }
+        #expect(ReproducePart.allCases.map(\.rawValue) == ["data", "train", "fig5", "coarsening", "report"])
     }
 }

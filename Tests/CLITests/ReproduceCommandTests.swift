@@ -56,25 +56,6 @@ struct ReproduceCommandTests {
         }
     }
 
-    /// Runs `latticeff` with `PATH` replaced (and `LATTICEFF_GNUPLOT` removed) when `path` is given.
-    private func runWithPath(_ path: String, _ arguments: [String]) throws -> CommandResult {
-        let process = Process()
-        process.executableURL = try latticeffBinary()
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["PATH"] = path
-        environment["LATTICEFF_GNUPLOT"] = nil
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CommandResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                             stderr: String(decoding: e, as: UTF8.self))
-    }
-
     /// A saved small network (the prerequisites, not the model, are under test).
     private func smallModel(in dir: URL) throws -> URL {
         let model = dir.appendingPathComponent("model.npz")

@@ -72,7 +72,18 @@ struct SimulateCommandTests {
         #expect(refilled.status != 0 && refilled.stderr.contains("--filling"), "\(refilled.stderr)")
         let same = try simulate(["--output", out.path, "--resume", "--steps", "40", "--kappa", "0.1", "--mu", "0.3"])
         #expect(same.status == 0, "\(same.stderr)")
-        for bad in [["--filling", "half"], ["--mu", "0.2"], ["--k0", "nan"]] {
+        let otherMu = try simulate(["--output", out.path, "--resume", "--steps", "40", "--mu", "0.2"])
+        #expect(otherMu.status != 0 && otherMu.stderr.contains("--filling/--mu"), "\(otherMu.stderr)")
+        let muAlone = try simulate(["--forces", "ed", "--size", "6", "--steps", "2", "--snapshot-every", "2", "--mu", "0.3",
+                                    "--output", out.path + "-mu"])
+        #expect(muAlone.status == 0, "\(muAlone.stderr)")
+        let paramsMu = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out.path + "-mu/params.json"))) as? [String: Any])
+        // The same filling is recorded as with --filling fixed-mu --mu 0.3 above.
+        let fillingMu = try #require(((paramsMu["forceField"] as? [String: Any])?["holstein"] as? [String: Any])?["filling"])
+        let fillingExplicit = try #require(h["filling"])
+        let encode = { (v: Any) in try JSONSerialization.data(withJSONObject: ["f": v], options: .sortedKeys) }
+        #expect(try encode(fillingMu) == encode(fillingExplicit), "\(fillingMu) vs \(fillingExplicit)")
+        for bad in [["--filling", "half"], ["--filling", "fixed-n", "--mu", "0.2"], ["--k0", "nan"]] {
             let r = try simulate(["--forces", "ed", "--size", "6", "--steps", "2", "--output", out.path + "-bad"] + bad)
             #expect(r.status != 0 && r.stderr.contains("Error:"), "\(bad): \(r.stderr)")
         }

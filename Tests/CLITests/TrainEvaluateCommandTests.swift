@@ -65,4 +65,24 @@ struct TrainEvaluateCommandTests {
         }
         #expect(!FileManager.default.fileExists(atPath: path("x.npz")))
     }
+
+    @Test("train --no-plots needs no gnuplot and writes no learning curve; without it a missing gnuplot fails before any work")
+    func noPlots() throws {
+        let dir = try temporaryDirectory()
+        let path = { (name: String) in dir.appendingPathComponent(name).path }
+        let generate = try runLatticeFF(["generate", "--size", "8", "--random", "4", "--quench-runs", "0", "--seed", "3",
+                                         "--output", path("d.npz"), "--quiet"])
+        #expect(generate.status == 0, "\(generate.stderr)")
+        let emptyBin = dir.appendingPathComponent("bin")
+        try FileManager.default.createDirectory(at: emptyBin, withIntermediateDirectories: true)
+        let small = ["train", "--data", path("d.npz"), "--radius", "2", "--enn-widths", "2", "--epochs", "1", "--quiet"]
+        let refused = try runWithPath(emptyBin.path, small + ["--output", path("plots.npz")])
+        #expect(refused.status == runtimeErrorStatus && refused.stderr.contains("apt-get install gnuplot-nox"), "\(refused.stderr)")
+        #expect(refused.stderr.split(separator: "\n").count == 1, "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: path("plots.npz.checkpoint.npz")) && !FileManager.default.fileExists(atPath: path("plots.npz")))
+        let skipped = try runWithPath(emptyBin.path, small + ["--output", path("m.npz"), "--no-plots"])
+        #expect(skipped.status == 0, "\(skipped.stderr)")
+        #expect(FileManager.default.fileExists(atPath: path("m.npz")) && FileManager.default.fileExists(atPath: path("m.npz.metrics.csv")))
+        #expect(!FileManager.default.fileExists(atPath: path("m.npz.learning-curve.png")))
+    }
 }
