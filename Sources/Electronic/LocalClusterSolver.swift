@@ -40,34 +40,10 @@ public struct LocalClusterSolver: Sendable {
     }
     public var method: Method = .lanczos
 
-    /// The accepted cluster radii R (lattice units): the one range wherever R is read (`--forces cluster:R`,
-    /// `--baseline cluster:R`, model files, params.json, `bench cluster --radii`).
-    public static let radiusRange: ClosedRange<Double> = 1...6
-    /// "from 1 to 6", for messages.
-    public static var radiusRangeText: String { String(format: "from %g to %g", radiusRange.lowerBound, radiusRange.upperBound) }
-
-    /// A radius R written as a number ("2.237"): R when it lies in `radiusRange`, else nil.
-    public static func radius(parsing text: some StringProtocol) -> Double? {
-        guard let radius = Double(String(text)), radiusRange.contains(radius) else { return nil }
-        return radius
-    }
-
-    /// The text form "cluster:R" of `--forces` and `--baseline`, parsed once for both: nil when `text`
-    /// does not start with "cluster:", else R; throws an `ElectronicError` naming `text` and the accepted
-    /// range when R is not a number in `radiusRange`.
-    public static func clusterRadius(parsing text: String) throws -> Double? {
-        let prefix = "cluster:"
-        guard text.hasPrefix(prefix) else { return nil }
-        guard let radius = radius(parsing: text.dropFirst(prefix.count)) else {
-            throw ElectronicError("'\(text)': the radius R of cluster:R must be a number \(radiusRangeText) (e.g. cluster:2.237)")
-        }
-        return radius
-    }
-
-    /// Throws for a radius outside `radiusRange`, or non-finite parameters.
+    /// Throws for a radius outside `LocalClusterRadius.range`, or non-finite parameters.
     public init(radius: Double, parameters: HolsteinParameters) throws {
-        guard Self.radiusRange.contains(radius) else {
-            throw ElectronicError("cluster radius must be \(Self.radiusRangeText) lattice units, got \(radius)")
+        guard LocalClusterRadius.range.contains(radius) else {
+            throw ElectronicError("cluster radius must be \(LocalClusterRadius.rangeText) lattice units, got \(radius)")
         }
         guard parameters.temperature >= 0, parameters.temperature.isFinite, parameters.coupling.isFinite, parameters.hopping.isFinite else {
             throw ElectronicError("cluster solver needs finite t, g and T ≥ 0")

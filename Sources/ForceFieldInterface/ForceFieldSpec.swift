@@ -1,13 +1,13 @@
 /// Which force field to build: the `--forces` text of `simulate` as a value, recorded in `params.json`.
 /// It lives below `Dynamics` so that a run's parameters can hold it; `ForceFields` builds the
 /// `ForceField` from it (`ForceFieldSpec.makeForceField`).
-import Electronic
 import Foundation
+import HolsteinModel
 
 /// A force field named independently of the lattice size: exact diagonalization, the exact g = 0
 /// (harmonic) limit, local-cluster ED of radius R (lattice units), or a trained model file.
 ///
-/// Text form (the `--forces` argument): `ed`, `harmonic`, `cluster:R` (R in `LocalClusterSolver.radiusRange`, e.g. `cluster:2.237`)
+/// Text form (the `--forces` argument): `ed`, `harmonic`, `cluster:R` (R in `LocalClusterRadius.range`, e.g. `cluster:2.237`)
 /// or a path ending in `.npz`; keywords are case-insensitive. JSON form: `{"kind": "ed"}`,
 /// `{"kind": "harmonic"}`, `{"kind": "cluster", "radius": 2.237}`, `{"kind": "model", "path": "m.npz"}`.
 public enum ForceFieldSpec: Sendable, Equatable, Codable, CustomStringConvertible {
@@ -24,7 +24,7 @@ public enum ForceFieldSpec: Sendable, Equatable, Codable, CustomStringConvertibl
         case "harmonic": self = .harmonic
         default:
             do {
-                if let radius = try LocalClusterSolver.clusterRadius(parsing: keyword) { self = .cluster(radius: radius); return }
+                if let radius = try LocalClusterRadius.parsing(keyword) { self = .cluster(radius: radius); return }
             } catch let error as ElectronicError { throw ForceFieldError("force field \(error.message)") }
             guard text.hasSuffix(".npz") else {
                 throw ForceFieldError("unknown force field '\(text)' (use ed, harmonic, cluster:R or a network MODEL.npz file)")
@@ -65,9 +65,9 @@ public enum ForceFieldSpec: Sendable, Equatable, Codable, CustomStringConvertibl
         case "harmonic": self = .harmonic
         case "cluster":
             let radius = try container.decode(Double.self, forKey: .radius)
-            guard LocalClusterSolver.radiusRange.contains(radius) else {
+            guard LocalClusterRadius.range.contains(radius) else {
                 throw DecodingError.dataCorruptedError(forKey: .radius, in: container,
-                                                       debugDescription: "cluster radius \(radius) is not \(LocalClusterSolver.radiusRangeText)")
+                                                       debugDescription: "cluster radius \(radius) is not \(LocalClusterRadius.rangeText)")
             }
             self = .cluster(radius: radius)
         case "model": self = .model(path: try container.decode(String.self, forKey: .path))

@@ -16,12 +16,12 @@ public enum ForceBaseline: Sendable, Equatable, CustomStringConvertible {
     case none
     case cluster(radius: Double)
 
-    /// Parses "none" or "cluster:R" (R in `LocalClusterSolver.radiusRange`, lattice units; e.g.
+    /// Parses "none" or "cluster:R" (R in `LocalClusterRadius.range`, lattice units; e.g.
     /// cluster:2.237 for the 21 sites within √5), as written in model files.
     public init(parsing text: String) throws {
         if text == "none" { self = .none; return }
         let radius: Double?
-        do { radius = try LocalClusterSolver.clusterRadius(parsing: text) } catch let error as ElectronicError {
+        do { radius = try LocalClusterRadius.parsing(text) } catch let error as ElectronicError {
             throw ForceModelError("baseline \(error.message)")
         }
         guard let radius else {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Benchmarks
 import Electronic
 import Foundation
+import HolsteinModel
 import LinearAlgebra
 
 /// `latticeff bench …`: throughput measurements (never timed tests).
@@ -109,20 +110,20 @@ struct ClusterBench: ParsableCommand {
     enum Defaults: BenchDefaults {
         static let sizes: String? = nil, minimumSize = 13, repeats: Int? = 3
     }
-    @Option(help: "Comma-separated cluster radii (lattice units, \(LocalClusterSolver.radiusRangeText)).")
+    @Option(help: "Comma-separated cluster radii (lattice units, \(LocalClusterRadius.rangeText)).")
     var radii: String = "1,1.415,2,2.237,2.829,3,3.163,3.606"
     @Option(help: "Lattice size L.")
     var size: Int = 40
     @OptionGroup var bench: BenchOptions<Defaults>
 
     var parsedRadii: [Double]? {
-        let v = radii.split(separator: ",").map { LocalClusterSolver.radius(parsing: $0.trimmingCharacters(in: .whitespaces)) }
+        let v = radii.split(separator: ",").map { LocalClusterRadius.radius(parsing: $0.trimmingCharacters(in: .whitespaces)) }
         guard !v.isEmpty, v.allSatisfy({ $0 != nil }) else { return nil }
         return v.map { $0! }
     }
 
     func validate() throws {
-        guard parsedRadii != nil else { throw ValidationError("--radii must be comma-separated numbers \(LocalClusterSolver.radiusRangeText), got '\(radii)'") }
+        guard parsedRadii != nil else { throw ValidationError("--radii must be comma-separated numbers \(LocalClusterRadius.rangeText), got '\(radii)'") }
         guard size >= Defaults.minimumSize else { throw ValidationError("--size must be ≥ \(Defaults.minimumSize), got \(size)") }
     }
 
