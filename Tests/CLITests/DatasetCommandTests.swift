@@ -46,15 +46,16 @@ struct DatasetCommandTests {
         }
     }
 
-    /// A fresh directory holding a small dataset d.npz and a network m.npz trained on it (electronic
-    /// readout); returns the path of a file name in it.
+    /// A fresh directory holding a small dataset d.npz and a small network m.npz (widths 4,2) trained on
+    /// it (electronic readout); returns the path of a file name in it. Small widths keep these CLI
+    /// checks fast; what they check does not depend on the widths.
     private func datasetAndModel() throws -> (String) -> String {
         let dir = try temporaryDirectory()
         let path = { (name: String) in dir.appendingPathComponent(name).path }
         let base = try runLatticeFF(["generate", "--size", "8", "--random", "9", "--quench-runs", "0", "--seed", "4", "--output", path("d.npz"), "--quiet"])
         #expect(base.status == 0, "\(base.stderr)")
         let train = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("m.npz"), "--radius", "2", "--epochs", "1",
-                                      "--readout", "electronic", "--quiet"])
+                                      "--readout", "electronic", "--enn-widths", "4,2", "--quiet"])
         #expect(train.status == 0, "\(train.stderr)")
         return path
     }
@@ -86,7 +87,7 @@ struct DatasetCommandTests {
         let path = try datasetAndModel()
         // --input-transform: recorded in the model; refused where it cannot apply.
         let asinh = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("a.npz"), "--radius", "2", "--epochs", "1",
-                                      "--input-transform", "asinh:0.5", "--recipe", "paper", "--quiet"])
+                                      "--input-transform", "asinh:0.5", "--recipe", "paper", "--enn-widths", "4,2", "--quiet"])
         #expect(asinh.status == 0, "\(asinh.stderr)")
         let asinhInfo = try runLatticeFF(["model", "info", path("a.npz")])
         #expect(asinhInfo.stdout.contains("input transform: Q → asinh:0.5"), "\(asinhInfo.stdout)")
@@ -125,12 +126,12 @@ struct DatasetCommandTests {
         // --head fermi:K: a new network with 1 + 2K readout channels, or a linear --initial-model
         // turned into one (same forces at the start); resume needs the same head; bad values are refused.
         let fermi = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("h.npz"), "--radius", "2", "--epochs", "1",
-                                      "--readout", "grand-canonical", "--head", "fermi:1", "--recipe", "paper", "--quiet"])
+                                      "--readout", "grand-canonical", "--head", "fermi:1", "--recipe", "paper", "--enn-widths", "4,2", "--quiet"])
         #expect(fermi.status == 0, "\(fermi.stderr)")
         let fermiInfo = try runLatticeFF(["model", "info", path("h.npz")])
         #expect(fermiInfo.stdout.contains("head fermi:1") && fermiInfo.stdout.contains("readout 3A1"), "\(fermiInfo.stdout)")
         let fermiResume = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("h.npz"), "--radius", "2", "--epochs", "2",
-                                            "--readout", "grand-canonical", "--recipe", "paper", "--resume", "--quiet"])
+                                            "--readout", "grand-canonical", "--recipe", "paper", "--enn-widths", "4,2", "--resume", "--quiet"])
         #expect(fermiResume.status != 0 && fermiResume.stderr.contains("layout"), "\(fermiResume.stderr)")
         let widened = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("hw.npz"), "--initial-model", path("m.npz"),
                                         "--readout", "electronic", "--head", "fermi:2", "--epochs", "1"])
@@ -141,13 +142,13 @@ struct DatasetCommandTests {
         // --baseline cluster:R: the network learns the remainder over the cluster ED; the model and the
         // checkpoint keep the baseline and the output scale (resume needs no --baseline).
         let based = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("c.npz"), "--radius", "2", "--epochs", "1",
-                                      "--readout", "grand-canonical", "--baseline", "cluster:1.5", "--quiet"])
+                                      "--readout", "grand-canonical", "--baseline", "cluster:1.5", "--enn-widths", "4,2", "--quiet"])
         #expect(based.status == 0, "\(based.stderr)")
         let basedInfo = try runLatticeFF(["model", "info", path("c.npz")])
         #expect(basedInfo.stdout.contains("baseline: cluster ED of radius 1.5 (9 sites)") && basedInfo.stdout.contains("output scale"),
                 "\(basedInfo.stdout)")
         let basedResume = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("c.npz"), "--radius", "2", "--epochs", "2",
-                                            "--readout", "grand-canonical", "--resume", "--quiet"])
+                                            "--readout", "grand-canonical", "--enn-widths", "4,2", "--resume", "--quiet"])
         #expect(basedResume.status == 0, "\(basedResume.stderr)")
         #expect(try runLatticeFF(["model", "info", path("c.npz")]).stdout.contains("baseline: cluster ED of radius 1.5"))
         for bad in [["--baseline", "cluster:0.5", "--readout", "grand-canonical"], ["--baseline", "cluster:1.5", "--readout", "electronic"],
