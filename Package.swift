@@ -177,7 +177,8 @@ let package = Package(
         .target(name: "AnalysisTestSupport", dependencies: ["IO"], path: "Tests/AnalysisTestSupport"),
         .testTarget(
             name: "AnalysisTests",
-            dependencies: ["Analysis", "IO", "Plotting", "RandomNumbers", "AnalysisTestSupport"], swiftSettings: cpuFlags),
+            dependencies: ["Analysis", "IO", "Plotting", "RandomNumbers", "AnalysisTestSupport", "TestSupport"],
+            swiftSettings: cpuFlags),
         .testTarget(
             name: "CLITests",
             dependencies: ["LatticeFFCLI", "IO", "ForceModels", "ENN", "Training", "AnalysisTestSupport", "TestSupport"]),

@@ -18,17 +18,6 @@ public struct SyntheticSnapshot {
     }
 }
 
-/// A fresh temporary directory, removed when released.
-public final class TemporaryTestDirectory {
-    public let url: URL
-    public init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("latticeff-analysis-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(at: url) }
-    public func path(_ name: String) -> URL { url.appendingPathComponent(name) }
-}
-
 /// Writes `DIR/params.json`, and per run `run-NNN/timeseries.csv` and `run-NNN/snapshots/step-XXXXXXXX.npz`
 /// (arrays Q, v, F, n float64 [L, L], step int64 [1], time float64 [1]).
 public func writeSyntheticRunDirectory(_ directory: URL, size: Int, runs: [[SyntheticSnapshot]],

@@ -5,12 +5,13 @@ import Foundation
 import IO
 import Plotting
 import Testing
+import TestSupport
 @testable import Analysis
 
 @Suite struct EnsembleAnalysisTests {
     @Test("synthetic domains growing as t^α: per-run and averaged L(t) and the fit recover α exactly")
     func growingDomains() throws {
-        let scratch = try TemporaryTestDirectory()
+        let scratch = try TemporaryDirectory()
         let steps = try writeGrowingDomains(scratch.url, size: 32, exponent: 0.4, levels: 5, runs: 3)
         let ensemble = try RunEnsemble.open(scratch.url)
         #expect(ensemble.size == 32 && ensemble.runs.map(\.name) == ["run-000", "run-001", "run-002"])
@@ -31,42 +32,42 @@ import Testing
 
     @Test("writes the documented files; numbers only without a plotter, PNG figures with one")
     func outputs() throws {
-        let scratch = try TemporaryTestDirectory()
-        _ = try writeGrowingDomains(scratch.path("runs"), size: 16, exponent: 0.5, levels: 4, runs: 2)
-        let analysis = try analyzeEnsemble(try RunEnsemble.open(scratch.path("runs")), options: AnalysisOptions(threads: 1))
-        let numbers = try analysis.write(to: scratch.path("numbers"), plotter: nil, fitWindowGiven: false)
+        let scratch = try TemporaryDirectory()
+        _ = try writeGrowingDomains(scratch.file("runs"), size: 16, exponent: 0.5, levels: 4, runs: 2)
+        let analysis = try analyzeEnsemble(try RunEnsemble.open(scratch.file("runs")), options: AnalysisOptions(threads: 1))
+        let numbers = try analysis.write(to: scratch.file("numbers"), plotter: nil, fitWindowGiven: false)
         #expect(numbers == ["analysis.json", "domain_length.csv", "correlation.csv", "structure_factor.csv",
                             "collapse.csv", "fields.npz"])
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: scratch.path("numbers/analysis.json"))) as? [String: Any])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: scratch.file("numbers/analysis.json"))) as? [String: Any])
         #expect(json["size"] as? Int == 16 && (json["runs"] as? [String])?.count == 2)
-        let fields = try NPZArchive(contentsOf: scratch.path("numbers/fields.npz"))
+        let fields = try NPZArchive(contentsOf: scratch.file("numbers/fields.npz"))
         #expect(try fields.array("phi").shape == [3, 16, 16] && fields.array("structure_factor").shape == [3, 16, 16])
-        let csv = try String(contentsOf: scratch.path("numbers/domain_length.csv"), encoding: .utf8)
+        let csv = try String(contentsOf: scratch.file("numbers/domain_length.csv"), encoding: .utf8)
         #expect(csv.hasPrefix("step,time,L_mean,L_stderr,run-000,run-001\n") && csv.split(separator: "\n").count == 5)
 
         guard Plotter().isAvailable else { return }
-        let all = try analysis.write(to: scratch.path("figures"), plotter: Plotter(), fitWindowGiven: false)
+        let all = try analysis.write(to: scratch.file("figures"), plotter: Plotter(), fitWindowGiven: false)
         let figures = all.filter { $0.hasSuffix(".png") }
         #expect(figures.count == 6)
         for name in figures {
-            let bytes = try Data(contentsOf: scratch.path("figures/\(name)"))
+            let bytes = try Data(contentsOf: scratch.file("figures/\(name)"))
             #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]), "\(name)")
         }
     }
 
     @Test("comparing a directory with itself: zero difference; different sizes are refused")
     func comparison() throws {
-        let scratch = try TemporaryTestDirectory()
-        let steps = try writeGrowingDomains(scratch.path("a"), size: 16, exponent: 0.5, levels: 3, runs: 2)
-        _ = try writeGrowingDomains(scratch.path("b"), size: 12, exponent: 0.5, levels: 3, runs: 2)
-        let a = try RunEnsemble.open(scratch.path("a"))
+        let scratch = try TemporaryDirectory()
+        let steps = try writeGrowingDomains(scratch.file("a"), size: 16, exponent: 0.5, levels: 3, runs: 2)
+        _ = try writeGrowingDomains(scratch.file("b"), size: 12, exponent: 0.5, levels: 3, runs: 2)
+        let a = try RunEnsemble.open(scratch.file("a"))
         let same = try compareCorrelations(a, a, steps: steps, threads: 2)
         #expect(same.steps.count == 3)
         for step in same.steps {
             #expect(step.rmsDifference == 0 && step.z.allSatisfy { $0 == 0 || $0.isNaN })
         }
         let error = try #require(throws: AnalysisError.self) {
-            try compareCorrelations(a, try RunEnsemble.open(scratch.path("b")), steps: steps)
+            try compareCorrelations(a, try RunEnsemble.open(scratch.file("b")), steps: steps)
         }
         #expect(error.description.contains("lattice sizes differ"))
         let missing = try #require(throws: AnalysisError.self) { try compareCorrelations(a, a, steps: [12345]) }
@@ -88,8 +89,8 @@ import Testing
 
 @Suite struct RunDirectoryErrorTests {
     /// A valid 2-run directory of L = 8 to break in various ways.
-    static func validDirectory(_ scratch: TemporaryTestDirectory) throws -> URL {
-        let url = scratch.path("runs")
+    static func validDirectory(_ scratch: TemporaryDirectory) throws -> URL {
+        let url = scratch.file("runs")
         _ = try writeGrowingDomains(url, size: 8, exponent: 0.5, levels: 2, runs: 2)
         return url
     }
@@ -111,7 +112,7 @@ import Testing
     }
 
     @Test func missingOrBadParams() throws {
-        let scratch = try TemporaryTestDirectory()
+        let scratch = try TemporaryDirectory()
         let url = try Self.validDirectory(scratch)
         try Data("[1, 2]".utf8).write(to: url.appendingPathComponent("params.json"))
         expectOpenError(url, "is not a JSON object")
@@ -120,13 +121,13 @@ import Testing
     }
 
     @Test func noRuns() throws {
-        let scratch = try TemporaryTestDirectory()
-        try Data("{}".utf8).write(to: scratch.path("params.json"))
+        let scratch = try TemporaryDirectory()
+        try Data("{}".utf8).write(to: scratch.file("params.json"))
         expectOpenError(scratch.url, "holds no runs")
     }
 
     @Test func partialRun() throws {
-        let scratch = try TemporaryTestDirectory()
+        let scratch = try TemporaryDirectory()
         let url = try Self.validDirectory(scratch)
         try FileManager.default.removeItem(at: url.appendingPathComponent("run-001/timeseries.csv"))
         expectOpenError(url, "run-001 has no timeseries.csv")
@@ -138,9 +139,9 @@ import Testing
     }
 
     @Test func inconsistentSizes() throws {
-        let scratch = try TemporaryTestDirectory()
+        let scratch = try TemporaryDirectory()
         let url = try Self.validDirectory(scratch)
-        let other = scratch.path("other")
+        let other = scratch.file("other")
         _ = try writeGrowingDomains(other, size: 6, exponent: 0.5, levels: 2, runs: 1)
         try FileManager.default.removeItem(at: url.appendingPathComponent("run-001"))
         try FileManager.default.copyItem(at: other.appendingPathComponent("run-000"), to: url.appendingPathComponent("run-001"))
@@ -148,7 +149,7 @@ import Testing
     }
 
     @Test func corruptOrIncompleteSnapshot() throws {
-        let scratch = try TemporaryTestDirectory()
+        let scratch = try TemporaryDirectory()
         let url = try Self.validDirectory(scratch)
         let file = try snapshotFile(url)
         try Data("not a zip".utf8).write(to: file)
@@ -162,7 +163,7 @@ import Testing
     }
 
     @Test func missingSelectedStep() throws {
-        let scratch = try TemporaryTestDirectory()
+        let scratch = try TemporaryDirectory()
         let ensemble = try RunEnsemble.open(try Self.validDirectory(scratch))
         let error = #expect(throws: AnalysisError.self) {
             try analyzeEnsemble(ensemble, options: AnalysisOptions(selectedSteps: [3]))

@@ -1,6 +1,7 @@
 import AnalysisTestSupport
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("latticeff analyze")
 struct AnalyzeCommandTests {
@@ -10,8 +11,8 @@ struct AnalyzeCommandTests {
 
     @Test("analyze RUN_DIR (default subcommand): the growth exponent built into synthetic domains, all outputs")
     func analyzeGrowingDomains() throws {
-        let scratch = try TemporaryTestDirectory()
-        let runs = scratch.path("runs")
+        let scratch = try TemporaryDirectory()
+        let runs = scratch.file("runs")
         let steps = try writeGrowingDomains(runs, size: 32, exponent: 0.25, levels: 5, runs: 2)
         let gnuplot = FileManager.default.isExecutableFile(atPath: "/usr/bin/gnuplot")
         let r = try runLatticeFF(["analyze", runs.path, "--threads", "2"] + (gnuplot ? [] : ["--no-plots"]))
@@ -33,10 +34,10 @@ struct AnalyzeCommandTests {
 
     @Test("analyze run with --steps, --fit-window, --output and --no-plots")
     func analyzeOptions() throws {
-        let scratch = try TemporaryTestDirectory()
-        let runs = scratch.path("runs")
+        let scratch = try TemporaryDirectory()
+        let runs = scratch.file("runs")
         let steps = try writeGrowingDomains(runs, size: 16, exponent: 0.5, levels: 4, runs: 1)
-        let out = scratch.path("out/nested")
+        let out = scratch.file("out/nested")
         let r = try runLatticeFF(["analyze", "run", runs.path, "--output", out.path, "--no-plots",
                                   "--steps", "\(steps[1]),\(steps[3])", "--fit-window", "0.5,100000"])
         #expect(r.status == 0, "stderr: \(r.stderr)")
@@ -52,10 +53,10 @@ struct AnalyzeCommandTests {
 
     @Test("analyze compare: a directory against itself agrees exactly; outputs written")
     func compare() throws {
-        let scratch = try TemporaryTestDirectory()
-        let runs = scratch.path("runs")
+        let scratch = try TemporaryDirectory()
+        let runs = scratch.file("runs")
         let steps = try writeGrowingDomains(runs, size: 16, exponent: 0.5, levels: 3, runs: 2)
-        let out = scratch.path("cmp")
+        let out = scratch.file("cmp")
         let gnuplot = FileManager.default.isExecutableFile(atPath: "/usr/bin/gnuplot")
         let r = try runLatticeFF(["analyze", "compare", runs.path, runs.path, "--output", out.path,
                                   "--steps", steps.map(String.init).joined(separator: ",")] + (gnuplot ? [] : ["--no-plots"]))
@@ -69,20 +70,20 @@ struct AnalyzeCommandTests {
 
     @Test("bad input: one-line error, non-zero exit, nothing written")
     func errors() throws {
-        let scratch = try TemporaryTestDirectory()
-        let runs = scratch.path("runs")
+        let scratch = try TemporaryDirectory()
+        let runs = scratch.file("runs")
         let steps = try writeGrowingDomains(runs, size: 8, exponent: 0.5, levels: 2, runs: 2)
-        let empty = scratch.path("empty")
+        let empty = scratch.file("empty")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
         try Data("{}".utf8).write(to: empty.appendingPathComponent("params.json"))
-        let small = scratch.path("small")
+        let small = scratch.file("small")
         _ = try writeGrowingDomains(small, size: 6, exponent: 0.5, levels: 2, runs: 1)
-        let corrupt = scratch.path("corrupt")
+        let corrupt = scratch.file("corrupt")
         _ = try writeGrowingDomains(corrupt, size: 8, exponent: 0.5, levels: 2, runs: 1)
         try Data("garbage".utf8).write(to: corrupt.appendingPathComponent(String(format: "run-000/snapshots/step-%08d.npz", steps[0])))
-        let out = scratch.path("out").path
+        let out = scratch.file("out").path
         let cases: [([String], String)] = [
-            (["analyze", scratch.path("missing").path, "--output", out], "does not exist"),
+            (["analyze", scratch.file("missing").path, "--output", out], "does not exist"),
             (["analyze", empty.path, "--output", out], "holds no runs"),
             (["analyze", corrupt.path, "--output", out], "step-"),
             (["analyze", runs.path, "--output", out, "--steps", "7"], "step 7 is not a snapshot"),

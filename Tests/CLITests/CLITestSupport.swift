@@ -43,13 +43,6 @@ func runProcess(_ executable: URL, _ arguments: [String]) throws -> CommandResul
                          stderr: String(decoding: e, as: UTF8.self))
 }
 
-/// A fresh temporary directory for one test.
-func temporaryDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("latticeff-test-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
-
 /// Runs a python3 script (NumPy available: the Makefile's deps target installs it) and returns stdout;
 /// fails the test on a non-zero exit.
 func runPython(_ script: String, _ arguments: [String] = []) throws -> String {

@@ -6,7 +6,8 @@ import TestSupport
 struct DatasetCommandTests {
     @Test("split → merge gives back every configuration; info counts kinds; merge refuses other sizes and keeps inputs intact")
     func splitMergeInfo() throws {
-        let dir = try temporaryDirectory()
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
         let path = { (name: String) in dir.appendingPathComponent(name).path }
         let generate = try runLatticeFF(["generate", "--size", "8", "--random", "7", "--quench-runs", "1", "--quench-steps", "60",
                                          "--snapshots", "4", "--seed", "2", "--output", path("d.npz"), "--quiet"])
@@ -49,20 +50,22 @@ struct DatasetCommandTests {
     /// A fresh directory holding a small dataset d.npz and a small network m.npz (widths 4,2) trained on
     /// it (electronic readout); returns the path of a file name in it. Small widths keep these CLI
     /// checks fast; what they check does not depend on the widths.
-    private func datasetAndModel() throws -> (String) -> String {
-        let dir = try temporaryDirectory()
-        let path = { (name: String) in dir.appendingPathComponent(name).path }
+    /// The caller keeps `scratch` alive while it uses the files (the directory goes with it).
+    private func datasetAndModel() throws -> (scratch: TemporaryDirectory, path: (String) -> String) {
+        let scratch = try TemporaryDirectory()
+        let path = { (name: String) in scratch.file(name).path }
         let base = try runLatticeFF(["generate", "--size", "8", "--random", "9", "--quench-runs", "0", "--seed", "4", "--output", path("d.npz"), "--quiet"])
         #expect(base.status == 0, "\(base.stderr)")
         let train = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("m.npz"), "--radius", "2", "--epochs", "1",
                                       "--readout", "electronic", "--enn-widths", "4,2", "--quiet"])
         #expect(train.status == 0, "\(train.stderr)")
-        return path
+        return (scratch, path)
     }
 
     @Test("A model samples quench runs that ED labels; train --initial-model fine-tunes it on them")
     func samplerAndFineTuning() throws {
-        let path = try datasetAndModel()
+        let (scratch, path) = try datasetAndModel()
+        defer { withExtendedLifetime(scratch) {} }
         let sampled = try runLatticeFF(["generate", "--size", "8", "--random", "0", "--quench-runs", "1", "--quench-steps", "60",
                                         "--snapshots", "6", "--sampler-model", path("m.npz"), "--output", path("s.npz")])
         #expect(sampled.status == 0, "\(sampled.stderr)")
@@ -84,7 +87,8 @@ struct DatasetCommandTests {
 
     @Test("train --input-transform and --enn-widths: recorded in the model, kept by --resume, refused where they cannot apply")
     func inputTransformAndWidths() throws {
-        let path = try datasetAndModel()
+        let (scratch, path) = try datasetAndModel()
+        defer { withExtendedLifetime(scratch) {} }
         // --input-transform: recorded in the model; refused where it cannot apply.
         let asinh = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("a.npz"), "--radius", "2", "--epochs", "1",
                                       "--input-transform", "asinh:0.5", "--recipe", "paper", "--enn-widths", "4,2", "--quiet"])
@@ -122,7 +126,8 @@ struct DatasetCommandTests {
 
     @Test("train --head fermi:K and --baseline cluster:R: recorded in the model, kept by --resume, refused where they cannot apply")
     func headAndBaseline() throws {
-        let path = try datasetAndModel()
+        let (scratch, path) = try datasetAndModel()
+        defer { withExtendedLifetime(scratch) {} }
         // --head fermi:K: a new network with 1 + 2K readout channels, or a linear --initial-model
         // turned into one (same forces at the start); resume needs the same head; bad values are refused.
         let fermi = try runLatticeFF(["train", "--data", path("d.npz"), "--output", path("h.npz"), "--radius", "2", "--epochs", "1",

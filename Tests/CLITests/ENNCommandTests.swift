@@ -6,7 +6,8 @@ import TestSupport
 struct ENNCommandTests {
     @Test("model init → info (text and JSON) → predict on [L, L] and [n, L, L]; numpy reads the forces")
     func workflow() throws {
-        let dir = try temporaryDirectory()
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
         let model = dir.appendingPathComponent("m.npz").path
         let small = try runLatticeFF(["model", "init", "--seed", "5", "--gate", "reference", "--widths", "4,2", "--output", model])
         #expect(small.status == 0, "\(small.stderr)")
@@ -69,7 +70,8 @@ struct ENNCommandTests {
     func predictAtFixedChemicalPotential() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let model = root.appendingPathComponent("models/holstein-square-d4-asinh025-cos.npz").path  // grand-canonical, g = 3.5
-        let dir = try temporaryDirectory()
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
         let path = { (name: String) in dir.appendingPathComponent(name).path }
         let (status, out) = try python("""
         import numpy
@@ -116,7 +118,8 @@ struct ENNCommandTests {
 
     @Test("predict rejects non-square input and a too-small lattice, writing nothing")
     func predictShapes() throws {
-        let dir = try temporaryDirectory()
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
         let model = dir.appendingPathComponent("m.npz").path
         #expect(try runLatticeFF(["model", "init", "--seed", "2", "--widths", "2", "--output", model]).status == 0)
         let bad = dir.appendingPathComponent("bad.npy").path, tiny = dir.appendingPathComponent("tiny.npy").path

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `latticeff forces` against an independent NumPy implementation of the Holstein ED, and every bad input.
 @Suite("latticeff forces")
@@ -41,7 +42,8 @@ struct ForcesCommandTests {
 
     @Test("Batch and single configurations agree with an independent NumPy ED", arguments: ["fixed-n", "fixed-mu"])
     func agreesWithNumPy(filling: String) throws {
-        let dir = try temporaryDirectory()
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
         let q = dir.appendingPathComponent("Q.npy").path
         _ = try runPython("import numpy as np, sys; np.save(sys.argv[1], np.random.default_rng(3).normal(size=(3, 6, 6)))", [q])
         let f = dir.appendingPathComponent("F.npy").path, n = dir.appendingPathComponent("n.npy").path
@@ -75,7 +77,8 @@ struct ForcesCommandTests {
 
     @Test("Bad input: one-line error, non-zero exit, no output file")
     func badInput() throws {
-        let dir = try temporaryDirectory()
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
         _ = try runPython("""
         import numpy as np, sys, os
         d = sys.argv[1]

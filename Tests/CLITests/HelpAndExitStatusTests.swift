@@ -2,6 +2,7 @@ import Electronic
 import Foundation
 @testable import LatticeFFCLI
 import Testing
+import TestSupport
 
 /// The verbs whose help text is pinned (every verb and subcommand).
 let helpPinnedCommands: [[String]] = [
@@ -115,7 +116,8 @@ struct HelpAndExitStatusTests {
     @Test("Bad input: exit 64 when validation refuses it, 1 when the run fails; a one-line Error: first",
           arguments: failures)
     func exitStatus(arguments: [String], status: Int32) throws {
-        let out = try temporaryDirectory().appendingPathComponent("out")
+        let outScratch = try TemporaryDirectory()
+        let out = outScratch.file("out")
         let r = try runLatticeFF(arguments.map { $0 == "OUT" ? out.path : $0 == "OUT.npz" ? out.path + ".npz" : $0 })
         #expect(r.status == status, "\(arguments): \(r.stderr)")
         #expect(r.stderr.hasPrefix("Error:"), "\(arguments): \(r.stderr)")

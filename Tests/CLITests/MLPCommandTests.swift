@@ -6,7 +6,8 @@ import TestSupport
 struct MLPCommandTests {
     @Test("generate → train --architecture mlp → evaluate, model info, predict, simulate --forces MODEL.npz")
     func workflow() throws {
-        let dir = try temporaryDirectory()
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
         let data = dir.appendingPathComponent("d.npz").path, model = dir.appendingPathComponent("m.npz").path
         let generate = try runLatticeFF(["generate", "--size", "7", "--random", "9", "--quench-runs", "0", "--seed", "3",
                                          "--output", data, "--quiet"])
@@ -79,7 +80,8 @@ struct MLPCommandTests {
 
     @Test("Unknown architectures and --mlp-widths without mlp or malformed are rejected")
     func badOptions() throws {
-        let dir = try temporaryDirectory()
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
         for extra in [["--architecture", "cnn"], ["--mlp-widths", "8,8"], ["--architecture", "mlp", "--mlp-widths", "8,x"],
                       ["--architecture", "mlp", "--mlp-widths", "0"]] {
             let r = try runLatticeFF(["train", "--data", dir.appendingPathComponent("none.npz").path,

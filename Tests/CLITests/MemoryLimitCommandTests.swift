@@ -1,6 +1,7 @@
 import Foundation
 import IO
 import Testing
+import TestSupport
 
 /// Requests beyond the memory available, through the command line: one line with the estimate and the limit,
 /// exit status 1, nothing written; `--ignore-memory-limit` is accepted by every verb.
@@ -34,7 +35,8 @@ struct MemoryLimitCommandTests {
 
     @Test("forces on a 400×400 lattice (N = 160000): the ED estimate, the limit and the time per solve")
     func oversizedED() throws {
-        let dir = try temporaryDirectory()
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
         let input = dir.appendingPathComponent("q400.npy"), output = dir.appendingPathComponent("f.npy")
         try NumPyArray([Double](repeating: 0, count: 400 * 400), shape: [400, 400]).write(to: input)
         let result = try run(["forces", input.path, "--output", output.path], limit: "1GiB")
@@ -47,7 +49,8 @@ struct MemoryLimitCommandTests {
 
     @Test("generate at L = 400: refused before its work directory is created")
     func oversizedGenerate() throws {
-        let dir = try temporaryDirectory()
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
         let output = dir.appendingPathComponent("data.npz")
         let result = try run(["generate", "--preset", "small", "--size", "400", "--random", "2", "--quench-runs", "0",
                               "--output", output.path], limit: "1GiB")
@@ -61,7 +64,8 @@ struct MemoryLimitCommandTests {
 
     @Test("simulate --size 200000: the lattice estimate and the limit; no run directory is created")
     func oversizedLattice() throws {
-        let dir = try temporaryDirectory()
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
         let output = dir.appendingPathComponent("run")
         let result = try run(["simulate", "--forces", "harmonic", "--size", "200000", "--steps", "1",
                               "--output", output.path], limit: "1073741824")
@@ -74,7 +78,8 @@ struct MemoryLimitCommandTests {
 
     @Test("--ignore-memory-limit (anywhere) or LATTICEFF_IGNORE_MEMORY_LIMIT=1 lets through what the limit refuses")
     func overrideAccepted() throws {
-        let dir = try temporaryDirectory()
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
         let input = dir.appendingPathComponent("q.npy"), output = dir.appendingPathComponent("f.npy")
         try NumPyArray([Double](repeating: 0.1, count: 16), shape: [4, 4]).write(to: input)
         // The 4×4 ED needs 8 KiB: refused under a 2 KiB limit (the 256-byte input itself fits).
@@ -99,7 +104,8 @@ struct MemoryLimitCommandTests {
     @Test("A malformed LATTICEFF_MEMORY_LIMIT is one line and exit 64 for every verb, before anything runs",
           arguments: ["8GB", "lots", "0", "-1"])
     func malformedLimit(value: String) throws {
-        let dir = try temporaryDirectory()
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
         let output = dir.appendingPathComponent("report.json")
         for arguments in [["symmetry", "--output", output.path], ["--ignore-memory-limit", "symmetry", "--output", output.path]] {
             let result = try run(arguments, limit: value)

@@ -2,6 +2,7 @@ import ENN
 import Foundation
 @testable import LatticeFFCLI
 import Testing
+import TestSupport
 import Training
 
 /// `reproduce` runs its steps as library calls and displays each as a `latticeff` command: the displayed
@@ -10,7 +11,8 @@ import Training
 struct ReproduceActionTests {
     @Test("Every step's displayed command parses to a command with the typed step's values (paper and demo plans)")
     func displayedCommandsMatchTypedSteps() throws {
-        let dir = try temporaryDirectory()
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
         let model = dir.appendingPathComponent("model.npz")
         let network = try EquivariantNetwork<Float>(configuration: NetworkConfiguration(radius: 2, hiddenWidths: [[3], [2]]), seed: 1)
         try network.save(to: model)

@@ -1,6 +1,7 @@
 import ENN
 import Foundation
 import Testing
+import TestSupport
 import ForceModels
 
 /// `latticeff reproduce` end to end at a tiny size (the full demo is the README's main job).
@@ -8,7 +9,8 @@ import ForceModels
 struct ReproduceCommandTests {
     @Test("The demo chain runs at a tiny size: ML vs ED comparison, three quenches, analyses and report.md")
     func tinyDemo() throws {
-        let dir = try temporaryDirectory()
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
         let model = dir.appendingPathComponent("model.npz")
         // A small untrained network: the chain, not the accuracy, is under test.
         let network = try EquivariantNetwork<Float>(configuration: NetworkConfiguration(radius: 2, hiddenWidths: [[3], [2]]), seed: 1)
@@ -34,7 +36,8 @@ struct ReproduceCommandTests {
 
     @Test("--dry-run prints every step with its stage header and runs nothing (no gnuplot, no output directory)")
     func dryRun() throws {
-        let dir = try temporaryDirectory()
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
         let out = dir.appendingPathComponent("paper")
         let run = try runLatticeFF(["reproduce", "--preset", "paper", "--output", out.path, "--dry-run"])
         #expect(run.status == 0, "\(run.stderr)")
@@ -47,7 +50,8 @@ struct ReproduceCommandTests {
 
     @Test("Unknown presets and parts, and a missing model, are one-line errors")
     func badInput() throws {
-        let dir = try temporaryDirectory()
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
         for args in [["--preset", "huge"], ["--only", "fig9"], ["--model", dir.appendingPathComponent("none.npz").path],
                      ["--model", dir.appendingPathComponent("model.bin").path]] {
             let run = try runLatticeFF(["reproduce", "--output", dir.appendingPathComponent("o").path] + args)
@@ -66,7 +70,8 @@ struct ReproduceCommandTests {
 
     @Test("Without gnuplot on PATH: the one-line fix and exit status 1, before any work (no output directory, no command run)")
     func missingGnuplot() throws {
-        let dir = try temporaryDirectory()
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
         let emptyBin = dir.appendingPathComponent("bin")
         try FileManager.default.createDirectory(at: emptyBin, withIntermediateDirectories: true)
         let out = dir.appendingPathComponent("repro")
@@ -84,7 +89,8 @@ struct ReproduceCommandTests {
 
     @Test("An output directory under a regular file: one line, exit status 1, nothing run and the file untouched")
     func unwritableOutput() throws {
-        let dir = try temporaryDirectory()
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
         let file = dir.appendingPathComponent("plain")
         try Data("keep".utf8).write(to: file)
         let out = file.appendingPathComponent("repro")
@@ -97,7 +103,8 @@ struct ReproduceCommandTests {
 
     @Test("An unreadable or invalid model: one line naming it, exit status 1, before the output directory is created")
     func unreadableModel() throws {
-        let dir = try temporaryDirectory()
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
         let garbage = dir.appendingPathComponent("garbage.npz")
         try Data("not a zip".utf8).write(to: garbage)
         let asDirectory = dir.appendingPathComponent("dir.npz")

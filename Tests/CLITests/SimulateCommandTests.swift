@@ -1,6 +1,7 @@
 import Foundation
 import IO
 import Testing
+import TestSupport
 
 @Suite("latticeff simulate")
 struct SimulateCommandTests {
@@ -8,7 +9,8 @@ struct SimulateCommandTests {
 
     @Test("ED run: layout, params.json, fixed CSV header, snapshot arrays")
     func edRun() throws {
-        let out = try temporaryDirectory().appendingPathComponent("run")
+        let outScratch = try TemporaryDirectory()
+        let out = outScratch.file("run")
         let r = try simulate(["--forces", "ed", "--size", "4", "--steps", "60", "--seed", "5", "--snapshot-every", "20",
                               "--output", out.path])
         #expect(r.status == 0, "stderr: \(r.stderr)")
@@ -24,7 +26,8 @@ struct SimulateCommandTests {
 
     @Test("Cluster-ED forces (--forces cluster:R): run, params.json kind, exact electron number, resume; bad radii refused")
     func clusterRun() throws {
-        let out = try temporaryDirectory().appendingPathComponent("run")
+        let outScratch = try TemporaryDirectory()
+        let out = outScratch.file("run")
         let r = try simulate(["--forces", "cluster:2", "--size", "8", "--steps", "30", "--seed", "2", "--snapshot-every", "10",
                               "--output", out.path])
         #expect(r.status == 0, "stderr: \(r.stderr)")
@@ -46,7 +49,8 @@ struct SimulateCommandTests {
 
     @Test("Every Holstein parameter is an option: recorded in params.json, obeyed by the forces, fixed on resume")
     func holsteinOptions() throws {
-        let out = try temporaryDirectory().appendingPathComponent("run")
+        let outScratch = try TemporaryDirectory()
+        let out = outScratch.file("run")
         let r = try simulate(["--forces", "ed", "--size", "6", "--steps", "20", "--seed", "3", "--snapshot-every", "20",
                               "--hopping", "0.8", "--coupling", "2.5", "--k0", "0.7", "--kappa", "0.1", "--filling", "fixed-mu", "--mu", "0.3",
                               "--output", out.path])
@@ -91,7 +95,8 @@ struct SimulateCommandTests {
 
     @Test("A run directory written before the force-field spec was recorded still resumes (spec parsed from 'forces')")
     func resumeOldFormat() throws {
-        let out = try temporaryDirectory().appendingPathComponent("run")
+        let outScratch = try TemporaryDirectory()
+        let out = outScratch.file("run")
         #expect(try simulate(["--forces", "cluster:1", "--size", "7", "--steps", "10", "--seed", "1", "--output", out.path]).status == 0)
         let file = out.appendingPathComponent("params.json")
         var params = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
@@ -108,7 +113,8 @@ struct SimulateCommandTests {
 
     @Test("A model run records its spec with the absolute model path and resumes from it")
     func modelRun() throws {
-        let dir = try temporaryDirectory()
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
         let model = dir.appendingPathComponent("m.npz").path, out = dir.appendingPathComponent("run")
         #expect(try runLatticeFF(["model", "init", "--seed", "2", "--widths", "2", "--output", model]).status == 0)
         let relative = dir.appendingPathComponent("sub/../m.npz").path
@@ -124,7 +130,8 @@ struct SimulateCommandTests {
 
     @Test("--g is the older spelling of --coupling: same parameter, checked on resume")
     func couplingAlias() throws {
-        let out = try temporaryDirectory().appendingPathComponent("run")
+        let outScratch = try TemporaryDirectory()
+        let out = outScratch.file("run")
         #expect(try simulate(["--forces", "ed", "--size", "4", "--steps", "2", "--g", "2.5", "--output", out.path]).status == 0)
         let params = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("params.json"))) as? [String: Any])
         #expect(((params["forceField"] as? [String: Any])?["holstein"] as? [String: Any])?["coupling"] as? Double == 2.5)
@@ -135,7 +142,8 @@ struct SimulateCommandTests {
 
     @Test("Same seed gives identical runs; a different seed does not")
     func reproducible() throws {
-        let dir = try temporaryDirectory()
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
         func run(_ name: String, seed: String) throws -> Data {
             let r = try simulate(["--forces", "harmonic", "--size", "6", "--steps", "100", "--runs", "2", "--seed", seed,
                                   "--output", dir.appendingPathComponent(name).path])
@@ -149,7 +157,8 @@ struct SimulateCommandTests {
     /// Starts a long run, waits for its step-1000 snapshot, sends `signal`, resumes, and compares
     /// with an uninterrupted run.
     func interruptAndResume(signal: Int32) throws {
-        let dir = try temporaryDirectory()
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
         let common = ["--forces", "harmonic", "--size", "32", "--steps", "12000", "--seed", "4",
                       "--snapshot-every", "1000", "--checkpoint-every", "700"]
         let whole = dir.appendingPathComponent("whole"), cut = dir.appendingPathComponent("cut")
@@ -196,7 +205,8 @@ struct SimulateCommandTests {
 
     @Test("--resume rejects changed parameters and extends with a larger --steps")
     func resumeOptions() throws {
-        let out = try temporaryDirectory().appendingPathComponent("run")
+        let outScratch = try TemporaryDirectory()
+        let out = outScratch.file("run")
         #expect(try simulate(["--forces", "harmonic", "--size", "4", "--steps", "20", "--output", out.path]).status == 0)
         let changed = try simulate(["--resume", "--temperature", "0.2", "--output", out.path])
         #expect(changed.status != 0 && changed.stderr.hasPrefix("Error:") && changed.stderr.contains("temperature"))
@@ -223,7 +233,8 @@ struct SimulateCommandTests {
         ["--resume"],                                                             // not a run directory
     ])
     func badInput(arguments: [String]) throws {
-        let dir = try temporaryDirectory()
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
         let garbage = dir.appendingPathComponent("garbage.npz"), empty = dir.appendingPathComponent("empty.npz")
         try Data("not a zip archive".utf8).write(to: garbage)
         try NPZArchive().write(to: empty)
@@ -237,7 +248,8 @@ struct SimulateCommandTests {
 
     @Test("Existing output without --resume and an unwritable directory are refused, nothing overwritten")
     func outputRefused() throws {
-        let dir = try temporaryDirectory()
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
         let keep = dir.appendingPathComponent("keep.txt")
         try Data("precious".utf8).write(to: keep)
         let existing = try simulate(["--forces", "ed", "--size", "4", "--steps", "5", "--output", dir.path])

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("latticeff symmetry")
 struct SymmetryCommandTests {
@@ -30,7 +31,8 @@ struct SymmetryCommandTests {
 
     @Test("--output writes the same JSON atomically")
     func outputFile() throws {
-        let dir = try temporaryDirectory()
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
         let path = dir.appendingPathComponent("d4.json").path
         let r = try runLatticeFF(["symmetry", "--output", path])
         #expect(r.status == 0)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `latticeff train` and `evaluate`: exit codes, recipes (help text: `HelpAndExitStatusTests`).
 @Suite("latticeff train / evaluate: exit codes, recipes")
@@ -14,7 +15,8 @@ struct TrainEvaluateCommandTests {
         ["--resume", "--baseline", "cluster:1.5"], ["--enn-widths", "4,x"], ["--mlp-widths", "8"],
     ])
     func trainUsageErrors(extra: [String]) throws {
-        let dir = try temporaryDirectory()
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
         var arguments = ["train", "--data", dir.appendingPathComponent("none.npz").path, "--output", dir.appendingPathComponent("m.npz").path]
         if extra.first == "--output" { arguments.removeLast(2) }
         let r = try runLatticeFF(arguments + extra)
@@ -24,7 +26,8 @@ struct TrainEvaluateCommandTests {
 
     @Test("evaluate: bad --subset and --amplitude-bins are usage errors (64); missing files are runtime errors (1)")
     func evaluateExitCodes() throws {
-        let dir = try temporaryDirectory()
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
         let missing = ["evaluate", "--model", dir.appendingPathComponent("m.npz").path, "--data", dir.appendingPathComponent("d.npz").path]
         for (extra, status) in [(["--subset", "test"], usageErrorStatus), (["--amplitude-bins", "1,0.5"], usageErrorStatus),
                                 ([], runtimeErrorStatus)] {
@@ -35,7 +38,8 @@ struct TrainEvaluateCommandTests {
 
     @Test("train: the default recipe is recorded (no '+'), overrides are marked, --recipe paper trains the Table I network; runtime errors exit 1")
     func recipesRecorded() throws {
-        let dir = try temporaryDirectory()
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
         let path = { (name: String) in dir.appendingPathComponent(name).path }
         let generate = try runLatticeFF(["generate", "--size", "8", "--random", "6", "--quench-runs", "0", "--seed", "2",
                                          "--output", path("d.npz"), "--quiet"])
@@ -68,7 +72,8 @@ struct TrainEvaluateCommandTests {
 
     @Test("train --no-plots needs no gnuplot and writes no learning curve; without it a missing gnuplot fails before any work")
     func noPlots() throws {
-        let dir = try temporaryDirectory()
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
         let path = { (name: String) in dir.appendingPathComponent(name).path }
         let generate = try runLatticeFF(["generate", "--size", "8", "--random", "4", "--quench-runs", "0", "--seed", "3",
                                          "--output", path("d.npz"), "--quiet"])
