@@ -198,6 +198,9 @@ func printTrainingProgress(_ event: TrainingEvent, recipe: ResolvedRecipe) {
         printError(String(format: "epoch %4d  train RMSE %.5f  val RMSE %.5f  val σ_δ %.5f  lr %.2e  %.1f s%@  ETA ≤ %@",
                           r.epoch, r.trainRMSE, r.validationRMSE, r.validationSigmaDelta, r.learningRate, r.seconds,
                           r.best ? "  *best*" : "", formatDuration(secondsLeft)))
+    case .scheduleCutByTimeLimit(let fit, let limit):
+        printError("train: warning: at this pace --max-minutes stops the cosine schedule after about \(fit) of \(limit) "
+                   + "epochs, before the learning rate has decayed; lower --epochs to fit the time")
     }
 }
 

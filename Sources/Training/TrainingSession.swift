@@ -61,6 +61,9 @@ public enum TrainingEvent {
     case started(training: Int, validation: Int, latticeSize: Int, model: String)
     /// An epoch's record, the epoch limit and the seconds the remaining epochs would take at this pace.
     case epochFinished(EpochRecord, epochLimit: Int, secondsLeft: Double)
+    /// Once, after the first epoch of a run: at this pace `--max-minutes` stops a cosine schedule after
+    /// about `epochsThatFit` of its `epochLimit` epochs, while the learning rate is still high.
+    case scheduleCutByTimeLimit(epochsThatFit: Int, epochLimit: Int)
 }
 
 /// What a finished run produced (the model is already written to `TrainingRequest.output`).
@@ -97,12 +100,17 @@ public func runTrainingSession(
     report(.started(training: trainer.split.training.count, validation: trainer.split.validation.count,
                     latticeSize: dataset.size, model: description))
     let start = Date()
+    var warnedAboutTimeLimit = false
     while !trainer.finished {
         let record = try trainer.runEpoch()
         try trainer.saveCheckpoint(to: request.checkpointURL)
         try writeMetrics(trainer.history, to: request.metricsURL)
         let secondsLeft = Double(max(0, trainer.options.epochs - trainer.epoch)) * record.seconds
         report(.epochFinished(record, epochLimit: trainer.options.epochs, secondsLeft: secondsLeft))
+        if !warnedAboutTimeLimit, let fit = epochsWithinTimeLimit(trainer, secondsPerEpoch: record.seconds) {
+            report(.scheduleCutByTimeLimit(epochsThatFit: fit, epochLimit: trainer.options.epochs))
+        }
+        warnedAboutTimeLimit = true
     }
     var notes = ["dataset": request.data.path, "seed": String(request.seed),
                  "wallSeconds": String(format: "%.1f", Date().timeIntervalSince(start))]
@@ -245,4 +253,14 @@ func makeTrainer(_ request: TrainingRequest, network: any TrainableForceModel, d
 public func writeMetrics(_ history: [EpochRecord], to url: URL) throws {
     let text = ([EpochRecord.csvHeader] + history.map(\.csvLine)).joined(separator: "\n") + "\n"
     try writeAtomically(Data(text.utf8), to: url)
+}
+
+/// The epochs a cosine schedule gets before `--max-minutes` stops it, at `secondsPerEpoch` from the
+/// time already spent (resumed runs included); nil when the schedule is not a cosine, there is no
+/// time limit, or every epoch fits.
+func epochsWithinTimeLimit(_ trainer: Trainer, secondsPerEpoch: Double) -> Int? {
+    guard trainer.options.schedule == .cosine, let minutes = trainer.options.maxMinutes, secondsPerEpoch > 0 else { return nil }
+    let secondsLeft = max(0, 60 * minutes - trainer.state.elapsedSeconds)
+    let fit = trainer.epoch + Int((secondsLeft / secondsPerEpoch).rounded(.up))
+    return fit < trainer.options.epochs ? fit : nil
 }

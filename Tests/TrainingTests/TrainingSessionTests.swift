@@ -124,6 +124,7 @@ struct TrainingSessionTests {
             case .started: events.append("started")
             case .epochFinished(let record, let limit, _): events.append("epoch \(record.epoch)/\(limit)")
             case .resumed: events.append("resumed")
+            case .scheduleCutByTimeLimit: events.append("cut")
             }
         }
         #expect(events == ["started", "epoch 1/1"])
@@ -150,6 +151,24 @@ struct TrainingSessionTests {
         var none = try request("none.npz", recipe: .paper)
         none.resume = true
         #expect(throws: TrainingSessionError.self) { try runTrainingSession(none, recoverChemicalPotentials: noRecovery) }
+    }
+
+    @Test("A time cap that would stop a cosine schedule early is reported once; a plateau schedule is not")
+    func timeCapWarning() throws {
+        func cuts(_ schedule: LearningRateSchedule) throws -> [(Int, Int)] {
+            var overrides = RecipeOverrides()
+            (overrides.schedule, overrides.baseline) = (schedule, ForceBaseline.none)
+            var r = try request("cap-\(schedule).npz", recipe: .default, overrides: overrides, epochs: 4)
+            r.maxMinutes = 1e-9  // the first epoch already crosses it: 1 of 4 epochs fits
+            var found: [(Int, Int)] = []
+            _ = try runTrainingSession(r, recoverChemicalPotentials: noRecovery) { event in
+                if case .scheduleCutByTimeLimit(let fit, let limit) = event { found.append((fit, limit)) }
+            }
+            return found
+        }
+        let cosine = try cuts(.cosine)
+        #expect(cosine.count == 1 && cosine.first?.0 == 1 && cosine.first?.1 == 4, "\(cosine)")
+        #expect(try cuts(.plateau).isEmpty)
     }
 
     @Test("The default recipe trains the grand-canonical network over the cluster baseline with an asinh input")
