@@ -161,7 +161,7 @@ let package = Package(
             swiftSettings: cpuFlags),
         .testTarget(
             name: "ForceFieldsTests",
-            dependencies: ["ForceFields", "ForceFieldInterface", "Electronic", "HolsteinModel", "LinearAlgebra", "TestSupport"],
+            dependencies: ["ForceFields", "ForceFieldInterface", "Electronic", "HolsteinModel", "IO", "LinearAlgebra", "TestSupport"],
             swiftSettings: cpuFlags),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Electronic", "HolsteinModel", "IO", "TestSupport"]),
         .testTarget(
