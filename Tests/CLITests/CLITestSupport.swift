@@ -27,11 +27,13 @@ func runLatticeFF(_ arguments: [String]) throws -> CommandResult {
     try runProcess(try latticeffBinary(), arguments)
 }
 
-/// Runs an executable and collects its exit status, stdout and stderr.
-func runProcess(_ executable: URL, _ arguments: [String]) throws -> CommandResult {
+/// Runs an executable (in `environment`, if given; else this process's) and collects its exit status,
+/// stdout and stderr.
+func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> CommandResult {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
+    if let environment { process.environment = environment }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

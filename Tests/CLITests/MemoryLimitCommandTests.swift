@@ -18,19 +18,7 @@ struct MemoryLimitCommandTests {
         environment["LATTICEFF_IGNORE_MEMORY_LIMIT"] = nil
         environment["LATTICEFF_MEMORY_LIMIT"] = limit
         environment.merge(extra) { $1 }
-        let process = Process()
-        process.executableURL = try latticeffBinary()
-        process.arguments = arguments
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CommandResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                             stderr: String(decoding: e, as: UTF8.self))
+        return try runProcess(try latticeffBinary(), arguments, environment: environment)
     }
 
     @Test("forces on a 400×400 lattice (N = 160000): the ED estimate, the limit and the time per solve")

@@ -13,22 +13,21 @@ struct EquivarianceAndGradientTests {
         return random.field(L * L).map { 2 * $0 }
     }
 
-    @Test("the cluster force field (fixed N: one μ for the whole lattice) is D4- and translation-equivariant")
-    func clusterEquivariance() throws {
-        let L = 8
-        let field = try ClusterForceField(size: L, radius: 2)
-        let check = try checkForceEquivariance(of: { q, _ in try field.evaluate(q).forces },
-                                               configuration: configuration(L, seed: 3), size: L, tolerance: .float64Exact)
-        #expect(check.passes, "\(check)")
-    }
+    /// The force fields under test, each on a lattice it supports, with a seed for its configuration.
+    static let fields: [(name: String, size: Int, seed: UInt64, make: @Sendable (Int) throws -> any ForceField)] = [
+        ("cluster (fixed N: one μ for the whole lattice)", 8, 3, { try ClusterForceField(size: $0, radius: 2) }),
+        ("harmonic", 6, 4, {
+            try HarmonicForceField(size: $0, parameters: HolsteinParameters(stiffness: 1.3, neighbourCoupling: -0.2))
+        }),
+    ]
 
-    @Test("the harmonic force field is D4- and translation-equivariant")
-    func harmonicEquivariance() throws {
-        let L = 6
-        let field = try HarmonicForceField(size: L, parameters: HolsteinParameters(stiffness: 1.3, neighbourCoupling: -0.2))
+    @Test("every force field is D4- and translation-equivariant", arguments: fields.indices)
+    func equivariance(index: Int) throws {
+        let (name, L, seed, make) = Self.fields[index]
+        let field = try make(L)
         let check = try checkForceEquivariance(of: { q, _ in try field.evaluate(q).forces },
-                                               configuration: configuration(L, seed: 4), size: L, tolerance: .float64Exact)
-        #expect(check.passes, "\(check)")
+                                               configuration: configuration(L, seed: seed), size: L, tolerance: .float64Exact)
+        #expect(check.passes, "\(name): \(check)")
     }
 
     @Test("harmonic force is minus the gradient of the potential (central differences)")
