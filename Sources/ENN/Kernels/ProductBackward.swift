@@ -92,86 +92,137 @@ extension EquivariantNetwork {
     }
 
     /// The pair loop for one (right dimension, result dimension) combination, fixed at compile time.
+    /// Per tile of 8 lanes and pair (r, s): the block loop (`blocksBackward`) keeps the 8 weight-gradient
+    /// accumulators in registers; they are summed across sites once per pair, valid lanes in order.
     func pairsBackward<D: PairDimensions>(_ a: BackwardArguments, _: D.Type) {
-        let twoRight = D.twoRight, twoResult = D.twoResult
-        let u00 = D.uses00, u01 = D.uses01, u10 = D.uses10, u11 = D.uses11
-        let c = a.coupling, plan = a.plan
+        let c = a.coupling
+        let plan = a.plan
         let n = plan.output.multiplicities[a.k]
-        let width = twoResult ? 4 : 8          // 8 accumulators: 8 channels, or 4 channels × 2 components
+        let width = D.twoResult ? 4 : 8  // 8 accumulators: 8 channels, or 4 channels × 2 components
         let tileCount = (n + width - 1) / width
-        let inSize = plan.input.size, outSize = plan.output.size
+        let sizes = (input: plan.input.size, output: plan.output.size)
         let outOffset = plan.output.offset(a.k)
-        let mb = c.rightCount, blocks = a.blocks
         for t in 0..<tileCount {
             // Lane j: channel t·width + j % width (clamped), component j / width; invalid lanes get weight 0.
-            let channel = (0..<8).map { j in min(t * width + j % width, n - 1) }
-            let valid = (0..<8).map { j in t * width + j % width < n }
-            let offsets = (0..<8).map { j in outOffset + (j / width) * n + channel[j] }
-            let o0 = offsets[0], o1 = offsets[1], o2 = offsets[2], o3 = offsets[3]
-            let o4 = offsets[4], o5 = offsets[5], o6 = offsets[6], o7 = offsets[7]
-            let k0 = channel[0], k1 = channel[1], k2 = channel[2], k3 = channel[3]
-            let k4 = channel[4], k5 = channel[5], k6 = channel[6], k7 = channel[7]
-            let m0: T = valid[0] ? 1 : 0, m1: T = valid[1] ? 1 : 0, m2: T = valid[2] ? 1 : 0, m3: T = valid[3] ? 1 : 0
-            let m4: T = valid[4] ? 1 : 0, m5: T = valid[5] ? 1 : 0, m6: T = valid[6] ? 1 : 0, m7: T = valid[7] ? 1 : 0
+            let channel = Lane8 { j in min(t * width + j % width, n - 1) }
+            let valid = Lane8 { j in t * width + j % width < n }
+            let offset = Lane8 { j in outOffset + (j / width) * n + channel[j] }
+            let mask = Lane8<T> { j in valid[j] ? 1 : 0 }
             for r in 0..<c.leftCount {
                 let rightStart = c.firstRight(r)
-                let leftBase = a.scratch.left + r * blocks * 4, leftGradientBase = a.scratch.leftGradient + r * blocks * 4
-                for s in rightStart..<mb {
+                for s in rightStart..<c.rightCount {
                     let row = c.auxiliaryOffset + c.firstPair(r) + (s - rightStart)
                     let wr = a.weights + row * n
-                    let w0 = m0 * wr[k0], w1 = m1 * wr[k1], w2 = m2 * wr[k2], w3 = m3 * wr[k3]
-                    let w4 = m4 * wr[k4], w5 = m5 * wr[k5], w6 = m6 * wr[k6], w7 = m7 * wr[k7]
-                    var dw0 = SIMD8<T>(), dw1 = SIMD8<T>(), dw2 = SIMD8<T>(), dw3 = SIMD8<T>()
-                    var dw4 = SIMD8<T>(), dw5 = SIMD8<T>(), dw6 = SIMD8<T>(), dw7 = SIMD8<T>()
-                    for blk in 0..<blocks {
-                        let p = leftBase + blk * 4
-                        let l = (p[0], p[1], p[2], p[3])
-                        let x = a.input + blk * inSize + a.rightOffset
-                        let b0 = x[s]
-                        let b1 = twoRight ? x[mb + s] : SIMD8<T>()
-                        // z_γ = Σ_β L[γ][β] y_β over the entries this pattern uses
-                        var z0 = u00 ? l.0 * b0 : l.1 * b1
-                        if u00 && u01 { z0.addProduct(l.1, b1) }
-                        var zHigh = z0
-                        if twoResult { zHigh = u10 ? l.2 * b0 : l.3 * b1; if u10 && u11 { zHigh.addProduct(l.3, b1) } }
-                        let d = a.outputGradient + blk * outSize
-                        dw0.addProduct(d[o0], z0); dw1.addProduct(d[o1], z0); dw2.addProduct(d[o2], z0); dw3.addProduct(d[o3], z0)
-                        dw4.addProduct(d[o4], zHigh); dw5.addProduct(d[o5], zHigh); dw6.addProduct(d[o6], zHigh); dw7.addProduct(d[o7], zHigh)
-                        var g0 = w0 * d[o0]
-                        g0.addProduct(w1, d[o1]); g0.addProduct(w2, d[o2]); g0.addProduct(w3, d[o3])
-                        var gHigh = w4 * d[o4]
-                        gHigh.addProduct(w5, d[o5]); gHigh.addProduct(w6, d[o6]); gHigh.addProduct(w7, d[o7])
-                        var g1 = SIMD8<T>()
-                        if twoResult { g1 = gHigh } else { g0 += gHigh }
-                        let dx = a.inputGradient + blk * inSize + a.rightOffset
-                        if u00 || u10 {
-                            var dx0 = u00 ? l.0 * g0 : l.2 * g1
-                            if u00 && u10 { dx0.addProduct(l.2, g1) }
-                            dx[s] += dx0
-                        }
-                        if u01 || u11 {
-                            var dx1 = u01 ? l.1 * g0 : l.3 * g1
-                            if u01 && u11 { dx1.addProduct(l.3, g1) }
-                            dx[mb + s] += dx1
-                        }
-                        let dl = leftGradientBase + blk * 4
-                        if u00 { dl[0].addProduct(g0, b0) }
-                        if u01 { dl[1].addProduct(g0, b1) }
-                        if u10 { dl[2].addProduct(g1, b0) }
-                        if u11 { dl[3].addProduct(g1, b1) }
-                    }
+                    let w = Lane8<T> { j in mask[j] * wr[channel[j]] }
+                    let dw = blocksBackward(a, D.self, r: r, s: s, weights: w, offsets: offset, sizes: sizes)
                     let gr = a.gradient + row * n
                     // invalid lanes are clamped duplicates of a valid channel: add only the valid ones
-                    if valid[0] { gr[k0] += dw0.sum() }
-                    if valid[1] { gr[k1] += dw1.sum() }
-                    if valid[2] { gr[k2] += dw2.sum() }
-                    if valid[3] { gr[k3] += dw3.sum() }
-                    if valid[4] { gr[k4] += dw4.sum() }
-                    if valid[5] { gr[k5] += dw5.sum() }
-                    if valid[6] { gr[k6] += dw6.sum() }
-                    if valid[7] { gr[k7] += dw7.sum() }
+                    for j in 0..<8 where valid[j] { gr[channel[j]] += dw[j].sum() }
                 }
             }
+        }
+    }
+
+    /// The block loop of pair (r, s) for one tile: accumulates ∂x_β(s) into `inputGradient` and
+    /// ∂L(r) into the scratch, and returns the 8 lanes' ∂W[row, lane] per site (sum them across sites).
+    @inline(__always)
+    func blocksBackward<D: PairDimensions>(
+        _ a: BackwardArguments, _: D.Type, r: Int, s: Int, weights w: Lane8<T>, offsets o: Lane8<Int>,
+        sizes: (input: Int, output: Int)
+    ) -> Accumulator8<T> {
+        let twoRight = D.twoRight
+        let twoResult = D.twoResult
+        let u00 = D.uses00, u01 = D.uses01, u10 = D.uses10, u11 = D.uses11
+        let mb = a.coupling.rightCount
+        let leftBase = a.scratch.left + r * a.blocks * 4
+        let leftGradientBase = a.scratch.leftGradient + r * a.blocks * 4
+        var dw0 = SIMD8<T>(), dw1 = SIMD8<T>(), dw2 = SIMD8<T>(), dw3 = SIMD8<T>()
+        var dw4 = SIMD8<T>(), dw5 = SIMD8<T>(), dw6 = SIMD8<T>(), dw7 = SIMD8<T>()
+        for blk in 0..<a.blocks {
+            let p = leftBase + blk * 4
+            let l = (p[0], p[1], p[2], p[3])
+            let x = a.input + blk * sizes.input + a.rightOffset
+            let b0 = x[s]
+            let b1 = twoRight ? x[mb + s] : SIMD8<T>()
+            // z_γ = Σ_β L[γ][β] y_β over the entries this pattern uses
+            var z0 = u00 ? l.0 * b0 : l.1 * b1
+            if u00 && u01 { z0.addProduct(l.1, b1) }
+            var zHigh = z0
+            if twoResult {
+                zHigh = u10 ? l.2 * b0 : l.3 * b1
+                if u10 && u11 { zHigh.addProduct(l.3, b1) }
+            }
+            let d = a.outputGradient + blk * sizes.output
+            let d0 = d[o.v0], d1 = d[o.v1], d2 = d[o.v2], d3 = d[o.v3]
+            let d4 = d[o.v4], d5 = d[o.v5], d6 = d[o.v6], d7 = d[o.v7]
+            dw0.addProduct(d0, z0)
+            dw1.addProduct(d1, z0)
+            dw2.addProduct(d2, z0)
+            dw3.addProduct(d3, z0)
+            dw4.addProduct(d4, zHigh)
+            dw5.addProduct(d5, zHigh)
+            dw6.addProduct(d6, zHigh)
+            dw7.addProduct(d7, zHigh)
+            // g_γ = Σ_o W[row, o] d_γ,o
+            var g0 = w.v0 * d0
+            g0.addProduct(w.v1, d1)
+            g0.addProduct(w.v2, d2)
+            g0.addProduct(w.v3, d3)
+            var gHigh = w.v4 * d4
+            gHigh.addProduct(w.v5, d5)
+            gHigh.addProduct(w.v6, d6)
+            gHigh.addProduct(w.v7, d7)
+            var g1 = SIMD8<T>()
+            if twoResult { g1 = gHigh } else { g0 += gHigh }
+            // ∂y_β(s) += Σ_γ L[γ][β] g_γ,  ∂L[γ][β](r) += g_γ y_β(s)
+            let dx = a.inputGradient + blk * sizes.input + a.rightOffset
+            if u00 || u10 {
+                var dx0 = u00 ? l.0 * g0 : l.2 * g1
+                if u00 && u10 { dx0.addProduct(l.2, g1) }
+                dx[s] += dx0
+            }
+            if u01 || u11 {
+                var dx1 = u01 ? l.1 * g0 : l.3 * g1
+                if u01 && u11 { dx1.addProduct(l.3, g1) }
+                dx[mb + s] += dx1
+            }
+            let dl = leftGradientBase + blk * 4
+            if u00 { dl[0].addProduct(g0, b0) }
+            if u01 { dl[1].addProduct(g0, b1) }
+            if u10 { dl[2].addProduct(g1, b0) }
+            if u11 { dl[3].addProduct(g1, b1) }
+        }
+        return Accumulator8(a0: dw0, a1: dw1, a2: dw2, a3: dw3, a4: dw4, a5: dw5, a6: dw6, a7: dw7)
+    }
+}
+
+/// Eight per-lane values of a kernel tile (lane j of the 8 SIMD accumulators), built lane by lane.
+struct Lane8<V> {
+    var v0, v1, v2, v3, v4, v5, v6, v7: V
+
+    @inline(__always)
+    init(_ lane: (Int) -> V) {
+        v0 = lane(0)
+        v1 = lane(1)
+        v2 = lane(2)
+        v3 = lane(3)
+        v4 = lane(4)
+        v5 = lane(5)
+        v6 = lane(6)
+        v7 = lane(7)
+    }
+
+    @inline(__always)
+    subscript(j: Int) -> V {
+        switch j {
+        case 0: return v0
+        case 1: return v1
+        case 2: return v2
+        case 3: return v3
+        case 4: return v4
+        case 5: return v5
+        case 6: return v6
+        default: return v7
         }
     }
 }
