@@ -1,13 +1,25 @@
+// Goals, in order: accuracy, reproducibility, speed. Trade-offs made here:
+// - Accuracy: arithmetic and accumulation in the model scalar T (float32 for trained models) with
+//   fused multiply-adds; a weight gradient is summed per pair in SIMD8 over the chunk's blocks, then
+//   across the 8 lanes (a blocked order, shorter float32 chains than one running sum).
+// - Reproducibility: fixed order (tile, r, s, block, then lanes 0…7); a chunk's gradients go to the
+//   slot of its index mod 2 (EquivariantNetwork), so they do not depend on the thread count; they
+//   do depend, in the last bits, on the chunk size (the per-pair sums run over a chunk).
+// - Speed: loop order pair → block keeps the 8 weight-gradient accumulators in registers; the
+//   auxiliary products are recomputed, never stored; left factors are computed once per chunk
+//   into scratch; pair shapes are compile-time types; partial tiles are masked by zero weights.
+
 /// Backward kernel of one layer (products + linear map): weight gradients, and gradients with
 /// respect to the layer input, for a chunk of site blocks.
 ///
-/// Loop order pair → block: the 4 weight-gradient accumulators of a pair stay in registers over the
+/// Loop order pair → block: the 8 weight-gradient accumulators of a pair stay in registers over the
 /// whole chunk and are summed across lanes once per pair. For pair (r, s) and block b, with
 /// d = ∂loss/∂pre-activation and z the CG product:
 ///   ∂W[row, o] += Σ_lanes d_o·z_γ(o),   g_γ = Σ_o W[row, o] d_γ,o,
 ///   ∂y_β(s) += Σ_γ L[γ][β] g_γ,          ∂L[γ][β](r) += g_γ y_β(s),
-/// and finally ∂x_α(r) += Σ_βγ cg[α][β][γ] ∂L[γ][β](r). Tiles of 4 accumulators: 4 channels of a
-/// 1-d output IR or 2 channels × 2 components of a 2-d one.
+/// and finally ∂x_α(r) += Σ_βγ cg[α][β][γ] ∂L[γ][β](r). Tiles of 8 accumulators: 8 channels of a
+/// 1-d output IR or 4 channels × 2 components of a 2-d one.
+
 import ForceModels
 
 /// Per-chunk scratch of the backward kernel: left factors L and their gradients, [r][block][4].
@@ -17,19 +29,26 @@ final class BackwardScratch<T: ModelScalar> {
     let leftGradient: UnsafeMutablePointer<SIMD8<T>>
     init(capacity: Int) {
         self.capacity = capacity
-        left = .allocate(capacity: capacity); left.initialize(repeating: SIMD8(), count: capacity)
-        leftGradient = .allocate(capacity: capacity); leftGradient.initialize(repeating: SIMD8(), count: capacity)
+        left = .allocate(capacity: capacity)
+        left.initialize(repeating: SIMD8(), count: capacity)
+        leftGradient = .allocate(capacity: capacity)
+        leftGradient.initialize(repeating: SIMD8(), count: capacity)
     }
-    deinit { left.deallocate(); leftGradient.deallocate() }
+    deinit {
+        left.deallocate()
+        leftGradient.deallocate()
+    }
 }
 
 extension EquivariantNetwork {
     /// Accumulates ∂W (into `gradient`, flat parameter layout) and ∂input (into `inputGradient`)
     /// from `outputGradient` = ∂loss/∂pre-activations of `plan` for `blocks` blocks.
-    func layerBackward(_ plan: LayerPlan, layer: Int, weights: UnsafePointer<T>, cg: UnsafePointer<T>, cgOffsets: [[Int]],
-                       input: UnsafePointer<SIMD8<T>>, outputGradient: UnsafePointer<SIMD8<T>>,
-                       inputGradient: UnsafeMutablePointer<SIMD8<T>>, gradient: UnsafeMutablePointer<T>,
-                       blocks: Int, scratch: BackwardScratch<T>) {
+    func layerBackward(
+        _ plan: LayerPlan, layer: Int, weights: UnsafePointer<T>, cg: UnsafePointer<T>, cgOffsets: [[Int]],
+        input: UnsafePointer<SIMD8<T>>, outputGradient: UnsafePointer<SIMD8<T>>,
+        inputGradient: UnsafeMutablePointer<SIMD8<T>>, gradient: UnsafeMutablePointer<T>,
+        blocks: Int, scratch: BackwardScratch<T>
+    ) {
         let irCount = plan.output.labels.count, inSize = plan.input.size
         let inOffsets = (0..<irCount).map { plan.input.offset($0) }
         for k in 0..<irCount where plan.output.multiplicities[k] > 0 {
@@ -40,16 +59,22 @@ extension EquivariantNetwork {
                 let rightOffset = inOffsets[c.right]
                 // Left factors (identity for copies, whose ∂L is computed and ignored).
                 precondition(c.leftCount * blocks * 4 <= scratch.capacity)
-                for r in 0..<c.leftCount { for blk in 0..<blocks {
-                    let l = leftFactor(c, cg: cgc, x: input + blk * inSize, leftOffset: leftOffset, r: r)
-                    let p = scratch.left + (r * blocks + blk) * 4
-                    p[0] = l.0; p[1] = l.1; p[2] = l.2; p[3] = l.3
-                } }
+                for r in 0..<c.leftCount {
+                    for blk in 0..<blocks {
+                        let l = leftFactor(c, cg: cgc, x: input + blk * inSize, leftOffset: leftOffset, r: r)
+                        let p = scratch.left + (r * blocks + blk) * 4
+                        p[0] = l.0
+                        p[1] = l.1
+                        p[2] = l.2
+                        p[3] = l.3
+                    }
+                }
                 scratch.leftGradient.update(repeating: SIMD8(), count: c.leftCount * blocks * 4)
-                let args = BackwardArguments(plan: plan, coupling: c, k: k, weights: weights + wOffset, input: input,
-                                             rightOffset: rightOffset, outputGradient: outputGradient,
-                                             inputGradient: inputGradient, gradient: gradient + wOffset,
-                                             blocks: blocks, scratch: scratch)
+                let args = BackwardArguments(
+                    plan: plan, coupling: c, k: k, weights: weights + wOffset, input: input,
+                    rightOffset: rightOffset, outputGradient: outputGradient,
+                    inputGradient: inputGradient, gradient: gradient + wOffset,
+                    blocks: blocks, scratch: scratch)
                 switch (c.rightDimension, c.resultDimension, c.leftFactorPattern) {
                 case (1, 1, _): pairsBackward(args, ScalarTimesScalar.self)
                 case (2, 1, _): pairsBackward(args, DoubletToScalar.self)
@@ -60,18 +85,22 @@ extension EquivariantNetwork {
                 if c.left != nil {
                     // ∂x_α(r) += Σ_βγ cg[α][β][γ] ∂L[γ][β](r)
                     let da = c.leftDimension, db = c.rightDimension, dk = c.resultDimension
-                    for r in 0..<c.leftCount { for blk in 0..<blocks {
-                        let dl = scratch.leftGradient + (r * blocks + blk) * 4
-                        let dx = inputGradient + blk * inSize + leftOffset + r
-                        for alpha in 0..<da {
-                            var sum = SIMD8<T>()
-                            for beta in 0..<db { for gamma in 0..<dk {
-                                let v = cgc[(alpha * db + beta) * dk + gamma]
-                                if v != 0 { sum.addProduct(v, dl[gamma * 2 + beta]) }
-                            } }
-                            dx[alpha * c.leftCount] += sum
+                    for r in 0..<c.leftCount {
+                        for blk in 0..<blocks {
+                            let dl = scratch.leftGradient + (r * blocks + blk) * 4
+                            let dx = inputGradient + blk * inSize + leftOffset + r
+                            for alpha in 0..<da {
+                                var sum = SIMD8<T>()
+                                for beta in 0..<db {
+                                    for gamma in 0..<dk {
+                                        let v = cgc[(alpha * db + beta) * dk + gamma]
+                                        if v != 0 { sum.addProduct(v, dl[gamma * 2 + beta]) }
+                                    }
+                                }
+                                dx[alpha * c.leftCount] += sum
+                            }
                         }
-                    } }
+                    }
                 }
             }
         }
@@ -244,20 +273,33 @@ extension PairDimensions {
     static var uses11: Bool { twoRight && twoResult }
 }
 /// 1-d ⊗ 1-d → 1-d.
-enum ScalarTimesScalar: PairDimensions { static var twoRight: Bool { false }; static var twoResult: Bool { false } }
+enum ScalarTimesScalar: PairDimensions {
+    static var twoRight: Bool { false }
+    static var twoResult: Bool { false }
+}
 /// · ⊗ 2-d → 1-d.
-enum DoubletToScalar: PairDimensions { static var twoRight: Bool { true }; static var twoResult: Bool { false } }
+enum DoubletToScalar: PairDimensions {
+    static var twoRight: Bool { true }
+    static var twoResult: Bool { false }
+}
 /// · ⊗ 2-d → 2-d, general.
-enum DoubletToDoublet: PairDimensions { static var twoRight: Bool { true }; static var twoResult: Bool { true } }
+enum DoubletToDoublet: PairDimensions {
+    static var twoRight: Bool { true }
+    static var twoResult: Bool { true }
+}
 /// · ⊗ 2-d → 2-d with L diagonal (e.g. A1 ⊗ E, B1 ⊗ E, copies of E).
 enum DoubletToDoubletDiagonal: PairDimensions {
-    static var twoRight: Bool { true }; static var twoResult: Bool { true }
-    static var uses01: Bool { false }; static var uses10: Bool { false }
+    static var twoRight: Bool { true }
+    static var twoResult: Bool { true }
+    static var uses01: Bool { false }
+    static var uses10: Bool { false }
 }
 /// · ⊗ 2-d → 2-d with L off-diagonal (e.g. A2 ⊗ E, B2 ⊗ E).
 enum DoubletToDoubletCrossed: PairDimensions {
-    static var twoRight: Bool { true }; static var twoResult: Bool { true }
-    static var uses00: Bool { false }; static var uses11: Bool { false }
+    static var twoRight: Bool { true }
+    static var twoResult: Bool { true }
+    static var uses00: Bool { false }
+    static var uses11: Bool { false }
 }
 
 /// Which entries of a 2×2 left factor L[γ][β] = Σ_α cg[α][β][γ] x_α can be non-zero.
