@@ -139,38 +139,70 @@ extension EquivariantNetwork {
             let mask = Lane8<T> { j in valid[j] ? 1 : 0 }
             for r in 0..<c.leftCount {
                 let rightStart = c.firstRight(r)
+                let left = a.scratch.left + r * a.blocks * 4
+                let leftGradient = a.scratch.leftGradient + r * a.blocks * 4
                 for s in rightStart..<c.rightCount {
                     let row = c.auxiliaryOffset + c.firstPair(r) + (s - rightStart)
                     let wr = a.weights + row * n
-                    let w = Lane8<T> { j in mask[j] * wr[channel[j]] }
-                    let dw = blocksBackward(a, D.self, r: r, s: s, weights: w, offsets: offset, sizes: sizes)
+                    let w = Self.laneWeights(wr, channel: channel, mask: mask)
+                    let dw = blocksBackward(
+                        a, D.self, left: left, leftGradient: leftGradient, s: s, weights: w, offsets: offset,
+                        sizes: sizes)
                     let gr = a.gradient + row * n
                     // invalid lanes are clamped duplicates of a valid channel: add only the valid ones
-                    for j in 0..<8 where valid[j] { gr[channel[j]] += dw[j].sum() }
+                    Self.addLaneSums(dw, to: gr, channel: channel, valid: valid)
                 }
             }
         }
     }
 
-    /// The block loop of pair (r, s) for one tile: accumulates ∂x_β(s) into `inputGradient` and
-    /// ∂L(r) into the scratch, and returns the 8 lanes' ∂W[row, lane] per site (sum them across sites).
+    /// W[row, channel_j] of every lane, 0 on masked lanes.
+    @inline(__always)
+    static func laneWeights(_ wr: UnsafePointer<T>, channel k: Lane8<Int>, mask m: Lane8<T>) -> Lane8<T> {
+        Lane8(
+            v0: m.v0 * wr[k.v0], v1: m.v1 * wr[k.v1], v2: m.v2 * wr[k.v2], v3: m.v3 * wr[k.v3],
+            v4: m.v4 * wr[k.v4], v5: m.v5 * wr[k.v5], v6: m.v6 * wr[k.v6], v7: m.v7 * wr[k.v7])
+    }
+
+    /// gr[channel_j] += Σ_sites dw_j for the valid lanes, in lane order (fixed for reproducibility).
+    @inline(__always)
+    static func addLaneSums(
+        _ dw: Accumulator8<T>, to gr: UnsafeMutablePointer<T>, channel k: Lane8<Int>, valid: Lane8<Bool>
+    ) {
+        if valid.v0 { gr[k.v0] += dw.a0.sum() }
+        if valid.v1 { gr[k.v1] += dw.a1.sum() }
+        if valid.v2 { gr[k.v2] += dw.a2.sum() }
+        if valid.v3 { gr[k.v3] += dw.a3.sum() }
+        if valid.v4 { gr[k.v4] += dw.a4.sum() }
+        if valid.v5 { gr[k.v5] += dw.a5.sum() }
+        if valid.v6 { gr[k.v6] += dw.a6.sum() }
+        if valid.v7 { gr[k.v7] += dw.a7.sum() }
+    }
+
+    /// The block loop of pair (r, s) for one tile, with `left` and `leftGradient` the scratch rows of r:
+    /// accumulates ∂x_β(s) into `inputGradient` and ∂L(r) into `leftGradient`, and returns the 8 lanes'
+    /// ∂W[row, lane] per site (sum them across sites).
     @inline(__always)
     func blocksBackward<D: PairDimensions>(
-        _ a: BackwardArguments, _: D.Type, r: Int, s: Int, weights w: Lane8<T>, offsets o: Lane8<Int>,
-        sizes: (input: Int, output: Int)
+        _ a: BackwardArguments, _: D.Type, left leftBase: UnsafePointer<SIMD8<T>>,
+        leftGradient leftGradientBase: UnsafeMutablePointer<SIMD8<T>>, s: Int, weights w: Lane8<T>,
+        offsets o: Lane8<Int>, sizes: (input: Int, output: Int)
     ) -> Accumulator8<T> {
         let twoRight = D.twoRight
         let twoResult = D.twoResult
         let u00 = D.uses00, u01 = D.uses01, u10 = D.uses10, u11 = D.uses11
         let mb = a.coupling.rightCount
-        let leftBase = a.scratch.left + r * a.blocks * 4
-        let leftGradientBase = a.scratch.leftGradient + r * a.blocks * 4
+        let input = a.input + a.rightOffset
+        let inputGradient = a.inputGradient + a.rightOffset
+        let outputGradient = a.outputGradient
+        let o0 = o.v0, o1 = o.v1, o2 = o.v2, o3 = o.v3, o4 = o.v4, o5 = o.v5, o6 = o.v6, o7 = o.v7
+        let w0 = w.v0, w1 = w.v1, w2 = w.v2, w3 = w.v3, w4 = w.v4, w5 = w.v5, w6 = w.v6, w7 = w.v7
         var dw0 = SIMD8<T>(), dw1 = SIMD8<T>(), dw2 = SIMD8<T>(), dw3 = SIMD8<T>()
         var dw4 = SIMD8<T>(), dw5 = SIMD8<T>(), dw6 = SIMD8<T>(), dw7 = SIMD8<T>()
         for blk in 0..<a.blocks {
             let p = leftBase + blk * 4
             let l = (p[0], p[1], p[2], p[3])
-            let x = a.input + blk * sizes.input + a.rightOffset
+            let x = input + blk * sizes.input
             let b0 = x[s]
             let b1 = twoRight ? x[mb + s] : SIMD8<T>()
             // z_γ = Σ_β L[γ][β] y_β over the entries this pattern uses
@@ -181,9 +213,9 @@ extension EquivariantNetwork {
                 zHigh = u10 ? l.2 * b0 : l.3 * b1
                 if u10 && u11 { zHigh.addProduct(l.3, b1) }
             }
-            let d = a.outputGradient + blk * sizes.output
-            let d0 = d[o.v0], d1 = d[o.v1], d2 = d[o.v2], d3 = d[o.v3]
-            let d4 = d[o.v4], d5 = d[o.v5], d6 = d[o.v6], d7 = d[o.v7]
+            let d = outputGradient + blk * sizes.output
+            let d0 = d[o0], d1 = d[o1], d2 = d[o2], d3 = d[o3]
+            let d4 = d[o4], d5 = d[o5], d6 = d[o6], d7 = d[o7]
             dw0.addProduct(d0, z0)
             dw1.addProduct(d1, z0)
             dw2.addProduct(d2, z0)
@@ -193,18 +225,18 @@ extension EquivariantNetwork {
             dw6.addProduct(d6, zHigh)
             dw7.addProduct(d7, zHigh)
             // g_γ = Σ_o W[row, o] d_γ,o
-            var g0 = w.v0 * d0
-            g0.addProduct(w.v1, d1)
-            g0.addProduct(w.v2, d2)
-            g0.addProduct(w.v3, d3)
-            var gHigh = w.v4 * d4
-            gHigh.addProduct(w.v5, d5)
-            gHigh.addProduct(w.v6, d6)
-            gHigh.addProduct(w.v7, d7)
+            var g0 = w0 * d0
+            g0.addProduct(w1, d1)
+            g0.addProduct(w2, d2)
+            g0.addProduct(w3, d3)
+            var gHigh = w4 * d4
+            gHigh.addProduct(w5, d5)
+            gHigh.addProduct(w6, d6)
+            gHigh.addProduct(w7, d7)
             var g1 = SIMD8<T>()
             if twoResult { g1 = gHigh } else { g0 += gHigh }
             // ∂y_β(s) += Σ_γ L[γ][β] g_γ,  ∂L[γ][β](r) += g_γ y_β(s)
-            let dx = a.inputGradient + blk * sizes.input + a.rightOffset
+            let dx = inputGradient + blk * sizes.input
             if u00 || u10 {
                 var dx0 = u00 ? l.0 * g0 : l.2 * g1
                 if u00 && u10 { dx0.addProduct(l.2, g1) }
@@ -228,6 +260,12 @@ extension EquivariantNetwork {
 /// Eight per-lane values of a kernel tile (lane j of the 8 SIMD accumulators), built lane by lane.
 struct Lane8<V> {
     var v0, v1, v2, v3, v4, v5, v6, v7: V
+
+    @inline(__always)
+    init(v0: V, v1: V, v2: V, v3: V, v4: V, v5: V, v6: V, v7: V) {
+        (self.v0, self.v1, self.v2, self.v3) = (v0, v1, v2, v3)
+        (self.v4, self.v5, self.v6, self.v7) = (v4, v5, v6, v7)
+    }
 
     @inline(__always)
     init(_ lane: (Int) -> V) {
