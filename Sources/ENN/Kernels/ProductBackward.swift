@@ -5,9 +5,10 @@
 // - Reproducibility: fixed order (tile, r, s, block, then lanes 0…7); a chunk's gradients go to the
 //   slot of its index mod 2 (EquivariantNetwork), so they do not depend on the thread count; they
 //   do depend, in the last bits, on the chunk size (the per-pair sums run over a chunk).
-// - Speed: loop order pair → block keeps the 8 weight-gradient accumulators in registers; the
-//   auxiliary products are recomputed, never stored; left factors are computed once per chunk
-//   into scratch; pair shapes are compile-time types; partial tiles are masked by zero weights.
+// - Speed: loop order pair → block keeps the 8 weight-gradient accumulators in registers as far as
+//   AVX2's 16 allow (the block loop is out of line so that fewer spill); the auxiliary products are
+//   recomputed, never stored; left factors are computed once per chunk into scratch; pair shapes
+//   are compile-time types; partial tiles are masked by zero weights.
 
 /// Backward kernel of one layer (products + linear map): weight gradients, and gradients with
 /// respect to the layer input, for a chunk of site blocks.
