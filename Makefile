@@ -41,3 +41,13 @@ bench: release
 
 clean:
 	rm -rf .build
+
+# Formats Sources, Tests and Package.swift in place with the committed .swift-format (swift-format
+# ships with the toolchain). First a blank line goes between a file's header comment and its first
+# import, so that sorting the imports (rule OrderedImports) keeps the header at the top of the file
+# instead of moving it along with the import it was attached to.
+.PHONY: format
+format:
+	@perl -0pi -e 'if (/^(?:\@testable )?import /m) { my $$p = $$-[0]; if ($$p > 0 && substr($$_, 0, $$p) =~ /(?:^|\n)\/\/[^\n]*\n\z/) { substr($$_, $$p, 0) = "\n" } }' \
+	  Package.swift $$(find Sources Tests -name '*.swift')
+	swift-format format --configuration .swift-format --in-place --recursive --parallel Sources Tests Package.swift

@@ -1,3 +1,11 @@
+// Goals, in order: accuracy, reproducibility, speed. Trade-offs made here:
+// - Accuracy: float64; velocity Verlet (error O(dt²) per unit time) with the exact Ornstein–Uhlenbeck
+//   refresh (decay e^(−γ dt), noise from −expm1, exact for any γ dt) instead of an Euler–Maruyama kick.
+// - Reproducibility: sequential O(N) loops in a fixed order and normals from the state's own
+//   generator (checkpointed): the same state and force field give the same next state bit for bit.
+// - Speed: one force evaluation per step (F_old is applied during the drift, not stored); the
+//   finiteness checks reuse sums taken in the update passes, so they cost one extra O(N) pass.
+
 /// The reference Langevin scheme (reference conventions §2): velocity Verlet with one force
 /// evaluation per step, followed by the exact Ornstein–Uhlenbeck velocity refresh.
 import ForceFieldInterface

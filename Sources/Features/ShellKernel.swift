@@ -1,3 +1,14 @@
+// Goals, in order: accuracy, reproducibility, speed. Trade-offs made here:
+// - Accuracy: the basis coefficients are rounded to T (float32 for trained models) and each feature
+//   is a sum of ≤ (shell size) products accumulated in T; it agrees with the dense GEMM path to
+//   rounding, not bit for bit (another summation order).
+// - Reproducibility: the SIMD path uses fused multiply-adds, the scalar row tail (`acc += c·x`)
+//   rounds twice per term, so a site's features can differ in the last bit with where its site
+//   range starts: same bits for a fixed partition into site ranges (the featurizer's chunk size),
+//   whatever the thread count.
+// - Speed: per-shell blocks instead of the dense basis (273 instead of 2025 multiply-adds per site at
+//   √13), one unaligned SIMD8 load per neighbour for 8 sites of a row, no gather buffer, no GEMM.
+
 /// Hand-written SIMD featurizer kernel exploiting the shell-block structure of the basis.
 ///
 /// Each basis vector lives on one shell (group orbits are invariant), so features of a shell with

@@ -1,3 +1,9 @@
+// Goals, in order: accuracy, reproducibility, speed. Trade-offs made here:
+// - Accuracy: sgemm accumulates in float32 inside OpenBLAS (for float32 models), dgemm in float64.
+// - Reproducibility: OpenBLAS's summation order, and so its last bits, depends on its thread count
+//   and CPU kernel; callers fix the thread count (BLASRuntime.withThreads) where bits must repeat.
+// - Speed: everything is OpenBLAS's; this facade adds no copy and no transposition.
+
 /// General matrix products on contiguous row-major buffers (thin CBLAS facade).
 import CLAPACK
 

@@ -1,3 +1,11 @@
+// Goals, in order: accuracy, reproducibility, speed. Trade-offs made here:
+// - Accuracy: LAPACK's backward-stable drivers in float64 (dsyev, dsyevd or dsyevr); the three
+//   agree to about 1e-12 but not bit for bit, so the driver is part of a result's identity.
+// - Reproducibility: no threads of its own; LAPACK's bits depend on the OpenBLAS thread count,
+//   which its caller (LocalClusterSolver) fixes to 1.
+// - Speed: column-major calls on a symmetric matrix need no transposition; workspaces are queried
+//   once and reused (no allocation per call); only one row of the eigenvectors is copied out.
+
 /// Small symmetric eigenproblems where only the eigenvalues and one row of the eigenvector
 /// matrix are needed (local-cluster densities): column-major LAPACK calls with no transposition.
 import CLAPACK
