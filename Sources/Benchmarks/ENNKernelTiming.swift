@@ -13,7 +13,7 @@ extension EquivariantNetwork {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func fusedLayerSeconds(layer: Int, sites: Int, repeats: Int = 5) -> Double {
-        let prep = prepared(), plan = structure.layers[layer]
+        let plan = structure.layers[layer]
         let blocks = (sites + 7) / 8
         var input = [SIMD8<T>](repeating: SIMD8(), count: blocks * plan.input.size)
         var state: UInt64 = 1
@@ -25,10 +25,9 @@ extension EquivariantNetwork {
         var times: [Double] = []
         for _ in 0...max(1, repeats) {
             let start = DispatchTime.now().uptimeNanoseconds
-            input.withUnsafeBufferPointer { x in output.withUnsafeMutableBufferPointer { y in prep.cg[layer].withUnsafeBufferPointer { cg in
-                layerForward(plan, packed: prep.packed[layer], cg: cg.baseAddress!, cgOffsets: prep.cgOffsets[layer],
-                             input: x.baseAddress!, output: y.baseAddress!, blocks: blocks)
-            } } }
+            input.withUnsafeBufferPointer { x in output.withUnsafeMutableBufferPointer { y in
+                fusedLayerForward(layer: layer, input: x.baseAddress!, output: y.baseAddress!, blocks: blocks)
+            } }
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
         }
         return times.dropFirst().sorted()[times.count / 2 - 1]

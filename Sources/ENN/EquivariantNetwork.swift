@@ -130,13 +130,13 @@ public final class EquivariantNetwork<T: ModelScalar>: @unchecked Sendable {
     // MARK: evaluation state
 
     /// Everything a pass needs that derives from the parameters (packed weights, CG tables).
-    package struct Prepared {
-        package var packed: [PackedLayer<T>]
-        package var cg: [[T]]
-        package var cgOffsets: [[[Int]]]
+    struct Prepared {
+        var packed: [PackedLayer<T>]
+        var cg: [[T]]
+        var cgOffsets: [[[Int]]]
         /// 1/scale per feature column.
-        package var inverseScales: [T]
-        package var blocksPerChunk: Int
+        var inverseScales: [T]
+        var blocksPerChunk: Int
     }
 
     private let preparedLock = NSLock()
@@ -144,7 +144,7 @@ public final class EquivariantNetwork<T: ModelScalar>: @unchecked Sendable {
 
     /// The evaluation state for the current parameters, cached until parameters, input scales or
     /// the chunk size change (thread-safe: copies of a force field may share one network).
-    package func prepared() -> Prepared {
+    func prepared() -> Prepared {
         preparedLock.lock(); defer { preparedLock.unlock() }
         if let cached = preparedCache { return cached }
         let fresh = prepare()

@@ -21,7 +21,7 @@
 import ForceModels
 
 /// The weight matrices of one layer rearranged for the forward kernel.
-package struct PackedLayer<T: ModelScalar> {
+struct PackedLayer<T: ModelScalar> {
     /// Per output IR: [tile][aux row][8] (empty for IRs the layer does not output).
     var tiles: [[T]]
     /// Channels per tile per output IR (8 for 1-d, 4 for 2-d IRs).
@@ -117,7 +117,7 @@ func leftFactor<T: ModelScalar>(
 
 extension EquivariantNetwork {
     /// Pre-activations of `plan` for `blocks` site blocks: output[blk] = W · aux(input[blk]).
-    package func layerForward(
+    func layerForward(
         _ plan: LayerPlan, packed: PackedLayer<T>, cg: UnsafePointer<T>, cgOffsets: [[Int]],
         input: UnsafePointer<SIMD8<T>>, output: UnsafeMutablePointer<SIMD8<T>>, blocks: Int
     ) {
@@ -213,5 +213,25 @@ extension EquivariantNetwork {
         acc.a5 = a5
         acc.a6 = a6
         acc.a7 = a7
+    }
+}
+
+extension EquivariantNetwork {
+    /// One layer's fused products + linear map over `blocks` blocks of 8 sites with the current
+    /// parameters (inputs and outputs [block][channel] lanes): the kernel `latticeff bench enn` times in
+    /// isolation. Specialized here, beside the kernel, so that a caller in another module (Benchmarks)
+    /// runs the code the forward pass runs, not an unspecialized generic.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    package func fusedLayerForward(
+        layer: Int, input: UnsafePointer<SIMD8<T>>, output: UnsafeMutablePointer<SIMD8<T>>, blocks: Int
+    ) {
+        let prep = prepared()
+        let plan = structure.layers[layer]
+        prep.cg[layer].withUnsafeBufferPointer { cg in
+            layerForward(
+                plan, packed: prep.packed[layer], cg: cg.baseAddress!, cgOffsets: prep.cgOffsets[layer],
+                input: input, output: output, blocks: blocks)
+        }
     }
 }
