@@ -5,8 +5,9 @@
 // model's parameters → electronic structure (ED) → the force-field interface → dynamics →
 // features → trained-model infrastructure → ENN and MLP → force-field implementations → data
 // sets, generation, training → analysis and figures → benchmarks → the CLI.
-import PackageDescription
+
 import Foundation
+import PackageDescription
 
 // Hot code needs an FMA-capable CPU target: the default x86_64 target has no FMA and turns every
 // SIMD multiply-add into a libm call (see docs/PERFORMANCE.md). `haswell` (AVX2 + FMA) runs on every
@@ -17,9 +18,10 @@ let cpuFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", targetCPU])]
 #else
 let cpuFlags: [SwiftSetting] = []
 #endif
-let hotCode: [SwiftSetting] = cpuFlags + [
-    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
-]
+let hotCode: [SwiftSetting] =
+    cpuFlags + [
+        .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+    ]
 
 let package = Package(
     name: "LatticeFF",
@@ -29,7 +31,8 @@ let package = Package(
         .library(
             name: "LatticeFF",
             targets: [
-                "LinearAlgebra", "RandomNumbers", "IO", "Symmetry", "Lattice", "HolsteinModel", "Electronic", "ForceFieldInterface", "Dynamics",
+                "LinearAlgebra", "RandomNumbers", "IO", "Symmetry", "Lattice", "HolsteinModel", "Electronic",
+                "ForceFieldInterface", "Dynamics",
                 "Features", "ForceModels", "ENN", "Baselines", "ForceFields", "Datasets", "DataGeneration", "Training",
                 "Plotting", "Analysis",
             ]),
@@ -64,26 +67,31 @@ let package = Package(
 
         // MARK: Langevin dynamics driven by any ForceField (runs, checkpoints, ensembles)
         .target(
-            name: "Dynamics", dependencies: ["ForceFieldInterface", "HolsteinModel", "IO", "RandomNumbers", "LinearAlgebra"],
+            name: "Dynamics",
+            dependencies: ["ForceFieldInterface", "HolsteinModel", "IO", "RandomNumbers", "LinearAlgebra"],
             swiftSettings: hotCode),
 
         // MARK: configuration → per-site IR coefficients
         .target(name: "Features", dependencies: ["Symmetry", "Lattice", "LinearAlgebra"], swiftSettings: hotCode),
 
         // MARK: what every trained model shares (protocol, readouts, cluster baseline, force assembly)
-        .target(name: "ForceModels", dependencies: ["Electronic", "HolsteinModel", "IO", "LinearAlgebra"], swiftSettings: hotCode),
+        .target(
+            name: "ForceModels", dependencies: ["Electronic", "HolsteinModel", "IO", "LinearAlgebra"],
+            swiftSettings: hotCode),
 
         // MARK: the two architectures, peers on ForceModels: equivariant network and plain MLP
         .target(
             name: "ENN",
             dependencies: [
-                "ForceModels", "Symmetry", "Lattice", "Features", "LinearAlgebra", "IO", "Electronic", "HolsteinModel", "RandomNumbers",
+                "ForceModels", "Symmetry", "Lattice", "Features", "LinearAlgebra", "IO", "Electronic", "HolsteinModel",
+                "RandomNumbers",
             ],
             swiftSettings: hotCode),
         .target(
             name: "Baselines",
             dependencies: [
-                "ForceModels", "Lattice", "Symmetry", "Features", "LinearAlgebra", "IO", "Electronic", "HolsteinModel", "RandomNumbers",
+                "ForceModels", "Lattice", "Symmetry", "Features", "LinearAlgebra", "IO", "Electronic", "HolsteinModel",
+                "RandomNumbers",
             ],
             swiftSettings: hotCode),
 
@@ -91,7 +99,8 @@ let package = Package(
         .target(
             name: "ForceFields",
             dependencies: [
-                "ForceFieldInterface", "Electronic", "HolsteinModel", "ForceModels", "ENN", "Baselines", "IO", "LinearAlgebra",
+                "ForceFieldInterface", "Electronic", "HolsteinModel", "ForceModels", "ENN", "Baselines", "IO",
+                "LinearAlgebra",
             ],
             swiftSettings: hotCode),
 
@@ -100,12 +109,15 @@ let package = Package(
         .target(
             name: "DataGeneration",
             dependencies: [
-                "Datasets", "Dynamics", "ForceFieldInterface", "ForceFields", "Electronic", "HolsteinModel", "IO", "LinearAlgebra",
+                "Datasets", "Dynamics", "ForceFieldInterface", "ForceFields", "Electronic", "HolsteinModel", "IO",
+                "LinearAlgebra",
                 "RandomNumbers",
             ]),
         .target(
             name: "Training",
-            dependencies: ["Datasets", "Electronic", "HolsteinModel", "ForceModels", "ENN", "Baselines", "IO", "RandomNumbers"]),
+            dependencies: [
+                "Datasets", "Electronic", "HolsteinModel", "ForceModels", "ENN", "Baselines", "IO", "RandomNumbers",
+            ]),
 
         // MARK: observables and figures
         .target(name: "Plotting"),
@@ -115,14 +127,16 @@ let package = Package(
         .target(
             name: "Benchmarks",
             dependencies: [
-                "LinearAlgebra", "IO", "Lattice", "Features", "Electronic", "HolsteinModel", "ForceFieldInterface", "Dynamics", "ForceModels",
+                "LinearAlgebra", "IO", "Lattice", "Features", "Electronic", "HolsteinModel", "ForceFieldInterface",
+                "Dynamics", "ForceModels",
                 "ENN", "ForceFields", "Training", "RandomNumbers",
             ],
             swiftSettings: hotCode),
         .executableTarget(
             name: "LatticeFFCLI",
             dependencies: [
-                "LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Electronic", "HolsteinModel", "ForceFieldInterface", "Dynamics",
+                "LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Electronic", "HolsteinModel",
+                "ForceFieldInterface", "Dynamics",
                 "ForceModels", "ENN", "Baselines", "ForceFields", "Datasets", "DataGeneration", "Training", "Plotting",
                 "Analysis", "Benchmarks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -136,15 +150,19 @@ let package = Package(
         .testTarget(name: "SymmetryTests", dependencies: ["Symmetry", "TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "LatticeTests", dependencies: ["Lattice", "TestSupport"], swiftSettings: cpuFlags),
         .testTarget(
-            name: "ElectronicTests", dependencies: ["Electronic", "HolsteinModel", "LinearAlgebra", "IO", "TestSupport"], swiftSettings: cpuFlags),
+            name: "ElectronicTests",
+            dependencies: ["Electronic", "HolsteinModel", "LinearAlgebra", "IO", "TestSupport"], swiftSettings: cpuFlags
+        ),
         .testTarget(
             name: "DynamicsTests",
             dependencies: [
-                "Dynamics", "ForceFieldInterface", "ForceFields", "ForceModels", "ENN", "Electronic", "HolsteinModel", "IO", "RandomNumbers",
+                "Dynamics", "ForceFieldInterface", "ForceFields", "ForceModels", "ENN", "Electronic", "HolsteinModel",
+                "IO", "RandomNumbers",
             ],
             swiftSettings: cpuFlags),
         .testTarget(
-            name: "FeaturesTests", dependencies: ["Features", "Lattice", "Symmetry", "TestSupport"], swiftSettings: cpuFlags),
+            name: "FeaturesTests", dependencies: ["Features", "Lattice", "Symmetry", "TestSupport"],
+            swiftSettings: cpuFlags),
         .testTarget(
             name: "ENNTests",
             dependencies: [
@@ -161,16 +179,24 @@ let package = Package(
             swiftSettings: cpuFlags),
         .testTarget(
             name: "ForceFieldsTests",
-            dependencies: ["ForceFields", "ForceFieldInterface", "Electronic", "HolsteinModel", "IO", "LinearAlgebra", "TestSupport"],
+            dependencies: [
+                "ForceFields", "ForceFieldInterface", "Electronic", "HolsteinModel", "IO", "LinearAlgebra",
+                "TestSupport",
+            ],
             swiftSettings: cpuFlags),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Electronic", "HolsteinModel", "IO", "TestSupport"]),
+        .testTarget(
+            name: "DatasetsTests", dependencies: ["Datasets", "Electronic", "HolsteinModel", "IO", "TestSupport"]),
         .testTarget(
             name: "DataGenerationTests",
-            dependencies: ["DataGeneration", "Datasets", "Electronic", "HolsteinModel", "ForceFieldInterface", "ForceFields", "TestSupport"]),
+            dependencies: [
+                "DataGeneration", "Datasets", "Electronic", "HolsteinModel", "ForceFieldInterface", "ForceFields",
+                "TestSupport",
+            ]),
         .testTarget(
             name: "TrainingTests",
             dependencies: [
-                "Training", "Datasets", "DataGeneration", "ForceModels", "ENN", "Baselines", "Electronic", "HolsteinModel", "TestSupport",
+                "Training", "Datasets", "DataGeneration", "ForceModels", "ENN", "Baselines", "Electronic",
+                "HolsteinModel", "TestSupport",
             ]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting", "TestSupport"]),
         .testTarget(name: "PackageLayoutTests"),
@@ -181,6 +207,8 @@ let package = Package(
             swiftSettings: cpuFlags),
         .testTarget(
             name: "CLITests",
-            dependencies: ["LatticeFFCLI", "IO", "ForceModels", "ENN", "Training", "AnalysisTestSupport", "TestSupport"]),
+            dependencies: [
+                "LatticeFFCLI", "IO", "ForceModels", "ENN", "Training", "AnalysisTestSupport", "TestSupport",
+            ]),
     ]
 )

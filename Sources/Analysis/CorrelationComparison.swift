@@ -34,7 +34,8 @@ public struct StepComparison: Sendable, Equatable {
         let finite = z.filter(\.isFinite)
         meanSquaredZ = finite.isEmpty ? .nan : finite.reduce(0) { $0 + $1 * $1 } / Double(finite.count)
         maxAbsoluteZ = finite.map(abs).max() ?? .nan
-        fractionWithinTwoSigma = finite.isEmpty ? .nan : Double(finite.filter { abs($0) <= 2 }.count) / Double(finite.count)
+        fractionWithinTwoSigma =
+            finite.isEmpty ? .nan : Double(finite.filter { abs($0) <= 2 }.count) / Double(finite.count)
         rmsDifference = (differences.reduce(0) { $0 + $1 * $1 } / Double(max(differences.count, 1))).squareRoot()
         relativeRMSDifference = rmsDifference / abs(first.mean.first ?? .nan)
     }
@@ -57,16 +58,24 @@ public struct CorrelationComparison: Sendable {
 }
 
 /// C(r) of Q averaged over the runs of `ensemble` at each of `steps` (which every run must have).
-public func ensembleCorrelations(_ ensemble: RunEnsemble, steps: [Int], connected: Bool = false,
-                                 maxDistance: Double? = nil,
-                                 threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> [EnsembleProfile] {
+public func ensembleCorrelations(
+    _ ensemble: RunEnsemble, steps: [Int], connected: Bool = false,
+    maxDistance: Double? = nil,
+    threads: Int = ProcessInfo.processInfo.activeProcessorCount
+) throws -> [EnsembleProfile] {
     let steps = try validatedSteps(steps, available: ensemble.commonSteps)
     let size = ensemble.size
-    let perTask = try parallelMap(count: ensemble.runs.count * steps.count, threads: threads,
-                                  makeWorkspace: { RealFourierTransform2D(size: size) }) { task, fft in
+    let perTask = try parallelMap(
+        count: ensemble.runs.count * steps.count, threads: threads,
+        makeWorkspace: { RealFourierTransform2D(size: size) }
+    ) { task, fft in
         let snapshot = try ensemble.runs[task / steps.count].snapshot(step: steps[task % steps.count], size: size)
-        return (snapshot.time, correlationFunction(snapshot.displacements, subtractMean: connected, maxDistance: maxDistance,
-                                                   transform: fft))
+        return (
+            snapshot.time,
+            correlationFunction(
+                snapshot.displacements, subtractMean: connected, maxDistance: maxDistance,
+                transform: fft)
+        )
     }
     return steps.indices.map { j in
         let results = stride(from: j, to: perTask.count, by: steps.count).map { perTask[$0] }
@@ -77,16 +86,21 @@ public func ensembleCorrelations(_ ensemble: RunEnsemble, steps: [Int], connecte
 
 /// Compares C(r) of two run directories (e.g. ML and ED dynamics from the same initial states) at `steps`.
 /// - Throws: `AnalysisError` if the lattice sizes differ or a step is missing from either.
-public func compareCorrelations(_ first: RunEnsemble, _ second: RunEnsemble, steps: [Int], connected: Bool = false,
-                                threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> CorrelationComparison {
+public func compareCorrelations(
+    _ first: RunEnsemble, _ second: RunEnsemble, steps: [Int], connected: Bool = false,
+    threads: Int = ProcessInfo.processInfo.activeProcessorCount
+) throws -> CorrelationComparison {
     guard first.size == second.size else {
-        throw AnalysisError("lattice sizes differ: \(first.directory.path) has L = \(first.size), \(second.directory.path) has L = \(second.size)")
+        throw AnalysisError(
+            "lattice sizes differ: \(first.directory.path) has L = \(first.size), \(second.directory.path) has L = \(second.size)"
+        )
     }
     let a = try ensembleCorrelations(first, steps: steps, connected: connected, threads: threads)
     let b = try ensembleCorrelations(second, steps: steps, connected: connected, threads: threads)
-    return CorrelationComparison(firstName: first.directory.lastPathComponent, secondName: second.directory.lastPathComponent,
-                                 firstRuns: first.runs.count, secondRuns: second.runs.count, size: first.size,
-                                 steps: zip(a, b).map { StepComparison(first: $0, second: $1) })
+    return CorrelationComparison(
+        firstName: first.directory.lastPathComponent, secondName: second.directory.lastPathComponent,
+        firstRuns: first.runs.count, secondRuns: second.runs.count, size: first.size,
+        steps: zip(a, b).map { StepComparison(first: $0, second: $1) })
 }
 
 extension CorrelationComparison {
@@ -95,39 +109,57 @@ extension CorrelationComparison {
     public func write(to directory: URL, plotter: Plotter?) throws -> [String] {
         var output = try OutputDirectory(directory, plotter: plotter)
         let stepsJSON: [Any] = steps.map { s in
-            ["step": s.step, "time": s.first.time, "time_second": s.second.time, "mean_squared_z": s.meanSquaredZ,
-             "max_abs_z": s.maxAbsoluteZ, "fraction_within_2_sigma": s.fractionWithinTwoSigma,
-             "rms_difference": s.rmsDifference, "relative_rms_difference": s.relativeRMSDifference] as [String: Any]
+            [
+                "step": s.step, "time": s.first.time, "time_second": s.second.time, "mean_squared_z": s.meanSquaredZ,
+                "max_abs_z": s.maxAbsoluteZ, "fraction_within_2_sigma": s.fractionWithinTwoSigma,
+                "rms_difference": s.rmsDifference, "relative_rms_difference": s.relativeRMSDifference,
+            ] as [String: Any]
         }
-        try output.writeJSON([
-            "first": firstName, "second": secondName, "first_runs": firstRuns, "second_runs": secondRuns, "size": size,
-            "steps": stepsJSON, "mean_squared_z": meanSquaredZ,
-            "definition": "z(r) = (C_A(r) - C_B(r)) / sqrt(se_A^2 + se_B^2), se = standard error of the mean over runs; "
-                + "mean_squared_z ~ 1 when A and B agree within statistical errors",
-        ], "comparison.json")
+        try output.writeJSON(
+            [
+                "first": firstName, "second": secondName, "first_runs": firstRuns, "second_runs": secondRuns,
+                "size": size,
+                "steps": stepsJSON, "mean_squared_z": meanSquaredZ,
+                "definition":
+                    "z(r) = (C_A(r) - C_B(r)) / sqrt(se_A^2 + se_B^2), se = standard error of the mean over runs; "
+                    + "mean_squared_z ~ 1 when A and B agree within statistical errors",
+            ], "comparison.json")
         let rows: [[CSVValue]] = steps.flatMap { s in
             s.first.distances.indices.map { b in
-                [.int(s.step), .number(s.first.time), .number(s.first.distances[b]), .number(s.first.mean[b]),
-                 .number(s.first.standardError[b]), .number(s.second.mean[b]), .number(s.second.standardError[b]),
-                 .number(s.z[b])]
+                [
+                    .int(s.step), .number(s.first.time), .number(s.first.distances[b]), .number(s.first.mean[b]),
+                    .number(s.first.standardError[b]), .number(s.second.mean[b]), .number(s.second.standardError[b]),
+                    .number(s.z[b]),
+                ]
             }
         }
-        try output.writeCSV(["step", "time", "r", "C_first", "C_first_stderr", "C_second", "C_second_stderr", "z"], rows,
-                            "comparison.csv")
+        try output.writeCSV(
+            ["step", "time", "r", "C_first", "C_first_stderr", "C_second", "C_second_stderr", "z"], rows,
+            "comparison.csv")
         let panels = steps.map { s in
-            Panel.line(LinePlot(
-                title: "step \(s.step), <z^2> = \(label(s.meanSquaredZ, digits: 2))", xAxis: PlotAxis("r"), yAxis: PlotAxis("C(r)"),
-                series: [PlotSeries(label: Plotter.plainText(firstName) + " (\(firstRuns))", x: s.first.distances, y: s.first.mean,
-                                    yErrors: s.first.standardError.contains(where: \.isFinite) ? s.first.standardError : nil,
-                                    style: .points, color: "#1f77b4", marker: .circle),
-                         PlotSeries(label: Plotter.plainText(secondName) + " (\(secondRuns))", x: s.second.distances, y: s.second.mean,
-                                    yErrors: s.second.standardError.contains(where: \.isFinite) ? s.second.standardError : nil,
-                                    style: .points, color: "#d62728", marker: .triangle)],
-                horizontalLines: [0]))
+            Panel.line(
+                LinePlot(
+                    title: "step \(s.step), <z^2> = \(label(s.meanSquaredZ, digits: 2))", xAxis: PlotAxis("r"),
+                    yAxis: PlotAxis("C(r)"),
+                    series: [
+                        PlotSeries(
+                            label: Plotter.plainText(firstName) + " (\(firstRuns))", x: s.first.distances,
+                            y: s.first.mean,
+                            yErrors: s.first.standardError.contains(where: \.isFinite) ? s.first.standardError : nil,
+                            style: .points, color: "#1f77b4", marker: .circle),
+                        PlotSeries(
+                            label: Plotter.plainText(secondName) + " (\(secondRuns))", x: s.second.distances,
+                            y: s.second.mean,
+                            yErrors: s.second.standardError.contains(where: \.isFinite) ? s.second.standardError : nil,
+                            style: .points, color: "#d62728", marker: .triangle),
+                    ],
+                    horizontalLines: [0]))
         }
-        try output.writeFigure(Figure(title: "C(r): \(Plotter.plainText(firstName)) vs \(Plotter.plainText(secondName))",
-                                      rows: 1, columns: panels.count, panels: panels,
-                                      width: min(520 * panels.count, 2200), height: 460), "comparison.png")
+        try output.writeFigure(
+            Figure(
+                title: "C(r): \(Plotter.plainText(firstName)) vs \(Plotter.plainText(secondName))",
+                rows: 1, columns: panels.count, panels: panels,
+                width: min(520 * panels.count, 2200), height: 460), "comparison.png")
         return output.written
     }
 }

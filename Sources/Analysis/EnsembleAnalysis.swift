@@ -14,8 +14,10 @@ public struct AnalysisOptions: Sendable {
     /// Worker threads (each reads snapshots and owns its FFT plans).
     public var threads: Int
 
-    public init(selectedSteps: [Int]? = nil, fitWindow: ClosedRange<Double>? = nil, connectedCorrelation: Bool = false,
-                threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    public init(
+        selectedSteps: [Int]? = nil, fitWindow: ClosedRange<Double>? = nil, connectedCorrelation: Bool = false,
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) {
         self.selectedSteps = selectedSteps
         self.fitWindow = fitWindow
         self.connectedCorrelation = connectedCorrelation
@@ -40,7 +42,7 @@ public struct EnsembleProfile: Sendable, Equatable {
         self.time = time
         distances = profiles[0].distances
         counts = profiles[0].counts
-        let statistics = (0 ..< distances.count).map { bin in meanAndStandardError(profiles.map { $0.values[bin] }) }
+        let statistics = (0..<distances.count).map { bin in meanAndStandardError(profiles.map { $0.values[bin] }) }
         mean = statistics.map(\.mean)
         standardError = statistics.map(\.standardError)
     }
@@ -96,14 +98,17 @@ public func defaultSelectedSteps(_ steps: [Int]) -> [Int] {
     guard sorted.count > 3, let last = sorted.last else { return sorted }
     let first = sorted.first(where: { $0 > 0 }) ?? sorted[0]
     let middleTarget = (Double(max(first, 1)) * Double(last)).squareRoot()
-    let middle = sorted.filter { $0 != first && $0 != last }
+    let middle =
+        sorted.filter { $0 != first && $0 != last }
         .min { abs(Double($0) - middleTarget) < abs(Double($1) - middleTarget) } ?? first
     return Array(Set([first, middle, last])).sorted()
 }
 
 /// Analyzes every run of `ensemble` at every common step (in parallel over `options.threads` workers).
 /// - Throws: `AnalysisError` for unreadable snapshots, no common steps, or selected steps not in every run.
-public func analyzeEnsemble(_ ensemble: RunEnsemble, options: AnalysisOptions = AnalysisOptions()) throws -> EnsembleAnalysis {
+public func analyzeEnsemble(
+    _ ensemble: RunEnsemble, options: AnalysisOptions = AnalysisOptions()
+) throws -> EnsembleAnalysis {
     let steps = ensemble.commonSteps
     guard !steps.isEmpty else { throw AnalysisError("the runs in \(ensemble.directory.path) share no snapshot step") }
     let selected = try validatedSteps(options.selectedSteps ?? defaultSelectedSteps(steps), available: steps)
@@ -116,14 +121,17 @@ public func analyzeEnsemble(_ ensemble: RunEnsemble, options: AnalysisOptions = 
         var correlation: RadialProfile?, profile: RadialProfile?, structureFactor: LatticeField?, phi: LatticeField?
     }
     let tasks = runCount * steps.count
-    let results = try parallelMap(count: tasks, threads: options.threads, makeWorkspace: { RealFourierTransform2D(size: size) }) {
+    let results = try parallelMap(
+        count: tasks, threads: options.threads, makeWorkspace: { RealFourierTransform2D(size: size) }
+    ) {
         (task, fft) -> TaskResult in
         let run = task / steps.count, step = steps[task % steps.count]
         let snapshot = try ensemble.runs[run].snapshot(step: step, size: size)
         let s = structureFactor(snapshot.densities, transform: fft)
         var result = TaskResult(time: snapshot.time, length: domainLength(s))
         if selectedIndex[step] != nil {
-            result.correlation = correlationFunction(snapshot.displacements, subtractMean: options.connectedCorrelation, transform: fft)
+            result.correlation = correlationFunction(
+                snapshot.displacements, subtractMean: options.connectedCorrelation, transform: fft)
             result.profile = structureFactorProfile(s)
             result.structureFactor = s
             if run == 0 { result.phi = localCDWOrder(snapshot.densities) }
@@ -132,20 +140,22 @@ public func analyzeEnsemble(_ ensemble: RunEnsemble, options: AnalysisOptions = 
     }
     func result(_ run: Int, _ stepIndex: Int) -> TaskResult { results[run * steps.count + stepIndex] }
 
-    let times = steps.indices.map { j in (0 ..< runCount).reduce(0) { $0 + result($1, j).time } / Double(runCount) }
-    let lengths = (0 ..< runCount).map { run in steps.indices.map { result(run, $0).length } }
+    let times = steps.indices.map { j in (0..<runCount).reduce(0) { $0 + result($1, j).time } / Double(runCount) }
+    let lengths = (0..<runCount).map { run in steps.indices.map { result(run, $0).length } }
     let lengthStatistics = steps.indices.map { j in meanAndStandardError(lengths.map { $0[j] }) }
     let meanLength = lengthStatistics.map(\.mean)
 
     let window = options.fitWindow ?? PowerLawFit.lateTimeWindow(times: times)
     let meanFit = window.flatMap { try? PowerLawFit.fit(times: times, values: meanLength, window: $0) }
-    let runFits = lengths.map { values in window.flatMap { try? PowerLawFit.fit(times: times, values: values, window: $0) } }
+    let runFits = lengths.map { values in
+        window.flatMap { try? PowerLawFit.fit(times: times, values: values, window: $0) }
+    }
 
     var correlations: [EnsembleProfile] = [], profiles: [EnsembleProfile] = [], maps: [LatticeField] = []
     var phis: [LatticeField] = [], curves: [CollapseCurve] = [], selectedTimes: [Double] = []
     for step in selected {
         let j = steps.firstIndex(of: step)!
-        let perRun = (0 ..< runCount).map { result($0, j) }
+        let perRun = (0..<runCount).map { result($0, j) }
         selectedTimes.append(times[j])
         correlations.append(EnsembleProfile(step: step, time: times[j], profiles: perRun.map { $0.correlation! }))
         let profile = EnsembleProfile(step: step, time: times[j], profiles: perRun.map { $0.profile! })
@@ -155,8 +165,10 @@ public func analyzeEnsemble(_ ensemble: RunEnsemble, options: AnalysisOptions = 
         maps.append(try LatticeField(size: size, values: sum.map { $0 / Double(runCount) }))
         phis.append(perRun[0].phi!)
         if meanLength[j].isFinite && meanLength[j] > 0 {
-            curves.append(CollapseCurve(time: times[j], length: meanLength[j],
-                                        profile: RadialProfile(distances: profile.distances, values: profile.mean, counts: profile.counts)))
+            curves.append(
+                CollapseCurve(
+                    time: times[j], length: meanLength[j],
+                    profile: RadialProfile(distances: profile.distances, values: profile.mean, counts: profile.counts)))
         }
     }
     return EnsembleAnalysis(
@@ -173,7 +185,9 @@ public func analyzeEnsemble(_ ensemble: RunEnsemble, options: AnalysisOptions = 
 func validatedSteps(_ requested: [Int], available: [Int]) throws -> [Int] {
     let availableSet = Set(available)
     if let missing = requested.first(where: { !availableSet.contains($0) }) {
-        let list = available.count <= 8 ? available.map(String.init).joined(separator: ", ")
+        let list =
+            available.count <= 8
+            ? available.map(String.init).joined(separator: ", ")
             : "\(available.count) steps from \(available.first!) to \(available.last!)"
         throw AnalysisError("step \(missing) is not a snapshot of every run (available: \(list))")
     }

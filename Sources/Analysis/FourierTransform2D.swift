@@ -59,9 +59,9 @@ public final class RealFourierTransform2D {
         let half = halfColumns
         var power = [Double](repeating: 0, count: rows * columns)
         power.withUnsafeMutableBufferPointer { out in
-            for ky in 0 ..< rows {
+            for ky in 0..<rows {
                 let mirrorRow = (rows - ky) % rows
-                for kx in 0 ..< half {
+                for kx in 0..<half {
                     let (re, im) = spectrum[kx + half * ky]
                     let p = re * re + im * im
                     out[kx + columns * ky] = p
@@ -78,13 +78,13 @@ public final class RealFourierTransform2D {
     public func autocorrelation(_ values: [Double]) -> [Double] {
         forward(values)
         let count = rows * halfColumns
-        for index in 0 ..< count {
+        for index in 0..<count {
             let (re, im) = spectrum[index]
             spectrum[index] = (re * re + im * im, 0)
         }
         fftw_execute(backwardPlan)
         let scale = 1 / Double(rows * columns)
-        return (0 ..< rows * columns).map { real[$0] * scale }
+        return (0..<rows * columns).map { real[$0] * scale }
     }
 
     /// Copies `values` in and runs the forward transform into `spectrum`.

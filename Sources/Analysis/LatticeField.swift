@@ -11,7 +11,8 @@ public struct LatticeField: Sendable, Equatable {
     /// - Throws: `AnalysisError` if `size < 1` or `values.count != size²`.
     public init(size: Int, values: [Double]) throws {
         guard size >= 1, values.count == size * size else {
-            throw AnalysisError("a \(size)×\(size) field needs \(max(size, 0) * max(size, 0)) values, got \(values.count)")
+            throw AnalysisError(
+                "a \(size)×\(size) field needs \(max(size, 0) * max(size, 0)) values, got \(values.count)")
         }
         self.size = size
         self.values = values
@@ -23,8 +24,8 @@ public struct LatticeField: Sendable, Equatable {
         self.size = size
         var values = [Double]()
         values.reserveCapacity(size * size)
-        for y in 0 ..< size {
-            for x in 0 ..< size { values.append(f(x, y)) }
+        for y in 0..<size {
+            for x in 0..<size { values.append(f(x, y)) }
         }
         self.values = values
     }
@@ -53,8 +54,10 @@ public struct LatticeField: Sendable, Equatable {
 
     /// `operation(fft, f)` / N as a field, where f is the field (minus its mean when `subtractMean`) and `fft` is
     /// `transform` (checked to be L × L) or a new one: the shared core of S(k) and C(d).
-    func transformed(subtractMean: Bool, transform: RealFourierTransform2D?,
-                     _ operation: (RealFourierTransform2D, [Double]) -> [Double]) -> LatticeField {
+    func transformed(
+        subtractMean: Bool, transform: RealFourierTransform2D?,
+        _ operation: (RealFourierTransform2D, [Double]) -> [Double]
+    ) -> LatticeField {
         let fft = transform ?? RealFourierTransform2D(size: size)
         precondition(fft.rows == size && fft.columns == size, "transform size does not match the field")
         let offset = subtractMean ? mean : 0

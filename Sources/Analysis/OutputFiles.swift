@@ -64,9 +64,10 @@ enum CSVValue {
 
     var text: String {
         switch self {
-        case let .int(value): return String(value)
-        case let .number(value): return value.isFinite ? "\(value)" : (value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf"))
-        case let .text(value): return value
+        case .int(let value): return String(value)
+        case .number(let value):
+            return value.isFinite ? "\(value)" : (value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf"))
+        case .text(let value): return value
         }
     }
 }
@@ -86,8 +87,10 @@ func jsonSafe(_ value: Any) -> Any {
 /// JSON of a fit (or null).
 func fitJSON(_ fit: PowerLawFit?) -> Any {
     guard let fit else { return NSNull() }
-    return ["alpha": fit.exponent, "alpha_error": fit.exponentError, "prefactor": fit.prefactor,
-            "points": fit.pointCount, "window": [fit.window.lowerBound, fit.window.upperBound]]
+    return [
+        "alpha": fit.exponent, "alpha_error": fit.exponentError, "prefactor": fit.prefactor,
+        "points": fit.pointCount, "window": [fit.window.lowerBound, fit.window.upperBound],
+    ]
 }
 
 /// A compact number for figure labels, e.g. 0.1234 → "0.123".

@@ -22,11 +22,13 @@ public struct PowerLawFit: Sendable, Equatable {
     /// Fits the points with `time` in `window` (default: `lateTimeWindow(times:)`), skipping points whose
     /// time or value is not finite and positive.
     /// - Throws: `AnalysisError` when fewer than 2 usable points (with distinct times) lie in the window.
-    public static func fit(times: [Double], values: [Double], window: ClosedRange<Double>? = nil) throws -> PowerLawFit {
+    public static func fit(times: [Double], values: [Double], window: ClosedRange<Double>? = nil) throws -> PowerLawFit
+    {
         precondition(times.count == values.count, "times and values differ in length")
         let usable = zip(times, values).filter { $0.0.isFinite && $0.0 > 0 && $0.1.isFinite && $0.1 > 0 }
         guard let window = window ?? lateTimeWindow(times: usable.map(\.0)) else {
-            throw AnalysisError("power-law fit needs at least 2 points with positive time and value, got \(usable.count)")
+            throw AnalysisError(
+                "power-law fit needs at least 2 points with positive time and value, got \(usable.count)")
         }
         let points = usable.filter { window.contains($0.0) }
         let x = points.map { log($0.0) }, y = points.map { log($0.1) }
@@ -34,15 +36,18 @@ public struct PowerLawFit: Sendable, Equatable {
         let meanX = x.reduce(0, +) / max(n, 1), meanY = y.reduce(0, +) / max(n, 1)
         let sxx = x.reduce(0) { $0 + ($1 - meanX) * ($1 - meanX) }
         guard points.count >= 2, sxx > 0 else {
-            throw AnalysisError("power-law fit needs at least 2 distinct times in the window \(window.lowerBound)…\(window.upperBound), got \(points.count) points")
+            throw AnalysisError(
+                "power-law fit needs at least 2 distinct times in the window \(window.lowerBound)…\(window.upperBound), got \(points.count) points"
+            )
         }
         let sxy = zip(x, y).reduce(0) { $0 + ($1.0 - meanX) * ($1.1 - meanY) }
         let slope = sxy / sxx
         let intercept = meanY - slope * meanX
         let residuals = zip(x, y).reduce(0) { $0 + pow($1.1 - intercept - slope * $1.0, 2) }
         let error = points.count > 2 ? (residuals / (n - 2) / sxx).squareRoot() : .nan
-        return PowerLawFit(exponent: slope, exponentError: error, prefactor: exp(intercept), window: window,
-                           pointCount: points.count)
+        return PowerLawFit(
+            exponent: slope, exponentError: error, prefactor: exp(intercept), window: window,
+            pointCount: points.count)
     }
 
     /// The automatic late-time window: the upper half of the logarithmic time range,
@@ -54,8 +59,8 @@ public struct PowerLawFit: Sendable, Equatable {
         guard sorted.count >= 2, let first = sorted.first, let last = sorted.last else { return nil }
         let middle = (first * last).squareRoot()
         let inside = sorted.filter { $0 >= middle * (1 - 1e-12) }.count
-        if inside >= 3 { return middle ... last }
-        return sorted[max(0, sorted.count - 3)] ... last
+        if inside >= 3 { return middle...last }
+        return sorted[max(0, sorted.count - 3)]...last
     }
 }
 
@@ -75,7 +80,8 @@ public struct EnsembleExponent: Sendable, Equatable {
         let n = Double(perRun.count)
         mean = perRun.isEmpty ? .nan : perRun.reduce(0, +) / n
         let m = mean
-        standardDeviation = perRun.count > 1 ? (perRun.reduce(0) { $0 + ($1 - m) * ($1 - m) } / (n - 1)).squareRoot() : .nan
+        standardDeviation =
+            perRun.count > 1 ? (perRun.reduce(0) { $0 + ($1 - m) * ($1 - m) } / (n - 1)).squareRoot() : .nan
         standardError = standardDeviation / n.squareRoot()
     }
 }

@@ -29,11 +29,13 @@ extension RadialProfile {
     /// `offset(column, row)` gives the point's 2-d offset from the centre in grid units (integers or
     /// half-integers, e.g. minimal-image displacements); its length times `scale` is the reported distance.
     /// Points farther than `maxDistance` (in grid units, inclusive) are left out.
-    static func binning(_ map: [Double], size: Int, binning: RadialBinning, maxDistance: Double,
-                        scale: Double = 1, offset: (Int, Int) -> (Double, Double)) -> RadialProfile {
+    static func binning(
+        _ map: [Double], size: Int, binning: RadialBinning, maxDistance: Double,
+        scale: Double = 1, offset: (Int, Int) -> (Double, Double)
+    ) -> RadialProfile {
         var sums: [Int: (distance: Double, value: Double, count: Int)] = [:]
-        for row in 0 ..< size {
-            for column in 0 ..< size {
+        for row in 0..<size {
+            for column in 0..<size {
                 let (a, b) = offset(column, row)
                 let squared = a * a + b * b
                 let distance = squared.squareRoot()
@@ -48,8 +50,9 @@ extension RadialProfile {
             }
         }
         let keys = sums.keys.sorted()
-        return RadialProfile(distances: keys.map { sums[$0]!.distance / Double(sums[$0]!.count) * scale },
-                             values: keys.map { sums[$0]!.value / Double(sums[$0]!.count) },
-                             counts: keys.map { sums[$0]!.count })
+        return RadialProfile(
+            distances: keys.map { sums[$0]!.distance / Double(sums[$0]!.count) * scale },
+            values: keys.map { sums[$0]!.value / Double(sums[$0]!.count) },
+            counts: keys.map { sums[$0]!.count })
     }
 }

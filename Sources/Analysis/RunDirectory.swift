@@ -35,8 +35,9 @@ public struct RunRecord: Sendable {
             guard time.count == 1, time[0].isFinite else {
                 throw AnalysisError("\(url.path): 'time' must hold one finite value")
             }
-            return Snapshot(step: step, time: time[0], displacements: try LatticeField(size: size, values: q),
-                            densities: try LatticeField(size: size, values: n))
+            return Snapshot(
+                step: step, time: time[0], displacements: try LatticeField(size: size, values: q),
+                densities: try LatticeField(size: size, values: n))
         } catch let error as NumPyError {
             throw AnalysisError(error.description)
         }
@@ -44,7 +45,9 @@ public struct RunRecord: Sendable {
 
     /// The lattice size of the first snapshot (from the shape of its `Q` array).
     func firstSnapshotSize() throws -> Int {
-        guard let step = steps.first, let url = snapshotFiles[step] else { throw AnalysisError("\(name) has no snapshots") }
+        guard let step = steps.first, let url = snapshotFiles[step] else {
+            throw AnalysisError("\(name) has no snapshots")
+        }
         do {
             let q = try NPZArchive(contentsOf: url).array("Q")
             guard q.rank == 2, q.shape[0] == q.shape[1], q.shape[0] >= 1 else {
@@ -95,8 +98,10 @@ public struct RunEnsemble: Sendable {
         for run in runs {
             let found = try run.firstSnapshotSize()
             if let expected = size, expected != found {
-                throw AnalysisError("\(run.name) has L = \(found) but " + (run.name == runs[0].name && parameters["size"] != nil
-                    ? "params.json says size \(expected)" : "the runs before it have L = \(expected)"))
+                throw AnalysisError(
+                    "\(run.name) has L = \(found) but "
+                        + (run.name == runs[0].name && parameters["size"] != nil
+                            ? "params.json says size \(expected)" : "the runs before it have L = \(expected)"))
             }
             size = found
         }
@@ -136,7 +141,8 @@ public struct RunEnsemble: Sendable {
         var files: [Int: URL] = [:]
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: snapshotDirectory.path)) ?? [] {
             guard entry.hasPrefix("step-"), entry.hasSuffix(".npz"),
-                  let step = Int(entry.dropFirst(5).dropLast(4)), step >= 0 else { continue }
+                let step = Int(entry.dropFirst(5).dropLast(4)), step >= 0
+            else { continue }
             files[step] = snapshotDirectory.appendingPathComponent(entry)
         }
         guard !files.isEmpty else { throw AnalysisError("\(name) has no snapshots (snapshots/step-XXXXXXXX.npz)") }

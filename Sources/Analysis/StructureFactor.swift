@@ -8,8 +8,10 @@ import Foundation
 /// The mean is removed so that the k = 0 (uniform) component, which at half filling would be N/4, does not
 /// swamp every k-sum; then Σ_k S(k) = Σ_i (n_i − n̄)² (Parseval). This is the paper's S(k) of the density n;
 /// pass φ instead of n to get the structure factor of the order parameter (peaked at k = 0, not Q).
-public func structureFactor(_ field: LatticeField, subtractMean: Bool = true,
-                            transform: RealFourierTransform2D? = nil) -> LatticeField {
+public func structureFactor(
+    _ field: LatticeField, subtractMean: Bool = true,
+    transform: RealFourierTransform2D? = nil
+) -> LatticeField {
     field.transformed(subtractMean: subtractMean, transform: transform) { $0.powerSpectrum($1) }
 }
 
@@ -36,12 +38,16 @@ public func distanceToQ(_ mx: Int, _ my: Int, size: Int) -> Double {
 /// S(q): the structure factor averaged over wavevectors with equal q = |k − Q| (periodic distance), for
 /// q ≤ `maxDistance` (default π). Default binning: shells of width 2π/L; `.exactDistances` gives one bin
 /// per distinct |k − Q|. Distances are in radians per lattice spacing.
-public func structureFactorProfile(_ structureFactor: LatticeField, binning: RadialBinning = .unitShells,
-                                   maxDistance: Double = .pi) -> RadialProfile {
+public func structureFactorProfile(
+    _ structureFactor: LatticeField, binning: RadialBinning = .unitShells,
+    maxDistance: Double = .pi
+) -> RadialProfile {
     let size = structureFactor.size
     let unit = 2 * Double.pi / Double(size)
-    return .binning(structureFactor.values, size: size, binning: binning, maxDistance: maxDistance / unit,
-                    scale: unit) { offsetFromQ($0, $1, size: size) }
+    return .binning(
+        structureFactor.values, size: size, binning: binning, maxDistance: maxDistance / unit,
+        scale: unit
+    ) { offsetFromQ($0, $1, size: size) }
 }
 
 /// The domain length L = Σ_k S(k) / Σ_k S(k)·|k − Q| (the inverse width of the peak at Q), in lattice spacings,
@@ -52,8 +58,8 @@ public func structureFactorProfile(_ structureFactor: LatticeField, binning: Rad
 public func domainLength(_ structureFactor: LatticeField) -> Double {
     let size = structureFactor.size
     var total = 0.0, weighted = 0.0
-    for my in 0 ..< size {
-        for mx in 0 ..< size {
+    for my in 0..<size {
+        for mx in 0..<size {
             let s = structureFactor.values[mx + size * my]
             total += s
             weighted += s * distanceToQ(mx, my, size: size)

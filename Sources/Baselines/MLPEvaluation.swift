@@ -1,22 +1,30 @@
 /// Whole-configuration passes of the perceptron: forces, the training loss with its gradient, and
 /// the input scale from training data (same semantics as the equivariant network's).
-import ForceModels
+
 import Features
+import ForceModels
 import Foundation
 
 extension MultilayerPerceptron {
     /// Throws unless configurations of `size` × `size` sites can be evaluated (L ≥ 2·halo + 1).
     public func validateLattice(size: Int) throws {
         guard size >= minimumLatticeSize else {
-            throw ForceModelError("lattice size L=\(size) is too small for neighbourhood radius \(String(format: "%.3g", radius)): need L ≥ \(minimumLatticeSize)")
+            throw ForceModelError(
+                "lattice size L=\(size) is too small for neighbourhood radius \(String(format: "%.3g", radius)): need L ≥ \(minimumLatticeSize)"
+            )
         }
     }
 
     /// Sets the input scale to max |Q| over training configurations ([count × L·L], flat); 1 if
     /// every value is 0. Only `.irMaximum` (the largest value) applies to the single raw input scale.
-    public func setInputScales(fromConfigurations q: [Double], count: Int, size: Int,
-                               method: InputScalingMethod = .irMaximum) throws {
-        guard method == .irMaximum else { throw ForceModelError("the perceptron has one input scale (max |Q|); --input-scaling \(method.rawValue) is for the ENN") }
+    public func setInputScales(
+        fromConfigurations q: [Double], count: Int, size: Int,
+        method: InputScalingMethod = .irMaximum
+    ) throws {
+        guard method == .irMaximum else {
+            throw ForceModelError(
+                "the perceptron has one input scale (max |Q|); --input-scaling \(method.rawValue) is for the ENN")
+        }
         try validateLattice(size: size)
         guard q.count == count * size * size, count > 0 else {
             throw ForceModelError("need \(count) × \(size * size) configuration values, got \(q.count)")
@@ -33,7 +41,9 @@ extension MultilayerPerceptron {
     func halos(_ q: [Double], count: Int, size: Int) -> [HaloField<T>] {
         let n = size * size
         return (0..<count).map { c in
-            q[(c * n)..<((c + 1) * n)].withUnsafeBufferPointer { HaloField<T>(field: $0, size: size, halo: neighbourhood.haloWidth) }
+            q[(c * n)..<((c + 1) * n)].withUnsafeBufferPointer {
+                HaloField<T>(field: $0, size: size, halo: neighbourhood.haloWidth)
+            }
         }
     }
 
@@ -56,20 +66,28 @@ extension MultilayerPerceptron {
     }
 
     /// Forces and chemical potentials with the search for μ (if any) started from scratch.
-    public func forcesAndChemicalPotentials(configurations q: [Double], count: Int, size: Int) throws
-        -> ForceModelOutput {
+    public func forcesAndChemicalPotentials(
+        configurations q: [Double], count: Int, size: Int
+    ) throws
+        -> ForceModelOutput
+    {
         try forcesAndChemicalPotentials(configurations: q, count: count, size: size, startingFrom: nil)
     }
 
     /// Forces as `forces(configurations:count:size:)`, and for a grand-canonical readout the
     /// chemical potential μ = g·s of every configuration (nil for other readouts); `startingFrom`
     /// warm-starts the fixed-N search for μ (`TrainableForceModel`).
-    public func forcesAndChemicalPotentials(configurations q: [Double], count: Int, size: Int, startingFrom: [ChemicalPotentialStart]?) throws
-        -> ForceModelOutput {
+    public func forcesAndChemicalPotentials(
+        configurations q: [Double], count: Int, size: Int, startingFrom: [ChemicalPotentialStart]?
+    ) throws
+        -> ForceModelOutput
+    {
         try validateLattice(size: size)
-        return try assembleForces(q, count: count, size: size, readout: readout, holstein: holstein, lattice: lattice,
-                                  electronNumberProjection: electronNumberProjection,
-                                  startingFrom: startingFrom) {
+        return try assembleForces(
+            q, count: count, size: size, readout: readout, holstein: holstein, lattice: lattice,
+            electronNumberProjection: electronNumberProjection,
+            startingFrom: startingFrom
+        ) {
             try self.networkOutputs(configurations: $0, count: $1, size: size)
         }
     }
@@ -80,7 +98,9 @@ extension MultilayerPerceptron {
     public func networkOutputs(configurations q: [Double], count: Int, size: Int) throws -> [Double] {
         try validateLattice(size: size)
         let n = size * size
-        guard q.count == count * n else { throw ForceModelError("configurations have \(q.count) values, expected \(count) × \(size)×\(size)") }
+        guard q.count == count * n else {
+            throw ForceModelError("configurations have \(q.count) values, expected \(count) × \(size)×\(size)")
+        }
         guard q.allSatisfy({ $0.isFinite }) else { throw ForceModelError("configuration contains a non-finite value") }
         let chunk = chunkRows, chunksPer = (n + chunk - 1) / chunk
         let halos = halos(q, count: count, size: size), shifts = shifts(stride: size + 2 * neighbourhood.haloWidth)
@@ -91,7 +111,8 @@ extension MultilayerPerceptron {
             shifts.withUnsafeBufferPointer { sh in
                 out.withUnsafeMutableBufferPointer { dst in
                     scratch.withUnsafeMutableBufferPointer { tmp in
-                        let shared = Unchecked((p.baseAddress!, sh, dst.baseAddress!, tmp.baseAddress!, workspaces, halos))
+                        let shared = Unchecked(
+                            (p.baseAddress!, sh, dst.baseAddress!, tmp.baseAddress!, workspaces, halos))
                         forEachItem(count * chunksPer) { slot, item in
                             let (p, sh, dst, tmp, workspaces, halos) = shared.value
                             let c = item / chunksPer, start = (item % chunksPer) * chunk, sites = min(chunk, n - start)
@@ -116,16 +137,23 @@ extension MultilayerPerceptron {
     /// respect to the parameters: loss = (1/(count·N)) Σ (F_i − target_i)².
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    public func lossAndGradients(configurations q: [Double], targets: [Double], count: Int, size: Int) throws
-        -> (loss: Double, gradient: [T]) {
+    public func lossAndGradients(
+        configurations q: [Double], targets: [Double], count: Int, size: Int
+    ) throws
+        -> (loss: Double, gradient: [T])
+    {
         try validateLattice(size: size)
         let n = size * size
         guard q.count == count * n, targets.count == count * n, count > 0 else {
-            throw ForceModelError("need \(count) × \(n) configuration and target values, got \(q.count) and \(targets.count)")
+            throw ForceModelError(
+                "need \(count) × \(n) configuration and target values, got \(q.count) and \(targets.count)")
         }
         guard q.allSatisfy({ $0.isFinite }) else { throw ForceModelError("configuration contains a non-finite value") }
         var networkTargets = targets
-        if readout.addsElasticForce { try addElasticForces(q, count: count, size: size, lattice: lattice, holstein: holstein, to: &networkTargets, sign: -1) }
+        if readout.addsElasticForce {
+            try addElasticForces(
+                q, count: count, size: size, lattice: lattice, holstein: holstein, to: &networkTargets, sign: -1)
+        }
         let targetsT = networkTargets.map { T($0) }
         let chunk = chunkRows, chunksPer = (n + chunk - 1) / chunk
         let halos = halos(q, count: count, size: size), shifts = shifts(stride: size + 2 * neighbourhood.haloWidth)
@@ -141,11 +169,15 @@ extension MultilayerPerceptron {
                     scratch.withUnsafeMutableBufferPointer { tmp in
                         losses.withUnsafeMutableBufferPointer { loss in
                             targetsT.withUnsafeBufferPointer { target in
-                                let shared = Unchecked((p.baseAddress!, sh, g.baseAddress!, tmp.baseAddress!, loss.baseAddress!,
-                                                        target.baseAddress!, workspaces, halos))
+                                let shared = Unchecked(
+                                    (
+                                        p.baseAddress!, sh, g.baseAddress!, tmp.baseAddress!, loss.baseAddress!,
+                                        target.baseAddress!, workspaces, halos
+                                    ))
                                 forEachItem(count * chunksPer) { slot, item in
                                     let (p, sh, g, tmp, loss, target, workspaces, halos) = shared.value
-                                    let c = item / chunksPer, start = (item % chunksPer) * chunk, sites = min(chunk, n - start)
+                                    let c = item / chunksPer, start = (item % chunksPer) * chunk,
+                                        sites = min(chunk, n - start)
                                     let ws = workspaces[slot], out = tmp + slot * 2 * chunk, dOut = out + chunk
                                     self.gather(halos[c], shifts: sh, start: start, count: sites, into: ws)
                                     self.forwardChunk(ws, p, count: sites, output: out)
@@ -156,7 +188,8 @@ extension MultilayerPerceptron {
                                         dOut[i] = scale * error
                                     }
                                     loss[slot] += sum
-                                    self.backwardChunk(ws, p, count: sites, outputGradient: dOut, gradient: g + slot * pc)
+                                    self.backwardChunk(
+                                        ws, p, count: sites, outputGradient: dOut, gradient: g + slot * pc)
                                 }
                             }
                         }

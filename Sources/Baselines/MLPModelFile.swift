@@ -1,5 +1,6 @@
 /// The perceptron's model file: the `ModelContainer` (`.npz` of float32 weight arrays + `metadata.json`)
 /// with architecture "mlp" (docs/FORMATS.md, "MLP model file"); here only the metadata ↔ perceptron mapping.
+
 import ForceModels
 import Foundation
 import HolsteinModel
@@ -43,8 +44,9 @@ public struct MLPMetadata: Codable, Sendable, Equatable {
 
 extension MLPMetadata: ModelFileMetadata {
     public var declaredWeights: DeclaredWeights {
-        DeclaredWeights(parameterOrder: parameterOrder, parameterCount: parameterCount,
-                        widths: widths + [neighbourhoodSites], radius: radius)
+        DeclaredWeights(
+            parameterOrder: parameterOrder, parameterCount: parameterCount,
+            widths: widths + [neighbourhoodSites], radius: radius)
     }
 }
 
@@ -58,11 +60,12 @@ extension MultilayerPerceptron {
 
     /// Metadata describing this perceptron.
     public var metadata: MLPMetadata {
-        MLPMetadata(formatVersion: MLPMetadata.currentFormatVersion, software: latticeFFSoftware, architecture: "mlp",
-                    lattice: lattice, radius: radius, neighbourhoodSites: inputCount, widths: hiddenWidths, activation: .silu,
-                    inputScale: inputScale, parameterCount: parameterCount, parameterOrder: parameterBlocks.map(\.name),
-                    holstein: holstein, readout: readout, training: trainingSummary, weightsSHA256: weightsSHA256,
-                    electronNumberProjection: electronNumberProjection ? true : nil)
+        MLPMetadata(
+            formatVersion: MLPMetadata.currentFormatVersion, software: latticeFFSoftware, architecture: "mlp",
+            lattice: lattice, radius: radius, neighbourhoodSites: inputCount, widths: hiddenWidths, activation: .silu,
+            inputScale: inputScale, parameterCount: parameterCount, parameterOrder: parameterBlocks.map(\.name),
+            holstein: holstein, readout: readout, training: trainingSummary, weightsSHA256: weightsSHA256,
+            electronNumberProjection: electronNumberProjection ? true : nil)
     }
 
     /// The model as an `.npz` archive (weights as float32; `ModelContainer`).
@@ -85,24 +88,31 @@ extension MultilayerPerceptron {
     /// counts, widths, radius) before the neighbourhood or any buffer is built from the metadata, the input
     /// scale, then every array's shape and finiteness and the weights' SHA-256, then the settings.
     public static func load(archive: NPZArchive, path: String = "<memory>") throws -> MultilayerPerceptron<T> {
-        let file = try ModelFileReader<MLPMetadata>(archive: archive, path: path, architecture: "mlp", kind: "a perceptron")
+        let file = try ModelFileReader<MLPMetadata>(
+            archive: archive, path: path, architecture: "mlp", kind: "a perceptron")
         let meta = file.metadata, fail = file.fail
-        guard meta.inputScale.isFinite, meta.inputScale > 0 else { throw fail("input scale \(meta.inputScale) is not positive") }
+        guard meta.inputScale.isFinite, meta.inputScale > 0 else {
+            throw fail("input scale \(meta.inputScale) is not positive")
+        }
         let neighbourhood: Int, blocks: [MLPParameterBlock]
         do {
             neighbourhood = try Self.neighbourhood(lattice: meta.lattice, radius: meta.radius).count
             blocks = try Self.parameterBlocks(inputs: neighbourhood, hiddenWidths: meta.widths)
         } catch { throw fail("\(error)") }
         let count = blocks.last.map { $0.offset + $0.count } ?? 0
-        guard meta.neighbourhoodSites == neighbourhood, meta.parameterCount == count, meta.parameterOrder == blocks.map(\.name) else {
-            throw fail("metadata neighbourhood size, widths or parameter list do not match the architecture it describes")
+        guard meta.neighbourhoodSites == neighbourhood, meta.parameterCount == count,
+            meta.parameterOrder == blocks.map(\.name)
+        else {
+            throw fail(
+                "metadata neighbourhood size, widths or parameter list do not match the architecture it describes")
         }
         let parameters = try file.weights(blocks, as: T.self)
         if meta.readout.addsElasticForce, meta.lattice != "square" {
             throw fail("an electronic-force readout needs the square lattice, found \(meta.lattice)")
         }
-        let model = try MultilayerPerceptron(lattice: meta.lattice, radius: meta.radius, hiddenWidths: meta.widths, parameters: parameters,
-                                             inputScale: meta.inputScale, holstein: meta.holstein, trainingSummary: meta.training)
+        let model = try MultilayerPerceptron(
+            lattice: meta.lattice, radius: meta.radius, hiddenWidths: meta.widths, parameters: parameters,
+            inputScale: meta.inputScale, holstein: meta.holstein, trainingSummary: meta.training)
         model.readout = meta.readout
         if meta.electronNumberProjection == true {
             guard meta.lattice == "square", meta.holstein.filling == .fixedElectronNumber else {
@@ -124,8 +134,10 @@ extension MultilayerPerceptron: TrainableForceModel where T == Float {
 
     public var summaryLines: [String] {
         let sizes = layerSizes
-        var lines = ["multilayer perceptron (no symmetry) on the \(lattice) lattice, radius \(String(format: "%.4g", radius)), input \(inputCount) raw Q values of the neighbourhood",
-                     "activation silu; readout \(readout.rawValue) force; parameters \(parameterCount) (\(weightCount) weights + \(parameterCount - weightCount) biases)"]
+        var lines = [
+            "multilayer perceptron (no symmetry) on the \(lattice) lattice, radius \(String(format: "%.4g", radius)), input \(inputCount) raw Q values of the neighbourhood",
+            "activation silu; readout \(readout.rawValue) force; parameters \(parameterCount) (\(weightCount) weights + \(parameterCount - weightCount) biases)",
+        ]
         for l in 0..<(sizes.count - 1) {
             lines.append("layer\(l): \(sizes[l]) → \(sizes[l + 1])\(l < hiddenWidths.count ? ", silu" : " (force)")")
         }
@@ -135,11 +147,13 @@ extension MultilayerPerceptron: TrainableForceModel where T == Float {
     }
 
     public func copy(parameters: [Float]) throws -> any TrainableForceModel {
-        let copy = try MultilayerPerceptron<Float>(lattice: lattice, radius: radius, hiddenWidths: hiddenWidths, parameters: parameters,
-                                                   inputScale: inputScale, holstein: holstein, trainingSummary: trainingSummary)
+        let copy = try MultilayerPerceptron<Float>(
+            lattice: lattice, radius: radius, hiddenWidths: hiddenWidths, parameters: parameters,
+            inputScale: inputScale, holstein: holstein, trainingSummary: trainingSummary)
         copy.readout = readout
         copy.electronNumberProjection = electronNumberProjection
-        copy.chunkSize = chunkSize; copy.threads = threads
+        copy.chunkSize = chunkSize
+        copy.threads = threads
         return copy
     }
 }

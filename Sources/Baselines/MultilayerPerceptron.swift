@@ -1,5 +1,6 @@
 /// The non-symmetric baseline: a plain multilayer perceptron on the raw neighbourhood values of Q,
 /// with the same parameter budget as the equivariant network (for learning-curve comparisons).
+
 import Dispatch
 import ForceModels
 import Foundation
@@ -79,8 +80,10 @@ public final class MultilayerPerceptron<T: ModelScalar>: @unchecked Sendable {
     /// ReLU-like away from 0), N(0, 1/fan_in) in the linear readout, zero biases, input scale 1.
     /// `hiddenWidths` nil: `defaultHiddenWidths` for `parameterBudget` (required then; the
     /// ENN's count, `NetworkStructure.referenceParameterCount`, for an ENN-vs-MLP comparison).
-    public convenience init(lattice: String = "square", radius: Double = 13.0.squareRoot(), hiddenWidths: [Int]? = nil,
-                            parameterBudget: Int? = nil, seed: UInt64, holstein: HolsteinParameters = HolsteinParameters()) throws {
+    public convenience init(
+        lattice: String = "square", radius: Double = 13.0.squareRoot(), hiddenWidths: [Int]? = nil,
+        parameterBudget: Int? = nil, seed: UInt64, holstein: HolsteinParameters = HolsteinParameters()
+    ) throws {
         let widths: [Int]
         if let hiddenWidths {
             widths = hiddenWidths
@@ -92,8 +95,9 @@ public final class MultilayerPerceptron<T: ModelScalar>: @unchecked Sendable {
         let neighbourhood = try Self.neighbourhood(lattice: lattice, radius: radius)
         let sizes = [Double(neighbourhood.count)] + widths.map(Double.init) + [1]
         let weights = zip(sizes, sizes.dropFirst()).reduce(0) { $0 + ($1.0 + 1) * $1.1 }  // no Int overflow
-        try MemoryBudget.system.require(bytes: 2 * weights * Double(MemoryLayout<T>.size),
-                                        for: "a perceptron of \(String(format: "%.3g", weights)) parameters")
+        try MemoryBudget.system.require(
+            bytes: 2 * weights * Double(MemoryLayout<T>.size),
+            for: "a perceptron of \(String(format: "%.3g", weights)) parameters")
         let blocks = try Self.parameterBlocks(inputs: neighbourhood.count, hiddenWidths: widths)
         var generator = Xoshiro256(seed: seed)
         var parameters = [T](repeating: 0, count: blocks.last.map { $0.offset + $0.count } ?? 0)
@@ -102,20 +106,26 @@ public final class MultilayerPerceptron<T: ModelScalar>: @unchecked Sendable {
             let sigma = (gain / Double(block.shape[0])).squareRoot()
             for i in 0..<block.count { parameters[block.offset + i] = T(sigma * generator.normal()) }
         }
-        try self.init(lattice: lattice, radius: radius, hiddenWidths: widths, parameters: parameters, inputScale: 1, holstein: holstein)
+        try self.init(
+            lattice: lattice, radius: radius, hiddenWidths: widths, parameters: parameters, inputScale: 1,
+            holstein: holstein)
     }
 
     /// A perceptron from explicit parameters. Throws for an unknown lattice, a bad radius, no or
     /// non-positive hidden widths, a wrong parameter count or a non-positive input scale.
-    public init(lattice: String, radius: Double, hiddenWidths: [Int], parameters: [T], inputScale: Double,
-                holstein: HolsteinParameters = HolsteinParameters(), trainingSummary: TrainingSummary? = nil) throws {
+    public init(
+        lattice: String, radius: Double, hiddenWidths: [Int], parameters: [T], inputScale: Double,
+        holstein: HolsteinParameters = HolsteinParameters(), trainingSummary: TrainingSummary? = nil
+    ) throws {
         neighbourhood = try Self.neighbourhood(lattice: lattice, radius: radius)
         parameterBlocks = try Self.parameterBlocks(inputs: neighbourhood.count, hiddenWidths: hiddenWidths)
         parameterCount = parameterBlocks.last.map { $0.offset + $0.count } ?? 0
         guard parameters.count == parameterCount else {
             throw ForceModelError("expected \(parameterCount) parameters, got \(parameters.count)")
         }
-        guard inputScale.isFinite, inputScale > 0 else { throw ForceModelError("input scale must be a finite positive number, got \(inputScale)") }
+        guard inputScale.isFinite, inputScale > 0 else {
+            throw ForceModelError("input scale must be a finite positive number, got \(inputScale)")
+        }
         self.lattice = lattice
         self.radius = radius
         self.hiddenWidths = hiddenWidths
@@ -127,11 +137,13 @@ public final class MultilayerPerceptron<T: ModelScalar>: @unchecked Sendable {
 
     /// The same model in another precision.
     public func converted<U: ModelScalar>(to _: U.Type = U.self) -> MultilayerPerceptron<U> {
-        let copy = try! MultilayerPerceptron<U>(lattice: lattice, radius: radius, hiddenWidths: hiddenWidths,
-                                                parameters: parameters.map { U($0) }, inputScale: inputScale,
-                                                holstein: holstein, trainingSummary: trainingSummary)
+        let copy = try! MultilayerPerceptron<U>(
+            lattice: lattice, radius: radius, hiddenWidths: hiddenWidths,
+            parameters: parameters.map { U($0) }, inputScale: inputScale,
+            holstein: holstein, trainingSummary: trainingSummary)
         copy.readout = readout
-        copy.chunkSize = chunkSize; copy.threads = threads
+        copy.chunkSize = chunkSize
+        copy.threads = threads
         return copy
     }
 
@@ -139,7 +151,9 @@ public final class MultilayerPerceptron<T: ModelScalar>: @unchecked Sendable {
     public var inputScales: [Double] {
         get { [inputScale] }
         set {
-            precondition(newValue.count == 1 && newValue[0].isFinite && newValue[0] > 0, "a perceptron has one positive input scale")
+            precondition(
+                newValue.count == 1 && newValue[0].isFinite && newValue[0] > 0,
+                "a perceptron has one positive input scale")
             inputScale = newValue[0]
         }
     }
@@ -151,11 +165,17 @@ public final class MultilayerPerceptron<T: ModelScalar>: @unchecked Sendable {
     public static func neighbourhood(lattice: String, radius: Double) throws -> Neighbourhood {
         let geometry: LatticeGeometry, group: String
         switch lattice {
-        case "square": geometry = .square; group = "D4"
-        case "triangular": geometry = .triangular; group = "C6v"
+        case "square":
+            geometry = .square
+            group = "D4"
+        case "triangular":
+            geometry = .triangular
+            group = "C6v"
         default: throw ForceModelError("unknown lattice '\(lattice)' (use square or triangular)")
         }
-        guard radius.isFinite, radius >= 1 else { throw ForceModelError("neighbourhood radius must be a finite number ≥ 1, got \(radius)") }
+        guard radius.isFinite, radius >= 1 else {
+            throw ForceModelError("neighbourhood radius must be a finite number ≥ 1, got \(radius)")
+        }
         let sites = Double.pi * (radius - 1) * (radius - 1)  // a lower bound of the neighbourhood size
         try MemoryBudget.system.require(
             bytes: 16 * sites, for: "a neighbourhood of radius \(radius) (≈ \(String(format: "%.3g", sites)) sites)")
@@ -177,9 +197,13 @@ public final class MultilayerPerceptron<T: ModelScalar>: @unchecked Sendable {
         let sizes = [inputs] + hiddenWidths + [1]
         var blocks: [MLPParameterBlock] = [], offset = 0
         for l in 0..<(sizes.count - 1) {
-            blocks.append(MLPParameterBlock(name: "layer\(l).weight", layer: l, isBias: false, offset: offset, shape: [sizes[l], sizes[l + 1]]))
+            blocks.append(
+                MLPParameterBlock(
+                    name: "layer\(l).weight", layer: l, isBias: false, offset: offset, shape: [sizes[l], sizes[l + 1]]))
             offset += sizes[l] * sizes[l + 1]
-            blocks.append(MLPParameterBlock(name: "layer\(l).bias", layer: l, isBias: true, offset: offset, shape: [sizes[l + 1]]))
+            blocks.append(
+                MLPParameterBlock(name: "layer\(l).bias", layer: l, isBias: true, offset: offset, shape: [sizes[l + 1]])
+            )
             offset += sizes[l + 1]
         }
         return blocks
@@ -188,7 +212,9 @@ public final class MultilayerPerceptron<T: ModelScalar>: @unchecked Sendable {
     /// `depth` equal hidden widths whose parameter count is closest to `parameterBudget` (the
     /// equivariant network's for this lattice and radius, `NetworkStructure.referenceParameterCount`:
     /// for √13 on the square lattice 3 × 256 = 143,617 vs 143,135).
-    public static func defaultHiddenWidths(lattice: String = "square", radius: Double, depth: Int = 3, parameterBudget budget: Int)
+    public static func defaultHiddenWidths(
+        lattice: String = "square", radius: Double, depth: Int = 3, parameterBudget budget: Int
+    )
         throws -> [Int]
     {
         guard depth >= 1 else { throw ForceModelError("need at least one hidden layer, got \(depth)") }
@@ -197,7 +223,10 @@ public final class MultilayerPerceptron<T: ModelScalar>: @unchecked Sendable {
         var best = 1, bestGap = Int.max, width = 1
         while true {
             let count = parameterCount(inputs: inputs, hiddenWidths: Array(repeating: width, count: depth))
-            if abs(count - budget) < bestGap { best = width; bestGap = abs(count - budget) }
+            if abs(count - budget) < bestGap {
+                best = width
+                bestGap = abs(count - budget)
+            }
             if count >= budget { break }
             width += 1
         }
@@ -232,7 +261,9 @@ public final class MultilayerPerceptron<T: ModelScalar>: @unchecked Sendable {
                 return raw.initializeMemory(as: T.self, repeating: 0, count: count)
             }
             input = buffer(inputs)
-            pre = hiddenWidths.map(buffer); sigmoid = hiddenWidths.map(buffer); act = hiddenWidths.map(buffer)
+            pre = hiddenWidths.map(buffer)
+            sigmoid = hiddenWidths.map(buffer)
+            act = hiddenWidths.map(buffer)
             let widest = max(inputs, hiddenWidths.max() ?? 1)
             gradient = [buffer(widest), buffer(widest)]
         }
@@ -252,30 +283,36 @@ public final class MultilayerPerceptron<T: ModelScalar>: @unchecked Sendable {
         for (l, width) in hiddenWidths.enumerated() {
             let z = ws.pre[l], bias = p + biasBlock(l).offset
             for r in 0..<count { (z + r * width).update(from: bias, count: width) }
-            T.gemm(.none, .none, m: count, n: width, k: inputWidth, alpha: 1, a: input, lda: inputWidth,
-                   b: p + weightBlock(l).offset, ldb: width, beta: 1, c: z, ldc: width)
+            T.gemm(
+                .none, .none, m: count, n: width, k: inputWidth, alpha: 1, a: input, lda: inputWidth,
+                b: p + weightBlock(l).offset, ldb: width, beta: 1, c: z, ldc: width)
             Self.silu(z, sigmoid: ws.sigmoid[l], output: ws.act[l], count: count * width)
-            input = UnsafePointer(ws.act[l]); inputWidth = width
+            input = UnsafePointer(ws.act[l])
+            inputWidth = width
         }
         let last = hiddenWidths.count
         let bias = p[biasBlock(last).offset]
         for r in 0..<count { output[r] = bias }
-        T.gemm(.none, .none, m: count, n: 1, k: inputWidth, alpha: 1, a: input, lda: inputWidth,
-               b: p + weightBlock(last).offset, ldb: 1, beta: 1, c: output, ldc: 1)
+        T.gemm(
+            .none, .none, m: count, n: 1, k: inputWidth, alpha: 1, a: input, lda: inputWidth,
+            b: p + weightBlock(last).offset, ldb: 1, beta: 1, c: output, ldc: 1)
     }
 
     /// Backward pass for the chunk last passed to `forwardChunk`: accumulates ∂loss/∂parameters
     /// into `gradient`, given ∂loss/∂output per site.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    func backwardChunk(_ ws: Workspace, _ p: UnsafePointer<T>, count: Int, outputGradient dOut: UnsafePointer<T>,
-                       gradient g: UnsafeMutablePointer<T>) {
+    func backwardChunk(
+        _ ws: Workspace, _ p: UnsafePointer<T>, count: Int, outputGradient dOut: UnsafePointer<T>,
+        gradient g: UnsafeMutablePointer<T>
+    ) {
         let last = hiddenWidths.count, lastWidth = hiddenWidths[last - 1]
         var biasSum: T = 0
         for r in 0..<count { biasSum += dOut[r] }
         g[biasBlock(last).offset] += biasSum
-        T.gemm(.transposed, .none, m: lastWidth, n: 1, k: count, alpha: 1, a: ws.act[last - 1], lda: lastWidth,
-               b: dOut, ldb: 1, beta: 1, c: g + weightBlock(last).offset, ldc: 1)
+        T.gemm(
+            .transposed, .none, m: lastWidth, n: 1, k: count, alpha: 1, a: ws.act[last - 1], lda: lastWidth,
+            b: dOut, ldb: 1, beta: 1, c: g + weightBlock(last).offset, ldc: 1)
         // ∂loss/∂(last hidden output) = dOut ⊗ readout weights
         var dA = ws.gradient[0], spare = ws.gradient[1]
         let readoutWeights = p + weightBlock(last).offset
@@ -285,18 +322,20 @@ public final class MultilayerPerceptron<T: ModelScalar>: @unchecked Sendable {
         }
         for l in stride(from: last - 1, through: 0, by: -1) {
             let width = hiddenWidths[l], inputWidth = l == 0 ? inputCount : hiddenWidths[l - 1]
-            Self.siluBackward(dA, pre: ws.pre[l], sigmoid: ws.sigmoid[l], count: count * width)   // dA is now ∂loss/∂z
+            Self.siluBackward(dA, pre: ws.pre[l], sigmoid: ws.sigmoid[l], count: count * width)  // dA is now ∂loss/∂z
             let biasGradient = g + biasBlock(l).offset
             for r in 0..<count {
                 let row = dA + r * width
                 for j in 0..<width { biasGradient[j] += row[j] }
             }
             let input = l == 0 ? ws.input : ws.act[l - 1]
-            T.gemm(.transposed, .none, m: inputWidth, n: width, k: count, alpha: 1, a: input, lda: inputWidth,
-                   b: dA, ldb: width, beta: 1, c: g + weightBlock(l).offset, ldc: width)
+            T.gemm(
+                .transposed, .none, m: inputWidth, n: width, k: count, alpha: 1, a: input, lda: inputWidth,
+                b: dA, ldb: width, beta: 1, c: g + weightBlock(l).offset, ldc: width)
             if l > 0 {
-                T.gemm(.none, .transposed, m: count, n: inputWidth, k: width, alpha: 1, a: dA, lda: width,
-                       b: p + weightBlock(l).offset, ldb: width, beta: 0, c: spare, ldc: inputWidth)
+                T.gemm(
+                    .none, .transposed, m: count, n: inputWidth, k: width, alpha: 1, a: dA, lda: width,
+                    b: p + weightBlock(l).offset, ldb: width, beta: 0, c: spare, ldc: inputWidth)
                 swap(&dA, &spare)
             }
         }
@@ -304,14 +343,17 @@ public final class MultilayerPerceptron<T: ModelScalar>: @unchecked Sendable {
 
     /// s = σ(z), a = z·s over `count` values (rounded up to whole vectors: buffers are padded).
     @inline(__always)
-    static func silu(_ z: UnsafeMutablePointer<T>, sigmoid s: UnsafeMutablePointer<T>, output a: UnsafeMutablePointer<T>, count: Int) {
+    static func silu(
+        _ z: UnsafeMutablePointer<T>, sigmoid s: UnsafeMutablePointer<T>, output a: UnsafeMutablePointer<T>, count: Int
+    ) {
         let vectors = (count + 7) / 8
         z.withMemoryRebound(to: SIMD8<T>.self, capacity: vectors) { zv in
             s.withMemoryRebound(to: SIMD8<T>.self, capacity: vectors) { sv in
                 a.withMemoryRebound(to: SIMD8<T>.self, capacity: vectors) { av in
                     for v in 0..<vectors {
                         let x = zv[v], sigma = T.sigmoid(x)
-                        sv[v] = sigma; av[v] = x * sigma
+                        sv[v] = sigma
+                        av[v] = x * sigma
                     }
                 }
             }
@@ -320,7 +362,9 @@ public final class MultilayerPerceptron<T: ModelScalar>: @unchecked Sendable {
 
     /// g ← g · SiLU'(z) = g · s·(1 + z·(1 − s)), in place.
     @inline(__always)
-    static func siluBackward(_ g: UnsafeMutablePointer<T>, pre z: UnsafeMutablePointer<T>, sigmoid s: UnsafeMutablePointer<T>, count: Int) {
+    static func siluBackward(
+        _ g: UnsafeMutablePointer<T>, pre z: UnsafeMutablePointer<T>, sigmoid s: UnsafeMutablePointer<T>, count: Int
+    ) {
         let vectors = (count + 7) / 8
         g.withMemoryRebound(to: SIMD8<T>.self, capacity: vectors) { gv in
             z.withMemoryRebound(to: SIMD8<T>.self, capacity: vectors) { zv in

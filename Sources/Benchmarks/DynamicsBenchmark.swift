@@ -1,10 +1,11 @@
 /// Speed of the dynamics (`latticeff bench dynamics`): steps/s with ED forces, and the integrator's
 /// own cost per step (everything but the force evaluation), measured with the cheap harmonic field.
+
 import Dispatch
 import Dynamics
-import Foundation
 import ForceFieldInterface
 import ForceFields
+import Foundation
 import HolsteinModel
 import LinearAlgebra
 import RandomNumbers
@@ -38,29 +39,39 @@ final class TimedForceField: ForceField {
     /// Drop the previous evaluation (no warm start of a μ search), for comparison.
     let coldStart: Bool
 
-    init(_ inner: any ForceField, coldStart: Bool = false) { self.inner = inner; self.coldStart = coldStart }
+    init(_ inner: any ForceField, coldStart: Bool = false) {
+        self.inner = inner
+        self.coldStart = coldStart
+    }
 
     var latticeSize: Int { inner.latticeSize }
     var descriptor: ForceFieldDescriptor { inner.descriptor }
     var holsteinParameters: HolsteinParameters { inner.holsteinParameters }
 
-    func evaluate(_ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
-                  densities: UnsafeMutableBufferPointer<Double>?) throws -> ForceEvaluation {
+    func evaluate(
+        _ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
+        densities: UnsafeMutableBufferPointer<Double>?
+    ) throws -> ForceEvaluation {
         let start = DispatchTime.now().uptimeNanoseconds
         defer { seconds += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 }
         return try inner.evaluate(q, forces: forces, densities: densities)
     }
 
-    func evaluate(_ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
-                  densities: UnsafeMutableBufferPointer<Double>?, previous: ForceEvaluation?) throws -> ForceEvaluation {
+    func evaluate(
+        _ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
+        densities: UnsafeMutableBufferPointer<Double>?, previous: ForceEvaluation?
+    ) throws -> ForceEvaluation {
         let start = DispatchTime.now().uptimeNanoseconds
         defer { seconds += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 }
-        let evaluation = try inner.evaluate(q, forces: forces, densities: densities, previous: coldStart ? nil : previous)
+        let evaluation = try inner.evaluate(
+            q, forces: forces, densities: densities, previous: coldStart ? nil : previous)
         networkPasses += evaluation.networkPasses ?? 0
         return evaluation
     }
 
-    func makeIndependentCopy() throws -> any ForceField { TimedForceField(try inner.makeIndependentCopy(), coldStart: coldStart) }
+    func makeIndependentCopy() throws -> any ForceField {
+        TimedForceField(try inner.makeIndependentCopy(), coldStart: coldStart)
+    }
 }
 
 /// Runs the dynamics benchmark. `edSizes`: lattices for ED steps/s (all cores in the eigensolver);
@@ -68,27 +79,37 @@ final class TimedForceField: ForceField {
 /// for the bare integrator and for a full run writing output at the reference cadence (time
 /// series every 10, snapshot every 50, checkpoint every 500 steps). `seconds`: rough time budget
 /// per case. `report` receives one text line per result.
-public func benchmarkDynamics(edSizes: [Int], overheadSizes: [Int], seconds: Double = 2,
-                              networkStepSeconds: Double = 0.3,
-                              networkSizes: [Int] = [], network: ((Int) throws -> any ForceField)? = nil,
-                              report: (String) -> Void = { _ in }) throws -> [DynamicsBenchmarkResult] {
+public func benchmarkDynamics(
+    edSizes: [Int], overheadSizes: [Int], seconds: Double = 2,
+    networkStepSeconds: Double = 0.3,
+    networkSizes: [Int] = [], network: ((Int) throws -> any ForceField)? = nil,
+    report: (String) -> Void = { _ in }
+) throws -> [DynamicsBenchmarkResult] {
     var results: [DynamicsBenchmarkResult] = []
     let cores = ProcessInfo.processInfo.activeProcessorCount
     func record(_ r: DynamicsBenchmarkResult) {
         results.append(r)
-        let label = r.name.padding(toLength: 24, withPad: " ", startingAt: 0) + " "
+        let label =
+            r.name.padding(toLength: 24, withPad: " ", startingAt: 0) + " "
             + r.forceField.padding(toLength: 9, withPad: " ", startingAt: 0)
-        report(label + String(format: " L=%-4d %6d steps %10.4g steps/s   overhead %9.1f µs/step = %.3f%% of a %.2g s network step",
-                              r.size, r.steps, r.stepsPerSecond, r.overheadMicrosecondsPerStep,
-                              r.overheadPercentOfNetworkStep, networkStepSeconds)
-               + (r.networkPassesPerStep.map { String(format: "   %.2f network passes/step", $0) } ?? ""))
+        report(
+            label
+                + String(
+                    format:
+                        " L=%-4d %6d steps %10.4g steps/s   overhead %9.1f µs/step = %.3f%% of a %.2g s network step",
+                    r.size, r.steps, r.stepsPerSecond, r.overheadMicrosecondsPerStep,
+                    r.overheadPercentOfNetworkStep, networkStepSeconds)
+                + (r.networkPassesPerStep.map { String(format: "   %.2f network passes/step", $0) } ?? ""))
     }
-    func result(_ name: String, _ L: Int, _ kind: String, _ steps: Int, threads: Int, total: Double, force: Double) -> DynamicsBenchmarkResult {
+    func result(
+        _ name: String, _ L: Int, _ kind: String, _ steps: Int, threads: Int, total: Double, force: Double
+    ) -> DynamicsBenchmarkResult {
         let overhead = max(0, total - force) / Double(steps)
-        return DynamicsBenchmarkResult(name: name, size: L, forceField: kind, steps: steps, blasThreads: threads,
-                                       secondsPerStep: total / Double(steps), stepsPerSecond: Double(steps) / total,
-                                       overheadMicrosecondsPerStep: overhead * 1e6,
-                                       overheadPercentOfNetworkStep: 100 * overhead / networkStepSeconds)
+        return DynamicsBenchmarkResult(
+            name: name, size: L, forceField: kind, steps: steps, blasThreads: threads,
+            secondsPerStep: total / Double(steps), stepsPerSecond: Double(steps) / total,
+            overheadMicrosecondsPerStep: overhead * 1e6,
+            overheadPercentOfNetworkStep: 100 * overhead / networkStepSeconds)
     }
 
     let parameters = LangevinParameters()
@@ -96,7 +117,9 @@ public func benchmarkDynamics(edSizes: [Int], overheadSizes: [Int], seconds: Dou
         let field = TimedForceField(try EDForceField(size: L))
         try BLASRuntime.withThreads(cores) {
             var state = try hotStart(size: L, field: field, parameters: parameters)
-            let steps = try calibratedSteps(budget: seconds, minimum: 3) { try LangevinIntegrator(parameters: parameters).step(&state, forceField: field) }
+            let steps = try calibratedSteps(budget: seconds, minimum: 3) {
+                try LangevinIntegrator(parameters: parameters).step(&state, forceField: field)
+            }
             let (total, force) = try timeSteps(steps, field: field, state: &state, parameters: parameters)
             record(result("ed-steps", L, "ed", steps, threads: cores, total: total, force: force))
         }
@@ -107,15 +130,23 @@ public func benchmarkDynamics(edSizes: [Int], overheadSizes: [Int], seconds: Dou
             // the warm start from the previous step's μ.
             let probe = try network(L).evaluate([Double](repeating: 0.1, count: L * L)).scalars
             let searches = probe.chemicalPotential != nil
-            for (coldStart, ordered) in searches ? [(false, false), (true, false), (false, true), (true, true)] : [(false, false)] {
+            for (coldStart, ordered) in searches
+                ? [(false, false), (true, false), (false, true), (true, true)] : [(false, false)]
+            {
                 let field = TimedForceField(try network(L), coldStart: coldStart)
-                var state = try hotStart(size: L, field: field, parameters: parameters,
-                                         initial: ordered ? .checkerboard(amplitude: orderedAmplitude(field.holsteinParameters), noise: 0.1) : nil)
-                let steps = try calibratedSteps(budget: seconds, minimum: 3) { try LangevinIntegrator(parameters: parameters).step(&state, forceField: field) }
+                var state = try hotStart(
+                    size: L, field: field, parameters: parameters,
+                    initial: ordered
+                        ? .checkerboard(amplitude: orderedAmplitude(field.holsteinParameters), noise: 0.1) : nil)
+                let steps = try calibratedSteps(budget: seconds, minimum: 3) {
+                    try LangevinIntegrator(parameters: parameters).step(&state, forceField: field)
+                }
                 let passesBefore = field.networkPasses
                 let (total, force) = try timeSteps(steps, field: field, state: &state, parameters: parameters)
-                var r = result("network-steps" + (ordered ? "-cdw" : "") + (coldStart ? "-cold-mu" : ""), L, field.descriptor.kind, steps,
-                               threads: cores, total: total, force: force)
+                var r = result(
+                    "network-steps" + (ordered ? "-cdw" : "") + (coldStart ? "-cold-mu" : ""), L, field.descriptor.kind,
+                    steps,
+                    threads: cores, total: total, force: force)
                 r.networkPassesPerStep = Double(field.networkPasses - passesBefore) / Double(steps)
                 record(r)
             }
@@ -124,7 +155,9 @@ public func benchmarkDynamics(edSizes: [Int], overheadSizes: [Int], seconds: Dou
     for L in overheadSizes {
         let field = TimedForceField(try HarmonicForceField(size: L))
         var state = try hotStart(size: L, field: field, parameters: parameters)
-        let steps = try calibratedSteps(budget: seconds / 2, minimum: 20) { try LangevinIntegrator(parameters: parameters).step(&state, forceField: field) }
+        let steps = try calibratedSteps(budget: seconds / 2, minimum: 20) {
+            try LangevinIntegrator(parameters: parameters).step(&state, forceField: field)
+        }
         let (total, force) = try timeSteps(steps, field: field, state: &state, parameters: parameters)
         record(result("integrator-overhead", L, "harmonic", steps, threads: 1, total: total, force: force))
 
@@ -137,15 +170,20 @@ public func benchmarkDynamics(edSizes: [Int], overheadSizes: [Int], seconds: Dou
 
 /// The CDW amplitude g/(2(k0 − 4κ)) of the ordered state.
 private func orderedAmplitude(_ h: HolsteinParameters) -> Double {
-    InitialCondition.orderedAmplitude(coupling: h.coupling, stiffness: h.stiffness, neighbourCoupling: h.neighbourCoupling)
+    InitialCondition.orderedAmplitude(
+        coupling: h.coupling, stiffness: h.stiffness, neighbourCoupling: h.neighbourCoupling)
 }
 
 /// The reference hot start (or `initial`, with Maxwell velocities) with forces evaluated.
-private func hotStart(size L: Int, field: any ForceField, parameters: LangevinParameters,
-                      initial: InitialCondition? = nil) throws -> DynamicsState {
+private func hotStart(
+    size L: Int, field: any ForceField, parameters: LangevinParameters,
+    initial: InitialCondition? = nil
+) throws -> DynamicsState {
     var generator = Xoshiro256(seed: 1)
     let (q, v) = try (initial ?? InitialCondition.referenceHotStart(mass: parameters.mass))
-        .make(size: L, maxwellStd: initial == nil ? 0 : (parameters.temperature / parameters.mass).squareRoot(), generator: &generator)
+        .make(
+            size: L, maxwellStd: initial == nil ? 0 : (parameters.temperature / parameters.mass).squareRoot(),
+            generator: &generator)
     var state = try DynamicsState(size: L, coordinates: q, velocities: v, generator: generator)
     try LangevinIntegrator(parameters: parameters).evaluateForces(&state, forceField: field)
     return state
@@ -160,8 +198,10 @@ private func calibratedSteps(budget: Double, minimum: Int, _ step: () throws -> 
 }
 
 /// Wall time of `steps` integrator steps and the part spent in the force field.
-private func timeSteps(_ steps: Int, field: TimedForceField, state: inout DynamicsState,
-                       parameters: LangevinParameters) throws -> (total: Double, force: Double) {
+private func timeSteps(
+    _ steps: Int, field: TimedForceField, state: inout DynamicsState,
+    parameters: LangevinParameters
+) throws -> (total: Double, force: Double) {
     let integrator = try LangevinIntegrator(parameters: parameters)
     let forceBefore = field.seconds
     let start = DispatchTime.now().uptimeNanoseconds
@@ -171,12 +211,14 @@ private func timeSteps(_ steps: Int, field: TimedForceField, state: inout Dynami
 
 /// A full `Simulation` run in a temporary directory (set-up and step-0 output included).
 private func timedRun(size L: Int, steps: Int) throws -> (total: Double, force: Double) {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("latticeff-bench-\(UUID().uuidString)")
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "latticeff-bench-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: directory) }
     let field = TimedForceField(try HarmonicForceField(size: L))
-    let parameters = SimulationParameters(softwareVersion: "bench", forces: "harmonic", forceField: field.descriptor, size: L,
-                                          steps: steps, baseSeed: 1, langevin: LangevinParameters(),
-                                          initialState: .referenceHotStart(mass: 5))
+    let parameters = SimulationParameters(
+        softwareVersion: "bench", forces: "harmonic", forceField: field.descriptor, size: L,
+        steps: steps, baseSeed: 1, langevin: LangevinParameters(),
+        initialState: .referenceHotStart(mass: 5))
     let start = DispatchTime.now().uptimeNanoseconds
     _ = try Simulation.create(at: directory, parameters: parameters).run(forceField: field)
     return (Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9, field.seconds)

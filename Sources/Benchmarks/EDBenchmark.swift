@@ -1,5 +1,6 @@
 /// Cost of one exact-diagonalization force evaluation, its eigensolver share, batch throughput of
 /// the two batch strategies, and NumPy's `eigh` on the same matrix in the same run.
+
 import Dispatch
 import ForceFieldInterface
 import ForceFields
@@ -31,8 +32,10 @@ public struct EDBenchmarkResult: Codable, Sendable {
 }
 
 /// Runs the ED benchmark for each size (random Q with unit variance, paper parameters).
-public func benchmarkED(sizes: [Int], repeats: Int = 3, batch: Int = 4, compareNumPy: Bool = true,
-                        progress: (String) -> Void = { _ in }) throws -> [EDBenchmarkResult] {
+public func benchmarkED(
+    sizes: [Int], repeats: Int = 3, batch: Int = 4, compareNumPy: Bool = true,
+    progress: (String) -> Void = { _ in }
+) throws -> [EDBenchmarkResult] {
     let cores = ProcessInfo.processInfo.activeProcessorCount
     var results: [EDBenchmarkResult] = []
     for l in sizes {
@@ -52,7 +55,9 @@ public func benchmarkED(sizes: [Int], repeats: Int = 3, batch: Int = 4, compareN
             let f = try medianSeconds(repeats: repeats) {
                 _ = try first.withUnsafeBufferPointer { qb in
                     try forces.withUnsafeMutableBufferPointer { fb in
-                        try densities.withUnsafeMutableBufferPointer { db in try solver.solve(qb, densities: db, forces: fb) }
+                        try densities.withUnsafeMutableBufferPointer { db in
+                            try solver.solve(qb, densities: db, forces: fb)
+                        }
                     }
                 }
             }
@@ -75,10 +80,13 @@ public func benchmarkED(sizes: [Int], repeats: Int = 3, batch: Int = 4, compareN
             eigensolverShare: eigenSeconds / forceSeconds, overheadRatio: forceSeconds / eigenSeconds,
             numpyEighSeconds: numpy, batchParallelPerSecond: parallel, batchMultithreadedPerSecond: multithreaded,
             automaticStrategy: evaluator.strategy(count: batch, siteCount: n).0.rawValue)
-        progress(String(format: "L=%-4d N=%-6d force %8.4f s  dsyevd %8.4f s  share %5.1f %%  ratio %5.3f  numpy eigh %@  batch of %d: parallel %.2f/s, multithreaded %.2f/s (auto: %@)",
-                        l, n, forceSeconds, eigenSeconds, 100 * result.eigensolverShare, result.overheadRatio,
-                        numpy.map { String(format: "%8.4f s", $0) } ?? "   n/a   ", batch, parallel, multithreaded,
-                        result.automaticStrategy))
+        progress(
+            String(
+                format:
+                    "L=%-4d N=%-6d force %8.4f s  dsyevd %8.4f s  share %5.1f %%  ratio %5.3f  numpy eigh %@  batch of %d: parallel %.2f/s, multithreaded %.2f/s (auto: %@)",
+                l, n, forceSeconds, eigenSeconds, 100 * result.eigensolverShare, result.overheadRatio,
+                numpy.map { String(format: "%8.4f s", $0) } ?? "   n/a   ", batch, parallel, multithreaded,
+                result.automaticStrategy))
         results.append(result)
     }
     return results
@@ -93,12 +101,12 @@ public func numpyEighSeconds(matrix: [Double], n: Int, repeats: Int) throws -> D
     let path = dir.appendingPathComponent("h.npy")
     try NumPyArray(matrix, shape: [n, n]).write(to: path)
     let script = """
-    import numpy, time, sys
-    h = numpy.load(sys.argv[1]); numpy.linalg.eigh(h); t = []
-    for _ in range(int(sys.argv[2])):
-        s = time.perf_counter(); numpy.linalg.eigh(h); t.append(time.perf_counter() - s)
-    print(sorted(t)[len(t) // 2])
-    """
+        import numpy, time, sys
+        h = numpy.load(sys.argv[1]); numpy.linalg.eigh(h); t = []
+        for _ in range(int(sys.argv[2])):
+            s = time.perf_counter(); numpy.linalg.eigh(h); t.append(time.perf_counter() - s)
+        print(sorted(t)[len(t) // 2])
+        """
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["python3", "-c", script, path.path, String(repeats)]
@@ -109,7 +117,7 @@ public func numpyEighSeconds(matrix: [Double], n: Int, repeats: Int) throws -> D
     let data = out.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     guard process.terminationStatus == 0,
-          let value = Double(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        let value = Double(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     else { throw CocoaError(.executableLoad) }
     return value
 }

@@ -1,5 +1,6 @@
 /// Throughput of the equivariant network: forward (whole-lattice force evaluation) and training
 /// steps, with the sgemm 1024³ rate of the same run as the machine's practical peak.
+
 import Dispatch
 import ENN
 import ForceModels
@@ -32,9 +33,13 @@ public func sgemmRate(threads: Int, repeats: Int = 5) -> Double {
     var c = [Float](repeating: 0, count: n * n)
     let seconds = BLASRuntime.withThreads(threads) {
         medianSeconds(repeats: repeats) {
-            a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
-                sgemm(m: n, n: n, k: n, a: pa.baseAddress!, b: pb.baseAddress!, c: pc.baseAddress!)
-            } } }
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        sgemm(m: n, n: n, k: n, a: pa.baseAddress!, b: pb.baseAddress!, c: pc.baseAddress!)
+                    }
+                }
+            }
         }
     }
     return 2 * Double(n * n * n) / seconds / 1e9
@@ -42,13 +47,17 @@ public func sgemmRate(threads: Int, repeats: Int = 5) -> Double {
 
 /// Forward at each size in `sizes` and training (loss + gradients + Adam step on one
 /// `trainingSize`² configuration) for the reference architecture, float32, 1 and 2 threads.
-public func benchmarkENN(sizes: [Int], trainingSize: Int = 40, gate: GateKind = .smooth, radius: Double = 13.0.squareRoot(),
-                         repeats: Int = 5, progress: (String) -> Void = { _ in }) throws -> [ENNBenchmarkResult] {
+public func benchmarkENN(
+    sizes: [Int], trainingSize: Int = 40, gate: GateKind = .smooth, radius: Double = 13.0.squareRoot(),
+    repeats: Int = 5, progress: (String) -> Void = { _ in }
+) throws -> [ENNBenchmarkResult] {
     var results: [ENNBenchmarkResult] = []
     for threads in [1, 2] {
         let rate = sgemmRate(threads: threads)
-        results.append(ENNBenchmarkResult(name: "sgemm-1024", size: 0, threads: threads, gate: "-", seconds: 2 * pow(1024, 3) / rate / 1e9,
-                                          sitesPerSecond: 0, gigaflops: rate))
+        results.append(
+            ENNBenchmarkResult(
+                name: "sgemm-1024", size: 0, threads: threads, gate: "-", seconds: 2 * pow(1024, 3) / rate / 1e9,
+                sitesPerSecond: 0, gigaflops: rate))
         progress(String(format: "sgemm 1024³           threads=%d  %8.1f GFLOP/s", threads, rate))
     }
     var configuration = NetworkConfiguration.reference(gate: gate)
@@ -58,8 +67,10 @@ public func benchmarkENN(sizes: [Int], trainingSize: Int = 40, gate: GateKind = 
     if let small = (sizes + [trainingSize]).first(where: { $0 < minimum }) {
         throw ForceModelError("lattice size \(small) is too small for radius \(radius) (needs L ≥ \(minimum))")
     }
-    progress(String(format: "network: radius %.4g, %d neighbourhood sites, %d parameters", radius,
-                    network.featurizer.neighbourhood.count, network.parameters.count))
+    progress(
+        String(
+            format: "network: radius %.4g, %d neighbourhood sites, %d parameters", radius,
+            network.featurizer.neighbourhood.count, network.parameters.count))
     let flopsPerSite = 2 * Double(network.structure.multiplyAddsPerSite)
     func field(_ l: Int) -> [Double] {
         var state: UInt64 = 12345
@@ -73,33 +84,54 @@ public func benchmarkENN(sizes: [Int], trainingSize: Int = 40, gate: GateKind = 
         try network.setInputScales(fromConfigurations: q, count: 1, size: l)
         for threads in [1, 2] {
             network.threads = threads
-            let seconds = try medianSeconds(repeats: l >= 200 ? max(1, repeats / 2) : repeats) { _ = try network.forces(configuration: q, size: l) }
+            let seconds = try medianSeconds(repeats: l >= 200 ? max(1, repeats / 2) : repeats) {
+                _ = try network.forces(configuration: q, size: l)
+            }
             let sites = Double(l * l)
-            results.append(ENNBenchmarkResult(name: "forward", size: l, threads: threads, gate: gate.rawValue, radius: radius,
-                                              parameters: network.parameters.count, seconds: seconds,
-                                              sitesPerSecond: sites / seconds, gigaflops: sites * flopsPerSite / seconds / 1e9))
-            progress(String(format: "forward  L=%-4d        threads=%d  %9.4f s  %9.0f sites/s  %6.1f GFLOP/s",
-                            l, threads, seconds, sites / seconds, sites * flopsPerSite / seconds / 1e9))
+            results.append(
+                ENNBenchmarkResult(
+                    name: "forward", size: l, threads: threads, gate: gate.rawValue, radius: radius,
+                    parameters: network.parameters.count, seconds: seconds,
+                    sitesPerSecond: sites / seconds, gigaflops: sites * flopsPerSite / seconds / 1e9))
+            progress(
+                String(
+                    format: "forward  L=%-4d        threads=%d  %9.4f s  %9.0f sites/s  %6.1f GFLOP/s",
+                    l, threads, seconds, sites / seconds, sites * flopsPerSite / seconds / 1e9))
         }
     }
     // Kernel choice for the widest layer (layer 2) on trainingSize² sites: fused vs the GEMMs of the
     // alternatives (1 thread).
     let sites = trainingSize * trainingSize, layer = min(1, network.structure.layers.count - 1)
-    let layerFlops = 2 * Double(network.structure.layers[layer].input.labels.indices.reduce(0) {
-        let p = network.structure.layers[layer]
-        return $0 + p.auxiliaryWidths[$1] * p.output.multiplicities[$1] * p.output.dimensions[$1] })
+    let layerFlops =
+        2
+        * Double(
+            network.structure.layers[layer].input.labels.indices.reduce(0) {
+                let p = network.structure.layers[layer]
+                return $0 + p.auxiliaryWidths[$1] * p.output.multiplicities[$1] * p.output.dimensions[$1]
+            })
     let fused = network.fusedLayerSeconds(layer: layer, sites: sites, repeats: repeats)
-    results.append(ENNBenchmarkResult(name: "layer\(layer + 1)-fused", size: trainingSize, threads: 1, gate: gate.rawValue, seconds: fused,
-                                      sitesPerSecond: Double(sites) / fused, gigaflops: Double(sites) * layerFlops / fused / 1e9))
-    progress(String(format: "layer %d fused kernel   threads=1  %9.4f s  %9.0f sites/s  %6.1f GFLOP/s", layer + 1, fused, Double(sites) / fused, Double(sites) * layerFlops / fused / 1e9))
-    for (name, shapes) in [("materialised-gemm", network.materialisedGEMMs(layer: layer, sites: sites)),
-                           ("bilinear-gemm", network.bilinearGEMMs(layer: layer, sites: sites))] {
+    results.append(
+        ENNBenchmarkResult(
+            name: "layer\(layer + 1)-fused", size: trainingSize, threads: 1, gate: gate.rawValue, seconds: fused,
+            sitesPerSecond: Double(sites) / fused, gigaflops: Double(sites) * layerFlops / fused / 1e9))
+    progress(
+        String(
+            format: "layer %d fused kernel   threads=1  %9.4f s  %9.0f sites/s  %6.1f GFLOP/s", layer + 1, fused,
+            Double(sites) / fused, Double(sites) * layerFlops / fused / 1e9))
+    for (name, shapes) in [
+        ("materialised-gemm", network.materialisedGEMMs(layer: layer, sites: sites)),
+        ("bilinear-gemm", network.bilinearGEMMs(layer: layer, sites: sites)),
+    ] {
         let seconds = gemmSeconds(shapes, repeats: repeats)
         let flops = shapes.reduce(0.0) { $0 + 2 * Double($1.m * $1.n * $1.k) }
-        results.append(ENNBenchmarkResult(name: "layer\(layer + 1)-\(name)", size: trainingSize, threads: 1, gate: "-", seconds: seconds,
-                                          sitesPerSecond: Double(sites) / seconds, gigaflops: flops / seconds / 1e9))
-        progress(String(format: "layer %d %@ (GEMMs only) threads=1  %9.4f s  %9.0f sites/s  %6.1f GFLOP/s",
-                        layer + 1, name, seconds, Double(sites) / seconds, flops / seconds / 1e9))
+        results.append(
+            ENNBenchmarkResult(
+                name: "layer\(layer + 1)-\(name)", size: trainingSize, threads: 1, gate: "-", seconds: seconds,
+                sitesPerSecond: Double(sites) / seconds, gigaflops: flops / seconds / 1e9))
+        progress(
+            String(
+                format: "layer %d %@ (GEMMs only) threads=1  %9.4f s  %9.0f sites/s  %6.1f GFLOP/s",
+                layer + 1, name, seconds, Double(sites) / seconds, flops / seconds / 1e9))
     }
 
     let l = trainingSize, q = field(l)
@@ -113,26 +145,38 @@ public func benchmarkENN(sizes: [Int], trainingSize: Int = 40, gate: GateKind = 
         }
         let sites = Double(l * l)
         // forward + backward ≈ 3 × forward flops
-        results.append(ENNBenchmarkResult(name: "training", size: l, threads: threads, gate: gate.rawValue, radius: radius,
-                                          parameters: network.parameters.count, seconds: seconds,
-                                          sitesPerSecond: sites / seconds, gigaflops: 3 * sites * flopsPerSite / seconds / 1e9))
-        progress(String(format: "training L=%-4d        threads=%d  %9.4f s  %9.0f sites/s  %6.1f GFLOP/s (3× forward flops)",
-                        l, threads, seconds, sites / seconds, 3 * sites * flopsPerSite / seconds / 1e9))
+        results.append(
+            ENNBenchmarkResult(
+                name: "training", size: l, threads: threads, gate: gate.rawValue, radius: radius,
+                parameters: network.parameters.count, seconds: seconds,
+                sitesPerSecond: sites / seconds, gigaflops: 3 * sites * flopsPerSite / seconds / 1e9))
+        progress(
+            String(
+                format: "training L=%-4d        threads=%d  %9.4f s  %9.0f sites/s  %6.1f GFLOP/s (3× forward flops)",
+                l, threads, seconds, sites / seconds, 3 * sites * flopsPerSite / seconds / 1e9))
     }
     return results
 }
 
 /// Median seconds of running every GEMM in `shapes` once (sgemm, 1 BLAS thread).
 func gemmSeconds(_ shapes: [GEMMShape], repeats: Int) -> Double {
-    let buffers = shapes.map { s in ([Float](repeating: 0.01, count: s.m * s.k), [Float](repeating: 0.02, count: s.k * s.n),
-                                     [Float](repeating: 0, count: s.m * s.n)) }
+    let buffers = shapes.map { s in
+        (
+            [Float](repeating: 0.01, count: s.m * s.k), [Float](repeating: 0.02, count: s.k * s.n),
+            [Float](repeating: 0, count: s.m * s.n)
+        )
+    }
     var outputs = buffers.map(\.2)
     return BLASRuntime.withThreads(1) {
         medianSeconds(repeats: repeats) {
             for (i, s) in shapes.enumerated() {
-                buffers[i].0.withUnsafeBufferPointer { a in buffers[i].1.withUnsafeBufferPointer { b in outputs[i].withUnsafeMutableBufferPointer { c in
-                    sgemm(m: s.m, n: s.n, k: s.k, a: a.baseAddress!, b: b.baseAddress!, c: c.baseAddress!)
-                } } }
+                buffers[i].0.withUnsafeBufferPointer { a in
+                    buffers[i].1.withUnsafeBufferPointer { b in
+                        outputs[i].withUnsafeMutableBufferPointer { c in
+                            sgemm(m: s.m, n: s.n, k: s.k, a: a.baseAddress!, b: b.baseAddress!, c: c.baseAddress!)
+                        }
+                    }
+                }
             }
         }
     }

@@ -1,7 +1,8 @@
 /// Throughput of the featurizer (sites per second) on square lattices of several sizes.
+
 import Dispatch
-import Foundation
 import Features
+import Foundation
 import Lattice
 import LinearAlgebra
 import Symmetry
@@ -30,7 +31,9 @@ public func medianSeconds(repeats: Int, _ body: () throws -> Void) rethrows -> D
 }
 
 /// Featurizer benchmark: D4, radius √13 on L×L square lattices, float32 and float64, 1 and 2 threads.
-public func benchmarkFeatures(sizes: [Int], repeats: Int = 5, progress: (String) -> Void = { _ in }) throws -> [BenchmarkResult] {
+public func benchmarkFeatures(
+    sizes: [Int], repeats: Int = 5, progress: (String) -> Void = { _ in }
+) throws -> [BenchmarkResult] {
     let theory = try RepresentationTheory(group: try PointGroup.named("D4", on: .square))
     var featurizer = try Featurizer(theory: theory, radius: 13.0.squareRoot())
     var results: [BenchmarkResult] = []
@@ -41,20 +44,29 @@ public func benchmarkFeatures(sizes: [Int], repeats: Int = 5, progress: (String)
             state = state &* 6364136223846793005 &+ 1442695040888963407
             return Double(state >> 11) / Double(1 << 53) - 0.5
         }
-        for kernel in FeatureKernel.allCases { for threads in [1, 2] {
-            featurizer.kernel = kernel
-            for precision in ["float32", "float64"] {
-                let seconds = try medianSeconds(repeats: repeats) {
-                    if precision == "float32" { _ = try featurizer.features(of: field, on: lattice, as: Float.self, threads: threads) }
-                    else { _ = try featurizer.features(of: field, on: lattice, as: Double.self, threads: threads) }
+        for kernel in FeatureKernel.allCases {
+            for threads in [1, 2] {
+                featurizer.kernel = kernel
+                for precision in ["float32", "float64"] {
+                    let seconds = try medianSeconds(repeats: repeats) {
+                        if precision == "float32" {
+                            _ = try featurizer.features(of: field, on: lattice, as: Float.self, threads: threads)
+                        } else {
+                            _ = try featurizer.features(of: field, on: lattice, as: Double.self, threads: threads)
+                        }
+                    }
+                    let r = BenchmarkResult(
+                        name: "features", size: l, threads: threads, precision: precision, kernel: kernel.rawValue,
+                        seconds: seconds, sitesPerSecond: Double(lattice.siteCount) / seconds)
+                    progress(
+                        String(
+                            format: "features L=%-5d %-10@ %@ threads=%d  %10.3f ms  %8.2f M sites/s",
+                            l, kernel.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0), precision, threads,
+                            seconds * 1e3, r.sitesPerSecond / 1e6))
+                    results.append(r)
                 }
-                let r = BenchmarkResult(name: "features", size: l, threads: threads, precision: precision, kernel: kernel.rawValue,
-                                        seconds: seconds, sitesPerSecond: Double(lattice.siteCount) / seconds)
-                progress(String(format: "features L=%-5d %-10@ %@ threads=%d  %10.3f ms  %8.2f M sites/s",
-                                l, kernel.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0), precision, threads, seconds * 1e3, r.sitesPerSecond / 1e6))
-                results.append(r)
             }
-        } }
+        }
     }
     return results
 }

@@ -1,6 +1,7 @@
 /// Resumable generation of ED datasets: every finished piece (a batch of random configurations,
 /// a whole quench run) is saved in the work directory, so an interrupted generation continues
 /// without redoing finished pieces.
+
 import Datasets
 import Dynamics
 import Electronic
@@ -34,7 +35,9 @@ public final class DatasetGenerator {
         if fm.fileExists(atPath: planURL.path) {
             let saved = try? JSONDecoder().decode(GenerationPlan.self, from: Data(contentsOf: planURL))
             guard saved == plan else {
-                throw DatasetError("work directory \(workDirectory.path) holds a different generation plan; delete it or choose another")
+                throw DatasetError(
+                    "work directory \(workDirectory.path) holds a different generation plan; delete it or choose another"
+                )
             }
         } else {
             let encoder = JSONEncoder()
@@ -52,10 +55,12 @@ public final class DatasetGenerator {
             throw DatasetError("sampler model \(sampler.path): \(error)")
         }
         guard field.network.weightsSHA256 == sampler.weightsSHA256 else {
-            throw DatasetError("sampler model \(sampler.path) changed since this generation started (weights SHA-256 differs)")
+            throw DatasetError(
+                "sampler model \(sampler.path) changed since this generation started (weights SHA-256 differs)")
         }
         guard field.holsteinParameters == plan.holstein else {
-            throw DatasetError("sampler model \(sampler.path) was trained for other Holstein parameters than the dataset's")
+            throw DatasetError(
+                "sampler model \(sampler.path) was trained for other Holstein parameters than the dataset's")
         }
         return field
     }
@@ -67,8 +72,10 @@ public final class DatasetGenerator {
     /// Pieces already finished (random batches, quench runs).
     public var finishedPieces: (random: Int, quench: Int) {
         let fm = FileManager.default
-        return ((0..<randomBatches).filter { fm.fileExists(atPath: randomPart($0).path) }.count,
-                (0..<plan.quenchRuns).filter { fm.fileExists(atPath: quenchPart($0).path) }.count)
+        return (
+            (0..<randomBatches).filter { fm.fileExists(atPath: randomPart($0).path) }.count,
+            (0..<plan.quenchRuns).filter { fm.fileExists(atPath: quenchPart($0).path) }.count
+        )
     }
 
     /// Random configuration c: Q_i ~ N(0, s²), s uniform in the plan's amplitude range.
@@ -92,12 +99,18 @@ public final class DatasetGenerator {
         let field = try EDForceField(size: plan.size, parameters: plan.holstein)
         for b in 0..<randomBatches {
             let range = (b * Self.randomBatchSize)..<min(plan.randomCount, (b + 1) * Self.randomBatchSize)
-            if FileManager.default.fileExists(atPath: randomPart(b).path) { tracker.add(Double(range.count), "random batch \(b) done before"); continue }
+            if FileManager.default.fileExists(atPath: randomPart(b).path) {
+                tracker.add(Double(range.count), "random batch \(b) done before")
+                continue
+            }
             let q = range.flatMap { randomConfiguration($0) }
-            let result = try BatchForceEvaluator(cores: cores).evaluate(field, configurations: q, count: range.count,
-                                                                        strategy: .parallelConfigurations)
-            try savePart(randomPart(b), q: q, forces: result.forces, densities: result.densities,
-                         steps: [Int64](repeating: -1, count: range.count), mu: result.scalars.map { $0.chemicalPotential ?? .nan })
+            let result = try BatchForceEvaluator(cores: cores).evaluate(
+                field, configurations: q, count: range.count,
+                strategy: .parallelConfigurations)
+            try savePart(
+                randomPart(b), q: q, forces: result.forces, densities: result.densities,
+                steps: [Int64](repeating: -1, count: range.count),
+                mu: result.scalars.map { $0.chemicalPotential ?? .nan })
             tracker.add(Double(range.count), "random configurations \(range.upperBound)/\(plan.randomCount)")
         }
 
@@ -136,8 +149,9 @@ public final class DatasetGenerator {
         let workPerStep = plan.samplerModel == nil ? 1 : Double(plan.snapshotSteps.count) / Double(plan.quenchSteps)
         var generator = Xoshiro256(seed: Xoshiro256.derivedSeed(base: plan.seed, index: 1_000_000 + r))
         let start = InitialCondition.referenceHotStart(mass: plan.langevin.mass)
-        let (q0, v0) = try start.make(size: plan.size, maxwellStd: (plan.langevin.temperature / plan.langevin.mass).squareRoot(),
-                                      generator: &generator)
+        let (q0, v0) = try start.make(
+            size: plan.size, maxwellStd: (plan.langevin.temperature / plan.langevin.mass).squareRoot(),
+            generator: &generator)
         var state = try DynamicsState(size: plan.size, coordinates: q0, velocities: v0, generator: generator)
         let integrator = try LangevinIntegrator(parameters: plan.langevin)
         try integrator.evaluateForces(&state, forceField: driver)
@@ -149,23 +163,30 @@ public final class DatasetGenerator {
         for _ in 0..<plan.quenchSteps {
             try integrator.step(&state, forceField: driver)
             if wanted.contains(state.step) {
-                q += state.coordinates; steps.append(Int64(state.step))
+                q += state.coordinates
+                steps.append(Int64(state.step))
                 if driver === field {
-                    f += state.forces; d += state.densities
+                    f += state.forces
+                    d += state.densities
                     mu.append(state.evaluation?.chemicalPotential ?? .nan)
                 } else {
                     // The model moved the lattice; ED labels the snapshot.
                     let evaluation = try state.coordinates.withUnsafeBufferPointer { qp in
                         try labelForces.withUnsafeMutableBufferPointer { fp in
-                            try labelDensities.withUnsafeMutableBufferPointer { dp in try field.evaluate(qp, forces: fp, densities: dp) }
+                            try labelDensities.withUnsafeMutableBufferPointer { dp in
+                                try field.evaluate(qp, forces: fp, densities: dp)
+                            }
                         }
                     }
-                    f += labelForces; d += labelDensities
+                    f += labelForces
+                    d += labelDensities
                     mu.append(evaluation.chemicalPotential ?? .nan)
                 }
             }
             if state.step - lastReport >= 10 || state.step == plan.quenchSteps {
-                tracker.add(Double(state.step - lastReport) * workPerStep, "quench run \(r) step \(state.step)/\(plan.quenchSteps)")
+                tracker.add(
+                    Double(state.step - lastReport) * workPerStep,
+                    "quench run \(r) step \(state.step)/\(plan.quenchSteps)")
                 lastReport = state.step
             }
         }
@@ -177,10 +198,14 @@ public final class DatasetGenerator {
     }
 
     /// One finished piece; `mu` is stored only when every entry is known.
-    static func savePart(_ url: URL, q: [Double], forces: [Double], densities: [Double], steps: [Int64], mu: [Double], size L: Int) throws {
+    static func savePart(
+        _ url: URL, q: [Double], forces: [Double], densities: [Double], steps: [Int64], mu: [Double], size L: Int
+    ) throws {
         let shape = [steps.count, L, L]
-        var arrays = ["Q": try NumPyArray(q, shape: shape), "F": try NumPyArray(forces, shape: shape),
-                      "n": try NumPyArray(densities, shape: shape), "step": NumPyArray(steps)]
+        var arrays = [
+            "Q": try NumPyArray(q, shape: shape), "F": try NumPyArray(forces, shape: shape),
+            "n": try NumPyArray(densities, shape: shape), "step": NumPyArray(steps),
+        ]
         if mu.allSatisfy({ $0.isFinite }) { arrays["mu"] = NumPyArray(mu) }
         try NPZArchive(arrays: arrays).write(to: url)
     }
@@ -191,10 +216,12 @@ public final class DatasetGenerator {
         var mu: [Double]? = []
         func append(_ url: URL, kind: ConfigurationKind) throws {
             let part = try NPZArchive(contentsOf: url)
-            q += try part.values("Q", as: Double.self); f += try part.values("F", as: Double.self)
+            q += try part.values("Q", as: Double.self)
+            f += try part.values("F", as: Double.self)
             d += try part.values("n", as: Double.self)
             let s = try part.array("step").int64s()
-            steps += s; kinds += [ConfigurationKind](repeating: kind, count: s.count)
+            steps += s
+            kinds += [ConfigurationKind](repeating: kind, count: s.count)
             // Pieces written before μ was recorded have none: then the dataset has none.
             if part.arrays["mu"] != nil, mu != nil { mu! += try part.values("mu", as: Double.self) } else { mu = nil }
         }
@@ -205,10 +232,14 @@ public final class DatasetGenerator {
         encoder.outputFormatting = [.sortedKeys]
         let planJSON = String(decoding: try encoder.encode(plan), as: UTF8.self)
         var generator = ["preset": plan.preset, "plan": planJSON, "seed": String(plan.seed)]
-        if let sampler = plan.samplerModel { generator["samplerModel"] = sampler.path; generator["samplerSHA256"] = sampler.weightsSHA256 }
+        if let sampler = plan.samplerModel {
+            generator["samplerModel"] = sampler.path
+            generator["samplerSHA256"] = sampler.weightsSHA256
+        }
         let metadata = DatasetMetadata(holstein: plan.holstein, generator: generator)
-        return try ForceDataset(size: plan.size, q: q, forces: f, densities: d, kinds: kinds, steps: steps, metadata: metadata,
-                                chemicalPotentials: mu)
+        return try ForceDataset(
+            size: plan.size, q: q, forces: f, densities: d, kinds: kinds, steps: steps, metadata: metadata,
+            chemicalPotentials: mu)
     }
 }
 
@@ -218,9 +249,13 @@ final class WorkTracker: @unchecked Sendable {
     private var done = 0.0
     private let total: Double
     private let report: @Sendable (Double, String) -> Void
-    init(total: Double, report: @escaping @Sendable (Double, String) -> Void) { self.total = total; self.report = report }
+    init(total: Double, report: @escaping @Sendable (Double, String) -> Void) {
+        self.total = total
+        self.report = report
+    }
     func add(_ amount: Double, _ message: String) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         done += amount
         report(total > 0 ? min(1, done / total) : 1, message)
     }
@@ -233,7 +268,8 @@ final class RunQueue: @unchecked Sendable {
     private let count: Int
     init(count: Int) { self.count = count }
     func next() -> Int? {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         guard position < count else { return nil }
         defer { position += 1 }
         return position
@@ -244,6 +280,14 @@ final class RunQueue: @unchecked Sendable {
 final class FirstError: @unchecked Sendable {
     private let lock = NSLock()
     private var stored: Error?
-    var error: Error? { lock.lock(); defer { lock.unlock() }; return stored }
-    func set(_ e: Error) { lock.lock(); defer { lock.unlock() }; if stored == nil { stored = e } }
+    var error: Error? {
+        lock.lock()
+        defer { lock.unlock() }
+        return stored
+    }
+    func set(_ e: Error) {
+        lock.lock()
+        defer { lock.unlock() }
+        if stored == nil { stored = e }
+    }
 }

@@ -1,5 +1,6 @@
 /// What `latticeff generate` computes: random configurations and post-quench ED-Langevin
 /// snapshots, all with exact forces, for one set of Holstein parameters.
+
 import Datasets
 import Dynamics
 import Foundation
@@ -47,7 +48,9 @@ public struct GenerationPlan: Codable, Sendable, Equatable {
             }
         }
         if late > 0 {
-            for k in 1...late { result.insert(split + Int((Double(steps - split) * Double(k) / Double(late)).rounded())) }
+            for k in 1...late {
+                result.insert(split + Int((Double(steps - split) * Double(k) / Double(late)).rounded()))
+            }
         }
         return result.filter { $0 >= 1 && $0 <= steps }.sorted()
     }
@@ -57,19 +60,21 @@ public struct GenerationPlan: Codable, Sendable, Equatable {
     /// evenly spaced in 400–2000). About 75 min on 2 cores (16,000 ED steps at ≈ 0.55 s per step
     /// and core, two runs at a time).
     public static func paper(holstein: HolsteinParameters = HolsteinParameters(), seed: UInt64 = 1) -> GenerationPlan {
-        GenerationPlan(preset: "paper", size: 40, holstein: holstein,
-                       langevin: LangevinParameters(temperature: holstein.temperature), seed: seed,
-                       randomCount: 200, amplitudeRange: [0.5, 5.3], quenchRuns: 8, quenchSteps: 2000,
-                       snapshotSteps: coarseningSnapshotSteps(steps: 2000, first: 10, split: 400, early: 25, late: 25))
+        GenerationPlan(
+            preset: "paper", size: 40, holstein: holstein,
+            langevin: LangevinParameters(temperature: holstein.temperature), seed: seed,
+            randomCount: 200, amplitudeRange: [0.5, 5.3], quenchRuns: 8, quenchSteps: 2000,
+            snapshotSteps: coarseningSnapshotSteps(steps: 2000, first: 10, split: 400, early: 25, late: 25))
     }
 
     /// A seconds-long dataset on 12×12 for tests and the demo: 16 random configurations and
     /// 2 runs × 300 steps with 12 snapshots each.
     public static func small(holstein: HolsteinParameters = HolsteinParameters(), seed: UInt64 = 1) -> GenerationPlan {
-        GenerationPlan(preset: "small", size: 12, holstein: holstein,
-                       langevin: LangevinParameters(temperature: holstein.temperature), seed: seed,
-                       randomCount: 16, amplitudeRange: [0.5, 5.3], quenchRuns: 2, quenchSteps: 300,
-                       snapshotSteps: coarseningSnapshotSteps(steps: 300, first: 5, split: 60, early: 6, late: 6))
+        GenerationPlan(
+            preset: "small", size: 12, holstein: holstein,
+            langevin: LangevinParameters(temperature: holstein.temperature), seed: seed,
+            randomCount: 16, amplitudeRange: [0.5, 5.3], quenchRuns: 2, quenchSteps: 300,
+            snapshotSteps: coarseningSnapshotSteps(steps: 300, first: 5, split: 60, early: 6, late: 6))
     }
 
     /// ED solves the plan needs (random configurations, plus every step or every snapshot of the runs).
@@ -86,13 +91,15 @@ public struct GenerationPlan: Codable, Sendable, Equatable {
             throw DatasetError("the plan holds no configurations (random \(randomCount), quench runs \(quenchRuns))")
         }
         guard amplitudeRange.count == 2, amplitudeRange[0] >= 0, amplitudeRange[1] >= amplitudeRange[0],
-              amplitudeRange.allSatisfy(\.isFinite) else {
+            amplitudeRange.allSatisfy(\.isFinite)
+        else {
             throw DatasetError("amplitude range must be 0 ≤ min ≤ max, got \(amplitudeRange)")
         }
         if quenchRuns > 0 {
             guard quenchSteps >= 1, !snapshotSteps.isEmpty, snapshotSteps == snapshotSteps.sorted(),
-                  Set(snapshotSteps).count == snapshotSteps.count,
-                  snapshotSteps.first! >= 1, snapshotSteps.last! <= quenchSteps else {
+                Set(snapshotSteps).count == snapshotSteps.count,
+                snapshotSteps.first! >= 1, snapshotSteps.last! <= quenchSteps
+            else {
                 throw DatasetError("snapshot steps must be distinct, ascending and within 1…\(quenchSteps)")
             }
         }

@@ -1,5 +1,6 @@
 /// ED training data: configurations Q with their exact forces F and densities n on L×L lattices,
 /// a kind label per configuration, and the Holstein parameters they belong to.
+
 import Foundation
 import HolsteinModel
 import IO
@@ -68,10 +69,17 @@ public struct ForceDataset: Sendable, Equatable {
     public var count: Int { kinds.count }
     public var siteCount: Int { size * size }
 
-    public init(size: Int, q: [Double], forces: [Double], densities: [Double], kinds: [ConfigurationKind],
-                steps: [Int64]? = nil, metadata: DatasetMetadata, chemicalPotentials: [Double]? = nil) throws {
-        self.size = size; self.q = q; self.forces = forces; self.densities = densities
-        self.kinds = kinds; self.steps = steps ?? [Int64](repeating: -1, count: kinds.count); self.metadata = metadata
+    public init(
+        size: Int, q: [Double], forces: [Double], densities: [Double], kinds: [ConfigurationKind],
+        steps: [Int64]? = nil, metadata: DatasetMetadata, chemicalPotentials: [Double]? = nil
+    ) throws {
+        self.size = size
+        self.q = q
+        self.forces = forces
+        self.densities = densities
+        self.kinds = kinds
+        self.steps = steps ?? [Int64](repeating: -1, count: kinds.count)
+        self.metadata = metadata
         self.chemicalPotentials = chemicalPotentials
         try validate()
     }
@@ -83,40 +91,58 @@ public struct ForceDataset: Sendable, Equatable {
         guard !kinds.isEmpty else { throw DatasetError("\(source): the dataset holds no configurations") }
         for (name, array) in [("Q", q), ("F", forces), ("n", densities)] {
             guard array.count == kinds.count * n else {
-                throw DatasetError("\(source): \(name) holds \(array.count) values, expected \(kinds.count) × \(size) × \(size)")
+                throw DatasetError(
+                    "\(source): \(name) holds \(array.count) values, expected \(kinds.count) × \(size) × \(size)")
             }
             if let bad = array.firstIndex(where: { !$0.isFinite }) {
-                throw DatasetError("\(source): \(name) value at configuration \(bad / n), site \(bad % n) is not finite")
+                throw DatasetError(
+                    "\(source): \(name) value at configuration \(bad / n), site \(bad % n) is not finite")
             }
         }
-        guard steps.count == kinds.count else { throw DatasetError("\(source): step holds \(steps.count) entries, expected \(kinds.count)") }
+        guard steps.count == kinds.count else {
+            throw DatasetError("\(source): step holds \(steps.count) entries, expected \(kinds.count)")
+        }
         if let mu = chemicalPotentials {
-            guard mu.count == kinds.count else { throw DatasetError("\(source): mu holds \(mu.count) entries, expected \(kinds.count)") }
-            if let bad = mu.firstIndex(where: { !$0.isFinite }) { throw DatasetError("\(source): mu of configuration \(bad) is not finite") }
+            guard mu.count == kinds.count else {
+                throw DatasetError("\(source): mu holds \(mu.count) entries, expected \(kinds.count)")
+            }
+            if let bad = mu.firstIndex(where: { !$0.isFinite }) {
+                throw DatasetError("\(source): mu of configuration \(bad) is not finite")
+            }
         }
     }
 
     /// Configuration `c` of a flat [count, N] array.
-    public func slice(_ array: [Double], _ c: Int) -> ArraySlice<Double> { array[(c * siteCount)..<((c + 1) * siteCount)] }
+    public func slice(_ array: [Double], _ c: Int) -> ArraySlice<Double> {
+        array[(c * siteCount)..<((c + 1) * siteCount)]
+    }
 
     /// The configurations at `indices`, in that order.
     public func subset(_ indices: [Int]) throws -> ForceDataset {
         var q = [Double](), f = [Double](), d = [Double]()
-        for c in indices { q += slice(self.q, c); f += slice(forces, c); d += slice(densities, c) }
-        return try ForceDataset(size: size, q: q, forces: f, densities: d, kinds: indices.map { kinds[$0] },
-                                steps: indices.map { steps[$0] }, metadata: metadata,
-                                chemicalPotentials: chemicalPotentials.map { mu in indices.map { mu[$0] } })
+        for c in indices {
+            q += slice(self.q, c)
+            f += slice(forces, c)
+            d += slice(densities, c)
+        }
+        return try ForceDataset(
+            size: size, q: q, forces: f, densities: d, kinds: indices.map { kinds[$0] },
+            steps: indices.map { steps[$0] }, metadata: metadata,
+            chemicalPotentials: chemicalPotentials.map { mu in indices.map { mu[$0] } })
     }
 
     /// This dataset followed by `other` (same L and Holstein parameters; the metadata is this one's).
     public func appending(_ other: ForceDataset) throws -> ForceDataset {
-        guard other.size == size else { throw DatasetError("cannot combine datasets of L = \(size) and L = \(other.size)") }
+        guard other.size == size else {
+            throw DatasetError("cannot combine datasets of L = \(size) and L = \(other.size)")
+        }
         guard other.metadata.holstein == metadata.holstein else {
             throw DatasetError("cannot combine datasets made with different Holstein parameters or filling")
         }
-        return try ForceDataset(size: size, q: q + other.q, forces: forces + other.forces, densities: densities + other.densities,
-                                kinds: kinds + other.kinds, steps: steps + other.steps, metadata: metadata,
-                                chemicalPotentials: chemicalPotentials.flatMap { a in other.chemicalPotentials.map { a + $0 } })
+        return try ForceDataset(
+            size: size, q: q + other.q, forces: forces + other.forces, densities: densities + other.densities,
+            kinds: kinds + other.kinds, steps: steps + other.steps, metadata: metadata,
+            chemicalPotentials: chemicalPotentials.flatMap { a in other.chemicalPotentials.map { a + $0 } })
     }
 
     /// Indices of each kind present.
@@ -134,7 +160,8 @@ public struct ForceDataset: Sendable, Equatable {
         let archive = try NPZArchive(contentsOf: url)
         let source = url.path
         for name in ["Q", "F", "n", "kind"] where archive.arrays[name] == nil {
-            throw DatasetError("\(source): missing array '\(name)' (found: \(archive.arrays.keys.sorted().joined(separator: ", ")))")
+            throw DatasetError(
+                "\(source): missing array '\(name)' (found: \(archive.arrays.keys.sorted().joined(separator: ", ")))")
         }
         let qa = try archive.array("Q")
         guard qa.rank == 3, qa.shape[1] == qa.shape[2] else {
@@ -142,13 +169,19 @@ public struct ForceDataset: Sendable, Equatable {
         }
         for name in ["Q", "F", "n"] {
             let a = try archive.array(name)
-            guard a.dtype == .float64 else { throw DatasetError("\(source): \(name) must be float64, found \(a.dtype.label)") }
+            guard a.dtype == .float64 else {
+                throw DatasetError("\(source): \(name) must be float64, found \(a.dtype.label)")
+            }
             guard a.shape == qa.shape else {
-                throw DatasetError("\(source): \(name) has shape \(NumPyError.shapeString(a.shape)), Q has \(NumPyError.shapeString(qa.shape))")
+                throw DatasetError(
+                    "\(source): \(name) has shape \(NumPyError.shapeString(a.shape)), Q has \(NumPyError.shapeString(qa.shape))"
+                )
             }
         }
         let codes = try archive.array("kind").widenedToInt64s()
-        guard codes.count == qa.shape[0] else { throw DatasetError("\(source): kind holds \(codes.count) labels, expected \(qa.shape[0])") }
+        guard codes.count == qa.shape[0] else {
+            throw DatasetError("\(source): kind holds \(codes.count) labels, expected \(qa.shape[0])")
+        }
         let kinds = try codes.map { code -> ConfigurationKind in
             guard let k = ConfigurationKind(code: Int32(truncatingIfNeeded: code)) else {
                 throw DatasetError("\(source): unknown kind code \(code)")
@@ -156,13 +189,16 @@ public struct ForceDataset: Sendable, Equatable {
             return k
         }
         let steps = archive.arrays["step"] != nil ? try archive.array("step").widenedToInt64s() : nil
-        guard let metaData = archive.extraFiles["metadata.json"] else { throw DatasetError("\(source): missing metadata.json") }
+        guard let metaData = archive.extraFiles["metadata.json"] else {
+            throw DatasetError("\(source): missing metadata.json")
+        }
         let metadata: DatasetMetadata
         do { metadata = try JSONDecoder().decode(DatasetMetadata.self, from: metaData) } catch {
             throw DatasetError("\(source): metadata.json is not valid dataset metadata (\(error))")
         }
         guard metadata.formatVersion <= DatasetMetadata.currentFormatVersion else {
-            throw DatasetError("\(source): dataset format version \(metadata.formatVersion) is newer than this latticeff supports")
+            throw DatasetError(
+                "\(source): dataset format version \(metadata.formatVersion) is newer than this latticeff supports")
         }
         self.size = qa.shape[1]
         self.q = try qa.doubles()
@@ -174,7 +210,9 @@ public struct ForceDataset: Sendable, Equatable {
         if archive.arrays["mu"] != nil {
             let mu = try archive.array("mu")
             guard mu.dtype == .float64, mu.shape == [kinds.count] else {
-                throw DatasetError("\(source): mu must be float64 of shape (\(kinds.count),), found \(mu.dtype.label) \(NumPyError.shapeString(mu.shape))")
+                throw DatasetError(
+                    "\(source): mu must be float64 of shape (\(kinds.count),), found \(mu.dtype.label) \(NumPyError.shapeString(mu.shape))"
+                )
             }
             self.chemicalPotentials = try mu.doubles()
         } else {
@@ -190,12 +228,13 @@ public struct ForceDataset: Sendable, Equatable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         var metadata = self.metadata
-        metadata.kindNames = ConfigurationKind.allCases.map(\.rawValue)   // the codes written are this version's
-        let archive = NPZArchive(arrays: [
-            "Q": try NumPyArray(q, shape: shape), "F": try NumPyArray(forces, shape: shape),
-            "n": try NumPyArray(densities, shape: shape), "kind": NumPyArray(kinds.map(\.code)),
-            "step": NumPyArray(steps),
-        ], extraFiles: ["metadata.json": try encoder.encode(metadata)])
+        metadata.kindNames = ConfigurationKind.allCases.map(\.rawValue)  // the codes written are this version's
+        let archive = NPZArchive(
+            arrays: [
+                "Q": try NumPyArray(q, shape: shape), "F": try NumPyArray(forces, shape: shape),
+                "n": try NumPyArray(densities, shape: shape), "kind": NumPyArray(kinds.map(\.code)),
+                "step": NumPyArray(steps),
+            ], extraFiles: ["metadata.json": try encoder.encode(metadata)])
         var withMu = archive
         if let mu = chemicalPotentials { withMu.arrays["mu"] = NumPyArray(mu) }
         try withMu.write(to: url)

@@ -31,7 +31,12 @@ public struct ForceErrorMetrics: Codable, Sendable, Equatable {
         var sumD = 0.0, sumD2 = 0.0, sumAbs = 0.0, maxAbs = 0.0, sumF = 0.0, sumF2 = 0.0
         for (p, e) in zip(predicted, exact) {
             let d = p - e
-            sumD += d; sumD2 += d * d; sumAbs += abs(d); maxAbs = max(maxAbs, abs(d)); sumF += e; sumF2 += e * e
+            sumD += d
+            sumD2 += d * d
+            sumAbs += abs(d)
+            maxAbs = max(maxAbs, abs(d))
+            sumF += e
+            sumF2 += e * e
         }
         let meanF = sumF / n
         let varianceF = max(0, sumF2 / n - meanF * meanF)

@@ -28,7 +28,8 @@ extension ForceDataset {
             let variance = forces.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(forces.count)
             let snapshotSteps = indices.map { steps[$0] }.filter { $0 >= 0 }
             let range = snapshotSteps.min().map { $0...snapshotSteps.max()! }
-            return KindSummary(kind: kind, count: indices.count, forceStandardDeviation: variance.squareRoot(), steps: range)
+            return KindSummary(
+                kind: kind, count: indices.count, forceStandardDeviation: variance.squareRoot(), steps: range)
         }
     }
 }

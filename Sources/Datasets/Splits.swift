@@ -1,4 +1,5 @@
 /// Training/validation splits of a dataset.
+
 import RandomNumbers
 
 /// Which configurations train and which validate.
@@ -18,7 +19,9 @@ public struct DatasetSplit: Sendable, Equatable, Codable {
 
     /// A random split with `fraction` of the configurations (at least one) to validation, seeded.
     public static func random(count: Int, fraction: Double, seed: UInt64) throws -> DatasetSplit {
-        guard fraction > 0, fraction < 1 else { throw DatasetError("validation fraction must be in (0, 1), got \(fraction)") }
+        guard fraction > 0, fraction < 1 else {
+            throw DatasetError("validation fraction must be in (0, 1), got \(fraction)")
+        }
         guard count >= 2 else { throw DatasetError("a split needs at least 2 configurations, got \(count)") }
         var generator = Xoshiro256(seed: seed)
         var order = Array(0..<count)

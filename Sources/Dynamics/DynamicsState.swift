@@ -1,5 +1,6 @@
 /// Everything a Langevin trajectory needs to continue bit for bit: coordinates, velocities, the
 /// force at the current coordinates, the step counter and the noise generator.
+
 import ForceFieldInterface
 import RandomNumbers
 
@@ -28,7 +29,8 @@ public struct DynamicsState: Sendable, Equatable {
         let n = size * size
         guard size >= 2, coordinates.count == n, velocities.count == n else {
             throw DynamicsError.invalidParameter(
-                "state needs L ≥ 2 and L² = \(n) coordinates and velocities, got \(coordinates.count) and \(velocities.count)")
+                "state needs L ≥ 2 and L² = \(n) coordinates and velocities, got \(coordinates.count) and \(velocities.count)"
+            )
         }
         self.size = size
         self.coordinates = coordinates

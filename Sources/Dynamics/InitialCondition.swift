@@ -1,4 +1,5 @@
 /// How a trajectory starts: the reference hot start, rest, a noisy checkerboard, or a file.
+
 import Foundation
 import IO
 import RandomNumbers
@@ -24,7 +25,9 @@ public enum InitialCondition: Sendable, Equatable {
 
     /// Checkerboard amplitude g / (2 (k0 − 4κ)): the fully ordered CDW (n = 1, 0 on the two
     /// sublattices) is then force-free. 6.25 for the reference parameters.
-    public static func orderedAmplitude(coupling g: Double, stiffness k0: Double, neighbourCoupling kappa: Double) -> Double {
+    public static func orderedAmplitude(
+        coupling g: Double, stiffness k0: Double, neighbourCoupling kappa: Double
+    ) -> Double {
         g / (2 * (k0 - 4 * kappa))
     }
 
@@ -32,7 +35,8 @@ public enum InitialCondition: Sendable, Equatable {
     /// `maxwellStd` = √(kT/m) is used where the recipe asks for thermal velocities.
     /// Throws `DynamicsError.badInitialState` for a file that is missing, malformed, of the wrong
     /// shape or holds non-finite values, or for negative/non-finite widths.
-    public func make(size L: Int, maxwellStd: Double, generator: inout Xoshiro256) throws -> (q: [Double], v: [Double]) {
+    public func make(size L: Int, maxwellStd: Double, generator: inout Xoshiro256) throws -> (q: [Double], v: [Double])
+    {
         let n = L * L
         switch self {
         case .random(let qStd, let vStd):
@@ -44,9 +48,15 @@ public enum InitialCondition: Sendable, Equatable {
             return ([Double](repeating: 0, count: n), [Double](repeating: 0, count: n))
         case .checkerboard(let amplitude, let noise):
             try Self.requireWidth(noise, "checkerboard noise")
-            guard amplitude.isFinite else { throw DynamicsError.badInitialState("checkerboard amplitude must be finite") }
+            guard amplitude.isFinite else {
+                throw DynamicsError.badInitialState("checkerboard amplitude must be finite")
+            }
             var q = [Double](repeating: 0, count: n)
-            for y in 0..<L { for x in 0..<L { q[x + L * y] = ((x + y) % 2 == 0 ? amplitude : -amplitude) + noise * generator.normal() } }
+            for y in 0..<L {
+                for x in 0..<L {
+                    q[x + L * y] = ((x + y) % 2 == 0 ? amplitude : -amplitude) + noise * generator.normal()
+                }
+            }
             return (q, generator.normals(n, standardDeviation: maxwellStd))
         case .file(let path):
             let (q, v) = try Self.read(path: path, size: L)
@@ -63,13 +73,17 @@ public enum InitialCondition: Sendable, Equatable {
             try Self.requireWidth(vStd, "v standard deviation")
         case .checkerboard(let amplitude, let noise):
             try Self.requireWidth(noise, "checkerboard noise")
-            guard amplitude.isFinite else { throw DynamicsError.badInitialState("checkerboard amplitude must be finite") }
+            guard amplitude.isFinite else {
+                throw DynamicsError.badInitialState("checkerboard amplitude must be finite")
+            }
         case .zero: break
         }
     }
 
     private static func requireWidth(_ value: Double, _ name: String) throws {
-        guard value.isFinite, value >= 0 else { throw DynamicsError.badInitialState("\(name) must be finite and ≥ 0, got \(value)") }
+        guard value.isFinite, value >= 0 else {
+            throw DynamicsError.badInitialState("\(name) must be finite and ≥ 0, got \(value)")
+        }
     }
 
     /// Q (and v if the file has it) from a `.npy` or `.npz` file, shape [L, L], any float dtype.
@@ -103,24 +117,36 @@ extension InitialCondition: Codable {
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         switch try c.decode(String.self, forKey: .kind) {
-        case "random": self = .random(qStd: try c.decode(Double.self, forKey: .qStd), vStd: try c.decode(Double.self, forKey: .vStd))
+        case "random":
+            self = .random(
+                qStd: try c.decode(Double.self, forKey: .qStd), vStd: try c.decode(Double.self, forKey: .vStd))
         case "zero": self = .zero
         case "checkerboard":
-            self = .checkerboard(amplitude: try c.decode(Double.self, forKey: .amplitude), noise: try c.decode(Double.self, forKey: .noise))
+            self = .checkerboard(
+                amplitude: try c.decode(Double.self, forKey: .amplitude),
+                noise: try c.decode(Double.self, forKey: .noise))
         case "file": self = .file(path: try c.decode(String.self, forKey: .path))
         case let other:
-            throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: "unknown initial state kind '\(other)'")
+            throw DecodingError.dataCorruptedError(
+                forKey: .kind, in: c, debugDescription: "unknown initial state kind '\(other)'")
         }
     }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         switch self {
-        case .random(let qStd, let vStd): try c.encode("random", forKey: .kind); try c.encode(qStd, forKey: .qStd); try c.encode(vStd, forKey: .vStd)
+        case .random(let qStd, let vStd):
+            try c.encode("random", forKey: .kind)
+            try c.encode(qStd, forKey: .qStd)
+            try c.encode(vStd, forKey: .vStd)
         case .zero: try c.encode("zero", forKey: .kind)
         case .checkerboard(let a, let noise):
-            try c.encode("checkerboard", forKey: .kind); try c.encode(a, forKey: .amplitude); try c.encode(noise, forKey: .noise)
-        case .file(let path): try c.encode("file", forKey: .kind); try c.encode(path, forKey: .path)
+            try c.encode("checkerboard", forKey: .kind)
+            try c.encode(a, forKey: .amplitude)
+            try c.encode(noise, forKey: .noise)
+        case .file(let path):
+            try c.encode("file", forKey: .kind)
+            try c.encode(path, forKey: .path)
         }
     }
 }

@@ -8,6 +8,7 @@
 
 /// The reference Langevin scheme (reference conventions §2): velocity Verlet with one force
 /// evaluation per step, followed by the exact Ornstein–Uhlenbeck velocity refresh.
+
 import ForceFieldInterface
 
 /// One step, for any `ForceField`:
@@ -41,7 +42,9 @@ public struct LangevinIntegrator: Sendable {
             }
         }
         state.evaluation = evaluation
-        guard Self.sum(state.forces, n).isFinite else { throw DynamicsError.nonFinite(step: state.step, what: "the force") }
+        guard Self.sum(state.forces, n).isFinite else {
+            throw DynamicsError.nonFinite(step: state.step, what: "the force")
+        }
     }
 
     /// Advances `state` by one step. Throws `DynamicsError.nonFinite` (leaving `state` partly
@@ -105,6 +108,10 @@ public struct LangevinIntegrator: Sendable {
     }
 
     private static func sum(_ values: [Double], _ n: Int) -> Double {
-        values.withUnsafeBufferPointer { b in var s = 0.0; for i in 0..<n { s += b[i] }; return s }
+        values.withUnsafeBufferPointer { b in
+            var s = 0.0
+            for i in 0..<n { s += b[i] }
+            return s
+        }
     }
 }

@@ -1,5 +1,6 @@
 /// Parameters of the Langevin equation m Q̈ = F(Q) − γ m Q̇ + √(2γ m kT) η(t) and the errors of the
 /// dynamics module.
+
 import Foundation
 
 /// Mass, damping, time step and bath temperature of the Langevin dynamics (units t = 1, k_B = 1).
@@ -24,7 +25,9 @@ public struct LangevinParameters: Codable, Sendable, Equatable {
     /// Throws `DynamicsError.invalidParameter` unless m > 0, γ ≥ 0, dt > 0, kT ≥ 0 (all finite).
     public func validate() throws {
         func require(_ ok: Bool, _ name: String, _ value: Double, _ rule: String) throws {
-            guard ok, value.isFinite else { throw DynamicsError.invalidParameter("\(name) must be \(rule), got \(value)") }
+            guard ok, value.isFinite else {
+                throw DynamicsError.invalidParameter("\(name) must be \(rule), got \(value)")
+            }
         }
         try require(mass > 0, "mass", mass, "> 0")
         try require(damping >= 0, "damping", damping, "≥ 0")

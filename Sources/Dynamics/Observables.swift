@@ -1,4 +1,5 @@
 /// Scalar observables of one state, as written to each run's `timeseries.csv`.
+
 import Foundation
 
 /// One line of `timeseries.csv`.
@@ -45,7 +46,9 @@ public struct TimeSeriesRow: Sendable, Equatable {
     /// The CSV line (no newline). Numbers are written in Swift's shortest round-trip form, so the
     /// same values always give the same bytes; an undefined potential energy is an empty field.
     public var csvLine: String {
-        [String(step), "\(time)", "\(kineticTemperature)", potentialEnergy.map { "\($0)" } ?? "",
-         "\(meanQ)", "\(staggeredQ)", "\(meanDensity)"].joined(separator: ",")
+        [
+            String(step), "\(time)", "\(kineticTemperature)", potentialEnergy.map { "\($0)" } ?? "",
+            "\(meanQ)", "\(staggeredQ)", "\(meanDensity)",
+        ].joined(separator: ",")
     }
 }

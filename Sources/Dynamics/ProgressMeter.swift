@@ -1,4 +1,5 @@
 /// Progress of a simulation on the terminal: steps done, steps/s and time to completion.
+
 import Foundation
 
 /// Thread-safe step counter that reports at most every `interval` seconds.
@@ -13,7 +14,9 @@ public final class ProgressMeter: @unchecked Sendable {
     private let initiallyDone: Int
 
     /// `alreadyDone` steps of `totalSteps` (all trajectories together) were done before this session.
-    public init(totalSteps: Int, alreadyDone: Int = 0, interval: Double = 2, report: @escaping @Sendable (String) -> Void) {
+    public init(
+        totalSteps: Int, alreadyDone: Int = 0, interval: Double = 2, report: @escaping @Sendable (String) -> Void
+    ) {
         self.totalSteps = totalSteps
         self.interval = interval
         self.report = report
@@ -24,7 +27,8 @@ public final class ProgressMeter: @unchecked Sendable {
 
     /// Counts `steps` more steps and reports if the last report is older than `interval`.
     public func advance(by steps: Int = 1) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         done += steps
         let now = DispatchTime.now().uptimeNanoseconds
         if Double(now - lastReport) * 1e-9 >= interval {
@@ -35,7 +39,8 @@ public final class ProgressMeter: @unchecked Sendable {
 
     /// Reports the final line.
     public func finish() {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         report(line(now: DispatchTime.now().uptimeNanoseconds))
     }
 

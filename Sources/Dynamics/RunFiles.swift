@@ -1,7 +1,8 @@
 /// The files of a run directory (docs/FORMATS.md): `params.json`, and per trajectory `run-NNN/` with
 /// `seed.json`, `timeseries.csv`, `snapshots/step-SSSSSSSS.npz` and `checkpoint.npz`.
-import Foundation
+
 import ForceFieldInterface
+import Foundation
 import IO
 import RandomNumbers
 
@@ -92,16 +93,19 @@ enum StateFiles {
             let spare = try archive.values("rng_spare", as: Double.self, shape: [1])[0]
             let bytes = try archive.values("timeseries_bytes", as: Int64.self, shape: [1])[0]
             guard step >= 0, bytes >= 0 else { throw DynamicsError.runDirectory("negative step or length") }
-            var state = try DynamicsState(size: L, coordinates: try archive.values("Q", as: Double.self, shape: shape),
-                                          velocities: try archive.values("v", as: Double.self, shape: shape),
-                                          step: Int(step),
-                                          generator: try Xoshiro256(state: words, spareNormal: hasSpare ? spare : nil))
+            var state = try DynamicsState(
+                size: L, coordinates: try archive.values("Q", as: Double.self, shape: shape),
+                velocities: try archive.values("v", as: Double.self, shape: shape),
+                step: Int(step),
+                generator: try Xoshiro256(state: words, spareNormal: hasSpare ? spare : nil))
             state.forces = try archive.values("F", as: Double.self, shape: shape)
             state.densities = try archive.values("n", as: Double.self, shape: shape)
             if archive.arrays["chemical_potential"] != nil {
-                state.evaluation = ForceEvaluation(chemicalPotential: try archive.values("chemical_potential", as: Double.self, shape: [1])[0])
+                state.evaluation = ForceEvaluation(
+                    chemicalPotential: try archive.values("chemical_potential", as: Double.self, shape: [1])[0])
                 if archive.arrays["compressibility"] != nil {
-                    state.evaluation?.compressibility = try archive.values("compressibility", as: Double.self, shape: [1])[0]
+                    state.evaluation?.compressibility = try archive.values(
+                        "compressibility", as: Double.self, shape: [1])[0]
                 }
             }
             return (state, UInt64(bytes))

@@ -1,7 +1,8 @@
 /// A simulation: a run directory with its parameters and R trajectories, created, resumed and
 /// integrated here (in parallel over the cores or one after another, see `ExecutionPlan`).
-import Foundation
+
 import ForceFieldInterface
+import Foundation
 import IO
 import LinearAlgebra
 
@@ -25,8 +26,10 @@ public final class Simulation {
 
     /// Creates the run directory at `url` and writes `params.json`. The directory must not exist (or
     /// be empty); nothing is left behind on failure. Throws `DynamicsError`.
-    public static func create(at url: URL, parameters: SimulationParameters,
-                              budget: MemoryBudget = .system) throws -> Simulation {
+    public static func create(
+        at url: URL, parameters: SimulationParameters,
+        budget: MemoryBudget = .system
+    ) throws -> Simulation {
         try parameters.validate()
         try checkMemory(parameters, budget: budget)
         let fm = FileManager.default
@@ -35,7 +38,8 @@ public final class Simulation {
         if existed {
             let empty = isDirectory.boolValue && ((try? fm.contentsOfDirectory(atPath: url.path))?.isEmpty ?? false)
             guard empty else {
-                throw DynamicsError.runDirectory("output \(url.path) already exists (use --resume to continue a run there)")
+                throw DynamicsError.runDirectory(
+                    "output \(url.path) already exists (use --resume to continue a run there)")
             }
         } else {
             try Self.makeDirectories(url)
@@ -56,7 +60,8 @@ public final class Simulation {
         }
         let parameters: SimulationParameters
         do {
-            parameters = try JSONDecoder().decode(SimulationParameters.self, from: try Data(contentsOf: layout.parameters))
+            parameters = try JSONDecoder().decode(
+                SimulationParameters.self, from: try Data(contentsOf: layout.parameters))
         } catch {
             throw DynamicsError.runDirectory("\(layout.parameters.path) is unreadable: \(error)")
         }
@@ -73,8 +78,9 @@ public final class Simulation {
     /// runs) exceed `budget`: a lower bound, so a refused run certainly does not fit. Cost O(1).
     public static func checkMemory(_ parameters: SimulationParameters, budget: MemoryBudget = .system) throws {
         let concurrent = min(parameters.runs, parameters.execution.workers)
-        try budget.requireLattice(size: parameters.size, bytesPerSite: bytesPerSite, copies: concurrent,
-                                  for: "a simulation of \(concurrent) concurrent run(s)")
+        try budget.requireLattice(
+            size: parameters.size, bytesPerSite: bytesPerSite, copies: concurrent,
+            for: "a simulation of \(concurrent) concurrent run(s)")
     }
 
     /// Changes the target number of steps (extending a finished run, say) and rewrites `params.json`.
@@ -84,7 +90,8 @@ public final class Simulation {
         guard steps >= 0 else { throw DynamicsError.invalidParameter("steps must be ≥ 0, got \(steps)") }
         for run in 0..<parameters.runs {
             if let done = try checkpointStep(run: run), done > steps {
-                throw DynamicsError.invalidParameter("run-\(String(format: "%03d", run)) is already at step \(done) > \(steps)")
+                throw DynamicsError.invalidParameter(
+                    "run-\(String(format: "%03d", run)) is already at step \(done) > \(steps)")
             }
         }
         parameters.steps = steps
@@ -101,18 +108,24 @@ public final class Simulation {
     /// Integrates every trajectory up to `min(limit, steps)` steps, resuming each from its checkpoint.
     /// `forceField` must match `params.json` (kind, size, model hash); parallel workers use copies.
     /// Throws `DynamicsError.trajectoryFailed` naming every failed trajectory after the others finished.
-    public func run(forceField: any ForceField, stop: StopRequest = StopRequest(), until limit: Int = .max,
-                    progress: ProgressMeter? = nil) throws -> SimulationOutcome {
+    public func run(
+        forceField: any ForceField, stop: StopRequest = StopRequest(), until limit: Int = .max,
+        progress: ProgressMeter? = nil
+    ) throws -> SimulationOutcome {
         try checkMatches(forceField)
         let plan = parameters.execution
-        let trajectories = try (0..<parameters.runs).map { try Trajectory(parameters: parameters, layout: layout, index: $0) }
+        let trajectories = try (0..<parameters.runs).map {
+            try Trajectory(parameters: parameters, layout: layout, index: $0)
+        }
         let results = ResultBox(count: parameters.runs)
         try BLASRuntime.withThreads(plan.blasThreads) {
             if plan.workers <= 1 {
                 for trajectory in trajectories {
-                    results.set(trajectory.index, Result {
-                        try trajectory.run(forceField: forceField, stop: stop, limit: limit, progress: progress)
-                    })
+                    results.set(
+                        trajectory.index,
+                        Result {
+                            try trajectory.run(forceField: forceField, stop: stop, limit: limit, progress: progress)
+                        })
                 }
                 return
             }
@@ -120,9 +133,12 @@ public final class Simulation {
             let shared = SharedWorkers(fields: fields)
             DispatchQueue.concurrentPerform(iterations: plan.workers) { worker in
                 while let run = results.claim() {
-                    results.set(run, Result {
-                        try trajectories[run].run(forceField: shared.fields[worker], stop: stop, limit: limit, progress: progress)
-                    })
+                    results.set(
+                        run,
+                        Result {
+                            try trajectories[run].run(
+                                forceField: shared.fields[worker], stop: stop, limit: limit, progress: progress)
+                        })
                 }
             }
         }
@@ -146,11 +162,15 @@ public final class Simulation {
     private func checkMatches(_ forceField: any ForceField) throws {
         let recorded = parameters.forceField, given = forceField.descriptor
         guard forceField.latticeSize == parameters.size else {
-            throw DynamicsError.invalidParameter("force field is for L = \(forceField.latticeSize), the run has L = \(parameters.size)")
-        }
-        guard given.kind == recorded.kind, given.modelSHA256 == recorded.modelSHA256, given.holstein == recorded.holstein else {
             throw DynamicsError.invalidParameter(
-                "force field (\(given.kind)\(given.modelSHA256.map { " " + $0 } ?? "")) does not match the one in params.json (\(recorded.kind)\(recorded.modelSHA256.map { " " + $0 } ?? ""))")
+                "force field is for L = \(forceField.latticeSize), the run has L = \(parameters.size)")
+        }
+        guard given.kind == recorded.kind, given.modelSHA256 == recorded.modelSHA256,
+            given.holstein == recorded.holstein
+        else {
+            throw DynamicsError.invalidParameter(
+                "force field (\(given.kind)\(given.modelSHA256.map { " " + $0 } ?? "")) does not match the one in params.json (\(recorded.kind)\(recorded.modelSHA256.map { " " + $0 } ?? ""))"
+            )
         }
     }
 
@@ -179,17 +199,20 @@ private final class ResultBox: @unchecked Sendable {
     init(count: Int) { stored = Array(repeating: nil, count: count) }
 
     func claim() -> Int? {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         guard next < stored.count else { return nil }
         next += 1
         return next - 1
     }
     func set(_ index: Int, _ result: Result<TrajectoryOutcome, Error>) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         stored[index] = result
     }
     var results: [Result<TrajectoryOutcome, Error>] {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return stored.map { $0! }
     }
 }

@@ -1,7 +1,8 @@
 /// The parameters of a simulation, written once to `DIR/params.json` (docs/FORMATS.md): everything
 /// needed to reproduce or resume the run, plus its provenance.
-import Foundation
+
 import ForceFieldInterface
+import Foundation
 import RandomNumbers
 
 /// How the trajectories of an ensemble share the cores; recorded so that a resumed run uses the same
@@ -23,8 +24,10 @@ public struct ExecutionPlan: Codable, Sendable, Equatable {
     /// Parallel over runs when one force evaluation uses one core (the harmonic field, ED with L ≤ 30)
     /// and there are at least two runs; otherwise sequential with every core inside the force field
     /// (a single ED trajectory still gains ≈ 1.4× from a second BLAS thread).
-    public static func choose(forceFieldKind kind: String, size L: Int, runs: Int,
-                              cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> ExecutionPlan {
+    public static func choose(
+        forceFieldKind kind: String, size L: Int, runs: Int,
+        cores: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) -> ExecutionPlan {
         let singleCore = kind == "harmonic" || (kind == "ed" && L <= 30)
         let cores = max(1, cores)
         if singleCore && runs >= 2 && cores >= 2 {
@@ -73,14 +76,20 @@ public struct SimulationParameters: Codable, Sendable, Equatable {
     /// JSON keys: the property names, except `dt` and `seed` (the `simulate` option names).
     private enum CodingKeys: String, CodingKey {
         case format, formatVersion, softwareVersion, created, forces, forceFieldSpec, forceField, size, steps, runs
-        case baseSeed = "seed", mass, damping, timeStep = "dt", temperature, initialState
+        case baseSeed = "seed"
+        case mass, damping
+        case timeStep = "dt"
+        case temperature, initialState
         case snapshotEvery, checkpointEvery, timeseriesEvery, execution
     }
 
-    public init(softwareVersion: String, created: Date = Date(), forces: String, forceFieldSpec: ForceFieldSpec? = nil,
-                forceField: ForceFieldDescriptor, size: Int, steps: Int, runs: Int = 1, baseSeed: UInt64, langevin: LangevinParameters,
-                initialState: InitialCondition, snapshotEvery: Int = 50, checkpointEvery: Int = 500,
-                timeseriesEvery: Int = 10, execution: ExecutionPlan? = nil) {
+    public init(
+        softwareVersion: String, created: Date = Date(), forces: String, forceFieldSpec: ForceFieldSpec? = nil,
+        forceField: ForceFieldDescriptor, size: Int, steps: Int, runs: Int = 1, baseSeed: UInt64,
+        langevin: LangevinParameters,
+        initialState: InitialCondition, snapshotEvery: Int = 50, checkpointEvery: Int = 500,
+        timeseriesEvery: Int = 10, execution: ExecutionPlan? = nil
+    ) {
         self.softwareVersion = softwareVersion
         self.created = ISO8601DateFormatter().string(from: created)
         self.forces = forces
@@ -123,9 +132,11 @@ public struct SimulationParameters: Codable, Sendable, Equatable {
         try require(snapshotEvery >= 1, "snapshot interval must be ≥ 1, got \(snapshotEvery)")
         try require(checkpointEvery >= 1, "checkpoint interval must be ≥ 1, got \(checkpointEvery)")
         try require(timeseriesEvery >= 1, "time-series interval must be ≥ 1, got \(timeseriesEvery)")
-        try require(execution.workers >= 1 && execution.blasThreads >= 1, "execution plan needs ≥ 1 worker and BLAS thread")
-        try require(format == "latticeff-run" && formatVersion == 1,
-                    "unsupported run format \(format) version \(formatVersion)")
+        try require(
+            execution.workers >= 1 && execution.blasThreads >= 1, "execution plan needs ≥ 1 worker and BLAS thread")
+        try require(
+            format == "latticeff-run" && formatVersion == 1,
+            "unsupported run format \(format) version \(formatVersion)")
     }
 
     /// Pretty-printed JSON with sorted keys.

@@ -1,5 +1,6 @@
 /// A request to stop at the next step boundary, set by SIGINT/SIGTERM or by a caller; trajectories
 /// then write a checkpoint and return, so the run can be resumed exactly.
+
 import Dispatch
 import Foundation
 
@@ -13,14 +14,23 @@ public final class StopRequest: @unchecked Sendable {
 
     /// Asks every trajectory to stop at its next step boundary (`signal`: the signal that asked, if any).
     public func request(signal: Int32? = nil) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         requestedFlag = true
         if requestedSignal == nil { requestedSignal = signal }
     }
 
-    public var isRequested: Bool { lock.lock(); defer { lock.unlock() }; return requestedFlag }
+    public var isRequested: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return requestedFlag
+    }
     /// The signal that requested the stop, if a signal did.
-    public var stoppingSignal: Int32? { lock.lock(); defer { lock.unlock() }; return requestedSignal }
+    public var stoppingSignal: Int32? {
+        lock.lock()
+        defer { lock.unlock() }
+        return requestedSignal
+    }
 
     /// Routes SIGINT and SIGTERM to `request(signal:)` through dispatch sources (the default action,
     /// termination, is disabled while the returned object lives; a second signal still only stops

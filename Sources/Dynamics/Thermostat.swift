@@ -1,5 +1,6 @@
 /// The stochastic half of the reference Langevin scheme: an exact Ornstein–Uhlenbeck velocity
 /// refresh, kept apart from the deterministic velocity-Verlet part (`LangevinIntegrator`).
+
 import Foundation
 import RandomNumbers
 

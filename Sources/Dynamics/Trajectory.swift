@@ -1,7 +1,8 @@
 /// One trajectory of a simulation: start or resume from its checkpoint, integrate, and write its
 /// time series, snapshots and checkpoints into `run-NNN/`.
-import Foundation
+
 import ForceFieldInterface
+import Foundation
 import IO
 import RandomNumbers
 
@@ -31,7 +32,9 @@ struct Trajectory {
     var name: String { layout.run(index).lastPathComponent }
 
     /// Runs up to `min(limit, steps)` steps in total or until `stop` is requested.
-    func run(forceField: any ForceField, stop: StopRequest, limit: Int, progress: ProgressMeter?) throws -> TrajectoryOutcome {
+    func run(
+        forceField: any ForceField, stop: StopRequest, limit: Int, progress: ProgressMeter?
+    ) throws -> TrajectoryOutcome {
         var lastCheckpoint: Int?
         do {
             var (state, timeseries) = try prepare(forceField: forceField)
@@ -43,7 +46,8 @@ struct Trajectory {
                 let step = state.step
                 if step % parameters.timeseriesEvery == 0 { try append(state, to: timeseries) }
                 if step % parameters.snapshotEvery == 0 {
-                    try StateFiles.writeSnapshot(state, timeStep: parameters.timeStep, to: layout.snapshot(index, step: step))
+                    try StateFiles.writeSnapshot(
+                        state, timeStep: parameters.timeStep, to: layout.snapshot(index, step: step))
                 }
                 if step % parameters.checkpointEvery == 0 || step == parameters.steps {
                     try checkpoint(state, timeseries: timeseries)
@@ -55,7 +59,9 @@ struct Trajectory {
             return state.step >= parameters.steps ? .completed : .stopped(step: state.step)
         } catch let error as DynamicsError {
             if case .nonFinite = error {
-                let kept = lastCheckpoint.map { "the last good checkpoint (step \($0)) is kept" } ?? "no checkpoint was written"
+                let kept =
+                    lastCheckpoint.map { "the last good checkpoint (step \($0)) is kept" }
+                    ?? "no checkpoint was written"
                 throw DynamicsError.trajectoryFailed("\(name): \(error); stopped, \(kept)")
             }
             throw DynamicsError.trajectoryFailed("\(name): \(error)")
@@ -74,7 +80,8 @@ struct Trajectory {
             let handle = try FileHandle(forUpdating: layout.timeseries(index))
             let length = try handle.seekToEnd()
             guard length >= bytes else {
-                throw DynamicsError.runDirectory("\(layout.timeseries(index).path) is shorter than its checkpoint records")
+                throw DynamicsError.runDirectory(
+                    "\(layout.timeseries(index).path) is shorter than its checkpoint records")
             }
             try handle.truncate(atOffset: bytes)
             for step in layout.snapshotSteps(index) where step > state.step {
@@ -87,14 +94,18 @@ struct Trajectory {
         if fm.fileExists(atPath: layout.run(index).path) { try fm.removeItem(at: layout.run(index)) }
         try fm.createDirectory(at: layout.snapshots(index), withIntermediateDirectories: true)
         let seed = parameters.seed(run: index)
-        try writeAtomically(try JSONEncoder.runFiles.encode(SeedRecord(baseSeed: parameters.baseSeed, runIndex: index, seed: seed)),
-                            to: layout.seed(index))
+        try writeAtomically(
+            try JSONEncoder.runFiles.encode(SeedRecord(baseSeed: parameters.baseSeed, runIndex: index, seed: seed)),
+            to: layout.seed(index))
         var generator = Xoshiro256(seed: seed)
         let maxwellStd = (parameters.temperature / parameters.mass).squareRoot()
-        let (q, v) = try parameters.initialState.make(size: parameters.size, maxwellStd: maxwellStd, generator: &generator)
+        let (q, v) = try parameters.initialState.make(
+            size: parameters.size, maxwellStd: maxwellStd, generator: &generator)
         var state = try DynamicsState(size: parameters.size, coordinates: q, velocities: v, generator: generator)
         try integrator.evaluateForces(&state, forceField: forceField)
-        let first = TimeSeriesRow.csvHeader + "\n" + TimeSeriesRow(state: state, timeStep: parameters.timeStep, mass: parameters.mass).csvLine + "\n"
+        let first =
+            TimeSeriesRow.csvHeader + "\n"
+            + TimeSeriesRow(state: state, timeStep: parameters.timeStep, mass: parameters.mass).csvLine + "\n"
         try writeAtomically(Data(first.utf8), to: layout.timeseries(index))
         let handle = try FileHandle(forUpdating: layout.timeseries(index))
         try handle.seekToEnd()
@@ -112,6 +123,7 @@ struct Trajectory {
     private func checkpoint(_ state: DynamicsState, timeseries: FileHandle) throws {
         try timeseries.synchronize()
         let bytes = try timeseries.offset()
-        try StateFiles.writeCheckpoint(state, timeStep: parameters.timeStep, timeseriesBytes: bytes, to: layout.checkpoint(index))
+        try StateFiles.writeCheckpoint(
+            state, timeStep: parameters.timeStep, timeseriesBytes: bytes, to: layout.checkpoint(index))
     }
 }

@@ -1,8 +1,9 @@
 /// The equivariant network over a cluster-ED baseline (`ForceBaseline`, module `ForceModels`):
 /// the network learns only what the cluster misses (Δ-learning).
+
 import Electronic
-import Foundation
 import ForceModels
+import Foundation
 
 extension EquivariantNetwork {
     /// The cluster solver of the baseline (nil without one). Throws unless the model can carry it:
@@ -27,16 +28,27 @@ extension EquivariantNetwork {
     /// `lossAndGradients`), at least 1e-4. Models without a baseline keep scale 1 (the paper's
     /// network). The baseline values computed here are cached for training.
     public func setOutputScale(fromConfigurations q: [Double], targets: [Double], count: Int, size: Int) throws {
-        guard baseline != .none else { outputScale = 1; return }
+        guard baseline != .none else {
+            outputScale = 1
+            return
+        }
         let n = size * size
         guard q.count == count * n, targets.count == count * n, count > 0 else {
-            throw ForceModelError("need \(count) × \(n) configuration and target values, got \(q.count) and \(targets.count)")
+            throw ForceModelError(
+                "need \(count) × \(n) configuration and target values, got \(q.count) and \(targets.count)")
         }
         var remainder = targets
-        if readout.addsElasticForce { try addElasticForces(q, count: count, size: size, lattice: configuration.lattice, holstein: holstein, to: &remainder, sign: -1) }
+        if readout.addsElasticForce {
+            try addElasticForces(
+                q, count: count, size: size, lattice: configuration.lattice, holstein: holstein, to: &remainder,
+                sign: -1)
+        }
         guard let base = try baselineOutputs(q, count: count, size: size, cached: true) else { return }
         var sum = 0.0
-        for i in remainder.indices { let r = remainder[i] - base[i]; sum += r * r }
+        for i in remainder.indices {
+            let r = remainder[i] - base[i]
+            sum += r * r
+        }
         outputScale = max(1e-4, (sum / Double(remainder.count)).squareRoot())
     }
 }

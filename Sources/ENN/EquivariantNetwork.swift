@@ -1,11 +1,12 @@
 /// The equivariant network with its weights: owner of the parameters, the input scales and the
 /// metadata of the data it was trained on; forward and backward passes over chunks of sites.
+
 import Dispatch
 import Features
-import Foundation
-import IO
 import ForceModels
+import Foundation
 import HolsteinModel
+import IO
 import LinearAlgebra
 import RandomNumbers
 import Symmetry
@@ -72,33 +73,41 @@ public final class EquivariantNetwork<T: ModelScalar>: @unchecked Sendable {
     /// zero biases and unit input scales, from a seeded generator.
     /// Throws `MemoryLimitError` before allocating when the weights (and their gradient) exceed the memory
     /// available, and `ForceModelError` for a width over 2²⁰ multiplets (its weight count could overflow `Int`).
-    public convenience init(configuration: NetworkConfiguration, seed: UInt64,
-                            holstein: HolsteinParameters = HolsteinParameters()) throws {
+    public convenience init(
+        configuration: NetworkConfiguration, seed: UInt64,
+        holstein: HolsteinParameters = HolsteinParameters()
+    ) throws {
         if let width = configuration.hiddenWidths.joined().first(where: { $0 > 1 << 20 }) {
             throw ForceModelError(
                 "hidden width \(width) is beyond any network that fits in memory (at most \(1 << 20))")
         }
         let structure = try NetworkStructure(configuration: configuration)
-        try MemoryBudget.system.require(bytes: 2 * Double(structure.parameterCount) * Double(MemoryLayout<T>.size),
-                                        for: "a network of \(structure.parameterCount) parameters")
+        try MemoryBudget.system.require(
+            bytes: 2 * Double(structure.parameterCount) * Double(MemoryLayout<T>.size),
+            for: "a network of \(structure.parameterCount) parameters")
         var generator = Xoshiro256(seed: seed)
         var parameters = [T](repeating: 0, count: structure.parameterCount)
         for block in structure.parameterBlocks where !block.isBias {
             let sigma = 1 / Double(block.shape[0]).squareRoot()
             for i in 0..<block.count { parameters[block.offset + i] = T(sigma * generator.normal()) }
         }
-        try self.init(structure: structure, parameters: parameters,
-                      inputScales: [Double](repeating: 1, count: structure.theory.irreps.count), holstein: holstein)
+        try self.init(
+            structure: structure, parameters: parameters,
+            inputScales: [Double](repeating: 1, count: structure.theory.irreps.count), holstein: holstein)
     }
 
     /// A network from explicit parameters. Throws if counts do not match or a scale is not positive.
-    public init(structure: NetworkStructure, parameters: [T], inputScales: [Double],
-                holstein: HolsteinParameters = HolsteinParameters(), trainingSummary: TrainingSummary? = nil) throws {
+    public init(
+        structure: NetworkStructure, parameters: [T], inputScales: [Double],
+        holstein: HolsteinParameters = HolsteinParameters(), trainingSummary: TrainingSummary? = nil
+    ) throws {
         guard parameters.count == structure.parameterCount else {
             throw ForceModelError("expected \(structure.parameterCount) parameters, got \(parameters.count)")
         }
-        guard inputScales.count == structure.theory.irreps.count, inputScales.allSatisfy({ $0.isFinite && $0 > 0 }) else {
-            throw ForceModelError("input scales must be \(structure.theory.irreps.count) finite positive numbers, got \(inputScales)")
+        guard inputScales.count == structure.theory.irreps.count, inputScales.allSatisfy({ $0.isFinite && $0 > 0 })
+        else {
+            throw ForceModelError(
+                "input scales must be \(structure.theory.irreps.count) finite positive numbers, got \(inputScales)")
         }
         self.structure = structure
         self.parameters = parameters
@@ -109,8 +118,9 @@ public final class EquivariantNetwork<T: ModelScalar>: @unchecked Sendable {
 
     /// The same model in another precision.
     public func converted<U: ModelScalar>(to _: U.Type = U.self) -> EquivariantNetwork<U> {
-        let copy = try! EquivariantNetwork<U>(structure: structure, parameters: parameters.map { U($0) },
-                                              inputScales: inputScales, holstein: holstein, trainingSummary: trainingSummary)
+        let copy = try! EquivariantNetwork<U>(
+            structure: structure, parameters: parameters.map { U($0) },
+            inputScales: inputScales, holstein: holstein, trainingSummary: trainingSummary)
         copySettings(to: copy)
         return copy
     }
@@ -124,7 +134,8 @@ public final class EquivariantNetwork<T: ModelScalar>: @unchecked Sendable {
         other.electronNumberProjection = electronNumberProjection
         other.baseline = baseline
         other.outputScale = outputScale
-        other.chunkSize = chunkSize; other.threads = threads
+        other.chunkSize = chunkSize
+        other.threads = threads
     }
 
     // MARK: evaluation state
@@ -145,7 +156,8 @@ public final class EquivariantNetwork<T: ModelScalar>: @unchecked Sendable {
     /// The evaluation state for the current parameters, cached until parameters, input scales or
     /// the chunk size change (thread-safe: copies of a force field may share one network).
     func prepared() -> Prepared {
-        preparedLock.lock(); defer { preparedLock.unlock() }
+        preparedLock.lock()
+        defer { preparedLock.unlock() }
         if let cached = preparedCache { return cached }
         let fresh = prepare()
         preparedCache = fresh
@@ -153,36 +165,48 @@ public final class EquivariantNetwork<T: ModelScalar>: @unchecked Sendable {
     }
 
     private func invalidatePrepared() {
-        preparedLock.lock(); preparedCache = nil; preparedLock.unlock()
+        preparedLock.lock()
+        preparedCache = nil
+        preparedLock.unlock()
     }
 
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     func prepare() -> Prepared {
         let packed = parameters.withUnsafeBufferPointer { p in
-            structure.layers.enumerated().map { PackedLayer<T>(plan: $1, layer: $0, structure: structure, parameters: p) }
+            structure.layers.enumerated().map {
+                PackedLayer<T>(plan: $1, layer: $0, structure: structure, parameters: p)
+            }
         }
         var cg: [[T]] = [], offsets: [[[Int]]] = []
         for plan in structure.layers {
             var flat: [T] = [], layerOffsets: [[Int]] = []
             for couplings in plan.couplings {
-                layerOffsets.append(couplings.map { c in defer { flat += c.cg.map { T($0) } }; return flat.count })
+                layerOffsets.append(
+                    couplings.map { c in
+                        defer { flat += c.cg.map { T($0) } }
+                        return flat.count
+                    })
             }
-            cg.append(flat + [0]); offsets.append(layerOffsets)
+            cg.append(flat + [0])
+            offsets.append(layerOffsets)
         }
         let layout = featurizer.layout
         var inverse = [T](repeating: 1, count: layout.size)
         var channel = 0
         for k in layout.labels.indices {
             let m = layout.multiplicities[k]
-            for a in 0..<layout.dimensions[k] { for r in 0..<m {
-                let extra = channelScales?[channel + r] ?? 1
-                inverse[layout.offset(k) + a * m + r] = T(1 / (inputScales[k] * extra))
-            } }
+            for a in 0..<layout.dimensions[k] {
+                for r in 0..<m {
+                    let extra = channelScales?[channel + r] ?? 1
+                    inverse[layout.offset(k) + a * m + r] = T(1 / (inputScales[k] * extra))
+                }
+            }
             channel += m
         }
-        return Prepared(packed: packed, cg: cg, cgOffsets: offsets, inverseScales: inverse,
-                        blocksPerChunk: max(1, (chunkSize + 7) / 8))
+        return Prepared(
+            packed: packed, cg: cg, cgOffsets: offsets, inverseScales: inverse,
+            blocksPerChunk: max(1, (chunkSize + 7) / 8))
     }
 
     /// Activations and gradients of one chunk (one per worker).
@@ -211,12 +235,18 @@ public final class EquivariantNetwork<T: ModelScalar>: @unchecked Sendable {
                     return p
                 }
             }
-            act = buffers(); pre = buffers(); actGradient = buffers(); preGradient = buffers()
+            act = buffers()
+            pre = buffers()
+            actGradient = buffers()
+            preGradient = buffers()
             let leftMax = structure.layers.map { $0.input.multiplicities.max() ?? 0 }.max() ?? 0
             scratch = BackwardScratch(capacity: max(1, leftMax * blocks * 4))
             features = .allocate(capacity: max(1, blocks * 8 * structure.featurizer.featureCount))
         }
-        deinit { all.forEach { $0.deallocate() }; features.deallocate() }
+        deinit {
+            all.forEach { $0.deallocate() }
+            features.deallocate()
+        }
     }
 
     // MARK: chunk passes
@@ -245,11 +275,14 @@ public final class EquivariantNetwork<T: ModelScalar>: @unchecked Sendable {
         parameters.withUnsafeBufferPointer { p in
             for (l, plan) in structure.layers.enumerated() {
                 prep.cg[l].withUnsafeBufferPointer { cg in
-                    layerForward(plan, packed: prep.packed[l], cg: cg.baseAddress!, cgOffsets: prep.cgOffsets[l],
-                                 input: ws.act[l], output: ws.pre[l + 1], blocks: blocks)
+                    layerForward(
+                        plan, packed: prep.packed[l], cg: cg.baseAddress!, cgOffsets: prep.cgOffsets[l],
+                        input: ws.act[l], output: ws.pre[l + 1], blocks: blocks)
                 }
                 if plan.gated {
-                    gateForward(plan, layer: l, parameters: p.baseAddress!, pre: ws.pre[l + 1], act: ws.act[l + 1], blocks: blocks)
+                    gateForward(
+                        plan, layer: l, parameters: p.baseAddress!, pre: ws.pre[l + 1], act: ws.act[l + 1],
+                        blocks: blocks)
                 }
             }
             let last = structure.layers.count - 1, outs = structure.outputCount
@@ -266,8 +299,10 @@ public final class EquivariantNetwork<T: ModelScalar>: @unchecked Sendable {
     /// `outputGradient` is ∂loss/∂(readout channels), [count × structure.outputCount].
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    func backwardChunk(_ ws: Workspace, _ prep: Prepared, count: Int, outputGradient: UnsafePointer<T>,
-                       gradient: UnsafeMutablePointer<T>, featureGradient: UnsafeMutablePointer<T>?) {
+    func backwardChunk(
+        _ ws: Workspace, _ prep: Prepared, count: Int, outputGradient: UnsafePointer<T>,
+        gradient: UnsafeMutablePointer<T>, featureGradient: UnsafeMutablePointer<T>?
+    ) {
         let blocks = (count + 7) / 8
         let layers = structure.layers, last = layers.count - 1
         let readoutGradient = ws.preGradient[last + 1], outs = structure.outputCount
@@ -277,7 +312,8 @@ public final class EquivariantNetwork<T: ModelScalar>: @unchecked Sendable {
             for blk in 0..<blocks {
                 var v = SIMD8<T>()
                 for lane in 0..<8 where blk * 8 + lane < count {
-                    v[lane] = outputGradient[(blk * 8 + lane) * outs + r]; biasSum += v[lane]
+                    v[lane] = outputGradient[(blk * 8 + lane) * outs + r]
+                    biasSum += v[lane]
                 }
                 readoutGradient[blk * outs + r] = v
             }
@@ -288,13 +324,16 @@ public final class EquivariantNetwork<T: ModelScalar>: @unchecked Sendable {
                 let plan = layers[l]
                 ws.actGradient[l].update(repeating: SIMD8(), count: plan.input.size * blocks)
                 prep.cg[l].withUnsafeBufferPointer { cg in
-                    layerBackward(plan, layer: l, weights: p.baseAddress!, cg: cg.baseAddress!, cgOffsets: prep.cgOffsets[l],
-                                  input: ws.act[l], outputGradient: ws.preGradient[l + 1], inputGradient: ws.actGradient[l],
-                                  gradient: gradient, blocks: blocks, scratch: ws.scratch)
+                    layerBackward(
+                        plan, layer: l, weights: p.baseAddress!, cg: cg.baseAddress!, cgOffsets: prep.cgOffsets[l],
+                        input: ws.act[l], outputGradient: ws.preGradient[l + 1], inputGradient: ws.actGradient[l],
+                        gradient: gradient, blocks: blocks, scratch: ws.scratch)
                 }
                 if l > 0 {
-                    gateBackward(layers[l - 1], layer: l - 1, parameters: p.baseAddress!, pre: ws.pre[l],
-                                 actGradient: ws.actGradient[l], preGradient: ws.preGradient[l], gradient: gradient, blocks: blocks)
+                    gateBackward(
+                        layers[l - 1], layer: l - 1, parameters: p.baseAddress!, pre: ws.pre[l],
+                        actGradient: ws.actGradient[l], preGradient: ws.preGradient[l], gradient: gradient,
+                        blocks: blocks)
                 }
             }
         }

@@ -1,6 +1,7 @@
 /// The per-site map from readout channels to the model's output G_i (`ForceHead`).
-import Foundation
+
 import ForceModels
+import Foundation
 import HolsteinModel
 import RandomNumbers
 
@@ -10,7 +11,9 @@ extension ForceHead {
     public func validate(_ holstein: HolsteinParameters) throws {
         guard case .fermi = self else { return }
         guard holstein.coupling != 0, holstein.temperature > 0, holstein.temperature.isFinite else {
-            throw ForceModelError("the Fermi head needs g ≠ 0 and a temperature T > 0 (got g = \(holstein.coupling), T = \(holstein.temperature))")
+            throw ForceModelError(
+                "the Fermi head needs g ≠ 0 and a temperature T > 0 (got g = \(holstein.coupling), T = \(holstein.temperature))"
+            )
         }
     }
 
@@ -18,8 +21,10 @@ extension ForceHead {
     /// linear head, o₀ + Σ_k (g/2)·a_k·tanh((g·q − b_k)/(2T)) for the Fermi head. When `gradient`
     /// is given, writes `scale`·∂G/∂o into it.
     @inlinable
-    public func output<T: BinaryFloatingPoint>(channels o: UnsafePointer<T>, q: Double, coupling g: Double, temperature: Double,
-                                               gradient: UnsafeMutablePointer<T>? = nil, scale: Double = 1) -> Double {
+    public func output<T: BinaryFloatingPoint>(
+        channels o: UnsafePointer<T>, q: Double, coupling g: Double, temperature: Double,
+        gradient: UnsafeMutablePointer<T>? = nil, scale: Double = 1
+    ) -> Double {
         switch self {
         case .linear:
             gradient?[0] = T(scale)
@@ -50,7 +55,8 @@ extension EquivariantNetwork {
     /// trained model with a Fermi head (`latticeff train --initial-model M --head fermi:K`).
     public func withHead(_ head: ForceHead, seed: UInt64) throws -> EquivariantNetwork<T> {
         guard configuration.head == .linear else {
-            throw ForceModelError("only a model with the linear head can be given another head (this one has \(configuration.head))")
+            throw ForceModelError(
+                "only a model with the linear head can be given another head (this one has \(configuration.head))")
         }
         try head.validate(holstein)
         var newConfiguration = configuration
@@ -66,14 +72,17 @@ extension EquivariantNetwork {
                 for row in 0..<rows {
                     values[new.offset + row * outs] = parameters[old.offset + row]
                     if old.isBias { continue }
-                    for k in 0..<(outs - 1) / 2 { values[new.offset + row * outs + 2 + 2 * k] = T(sigma * generator.normal()) }
+                    for k in 0..<(outs - 1) / 2 {
+                        values[new.offset + row * outs + 2 + 2 * k] = T(sigma * generator.normal())
+                    }
                 }
             } else {
                 for i in 0..<old.count { values[new.offset + i] = parameters[old.offset + i] }
             }
         }
-        let network = try EquivariantNetwork(structure: newStructure, parameters: values, inputScales: inputScales,
-                                             holstein: holstein, trainingSummary: trainingSummary)
+        let network = try EquivariantNetwork(
+            structure: newStructure, parameters: values, inputScales: inputScales,
+            holstein: holstein, trainingSummary: trainingSummary)
         copySettings(to: network)
         return network
     }

@@ -1,6 +1,7 @@
 /// A pointwise map of the lattice field applied before the neighbourhood features.
-import Foundation
+
 import ForceModels
+import Foundation
 
 /// φ applied to every site value, Q_j → φ(Q_j), before the symmetry-adapted features are formed.
 ///
@@ -18,7 +19,10 @@ public enum InputTransform: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses "identity" or "asinh:W" (W a finite positive number), as written in model files.
     public init(parsing text: String) throws {
-        if text == "identity" { self = .identity; return }
+        if text == "identity" {
+            self = .identity
+            return
+        }
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0] == "asinh" else {
             throw ForceModelError("unknown input transform '\(text)' (use identity or asinh:W, e.g. asinh:0.5)")

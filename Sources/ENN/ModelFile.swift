@@ -1,7 +1,8 @@
 /// The ENN model file: the `ModelContainer` (`.npz` of float32 weight arrays + `metadata.json`) with
 /// architecture "enn" (docs/FORMATS.md, "ENN model file"); here only the metadata ↔ network mapping.
-import Foundation
+
 import ForceModels
+import Foundation
 import HolsteinModel
 import IO
 
@@ -51,8 +52,9 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
 
 extension ModelMetadata: ModelFileMetadata {
     public var declaredWeights: DeclaredWeights {
-        DeclaredWeights(parameterOrder: parameterOrder, parameterCount: parameterCount,
-                        widths: hiddenWidths.flatMap { $0 } + auxiliaryWidths.flatMap { $0 }, radius: radius)
+        DeclaredWeights(
+            parameterOrder: parameterOrder, parameterCount: parameterCount,
+            widths: hiddenWidths.flatMap { $0 } + auxiliaryWidths.flatMap { $0 }, radius: radius)
     }
 }
 
@@ -101,23 +103,26 @@ extension EquivariantNetwork {
     /// the container's checks (`ModelFileReader`: metadata, version, `DeclaredWeights`), the head, the
     /// architecture against the metadata, each array's shape and values and their SHA-256, the settings.
     public static func load(archive: NPZArchive, path: String = "<memory>") throws -> EquivariantNetwork<T> {
-        let file = try ModelFileReader<ModelMetadata>(archive: archive, path: path, architecture: "enn",
-                                                      kind: "an equivariant network")
+        let file = try ModelFileReader<ModelMetadata>(
+            archive: archive, path: path, architecture: "enn",
+            kind: "an equivariant network")
         let meta = file.metadata, fail = file.fail
         let head: ForceHead
         do { head = try meta.head.map { try ForceHead(parsing: $0) } ?? .linear } catch let error as ForceModelError {
             throw fail(error.message)
         }
-        let configuration = NetworkConfiguration(lattice: meta.lattice, group: meta.group, radius: meta.radius,
-                                                 hiddenWidths: meta.hiddenWidths, gate: meta.gate, head: head)
+        let configuration = NetworkConfiguration(
+            lattice: meta.lattice, group: meta.group, radius: meta.radius,
+            hiddenWidths: meta.hiddenWidths, gate: meta.gate, head: head)
         let structure: NetworkStructure
         do { structure = try NetworkStructure(configuration: configuration) } catch { throw fail("\(error)") }
         guard meta.irreps == structure.theory.labels else {
             throw fail("IRs \(meta.irreps) do not match \(meta.group) (\(structure.theory.labels))")
         }
         guard meta.auxiliaryWidths == structure.layers.map(\.auxiliaryWidths),
-              meta.parameterCount == structure.parameterCount,
-              meta.parameterOrder == structure.parameterBlocks.map(\.name) else {
+            meta.parameterCount == structure.parameterCount,
+            meta.parameterOrder == structure.parameterBlocks.map(\.name)
+        else {
             throw fail("metadata widths or parameter list do not match the architecture it describes")
         }
         let parameters = try file.weights(structure.parameterBlocks, as: T.self)
@@ -128,8 +133,9 @@ extension EquivariantNetwork {
             }
             scales.append(s)
         }
-        let network = try EquivariantNetwork(structure: structure, parameters: parameters, inputScales: scales,
-                                             holstein: meta.holstein, trainingSummary: meta.training)
+        let network = try EquivariantNetwork(
+            structure: structure, parameters: parameters, inputScales: scales,
+            holstein: meta.holstein, trainingSummary: meta.training)
         try network.applySettings(of: meta, head: head, fail: fail)
         return network
     }

@@ -1,7 +1,8 @@
 /// What defines a network before it has weights: lattice, point group, neighbourhood radius,
 /// hidden widths per layer and IR, and the nonlinearity (paper Table I is the default).
-import Foundation
+
 import ForceModels
+import Foundation
 import Symmetry
 
 /// The equivariant nonlinearity applied after every hidden linear map (biases enter only here).
@@ -36,7 +37,10 @@ public enum ForceHead: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses "linear" or "fermi:K" (K = 1…8), as written in model files.
     public init(parsing text: String) throws {
-        if text == "linear" { self = .linear; return }
+        if text == "linear" {
+            self = .linear
+            return
+        }
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0] == "fermi" else {
             throw ForceModelError("unknown head '\(text)' (use linear or fermi:K, e.g. fermi:2)")
@@ -79,10 +83,16 @@ public struct NetworkConfiguration: Equatable, Sendable {
     /// How the readout channels become the output (`ForceHead`; the paper's: linear).
     public var head: ForceHead
 
-    public init(lattice: String = "square", group: String = "D4", radius: Double = 13.0.squareRoot(),
-                hiddenWidths: [[Int]] = [[32], [8], [4]], gate: GateKind = .smooth, head: ForceHead = .linear) {
-        self.lattice = lattice; self.group = group; self.radius = radius
-        self.hiddenWidths = hiddenWidths; self.gate = gate; self.head = head
+    public init(
+        lattice: String = "square", group: String = "D4", radius: Double = 13.0.squareRoot(),
+        hiddenWidths: [[Int]] = [[32], [8], [4]], gate: GateKind = .smooth, head: ForceHead = .linear
+    ) {
+        self.lattice = lattice
+        self.group = group
+        self.radius = radius
+        self.hiddenWidths = hiddenWidths
+        self.gate = gate
+        self.head = head
     }
 
     /// Paper Table I: D4 on the square lattice, radius √13, widths 32, 8, 4 per IR.

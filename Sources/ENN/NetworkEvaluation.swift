@@ -1,8 +1,9 @@
 /// Public passes of the network: on per-site feature rows, and on whole periodic configurations
 /// (featurized chunk by chunk, so memory stays bounded for any L).
+
 import Features
-import Foundation
 import ForceModels
+import Foundation
 import Lattice
 
 extension EquivariantNetwork {
@@ -18,7 +19,9 @@ extension EquivariantNetwork {
         var out = [T](repeating: 0, count: siteCount * outs)
         let prep = prepared(), chunk = prep.blocksPerChunk * 8, f = featureCount
         let chunks = (siteCount + chunk - 1) / chunk
-        let workspaces = (0..<Self.gradientSlots).map { _ in Workspace(structure: structure, blocks: prep.blocksPerChunk) }
+        let workspaces = (0..<Self.gradientSlots).map { _ in
+            Workspace(structure: structure, blocks: prep.blocksPerChunk)
+        }
         features.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 let shared = Unchecked((src.baseAddress!, dst.baseAddress!, workspaces, prep))
@@ -39,15 +42,19 @@ extension EquivariantNetwork {
     /// its readout channels, [siteCount × structure.outputCount].
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    public func gradients(features: [T], siteCount: Int, outputGradient: [T]) throws -> (parameters: [T], features: [T]) {
+    public func gradients(features: [T], siteCount: Int, outputGradient: [T]) throws -> (parameters: [T], features: [T])
+    {
         try checkFeatures(features, siteCount)
         let outs = structure.outputCount
         guard outputGradient.count == siteCount * outs else {
-            throw ForceModelError("output gradient has \(outputGradient.count) values for \(siteCount) sites × \(outs) outputs")
+            throw ForceModelError(
+                "output gradient has \(outputGradient.count) values for \(siteCount) sites × \(outs) outputs")
         }
         let prep = prepared(), chunk = prep.blocksPerChunk * 8, f = featureCount
         let chunks = (siteCount + chunk - 1) / chunk
-        let workspaces = (0..<Self.gradientSlots).map { _ in Workspace(structure: structure, blocks: prep.blocksPerChunk) }
+        let workspaces = (0..<Self.gradientSlots).map { _ in
+            Workspace(structure: structure, blocks: prep.blocksPerChunk)
+        }
         let pc = parameters.count
         var slots = [T](repeating: 0, count: Self.gradientSlots * pc)
         var featureGradient = [T](repeating: 0, count: siteCount * f)
@@ -57,16 +64,20 @@ extension EquivariantNetwork {
                 featureGradient.withUnsafeMutableBufferPointer { dFeat in
                     scratch.withUnsafeMutableBufferPointer { out in
                         slots.withUnsafeMutableBufferPointer { g in
-                            let shared = Unchecked((src.baseAddress!, dOut.baseAddress!, dFeat.baseAddress!, out.baseAddress!,
-                                                    g.baseAddress!, workspaces, prep))
+                            let shared = Unchecked(
+                                (
+                                    src.baseAddress!, dOut.baseAddress!, dFeat.baseAddress!, out.baseAddress!,
+                                    g.baseAddress!, workspaces, prep
+                                ))
                             forEachItem(chunks) { slot, c in
                                 let (src, dOut, dFeat, out, g, workspaces, prep) = shared.value
                                 let start = c * chunk, count = min(chunk, siteCount - start)
                                 let ws = workspaces[slot]
                                 ws.features.update(from: src + start * f, count: count * f)
                                 self.forwardChunk(ws, prep, count: count, output: out + slot * chunk * outs)
-                                self.backwardChunk(ws, prep, count: count, outputGradient: dOut + start * outs,
-                                                   gradient: g + slot * pc, featureGradient: dFeat + start * f)
+                                self.backwardChunk(
+                                    ws, prep, count: count, outputGradient: dOut + start * outs,
+                                    gradient: g + slot * pc, featureGradient: dFeat + start * f)
                             }
                         }
                     }
@@ -90,12 +101,16 @@ extension EquivariantNetwork {
         for start in stride(from: 0, to: siteCount, by: chunk) {
             let count = min(chunk, siteCount - start)
             features.withUnsafeBufferPointer { ws.features.update(from: $0.baseAddress! + start * f, count: count * f) }
-            forces.withUnsafeMutableBufferPointer { forwardChunk(ws, prep, count: count, output: $0.baseAddress! + start * outs) }
+            forces.withUnsafeMutableBufferPointer {
+                forwardChunk(ws, prep, count: count, output: $0.baseAddress! + start * outs)
+            }
             for (l, plan) in hidden.enumerated() {
                 let size = plan.output.size
-                for site in 0..<count { for j in 0..<size {
-                    outputs[l][(start + site) * size + j] = ws.act[l + 1][(site / 8) * size + j][site % 8]
-                } }
+                for site in 0..<count {
+                    for j in 0..<size {
+                        outputs[l][(start + site) * size + j] = ws.act[l + 1][(site / 8) * size + j][site % 8]
+                    }
+                }
             }
         }
         return outputs + [forces]
@@ -103,7 +118,8 @@ extension EquivariantNetwork {
 
     func checkFeatures(_ features: [T], _ siteCount: Int) throws {
         guard siteCount >= 0, features.count == siteCount * featureCount else {
-            throw ForceModelError("features have \(features.count) values, expected \(siteCount) sites × \(featureCount)")
+            throw ForceModelError(
+                "features have \(features.count) values, expected \(siteCount) sites × \(featureCount)")
         }
     }
 
@@ -127,7 +143,9 @@ extension EquivariantNetwork {
             lattice = try PeriodicLattice(geometry: try configuration.geometry(), size: size)
             try featurizer.validate(lattice)
             if let solver = try baselineSolver(), size < solver.minimumLatticeSize {
-                throw ForceModelError("L = \(size) is too small for the cluster baseline of radius \(solver.radius) (needs L ≥ \(solver.minimumLatticeSize))")
+                throw ForceModelError(
+                    "L = \(size) is too small for the cluster baseline of radius \(solver.radius) (needs L ≥ \(solver.minimumLatticeSize))"
+                )
             }
         } catch let error as ForceModelError { throw error } catch { throw ForceModelError("\(error)") }
         return lattice
@@ -141,20 +159,28 @@ extension EquivariantNetwork {
     }
 
     /// Forces and chemical potentials with the search for μ (if any) started from scratch.
-    public func forcesAndChemicalPotentials(configurations q: [Double], count: Int, size: Int) throws
-        -> ForceModelOutput {
+    public func forcesAndChemicalPotentials(
+        configurations q: [Double], count: Int, size: Int
+    ) throws
+        -> ForceModelOutput
+    {
         try forcesAndChemicalPotentials(configurations: q, count: count, size: size, startingFrom: nil)
     }
 
     /// Forces as `forces(configurations:count:size:)`, and for a grand-canonical readout the
     /// chemical potential μ = g·s of every configuration (nil for other readouts); `startingFrom`
     /// warm-starts the fixed-N search for μ (`TrainableForceModel`).
-    public func forcesAndChemicalPotentials(configurations q: [Double], count: Int, size: Int, startingFrom: [ChemicalPotentialStart]?) throws
-        -> ForceModelOutput {
+    public func forcesAndChemicalPotentials(
+        configurations q: [Double], count: Int, size: Int, startingFrom: [ChemicalPotentialStart]?
+    ) throws
+        -> ForceModelOutput
+    {
         _ = try lattice(size: size)
-        return try assembleForces(q, count: count, size: size, readout: readout, holstein: holstein, lattice: configuration.lattice,
-                                  electronNumberProjection: electronNumberProjection,
-                                  startingFrom: startingFrom) {
+        return try assembleForces(
+            q, count: count, size: size, readout: readout, holstein: holstein, lattice: configuration.lattice,
+            electronNumberProjection: electronNumberProjection,
+            startingFrom: startingFrom
+        ) {
             try self.networkOutputs(configurations: $0, count: $1, size: size)
         }
     }
@@ -166,7 +192,9 @@ extension EquivariantNetwork {
     public func networkOutputs(configurations q: [Double], count: Int, size: Int) throws -> [Double] {
         let lattice = try lattice(size: size)
         let n = lattice.siteCount
-        guard q.count == count * n else { throw ForceModelError("configurations have \(q.count) values, expected \(count) × \(size)×\(size)") }
+        guard q.count == count * n else {
+            throw ForceModelError("configurations have \(q.count) values, expected \(count) × \(size)×\(size)")
+        }
         guard q.allSatisfy({ $0.isFinite }) else { throw ForceModelError("configuration contains a non-finite value") }
         let head = configuration.head
         try head.validate(holstein)
@@ -174,7 +202,9 @@ extension EquivariantNetwork {
         let prep = prepared(), chunk = prep.blocksPerChunk * 8, outs = structure.outputCount
         let (g, temperature, outputScale) = (holstein.coupling, holstein.temperature, self.outputScale)
         let chunksPer = (n + chunk - 1) / chunk
-        let workspaces = (0..<Self.gradientSlots).map { _ in Workspace(structure: structure, blocks: prep.blocksPerChunk) }
+        let workspaces = (0..<Self.gradientSlots).map { _ in
+            Workspace(structure: structure, blocks: prep.blocksPerChunk)
+        }
         var out = [Double](repeating: 0, count: count * n)
         var scratch = [T](repeating: 0, count: Self.gradientSlots * chunk * outs)
         for c in 0..<count {
@@ -184,7 +214,11 @@ extension EquivariantNetwork {
             out.withUnsafeMutableBufferPointer { dst in
                 scratch.withUnsafeMutableBufferPointer { tmp in
                     raw.withUnsafeBufferPointer { qRaw in
-                        let shared = Unchecked((dst.baseAddress! + c * n, tmp.baseAddress!, workspaces, prep, halo, qRaw.baseAddress! + c * n))
+                        let shared = Unchecked(
+                            (
+                                dst.baseAddress! + c * n, tmp.baseAddress!, workspaces, prep, halo,
+                                qRaw.baseAddress! + c * n
+                            ))
                         forEachItem(chunksPer) { slot, item in
                             let (dst, tmp, workspaces, prep, halo, qRaw) = shared.value
                             let start = item * chunk, sites = min(chunk, n - start)
@@ -192,7 +226,11 @@ extension EquivariantNetwork {
                             self.featurizer.features(halo: halo, sites: start..<(start + sites), into: ws.features)
                             self.forwardChunk(ws, prep, count: sites, output: channels)
                             for i in 0..<sites {
-                                dst[start + i] = outputScale * head.output(channels: channels + i * outs, q: qRaw[start + i], coupling: g, temperature: temperature)
+                                dst[start + i] =
+                                    outputScale
+                                    * head.output(
+                                        channels: channels + i * outs, q: qRaw[start + i], coupling: g,
+                                        temperature: temperature)
                             }
                         }
                     }
@@ -216,12 +254,16 @@ extension EquivariantNetwork {
     /// network that learns a small remainder over a baseline sees gradients of unit scale.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    public func lossAndGradients(configurations q: [Double], targets: [Double], count: Int, size: Int) throws
-        -> (loss: Double, gradient: [T]) {
+    public func lossAndGradients(
+        configurations q: [Double], targets: [Double], count: Int, size: Int
+    ) throws
+        -> (loss: Double, gradient: [T])
+    {
         let lattice = try lattice(size: size)
         let n = lattice.siteCount
         guard q.count == count * n, targets.count == count * n, count > 0 else {
-            throw ForceModelError("need \(count) × \(n) configuration and target values, got \(q.count) and \(targets.count)")
+            throw ForceModelError(
+                "need \(count) × \(n) configuration and target values, got \(q.count) and \(targets.count)")
         }
         let head = configuration.head
         try head.validate(holstein)
@@ -230,15 +272,23 @@ extension EquivariantNetwork {
         let chunksPer = (n + chunk - 1) / chunk
         let transformed = inputTransform.apply(q)
         let halos: [HaloField<T>] = (0..<count).map { c in
-            transformed[(c * n)..<((c + 1) * n)].withUnsafeBufferPointer { HaloField<T>(field: $0, size: size, halo: featurizer.neighbourhood.haloWidth) }
+            transformed[(c * n)..<((c + 1) * n)].withUnsafeBufferPointer {
+                HaloField<T>(field: $0, size: size, halo: featurizer.neighbourhood.haloWidth)
+            }
         }
         var electronicTargets = targets
-        if readout.addsElasticForce { try addElasticForces(q, count: count, size: size, lattice: configuration.lattice, holstein: holstein, to: &electronicTargets, sign: -1) }
+        if readout.addsElasticForce {
+            try addElasticForces(
+                q, count: count, size: size, lattice: configuration.lattice, holstein: holstein, to: &electronicTargets,
+                sign: -1)
+        }
         if let base = try baselineOutputs(q, count: count, size: size, cached: true) {
             for i in electronicTargets.indices { electronicTargets[i] -= base[i] }
         }
         let targetsT = electronicTargets.map { T($0) }
-        let workspaces = (0..<Self.gradientSlots).map { _ in Workspace(structure: structure, blocks: prep.blocksPerChunk) }
+        let workspaces = (0..<Self.gradientSlots).map { _ in
+            Workspace(structure: structure, blocks: prep.blocksPerChunk)
+        }
         var slots = [T](repeating: 0, count: Self.gradientSlots * parameters.count)
         var scratch = [T](repeating: 0, count: Self.gradientSlots * 2 * chunk * outs)
         var losses = [Double](repeating: 0, count: Self.gradientSlots)
@@ -248,13 +298,18 @@ extension EquivariantNetwork {
                 losses.withUnsafeMutableBufferPointer { loss in
                     q.withUnsafeBufferPointer { qRaw in
                         targetsT.withUnsafeBufferPointer { target in
-                            let shared = Unchecked((gradients.baseAddress!, tmp.baseAddress!, loss.baseAddress!, target.baseAddress!,
-                                                    workspaces, prep, halos, qRaw.baseAddress!))
+                            let shared = Unchecked(
+                                (
+                                    gradients.baseAddress!, tmp.baseAddress!, loss.baseAddress!, target.baseAddress!,
+                                    workspaces, prep, halos, qRaw.baseAddress!
+                                ))
                             forEachItem(count * chunksPer) { slot, item in
                                 let (gradients, tmp, loss, target, workspaces, prep, halos, qRaw) = shared.value
-                                let c = item / chunksPer, start = (item % chunksPer) * chunk, sites = min(chunk, n - start)
+                                let c = item / chunksPer, start = (item % chunksPer) * chunk,
+                                    sites = min(chunk, n - start)
                                 let ws = workspaces[slot]
-                                self.featurizer.features(halo: halos[c], sites: start..<(start + sites), into: ws.features)
+                                self.featurizer.features(
+                                    halo: halos[c], sites: start..<(start + sites), into: ws.features)
                                 let out = tmp + slot * 2 * chunk * outs, dOut = out + chunk * outs
                                 self.forwardChunk(ws, prep, count: sites, output: out)
                                 var sum = 0.0
@@ -266,8 +321,11 @@ extension EquivariantNetwork {
                                         sum += Double(error) * Double(error)
                                         dOut[i] = T(scale) * error
                                     } else {
-                                        let value = outputScale * head.output(channels: out + i * outs, q: qRaw[site], coupling: g,
-                                                                              temperature: temperature, gradient: dOut + i * outs)
+                                        let value =
+                                            outputScale
+                                            * head.output(
+                                                channels: out + i * outs, q: qRaw[site], coupling: g,
+                                                temperature: temperature, gradient: dOut + i * outs)
                                         let error = value - Double(target[site])
                                         sum += error * error
                                         // Gradient of loss / outputScale²: the network learns its remainder at unit scale
@@ -276,7 +334,9 @@ extension EquivariantNetwork {
                                     }
                                 }
                                 loss[slot] += sum
-                                self.backwardChunk(ws, prep, count: sites, outputGradient: dOut, gradient: gradients + slot * pc, featureGradient: nil)
+                                self.backwardChunk(
+                                    ws, prep, count: sites, outputGradient: dOut, gradient: gradients + slot * pc,
+                                    featureGradient: nil)
                             }
                         }
                     }

@@ -1,9 +1,10 @@
 /// The network's wiring derived from the symmetry engine: which channel products exist in every
 /// auxiliary layer, their Clebsch–Gordan couplings, the auxiliary widths and the parameter layout.
+
 import Features
+import ForceModels
 import Foundation
 import IO
-import ForceModels
 import Symmetry
 
 /// One family of auxiliary channels: every allowed product of a channel of IR `left` with a channel
@@ -91,12 +92,15 @@ public struct NetworkStructure: Sendable {
         } catch let error as SymmetryError { throw ForceModelError("\(error)") }
         let theory = self.theory, featurizer = self.featurizer
         let irCount = theory.irreps.count
-        guard !configuration.hiddenWidths.isEmpty else { throw ForceModelError("the network needs at least one hidden layer") }
+        guard !configuration.hiddenWidths.isEmpty else {
+            throw ForceModelError("the network needs at least one hidden layer")
+        }
         var widths: [[Int]] = []
         for (l, w) in configuration.hiddenWidths.enumerated() {
             let full = w.count == 1 ? [Int](repeating: w[0], count: irCount) : w
             guard full.count == irCount else {
-                throw ForceModelError("hidden layer \(l + 1) lists \(w.count) widths but \(configuration.group) has \(irCount) IRs")
+                throw ForceModelError(
+                    "hidden layer \(l + 1) lists \(w.count) widths but \(configuration.group) has \(irCount) IRs")
             }
             guard full.allSatisfy({ $0 >= 0 }), full.contains(where: { $0 > 0 }) else {
                 throw ForceModelError("hidden layer \(l + 1) widths must be ≥ 0 and not all zero, got \(w)")
@@ -109,14 +113,16 @@ public struct NetworkStructure: Sendable {
             cgTable.append((0..<irCount).map { b in (0..<irCount).map { k in theory.clebschGordan(a, b, k) } })
         }
         var layouts = [featurizer.layout] + widths.map { IRLayout(theory: theory, multiplicities: $0) }
-        var readout = [Int](repeating: 0, count: irCount); readout[0] = configuration.head.outputCount
+        var readout = [Int](repeating: 0, count: irCount)
+        readout[0] = configuration.head.outputCount
         layouts.append(IRLayout(theory: theory, multiplicities: readout))
         guard theory.irreps[0].dimension == 1, theory.irreps[0].characters.allSatisfy({ abs($0 - 1) < 1e-12 }) else {
             throw ForceModelError("the first IR of \(configuration.group) is not the trivial one")
         }
         var plans: [LayerPlan] = []
         for l in 0..<(layouts.count - 1) {
-            plans.append(Self.plan(input: layouts[l], output: layouts[l + 1], cg: cgTable, gated: l < layouts.count - 2))
+            plans.append(
+                Self.plan(input: layouts[l], output: layouts[l + 1], cg: cgTable, gated: l < layouts.count - 2))
         }
         layers = plans
         var blocks: [ParameterBlock] = []
@@ -124,11 +130,15 @@ public struct NetworkStructure: Sendable {
         for (l, plan) in plans.enumerated() {
             for k in 0..<irCount where plan.output.multiplicities[k] > 0 {
                 let n = plan.output.multiplicities[k], label = theory.labels[k]
-                blocks.append(ParameterBlock(name: "layer\(l + 1).\(label).weight", layer: l, ir: k, isBias: false,
-                                             offset: offset, shape: [plan.auxiliaryWidths[k], n]))
+                blocks.append(
+                    ParameterBlock(
+                        name: "layer\(l + 1).\(label).weight", layer: l, ir: k, isBias: false,
+                        offset: offset, shape: [plan.auxiliaryWidths[k], n]))
                 offset += plan.auxiliaryWidths[k] * n
-                blocks.append(ParameterBlock(name: "layer\(l + 1).\(label).bias", layer: l, ir: k, isBias: true,
-                                             offset: offset, shape: [n]))
+                blocks.append(
+                    ParameterBlock(
+                        name: "layer\(l + 1).\(label).bias", layer: l, ir: k, isBias: true,
+                        offset: offset, shape: [n]))
                 offset += n
             }
         }
@@ -137,7 +147,8 @@ public struct NetworkStructure: Sendable {
     }
 
     /// Auxiliary layer and couplings between two layouts.
-    static func plan(input: IRLayout, output: IRLayout, cg: [[[[ClebschGordanCoefficients]]]], gated: Bool) -> LayerPlan {
+    static func plan(input: IRLayout, output: IRLayout, cg: [[[[ClebschGordanCoefficients]]]], gated: Bool) -> LayerPlan
+    {
         let irCount = input.labels.count
         let m = input.multiplicities, d = input.dimensions
         var couplings = [[Coupling]](repeating: [], count: irCount)
@@ -145,22 +156,29 @@ public struct NetworkStructure: Sendable {
         for k in 0..<irCount where m[k] > 0 {
             var identity = [Double](repeating: 0, count: d[k] * d[k])
             for g in 0..<d[k] { identity[g * d[k] + g] = 1 }
-            couplings[k].append(Coupling(left: nil, right: k, result: k, copy: 0, leftCount: 1, rightCount: m[k],
-                                         leftDimension: 1, rightDimension: d[k], resultDimension: d[k],
-                                         cg: identity, auxiliaryOffset: 0))
+            couplings[k].append(
+                Coupling(
+                    left: nil, right: k, result: k, copy: 0, leftCount: 1, rightCount: m[k],
+                    leftDimension: 1, rightDimension: d[k], resultDimension: d[k],
+                    cg: identity, auxiliaryOffset: 0))
             widths[k] = m[k]
         }
-        for a in 0..<irCount { for b in a..<irCount { for k in 0..<irCount {
-            for c in cg[a][b][k] {
-                let pairs = a == b ? m[a] * (m[a] - 1) / 2 : m[a] * m[b]
-                guard pairs > 0 else { continue }
-                let coupling = Coupling(left: a, right: b, result: k, copy: c.copy, leftCount: m[a], rightCount: m[b],
-                                        leftDimension: d[a], rightDimension: d[b], resultDimension: d[k],
-                                        cg: c.matrix.elements, auxiliaryOffset: widths[k])
-                couplings[k].append(coupling)
-                widths[k] += pairs
+        for a in 0..<irCount {
+            for b in a..<irCount {
+                for k in 0..<irCount {
+                    for c in cg[a][b][k] {
+                        let pairs = a == b ? m[a] * (m[a] - 1) / 2 : m[a] * m[b]
+                        guard pairs > 0 else { continue }
+                        let coupling = Coupling(
+                            left: a, right: b, result: k, copy: c.copy, leftCount: m[a], rightCount: m[b],
+                            leftDimension: d[a], rightDimension: d[b], resultDimension: d[k],
+                            cg: c.matrix.elements, auxiliaryOffset: widths[k])
+                        couplings[k].append(coupling)
+                        widths[k] += pairs
+                    }
+                }
             }
-        } } }
+        }
         for k in 0..<irCount where output.multiplicities[k] == 0 { couplings[k] = [] }
         return LayerPlan(input: input, output: output, couplings: couplings, auxiliaryWidths: widths, gated: gated)
     }
@@ -168,8 +186,12 @@ public struct NetworkStructure: Sendable {
     /// Parameter block by name.
     public func block(named name: String) -> ParameterBlock? { parameterBlocks.first { $0.name == name } }
     /// Weight and bias blocks of layer l, IR k.
-    func weightBlock(layer l: Int, ir k: Int) -> ParameterBlock { parameterBlocks.first { $0.layer == l && $0.ir == k && !$0.isBias }! }
-    func biasBlock(layer l: Int, ir k: Int) -> ParameterBlock { parameterBlocks.first { $0.layer == l && $0.ir == k && $0.isBias }! }
+    func weightBlock(layer l: Int, ir k: Int) -> ParameterBlock {
+        parameterBlocks.first { $0.layer == l && $0.ir == k && !$0.isBias }!
+    }
+    func biasBlock(layer l: Int, ir k: Int) -> ParameterBlock {
+        parameterBlocks.first { $0.layer == l && $0.ir == k && $0.isBias }!
+    }
 
     /// Readout channels per site (1 for the linear head; `ForceHead.outputCount`).
     public var outputCount: Int { configuration.head.outputCount }
@@ -179,7 +201,10 @@ public struct NetworkStructure: Sendable {
     /// Multiply-adds per site of the linear maps (what the fused kernels execute), for GFLOP/s reports.
     public var multiplyAddsPerSite: Int {
         layers.reduce(0) { sum, plan in
-            sum + plan.input.labels.indices.reduce(0) { $0 + plan.auxiliaryWidths[$1] * plan.output.multiplicities[$1] * plan.output.dimensions[$1] }
+            sum
+                + plan.input.labels.indices.reduce(0) {
+                    $0 + plan.auxiliaryWidths[$1] * plan.output.multiplicities[$1] * plan.output.dimensions[$1]
+                }
         }
     }
 }

@@ -1,5 +1,6 @@
 /// Chemical potential at fixed electron number: Σ_m f(ε_m − μ) = N_e by a bracketed,
 /// safeguarded Newton–bisection search, with the mid-gap convention when μ sits in a gap.
+
 import Foundation
 import HolsteinModel
 
@@ -19,8 +20,10 @@ public enum ChemicalPotential {
     /// - Otherwise the root is bracketed in [ε_min − 10T − 1, ε_max + 10T + 1] and refined to
     ///   `tolerance(levelCount:)` (≤ 1e-10).
     /// - Throws `ElectronicError` unless 0 < N_e < number of levels.
-    public static func solve(eigenvalues: UnsafeBufferPointer<Double>, electronCount: Double,
-                             temperature: Double) throws -> Double {
+    public static func solve(
+        eigenvalues: UnsafeBufferPointer<Double>, electronCount: Double,
+        temperature: Double
+    ) throws -> Double {
         let n = eigenvalues.count
         guard n > 0, electronCount > 0, electronCount < Double(n), electronCount.isFinite else {
             throw ElectronicError("electron number \(electronCount) must lie strictly between 0 and \(n)")
@@ -36,7 +39,7 @@ public enum ChemicalPotential {
         var hi = eigenvalues[n - 1] + 10 * t + 1
         var mu = 0.5 * (lo + hi)
         let k = Int(electronCount)
-        if Double(k) == electronCount {          // integer filling: try the gap centre first
+        if Double(k) == electronCount {  // integer filling: try the gap centre first
             mu = 0.5 * (eigenvalues[k - 1] + eigenvalues[k])
         }
         var best = mu, bestResidual = Double.infinity
@@ -49,7 +52,10 @@ public enum ChemicalPotential {
             }
             ds /= t
             let r = s - electronCount
-            if abs(r) < bestResidual { bestResidual = abs(r); best = mu }
+            if abs(r) < bestResidual {
+                bestResidual = abs(r)
+                best = mu
+            }
             if abs(r) <= tol { return mu }
             if r < 0 { lo = mu } else { hi = mu }
             if hi - lo <= 4 * max(abs(lo), abs(hi)).ulp { break }
@@ -66,8 +72,10 @@ public enum ChemicalPotential {
     /// Fermi level is filled uniformly with (N_e − #below)/#shell electrons per level: the T → 0
     /// limit, which keeps Σ f = N_e and the densities symmetric within the shell.
     @discardableResult
-    public static func occupations(eigenvalues: UnsafeBufferPointer<Double>, electronCount: Double,
-                                   temperature: Double, into occupations: UnsafeMutableBufferPointer<Double>) throws -> Double {
+    public static func occupations(
+        eigenvalues: UnsafeBufferPointer<Double>, electronCount: Double,
+        temperature: Double, into occupations: UnsafeMutableBufferPointer<Double>
+    ) throws -> Double {
         precondition(occupations.count == eigenvalues.count, "occupation buffer must match the spectrum")
         let mu = try solve(eigenvalues: eigenvalues, electronCount: electronCount, temperature: temperature)
         if temperature > 0 {
@@ -86,7 +94,9 @@ public enum ChemicalPotential {
 
     /// T = 0: the Fermi shell [start, end) (empty, start == end == k, when N_e = k sits in a gap)
     /// and μ (gap centre, or the mean energy of the partly filled shell).
-    static func zeroTemperatureShell(_ eps: UnsafeBufferPointer<Double>, _ ne: Double) -> (mu: Double, start: Int, end: Int) {
+    static func zeroTemperatureShell(
+        _ eps: UnsafeBufferPointer<Double>, _ ne: Double
+    ) -> (mu: Double, start: Int, end: Int) {
         let n = eps.count
         let scale = max(1, abs(eps[0]), abs(eps[n - 1]))
         let window = FermiFunction.degeneracyTolerance * scale

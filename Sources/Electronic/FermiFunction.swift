@@ -1,4 +1,5 @@
 /// Fermi–Dirac occupation and the per-level grand-potential term, overflow-safe for all x/T.
+
 import Foundation
 
 public enum FermiFunction {
@@ -8,10 +9,10 @@ public enum FermiFunction {
         if t > 0 {
             let y = x / t
             if y >= 0 {
-                let e = exp(-y)          // ≤ 1: no overflow
+                let e = exp(-y)  // ≤ 1: no overflow
                 return e / (1 + e)
             }
-            return 1 / (1 + exp(y))      // y < 0: exp(y) < 1
+            return 1 / (1 + exp(y))  // y < 0: exp(y) < 1
         }
         return x < 0 ? 1 : (x > 0 ? 0 : 0.5)
     }
@@ -25,16 +26,20 @@ public enum FermiFunction {
     }
 
     /// Ω_el = −T Σ_m log(1 + e^{−(ε_m − μ)/T}) over all levels (T → 0: Σ_m min(ε_m − μ, 0)).
-    public static func grandPotential(_ eigenvalues: UnsafeBufferPointer<Double>, chemicalPotential mu: Double,
-                                      temperature t: Double) -> Double {
+    public static func grandPotential(
+        _ eigenvalues: UnsafeBufferPointer<Double>, chemicalPotential mu: Double,
+        temperature t: Double
+    ) -> Double {
         var sum = 0.0
         for e in eigenvalues { sum += grandPotentialTerm(e - mu, temperature: t) }
         return sum
     }
 
     /// Σ_m f(ε_m − μ).
-    public static func particleNumber(_ eigenvalues: UnsafeBufferPointer<Double>, chemicalPotential mu: Double,
-                                      temperature t: Double) -> Double {
+    public static func particleNumber(
+        _ eigenvalues: UnsafeBufferPointer<Double>, chemicalPotential mu: Double,
+        temperature t: Double
+    ) -> Double {
         var sum = 0.0
         for e in eigenvalues { sum += occupation(e - mu, temperature: t) }
         return sum
@@ -48,8 +53,10 @@ extension FermiFunction {
     /// Occupations at fixed μ: f_m = f(ε_m − μ). At T = 0 a level within
     /// `degeneracyTolerance`·max(1, |ε|_max) of μ gets exactly ½, so that a degenerate shell
     /// pinned at μ (e.g. ε = 0 at half filling) is filled uniformly despite round-off splitting.
-    public static func occupations(_ eigenvalues: UnsafeBufferPointer<Double>, chemicalPotential mu: Double,
-                                   temperature t: Double, into f: UnsafeMutableBufferPointer<Double>) {
+    public static func occupations(
+        _ eigenvalues: UnsafeBufferPointer<Double>, chemicalPotential mu: Double,
+        temperature t: Double, into f: UnsafeMutableBufferPointer<Double>
+    ) {
         precondition(f.count == eigenvalues.count, "occupation buffer must match the spectrum")
         let n = eigenvalues.count
         if t > 0 || n == 0 {

@@ -47,8 +47,10 @@ public final class HolsteinSolver {
 
     /// Throws `ElectronicError` for L < 2 or invalid parameters, and `MemoryLimitError` (with the
     /// estimated time per solve) when `estimate(size:)` exceeds `budget`, before allocating anything.
-    public init(size L: Int, parameters: HolsteinParameters = HolsteinParameters(),
-                budget: MemoryBudget = .system) throws {
+    public init(
+        size L: Int, parameters: HolsteinParameters = HolsteinParameters(),
+        budget: MemoryBudget = .system
+    ) throws {
         guard L >= 2 else { throw ElectronicError("lattice size L must be >= 2, got \(L)") }
         guard L <= 4096 else { throw ElectronicError("lattice size L = \(L) is too large for exact diagonalization") }
         try parameters.validate()
@@ -125,8 +127,9 @@ public final class HolsteinSolver {
         let cost = estimate(size: L)
         let n = Double(L) * Double(L)
         let sites = n < 1e15 ? String(Int(n)) : String(format: "%.3g", n)
-        try budget.require(bytes: cost.bytes, for: "exact diagonalization of the \(L)×\(L) lattice (N = \(sites))",
-                           detail: "each solve ≈ \(formatEstimatedDuration(cost.secondsPerSolve)) (O(N³))")
+        try budget.require(
+            bytes: cost.bytes, for: "exact diagonalization of the \(L)×\(L) lattice (N = \(sites))",
+            detail: "each solve ≈ \(formatEstimatedDuration(cost.secondsPerSolve)) (O(N³))")
     }
 
     /// Solves for configuration `q` (length N, finite), writing ⟨n_i⟩ and F_i into the caller's

@@ -10,6 +10,7 @@
 /// Densities from local clusters: site i's density from exact diagonalization of the open cluster
 /// of sites within a radius of i. A linear-scaling, exactly symmetric approximation of the
 /// grand-canonical (fixed-μ) densities whose error is the non-locality of the density response.
+
 import Dispatch
 import Foundation
 import HolsteinModel
@@ -43,7 +44,8 @@ public struct LocalClusterSolver: Sendable {
         public var description: String {
             switch self {
             case .lanczos: return "lanczos"
-            case .lapack(let d): return ["qr": "dsyev", "divideAndConquer": "dsyevd", "relativelyRobust": "dsyevr"][d.rawValue]!
+            case .lapack(let d):
+                return ["qr": "dsyev", "divideAndConquer": "dsyevd", "relativelyRobust": "dsyevr"][d.rawValue]!
             }
         }
     }
@@ -54,20 +56,26 @@ public struct LocalClusterSolver: Sendable {
         guard LocalClusterRadius.range.contains(radius) else {
             throw ElectronicError("cluster radius must be \(LocalClusterRadius.rangeText) lattice units, got \(radius)")
         }
-        guard parameters.temperature >= 0, parameters.temperature.isFinite, parameters.coupling.isFinite, parameters.hopping.isFinite else {
+        guard parameters.temperature >= 0, parameters.temperature.isFinite, parameters.coupling.isFinite,
+            parameters.hopping.isFinite
+        else {
             throw ElectronicError("cluster solver needs finite t, g and T ≥ 0")
         }
         self.radius = radius
         self.parameters = parameters
         let reach = Int(radius.rounded(.down)), r2 = radius * radius + 1e-9
         var members: [(dx: Int, dy: Int)] = []
-        for dy in -reach...reach { for dx in -reach...reach where Double(dx * dx + dy * dy) <= r2 { members.append((dx, dy)) } }
+        for dy in -reach...reach {
+            for dx in -reach...reach where Double(dx * dx + dy * dy) <= r2 { members.append((dx, dy)) }
+        }
         members.sort { ($0.dx * $0.dx + $0.dy * $0.dy, $0.dy, $0.dx) < ($1.dx * $1.dx + $1.dy * $1.dy, $1.dy, $1.dx) }
         offsets = members
         var pairs: [(Int, Int)] = []
-        for a in members.indices { for b in (a + 1)..<members.count {
-            if abs(members[a].dx - members[b].dx) + abs(members[a].dy - members[b].dy) == 1 { pairs.append((a, b)) }
-        } }
+        for a in members.indices {
+            for b in (a + 1)..<members.count {
+                if abs(members[a].dx - members[b].dx) + abs(members[a].dy - members[b].dy) == 1 { pairs.append((a, b)) }
+            }
+        }
         bonds = pairs
     }
 
@@ -78,14 +86,17 @@ public struct LocalClusterSolver: Sendable {
 
     /// g(⟨n_i⟩ − ½) of every site of the L×L configuration `q` (site i = x + L·y) at chemical
     /// potential `mu`, on up to `threads` workers (1 BLAS thread each).
-    public func electronicForces(_ q: [Double], size L: Int, chemicalPotential mu: Double = 0, threads: Int = 2) throws -> [Double] {
+    public func electronicForces(
+        _ q: [Double], size L: Int, chemicalPotential mu: Double = 0, threads: Int = 2
+    ) throws -> [Double] {
         try spectra(q, size: L, threads: threads).electronicForces(chemicalPotential: mu)
     }
 
     /// Every site's centre spectrum (levels and weights) for the L×L configuration `q`.
     public func spectra(_ q: [Double], size L: Int, threads: Int = 2) throws -> ClusterSpectra {
         guard L >= minimumLatticeSize else {
-            throw ElectronicError("L = \(L) is too small for a cluster of radius \(radius) (needs L ≥ \(minimumLatticeSize))")
+            throw ElectronicError(
+                "L = \(L) is too small for a cluster of radius \(radius) (needs L ≥ \(minimumLatticeSize))")
         }
         guard q.count == L * L else { throw ElectronicError("configuration has \(q.count) values, expected \(L)×\(L)") }
         let n = L * L, m = siteCount
@@ -96,21 +107,26 @@ public struct LocalClusterSolver: Sendable {
         var hopping = [Double](repeating: 0, count: m * m)
         var neighbours = [[Int]](repeating: [], count: m)
         for (a, b) in bonds {
-            hopping[a * m + b] = -t; hopping[b * m + a] = -t
-            neighbours[a].append(b); neighbours[b].append(a)
+            hopping[a * m + b] = -t
+            hopping[b * m + a] = -t
+            neighbours[a].append(b)
+            neighbours[b].append(a)
         }
         let template = hopping, members = offsets, method = self.method, adjacency = neighbours
         q.withUnsafeBufferPointer { qb in
             levels.withUnsafeMutableBufferPointer { lb in
                 weights.withUnsafeMutableBufferPointer { wb in
-                    let shared = UncheckedPointers(q: qb.baseAddress!, levels: lb.baseAddress!, weights: wb.baseAddress!)
+                    let shared = UncheckedPointers(
+                        q: qb.baseAddress!, levels: lb.baseAddress!, weights: wb.baseAddress!)
                     BLASRuntime.withThreads(1) {
                         DispatchQueue.concurrentPerform(iterations: workers) { worker in
                             var diagonal = [Double](repeating: 0, count: m)
                             var lanczos = CentreSpectrumWorkspace(m: m)
                             var matrix = template
                             var lapack: SmallSymmetricEigensolver? = nil
-                            if case .lapack(let driver) = method { lapack = SmallSymmetricEigensolver(n: m, driver: driver) }
+                            if case .lapack(let driver) = method {
+                                lapack = SmallSymmetricEigensolver(n: m, driver: driver)
+                            }
                             for site in stride(from: worker, to: n, by: workers) {
                                 let x = site % L, y = site / L
                                 for (a, o) in members.enumerated() {
@@ -122,11 +138,19 @@ public struct LocalClusterSolver: Sendable {
                                     if let lapack {
                                         for a in 0..<m { matrix[a * m + a] = diagonal[a] }
                                         try lapack.decompose(matrix, row: 0, components: wt)
-                                        for k in 0..<m { lv[k] = lapack.eigenvalues[k]; wt[k] *= wt[k] }
+                                        for k in 0..<m {
+                                            lv[k] = lapack.eigenvalues[k]
+                                            wt[k] *= wt[k]
+                                        }
                                     } else {
-                                        _ = try lanczos.spectrum(diagonal: diagonal, hopping: t, neighbours: adjacency, levels: lv, weights: wt)
+                                        _ = try lanczos.spectrum(
+                                            diagonal: diagonal, hopping: t, neighbours: adjacency, levels: lv,
+                                            weights: wt)
                                     }
-                                } catch { failures.record(error); return }
+                                } catch {
+                                    failures.record(error)
+                                    return
+                                }
                             }
                         }
                     }
@@ -134,7 +158,8 @@ public struct LocalClusterSolver: Sendable {
             }
         }
         if let error = failures.first { throw error }
-        return ClusterSpectra(size: L, stride: m, levels: levels, weights: weights, coupling: g, temperature: parameters.temperature)
+        return ClusterSpectra(
+            size: L, stride: m, levels: levels, weights: weights, coupling: g, temperature: parameters.temperature)
     }
 }
 
@@ -149,6 +174,14 @@ private struct UncheckedPointers: @unchecked Sendable {
 private final class FailureBox: @unchecked Sendable {
     private let lock = NSLock()
     private var error: Error?
-    func record(_ e: Error) { lock.lock(); if error == nil { error = e }; lock.unlock() }
-    var first: Error? { lock.lock(); defer { lock.unlock() }; return error }
+    func record(_ e: Error) {
+        lock.lock()
+        if error == nil { error = e }
+        lock.unlock()
+    }
+    var first: Error? {
+        lock.lock()
+        defer { lock.unlock() }
+        return error
+    }
 }

@@ -1,8 +1,9 @@
 /// Per-site IR coefficients of a whole configuration: neighbourhood gather × basis, as GEMMs.
+
 import Dispatch
 import Foundation
-import LinearAlgebra
 import Lattice
+import LinearAlgebra
 import Symmetry
 
 /// How the featurizer computes: the shell-block SIMD kernel (default) or a dense GEMM per chunk.
@@ -43,19 +44,26 @@ public struct Featurizer: Sendable {
     /// Throws unless `lattice` matches the group's geometry and is large enough.
     public func validate(_ lattice: PeriodicLattice) throws {
         guard lattice.geometry == neighbourhood.group.geometry else {
-            throw SymmetryError("featurizer is for the \(neighbourhood.group.geometry.name) lattice, got \(lattice.geometry.name)")
+            throw SymmetryError(
+                "featurizer is for the \(neighbourhood.group.geometry.name) lattice, got \(lattice.geometry.name)")
         }
         guard lattice.size >= minimumLatticeSize else {
-            throw SymmetryError("lattice size L=\(lattice.size) is too small for neighbourhood radius \(String(format: "%.3g", neighbourhood.radius)): need L ≥ \(minimumLatticeSize)")
+            throw SymmetryError(
+                "lattice size L=\(lattice.size) is too small for neighbourhood radius \(String(format: "%.3g", neighbourhood.radius)): need L ≥ \(minimumLatticeSize)"
+            )
         }
     }
 
     /// Features of every site, [siteCount × featureCount] row-major, computed on `threads` threads.
-    public func features<T: BLASScalarSIMD>(of field: [Double], on lattice: PeriodicLattice,
-                                        as _: T.Type = T.self, threads: Int = 2) throws -> [T] {
+    public func features<T: BLASScalarSIMD>(
+        of field: [Double], on lattice: PeriodicLattice,
+        as _: T.Type = T.self, threads: Int = 2
+    ) throws -> [T] {
         try validate(lattice)
         guard field.count == lattice.siteCount else {
-            throw SymmetryError("field has \(field.count) values but the \(lattice.size)×\(lattice.size) lattice has \(lattice.siteCount) sites")
+            throw SymmetryError(
+                "field has \(field.count) values but the \(lattice.size)×\(lattice.size) lattice has \(lattice.siteCount) sites"
+            )
         }
         let halo: HaloField<T> = haloField(field, on: lattice)
         let chunks = (lattice.siteCount + chunkSize - 1) / chunkSize
@@ -68,8 +76,11 @@ public struct Featurizer: Sendable {
                 let end = min(lattice.siteCount, start + chunkSize)
                 self.features(halo: halo, sites: start..<end, into: outBase.value + start * f)
             }
-            if threads <= 1 || chunks == 1 { for c in 0..<chunks { work(c) } }
-            else { BLASRuntime.withThreads(1) { DispatchQueue.concurrentPerform(iterations: chunks, execute: work) } }
+            if threads <= 1 || chunks == 1 {
+                for c in 0..<chunks { work(c) }
+            } else {
+                BLASRuntime.withThreads(1) { DispatchQueue.concurrentPerform(iterations: chunks, execute: work) }
+            }
             initialized = lattice.siteCount * f
         }
     }
@@ -82,7 +93,8 @@ public struct Featurizer: Sendable {
     /// Chunk API: features of the sites `sites` (a contiguous index range) into `output`
     /// ([sites.count × featureCount] row-major), with the selected kernel. Memory use is bounded by
     /// the chunk, so a network can stream any lattice size through it.
-    public func features<T: BLASScalarSIMD>(halo: HaloField<T>, sites: Range<Int>, into output: UnsafeMutablePointer<T>) {
+    public func features<T: BLASScalarSIMD>(halo: HaloField<T>, sites: Range<Int>, into output: UnsafeMutablePointer<T>)
+    {
         if let blocks, kernel == .shellSIMD {
             shellKernelFeatures(halo: halo, blocks: blocks, sites: sites, into: output)
         } else {
@@ -91,8 +103,10 @@ public struct Featurizer: Sendable {
     }
 
     /// Dense path: gather into [sites.count × n], then one GEMM with the basis ([featureCount × n]).
-    func gemmFeatures<T: BLASScalar>(halo: HaloField<T>, basis basisT: [T], sites: Range<Int>,
-                                     into output: UnsafeMutablePointer<T>) {
+    func gemmFeatures<T: BLASScalar>(
+        halo: HaloField<T>, basis basisT: [T], sites: Range<Int>,
+        into output: UnsafeMutablePointer<T>
+    ) {
         let n = neighbourhood.count
         let shifts = neighbourhood.offsets.map { $0.n2 * halo.stride + $0.n1 }
         var gathered = [T](repeating: 0, count: sites.count * n)
@@ -111,8 +125,9 @@ public struct Featurizer: Sendable {
         }
         gathered.withUnsafeBufferPointer { g in
             basisT.withUnsafeBufferPointer { b in
-                T.gemm(.none, .transposed, m: sites.count, n: featureCount, k: n, alpha: 1,
-                       a: g.baseAddress!, lda: n, b: b.baseAddress!, ldb: n, beta: 0, c: output, ldc: featureCount)
+                T.gemm(
+                    .none, .transposed, m: sites.count, n: featureCount, k: n, alpha: 1,
+                    a: g.baseAddress!, lda: n, b: b.baseAddress!, ldb: n, beta: 0, c: output, ldc: featureCount)
             }
         }
     }

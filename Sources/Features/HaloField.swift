@@ -1,4 +1,5 @@
 /// A periodic field copied into an array with a ghost border, so neighbourhood gathers need no wrap.
+
 import Lattice
 
 /// The field of an L×L periodic lattice stored in an (L+2h)×(L+2h) row-major array whose border of
@@ -14,7 +15,8 @@ public struct HaloField<T: BinaryFloatingPoint & Sendable>: Sendable {
     /// Pads `field` (L·L values, index n1 + L·n2) with a periodic border of width `halo` ≤ L.
     public init<S: BinaryFloatingPoint>(field: UnsafeBufferPointer<S>, size l: Int, halo h: Int) {
         precondition(field.count == l * l && h <= l, "field must hold L·L values and halo ≤ L")
-        size = l; halo = h
+        size = l
+        halo = h
         let s = l + 2 * h
         var padded = [T](repeating: 0, count: s * s)
         padded.withUnsafeMutableBufferPointer { out in

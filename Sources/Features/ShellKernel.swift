@@ -16,6 +16,7 @@
 /// multiply-adds per site at radius √13. Eight consecutive sites of a lattice row are contiguous in
 /// the halo field, so every neighbour load is one SIMD8 load. Measured against the dense OpenBLAS
 /// GEMM path by `latticeff bench features` (docs/PERFORMANCE.md).
+
 import Lattice
 import LinearAlgebra
 import Symmetry
@@ -35,11 +36,14 @@ struct ShellBlocks: Sendable {
         for f in 0..<b.rows {
             let support = (0..<b.columns).filter { abs(b[f, $0]) > 0 }
             guard let first = support.first, let s = shells.firstIndex(where: { $0.contains(first) }),
-                  support.allSatisfy({ shells[s].contains($0) }) else { return nil }
+                support.allSatisfy({ shells[s].contains($0) })
+            else { return nil }
             features[s].append(f)
             coefficients[s] += shells[s].map { b[f, $0] }
         }
-        self.shells = shells; self.features = features; self.coefficients = coefficients
+        self.shells = shells
+        self.features = features
+        self.coefficients = coefficients
     }
 }
 
@@ -48,8 +52,10 @@ extension Featurizer {
     /// step along each lattice row, scalar for row tails. Same output layout as the GEMM path.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    func shellKernelFeatures<T: BLASScalarSIMD>(halo: HaloField<T>, blocks: ShellBlocks, sites: Range<Int>,
-                                                 into output: UnsafeMutablePointer<T>) {
+    func shellKernelFeatures<T: BLASScalarSIMD>(
+        halo: HaloField<T>, blocks: ShellBlocks, sites: Range<Int>,
+        into output: UnsafeMutablePointer<T>
+    ) {
         let nf = featureCount
         let offsets = neighbourhood.offsets
         let shifts = offsets.map { $0.n2 * halo.stride + $0.n1 }
@@ -83,7 +89,9 @@ extension Featurizer {
                             let n = shell.count
                             for (row, f) in blocks.features[s].enumerated() {
                                 var acc: T = 0
-                                for (j, k) in shell.enumerated() { acc += coefficients[s][row * n + j] * centre[shifts[k]] }
+                                for (j, k) in shell.enumerated() {
+                                    acc += coefficients[s][row * n + j] * centre[shifts[k]]
+                                }
                                 output[(site - sites.lowerBound) * nf + f] = acc
                             }
                         }

@@ -3,6 +3,7 @@
 /// `ForceFields` (exact diagonalization, local-cluster ED, the harmonic g = 0 limit, trained models:
 /// ENN or MLP); this module holds only the protocol and its value types, so dynamics depends on
 /// nothing heavier than the model's parameters.
+
 import HolsteinModel
 
 /// A force model bound to one lattice size. Arrays are flat, site i = x + L·y (row-major [y, x]).
@@ -18,13 +19,17 @@ public protocol ForceField: AnyObject {
     var holsteinParameters: HolsteinParameters { get }
     /// Writes F_i for configuration `q` (N = L² values) into `forces`, and ⟨n_i⟩ into `densities`
     /// when given (exact for ED, implied by the force for a network, see `impliedDensities`).
-    func evaluate(_ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
-                  densities: UnsafeMutableBufferPointer<Double>?) throws -> ForceEvaluation
+    func evaluate(
+        _ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
+        densities: UnsafeMutableBufferPointer<Double>?
+    ) throws -> ForceEvaluation
     /// As `evaluate(_:forces:densities:)`, given the scalars of the previous evaluation along a
     /// trajectory (`previous`): a model that solves for μ may start its search at the previous μ.
     /// The forces are the same within the model's tolerance; the default ignores `previous`.
-    func evaluate(_ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
-                  densities: UnsafeMutableBufferPointer<Double>?, previous: ForceEvaluation?) throws -> ForceEvaluation
+    func evaluate(
+        _ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
+        densities: UnsafeMutableBufferPointer<Double>?, previous: ForceEvaluation?
+    ) throws -> ForceEvaluation
     /// A new instance with the same model and its own workspaces.
     func makeIndependentCopy() throws -> any ForceField
 }
@@ -48,8 +53,10 @@ public struct ForceEvaluation: Sendable, Equatable, Codable {
     /// Network passes the evaluation took (a network model; > 1 while a grand-canonical readout searches for μ).
     public var networkPasses: Int?
 
-    public init(potentialEnergy: Double? = nil, chemicalPotential: Double? = nil, electronCount: Double? = nil,
-                electronicEnergy: Double? = nil, elasticEnergy: Double? = nil, networkPasses: Int? = nil) {
+    public init(
+        potentialEnergy: Double? = nil, chemicalPotential: Double? = nil, electronCount: Double? = nil,
+        electronicEnergy: Double? = nil, elasticEnergy: Double? = nil, networkPasses: Int? = nil
+    ) {
         self.networkPasses = networkPasses
         self.potentialEnergy = potentialEnergy
         self.chemicalPotential = chemicalPotential
@@ -80,8 +87,10 @@ public struct ForceFieldDescriptor: Sendable, Equatable, Codable {
 }
 
 extension ForceField {
-    public func evaluate(_ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
-                         densities: UnsafeMutableBufferPointer<Double>?, previous: ForceEvaluation?) throws -> ForceEvaluation {
+    public func evaluate(
+        _ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
+        densities: UnsafeMutableBufferPointer<Double>?, previous: ForceEvaluation?
+    ) throws -> ForceEvaluation {
         try evaluate(q, forces: forces, densities: densities)
     }
 

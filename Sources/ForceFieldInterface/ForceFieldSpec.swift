@@ -1,6 +1,7 @@
 /// Which force field to build: the `--forces` text of `simulate` as a value, recorded in `params.json`.
 /// It lives below `Dynamics` so that a run's parameters can hold it; `ForceFields` builds the
 /// `ForceField` from it (`ForceFieldSpec.makeForceField`).
+
 import Foundation
 import HolsteinModel
 
@@ -24,10 +25,14 @@ public enum ForceFieldSpec: Sendable, Equatable, Codable, CustomStringConvertibl
         case "harmonic": self = .harmonic
         default:
             do {
-                if let radius = try LocalClusterRadius.parsing(keyword) { self = .cluster(radius: radius); return }
+                if let radius = try LocalClusterRadius.parsing(keyword) {
+                    self = .cluster(radius: radius)
+                    return
+                }
             } catch let error as ElectronicError { throw ForceFieldError("force field \(error.message)") }
             guard text.hasSuffix(".npz") else {
-                throw ForceFieldError("unknown force field '\(text)' (use ed, harmonic, cluster:R or a network MODEL.npz file)")
+                throw ForceFieldError(
+                    "unknown force field '\(text)' (use ed, harmonic, cluster:R or a network MODEL.npz file)")
             }
             self = .model(path: text)
         }
@@ -66,14 +71,16 @@ public enum ForceFieldSpec: Sendable, Equatable, Codable, CustomStringConvertibl
         case "cluster":
             let radius = try container.decode(Double.self, forKey: .radius)
             guard LocalClusterRadius.range.contains(radius) else {
-                throw DecodingError.dataCorruptedError(forKey: .radius, in: container,
-                                                       debugDescription: "cluster radius \(radius) is not \(LocalClusterRadius.rangeText)")
+                throw DecodingError.dataCorruptedError(
+                    forKey: .radius, in: container,
+                    debugDescription: "cluster radius \(radius) is not \(LocalClusterRadius.rangeText)")
             }
             self = .cluster(radius: radius)
         case "model": self = .model(path: try container.decode(String.self, forKey: .path))
         case let other:
-            throw DecodingError.dataCorruptedError(forKey: .kind, in: container,
-                                                   debugDescription: "unknown force-field kind '\(other)'")
+            throw DecodingError.dataCorruptedError(
+                forKey: .kind, in: container,
+                debugDescription: "unknown force-field kind '\(other)'")
         }
     }
 

@@ -1,5 +1,6 @@
 /// Force evaluation for a batch of configurations: parallel over configurations (one BLAS thread
 /// per worker) or one configuration at a time with all cores inside the solver.
+
 import ForceFieldInterface
 import Foundation
 import LinearAlgebra
@@ -29,8 +30,10 @@ public struct BatchForceEvaluator {
     /// Memory budget in bytes for all worker copies together (default: a quarter of physical memory).
     public var memoryBudget: Double
 
-    public init(cores: Int = ProcessInfo.processInfo.activeProcessorCount,
-                memoryBudget: Double = Double(ProcessInfo.processInfo.physicalMemory) / 4) {
+    public init(
+        cores: Int = ProcessInfo.processInfo.activeProcessorCount,
+        memoryBudget: Double = Double(ProcessInfo.processInfo.physicalMemory) / 4
+    ) {
         self.cores = max(1, cores)
         self.memoryBudget = memoryBudget
     }
@@ -51,9 +54,11 @@ public struct BatchForceEvaluator {
 
     /// Evaluates `count` configurations stored flat in `configurations` ([count, N]).
     /// `strategy` overrides the automatic choice; `progress` is called (serially) with the number done.
-    public func evaluate(_ forceField: any ForceField, configurations: [Double], count: Int,
-                         strategy forced: BatchStrategy? = nil,
-                         progress: ((Int) -> Void)? = nil) throws -> BatchResult {
+    public func evaluate(
+        _ forceField: any ForceField, configurations: [Double], count: Int,
+        strategy forced: BatchStrategy? = nil,
+        progress: ((Int) -> Void)? = nil
+    ) throws -> BatchResult {
         let n = forceField.siteCount
         guard configurations.count == count * n else {
             throw ElectronicBatchError("batch holds \(configurations.count) values, expected \(count) × \(n)")
@@ -75,9 +80,10 @@ public struct BatchForceEvaluator {
                     scalars[c] = try configurations.withUnsafeBufferPointer { q in
                         try forces.withUnsafeMutableBufferPointer { f in
                             try densities.withUnsafeMutableBufferPointer { d in
-                                try forceField.evaluate(UnsafeBufferPointer(rebasing: q[(c * n)..<((c + 1) * n)]),
-                                                        forces: UnsafeMutableBufferPointer(rebasing: f[(c * n)..<((c + 1) * n)]),
-                                                        densities: UnsafeMutableBufferPointer(rebasing: d[(c * n)..<((c + 1) * n)]))
+                                try forceField.evaluate(
+                                    UnsafeBufferPointer(rebasing: q[(c * n)..<((c + 1) * n)]),
+                                    forces: UnsafeMutableBufferPointer(rebasing: f[(c * n)..<((c + 1) * n)]),
+                                    densities: UnsafeMutableBufferPointer(rebasing: d[(c * n)..<((c + 1) * n)]))
                             }
                         }
                     }
@@ -101,8 +107,10 @@ public struct BatchForceEvaluator {
                                     do {
                                         pointers.s[c] = try field.evaluate(
                                             UnsafeBufferPointer(rebasing: pointers.q[(c * n)..<((c + 1) * n)]),
-                                            forces: UnsafeMutableBufferPointer(rebasing: pointers.f[(c * n)..<((c + 1) * n)]),
-                                            densities: UnsafeMutableBufferPointer(rebasing: pointers.d[(c * n)..<((c + 1) * n)]))
+                                            forces: UnsafeMutableBufferPointer(
+                                                rebasing: pointers.f[(c * n)..<((c + 1) * n)]),
+                                            densities: UnsafeMutableBufferPointer(
+                                                rebasing: pointers.d[(c * n)..<((c + 1) * n)]))
                                         shared.finished()
                                     } catch {
                                         shared.fail(error)
@@ -115,7 +123,8 @@ public struct BatchForceEvaluator {
                 }
             }
         }
-        return BatchResult(forces: forces, densities: densities, scalars: scalars, strategy: .parallelConfigurations, workers: workers)
+        return BatchResult(
+            forces: forces, densities: densities, scalars: scalars, strategy: .parallelConfigurations, workers: workers)
     }
 }
 
@@ -143,21 +152,27 @@ private final class WorkQueue: @unchecked Sendable {
     private let progress: ((Int) -> Void)?
     private(set) var error: Error?
 
-    init(count: Int, progress: ((Int) -> Void)?) { self.count = count; self.progress = progress }
+    init(count: Int, progress: ((Int) -> Void)?) {
+        self.count = count
+        self.progress = progress
+    }
 
     func next() -> Int? {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         guard error == nil, nextIndex < count else { return nil }
         nextIndex += 1
         return nextIndex - 1
     }
     func finished() {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         done += 1
         progress?(done)
     }
     func fail(_ e: Error) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         if error == nil { error = e }
     }
 }

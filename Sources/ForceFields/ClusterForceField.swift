@@ -1,9 +1,10 @@
 /// Local-cluster exact diagonalization as a force field: linear in the lattice size, no network.
-import ForceFieldInterface
+
 import Electronic
-import IO
+import ForceFieldInterface
 import Foundation
 import HolsteinModel
+import IO
 
 /// Forces F_i = g(⟨n_i⟩ − ½) − k0 Q_i − κ Σ_nn Q_j with ⟨n_i⟩ from the open cluster of sites within
 /// `radius` of i (`LocalClusterSolver`), at the model's filling: at fixed μ directly, at fixed N
@@ -18,11 +19,14 @@ public final class ClusterForceField: ForceField {
 
     /// Throws for a radius outside 1…6, an L too small for the cluster, or T < 0.
     /// Throws `MemoryLimitError` when the lattice arrays exceed the available memory (`budget`).
-    public init(size L: Int, parameters: HolsteinParameters = HolsteinParameters(), radius: Double,
-                budget: MemoryBudget = .system) throws {
+    public init(
+        size L: Int, parameters: HolsteinParameters = HolsteinParameters(), radius: Double,
+        budget: MemoryBudget = .system
+    ) throws {
         solver = try LocalClusterSolver(radius: radius, parameters: parameters)
         guard L >= solver.minimumLatticeSize else {
-            throw ElectronicError("L = \(L) is too small for a cluster of radius \(radius) (needs L ≥ \(solver.minimumLatticeSize))")
+            throw ElectronicError(
+                "L = \(L) is too small for a cluster of radius \(radius) (needs L ≥ \(solver.minimumLatticeSize))")
         }
         try budget.requireLattice(size: L, bytesPerSite: 8, for: "cluster-ED forces")
         latticeSize = L
@@ -34,10 +38,14 @@ public final class ClusterForceField: ForceField {
         ForceFieldDescriptor(kind: "cluster:\(solver.radius)", holstein: holsteinParameters)
     }
 
-    public func evaluate(_ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
-                         densities: UnsafeMutableBufferPointer<Double>?) throws -> ForceEvaluation {
+    public func evaluate(
+        _ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
+        densities: UnsafeMutableBufferPointer<Double>?
+    ) throws -> ForceEvaluation {
         let L = latticeSize, n = L * L, h = holsteinParameters
-        guard q.count == n, forces.count == n else { throw ElectronicError("configuration has \(q.count) values, expected \(L)×\(L)") }
+        guard q.count == n, forces.count == n else {
+            throw ElectronicError("configuration has \(q.count) values, expected \(L)×\(L)")
+        }
         guard q.allSatisfy({ $0.isFinite }) else { throw ElectronicError("configuration contains a non-finite value") }
         let spectra = try solver.spectra(Array(q), size: L)
         let mu: Double

@@ -1,6 +1,7 @@
 /// Exact-diagonalization forces as a `ForceField`.
-import ForceFieldInterface
+
 import Electronic
+import ForceFieldInterface
 import HolsteinModel
 
 /// Holstein ED forces (`HolsteinSolver`) behind the `ForceField` interface.
@@ -18,17 +19,22 @@ public final class EDForceField: ForceField {
     public var holsteinParameters: HolsteinParameters { solver.parameters }
     public var descriptor: ForceFieldDescriptor { ForceFieldDescriptor(kind: "ed", holstein: solver.parameters) }
 
-    public func evaluate(_ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
-                         densities: UnsafeMutableBufferPointer<Double>?) throws -> ForceEvaluation {
+    public func evaluate(
+        _ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
+        densities: UnsafeMutableBufferPointer<Double>?
+    ) throws -> ForceEvaluation {
         let summary: HolsteinSummary
         if let densities {
             summary = try solver.solve(q, densities: densities, forces: forces)
         } else {
-            summary = try densityScratch.withUnsafeMutableBufferPointer { try solver.solve(q, densities: $0, forces: forces) }
+            summary = try densityScratch.withUnsafeMutableBufferPointer {
+                try solver.solve(q, densities: $0, forces: forces)
+            }
         }
-        return ForceEvaluation(potentialEnergy: summary.freeEnergy, chemicalPotential: summary.chemicalPotential,
-                               electronCount: summary.electronCount, electronicEnergy: summary.electronicEnergy,
-                               elasticEnergy: summary.elasticEnergy)
+        return ForceEvaluation(
+            potentialEnergy: summary.freeEnergy, chemicalPotential: summary.chemicalPotential,
+            electronCount: summary.electronCount, electronicEnergy: summary.electronicEnergy,
+            elasticEnergy: summary.elasticEnergy)
     }
 
     public func makeIndependentCopy() throws -> any ForceField {

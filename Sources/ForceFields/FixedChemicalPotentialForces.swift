@@ -1,5 +1,6 @@
 /// A grand-canonical model evaluated at given chemical potentials (`predict --chemical-potential`)
 /// instead of at its fixed electron number.
+
 import ForceModels
 import HolsteinModel
 
@@ -10,15 +11,21 @@ extension TrainableForceModel {
     /// projection are restored afterwards. Only for the grand-canonical readout (it learns the μ = 0
     /// map and μ shifts every site energy); throws `ForceModelError` for another readout, a count of
     /// potentials other than `count`, or a non-finite μ.
-    public func forces(configurations q: [Double], count: Int, size: Int,
-                       chemicalPotentials: [Double]) throws -> [Double] {
+    public func forces(
+        configurations q: [Double], count: Int, size: Int,
+        chemicalPotentials: [Double]
+    ) throws -> [Double] {
         guard readout == .grandCanonical else {
-            throw ForceModelError("a fixed chemical potential needs a model with the grand-canonical readout (this one has readout \(readout))")
+            throw ForceModelError(
+                "a fixed chemical potential needs a model with the grand-canonical readout (this one has readout \(readout))"
+            )
         }
         guard chemicalPotentials.count == count else {
             throw ForceModelError("\(chemicalPotentials.count) chemical potentials for \(count) configuration(s)")
         }
-        guard chemicalPotentials.allSatisfy(\.isFinite) else { throw ForceModelError("chemical potential: non-finite value") }
+        guard chemicalPotentials.allSatisfy(\.isFinite) else {
+            throw ForceModelError("chemical potential: non-finite value")
+        }
         let (filling, projection) = (holstein.filling, electronNumberProjection)
         defer { (holstein.filling, electronNumberProjection) = (filling, projection) }
         electronNumberProjection = false

@@ -1,5 +1,6 @@
 /// The one place that turns a `ForceFieldSpec` (the `--forces` argument, a run's `params.json`) into a
 /// `ForceField` for a lattice size.
+
 import ForceFieldInterface
 import ForceModels
 import Foundation
@@ -13,16 +14,21 @@ extension ForceFieldSpec {
     /// Cost: ED allocates O(N²) (N = L²), cluster O(N · cluster size²), a model its weights.
     /// Throws a one-line `ForceFieldError` (a cluster that does not fit, a model file that cannot be
     /// read) or the field's own error (`ElectronicError` for a bad size or parameters).
-    public func makeForceField(size: Int, holstein: HolsteinParameters,
-                               loadModel: (URL) throws -> any TrainableForceModel = ForceModelFile.load(from:))
-        throws -> any ForceField {
+    public func makeForceField(
+        size: Int, holstein: HolsteinParameters,
+        loadModel: (URL) throws -> any TrainableForceModel = ForceModelFile.load(from:)
+    )
+        throws -> any ForceField
+    {
         switch self {
         case .ed:
             return try EDForceField(size: size, parameters: holstein)
         case .harmonic:
             return try HarmonicForceField(size: size, parameters: holstein)
         case .cluster(let radius):
-            do { return try ClusterForceField(size: size, parameters: holstein, radius: radius) } catch let error as ElectronicError {
+            do { return try ClusterForceField(size: size, parameters: holstein, radius: radius) } catch let error
+                as ElectronicError
+            {
                 throw ForceFieldError("force field \(self): \(error.message)")
             }
         case .model(let path):

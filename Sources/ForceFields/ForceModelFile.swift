@@ -1,7 +1,8 @@
 /// Opens any model file: reads `metadata.json` and dispatches on its `architecture`.
-import ForceFieldInterface
+
 import Baselines
 import ENN
+import ForceFieldInterface
 import ForceModels
 import Foundation
 import IO
@@ -15,7 +16,9 @@ public enum ForceModelFile {
     /// written before baselines existed) or "mlp". Errors are one-line `ForceModelError`s naming the file.
     public static func load(from url: URL) throws -> any TrainableForceModel {
         let archive: NPZArchive
-        do { archive = try NPZArchive(contentsOf: url) } catch let error as NumPyError { throw ForceModelError("cannot read model: \(error)") }
+        do { archive = try NPZArchive(contentsOf: url) } catch let error as NumPyError {
+            throw ForceModelError("cannot read model: \(error)")
+        }
         return try load(archive: archive, path: url.path)
     }
 
@@ -25,7 +28,9 @@ public enum ForceModelFile {
         case "enn": return try EquivariantNetwork<Float>.load(archive: archive, path: path)
         case "mlp": return try MultilayerPerceptron<Float>.load(archive: archive, path: path)
         case let other:
-            throw ForceModelError("invalid model file \(path): unknown architecture '\(other)' (this LatticeFF reads \(architectures.joined(separator: ", ")))")
+            throw ForceModelError(
+                "invalid model file \(path): unknown architecture '\(other)' (this LatticeFF reads \(architectures.joined(separator: ", ")))"
+            )
         }
     }
 }

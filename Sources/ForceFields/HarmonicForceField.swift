@@ -1,8 +1,9 @@
 /// The g = 0 limit of the Holstein model: a lattice of coupled harmonic oscillators. Exact, cheap
 /// (O(N), one core) and with known thermal averages, it serves the physics tests and the
 /// measurement of the integrator's overhead at large L.
-import Foundation
+
 import ForceFieldInterface
+import Foundation
 import HolsteinModel
 
 /// F_i = −k0 Q_i − κ Σ_{j∈nn(i)} Q_j, exactly the force `EDForceField` gives at g = 0 (the electrons
@@ -28,8 +29,10 @@ public final class HarmonicForceField: ForceField {
 
     public var descriptor: ForceFieldDescriptor { ForceFieldDescriptor(kind: "harmonic", holstein: holsteinParameters) }
 
-    public func evaluate(_ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
-                         densities: UnsafeMutableBufferPointer<Double>?) throws -> ForceEvaluation {
+    public func evaluate(
+        _ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
+        densities: UnsafeMutableBufferPointer<Double>?
+    ) throws -> ForceEvaluation {
         let n = siteCount
         guard q.count == n, forces.count == n, densities.map({ $0.count == n }) ?? true else {
             throw ForceFieldError("harmonic force field: buffers must hold L² = \(n) values")

@@ -1,8 +1,9 @@
 /// A trained force model (equivariant network or baseline) as a `ForceField`: dynamics runs on it
 /// exactly as on ED.
-import ForceFieldInterface
+
 import Baselines
 import ENN
+import ForceFieldInterface
 import ForceModels
 import Foundation
 import HolsteinModel
@@ -19,7 +20,9 @@ public final class NetworkForceField: ForceField {
     /// Throws if the lattice is too small for the network's neighbourhood or of the wrong kind.
     public init(network: any TrainableForceModel, size: Int, modelPath: String? = nil) throws {
         guard network.latticeName == "square" else {
-            throw ForceModelError("NetworkForceField drives the square-lattice Holstein model; the model is for the \(network.latticeName) lattice")
+            throw ForceModelError(
+                "NetworkForceField drives the square-lattice Holstein model; the model is for the \(network.latticeName) lattice"
+            )
         }
         try network.validateLattice(size: size)
         self.network = network
@@ -35,41 +38,54 @@ public final class NetworkForceField: ForceField {
 
     public var holsteinParameters: HolsteinParameters { network.holstein }
     public var descriptor: ForceFieldDescriptor {
-        ForceFieldDescriptor(kind: network.architecture, holstein: network.holstein, modelPath: modelPath, modelSHA256: weightsHash)
+        ForceFieldDescriptor(
+            kind: network.architecture, holstein: network.holstein, modelPath: modelPath, modelSHA256: weightsHash)
     }
 
-    public func evaluate(_ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
-                         densities: UnsafeMutableBufferPointer<Double>?) throws -> ForceEvaluation {
+    public func evaluate(
+        _ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
+        densities: UnsafeMutableBufferPointer<Double>?
+    ) throws -> ForceEvaluation {
         try evaluate(q, forces: forces, densities: densities, previous: nil)
     }
 
     /// With a grand-canonical readout at fixed N, the search for μ starts at `previous`'s μ when it has one.
-    public func evaluate(_ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
-                         densities: UnsafeMutableBufferPointer<Double>?, previous: ForceEvaluation?) throws -> ForceEvaluation {
+    public func evaluate(
+        _ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
+        densities: UnsafeMutableBufferPointer<Double>?, previous: ForceEvaluation?
+    ) throws -> ForceEvaluation {
         let n = latticeSize * latticeSize
         guard q.count == n, forces.count == n, densities.map({ $0.count == n }) ?? true else {
             throw ForceModelError("configuration, forces and densities must hold \(n) values for L = \(latticeSize)")
         }
-        let output = try network.forcesAndChemicalPotentials(configurations: Array(q), count: 1, size: latticeSize,
-                                                             startingFrom: previous?.chemicalPotential.map {
-            [ChemicalPotentialStart(chemicalPotential: $0, compressibility: previous?.compressibility)]
-        })
+        let output = try network.forcesAndChemicalPotentials(
+            configurations: Array(q), count: 1, size: latticeSize,
+            startingFrom: previous?.chemicalPotential.map {
+                [ChemicalPotentialStart(chemicalPotential: $0, compressibility: previous?.compressibility)]
+            })
         let f = output.forces
         for i in 0..<n { forces[i] = f[i] }
         if let densities {
-            ElasticForce.impliedDensities(q, forces: UnsafeBufferPointer(forces), size: latticeSize,
-                                          parameters: network.holstein, into: densities)
+            ElasticForce.impliedDensities(
+                q, forces: UnsafeBufferPointer(forces), size: latticeSize,
+                parameters: network.holstein, into: densities)
         }
         var elastic = 0.0
-        for y in 0..<latticeSize { for x in 0..<latticeSize {
-            let i = x + latticeSize * y
-            let right = (x + 1) % latticeSize + latticeSize * y, up = x + latticeSize * ((y + 1) % latticeSize)
-            elastic += 0.5 * network.holstein.stiffness * q[i] * q[i] + network.holstein.neighbourCoupling * q[i] * (q[right] + q[up])
-        } }
-        var evaluation = ForceEvaluation(chemicalPotential: output.chemicalPotentials?.first, electronCount: densities.map { $0.reduce(0, +) },
-                                         elasticEnergy: elastic, networkPasses: output.networkPasses)
+        for y in 0..<latticeSize {
+            for x in 0..<latticeSize {
+                let i = x + latticeSize * y
+                let right = (x + 1) % latticeSize + latticeSize * y, up = x + latticeSize * ((y + 1) % latticeSize)
+                elastic +=
+                    0.5 * network.holstein.stiffness * q[i] * q[i] + network.holstein.neighbourCoupling * q[i]
+                    * (q[right] + q[up])
+            }
+        }
+        var evaluation = ForceEvaluation(
+            chemicalPotential: output.chemicalPotentials?.first, electronCount: densities.map { $0.reduce(0, +) },
+            elasticEnergy: elastic, networkPasses: output.networkPasses)
         // Carry the compressibility forward when this search did not measure a new one.
-        evaluation.compressibility = output.compressibilities?.first ?? (output.chemicalPotentials == nil ? nil : previous?.compressibility)
+        evaluation.compressibility =
+            output.compressibilities?.first ?? (output.chemicalPotentials == nil ? nil : previous?.compressibility)
         return evaluation
     }
 

@@ -1,5 +1,6 @@
 /// A physics baseline under the network: the local-cluster electronic force, so that the network
 /// learns only what the cluster misses (Δ-learning).
+
 import Electronic
 import Foundation
 import HolsteinModel
@@ -19,13 +20,17 @@ public enum ForceBaseline: Sendable, Equatable, CustomStringConvertible {
     /// Parses "none" or "cluster:R" (R in `LocalClusterRadius.range`, lattice units; e.g.
     /// cluster:2.237 for the 21 sites within √5), as written in model files.
     public init(parsing text: String) throws {
-        if text == "none" { self = .none; return }
+        if text == "none" {
+            self = .none
+            return
+        }
         let radius: Double?
         do { radius = try LocalClusterRadius.parsing(text) } catch let error as ElectronicError {
             throw ForceModelError("baseline \(error.message)")
         }
         guard let radius else {
-            throw ForceModelError("unknown baseline '\(text)' (use none or cluster:R, e.g. cluster:2.237 for radius √5)")
+            throw ForceModelError(
+                "unknown baseline '\(text)' (use none or cluster:R, e.g. cluster:2.237 for radius √5)")
         }
         self = .cluster(radius: radius)
     }
@@ -56,17 +61,30 @@ package final class BaselineCache: @unchecked Sendable {
                 fnv = (fnv ^ v.bitPattern) &* 0x100_0000_01b3
                 hasher.combine(v.bitPattern)
             }
-            self.size = size; self.fnv = fnv; self.swift = hasher.finalize()
+            self.size = size
+            self.fnv = fnv
+            self.swift = hasher.finalize()
         }
     }
 
-    package func value(for key: ConfigurationKey) -> [Double]? { lock.lock(); defer { lock.unlock() }; return values[key] }
-    package func store(_ value: [Double], for key: ConfigurationKey) {
-        lock.lock(); defer { lock.unlock() }
-        guard values[key] == nil, bytes + value.count * 8 <= capacityBytes else { return }
-        values[key] = value; bytes += value.count * 8
+    package func value(for key: ConfigurationKey) -> [Double]? {
+        lock.lock()
+        defer { lock.unlock() }
+        return values[key]
     }
-    package func removeAll() { lock.lock(); values = [:]; bytes = 0; lock.unlock() }
+    package func store(_ value: [Double], for key: ConfigurationKey) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard values[key] == nil, bytes + value.count * 8 <= capacityBytes else { return }
+        values[key] = value
+        bytes += value.count * 8
+    }
+    package func removeAll() {
+        lock.lock()
+        values = [:]
+        bytes = 0
+        lock.unlock()
+    }
 }
 
 /// The cluster spectra of the last few configurations evaluated, found again for the same
@@ -79,15 +97,22 @@ package final class SpectraCache: @unchecked Sendable {
 
     /// The cached spectra of a configuration equal to `q` up to a uniform shift (within 1e-9), and that shift.
     package func lookup(_ q: ArraySlice<Double>) -> (spectra: ClusterSpectra, shift: Double)? {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         for entry in entries.reversed() where entry.configuration.count == q.count {
             let reference = entry.configuration
             var first = q.startIndex, shift = 0.0
-            for j in reference.indices { shift += q[first] - reference[j]; first += 1 }
+            for j in reference.indices {
+                shift += q[first] - reference[j]
+                first += 1
+            }
             shift /= Double(max(1, reference.count))
             var index = q.startIndex, matches = true
             for j in reference.indices {
-                if abs(q[index] - reference[j] - shift) > 1e-9 * (1 + abs(reference[j])) { matches = false; break }
+                if abs(q[index] - reference[j] - shift) > 1e-9 * (1 + abs(reference[j])) {
+                    matches = false
+                    break
+                }
                 index += 1
             }
             if matches { return (entry.spectra, shift) }
@@ -96,12 +121,17 @@ package final class SpectraCache: @unchecked Sendable {
     }
 
     package func store(_ q: ArraySlice<Double>, _ spectra: ClusterSpectra) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         entries.append((Array(q), spectra))
         if entries.count > capacity { entries.removeFirst(entries.count - capacity) }
     }
 
-    package func removeAll() { lock.lock(); entries = []; lock.unlock() }
+    package func removeAll() {
+        lock.lock()
+        entries = []
+        lock.unlock()
+    }
 }
 
 /// The caches of one model's cluster baseline and its evaluation (shared by every architecture
@@ -120,7 +150,9 @@ package final class ClusterBaselineCaches: @unchecked Sendable {
     /// values of configurations seen before (training epochs); otherwise the spectra of the last
     /// configurations are kept, so that the fixed-N search for μ, which evaluates one configuration
     /// at several uniform shifts, diagonalizes its clusters once.
-    package func outputs(_ q: [Double], count: Int, size: Int, solver: LocalClusterSolver, cached: Bool, threads: Int) throws
+    package func outputs(
+        _ q: [Double], count: Int, size: Int, solver: LocalClusterSolver, cached: Bool, threads: Int
+    ) throws
         -> [Double]
     {
         let n = size * size
@@ -157,11 +189,14 @@ extension ForceBaseline {
     /// The cluster solver of the baseline (nil for `.none`). Throws unless a model with `readout` on
     /// `lattice` can carry it: grand-canonical readout (the cluster force is a μ = 0 electronic
     /// force), square lattice.
-    public func solver(readout: ForceReadout, lattice: String, holstein: HolsteinParameters) throws -> LocalClusterSolver? {
+    public func solver(
+        readout: ForceReadout, lattice: String, holstein: HolsteinParameters
+    ) throws -> LocalClusterSolver? {
         guard case .cluster(let radius) = self else { return nil }
         guard readout == .grandCanonical else {
             throw ForceModelError(
-                "a cluster baseline needs the grand-canonical readout (it is a μ = 0 electronic force), not \(readout.rawValue)")
+                "a cluster baseline needs the grand-canonical readout (it is a μ = 0 electronic force), not \(readout.rawValue)"
+            )
         }
         guard lattice == "square" else { throw ForceModelError("a cluster baseline needs the square lattice") }
         var atZero = holstein

@@ -1,20 +1,26 @@
 /// How a local model's raw per-site outputs become forces, shared by every architecture: the
 /// readout (total, electronic, grand-canonical), the exact elastic force, the fixed-N projection.
+
 import Foundation
 import HolsteinModel
 
 /// Forces of `count` configurations ([count × L·L], flat) from a model's raw outputs
 /// (`outputs(q, count)` evaluates the model on configurations stored the same way), and for a
 /// grand-canonical readout each configuration's chemical potential μ = g·s (nil otherwise).
-public func assembleForces(_ q: [Double], count: Int, size: Int, readout: ForceReadout, holstein: HolsteinParameters,
-                           lattice: String, electronNumberProjection: Bool, startingFrom: [ChemicalPotentialStart]? = nil,
-                           outputs: ([Double], Int) throws -> [Double]) throws -> ForceModelOutput {
-    guard q.count == count * size * size else { throw ForceModelError("configurations have \(q.count) values, expected \(count) × \(size)×\(size)") }
+public func assembleForces(
+    _ q: [Double], count: Int, size: Int, readout: ForceReadout, holstein: HolsteinParameters,
+    lattice: String, electronNumberProjection: Bool, startingFrom: [ChemicalPotentialStart]? = nil,
+    outputs: ([Double], Int) throws -> [Double]
+) throws -> ForceModelOutput {
+    guard q.count == count * size * size else {
+        throw ForceModelError("configurations have \(q.count) values, expected \(count) × \(size)×\(size)")
+    }
     guard q.allSatisfy({ $0.isFinite }) else { throw ForceModelError("configuration contains a non-finite value") }
     var out: [Double], potentials: [Double]? = nil, compressibilities: [Double]? = nil, passes = count
     if readout == .grandCanonical {
-        let solved = try grandCanonicalElectronicForces(q, count: count, size: size, holstein: holstein,
-                                                    startingFrom: startingFrom, outputs: outputs)
+        let solved = try grandCanonicalElectronicForces(
+            q, count: count, size: size, holstein: holstein,
+            startingFrom: startingFrom, outputs: outputs)
         out = solved.forces
         potentials = solved.shifts.map { holstein.coupling * $0.shift }
         passes = solved.shifts.reduce(0) { $0 + $1.evaluations }
@@ -29,7 +35,8 @@ public func assembleForces(_ q: [Double], count: Int, size: Int, readout: ForceR
     if electronNumberProjection {
         try projectElectronNumber(q, count: count, size: size, lattice: lattice, holstein: holstein, forces: &out)
     }
-    return ForceModelOutput(forces: out, chemicalPotentials: potentials, compressibilities: compressibilities, networkPasses: passes)
+    return ForceModelOutput(
+        forces: out, chemicalPotentials: potentials, compressibilities: compressibilities, networkPasses: passes)
 }
 
 /// Forces of a batch of configurations from a trained model, with what the readout determined on the way.
@@ -45,7 +52,8 @@ public struct ForceModelOutput: Sendable, Equatable {
     /// grand-canonical readout's search for μ).
     public var networkPasses: Int
 
-    public init(forces: [Double], chemicalPotentials: [Double]?, compressibilities: [Double]? = nil, networkPasses: Int) {
+    public init(forces: [Double], chemicalPotentials: [Double]?, compressibilities: [Double]? = nil, networkPasses: Int)
+    {
         self.forces = forces
         self.chemicalPotentials = chemicalPotentials
         self.compressibilities = compressibilities
@@ -55,14 +63,18 @@ public struct ForceModelOutput: Sendable, Equatable {
 
 /// Adds `sign` × the exact elastic force −k0 Q_i − κ Σ_nn Q_j (square lattice, the given Holstein
 /// parameters) of each configuration to `values`.
-public func addElasticForces(_ q: [Double], count: Int, size: Int, lattice: String, holstein: HolsteinParameters,
-                             to values: inout [Double], sign: Double) throws {
+public func addElasticForces(
+    _ q: [Double], count: Int, size: Int, lattice: String, holstein: HolsteinParameters,
+    to values: inout [Double], sign: Double
+) throws {
     guard lattice == "square" else { throw ForceModelError("an electronic-force readout needs the square lattice") }
     let n = size * size
     var elastic = [Double](repeating: 0, count: n)
     for c in 0..<count {
         q[(c * n)..<((c + 1) * n)].withUnsafeBufferPointer { qb in
-            elastic.withUnsafeMutableBufferPointer { ElasticForce.compute(qb, size: size, parameters: holstein, into: $0) }
+            elastic.withUnsafeMutableBufferPointer {
+                ElasticForce.compute(qb, size: size, parameters: holstein, into: $0)
+            }
         }
         for i in 0..<n { values[c * n + i] += sign * elastic[i] }
     }
@@ -73,16 +85,22 @@ public func addElasticForces(_ q: [Double], count: Int, size: Int, lattice: Stri
 /// N_e = L²/2 exactly, as ED at fixed N does. The exact forces satisfy this sum rule, so this
 /// orthogonal projection can only lower the force error of each configuration. Uses
 /// Σ_i F_i^elastic = −(k0 + 4κ) Σ_i Q_i (periodic square lattice).
-public func projectElectronNumber(_ q: [Double], count: Int, size: Int, lattice: String, holstein: HolsteinParameters,
-                                  forces: inout [Double]) throws {
+public func projectElectronNumber(
+    _ q: [Double], count: Int, size: Int, lattice: String, holstein: HolsteinParameters,
+    forces: inout [Double]
+) throws {
     guard lattice == "square" else { throw ForceModelError("the electron-number projection needs the square lattice") }
     guard holstein.filling == .fixedElectronNumber else {
-        throw ForceModelError("the electron-number projection needs fixed electron number (the model's filling is fixed μ)")
+        throw ForceModelError(
+            "the electron-number projection needs fixed electron number (the model's filling is fixed μ)")
     }
     let n = size * size, stiffness = holstein.stiffness + 4 * holstein.neighbourCoupling
     for c in 0..<count {
         var sumF = 0.0, sumQ = 0.0
-        for i in (c * n)..<((c + 1) * n) { sumF += forces[i]; sumQ += q[i] }
+        for i in (c * n)..<((c + 1) * n) {
+            sumF += forces[i]
+            sumQ += q[i]
+        }
         let meanElectronic = (sumF + stiffness * sumQ) / Double(n)
         for i in (c * n)..<((c + 1) * n) { forces[i] -= meanElectronic }
     }

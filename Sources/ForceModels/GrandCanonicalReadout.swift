@@ -8,6 +8,7 @@
 /// which no local model can know. A `.grandCanonical` model learns G_i(Q) = g(⟨n_i⟩_{μ=0} − ½); at
 /// fixed N its electronic forces are G(Q + s·1) with the shift s solving Σ_i G_i(Q + s) = 0
 /// (Σ_i ⟨n_i⟩ = N/2), and at fixed μ they are G(Q + μ/g).
+
 import Foundation
 import HolsteinModel
 
@@ -51,22 +52,31 @@ public let grandCanonicalTolerance = 1e-5
 /// (d mean G/ds = g²·dn̄/dμ) or else a short bracket step (`warmStartStep`): along a trajectory the
 /// shift barely changes, and inside a gap the start already solves the sum rule. The result is a
 /// root of the same equation within the same tolerance either way.
-public func grandCanonicalElectronicForces(_ q: [Double], count: Int, size: Int, holstein: HolsteinParameters,
-                                           startingFrom: [ChemicalPotentialStart]? = nil, tolerance: Double = grandCanonicalTolerance,
-                                           outputs: ([Double], Int) throws -> [Double]) throws
-    -> (forces: [Double], shifts: [ChemicalPotentialShift]) {
+public func grandCanonicalElectronicForces(
+    _ q: [Double], count: Int, size: Int, holstein: HolsteinParameters,
+    startingFrom: [ChemicalPotentialStart]? = nil, tolerance: Double = grandCanonicalTolerance,
+    outputs: ([Double], Int) throws -> [Double]
+) throws
+    -> (forces: [Double], shifts: [ChemicalPotentialShift])
+{
     let n = size * size
     guard holstein.coupling != 0 else { throw ForceModelError("a grand-canonical readout needs g ≠ 0") }
     switch holstein.filling {
     case .fixedChemicalPotential(let mu):
         let s = mu / holstein.coupling
-        return (try outputs(q.map { $0 + s }, count), [ChemicalPotentialShift](repeating: .init(shift: s, evaluations: 1), count: count))
+        return (
+            try outputs(q.map { $0 + s }, count),
+            [ChemicalPotentialShift](repeating: .init(shift: s, evaluations: 1), count: count)
+        )
     case .fixedElectronNumber:
         let g = holstein.coupling
         if let startingFrom {
             guard startingFrom.count == count,
-                  startingFrom.allSatisfy({ $0.chemicalPotential.isFinite && ($0.compressibility?.isFinite ?? true) }) else {
-                throw ForceModelError("need one finite starting chemical potential per configuration (\(count)), got \(startingFrom.count)")
+                startingFrom.allSatisfy({ $0.chemicalPotential.isFinite && ($0.compressibility?.isFinite ?? true) })
+            else {
+                throw ForceModelError(
+                    "need one finite starting chemical potential per configuration (\(count)), got \(startingFrom.count)"
+                )
             }
         }
         var forces = [Double](repeating: 0, count: count * n), shifts: [ChemicalPotentialShift] = []
@@ -82,13 +92,16 @@ public func grandCanonicalElectronicForces(_ q: [Double], count: Int, size: Int,
                 let sorted = qc.sorted()
                 (start, firstStep) = (-0.5 * (sorted[(n - 1) / 2] + sorted[n / 2]), coldStartStep)
             }
-            let solution = try solveShift(start: start, firstStep: firstStep, slope: slope, tolerance: tolerance) { shift in
+            let solution = try solveShift(start: start, firstStep: firstStep, slope: slope, tolerance: tolerance) {
+                shift in
                 try outputs(qc.map { $0 + shift }, 1)
             }
             let residual = solution.outputs.reduce(0, +) / Double(n)
             for i in 0..<n { forces[c * n + i] = solution.outputs[i] - residual }
-            shifts.append(ChemicalPotentialShift(shift: solution.shift, evaluations: solution.evaluations,
-                                                 slope: solution.slope ?? slope))
+            shifts.append(
+                ChemicalPotentialShift(
+                    shift: solution.shift, evaluations: solution.evaluations,
+                    slope: solution.slope ?? slope))
         }
         return (forces, shifts)
     }
@@ -102,9 +115,12 @@ let coldStartStep = 0.02, warmStartStep = 0.01
 /// secant steps until the root is bracketed, then the Illinois variant of regula falsi (the true
 /// mean is non-decreasing in s; a model's nearly so). Stops as soon as |mean| ≤ `tolerance`;
 /// returns the best point found within 60 evaluations and the secant slope of the last two.
-func solveShift(start: Double, firstStep: Double = coldStartStep, slope startSlope: Double? = nil,
-                tolerance: Double = grandCanonicalTolerance, evaluate: (Double) throws -> [Double]) throws
-    -> (shift: Double, outputs: [Double], evaluations: Int, slope: Double?) {
+func solveShift(
+    start: Double, firstStep: Double = coldStartStep, slope startSlope: Double? = nil,
+    tolerance: Double = grandCanonicalTolerance, evaluate: (Double) throws -> [Double]
+) throws
+    -> (shift: Double, outputs: [Double], evaluations: Int, slope: Double?)
+{
     var evaluations = 0
     var recent: [(s: Double, f: Double)] = []
     func mean(_ s: Double) throws -> (Double, [Double]) {
@@ -162,7 +178,9 @@ func solveShift(start: Double, firstStep: Double = coldStartStep, slope startSlo
             (a, fa) = (s, fs)
             if side == 1 { fb /= 2 }
             side = 1
-        } else { break }
+        } else {
+            break
+        }
         if abs(b - a) < 1e-13 * max(1, abs(a)) { break }
     }
     return (best.s, best.out, evaluations, lastSlope())

@@ -1,5 +1,6 @@
 /// The first check of every model file: its metadata against its weight arrays, before anything is built
 /// from the metadata (a network's size comes from the metadata; the arrays are what the file really holds).
+
 import IO
 
 /// What a model file's metadata claims about its weights.

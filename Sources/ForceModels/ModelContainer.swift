@@ -1,6 +1,7 @@
 /// The container every model file shares (docs/FORMATS.md): an `.npz` of named float32 weight arrays
 /// plus a `metadata.json` member. Architectures map their own metadata to and from their networks;
 /// writing, reading, the array checks and the weights' SHA-256 live here.
+
 import Foundation
 import IO
 
@@ -82,7 +83,9 @@ public struct ModelFileReader<Metadata: ModelFileMetadata> {
         self.archive = archive
         self.path = path
         func fail(_ why: String) -> ForceModelError { ForceModelError("invalid model file \(path): \(why)") }
-        guard let json = archive.extraFiles[ModelContainer.metadataMember] else { throw fail("no metadata.json member") }
+        guard let json = archive.extraFiles[ModelContainer.metadataMember] else {
+            throw fail("no metadata.json member")
+        }
         let found = modelArchitecture(metadataJSON: json)
         guard found == architecture else {
             throw fail("architecture '\(found)' is not \(kind) (open it with ForceModelFile.load)")
@@ -92,7 +95,8 @@ public struct ModelFileReader<Metadata: ModelFileMetadata> {
         }
         let version = Metadata.currentFormatVersion
         guard metadata.formatVersion == version else {
-            throw fail("format version \(metadata.formatVersion) is not supported (this LatticeFF reads version \(version))")
+            throw fail(
+                "format version \(metadata.formatVersion) is not supported (this LatticeFF reads version \(version))")
         }
         if let why = metadata.declaredWeights.mismatch(with: archive) { throw fail(why) }
     }
@@ -102,7 +106,9 @@ public struct ModelFileReader<Metadata: ModelFileMetadata> {
 
     /// The flat parameters from the arrays of `blocks` (the architecture built from the metadata), each
     /// array checked for its block's shape and finite values, and their SHA-256 against the metadata's.
-    public func weights<T: BinaryFloatingPoint, Block: ModelWeightBlock>(_ blocks: [Block], as type: T.Type = T.self) throws -> [T] {
+    public func weights<T: BinaryFloatingPoint, Block: ModelWeightBlock>(
+        _ blocks: [Block], as type: T.Type = T.self
+    ) throws -> [T] {
         var parameters = [T](repeating: 0, count: blocks.map { $0.offset + $0.count }.max() ?? 0)
         for block in blocks {
             let array = try archive.array(block.name)  // present and float32: checked by `DeclaredWeights`
@@ -110,13 +116,16 @@ public struct ModelFileReader<Metadata: ModelFileMetadata> {
                 throw fail("array '\(block.name)' has shape \(array.shape), expected \(block.shape)")
             }
             let values = try array.floats()
-            guard values.allSatisfy({ $0.isFinite }) else { throw fail("array '\(block.name)' contains non-finite values") }
+            guard values.allSatisfy({ $0.isFinite }) else {
+                throw fail("array '\(block.name)' contains non-finite values")
+            }
             for (i, v) in values.enumerated() { parameters[block.offset + i] = T(v) }
         }
         let hash = float32SHA256(parameters), declared = metadata.weightsSHA256
         guard hash == declared.lowercased() else {
-            throw fail("weights SHA-256 \(hash.prefix(12))… does not match metadata \(declared.prefix(12))… "
-                       + "(corrupt or modified weights)")
+            throw fail(
+                "weights SHA-256 \(hash.prefix(12))… does not match metadata \(declared.prefix(12))… "
+                    + "(corrupt or modified weights)")
         }
         return parameters
     }

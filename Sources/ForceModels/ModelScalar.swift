@@ -1,5 +1,6 @@
 /// The scalar types trained models run in (Float by default, Double for checks), with the one
 /// transcendental function the gates need, vectorised over 8 sites.
+
 import Foundation
 import IO
 import LinearAlgebra
@@ -27,10 +28,10 @@ extension Float: ModelScalar {
     @inline(__always)
     public static func sigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> {
         let t = (-x).clamped(lowerBound: SIMD8(repeating: -87), upperBound: SIMD8(repeating: 87))
-        let magic = SIMD8<Float>(repeating: 12_582_912)   // 1.5·2^23: rounds to an integer in the low bits
+        let magic = SIMD8<Float>(repeating: 12_582_912)  // 1.5·2^23: rounds to an integer in the low bits
         let shifted = t * 1.442_695_04 + magic
         let n = shifted - magic
-        var r = t - n * 0.693_359_375          // ln 2 split in two (Cephes): exact n·C1
+        var r = t - n * 0.693_359_375  // ln 2 split in two (Cephes): exact n·C1
         r = r + n * 2.121_944_40e-4
         var p = SIMD8<Float>(repeating: 1.0 / 720)
         p = p * r + 1.0 / 120

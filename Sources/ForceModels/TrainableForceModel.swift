@@ -1,5 +1,6 @@
 /// What training, evaluation, prediction and dynamics need from a local force model, whatever its
 /// architecture: the equivariant network (module `ENN`) or the MLP baseline (module `Baselines`).
+
 import Foundation
 import HolsteinModel
 
@@ -44,11 +45,15 @@ public protocol TrainableForceModel: AnyObject {
     /// (grand-canonical: μ = g·s of the shift that restores N; otherwise nil). For a fixed-N
     /// grand-canonical readout, `startingFrom` (one start per configuration, e.g. the previous time
     /// step's) starts the search for μ there (`grandCanonicalElectronicForces`); other readouts ignore it.
-    func forcesAndChemicalPotentials(configurations q: [Double], count: Int, size: Int, startingFrom: [ChemicalPotentialStart]?) throws
+    func forcesAndChemicalPotentials(
+        configurations q: [Double], count: Int, size: Int, startingFrom: [ChemicalPotentialStart]?
+    ) throws
         -> ForceModelOutput
     /// loss = (1/(count·N)) Σ (F_i − target_i)² over every site of the configurations, and its
     /// gradient with respect to `parameters`.
-    func lossAndGradients(configurations q: [Double], targets: [Double], count: Int, size: Int) throws
+    func lossAndGradients(
+        configurations q: [Double], targets: [Double], count: Int, size: Int
+    ) throws
         -> (loss: Double, gradient: [Float])
     /// Writes the model file atomically.
     func save(to url: URL) throws
@@ -75,10 +80,16 @@ extension TrainableForceModel {
 }
 
 /// The common tail of `summaryLines`: Holstein parameters, training record, checksum.
-public func modelSummaryFooter(holstein h: HolsteinParameters, training: TrainingSummary?, weightsSHA256: String) -> [String] {
-    var lines = ["Holstein: t=\(h.hopping) g=\(h.coupling) k0=\(h.stiffness) κ=\(h.neighbourCoupling) T=\(h.temperature) filling \(h.filling)"]
+public func modelSummaryFooter(
+    holstein h: HolsteinParameters, training: TrainingSummary?, weightsSHA256: String
+) -> [String] {
+    var lines = [
+        "Holstein: t=\(h.hopping) g=\(h.coupling) k0=\(h.stiffness) κ=\(h.neighbourCoupling) T=\(h.temperature) filling \(h.filling)"
+    ]
     if let t = training {
-        lines.append("training: epochs \(t.epochs.map(String.init) ?? "-"), validation loss \(t.validationLoss.map { String($0) } ?? "-")")
+        lines.append(
+            "training: epochs \(t.epochs.map(String.init) ?? "-"), validation loss \(t.validationLoss.map { String($0) } ?? "-")"
+        )
         if let recipe = t.recipe { lines.append("training recipe: \(recipe)") }
     }
     lines.append("weights SHA-256 \(weightsSHA256)")
@@ -101,15 +112,19 @@ package func describeDecodingError(_ error: Error) -> String {
     case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
         return "wrong type at '\(c.codingPath.map(\.stringValue).joined(separator: "."))'"
     case DecodingError.dataCorrupted(let c):
-        return c.codingPath.isEmpty ? "not JSON" : "bad value at '\(c.codingPath.map(\.stringValue).joined(separator: "."))'"
+        return c.codingPath.isEmpty
+            ? "not JSON" : "bad value at '\(c.codingPath.map(\.stringValue).joined(separator: "."))'"
     default: return "\(error)"
     }
 }
 
 extension TrainableForceModel {
     /// Forces and chemical potentials with the search for μ started from scratch.
-    public func forcesAndChemicalPotentials(configurations q: [Double], count: Int, size: Int) throws
-        -> ForceModelOutput {
+    public func forcesAndChemicalPotentials(
+        configurations q: [Double], count: Int, size: Int
+    ) throws
+        -> ForceModelOutput
+    {
         try forcesAndChemicalPotentials(configurations: q, count: count, size: size, startingFrom: nil)
     }
 }

@@ -16,12 +16,18 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
     /// "default (readout grand-canonical, …, +schedule plateau, …)" (absent in files written before recipes).
     public var recipe: String?
 
-    public init(epochs: Int? = nil, trainingConfigurations: Int? = nil, validationConfigurations: Int? = nil,
-                trainingLoss: Double? = nil, validationLoss: Double? = nil, validationForceErrorStd: Double? = nil,
-                notes: [String: String]? = nil, recipe: String? = nil) {
-        self.epochs = epochs; self.trainingConfigurations = trainingConfigurations
-        self.validationConfigurations = validationConfigurations; self.trainingLoss = trainingLoss
-        self.validationLoss = validationLoss; self.validationForceErrorStd = validationForceErrorStd; self.notes = notes
+    public init(
+        epochs: Int? = nil, trainingConfigurations: Int? = nil, validationConfigurations: Int? = nil,
+        trainingLoss: Double? = nil, validationLoss: Double? = nil, validationForceErrorStd: Double? = nil,
+        notes: [String: String]? = nil, recipe: String? = nil
+    ) {
+        self.epochs = epochs
+        self.trainingConfigurations = trainingConfigurations
+        self.validationConfigurations = validationConfigurations
+        self.trainingLoss = trainingLoss
+        self.validationLoss = validationLoss
+        self.validationForceErrorStd = validationForceErrorStd
+        self.notes = notes
         self.recipe = recipe
     }
 }

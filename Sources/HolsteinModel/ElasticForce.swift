@@ -4,8 +4,10 @@
 /// ⟨n_i⟩ = (F_i − F_i^elastic)/g + ½ (reference conventions §1).
 public enum ElasticForce {
     /// Writes −k0 Q_i − κ Σ_nn Q_j (periodic, site i = x + L·y) into `out`.
-    public static func compute(_ q: UnsafeBufferPointer<Double>, size L: Int, parameters p: HolsteinParameters,
-                               into out: UnsafeMutableBufferPointer<Double>) {
+    public static func compute(
+        _ q: UnsafeBufferPointer<Double>, size L: Int, parameters p: HolsteinParameters,
+        into out: UnsafeMutableBufferPointer<Double>
+    ) {
         let k0 = p.stiffness, kappa = p.neighbourCoupling
         for y in 0..<L {
             let up = ((y + 1) % L) * L, down = ((y + L - 1) % L) * L, row = y * L
@@ -18,9 +20,11 @@ public enum ElasticForce {
     }
 
     /// ⟨n_i⟩ implied by total forces `forces` at configuration `q`; needs g ≠ 0.
-    public static func impliedDensities(_ q: UnsafeBufferPointer<Double>, forces: UnsafeBufferPointer<Double>,
-                                        size L: Int, parameters p: HolsteinParameters,
-                                        into out: UnsafeMutableBufferPointer<Double>) {
+    public static func impliedDensities(
+        _ q: UnsafeBufferPointer<Double>, forces: UnsafeBufferPointer<Double>,
+        size L: Int, parameters p: HolsteinParameters,
+        into out: UnsafeMutableBufferPointer<Double>
+    ) {
         compute(q, size: L, parameters: p, into: out)
         let inverseG = p.coupling == 0 ? 0 : 1 / p.coupling
         for i in 0..<(L * L) { out[i] = p.coupling == 0 ? 0.5 : (forces[i] - out[i]) * inverseG + 0.5 }

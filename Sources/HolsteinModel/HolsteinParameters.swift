@@ -35,9 +35,11 @@ public struct HolsteinParameters: Codable, Sendable, Equatable {
     /// Fixed electron number (half filling) or fixed chemical potential.
     public var filling: Filling
 
-    public init(hopping: Double = 1, coupling: Double = 3.5, stiffness: Double = 1,
-                neighbourCoupling: Double = 0.18, temperature: Double = 0.1,
-                filling: Filling = .fixedElectronNumber) {
+    public init(
+        hopping: Double = 1, coupling: Double = 3.5, stiffness: Double = 1,
+        neighbourCoupling: Double = 0.18, temperature: Double = 0.1,
+        filling: Filling = .fixedElectronNumber
+    ) {
         self.hopping = hopping
         self.coupling = coupling
         self.stiffness = stiffness
@@ -48,8 +50,10 @@ public struct HolsteinParameters: Codable, Sendable, Equatable {
 
     /// Throws `ElectronicError` unless every parameter is finite and T ≥ 0.
     public func validate() throws {
-        let named: [(String, Double)] = [("hopping", hopping), ("coupling", coupling), ("stiffness", stiffness),
-                                         ("neighbourCoupling", neighbourCoupling), ("temperature", temperature)]
+        let named: [(String, Double)] = [
+            ("hopping", hopping), ("coupling", coupling), ("stiffness", stiffness),
+            ("neighbourCoupling", neighbourCoupling), ("temperature", temperature),
+        ]
         for (name, value) in named where !value.isFinite {
             throw ElectronicError("parameter \(name) must be finite, got \(value)")
         }

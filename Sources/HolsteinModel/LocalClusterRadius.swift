@@ -2,6 +2,7 @@
 /// of sites within R of it (`LocalClusterSolver` in `Electronic`). The accepted range and the text
 /// form `cluster:R` live here, below the force-field interface, so that `--forces cluster:R`,
 /// `--baseline cluster:R`, model files, `params.json` and `bench cluster --radii` read R one way.
+
 import Foundation
 
 /// The accepted cluster radii and their parsing.
@@ -24,7 +25,8 @@ public enum LocalClusterRadius {
         let prefix = "cluster:"
         guard text.hasPrefix(prefix) else { return nil }
         guard let radius = radius(parsing: text.dropFirst(prefix.count)) else {
-            throw ElectronicError("'\(text)': the radius R of cluster:R must be a number \(rangeText) (e.g. cluster:2.237)")
+            throw ElectronicError(
+                "'\(text)': the radius R of cluster:R must be a number \(rangeText) (e.g. cluster:2.237)")
         }
         return radius
     }

@@ -1,6 +1,7 @@
 // Crash-safe file writes: write a temporary file beside the target, fsync it, then rename it into place.
 
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -32,8 +33,10 @@ func writeAtomically(_ data: Data, to url: URL, beforeRename: () throws -> Void)
     var info = stat()
     if stat(directory, &info) != 0 {
         let code = errno
-        throw fail(code == ENOENT ? "directory \(directory) does not exist"
-                                  : "cannot access directory \(directory): \(errnoString(code))")
+        throw fail(
+            code == ENOENT
+                ? "directory \(directory) does not exist"
+                : "cannot access directory \(directory): \(errnoString(code))")
     }
     guard info.st_mode & S_IFMT == S_IFDIR else { throw fail("\(directory) is not a directory") }
 
@@ -49,9 +52,10 @@ func writeAtomically(_ data: Data, to url: URL, beforeRename: () throws -> Void)
     if fd < 0 {
         let code = errno
         let reason = errnoString(code)
-        throw fail(code == EACCES || code == EROFS || code == EPERM
-                   ? "directory \(directory) is not writable (\(reason))"
-                   : "cannot create a temporary file in \(directory): \(reason)")
+        throw fail(
+            code == EACCES || code == EROFS || code == EPERM
+                ? "directory \(directory) is not writable (\(reason))"
+                : "cannot create a temporary file in \(directory): \(reason)")
     }
     var renamed = false
     defer { if !renamed { unlink(temporary) } }

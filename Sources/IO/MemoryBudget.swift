@@ -72,9 +72,13 @@ public struct MemoryBudget: Sendable, Equatable {
 
     /// The budget for `environment` (`LATTICEFF_IGNORE_MEMORY_LIMIT`, `LATTICEFF_MEMORY_LIMIT`), unlimited when
     /// `ignoresLimit`; else what `detected` reads. A malformed limit gives a budget whose `require` throws it.
-    static func budget(environment: [String: String], ignoresLimit: Bool,
-                       detected: () -> UInt64? = availableMemory) -> MemoryBudget {
-        if ignoresLimit || environment["LATTICEFF_IGNORE_MEMORY_LIMIT"] == "1" { return MemoryBudget(availableBytes: nil) }
+    static func budget(
+        environment: [String: String], ignoresLimit: Bool,
+        detected: () -> UInt64? = availableMemory
+    ) -> MemoryBudget {
+        if ignoresLimit || environment["LATTICEFF_IGNORE_MEMORY_LIMIT"] == "1" {
+            return MemoryBudget(availableBytes: nil)
+        }
         do {
             if let limit = try environmentLimit(environment) { return MemoryBudget(availableBytes: limit) }
         } catch {
@@ -88,7 +92,8 @@ public struct MemoryBudget: Sendable, Equatable {
     /// The limit `LATTICEFF_MEMORY_LIMIT` sets in `environment`, `nil` when unset or empty.
     /// - Throws: `MemoryLimitSettingError` (one line) when the value is not a memory size.
     public static func environmentLimit(
-        _ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> UInt64? {
+        _ environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> UInt64? {
         guard let text = environment[limitVariable], !text.isEmpty else { return nil }
         return try parseLimit(text)
     }
@@ -102,8 +107,10 @@ public struct MemoryBudget: Sendable, Equatable {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let number = trimmed.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
         let unit = trimmed.dropFirst(number.count).trimmingCharacters(in: .whitespaces).lowercased()
-        let shifts: [String: UInt64] = ["": 0, "b": 0, "k": 10, "kib": 10, "m": 20, "mib": 20, "g": 30, "gib": 30,
-                                        "t": 40, "tib": 40]
+        let shifts: [String: UInt64] = [
+            "": 0, "b": 0, "k": 10, "kib": 10, "m": 20, "mib": 20, "g": 30, "gib": 30,
+            "t": 40, "tib": 40,
+        ]
         guard let shift = shifts[unit], number.first?.isNumber == true, number.filter({ $0 == "." }).count <= 1
         else { throw invalid }
         let bytes: UInt64
@@ -142,8 +149,9 @@ public struct MemoryBudget: Sendable, Equatable {
         guard let availableBytes else { return }
         let needed = bytes.isNaN ? .infinity : bytes
         guard needed > Double(availableBytes) else { return }
-        throw MemoryLimitError(request: request, neededBytes: needed, availableBytes: Double(availableBytes),
-                               detail: detail)
+        throw MemoryLimitError(
+            request: request, neededBytes: needed, availableBytes: Double(availableBytes),
+            detail: detail)
     }
 
     /// Throws `MemoryLimitError` when `bytesPerSite` × L² × `copies` exceeds the available memory; L² is
@@ -152,8 +160,9 @@ public struct MemoryBudget: Sendable, Equatable {
     public func requireLattice(size L: Int, bytesPerSite: Double, copies: Int = 1, for purpose: String) throws {
         let sites = Double(L) * Double(L)
         let count = sites < 1e15 ? String(Int(sites)) : String(format: "%.3g", sites)
-        try require(bytes: sites * bytesPerSite * Double(max(copies, 1)),
-                    for: "\(purpose) on the \(L)×\(L) lattice (N = \(count))")
+        try require(
+            bytes: sites * bytesPerSite * Double(max(copies, 1)),
+            for: "\(purpose) on the \(L)×\(L) lattice (N = \(count))")
     }
 
     // MARK: reading the limits

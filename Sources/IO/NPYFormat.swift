@@ -27,17 +27,17 @@ enum NPYFormat {
         var data = Data(capacity: magic.count + 2 + lengthFieldSize + padded + payloadSize)
         data.append(contentsOf: magic)
         data.append(contentsOf: [lengthFieldSize == 2 ? 1 : 2, 0])
-        for index in 0 ..< lengthFieldSize { data.append(UInt8(truncatingIfNeeded: padded >> (8 * index))) }
+        for index in 0..<lengthFieldSize { data.append(UInt8(truncatingIfNeeded: padded >> (8 * index))) }
         data.append(contentsOf: header)
         data.append(contentsOf: repeatElement(UInt8(ascii: " "), count: padded - header.count - 1))
         data.append(UInt8(ascii: "\n"))
 
         switch array.storage {
-        case let .float64(values): append(values, to: &data) { .init(bitPattern: $0.bitPattern.byteSwapped) }
-        case let .float32(values): append(values, to: &data) { .init(bitPattern: $0.bitPattern.byteSwapped) }
-        case let .int32(values): append(values, to: &data) { $0.byteSwapped }
-        case let .int64(values): append(values, to: &data) { $0.byteSwapped }
-        case let .bool(values): values.withUnsafeBytes { data.append(contentsOf: $0) }
+        case .float64(let values): append(values, to: &data) { .init(bitPattern: $0.bitPattern.byteSwapped) }
+        case .float32(let values): append(values, to: &data) { .init(bitPattern: $0.bitPattern.byteSwapped) }
+        case .int32(let values): append(values, to: &data) { $0.byteSwapped }
+        case .int64(let values): append(values, to: &data) { $0.byteSwapped }
+        case .bool(let values): values.withUnsafeBytes { data.append(contentsOf: $0) }
         }
         return data
     }
@@ -49,8 +49,10 @@ enum NPYFormat {
     }
 
     /// Appends the little-endian bytes of `values`: one copy on little-endian hosts, byte-swapped otherwise.
-    private static func append<Element>(_ values: [Element], to data: inout Data,
-                                        swapped: (Element) -> Element) {
+    private static func append<Element>(
+        _ values: [Element], to data: inout Data,
+        swapped: (Element) -> Element
+    ) {
         if hostIsLittleEndian {
             values.withUnsafeBytes { data.append(contentsOf: $0) }
         } else {
@@ -92,10 +94,10 @@ enum NPYFormat {
         let headerStart = 8 + lengthFieldSize
         guard bytes.count >= headerStart else { return nil }
         var headerLength = 0
-        for index in 0 ..< lengthFieldSize { headerLength |= Int(bytes[8 + index]) << (8 * index) }
+        for index in 0..<lengthFieldSize { headerLength |= Int(bytes[8 + index]) << (8 * index) }
         let dataStart = headerStart + headerLength
         guard bytes.count >= dataStart else { return nil }
-        let headerBytes = UnsafeRawBufferPointer(rebasing: bytes[headerStart ..< dataStart])
+        let headerBytes = UnsafeRawBufferPointer(rebasing: bytes[headerStart..<dataStart])
         let (header, descrIsString) = try NPYHeader.parse(headerBytes)
         guard descrIsString, let (dtype, bigEndian) = parseDescr(header.descr) else {
             throw NumPyError(.unsupportedDType(header.descr))
@@ -110,8 +112,9 @@ enum NPYFormat {
         guard !overflow, payloadBytes <= Int.max - dataStart else {
             throw NPYHeader.malformed("shape \(NumPyError.shapeString(header.shape)) is too large")
         }
-        return Layout(dtype: dtype, bigEndian: bigEndian, shape: header.shape, count: count, dataStart: dataStart,
-                      payloadBytes: payloadBytes)
+        return Layout(
+            dtype: dtype, bigEndian: bigEndian, shape: header.shape, count: count, dataStart: dataStart,
+            payloadBytes: payloadBytes)
     }
 
     /// Checks that a header's shape × item size accounts for exactly `declaredBytes` (an `.npz` member's
@@ -138,7 +141,7 @@ enum NPYFormat {
                 throw NPYHeader.malformed("file ends inside the header length field")
             }
             var headerLength = 0
-            for index in 0 ..< lengthFieldSize { headerLength |= Int(bytes[8 + index]) << (8 * index) }
+            for index in 0..<lengthFieldSize { headerLength |= Int(bytes[8 + index]) << (8 * index) }
             let found = bytes.count - 8 - lengthFieldSize
             throw NPYHeader.malformed("truncated header: expected \(headerLength) bytes, found \(found)")
         }
@@ -185,8 +188,10 @@ enum NPYFormat {
     }
 
     /// Copies `count` elements out of `payload` (one memcpy), then byte-swaps them if `swap`.
-    private static func load<Element>(_ payload: UnsafeRawBufferPointer, count: Int, swap: Bool,
-                                      swapped: (Element) -> Element) -> [Element] {
+    private static func load<Element>(
+        _ payload: UnsafeRawBufferPointer, count: Int, swap: Bool,
+        swapped: (Element) -> Element
+    ) -> [Element] {
         var values = [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
             if count > 0 {
                 UnsafeMutableRawPointer(buffer.baseAddress!)

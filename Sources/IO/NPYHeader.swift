@@ -27,7 +27,7 @@ struct NPYHeader: Equatable {
     static func parse(_ bytes: UnsafeRawBufferPointer) throws -> (header: NPYHeader, descrIsString: Bool) {
         var parser = LiteralParser(bytes: bytes)
         let value = try parser.parseTopLevel()
-        guard case let .dict(entries) = value else { throw malformed("header is not a dict literal") }
+        guard case .dict(let entries) = value else { throw malformed("header is not a dict literal") }
 
         var fields: [String: (value: Literal, text: String)] = [:]
         for (key, entry) in entries {
@@ -40,23 +40,23 @@ struct NPYHeader: Equatable {
             throw malformed("keys must be 'descr', 'fortran_order', 'shape'; found \(keys.isEmpty ? "none" : keys)")
         }
 
-        guard case let .bool(fortranOrder) = fields["fortran_order"]!.value else {
+        guard case .bool(let fortranOrder) = fields["fortran_order"]!.value else {
             throw malformed("'fortran_order' must be True or False, found \(fields["fortran_order"]!.text)")
         }
         let shapeField = fields["shape"]!
-        guard case let .tuple(items) = shapeField.value else {
+        guard case .tuple(let items) = shapeField.value else {
             throw malformed("'shape' must be a tuple of ints, found \(shapeField.text)")
         }
         var shape: [Int] = []
         shape.reserveCapacity(items.count)
         for item in items {
-            guard case let .int(extent) = item, extent >= 0 else {
+            guard case .int(let extent) = item, extent >= 0 else {
                 throw malformed("'shape' must be a tuple of non-negative ints, found \(shapeField.text)")
             }
             shape.append(extent)
         }
         let descrField = fields["descr"]!
-        if case let .string(descr) = descrField.value {
+        if case .string(let descr) = descrField.value {
             return (NPYHeader(descr: descr, fortranOrder: fortranOrder, shape: shape), true)
         }
         return (NPYHeader(descr: descrField.text, fortranOrder: fortranOrder, shape: shape), false)
@@ -157,12 +157,16 @@ private struct LiteralParser {
     private mutating func consumeWord(_ word: String) -> Bool {
         let utf8 = Array(word.utf8)
         guard position + utf8.count <= bytes.count,
-              zip(utf8, bytes[position ..< position + utf8.count]).allSatisfy({ $0 == $1 }) else { return false }
+            zip(utf8, bytes[position..<position + utf8.count]).allSatisfy({ $0 == $1 })
+        else { return false }
         let end = position + utf8.count
         if end < bytes.count {
             let next = bytes[end]
             if next == UInt8(ascii: "_") || (0x30...0x39).contains(next) || (0x41...0x5a).contains(next)
-                || (0x61...0x7a).contains(next) { return false }
+                || (0x61...0x7a).contains(next)
+            {
+                return false
+            }
         }
         position = end
         return true
@@ -200,7 +204,10 @@ private struct LiteralParser {
         while position < bytes.count, (0x30...0x39).contains(bytes[position]) {
             let (times10, o1) = value.multipliedReportingOverflow(by: 10)
             let (sum, o2) = times10.addingReportingOverflow(Int(bytes[position] - 0x30))
-            guard !o1, !o2 else { position = start; throw error("integer too large") }
+            guard !o1, !o2 else {
+                position = start
+                throw error("integer too large")
+            }
             value = sum
             digits += 1
             position += 1
@@ -230,12 +237,12 @@ private struct LiteralParser {
         while !consume(UInt8(ascii: "}")) {
             guard separated else { throw error("expected ',' or '}', found \(describeNext())") }
             skipWhitespace()
-            guard case let .string(key) = try parseValue() else { throw error("dict keys must be strings") }
+            guard case .string(let key) = try parseValue() else { throw error("dict keys must be strings") }
             try expect(UInt8(ascii: ":"))
             skipWhitespace()
             let start = position
             let value = try parseValue()
-            let text = String(decoding: bytes[start ..< position], as: UTF8.self)
+            let text = String(decoding: bytes[start..<position], as: UTF8.self)
             entries.append((key, (value, text)))
             separated = consume(UInt8(ascii: ","))
         }

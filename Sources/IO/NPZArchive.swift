@@ -77,11 +77,14 @@ public struct NPZArchive: Sendable, Equatable {
     /// `budget` before any is inflated (every member is held in memory at once; none is read lazily).
     private static func requireMemory(for entries: [Entry], source: String, budget: MemoryBudget) throws {
         for entry in entries where entry.uncompressedSize > UInt64(Int.max) {
-            throw NumPyError(.corruptArchive("declared size \(entry.uncompressedSize) is too large"), path: source,
-                             member: entry.path)
+            throw NumPyError(
+                .corruptArchive("declared size \(entry.uncompressedSize) is too large"), path: source,
+                member: entry.path)
         }
         let total = entries.reduce(0.0) { $0 + Double($1.uncompressedSize) }
-        let request = entries.count == 1 ? "\(source) (member '\(entries[0].path)')"
+        let request =
+            entries.count == 1
+            ? "\(source) (member '\(entries[0].path)')"
             : "\(source) (\(entries.count) members together)"
         try budget.require(bytes: total, for: request)
     }
@@ -129,8 +132,10 @@ public struct NPZArchive: Sendable, Equatable {
     }
 
     /// The elements of array `name` in C order, which must have dtype exactly `Element` and, if given, `shape`.
-    public func values<Element: NumPyElement>(_ name: String, as type: Element.Type = Element.self,
-                                               shape: [Int]? = nil) throws -> [Element] {
+    public func values<Element: NumPyElement>(
+        _ name: String, as type: Element.Type = Element.self,
+        shape: [Int]? = nil
+    ) throws -> [Element] {
         let array = try shape.map { try self.array(name, shape: $0) } ?? self.array(name)
         return try array.values(as: type)
     }
@@ -166,8 +171,10 @@ public struct NPZArchive: Sendable, Equatable {
         for (name, contents) in extraFiles {
             guard !name.isEmpty else { throw NumPyError(.invalidArray("empty member name in .npz archive")) }
             guard !name.hasSuffix(".npy") else {
-                throw NumPyError(.invalidArray("extra file '\(name)' must not end in .npy "
-                                               + "(it would read back as an array)"))
+                throw NumPyError(
+                    .invalidArray(
+                        "extra file '\(name)' must not end in .npy "
+                            + "(it would read back as an array)"))
             }
             members.append((name, contents))
         }
@@ -177,12 +184,14 @@ public struct NPZArchive: Sendable, Equatable {
             let archive = try Archive(accessMode: .create)
             for member in members {
                 let contents = member.contents
-                try archive.addEntry(with: member.name, type: .file, uncompressedSize: Int64(contents.count),
-                                     modificationDate: Self.fixedDate,
-                                     compressionMethod: compressed ? .deflate : .none,
-                                     bufferSize: Self.bufferSize) { position, size in
+                try archive.addEntry(
+                    with: member.name, type: .file, uncompressedSize: Int64(contents.count),
+                    modificationDate: Self.fixedDate,
+                    compressionMethod: compressed ? .deflate : .none,
+                    bufferSize: Self.bufferSize
+                ) { position, size in
                     let start = contents.startIndex + Int(position)
-                    return contents.subdata(in: start ..< start + size)
+                    return contents.subdata(in: start..<start + size)
                 }
             }
             guard let data = archive.data else { throw Archive.ArchiveError.unwritableArchive }

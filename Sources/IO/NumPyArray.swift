@@ -46,11 +46,11 @@ public struct NumPyArray: Sendable, Equatable {
         /// The number of elements.
         public var count: Int {
             switch self {
-            case let .float64(v): return v.count
-            case let .float32(v): return v.count
-            case let .int32(v): return v.count
-            case let .int64(v): return v.count
-            case let .bool(v): return v.count
+            case .float64(let v): return v.count
+            case .float32(let v): return v.count
+            case .int32(let v): return v.count
+            case .int64(let v): return v.count
+            case .bool(let v): return v.count
             }
         }
 
@@ -85,8 +85,10 @@ public struct NumPyArray: Sendable, Equatable {
     public init(shape: [Int], storage: Storage) throws {
         let count = try Self.elementCount(of: shape)
         guard count == storage.count else {
-            throw NumPyError(.invalidArray("shape \(NumPyError.shapeString(shape)) needs \(count) elements, "
-                                           + "got \(storage.count)"))
+            throw NumPyError(
+                .invalidArray(
+                    "shape \(NumPyError.shapeString(shape)) needs \(count) elements, "
+                        + "got \(storage.count)"))
         }
         self.shape = shape
         self.storage = storage
@@ -145,9 +147,9 @@ public struct NumPyArray: Sendable, Equatable {
     /// The elements as `Double`, converting float32 and int32 exactly; int64 and bool are rejected.
     public func widenedToDoubles() throws -> [Double] {
         switch storage {
-        case let .float64(v): return v
-        case let .float32(v): return v.map(Double.init)
-        case let .int32(v): return v.map(Double.init)
+        case .float64(let v): return v
+        case .float32(let v): return v.map(Double.init)
+        case .int32(let v): return v.map(Double.init)
         case .int64, .bool: throw error(.dtypeMismatch(expected: "float64, float32 or int32", found: dtype.label))
         }
     }
@@ -155,8 +157,8 @@ public struct NumPyArray: Sendable, Equatable {
     /// The elements as `Int64`, converting int32 exactly; other dtypes are rejected.
     public func widenedToInt64s() throws -> [Int64] {
         switch storage {
-        case let .int64(v): return v
-        case let .int32(v): return v.map(Int64.init)
+        case .int64(let v): return v
+        case .int32(let v): return v.map(Int64.init)
         default: throw error(.dtypeMismatch(expected: "int64 or int32", found: dtype.label))
         }
     }
@@ -216,7 +218,7 @@ extension Double: NumPyElement {
     public static var dtype: NumPyArray.DType { .float64 }
     public static func storage(_ values: [Double]) -> NumPyArray.Storage { .float64(values) }
     public static func values(in storage: NumPyArray.Storage) -> [Double]? {
-        if case let .float64(v) = storage { return v } else { return nil }
+        if case .float64(let v) = storage { return v } else { return nil }
     }
 }
 
@@ -224,7 +226,7 @@ extension Float: NumPyElement {
     public static var dtype: NumPyArray.DType { .float32 }
     public static func storage(_ values: [Float]) -> NumPyArray.Storage { .float32(values) }
     public static func values(in storage: NumPyArray.Storage) -> [Float]? {
-        if case let .float32(v) = storage { return v } else { return nil }
+        if case .float32(let v) = storage { return v } else { return nil }
     }
 }
 
@@ -232,7 +234,7 @@ extension Int32: NumPyElement {
     public static var dtype: NumPyArray.DType { .int32 }
     public static func storage(_ values: [Int32]) -> NumPyArray.Storage { .int32(values) }
     public static func values(in storage: NumPyArray.Storage) -> [Int32]? {
-        if case let .int32(v) = storage { return v } else { return nil }
+        if case .int32(let v) = storage { return v } else { return nil }
     }
 }
 
@@ -240,7 +242,7 @@ extension Int64: NumPyElement {
     public static var dtype: NumPyArray.DType { .int64 }
     public static func storage(_ values: [Int64]) -> NumPyArray.Storage { .int64(values) }
     public static func values(in storage: NumPyArray.Storage) -> [Int64]? {
-        if case let .int64(v) = storage { return v } else { return nil }
+        if case .int64(let v) = storage { return v } else { return nil }
     }
 }
 
@@ -248,6 +250,6 @@ extension Bool: NumPyElement {
     public static var dtype: NumPyArray.DType { .bool }
     public static func storage(_ values: [Bool]) -> NumPyArray.Storage { .bool(values) }
     public static func values(in storage: NumPyArray.Storage) -> [Bool]? {
-        if case let .bool(v) = storage { return v } else { return nil }
+        if case .bool(let v) = storage { return v } else { return nil }
     }
 }

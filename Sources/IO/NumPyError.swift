@@ -80,36 +80,36 @@ public struct NumPyError: Error, CustomStringConvertible, Sendable, Equatable {
         switch kind {
         case .badMagic:
             return "not a NumPy .npy file (missing \\x93NUMPY magic string)"
-        case let .unsupportedVersion(major, minor):
+        case .unsupportedVersion(let major, let minor):
             return "unsupported .npy format version \(major).\(minor) (supported: 1.0, 2.0, 3.0)"
-        case let .malformedHeader(why):
+        case .malformedHeader(let why):
             return "malformed .npy header: \(why)"
         case .fortranOrder:
             return "Fortran-order arrays are not supported; save with np.save(path, np.ascontiguousarray(a))"
-        case let .unsupportedDType(descr):
+        case .unsupportedDType(let descr):
             return "unsupported dtype '\(descr)' (supported: <f8, <f4, <i4, <i8, |b1 and their big-endian forms)"
-        case let .truncatedData(expected, found):
+        case .truncatedData(let expected, let found):
             return "truncated array data: expected \(expected) bytes, found \(found)"
-        case let .trailingData(expected, found):
+        case .trailingData(let expected, let found):
             return "unexpected trailing bytes after array data: expected \(expected) bytes, found \(found)"
-        case let .invalidBool(byte, index):
+        case .invalidBool(let byte, let index):
             return "invalid bool byte 0x\(String(byte, radix: 16)) at element \(index) (expected 0 or 1)"
-        case let .shapeMismatch(expected, found):
+        case .shapeMismatch(let expected, let found):
             return "shape mismatch: expected \(Self.shapeString(expected)), found \(Self.shapeString(found))"
-        case let .rankMismatch(expected, found):
+        case .rankMismatch(let expected, let found):
             return "rank mismatch: expected a \(expected)-d array, found \(found)-d"
-        case let .dtypeMismatch(expected, found):
+        case .dtypeMismatch(let expected, let found):
             return "dtype mismatch: expected \(expected), found \(found)"
-        case let .invalidArray(why):
+        case .invalidArray(let why):
             return "invalid array: \(why)"
-        case let .missingMember(name, available):
+        case .missingMember(let name, let available):
             let list = available.isEmpty ? "none" : available.joined(separator: ", ")
             return "missing member '\(name)' (available: \(list))"
-        case let .corruptArchive(why):
+        case .corruptArchive(let why):
             return "corrupt or unreadable .npz (ZIP) archive: \(why)"
         case .fileNotFound:
             return "no such file"
-        case let .unreadable(why), let .unwritable(why):
+        case .unreadable(let why), .unwritable(let why):
             return why
         }
     }

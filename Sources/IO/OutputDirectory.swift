@@ -1,6 +1,7 @@
 // The output-directory prerequisite: created if absent and proven writable before any computation starts.
 
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -25,8 +26,10 @@ public func prepareOutputDirectory(_ url: URL) throws {
         var existing = url
         while stat(existing.path, &info) != 0 && existing.path != "/" { existing.deleteLastPathComponent() }
         if stat(existing.path, &info) == 0, info.st_mode & S_IFMT != S_IFDIR {
-            throw fail(existing.path == path ? "exists and is not a directory"
-                                             : "\(existing.path) is a file, not a directory")
+            throw fail(
+                existing.path == path
+                    ? "exists and is not a directory"
+                    : "\(existing.path) is a file, not a directory")
         }
         throw fail("cannot create the directory (\((error as NSError).localizedFailureReason ?? "\(error)"))")
     }

@@ -1,6 +1,7 @@
 // Whole-file reads with one-line errors that name the path.
 
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

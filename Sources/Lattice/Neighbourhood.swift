@@ -1,4 +1,5 @@
 /// A site's neighbourhood: the lattice offsets within a cutoff radius, grouped into shells.
+
 import Foundation
 import Symmetry
 
@@ -29,13 +30,16 @@ public struct Neighbourhood: Sendable {
         let geometry = group.geometry
         // Bound on lattice coordinates: |n_i| ≤ radius / (shortest height of the unit cell).
         let area = abs(geometry.a1.x * geometry.a2.y - geometry.a2.x * geometry.a1.y)
-        let height = area / max((geometry.a1 * geometry.a1).sum().squareRoot(), (geometry.a2 * geometry.a2).sum().squareRoot())
+        let height =
+            area / max((geometry.a1 * geometry.a1).sum().squareRoot(), (geometry.a2 * geometry.a2).sum().squareRoot())
         let bound = Int((radius / height).rounded(.up)) + 1
         var inside: [LatticeVector] = []
-        for n2 in -bound...bound { for n1 in -bound...bound {
-            let v = LatticeVector(n1, n2)
-            if Self.length(v, geometry) <= radius + Self.distanceTolerance { inside.append(v) }
-        } }
+        for n2 in -bound...bound {
+            for n1 in -bound...bound {
+                let v = LatticeVector(n1, n2)
+                if Self.length(v, geometry) <= radius + Self.distanceTolerance { inside.append(v) }
+            }
+        }
         var remaining = Set(inside)
         var shellLists: [[LatticeVector]] = []
         for v in inside.sorted(by: { Self.less($0, $1, geometry) }) where remaining.contains(v) {
@@ -45,11 +49,15 @@ public struct Neighbourhood: Sendable {
         }
         shellLists.sort { a, b in
             let ra = Self.length(a[0], geometry), rb = Self.length(b[0], geometry)
-            return abs(ra - rb) > Self.distanceTolerance ? ra < rb : Self.angle(a[0], geometry) < Self.angle(b[0], geometry)
+            return abs(ra - rb) > Self.distanceTolerance
+                ? ra < rb : Self.angle(a[0], geometry) < Self.angle(b[0], geometry)
         }
         offsets = shellLists.flatMap { $0 }
         var start = 0
-        shells = shellLists.map { s in defer { start += s.count }; return start..<(start + s.count) }
+        shells = shellLists.map { s in
+            defer { start += s.count }
+            return start..<(start + s.count)
+        }
     }
 
     public var count: Int { offsets.count }
@@ -61,7 +69,8 @@ public struct Neighbourhood: Sendable {
     public func shellRadius(_ s: Int) -> Double { Self.length(offsets[shells[s].lowerBound], group.geometry) }
 
     static func length(_ v: LatticeVector, _ g: LatticeGeometry) -> Double {
-        let c = g.cartesian(v); return (c * c).sum().squareRoot()
+        let c = g.cartesian(v)
+        return (c * c).sum().squareRoot()
     }
     static func angle(_ v: LatticeVector, _ g: LatticeGeometry) -> Double {
         let c = g.cartesian(v)

@@ -1,4 +1,5 @@
 /// An L×L periodic Bravais lattice: site numbering and symmetry transformations of whole fields.
+
 import Foundation
 import Symmetry
 

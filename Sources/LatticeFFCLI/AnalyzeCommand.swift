@@ -8,7 +8,8 @@ import Plotting
 struct AnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
-        abstract: "Analyze run directories: L(t), growth exponent, C(r), S(k), φ, scaling collapse; compare two ensembles.",
+        abstract:
+            "Analyze run directories: L(t), growth exponent, C(r), S(k), φ, scaling collapse; compare two ensembles.",
         discussion: "`latticeff analyze RUN_DIR` is short for `latticeff analyze run RUN_DIR`. See docs/ANALYSIS.md.",
         subcommands: [AnalyzeRun.self, AnalyzeCompare.self], defaultSubcommand: AnalyzeRun.self)
 }
@@ -56,9 +57,13 @@ struct AnalyzeRun: ParsableCommand {
     var runDirectory: String
     @Option(help: "Output directory (default: RUN_DIR/analysis).")
     var output: String?
-    @Option(help: "Steps for C(r), S(q), S(k) maps, φ snapshots and the collapse, e.g. 200,1000,9000 (default: first, middle, last).")
+    @Option(
+        help:
+            "Steps for C(r), S(q), S(k) maps, φ snapshots and the collapse, e.g. 200,1000,9000 (default: first, middle, last)."
+    )
     var steps: String?
-    @Option(help: "Time window of the power-law fit L ~ t^α, 'tmin,tmax' (default: the upper half of the log time range).")
+    @Option(
+        help: "Time window of the power-law fit L ~ t^α, 'tmin,tmax' (default: the upper half of the log time range).")
     var fitWindow: String?
     @OptionGroup var options: AnalysisOutputOptions
 
@@ -69,36 +74,43 @@ struct AnalyzeRun: ParsableCommand {
 
     func parsedFitWindow(_ text: String) throws -> ClosedRange<Double> {
         let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard parts.count == 2, let low = parts[0], let high = parts[1], low.isFinite, high.isFinite, low >= 0, low < high else {
+        guard parts.count == 2, let low = parts[0], let high = parts[1], low.isFinite, high.isFinite, low >= 0,
+            low < high
+        else {
             throw ValidationError("--fit-window must be 'tmin,tmax' with 0 ≤ tmin < tmax, got '\(text)'")
         }
-        return low ... high
+        return low...high
     }
 
     func run() throws {
         let plotter = try options.plotter()
         let ensemble = try RunEnsemble.open(URL(fileURLWithPath: runDirectory))
-        let analysisOptions = AnalysisOptions(selectedSteps: try steps.map { try parseSteps($0, option: "--steps") },
-                                              fitWindow: try fitWindow.map(parsedFitWindow),
-                                              connectedCorrelation: options.connected, threads: options.threads)
+        let analysisOptions = AnalysisOptions(
+            selectedSteps: try steps.map { try parseSteps($0, option: "--steps") },
+            fitWindow: try fitWindow.map(parsedFitWindow),
+            connectedCorrelation: options.connected, threads: options.threads)
         let analysis = try analyzeEnsemble(ensemble, options: analysisOptions)
         let outputURL = URL(fileURLWithPath: output ?? (runDirectory as NSString).appendingPathComponent("analysis"))
         let files = try analysis.write(to: outputURL, plotter: plotter, fitWindowGiven: fitWindow != nil)
 
-        print("L = \(analysis.size), \(analysis.runNames.count) run(s), \(analysis.steps.count) common snapshot steps "
-              + "(t = \(format(analysis.times.first!))…\(format(analysis.times.last!)))")
+        print(
+            "L = \(analysis.size), \(analysis.runNames.count) run(s), \(analysis.steps.count) common snapshot steps "
+                + "(t = \(format(analysis.times.first!))…\(format(analysis.times.last!)))")
         if let fit = analysis.meanFit {
-            var line = "growth exponent α = \(format(fit.exponent)) ± \(format(fit.exponentError)) (fit of the mean L(t), "
+            var line =
+                "growth exponent α = \(format(fit.exponent)) ± \(format(fit.exponentError)) (fit of the mean L(t), "
                 + "t = \(format(fit.window.lowerBound))…\(format(fit.window.upperBound)), \(fit.pointCount) points)"
             if analysis.exponent.perRun.count > 1 {
-                line += "; per run: \(format(analysis.exponent.mean)) ± \(format(analysis.exponent.standardError)) (s.e.)"
+                line +=
+                    "; per run: \(format(analysis.exponent.mean)) ± \(format(analysis.exponent.standardError)) (s.e.)"
             }
             print(line)
         } else {
             print("growth exponent: not fitted (fewer than 2 usable times in the window)")
         }
-        print("selected steps: \(analysis.selectedSteps.map(String.init).joined(separator: ", ")); "
-              + "collapse spread \(format(analysis.collapse.quality))")
+        print(
+            "selected steps: \(analysis.selectedSteps.map(String.init).joined(separator: ", ")); "
+                + "collapse spread \(format(analysis.collapse.quality))")
         print("wrote \(files.count) files to \(outputURL.path): \(files.joined(separator: ", "))")
     }
 }
@@ -126,15 +138,19 @@ struct AnalyzeCompare: ParsableCommand {
         let plotter = try options.plotter()
         let a = try RunEnsemble.open(URL(fileURLWithPath: first))
         let b = try RunEnsemble.open(URL(fileURLWithPath: second))
-        let comparison = try compareCorrelations(a, b, steps: try parseSteps(steps, option: "--steps"),
-                                                 connected: options.connected, threads: options.threads)
+        let comparison = try compareCorrelations(
+            a, b, steps: try parseSteps(steps, option: "--steps"),
+            connected: options.connected, threads: options.threads)
         let files = try comparison.write(to: URL(fileURLWithPath: output), plotter: plotter)
         for s in comparison.steps {
-            print("step \(s.step): ⟨z²⟩ = \(format(s.meanSquaredZ)), max |z| = \(format(s.maxAbsoluteZ)), "
-                  + "\(format(100 * s.fractionWithinTwoSigma))% of bins within 2σ, relative RMS difference \(format(s.relativeRMSDifference))")
+            print(
+                "step \(s.step): ⟨z²⟩ = \(format(s.meanSquaredZ)), max |z| = \(format(s.maxAbsoluteZ)), "
+                    + "\(format(100 * s.fractionWithinTwoSigma))% of bins within 2σ, relative RMS difference \(format(s.relativeRMSDifference))"
+            )
         }
-        print("overall ⟨z²⟩ = \(format(comparison.meanSquaredZ)) (≈ 1: agreement within statistical errors; "
-              + "\(comparison.firstRuns) vs \(comparison.secondRuns) runs)")
+        print(
+            "overall ⟨z²⟩ = \(format(comparison.meanSquaredZ)) (≈ 1: agreement within statistical errors; "
+                + "\(comparison.firstRuns) vs \(comparison.secondRuns) runs)")
         print("wrote \(files.joined(separator: ", ")) to \(output)")
     }
 }

@@ -1,5 +1,6 @@
 /// Typed values of enum-valued options: ArgumentParser parses them, rejects anything else with the
 /// list of allowed values (exit 64) and lists them in `--help`.
+
 import ArgumentParser
 import DataGeneration
 import ENN

@@ -24,10 +24,14 @@ protocol BenchDefaults {
 
 /// `--sizes`, `--repeats` and `--json` of every `bench` subcommand, with the header and the JSON output.
 struct BenchOptions<Defaults: BenchDefaults>: ParsableArguments {
-    @Option(help: ArgumentHelp("Comma-separated lattice sizes L (≥ \(Defaults.minimumSize)).",
-                               visibility: Defaults.sizes == nil ? .private : .default))
+    @Option(
+        help: ArgumentHelp(
+            "Comma-separated lattice sizes L (≥ \(Defaults.minimumSize)).",
+            visibility: Defaults.sizes == nil ? .private : .default))
     var sizes: String = Defaults.sizes ?? ""
-    @Option(help: ArgumentHelp("Timed repetitions per case (median reported).", visibility: Defaults.repeats == nil ? .private : .default))
+    @Option(
+        help: ArgumentHelp(
+            "Timed repetitions per case (median reported).", visibility: Defaults.repeats == nil ? .private : .default))
     var repeats: Int = Defaults.repeats ?? 1
     @Flag(help: "Print JSON results.")
     var json = false
@@ -81,7 +85,9 @@ struct FeaturesBench: ParsableCommand {
 struct EDBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ed",
-        abstract: "Exact-diagonalization force evaluation: seconds per call, eigensolver share, batch strategies, NumPy eigh.")
+        abstract:
+            "Exact-diagonalization force evaluation: seconds per call, eigensolver share, batch strategies, NumPy eigh."
+    )
 
     enum Defaults: BenchDefaults {
         static let sizes: String? = "20,30,40", minimumSize = 2, repeats: Int? = 3
@@ -98,14 +104,19 @@ struct EDBench: ParsableCommand {
 
     func run() throws {
         bench.printHeader()
-        try bench.finish(try benchmarkED(sizes: bench.parsedSizes!, repeats: bench.repeats, batch: batch,
-                                         compareNumPy: !noNumpy, progress: bench.line))
+        try bench.finish(
+            try benchmarkED(
+                sizes: bench.parsedSizes!, repeats: bench.repeats, batch: batch,
+                compareNumPy: !noNumpy, progress: bench.line))
     }
 }
 
 struct ClusterBench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "cluster", abstract: "Local-cluster solver (the --baseline cluster:R of train): µs per site and seconds per configuration by radius.")
+        commandName: "cluster",
+        abstract:
+            "Local-cluster solver (the --baseline cluster:R of train): µs per site and seconds per configuration by radius."
+    )
 
     enum Defaults: BenchDefaults {
         static let sizes: String? = nil, minimumSize = 13, repeats: Int? = 3
@@ -117,18 +128,26 @@ struct ClusterBench: ParsableCommand {
     @OptionGroup var bench: BenchOptions<Defaults>
 
     var parsedRadii: [Double]? {
-        let v = radii.split(separator: ",").map { LocalClusterRadius.radius(parsing: $0.trimmingCharacters(in: .whitespaces)) }
+        let v = radii.split(separator: ",").map {
+            LocalClusterRadius.radius(parsing: $0.trimmingCharacters(in: .whitespaces))
+        }
         guard !v.isEmpty, v.allSatisfy({ $0 != nil }) else { return nil }
         return v.map { $0! }
     }
 
     func validate() throws {
-        guard parsedRadii != nil else { throw ValidationError("--radii must be comma-separated numbers \(LocalClusterRadius.rangeText), got '\(radii)'") }
-        guard size >= Defaults.minimumSize else { throw ValidationError("--size must be ≥ \(Defaults.minimumSize), got \(size)") }
+        guard parsedRadii != nil else {
+            throw ValidationError(
+                "--radii must be comma-separated numbers \(LocalClusterRadius.rangeText), got '\(radii)'")
+        }
+        guard size >= Defaults.minimumSize else {
+            throw ValidationError("--size must be ≥ \(Defaults.minimumSize), got \(size)")
+        }
     }
 
     func run() throws {
         bench.printHeader()
-        try bench.finish(try benchmarkCluster(radii: parsedRadii!, size: size, repeats: bench.repeats, progress: bench.line))
+        try bench.finish(
+            try benchmarkCluster(radii: parsedRadii!, size: size, repeats: bench.repeats, progress: bench.line))
     }
 }

@@ -1,4 +1,5 @@
 /// Shared pieces of the subcommands: Holstein options, configuration files, JSON output, progress, μ recovery.
+
 import ArgumentParser
 import DataGeneration
 import Datasets
@@ -21,11 +22,17 @@ struct HolsteinOptions: ParsableArguments {
 
     @Option(help: "Filling: fixed-n (N_e = N/2, μ solved for every configuration; the default) or fixed-mu (μ = --mu).")
     var filling: FillingChoice?
-    @Option(help: "Chemical potential μ (default: 0, the particle–hole symmetric point); --mu alone implies --filling fixed-mu, and --filling fixed-n refuses it.")
+    @Option(
+        help:
+            "Chemical potential μ (default: 0, the particle–hole symmetric point); --mu alone implies --filling fixed-mu, and --filling fixed-n refuses it."
+    )
     var mu: Double?
     @Option(name: .customLong("chemical-potential"), help: .hidden)
     var muAlias: Double?
-    @Option(help: "Temperature T (k_B = 1), ≥ 0, of the electrons; where a Langevin bath runs (simulate, generate's quenches) also the bath's (default: \(defaults.temperature)).")
+    @Option(
+        help:
+            "Temperature T (k_B = 1), ≥ 0, of the electrons; where a Langevin bath runs (simulate, generate's quenches) also the bath's (default: \(defaults.temperature))."
+    )
     var temperature: Double?
     @Option(help: "Electron–phonon coupling g (default: \(defaults.coupling)).")
     var coupling: Double?
@@ -53,14 +60,21 @@ struct HolsteinOptions: ParsableArguments {
 
     func validate() throws {
         if let coupling, let couplingAlias, coupling != couplingAlias {
-            throw ValidationError("--coupling \(coupling) and --g \(couplingAlias) disagree (--g is the older spelling of --coupling)")
+            throw ValidationError(
+                "--coupling \(coupling) and --g \(couplingAlias) disagree (--g is the older spelling of --coupling)")
         }
         if let mu, let muAlias, mu != muAlias {
-            throw ValidationError("--mu \(mu) and --chemical-potential \(muAlias) disagree (--chemical-potential is another spelling of --mu)")
+            throw ValidationError(
+                "--mu \(mu) and --chemical-potential \(muAlias) disagree (--chemical-potential is another spelling of --mu)"
+            )
         }
-        if givenMu != nil, filling == .fixedN { throw ValidationError("--mu sets a fixed chemical potential; --filling fixed-n solves for it") }
-        for (name, value) in [("--mu", givenMu), ("--temperature", temperature), ("--coupling", givenCoupling), ("--k0", k0),
-                              ("--kappa", kappa), ("--hopping", hopping)] {
+        if givenMu != nil, filling == .fixedN {
+            throw ValidationError("--mu sets a fixed chemical potential; --filling fixed-n solves for it")
+        }
+        for (name, value) in [
+            ("--mu", givenMu), ("--temperature", temperature), ("--coupling", givenCoupling), ("--k0", k0),
+            ("--kappa", kappa), ("--hopping", hopping),
+        ] {
             if let value, !value.isFinite { throw ValidationError("\(name) must be finite, got \(value)") }
         }
         if let temperature, temperature < 0 { throw ValidationError("--temperature must be ≥ 0, got \(temperature)") }
@@ -70,9 +84,10 @@ struct HolsteinOptions: ParsableArguments {
     /// for a parameter `HolsteinParameters` refuses.
     func parameters() throws -> HolsteinParameters {
         let d = Self.defaults
-        let p = HolsteinParameters(hopping: hopping ?? d.hopping, coupling: givenCoupling ?? d.coupling,
-                                   stiffness: k0 ?? d.stiffness, neighbourCoupling: kappa ?? d.neighbourCoupling,
-                                   temperature: temperature ?? d.temperature, filling: givenFilling ?? d.filling)
+        let p = HolsteinParameters(
+            hopping: hopping ?? d.hopping, coupling: givenCoupling ?? d.coupling,
+            stiffness: k0 ?? d.stiffness, neighbourCoupling: kappa ?? d.neighbourCoupling,
+            temperature: temperature ?? d.temperature, filling: givenFilling ?? d.filling)
         do { try p.validate() } catch let e as ElectronicError { throw ValidationError(e.message) }
         return p
     }
@@ -100,7 +115,9 @@ struct ConfigurationFile {
         guard shape[shape.count - 2] == l else {
             throw CLIError("\(path): lattice must be square, found \(NumPyError.shapeString(shape))")
         }
-        guard l >= minimumSize else { throw CLIError("\(path): lattice size L = \(l) is below the minimum \(minimumSize)") }
+        guard l >= minimumSize else {
+            throw CLIError("\(path): lattice size L = \(l) is below the minimum \(minimumSize)")
+        }
         single = shape.count == 2
         count = single ? 1 : shape[0]
         guard count >= 1 else { throw CLIError("\(path): the batch holds no configurations") }
@@ -109,7 +126,9 @@ struct ConfigurationFile {
         if let bad = values.firstIndex(where: { !$0.isFinite }) {
             let n = l * l
             let (c, i) = (bad / n, bad % n)
-            throw CLIError("\(path): value \(values[bad]) at \(single ? "" : "configuration \(c), ")site (x=\(i % l), y=\(i / l)) is not finite")
+            throw CLIError(
+                "\(path): value \(values[bad]) at \(single ? "" : "configuration \(c), ")site (x=\(i % l), y=\(i / l)) is not finite"
+            )
         }
     }
 }
@@ -145,7 +164,10 @@ final class ProgressReporter {
     private let enabled: Bool
 
     init(total: Int, label: String, unit: String = "items", enabled: Bool = true) {
-        self.total = total; self.label = label; self.unit = unit; self.enabled = enabled
+        self.total = total
+        self.label = label
+        self.unit = unit
+        self.enabled = enabled
     }
 
     func update(_ done: Int) {
@@ -156,8 +178,9 @@ final class ProgressReporter {
         let elapsed = now.timeIntervalSince(start)
         let rate = Double(done) / max(elapsed, 1e-9)
         let eta = done > 0 ? Double(total - done) / rate : .nan
-        let line = String(format: "%@: %d/%d %@, %.3g %@/s, elapsed %@, ETA %@", label, done, total, unit, rate, unit,
-                          formatDuration(elapsed), done == total ? "0 s" : formatDuration(eta))
+        let line = String(
+            format: "%@: %d/%d %@, %.3g %@/s, elapsed %@, ETA %@", label, done, total, unit, rate, unit,
+            formatDuration(elapsed), done == total ? "0 s" : formatDuration(eta))
         FileHandle.standardError.write(Data(("\r" + line + (done == total ? "\n" : "")).utf8))
     }
 }
@@ -174,14 +197,17 @@ func formatDuration(_ seconds: Double) -> String {
 /// (`ForceDataset.withChemicalPotentials`, one solve per configuration) with a progress line.
 func withRecoveredChemicalPotentials(_ dataset: ForceDataset, label: String, quiet: Bool) throws -> ForceDataset {
     guard dataset.chemicalPotentials == nil else { return dataset }
-    let reporter = ProgressReporter(total: dataset.count, label: "\(label): ED for μ", unit: "configurations", enabled: !quiet)
+    let reporter = ProgressReporter(
+        total: dataset.count, label: "\(label): ED for μ", unit: "configurations", enabled: !quiet)
     return try dataset.withChemicalPotentials { done, _ in reporter.update(done) }
 }
 
 /// "20,30,40" → [20, 30, 40] (sizes, layer widths); nil when empty or when an entry is empty or not
 /// an integer ≥ `minimum`.
 func parseSizeList(_ text: String, minimum: Int) -> [Int]? {
-    let v = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    let v = text.split(separator: ",", omittingEmptySubsequences: false).map {
+        Int($0.trimmingCharacters(in: .whitespaces))
+    }
     // Splitting keeps empty entries, so "" and "8,,4" fail as non-integers.
     return v.contains(where: { $0 == nil || $0! < minimum }) ? nil : v.map { $0! }
 }

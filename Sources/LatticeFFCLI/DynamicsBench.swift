@@ -29,9 +29,12 @@ struct DynamicsBench: ParsableCommand {
     @OptionGroup var bench: BenchOptions<Defaults>
 
     func validate() throws {
-        for (name, text) in [("--ed-sizes", edSizes), ("--overhead-sizes", overheadSizes), ("--network-sizes", networkSizes)]
+        for (name, text) in [
+            ("--ed-sizes", edSizes), ("--overhead-sizes", overheadSizes), ("--network-sizes", networkSizes),
+        ]
         where sizes(text) == nil {
-            throw ValidationError("\(name) must be comma-separated integers ≥ \(Defaults.minimumSize) (or empty), got '\(text)'")
+            throw ValidationError(
+                "\(name) must be comma-separated integers ≥ \(Defaults.minimumSize) (or empty), got '\(text)'")
         }
         guard seconds > 0, seconds.isFinite, networkStep > 0, networkStep.isFinite else {
             throw ValidationError("--seconds and --network-step must be > 0")
@@ -48,11 +51,13 @@ struct DynamicsBench: ParsableCommand {
         let modelPath = model ?? ReproducePlan.shippedModel()
         let haveModel = FileManager.default.fileExists(atPath: modelPath)
         if model != nil, !haveModel { throw CLIError("--model \(modelPath): no such file") }
-        bench.line(haveModel ? "# network: \(modelPath)" : "# network: no model found (pass --model); network steps skipped")
+        bench.line(
+            haveModel ? "# network: \(modelPath)" : "# network: no model found (pass --model); network steps skipped")
         bench.line("# integrator overhead measured with the harmonic force field (cost of the force excluded)")
         let spec = ForceFieldSpec.model(path: modelPath)
         let results = try benchmarkDynamics(
-            edSizes: sizes(edSizes)!, overheadSizes: sizes(overheadSizes)!, seconds: seconds, networkStepSeconds: networkStep,
+            edSizes: sizes(edSizes)!, overheadSizes: sizes(overheadSizes)!, seconds: seconds,
+            networkStepSeconds: networkStep,
             networkSizes: haveModel ? sizes(networkSizes)! : [],
             network: haveModel ? { try spec.makeForceField(size: $0, holstein: HolsteinParameters()) } : nil,
             report: bench.line)

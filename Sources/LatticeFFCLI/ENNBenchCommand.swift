@@ -8,7 +8,9 @@ import Foundation
 struct ENNBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "enn",
-        abstract: "Equivariant network throughput (Table I architecture, float32): forward sites/s, training sites/s, sgemm 1024³ rate.")
+        abstract:
+            "Equivariant network throughput (Table I architecture, float32): forward sites/s, training sites/s, sgemm 1024³ rate."
+    )
 
     enum Defaults: BenchDefaults {
         static let sizes: String? = "40,200", minimumSize = 7, repeats: Int? = 5
@@ -30,7 +32,9 @@ struct ENNBench: ParsableCommand {
 
     func run() throws {
         bench.printHeader()
-        try bench.finish(try benchmarkENN(sizes: bench.parsedSizes!, trainingSize: trainingSize, gate: gate, radius: radius,
-                                          repeats: bench.repeats, progress: bench.line))
+        try bench.finish(
+            try benchmarkENN(
+                sizes: bench.parsedSizes!, trainingSize: trainingSize, gate: gate, radius: radius,
+                repeats: bench.repeats, progress: bench.line))
     }
 }

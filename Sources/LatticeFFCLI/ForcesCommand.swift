@@ -13,10 +13,10 @@ struct ForcesCommand: ParsableCommand {
         commandName: "forces",
         abstract: "Exact-diagonalization Holstein forces F_i = −k0 Q_i − κ Σ_nn Q_j + g(⟨n_i⟩ − ½).",
         discussion: """
-        Q.npy holds float64 [L, L] or a batch [n, L, L] (site i = x + L·y, arrays indexed [y, x]); outputs have the \
-        same shape. A batch runs several configurations at once (one core each) or one at a time with a \
-        multithreaded eigensolver, whichever is faster for the size; the choice is printed and recorded.
-        """)
+            Q.npy holds float64 [L, L] or a batch [n, L, L] (site i = x + L·y, arrays indexed [y, x]); outputs have the \
+            same shape. A batch runs several configurations at once (one core each) or one at a time with a \
+            multithreaded eigensolver, whichever is faster for the size; the choice is printed and recorded.
+            """)
 
     @Argument(help: "Input configurations Q (float64 .npy, [L, L] or [n, L, L]).")
     var input: String
@@ -51,18 +51,22 @@ struct ForcesCommand: ParsableCommand {
         let evaluator = BatchForceEvaluator()
         let automatic = evaluator.strategy(count: configurations.count, siteCount: field.siteCount)
         let forced = strategy.strategy
-        let progress = ProgressReporter(total: configurations.count, label: "ED forces", unit: "configs",
-                                        enabled: !quiet && configurations.count > 1)
+        let progress = ProgressReporter(
+            total: configurations.count, label: "ED forces", unit: "configs",
+            enabled: !quiet && configurations.count > 1)
         let start = Date()
-        let result = try evaluator.evaluate(field, configurations: configurations.values, count: configurations.count,
-                                            strategy: forced, progress: progress.update)
+        let result = try evaluator.evaluate(
+            field, configurations: configurations.values, count: configurations.count,
+            strategy: forced, progress: progress.update)
         let seconds = Date().timeIntervalSince(start)
         if !quiet {
-            printError(String(format: "%d configuration%@ of %d×%d in %.3f s (%@, %d worker%@, %@)",
-                              configurations.count, configurations.count == 1 ? "" : "s", configurations.size,
-                              configurations.size, seconds, result.strategy.rawValue, result.workers,
-                              result.workers == 1 ? "" : "s",
-                              forced == nil ? "chosen automatically" : "forced by --strategy"))
+            printError(
+                String(
+                    format: "%d configuration%@ of %d×%d in %.3f s (%@, %d worker%@, %@)",
+                    configurations.count, configurations.count == 1 ? "" : "s", configurations.size,
+                    configurations.size, seconds, result.strategy.rawValue, result.workers,
+                    result.workers == 1 ? "" : "s",
+                    forced == nil ? "chosen automatically" : "forced by --strategy"))
         }
 
         try NumPyArray(result.forces, shape: configurations.shape).write(to: URL(fileURLWithPath: output))
@@ -70,13 +74,15 @@ struct ForcesCommand: ParsableCommand {
             try NumPyArray(result.densities, shape: configurations.shape).write(to: URL(fileURLWithPath: density))
         }
         if let json {
-            try writeJSON(ForcesMetadata(software: "latticeff \(LatticeFF.version)", input: input,
-                                         latticeSize: configurations.size, configurationCount: configurations.count,
-                                         holstein: parameters, strategy: result.strategy.rawValue,
-                                         automaticStrategy: automatic.0.rawValue, workers: result.workers,
-                                         blas: BLASRuntime.report, seconds: seconds,
-                                         configurations: result.scalars.map(ForcesMetadata.PerConfiguration.init)),
-                          to: json)
+            try writeJSON(
+                ForcesMetadata(
+                    software: "latticeff \(LatticeFF.version)", input: input,
+                    latticeSize: configurations.size, configurationCount: configurations.count,
+                    holstein: parameters, strategy: result.strategy.rawValue,
+                    automaticStrategy: automatic.0.rawValue, workers: result.workers,
+                    blas: BLASRuntime.report, seconds: seconds,
+                    configurations: result.scalars.map(ForcesMetadata.PerConfiguration.init)),
+                to: json)
         }
     }
 }

@@ -11,12 +11,12 @@ struct GenerateCommand: ParsableCommand {
         commandName: "generate",
         abstract: "Generate an exact-diagonalization training set (random + post-quench configurations).",
         discussion: """
-        Presets: 'paper' = 40×40, 200 random + 8 quench runs × 2000 steps with 50 snapshots each (400), \
-        about 75 min on 2 cores; 'small' = 12×12, 16 random + 2 × 12 snapshots, seconds. Options override \
-        the preset. With --sampler-model a trained model drives the quench runs and ED labels only the \
-        snapshots (kind 'quench-sampled'): about 40× fewer ED solves per run. Finished pieces are kept in the work directory (default OUTPUT.parts): run the same \
-        command again to resume after an interruption.
-        """)
+            Presets: 'paper' = 40×40, 200 random + 8 quench runs × 2000 steps with 50 snapshots each (400), \
+            about 75 min on 2 cores; 'small' = 12×12, 16 random + 2 × 12 snapshots, seconds. Options override \
+            the preset. With --sampler-model a trained model drives the quench runs and ED labels only the \
+            snapshots (kind 'quench-sampled'): about 40× fewer ED solves per run. Finished pieces are kept in the work directory (default OUTPUT.parts): run the same \
+            command again to resume after an interruption.
+            """)
 
     @Option(help: "Preset (options below override it).")
     var preset: GenerationPreset = .small
@@ -42,7 +42,9 @@ struct GenerateCommand: ParsableCommand {
     func makePlan(samplerSHA256: String = "") throws -> GenerationPlan {
         let parameters = try holstein.parameters()
         var plan = preset.plan(holstein: parameters, seed: seed)
-        let custom = size != nil || random != nil || quenchRuns != nil || quenchSteps != nil || snapshots != nil || amplitudes != nil
+        let custom =
+            size != nil || random != nil || quenchRuns != nil || quenchSteps != nil || snapshots != nil
+            || amplitudes != nil
         if custom { plan.preset = "\(plan.preset)+custom" }
         if let size { plan.size = size }
         if let random { plan.randomCount = random }
@@ -53,8 +55,9 @@ struct GenerateCommand: ParsableCommand {
             guard steps >= 1, count >= 1 else { throw ValidationError("--quench-steps and --snapshots must be ≥ 1") }
             plan.quenchSteps = steps
             let split = max(1, steps / 5)
-            plan.snapshotSteps = GenerationPlan.coarseningSnapshotSteps(steps: steps, first: min(10, split), split: split,
-                                                                        early: count / 2, late: count - count / 2)
+            plan.snapshotSteps = GenerationPlan.coarseningSnapshotSteps(
+                steps: steps, first: min(10, split), split: split,
+                early: count / 2, late: count - count / 2)
         }
         if let samplerModel {
             plan.samplerModel = SamplerModel(path: samplerModel, weightsSHA256: samplerSHA256)
@@ -76,7 +79,9 @@ struct GenerateCommand: ParsableCommand {
 
     /// The job the options describe (`samplerSHA256` as for `makePlan`).
     func makeJob(samplerSHA256: String = "") throws -> GenerationJob {
-        GenerationJob(plan: try makePlan(samplerSHA256: samplerSHA256), output: output, workDirectory: workDir, keepParts: keepParts)
+        GenerationJob(
+            plan: try makePlan(samplerSHA256: samplerSHA256), output: output, workDirectory: workDir,
+            keepParts: keepParts)
     }
 
     func run() throws {
@@ -108,9 +113,13 @@ func generateDataset(_ job: GenerationJob, quiet: Bool) throws {
     let finished = generator.finishedPieces
     if !quiet {
         let driver = plan.samplerModel.map { "driven by \($0.path), " } ?? ""
-        printError("generate: preset \(plan.preset), L = \(plan.size), \(plan.randomCount) random + \(plan.quenchRuns) runs × \(plan.snapshotSteps.count) snapshots (\(plan.quenchSteps) steps each, \(driver)\(plan.edSolves) ED solves), work dir \(work.path)")
+        printError(
+            "generate: preset \(plan.preset), L = \(plan.size), \(plan.randomCount) random + \(plan.quenchRuns) runs × \(plan.snapshotSteps.count) snapshots (\(plan.quenchSteps) steps each, \(driver)\(plan.edSolves) ED solves), work dir \(work.path)"
+        )
         if finished.random + finished.quench > 0 {
-            printError("generate: resuming — \(finished.random) random batches and \(finished.quench) quench runs already done")
+            printError(
+                "generate: resuming — \(finished.random) random batches and \(finished.quench) quench runs already done"
+            )
         }
     }
     let start = Date()
@@ -121,8 +130,10 @@ func generateDataset(_ job: GenerationJob, quiet: Bool) throws {
     try withSoftware.write(to: URL(fileURLWithPath: output))
     if !job.keepParts { try? FileManager.default.removeItem(at: work) }
     if !quiet {
-        printError(String(format: "generate: wrote %d configurations to %@ in %@", dataset.count, output,
-                          formatDuration(Date().timeIntervalSince(start))))
+        printError(
+            String(
+                format: "generate: wrote %d configurations to %@ in %@", dataset.count, output,
+                formatDuration(Date().timeIntervalSince(start))))
     }
 }
 
@@ -141,17 +152,26 @@ final class ThrottledFractionReporter: @unchecked Sendable {
     private var last = Date.distantPast
     private var resumedFraction = 0.0
     private let enabled: Bool, start: Date
-    init(enabled: Bool, start: Date) { self.enabled = enabled; self.start = start }
+    init(enabled: Bool, start: Date) {
+        self.enabled = enabled
+        self.start = start
+    }
     func report(_ fraction: Double, _ message: String) {
         guard enabled else { return }
-        lock.lock(); defer { lock.unlock() }
-        if message.hasSuffix("done before") { resumedFraction = fraction; return }
+        lock.lock()
+        defer { lock.unlock() }
+        if message.hasSuffix("done before") {
+            resumedFraction = fraction
+            return
+        }
         let now = Date()
         guard fraction >= 1 || now.timeIntervalSince(last) >= 2 else { return }
         last = now
         let elapsed = now.timeIntervalSince(start), doneHere = fraction - resumedFraction
         let eta = doneHere > 0 ? elapsed * (1 - fraction) / doneHere : .nan
-        printError(String(format: "  %5.1f %%  elapsed %@  ETA %@  (%@)", 100 * fraction, formatDuration(elapsed),
-                          formatDuration(eta), message))
+        printError(
+            String(
+                format: "  %5.1f %%  elapsed %@  ETA %@  (%@)", 100 * fraction, formatDuration(elapsed),
+                formatDuration(eta), message))
     }
 }

@@ -1,4 +1,5 @@
 /// The `latticeff` command: parsing and printing only; every subcommand calls library code.
+
 import ArgumentParser
 import Foundation
 import IO
@@ -19,9 +20,12 @@ struct LatticeFF: ParsableCommand {
             skips the check.
             """,
         version: version,
-        subcommands: [SymmetryCommand.self, ForcesCommand.self, GenerateCommand.self, DatasetCommand.self, ModelCommand.self, TrainCommand.self,
-                      EvaluateCommand.self, PredictCommand.self, SimulateCommand.self, AnalyzeCommand.self,
-                      ReproduceCommand.self, BenchCommand.self])
+        subcommands: [
+            SymmetryCommand.self, ForcesCommand.self, GenerateCommand.self, DatasetCommand.self, ModelCommand.self,
+            TrainCommand.self,
+            EvaluateCommand.self, PredictCommand.self, SimulateCommand.self, AnalyzeCommand.self,
+            ReproduceCommand.self, BenchCommand.self,
+        ])
 
     /// Entry point: first make sure OpenBLAS runs kernels that suit the CPU, then parse and run.
     /// `--ignore-memory-limit`, accepted by every verb, lifts the memory check (`MemoryBudget`); a malformed
@@ -43,7 +47,8 @@ struct LatticeFF: ParsableCommand {
 private func restartWithSuitableBLASKernelsIfNeeded() {
     let environment = ProcessInfo.processInfo.environment
     guard environment["LATTICEFF_KEEP_BLAS_CORE"] == nil,
-          let coreType = BLASKernelSelection.recommendedRestartCoreType(environment: environment) else { return }
+        let coreType = BLASKernelSelection.recommendedRestartCoreType(environment: environment)
+    else { return }
     setenv("OPENBLAS_CORETYPE", coreType, 1)
     execv("/proc/self/exe", CommandLine.unsafeArgv)
     // execv returns only on failure: carry on with the kernels already loaded.

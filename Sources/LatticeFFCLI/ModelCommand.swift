@@ -10,7 +10,8 @@ import Symmetry
 /// `latticeff model …`: create ENN model files, inspect model files of any architecture.
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "model", abstract: "Create equivariant-network model files; inspect model files (ENN or MLP, .npz).",
+        commandName: "model",
+        abstract: "Create equivariant-network model files; inspect model files (ENN or MLP, .npz).",
         subcommands: [ModelInit.self, ModelInfo.self])
 }
 
@@ -32,8 +33,10 @@ struct ModelInit: ParsableCommand {
     var group: String = "D4"
     @Option(help: "Lattice.")
     var lattice: LatticeChoice = .square
-    @Option(help: "Head: linear (the paper's; the default) or fermi:K (K exact Fermi steps in the site's own Q; docs/TRAINING.md).",
-            transform: ForceHead.init(parsing:))
+    @Option(
+        help:
+            "Head: linear (the paper's; the default) or fermi:K (K exact Fermi steps in the site's own Q; docs/TRAINING.md).",
+        transform: ForceHead.init(parsing:))
     var head: ForceHead = .linear
     @Option(help: "Output model file (.npz).")
     var output: String
@@ -45,29 +48,40 @@ struct ModelInit: ParsableCommand {
     var parsedWidths: [Int]? { parseSizeList(widths, minimum: 1) }
 
     func validate() throws {
-        guard radius.isFinite, radius > 0 else { throw ValidationError("--radius must be a positive number, got \(radius)") }
+        guard radius.isFinite, radius > 0 else {
+            throw ValidationError("--radius must be a positive number, got \(radius)")
+        }
         do { _ = try PointGroup.named(group, on: lattice.geometry) } catch let error as SymmetryError {
             throw ValidationError(error.description)
         }
         if let ennWidths, let widthsAlias, ennWidths != widthsAlias {
-            throw ValidationError("--enn-widths \(ennWidths) and --widths \(widthsAlias) disagree (--widths is the older spelling of --enn-widths)")
+            throw ValidationError(
+                "--enn-widths \(ennWidths) and --widths \(widthsAlias) disagree (--widths is the older spelling of --enn-widths)"
+            )
         }
-        guard parsedWidths != nil else { throw ValidationError("--enn-widths must be comma-separated integers ≥ 1, got '\(widths)'") }
+        guard parsedWidths != nil else {
+            throw ValidationError("--enn-widths must be comma-separated integers ≥ 1, got '\(widths)'")
+        }
     }
 
     func run() throws {
-        let configuration = NetworkConfiguration(lattice: lattice.rawValue, group: group, radius: radius,
-                                                 hiddenWidths: parsedWidths!.map { [$0] }, gate: gate,
-                                                 head: head)
+        let configuration = NetworkConfiguration(
+            lattice: lattice.rawValue, group: group, radius: radius,
+            hiddenWidths: parsedWidths!.map { [$0] }, gate: gate,
+            head: head)
         let network = try EquivariantNetwork<Float>(configuration: configuration, seed: seed)
         try network.save(to: URL(fileURLWithPath: output))
-        print("wrote \(output): \(network.structure.parameterCount) parameters, gate \(gate), SHA-256 \(network.weightsSHA256)")
+        print(
+            "wrote \(output): \(network.structure.parameterCount) parameters, gate \(gate), SHA-256 \(network.weightsSHA256)"
+        )
     }
 }
 
 struct ModelInfo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "info", abstract: "Print a model file's architecture (ENN or MLP), parameter count, nonlinearity, input scales and metadata.")
+        commandName: "info",
+        abstract:
+            "Print a model file's architecture (ENN or MLP), parameter count, nonlinearity, input scales and metadata.")
 
     @Argument(help: "Model file (.npz).")
     var model: String

@@ -9,7 +9,8 @@ import IO
 /// `latticeff predict`: network forces for configurations in a .npy file.
 struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "predict", abstract: "Evaluate a model (ENN or MLP) on configurations Q ([L, L] or [n, L, L] .npy) and write the forces.")
+        commandName: "predict",
+        abstract: "Evaluate a model (ENN or MLP) on configurations Q ([L, L] or [n, L, L] .npy) and write the forces.")
 
     @Option(help: "Model file (.npz).")
     var model: String
@@ -19,9 +20,12 @@ struct PredictCommand: ParsableCommand {
     var output: String
     @Option(help: "Worker threads (1 or 2).")
     var threads: Int = 2
-    @Option(help: ArgumentHelp(
-        "Evaluate a grand-canonical model at this chemical potential μ instead of at the model's fixed electron number: a number, or a .npy of one μ per configuration.",
-        discussion: "Only for models trained with --readout grand-canonical: they learn the μ = 0 map, and μ shifts every site energy. Without it, fixed-N models solve for the μ that gives half filling."))
+    @Option(
+        help: ArgumentHelp(
+            "Evaluate a grand-canonical model at this chemical potential μ instead of at the model's fixed electron number: a number, or a .npy of one μ per configuration.",
+            discussion:
+                "Only for models trained with --readout grand-canonical: they learn the μ = 0 map, and μ shifts every site energy. Without it, fixed-N models solve for the μ that gives half filling."
+        ))
     var mu: String?
     @Option(name: .customLong("chemical-potential"), help: .hidden)
     var muAlias: String?
@@ -32,7 +36,9 @@ struct PredictCommand: ParsableCommand {
     func validate() throws {
         guard (1...2).contains(threads) else { throw ValidationError("--threads must be 1 or 2, got \(threads)") }
         if let mu, let muAlias, mu != muAlias {
-            throw ValidationError("--mu \(mu) and --chemical-potential \(muAlias) disagree (--chemical-potential is the older spelling of --mu)")
+            throw ValidationError(
+                "--mu \(mu) and --chemical-potential \(muAlias) disagree (--chemical-potential is the older spelling of --mu)"
+            )
         }
     }
 
@@ -41,7 +47,8 @@ struct PredictCommand: ParsableCommand {
         network.threads = threads
         let array = try NumPyArray(contentsOf: URL(fileURLWithPath: configurations))
         let shape = array.shape
-        guard (shape.count == 2 || shape.count == 3), shape[shape.count - 1] == shape[shape.count - 2], shape.last! > 0 else {
+        guard shape.count == 2 || shape.count == 3, shape[shape.count - 1] == shape[shape.count - 2], shape.last! > 0
+        else {
             throw ForceModelError("\(configurations): expected shape [L, L] or [n, L, L], got \(shape)")
         }
         let size = shape.last!, count = shape.count == 3 ? shape[0] : 1
@@ -55,8 +62,11 @@ struct PredictCommand: ParsableCommand {
         let result = try network.forcesAndChemicalPotentials(configurations: q, count: count, size: size)
         try NumPyArray(result.forces, shape: shape).write(to: URL(fileURLWithPath: output))
         if result.networkPasses != count {
-            printError(String(format: "predict: %d configuration(s), %d network passes (%.1f per configuration: the search for μ)",
-                              count, result.networkPasses, Double(result.networkPasses) / Double(count)))
+            printError(
+                String(
+                    format:
+                        "predict: %d configuration(s), %d network passes (%.1f per configuration: the search for μ)",
+                    count, result.networkPasses, Double(result.networkPasses) / Double(count)))
         }
     }
 

@@ -44,7 +44,8 @@ struct TrainRun: Equatable {
     /// The training request: train's defaults with these values.
     func request() throws -> TrainingRequest {
         let recipe = try TrainingRecipe.named(.default).applying(RecipeOverrides(), architecture: .enn)
-        var request = TrainingRequest(data: URL(fileURLWithPath: data), output: URL(fileURLWithPath: output), recipe: recipe)
+        var request = TrainingRequest(
+            data: URL(fileURLWithPath: data), output: URL(fileURLWithPath: output), recipe: recipe)
         (request.epochs, request.maxMinutes, request.seed) = (epochs, Double(maxMinutes), seed)
         return request
     }
@@ -82,26 +83,35 @@ enum ReproduceAction: Equatable {
 
     /// The dataset of a `generate` step: the paper preset with the default Holstein parameters.
     static func generationJob(output: String, seed: UInt64) -> GenerationJob {
-        GenerationJob(plan: GenerationPreset.paper.plan(holstein: HolsteinParameters(), seed: seed), output: output, keepParts: true)
+        GenerationJob(
+            plan: GenerationPreset.paper.plan(holstein: HolsteinParameters(), seed: seed), output: output,
+            keepParts: true)
     }
 
     var arguments: [String] {
         switch self {
-        case let .generate(output, seed):
+        case .generate(let output, let seed):
             return ["generate", "--preset", "paper", "--seed", String(seed), "--output", output, "--keep-parts"]
-        case let .train(run):
-            return ["train", "--data", run.data, "--output", run.output, "--epochs", String(run.epochs),
-                    "--max-minutes", String(run.maxMinutes), "--seed", String(run.seed)]
-        case let .simulate(run):
-            return ["simulate", "--forces", run.forces.description] + (run.coupling.map { ["--coupling", String($0)] } ?? [])
+        case .train(let run):
+            return [
+                "train", "--data", run.data, "--output", run.output, "--epochs", String(run.epochs),
+                "--max-minutes", String(run.maxMinutes), "--seed", String(run.seed),
+            ]
+        case .simulate(let run):
+            return ["simulate", "--forces", run.forces.description]
+                + (run.coupling.map { ["--coupling", String($0)] } ?? [])
                 + ["--size", String(run.size), "--steps", String(run.steps)]
                 + (run.temperature.map { ["--temperature", String($0)] } ?? [])
-                + ["--runs", String(run.runs), "--seed", String(run.seed),
-                   "--snapshot-every", String(run.snapshotEvery), "--output", run.output]
-        case let .compare(first, second, steps, output):
-            return ["analyze", "compare", first, second, "--steps", steps.map(String.init).joined(separator: ","),
-                    "--output", output]
-        case let .analyze(run, output):
+                + [
+                    "--runs", String(run.runs), "--seed", String(run.seed),
+                    "--snapshot-every", String(run.snapshotEvery), "--output", run.output,
+                ]
+        case .compare(let first, let second, let steps, let output):
+            return [
+                "analyze", "compare", first, second, "--steps", steps.map(String.init).joined(separator: ","),
+                "--output", output,
+            ]
+        case .analyze(let run, let output):
             return ["analyze", run, "--output", output]
         }
     }
@@ -111,26 +121,29 @@ enum ReproduceAction: Equatable {
     /// step's one-line error.
     func perform(plotter: Plotter, models: ModelCache) throws {
         switch self {
-        case let .generate(output, seed):
+        case .generate(let output, let seed):
             try generateDataset(Self.generationJob(output: output, seed: seed), quiet: false)
-        case let .train(run):
+        case .train(let run):
             try checkTrainingPrerequisites(output: run.output)
             try runTraining(try run.request(), quiet: false)
-        case let .simulate(run):
-            let (simulation, forceField) = try run.request.create(at: URL(fileURLWithPath: run.output), quiet: false,
-                                                                  loadModel: models.load)
+        case .simulate(let run):
+            let (simulation, forceField) = try run.request.create(
+                at: URL(fileURLWithPath: run.output), quiet: false,
+                loadModel: models.load)
             try runSimulation(simulation, forceField: forceField, output: run.output, quiet: false)
-        case let .compare(first, second, steps, output):
+        case .compare(let first, let second, let steps, let output):
             let a = try RunEnsemble.open(URL(fileURLWithPath: first))
             let b = try RunEnsemble.open(URL(fileURLWithPath: second))
             let comparison = try compareCorrelations(a, b, steps: steps)
             let files = try comparison.write(to: URL(fileURLWithPath: output), plotter: plotter)
-            printError("  compared C(r) at steps \(steps.map(String.init).joined(separator: ", ")): overall ⟨z²⟩ = "
-                       + String(format: "%.3g", comparison.meanSquaredZ) + "; wrote \(files.count) files to \(output)")
-        case let .analyze(run, output):
+            printError(
+                "  compared C(r) at steps \(steps.map(String.init).joined(separator: ", ")): overall ⟨z²⟩ = "
+                    + String(format: "%.3g", comparison.meanSquaredZ) + "; wrote \(files.count) files to \(output)")
+        case .analyze(let run, let output):
             let analysis = try analyzeEnsemble(try RunEnsemble.open(URL(fileURLWithPath: run)))
             let files = try analysis.write(to: URL(fileURLWithPath: output), plotter: plotter, fitWindowGiven: false)
-            let alpha = analysis.meanFit.map { String(format: "α = %.3f ± %.3f", $0.exponent, $0.exponentError) }
+            let alpha =
+                analysis.meanFit.map { String(format: "α = %.3f ± %.3f", $0.exponent, $0.exponentError) }
                 ?? "α not fitted"
             printError("  \(alpha); wrote \(files.count) files to \(output)")
         }

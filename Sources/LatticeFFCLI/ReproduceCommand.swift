@@ -12,26 +12,30 @@ struct ReproduceCommand: ParsableCommand {
         commandName: "reproduce",
         abstract: "Run the paper's chain (dataset, training, ML vs ED, coarsening, analysis) and write report.md.",
         discussion: """
-        --preset demo: a REDUCED version for a first look (≈ 5 min on 2 cores): the shipped model, \
-        ML vs ED on 24×24 (4 runs × 1000 steps), coarsening on 64×64 for 2000 steps per temperature. \
-        --preset paper: the full protocol (dataset of 600 ED configurations on 40×40, training, 30 runs \
-        of ML and ED dynamics on 40×40 for 9000 steps, 200×200 coarsening for 25,000 steps per \
-        temperature); its cost is estimated first and every part is resumable (--only PART). \
-        Parts: \(ReproducePart.allCases.map(\.rawValue).joined(separator: ", ")).
-        """)
+            --preset demo: a REDUCED version for a first look (≈ 5 min on 2 cores): the shipped model, \
+            ML vs ED on 24×24 (4 runs × 1000 steps), coarsening on 64×64 for 2000 steps per temperature. \
+            --preset paper: the full protocol (dataset of 600 ED configurations on 40×40, training, 30 runs \
+            of ML and ED dynamics on 40×40 for 9000 steps, 200×200 coarsening for 25,000 steps per \
+            temperature); its cost is estimated first and every part is resumable (--only PART). \
+            Parts: \(ReproducePart.allCases.map(\.rawValue).joined(separator: ", ")).
+            """)
 
     @Option(help: "demo (reduced, minutes) or paper (the full protocol).") var preset: ReproducePreset = .demo
     @Option(help: "Output directory (created; rerunning continues finished parts).") var output: String
-    @Option(help: "Use this model instead of training one (default for demo: models/holstein-square-d4.npz).") var model: String?
-    @Option(help: "Only these parts (comma-separated: \(ReproducePart.allCases.map(\.rawValue).joined(separator: ","))).",
-            transform: ReproducePart.list(parsing:))
+    @Option(help: "Use this model instead of training one (default for demo: models/holstein-square-d4.npz).")
+    var model: String?
+    @Option(
+        help: "Only these parts (comma-separated: \(ReproducePart.allCases.map(\.rawValue).joined(separator: ","))).",
+        transform: ReproducePart.list(parsing:))
     var only: [ReproducePart]?
     @Option(help: "Base seed.") var seed: UInt64 = 2024
     @Flag(help: "Print the plan and its estimated cost, run nothing.") var dryRun = false
     @Flag(help: .hidden) var tiny = false
 
     func validate() throws {
-        if let model, !model.hasSuffix(".npz") { throw ValidationError("--model must be a model file ending in .npz, got '\(model)'") }
+        if let model, !model.hasSuffix(".npz") {
+            throw ValidationError("--model must be a model file ending in .npz, got '\(model)'")
+        }
     }
 
     func run() throws {
@@ -44,7 +48,9 @@ struct ReproduceCommand: ParsableCommand {
         let plan = try ReproducePlan(preset: preset, output: out, model: model, seed: seed, tiny: tiny)
         if !dryRun { try prepareOutputDirectory(out) }
         let steps = plan.steps.filter { selected.contains($0.part) }
-        printError("reproduce: preset \(preset.rawValue)\(preset == .demo ? " — a REDUCED version of the paper's protocol (smaller lattices, fewer runs and steps)" : ""); estimated cost \(formatDuration(plan.estimatedSeconds(parts: selected))) on 2 cores")
+        printError(
+            "reproduce: preset \(preset.rawValue)\(preset == .demo ? " — a REDUCED version of the paper's protocol (smaller lattices, fewer runs and steps)" : ""); estimated cost \(formatDuration(plan.estimatedSeconds(parts: selected))) on 2 cores"
+        )
         var progress = StageProgress(estimates: steps.map(\.seconds))
         let models = ModelCache()
         if let loaded = plan.loadedModel { models.insert(loaded, path: plan.model) }
@@ -100,5 +106,6 @@ struct StageProgress {
 
 /// Quotes an argument for display in a shell command line.
 func shellQuoted(_ s: String) -> String {
-    s.allSatisfy { $0.isLetter || $0.isNumber || "-_./,=:".contains($0) } ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    s.allSatisfy { $0.isLetter || $0.isNumber || "-_./,=:".contains($0) }
+        ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }

@@ -13,12 +13,14 @@ struct SimulateCommand: ParsableCommand {
         commandName: "simulate",
         abstract: "Langevin dynamics of the Holstein lattice with ED or network forces (checkpointed, resumable).",
         discussion: """
-        Scheme: velocity Verlet, then an exact Ornstein–Uhlenbeck velocity refresh (one force evaluation per step).
-        SIGINT/SIGTERM stop at the next step boundary after writing a checkpoint; --resume continues bit for bit.
-        """)
+            Scheme: velocity Verlet, then an exact Ornstein–Uhlenbeck velocity refresh (one force evaluation per step).
+            SIGINT/SIGTERM stop at the next step boundary after writing a checkpoint; --resume continues bit for bit.
+            """)
 
-    @Option(help: "Force field: ed (exact diagonalization), harmonic (the exact g = 0 limit), cluster:R (exact diagonalization of the radius-R cluster around each site: linear in L, e.g. cluster:2.237) or a trained MODEL.npz (ENN or MLP).",
-            transform: ForceFieldSpec.init(parsing:))
+    @Option(
+        help:
+            "Force field: ed (exact diagonalization), harmonic (the exact g = 0 limit), cluster:R (exact diagonalization of the radius-R cluster around each site: linear in L, e.g. cluster:2.237) or a trained MODEL.npz (ENN or MLP).",
+        transform: ForceFieldSpec.init(parsing:))
     var forces: ForceFieldSpec?
     @Option(help: "Lattice size L (L×L sites, periodic).")
     var size: Int?
@@ -31,9 +33,11 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Mass m (default: \(Self.langevinDefaults.mass)).")
     var mass: Double?
     @OptionGroup(title: "Holstein model") var holstein: HolsteinOptions
-    @Option(name: .customLong("init"),
-            help: "Initial state: random (reference hot start), zero, checkerboard (ordered CDW with noise 0.1) or a .npy/.npz FILE. (default: random)",
-            transform: InitialStateChoice.init(parsing:))
+    @Option(
+        name: .customLong("init"),
+        help:
+            "Initial state: random (reference hot start), zero, checkerboard (ordered CDW with noise 0.1) or a .npy/.npz FILE. (default: random)",
+        transform: InitialStateChoice.init(parsing:))
     var initialState: InitialStateChoice?
     @Option(help: "Base seed (default: random, recorded in params.json); run r uses a seed derived from it.")
     var seed: UInt64?
@@ -56,7 +60,9 @@ struct SimulateCommand: ParsableCommand {
 
     func validate() throws {
         if !resume {
-            guard forces != nil else { throw ValidationError("--forces is required (ed, harmonic, cluster:R or MODEL.npz)") }
+            guard forces != nil else {
+                throw ValidationError("--forces is required (ed, harmonic, cluster:R or MODEL.npz)")
+            }
             guard size != nil else { throw ValidationError("--size is required") }
             guard steps != nil else { throw ValidationError("--steps is required") }
             _ = try holstein.parameters()
@@ -64,26 +70,34 @@ struct SimulateCommand: ParsableCommand {
         if let size, size < 2 { throw ValidationError("--size must be ≥ 2, got \(size)") }
         if let steps, steps < 0 { throw ValidationError("--steps must be ≥ 0, got \(steps)") }
         if let runs, runs < 1 { throw ValidationError("--runs must be ≥ 1, got \(runs)") }
-        for (name, value) in [("--snapshot-every", snapshotEvery), ("--checkpoint-every", checkpointEvery),
-                              ("--timeseries-every", timeseriesEvery)] {
+        for (name, value) in [
+            ("--snapshot-every", snapshotEvery), ("--checkpoint-every", checkpointEvery),
+            ("--timeseries-every", timeseriesEvery),
+        ] {
             if let value, value < 1 { throw ValidationError("\(name) must be ≥ 1, got \(value)") }
         }
         if let dt, !(dt > 0 && dt.isFinite) { throw ValidationError("--dt must be > 0 and finite, got \(dt)") }
-        if let damping, !(damping >= 0 && damping.isFinite) { throw ValidationError("--damping must be ≥ 0 and finite, got \(damping)") }
-        if let mass, !(mass > 0 && mass.isFinite) { throw ValidationError("--mass must be > 0 and finite, got \(mass)") }
+        if let damping, !(damping >= 0 && damping.isFinite) {
+            throw ValidationError("--damping must be ≥ 0 and finite, got \(damping)")
+        }
+        if let mass, !(mass > 0 && mass.isFinite) {
+            throw ValidationError("--mass must be > 0 and finite, got \(mass)")
+        }
     }
 
     func run() throws {
         let url = URL(fileURLWithPath: output)
-        let (simulation, forceField) = resume ? try resumedSimulation(at: url) : try makeRequest().create(at: url, quiet: quiet)
+        let (simulation, forceField) =
+            resume ? try resumedSimulation(at: url) : try makeRequest().create(at: url, quiet: quiet)
         try runSimulation(simulation, forceField: forceField, output: output, quiet: quiet)
     }
 
     /// The new run the options describe (defaults applied; no --seed: a random one). Needs `validate()`.
     func makeRequest() throws -> SimulationRequest {
         let d = Self.langevinDefaults
-        var request = SimulationRequest(forces: forces!, size: size!, steps: steps!, holstein: try holstein.parameters(),
-                                        seed: seed ?? UInt64.random(in: 0 ... .max))
+        var request = SimulationRequest(
+            forces: forces!, size: size!, steps: steps!, holstein: try holstein.parameters(),
+            seed: seed ?? UInt64.random(in: 0 ... .max))
         (request.mass, request.damping, request.timeStep) = (mass ?? d.mass, damping ?? d.damping, dt ?? d.timeStep)
         // The request's own defaults stand where an option is absent.
         request.initialState = initialState ?? request.initialState
@@ -102,7 +116,9 @@ struct SimulateCommand: ParsableCommand {
         let recordedSpec = try p.spec()
         func same<T: Equatable>(_ option: String, _ given: T?, _ recorded: T) throws {
             if let given, given != recorded {
-                throw SimulateError("\(option) \(given) differs from the run's params.json (\(recorded)); a resumed run keeps its parameters")
+                throw SimulateError(
+                    "\(option) \(given) differs from the run's params.json (\(recorded)); a resumed run keeps its parameters"
+                )
             }
         }
         try same("--forces", forces?.withAbsoluteModelPath, recordedSpec.withAbsoluteModelPath)
@@ -117,7 +133,8 @@ struct SimulateCommand: ParsableCommand {
         try same("--k0", holstein.k0, h.stiffness)
         try same("--kappa", holstein.kappa, h.neighbourCoupling)
         if let given = holstein.givenFilling, given != h.filling {
-            throw SimulateError("--filling/--mu differ from the run's params.json (\(h.filling)); a resumed run keeps its parameters")
+            throw SimulateError(
+                "--filling/--mu differ from the run's params.json (\(h.filling)); a resumed run keeps its parameters")
         }
         try same("--seed", seed, p.baseSeed)
         try same("--runs", runs, p.runs)

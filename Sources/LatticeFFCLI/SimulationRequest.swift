@@ -44,21 +44,27 @@ struct SimulationRequest: Equatable {
     /// Creates the run directory at `url` after checking every input (nothing is written on bad input), and
     /// builds its force field (a model file is read once, by `loadModel`). Warns on standard error, unless
     /// `quiet`, when a model was trained with other Holstein parameters than the run's.
-    func create(at url: URL, quiet: Bool,
-                loadModel: (URL) throws -> any TrainableForceModel = ForceModelFile.load(from:))
-        throws -> (Simulation, any ForceField) {
+    func create(
+        at url: URL, quiet: Bool,
+        loadModel: (URL) throws -> any TrainableForceModel = ForceModelFile.load(from:)
+    )
+        throws -> (Simulation, any ForceField)
+    {
         let spec = forces.withAbsoluteModelPath
         let langevin = self.langevin
         try langevin.validate()
         let forceField = try spec.makeForceField(size: size, holstein: holstein, loadModel: loadModel)
         let trained = forceField.holsteinParameters
         if forceField is NetworkForceField, !quiet, trained != holstein {
-            printError("warning: the model was trained on data with \(describe(trained)); this run uses \(describe(holstein)) (the model's forces are for its own parameters)")
+            printError(
+                "warning: the model was trained on data with \(describe(trained)); this run uses \(describe(holstein)) (the model's forces are for its own parameters)"
+            )
         }
         let initial = initialState.condition(langevin: langevin, holstein: holstein)
         try initial.validate(size: size)
         let parameters = SimulationParameters(
-            softwareVersion: LatticeFF.version, forces: spec.description, forceFieldSpec: spec, forceField: forceField.descriptor,
+            softwareVersion: LatticeFF.version, forces: spec.description, forceFieldSpec: spec,
+            forceField: forceField.descriptor,
             size: size, steps: steps, runs: runs, baseSeed: seed, langevin: langevin, initialState: initial,
             snapshotEvery: snapshotEvery, checkpointEvery: checkpointEvery, timeseriesEvery: timeseriesEvery)
         return (try Simulation.create(at: url, parameters: parameters), forceField)
@@ -72,8 +78,10 @@ extension InitialStateChoice {
         case .random: .referenceHotStart(mass: langevin.mass)
         case .zero: .zero
         case .checkerboard:
-            .checkerboard(amplitude: InitialCondition.orderedAmplitude(
-                coupling: holstein.coupling, stiffness: holstein.stiffness, neighbourCoupling: holstein.neighbourCoupling), noise: 0.1)
+            .checkerboard(
+                amplitude: InitialCondition.orderedAmplitude(
+                    coupling: holstein.coupling, stiffness: holstein.stiffness,
+                    neighbourCoupling: holstein.neighbourCoupling), noise: 0.1)
         case .file(let path): .file(path: URL(fileURLWithPath: path).path)
         }
     }
@@ -88,11 +96,17 @@ func runSimulation(_ simulation: Simulation, forceField: any ForceField, output:
     let stop = StopRequest()
     let handlers = stop.installSignalHandlers()
     defer { handlers.cancel() }
-    let progress = quiet ? nil : ProgressMeter(totalSteps: p.runs * p.steps, alreadyDone: try simulation.stepsDone(),
-                                               report: { printError($0) })
+    let progress =
+        quiet
+        ? nil
+        : ProgressMeter(
+            totalSteps: p.runs * p.steps, alreadyDone: try simulation.stepsDone(),
+            report: { printError($0) })
     if !quiet {
-        printError("simulate: \(try p.spec()) forces, L = \(p.size), \(p.runs) run(s) × \(p.steps) steps, seed \(p.baseSeed), "
-                   + "\(p.execution.mode) (\(p.execution.workers) worker(s), \(p.execution.blasThreads) BLAS thread(s)) → \(url.path)")
+        printError(
+            "simulate: \(try p.spec()) forces, L = \(p.size), \(p.runs) run(s) × \(p.steps) steps, seed \(p.baseSeed), "
+                + "\(p.execution.mode) (\(p.execution.workers) worker(s), \(p.execution.blasThreads) BLAS thread(s)) → \(url.path)"
+        )
     }
     let outcome = try simulation.run(forceField: forceField, stop: stop, progress: progress)
     progress?.finish()
@@ -101,6 +115,8 @@ func runSimulation(_ simulation: Simulation, forceField: any ForceField, output:
         return
     }
     let signalNumber = stop.stoppingSignal ?? SIGINT
-    printError("stopped by signal \(signalNumber): checkpoints written; continue with `latticeff simulate --output \(output) --resume`")
+    printError(
+        "stopped by signal \(signalNumber): checkpoints written; continue with `latticeff simulate --output \(output) --resume`"
+    )
     throw ExitCode(128 + signalNumber)
 }

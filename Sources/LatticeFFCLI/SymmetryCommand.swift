@@ -12,7 +12,10 @@ struct SymmetryCommand: ParsableCommand {
 
     @Option(help: "Lattice.")
     var lattice: LatticeChoice = .square
-    @Option(help: "Point group (D4 = C4v on square; C6v = D6 or C3v, C2v, C1v, … on triangular). Default: the lattice's full group.")
+    @Option(
+        help:
+            "Point group (D4 = C4v on square; C6v = D6 or C3v, C2v, C1v, … on triangular). Default: the lattice's full group."
+    )
     var group: String?
     @Option(help: "Neighbourhood cutoff radius in lattice units (default √13 ≈ 3.606).")
     var radius: Double = 13.0.squareRoot()

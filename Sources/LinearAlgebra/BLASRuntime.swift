@@ -1,4 +1,5 @@
 /// OpenBLAS run-time control: thread count and a description of the kernels in use.
+
 import CLAPACK
 import Foundation
 

@@ -1,4 +1,5 @@
 /// A small dense row-major float64 matrix for the exact, non-hot algebra of the symmetry engine.
+
 import CLAPACK
 import Foundation
 
@@ -13,7 +14,9 @@ public struct Matrix: Equatable, Sendable, CustomStringConvertible {
 
     public init(rows: Int, columns: Int, elements: [Double]) {
         precondition(elements.count == rows * columns, "element count must be rows*columns")
-        self.rows = rows; self.columns = columns; self.elements = elements
+        self.rows = rows
+        self.columns = columns
+        self.elements = elements
     }
     public init(rows: Int, columns: Int, repeating value: Double = 0) {
         self.init(rows: rows, columns: columns, elements: [Double](repeating: value, count: rows * columns))
@@ -59,8 +62,9 @@ public struct Matrix: Equatable, Sendable, CustomStringConvertible {
         a.elements.withUnsafeBufferPointer { pa in
             b.elements.withUnsafeBufferPointer { pb in
                 c.elements.withUnsafeMutableBufferPointer { pc in
-                    dgemm(m: a.rows, n: b.columns, k: a.columns, a: pa.baseAddress!, b: pb.baseAddress!,
-                          c: pc.baseAddress!)
+                    dgemm(
+                        m: a.rows, n: b.columns, k: a.columns, a: pa.baseAddress!, b: pb.baseAddress!,
+                        c: pc.baseAddress!)
                 }
             }
         }
@@ -81,13 +85,17 @@ public struct Matrix: Equatable, Sendable, CustomStringConvertible {
     /// Kronecker product A ⊗ B: element ((i·p + k), (j·q + l)) = A[i,j]·B[k,l] for B of shape p×q.
     public func kronecker(_ b: Matrix) -> Matrix {
         var k = Matrix(rows: rows * b.rows, columns: columns * b.columns)
-        for i in 0..<rows { for j in 0..<columns {
-            let s = self[i, j]
-            if s == 0 { continue }
-            for p in 0..<b.rows { for q in 0..<b.columns {
-                k[i * b.rows + p, j * b.columns + q] = s * b[p, q]
-            } }
-        } }
+        for i in 0..<rows {
+            for j in 0..<columns {
+                let s = self[i, j]
+                if s == 0 { continue }
+                for p in 0..<b.rows {
+                    for q in 0..<b.columns {
+                        k[i * b.rows + p, j * b.columns + q] = s * b[p, q]
+                    }
+                }
+            }
+        }
         return k
     }
 
@@ -103,10 +111,12 @@ public struct Matrix: Equatable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        (0..<rows).map { i in (0..<columns).map { j in
-            let v = abs(self[i, j]) < 5e-16 ? 0 : self[i, j]
-            return String(format: "%9.5f", v)
-        }.joined(separator: " ") }.joined(separator: "\n")
+        (0..<rows).map { i in
+            (0..<columns).map { j in
+                let v = abs(self[i, j]) < 5e-16 ? 0 : self[i, j]
+                return String(format: "%9.5f", v)
+            }.joined(separator: " ")
+        }.joined(separator: "\n")
     }
 }
 

@@ -8,6 +8,7 @@
 
 /// Small symmetric eigenproblems where only the eigenvalues and one row of the eigenvector
 /// matrix are needed (local-cluster densities): column-major LAPACK calls with no transposition.
+
 import CLAPACK
 
 /// Diagonalizes real symmetric n×n matrices (n small, e.g. 5…45) and keeps, besides the eigenvalues,
@@ -36,7 +37,8 @@ public final class SmallSymmetricEigensolver {
         vectors = [Double](repeating: 0, count: n * n)
         support = [Int32](repeating: 0, count: 2 * n)
         var lwork = 0.0, liwork: Int32 = 0
-        var a = [Double](repeating: 0, count: n * n), w = [Double](repeating: 0, count: n), z = [Double](repeating: 0, count: n * n)
+        var a = [Double](repeating: 0, count: n * n), w = [Double](repeating: 0, count: n),
+            z = [Double](repeating: 0, count: n * n)
         var m: Int32 = 0, isuppz = [Int32](repeating: 0, count: 2 * n)
         let jobz = Int8(UInt8(ascii: "V")), uplo = Int8(UInt8(ascii: "U")), range = Int8(UInt8(ascii: "A"))
         switch driver {
@@ -45,8 +47,9 @@ public final class SmallSymmetricEigensolver {
         case .divideAndConquer:
             _ = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, jobz, uplo, Int32(n), &a, Int32(n), &w, &lwork, -1, &liwork, -1)
         case .relativelyRobust:
-            _ = LAPACKE_dsyevr_work(LAPACK_COL_MAJOR, jobz, range, uplo, Int32(n), &a, Int32(n), 0, 0, 0, 0, 0, &m, &w,
-                                    &z, Int32(n), &isuppz, &lwork, -1, &liwork, -1)
+            _ = LAPACKE_dsyevr_work(
+                LAPACK_COL_MAJOR, jobz, range, uplo, Int32(n), &a, Int32(n), 0, 0, 0, 0, 0, &m, &w,
+                &z, Int32(n), &isuppz, &lwork, -1, &liwork, -1)
         }
         work = [Double](repeating: 0, count: max(1, Int(lwork)))
         iwork = [Int32](repeating: 0, count: max(1, Int(liwork)))
@@ -69,15 +72,18 @@ public final class SmallSymmetricEigensolver {
                             support.withUnsafeMutableBufferPointer { s in
                                 switch driver {
                                 case .qr:
-                                    info = LAPACKE_dsyev_work(LAPACK_COL_MAJOR, jobz, uplo, n32, a.baseAddress, n32, w.baseAddress,
-                                                              wk.baseAddress, Int32(wk.count))
+                                    info = LAPACKE_dsyev_work(
+                                        LAPACK_COL_MAJOR, jobz, uplo, n32, a.baseAddress, n32, w.baseAddress,
+                                        wk.baseAddress, Int32(wk.count))
                                 case .divideAndConquer:
-                                    info = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, jobz, uplo, n32, a.baseAddress, n32, w.baseAddress,
-                                                               wk.baseAddress, Int32(wk.count), iw.baseAddress, Int32(iw.count))
+                                    info = LAPACKE_dsyevd_work(
+                                        LAPACK_COL_MAJOR, jobz, uplo, n32, a.baseAddress, n32, w.baseAddress,
+                                        wk.baseAddress, Int32(wk.count), iw.baseAddress, Int32(iw.count))
                                 case .relativelyRobust:
-                                    info = LAPACKE_dsyevr_work(LAPACK_COL_MAJOR, jobz, range, uplo, n32, a.baseAddress, n32, 0, 0, 0, 0, 0,
-                                                               &found, w.baseAddress, z.baseAddress, n32, s.baseAddress,
-                                                               wk.baseAddress, Int32(wk.count), iw.baseAddress, Int32(iw.count))
+                                    info = LAPACKE_dsyevr_work(
+                                        LAPACK_COL_MAJOR, jobz, range, uplo, n32, a.baseAddress, n32, 0, 0, 0, 0, 0,
+                                        &found, w.baseAddress, z.baseAddress, n32, s.baseAddress,
+                                        wk.baseAddress, Int32(wk.count), iw.baseAddress, Int32(iw.count))
                                 }
                             }
                         }

@@ -1,4 +1,5 @@
 /// Real symmetric eigenproblems through LAPACK's divide-and-conquer driver `dsyevd`.
+
 import CLAPACK
 
 /// Errors reported by LAPACK drivers.
@@ -6,8 +7,9 @@ public struct LAPACKError: Error, CustomStringConvertible {
     public let routine: String
     public let info: Int
     public var description: String {
-        info < 0 ? "\(routine): argument \(-info) had an illegal value"
-                 : "\(routine): the algorithm failed to converge (info = \(info))"
+        info < 0
+            ? "\(routine): argument \(-info) had an illegal value"
+            : "\(routine): the algorithm failed to converge (info = \(info))"
     }
 }
 
@@ -35,8 +37,9 @@ public final class SymmetricEigensolver {
         var liworkQuery: Int32 = 0
         var dummyA = [Double](repeating: 0, count: n * n)
         var dummyW = [Double](repeating: 0, count: n)
-        _ = LAPACKE_dsyevd_work(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "V")), Int8(UInt8(ascii: "U")),
-                                Int32(n), &dummyA, Int32(n), &dummyW, &lworkQuery, -1, &liworkQuery, -1)
+        _ = LAPACKE_dsyevd_work(
+            LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "V")), Int8(UInt8(ascii: "U")),
+            Int32(n), &dummyA, Int32(n), &dummyW, &lworkQuery, -1, &liworkQuery, -1)
         work = [Double](repeating: 0, count: max(1, Int(lworkQuery)))
         iwork = [Int32](repeating: 0, count: max(1, Int(liworkQuery)))
     }
@@ -49,9 +52,10 @@ public final class SymmetricEigensolver {
             eigenvalues.withUnsafeMutableBufferPointer { w in
                 work.withUnsafeMutableBufferPointer { wk in
                     iwork.withUnsafeMutableBufferPointer { iw in
-                        LAPACKE_dsyevd_work(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "V")), Int8(UInt8(ascii: "U")),
-                                            Int32(n), a.baseAddress, Int32(n), w.baseAddress,
-                                            wk.baseAddress, Int32(wk.count), iw.baseAddress, Int32(iw.count))
+                        LAPACKE_dsyevd_work(
+                            LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "V")), Int8(UInt8(ascii: "U")),
+                            Int32(n), a.baseAddress, Int32(n), w.baseAddress,
+                            wk.baseAddress, Int32(wk.count), iw.baseAddress, Int32(iw.count))
                     }
                 }
             }

@@ -34,11 +34,16 @@ public struct PlotSeries: Sendable, Equatable {
 
     /// Filled marker shapes.
     public enum Marker: Int, Sendable, Equatable {
-        case circle = 7, square = 5, triangle = 9, diamond = 13
+        case circle = 7
+        case square = 5
+        case triangle = 9
+        case diamond = 13
     }
 
-    public init(label: String? = nil, x: [Double], y: [Double], yErrors: [Double]? = nil,
-                style: Style = .linesPoints, color: String? = nil, marker: Marker = .circle) {
+    public init(
+        label: String? = nil, x: [Double], y: [Double], yErrors: [Double]? = nil,
+        style: Style = .linesPoints, color: String? = nil, marker: Marker = .circle
+    ) {
         self.label = label
         self.x = x
         self.y = y
@@ -50,11 +55,13 @@ public struct PlotSeries: Sendable, Equatable {
 
     /// `f` sampled at `samples` points between `lower` and `upper` (log-spaced when `logSpaced`, which needs
     /// `0 < lower`), drawn as a dashed line by default: fitted curves and reference laws.
-    public static func function(label: String? = nil, from lower: Double, to upper: Double, samples: Int = 64,
-                                logSpaced: Bool = false, style: Style = .dashed, color: String? = nil,
-                                _ f: (Double) -> Double) -> PlotSeries {
+    public static func function(
+        label: String? = nil, from lower: Double, to upper: Double, samples: Int = 64,
+        logSpaced: Bool = false, style: Style = .dashed, color: String? = nil,
+        _ f: (Double) -> Double
+    ) -> PlotSeries {
         let count = max(samples, 2)
-        let xs = (0 ..< count).map { index -> Double in
+        let xs = (0..<count).map { index -> Double in
             let fraction = Double(index) / Double(count - 1)
             return logSpaced ? lower * Foundation.pow(upper / lower, fraction) : lower + (upper - lower) * fraction
         }
@@ -62,9 +69,11 @@ public struct PlotSeries: Sendable, Equatable {
     }
 
     /// The power law `prefactor · x^exponent` between `lower` and `upper` (both > 0), dashed by default.
-    public static func powerLaw(label: String? = nil, prefactor: Double, exponent: Double,
-                                from lower: Double, to upper: Double, style: Style = .dashed,
-                                color: String? = nil) -> PlotSeries {
+    public static func powerLaw(
+        label: String? = nil, prefactor: Double, exponent: Double,
+        from lower: Double, to upper: Double, style: Style = .dashed,
+        color: String? = nil
+    ) -> PlotSeries {
         function(label: label, from: lower, to: upper, samples: 2, logSpaced: true, style: style, color: color) {
             prefactor * Foundation.pow($0, exponent)
         }
@@ -97,8 +106,10 @@ public struct LinePlot: Sendable, Equatable {
     /// gnuplot key position, e.g. `"top left"`, `"bottom right"`, `"off"`.
     public var legend: String
 
-    public init(title: String = "", xAxis: PlotAxis = PlotAxis(), yAxis: PlotAxis = PlotAxis(),
-                series: [PlotSeries], horizontalLines: [Double] = [], legend: String = "top right") {
+    public init(
+        title: String = "", xAxis: PlotAxis = PlotAxis(), yAxis: PlotAxis = PlotAxis(),
+        series: [PlotSeries], horizontalLines: [Double] = [], legend: String = "top right"
+    ) {
         self.title = title
         self.xAxis = xAxis
         self.yAxis = yAxis
@@ -117,8 +128,10 @@ public struct ParityPlot: Sendable, Equatable {
     public var xLabel: String
     public var yLabel: String
 
-    public init(title: String = "", reference: [Double], predicted: [Double],
-                xLabel: String = "reference", yLabel: String = "predicted") {
+    public init(
+        title: String = "", reference: [Double], predicted: [Double],
+        xLabel: String = "reference", yLabel: String = "predicted"
+    ) {
         self.title = title
         self.reference = reference
         self.predicted = predicted
@@ -139,8 +152,10 @@ public struct Histogram: Sendable, Equatable {
     public var density: Bool
     public var logarithmicCounts: Bool
 
-    public init(title: String = "", values: [Double], binCount: Int = 50, range: ClosedRange<Double>? = nil,
-                xLabel: String = "", density: Bool = false, logarithmicCounts: Bool = false) {
+    public init(
+        title: String = "", values: [Double], binCount: Int = 50, range: ClosedRange<Double>? = nil,
+        xLabel: String = "", density: Bool = false, logarithmicCounts: Bool = false
+    ) {
         self.title = title
         self.values = values
         self.binCount = binCount
@@ -154,7 +169,8 @@ public struct Histogram: Sendable, Equatable {
     public func bins() -> (centres: [Double], heights: [Double], width: Double)? {
         let finite = values.filter(\.isFinite)
         guard binCount >= 1, let lowest = range?.lowerBound ?? finite.min(),
-              let highest = range?.upperBound ?? finite.max() else { return nil }
+            let highest = range?.upperBound ?? finite.max()
+        else { return nil }
         let span = highest > lowest ? highest - lowest : 1
         let lower = highest > lowest ? lowest : lowest - 0.5
         let width = span / Double(binCount)
@@ -165,7 +181,7 @@ public struct Histogram: Sendable, Equatable {
             total += 1
         }
         guard total > 0 else { return nil }
-        let centres = (0 ..< binCount).map { lower + (Double($0) + 0.5) * width }
+        let centres = (0..<binCount).map { lower + (Double($0) + 0.5) * width }
         return (centres, density ? counts.map { $0 / (total * width) } : counts, width)
     }
 }
@@ -199,11 +215,13 @@ public struct HeatMap: Sendable, Equatable {
     public var yLabel: String
     public var colorLabel: String
 
-    public init(title: String = "", rows: Int, columns: Int, values: [Double],
-                palette: Palette = .diverging(centre: 0), colorRange: ClosedRange<Double>? = nil,
-                logarithmicColor: Bool = false, xExtent: ClosedRange<Double>? = nil,
-                yExtent: ClosedRange<Double>? = nil, xLabel: String = "x", yLabel: String = "y",
-                colorLabel: String = "") {
+    public init(
+        title: String = "", rows: Int, columns: Int, values: [Double],
+        palette: Palette = .diverging(centre: 0), colorRange: ClosedRange<Double>? = nil,
+        logarithmicColor: Bool = false, xExtent: ClosedRange<Double>? = nil,
+        yExtent: ClosedRange<Double>? = nil, xLabel: String = "x", yLabel: String = "y",
+        colorLabel: String = ""
+    ) {
         self.title = title
         self.rows = rows
         self.columns = columns

@@ -7,8 +7,10 @@ struct GnuplotScript {
     private(set) var lines: [String] = []
     private(set) var dataFiles: [(name: String, contents: String)] = []
 
-    static let colorCycle = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
-                             "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"]
+    static let colorCycle = [
+        "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
+        "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22",
+    ]
 
     mutating func add(_ line: String) { lines.append(line) }
 
@@ -24,13 +26,16 @@ struct GnuplotScript {
     /// The figure's script writing a PNG to `outputPath`.
     static func render(_ figure: Figure, outputPath: String) throws -> GnuplotScript {
         guard figure.rows >= 1, figure.columns >= 1, figure.width >= 16, figure.height >= 16 else {
-            throw PlotError(.invalidFigure("grid \(figure.rows)×\(figure.columns) of \(figure.width)×\(figure.height) px"))
+            throw PlotError(
+                .invalidFigure("grid \(figure.rows)×\(figure.columns) of \(figure.width)×\(figure.height) px"))
         }
         guard figure.panels.count <= figure.rows * figure.columns else {
-            throw PlotError(.invalidFigure("\(figure.panels.count) panels do not fit a \(figure.rows)×\(figure.columns) grid"))
+            throw PlotError(
+                .invalidFigure("\(figure.panels.count) panels do not fit a \(figure.rows)×\(figure.columns) grid"))
         }
         var script = GnuplotScript()
-        script.add("set terminal pngcairo size \(figure.width),\(figure.height) enhanced font 'Sans,10' background '#ffffff'")
+        script.add(
+            "set terminal pngcairo size \(figure.width),\(figure.height) enhanced font 'Sans,10' background '#ffffff'")
         script.add("set output \(singleQuoted(outputPath))")
         let multi = figure.panels.count > 1 || !figure.title.isEmpty
         if multi {
@@ -41,11 +46,11 @@ struct GnuplotScript {
             script.add("reset")
             script.add("set grid lc rgb '#dddddd'")
             switch panel {
-            case let .line(plot): try script.addLinePlot(plot)
-            case let .parity(plot): try script.addParity(plot)
-            case let .histogram(histogram): script.addHistogram(histogram)
-            case let .heatMap(map): try script.addHeatMap(map)
-            case let .message(text): script.addMessage(text)
+            case .line(let plot): try script.addLinePlot(plot)
+            case .parity(let plot): try script.addParity(plot)
+            case .histogram(let histogram): script.addHistogram(histogram)
+            case .heatMap(let map): try script.addHeatMap(map)
+            case .message(let text): script.addMessage(text)
             }
         }
         if multi { script.add("unset multiplot") }
@@ -69,13 +74,17 @@ struct GnuplotScript {
         addAxes(title: plot.title, x: plot.xAxis, y: plot.yAxis)
         add(plot.legend == "off" ? "unset key" : "set key \(plot.legend) opaque box lc rgb '#cccccc'")
         for value in plot.horizontalLines where value.isFinite {
-            add("set arrow from graph 0, first \(Self.number(value)) to graph 1, first \(Self.number(value)) nohead lc rgb '#888888' dt 3")
+            add(
+                "set arrow from graph 0, first \(Self.number(value)) to graph 1, first \(Self.number(value)) nohead lc rgb '#888888' dt 3"
+            )
         }
         var items: [String] = []
         for (index, series) in plot.series.enumerated() {
             guard series.x.count == series.y.count, series.yErrors.map({ $0.count == series.y.count }) ?? true else {
-                throw PlotError(.invalidFigure("series \(index) has \(series.x.count) x and \(series.y.count) y values"
-                                               + (series.yErrors.map { " and \($0.count) errors" } ?? "")))
+                throw PlotError(
+                    .invalidFigure(
+                        "series \(index) has \(series.x.count) x and \(series.y.count) y values"
+                            + (series.yErrors.map { " and \($0.count) errors" } ?? "")))
             }
             let color = series.color ?? Self.colorCycle[index % Self.colorCycle.count]
             guard let file = seriesData(series, logX: plot.xAxis.logarithmic, logY: plot.yAxis.logarithmic) else {
@@ -95,7 +104,10 @@ struct GnuplotScript {
             }
             items.append("\(file) \(style.hasPrefix("using") ? "" : "using 1:2 ")\(style) lc rgb '\(color)' \(title)")
         }
-        if items.isEmpty { addMessage("no data"); return }
+        if items.isEmpty {
+            addMessage("no data")
+            return
+        }
         add("plot " + items.joined(separator: ", \\\n     "))
     }
 
@@ -111,7 +123,10 @@ struct GnuplotScript {
             var usable = x.isFinite && y.isFinite && (error?.isFinite ?? true)
             if logX && x <= 0 || logY && y <= 0 { usable = false }
             guard usable else {
-                if kept > 0 && !gap { text += "\n"; gap = true }
+                if kept > 0 && !gap {
+                    text += "\n"
+                    gap = true
+                }
                 continue
             }
             gap = false
@@ -125,26 +140,37 @@ struct GnuplotScript {
 
     private mutating func addParity(_ plot: ParityPlot) throws {
         guard plot.reference.count == plot.predicted.count else {
-            throw PlotError(.invalidFigure("parity plot has \(plot.reference.count) reference and \(plot.predicted.count) predicted values"))
+            throw PlotError(
+                .invalidFigure(
+                    "parity plot has \(plot.reference.count) reference and \(plot.predicted.count) predicted values"))
         }
         let pairs = zip(plot.reference, plot.predicted).filter { $0.0.isFinite && $0.1.isFinite }
-        guard let lowest = pairs.map({ min($0.0, $0.1) }).min(), let highest = pairs.map({ max($0.0, $0.1) }).max() else {
-            addMessage("no data"); return
+        guard let lowest = pairs.map({ min($0.0, $0.1) }).min(), let highest = pairs.map({ max($0.0, $0.1) }).max()
+        else {
+            addMessage("no data")
+            return
         }
         let pad = highest > lowest ? 0.03 * (highest - lowest) : 0.5
-        let range = PlotAxis(range: (lowest - pad) ... (highest + pad))
-        addAxes(title: plot.title, x: PlotAxis(plot.xLabel, range: range.range), y: PlotAxis(plot.yLabel, range: range.range))
+        let range = PlotAxis(range: (lowest - pad)...(highest + pad))
+        addAxes(
+            title: plot.title, x: PlotAxis(plot.xLabel, range: range.range),
+            y: PlotAxis(plot.yLabel, range: range.range))
         add("set size square")
         add("set key top left opaque box lc rgb '#cccccc'")
         let file = data(pairs.map { Self.number($0.0) + " " + Self.number($0.1) }.joined(separator: "\n") + "\n")
-        add("plot \(file) using 1:2 with points pt 7 ps 0.3 lc rgb '\(Self.colorCycle[0])' notitle, \\\n"
-            + "     x with lines lw 1.5 dt 2 lc rgb '#444444' title 'y = x'")
+        add(
+            "plot \(file) using 1:2 with points pt 7 ps 0.3 lc rgb '\(Self.colorCycle[0])' notitle, \\\n"
+                + "     x with lines lw 1.5 dt 2 lc rgb '#444444' title 'y = x'")
     }
 
     private mutating func addHistogram(_ histogram: Histogram) {
-        guard let bins = histogram.bins() else { addMessage("no data"); return }
-        addAxes(title: histogram.title, x: PlotAxis(histogram.xLabel),
-                y: PlotAxis(histogram.density ? "density" : "count", logarithmic: histogram.logarithmicCounts))
+        guard let bins = histogram.bins() else {
+            addMessage("no data")
+            return
+        }
+        addAxes(
+            title: histogram.title, x: PlotAxis(histogram.xLabel),
+            y: PlotAxis(histogram.density ? "density" : "count", logarithmic: histogram.logarithmicCounts))
         add("unset key")
         add("set boxwidth \(Self.number(bins.width)) absolute")
         add("set style fill solid 0.6 border lc rgb '#1f3f6f'")
@@ -156,20 +182,26 @@ struct GnuplotScript {
 
     private mutating func addHeatMap(_ map: HeatMap) throws {
         guard map.rows >= 1, map.columns >= 1, map.values.count == map.rows * map.columns else {
-            throw PlotError(.invalidFigure("heat map of \(map.rows)×\(map.columns) needs \(map.rows * map.columns) values, got \(map.values.count)"))
+            throw PlotError(
+                .invalidFigure(
+                    "heat map of \(map.rows)×\(map.columns) needs \(map.rows * map.columns) values, got \(map.values.count)"
+                ))
         }
         let shown = map.logarithmicColor ? map.values.map { $0 > 0 ? $0 : .nan } : map.values
         let finite = shown.filter(\.isFinite)
-        guard let lowest = finite.min(), let highest = finite.max() else { addMessage("no data"); return }
+        guard let lowest = finite.min(), let highest = finite.max() else {
+            addMessage("no data")
+            return
+        }
 
-        var colorRange = map.colorRange ?? lowest ... highest
+        var colorRange = map.colorRange ?? lowest...highest
         let filler: Double
         switch map.palette {
-        case let .diverging(centre):
+        case .diverging(let centre):
             add("set palette defined (0 '#2166ac', 0.25 '#92c5de', 0.5 '#f7f7f7', 0.75 '#f4a582', 1 '#b2182b')")
             if map.colorRange == nil {
                 let reach = max(abs(highest - centre), abs(lowest - centre))
-                colorRange = (centre - (reach > 0 ? reach : 1)) ... (centre + (reach > 0 ? reach : 1))
+                colorRange = (centre - (reach > 0 ? reach : 1))...(centre + (reach > 0 ? reach : 1))
             }
             filler = centre
         case .sequential:
@@ -177,16 +209,20 @@ struct GnuplotScript {
             filler = colorRange.lowerBound
         }
         if colorRange.upperBound <= colorRange.lowerBound {
-            colorRange = colorRange.lowerBound ... colorRange.lowerBound + max(abs(colorRange.lowerBound), 1)
+            colorRange = colorRange.lowerBound...colorRange.lowerBound + max(abs(colorRange.lowerBound), 1)
         }
-        if map.logarithmicColor { add("set logscale cb"); add("set format cb '10^{%L}'") }
+        if map.logarithmicColor {
+            add("set logscale cb")
+            add("set format cb '10^{%L}'")
+        }
         add("set cbrange [\(Self.number(colorRange.lowerBound)):\(Self.number(colorRange.upperBound))]")
         if !map.colorLabel.isEmpty { add("set cblabel \(Self.quoted(map.colorLabel))") }
 
         let (x0, dx) = Self.gridAxis(map.xExtent, count: map.columns)
         let (y0, dy) = Self.gridAxis(map.yExtent, count: map.rows)
-        addAxes(title: map.title, x: PlotAxis(map.xLabel, range: (x0 - dx / 2) ... (x0 + (Double(map.columns) - 0.5) * dx)),
-                y: PlotAxis(map.yLabel, range: (y0 - dy / 2) ... (y0 + (Double(map.rows) - 0.5) * dy)))
+        addAxes(
+            title: map.title, x: PlotAxis(map.xLabel, range: (x0 - dx / 2)...(x0 + (Double(map.columns) - 0.5) * dx)),
+            y: PlotAxis(map.yLabel, range: (y0 - dy / 2)...(y0 + (Double(map.rows) - 0.5) * dy)))
         add("set size ratio \(Self.number(-1))")
         add("unset grid")
         add("unset key")
@@ -195,8 +231,8 @@ struct GnuplotScript {
         var matrix = ""
         var missing = ""
         matrix.reserveCapacity(shown.count * 12)
-        for row in 0 ..< map.rows {
-            for column in 0 ..< map.columns {
+        for row in 0..<map.rows {
+            for column in 0..<map.columns {
                 var value = shown[column + map.columns * row]
                 if !value.isFinite {
                     missing += "\(Self.number(x0 + Double(column) * dx)) \(Self.number(y0 + Double(row) * dy))\n"
@@ -207,9 +243,11 @@ struct GnuplotScript {
             matrix += "\n"
         }
         let file = data(matrix)
-        var plot = "plot \(file) matrix using (\(Self.number(x0))+$1*\(Self.number(dx))):(\(Self.number(y0))+$2*\(Self.number(dy))):3 with image"
+        var plot =
+            "plot \(file) matrix using (\(Self.number(x0))+$1*\(Self.number(dx))):(\(Self.number(y0))+$2*\(Self.number(dy))):3 with image"
         if !missing.isEmpty {
-            plot += ", \\\n     \(data(missing)) using 1:2:(\(Self.number(dx / 2))):(\(Self.number(dy / 2))) with boxxyerror fs solid 1.0 noborder lc rgb '#808080'"
+            plot +=
+                ", \\\n     \(data(missing)) using 1:2:(\(Self.number(dx / 2))):(\(Self.number(dy / 2))) with boxxyerror fs solid 1.0 noborder lc rgb '#808080'"
         }
         add(plot)
     }

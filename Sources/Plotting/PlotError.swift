@@ -22,13 +22,13 @@ public struct PlotError: Error, CustomStringConvertible, Sendable, Equatable {
     public var description: String {
         let text: String
         switch kind {
-        case let .gnuplotNotFound(where_):
+        case .gnuplotNotFound(let where_):
             text = "gnuplot not found (\(where_)); install it, e.g. `apt-get install gnuplot-nox`, or skip figures"
-        case let .gnuplotFailed(status, message):
+        case .gnuplotFailed(let status, let message):
             text = "gnuplot failed (exit status \(status)): \(message)"
-        case let .invalidFigure(why):
+        case .invalidFigure(let why):
             text = "invalid figure: \(why)"
-        case let .unwritable(path, reason):
+        case .unwritable(let path, let reason):
             text = "cannot write \(path): \(reason)"
         }
         return text.split(whereSeparator: \.isNewline).joined(separator: " ")

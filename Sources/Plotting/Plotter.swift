@@ -1,6 +1,7 @@
 // Runs gnuplot (pngcairo terminal) on a figure's script and places the PNG atomically.
 
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -26,7 +27,9 @@ public struct Plotter: Sendable {
     public func executablePath() throws -> String {
         let files = FileManager.default
         if gnuplot.contains("/") {
-            guard files.isExecutableFile(atPath: gnuplot) else { throw PlotError(.gnuplotNotFound("no executable at \(gnuplot)")) }
+            guard files.isExecutableFile(atPath: gnuplot) else {
+                throw PlotError(.gnuplotNotFound("no executable at \(gnuplot)"))
+            }
             return gnuplot
         }
         let searchPath = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
@@ -55,7 +58,8 @@ public struct Plotter: Sendable {
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw PlotError(.unwritable(path: target.path, reason: "directory \(directory) does not exist"))
         }
-        let temporary = directory + "/." + target.lastPathComponent + ".tmp-" + String(UInt64.random(in: .min ... .max), radix: 16)
+        let temporary =
+            directory + "/." + target.lastPathComponent + ".tmp-" + String(UInt64.random(in: .min ... .max), radix: 16)
         let script = try GnuplotScript.render(figure, outputPath: temporary)
 
         let scratch = FileManager.default.temporaryDirectory
@@ -106,7 +110,8 @@ public struct Plotter: Sendable {
         process.waitUntilExit()
         guard process.terminationReason == .exit, process.terminationStatus == 0 else {
             let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            let lastLine = output.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            let lastLine =
+                output.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
                 .last(where: { !$0.isEmpty && !$0.allSatisfy { $0 == "^" } }) ?? "no message"
             throw PlotError(.gnuplotFailed(status: process.terminationStatus, message: lastLine))
         }

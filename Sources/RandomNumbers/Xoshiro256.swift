@@ -1,5 +1,6 @@
 /// Seeded, checkpointable random numbers for every stochastic part of LatticeFF (Langevin noise,
 /// initial states, network initialisation, data splits).
+
 import Foundation
 
 /// xoshiro256** (Blackman & Vigna): 256-bit state, period 2^256 − 1, ~1 ns per number.
@@ -56,7 +57,10 @@ public struct Xoshiro256: RandomNumberGenerator, Codable, Sendable, Equatable {
         let n1 = s1 ^ n2, n0 = s0 ^ n3
         n2 ^= t
         n3 = (n3 << 45) | (n3 >> 19)
-        state[0] = n0; state[1] = n1; state[2] = n2; state[3] = n3
+        state[0] = n0
+        state[1] = n1
+        state[2] = n2
+        state[3] = n3
         return result
     }
 
@@ -66,7 +70,10 @@ public struct Xoshiro256: RandomNumberGenerator, Codable, Sendable, Equatable {
 
     /// Standard normal N(0, 1).
     public mutating func normal() -> Double {
-        if let spare = spareNormal { spareNormal = nil; return spare }
+        if let spare = spareNormal {
+            spareNormal = nil
+            return spare
+        }
         while true {
             let u = 2 * uniform() - 1, v = 2 * uniform() - 1
             let s = u * u + v * v

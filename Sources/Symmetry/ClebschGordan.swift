@@ -1,4 +1,5 @@
 /// Clebsch–Gordan couplings of IR products, computed as intertwiners of the IR matrices.
+
 import Foundation
 import LinearAlgebra
 
@@ -20,9 +21,11 @@ public struct ClebschGordanCoefficients: Sendable, Equatable {
     /// Non-zero entries (a, b, c, value), for sparse product kernels.
     public var entries: [(a: Int, b: Int, c: Int, value: Double)] {
         var list: [(a: Int, b: Int, c: Int, value: Double)] = []
-        for row in 0..<matrix.rows { for c in 0..<matrix.columns where matrix[row, c] != 0 {
-            list.append((row / secondDimension, row % secondDimension, c, matrix[row, c]))
-        } }
+        for row in 0..<matrix.rows {
+            for c in 0..<matrix.columns where matrix[row, c] != 0 {
+                list.append((row / secondDimension, row % secondDimension, c, matrix[row, c]))
+            }
+        }
         return list
     }
 }
@@ -32,9 +35,13 @@ extension RepresentationTheory {
     /// ordered by (first, second, result, copy).
     public func clebschGordan() -> [ClebschGordanCoefficients] {
         var all: [ClebschGordanCoefficients] = []
-        for i in irreps.indices { for j in irreps.indices { for k in irreps.indices {
-            all += clebschGordan(i, j, k)
-        } } }
+        for i in irreps.indices {
+            for j in irreps.indices {
+                for k in irreps.indices {
+                    all += clebschGordan(i, j, k)
+                }
+            }
+        }
         return all
     }
 
@@ -57,14 +64,17 @@ extension RepresentationTheory {
             images.append(sum.elements)
         }
         let basis = gramSchmidt(images, tolerance: 1e-8)
-        precondition(basis.count == multiplicity, "intertwiner space dimension \(basis.count) ≠ character multiplicity \(multiplicity)")
+        precondition(
+            basis.count == multiplicity,
+            "intertwiner space dimension \(basis.count) ≠ character multiplicity \(multiplicity)")
         return basis.enumerated().map { copy, flat in
             // Frobenius norm 1 → Cᵀ C = (1/d3)·1 by Schur's lemma; rescale to an isometry.
             var values = flat.map { $0 * Double(d3).squareRoot() }
             if let first = values.first(where: { abs($0) > 1e-9 }), first < 0 { values = values.map { -$0 } }
             values = values.map { abs($0) < 1e-14 ? 0 : $0 }
-            return ClebschGordanCoefficients(first: i, second: j, result: k, copy: copy, secondDimension: d2,
-                                             matrix: Matrix(rows: rows, columns: d3, elements: values))
+            return ClebschGordanCoefficients(
+                first: i, second: j, result: k, copy: copy, secondDimension: d2,
+                matrix: Matrix(rows: rows, columns: d3, elements: values))
         }
     }
 }

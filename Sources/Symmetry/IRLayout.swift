@@ -1,4 +1,5 @@
 /// The layout of an IR-structured feature vector: how many channels of each IR, and where they sit.
+
 import Foundation
 
 /// Multiplicities per IR of a feature vector, and the memory layout of such a vector.
@@ -14,7 +15,9 @@ public struct IRLayout: Hashable, Sendable, CustomStringConvertible {
 
     public init(labels: [String], dimensions: [Int], multiplicities: [Int]) {
         precondition(labels.count == dimensions.count && labels.count == multiplicities.count)
-        self.labels = labels; self.dimensions = dimensions; self.multiplicities = multiplicities
+        self.labels = labels
+        self.dimensions = dimensions
+        self.multiplicities = multiplicities
     }
 
     /// Layout with the given multiplicities for the IRs of `theory`.
@@ -29,7 +32,9 @@ public struct IRLayout: Hashable, Sendable, CustomStringConvertible {
             let digits = term.prefix { $0.isNumber }
             let label = String(term.dropFirst(digits.count))
             guard let i = theory.index(of: label) else {
-                throw SymmetryError("unknown IR '\(label)' in '\(text)' (group \(theory.group.name) has \(theory.labels.joined(separator: ", ")))")
+                throw SymmetryError(
+                    "unknown IR '\(label)' in '\(text)' (group \(theory.group.name) has \(theory.labels.joined(separator: ", ")))"
+                )
             }
             mult[i] += digits.isEmpty ? 1 : Int(digits)!
         }
@@ -41,7 +46,9 @@ public struct IRLayout: Hashable, Sendable, CustomStringConvertible {
     /// Offset of the block of IR `ir`.
     public func offset(_ ir: Int) -> Int { (0..<ir).reduce(0) { $0 + dimensions[$1] * multiplicities[$1] } }
     /// Position of channel `channel`, component `component` of IR `ir`.
-    public func index(ir: Int, component: Int, channel: Int) -> Int { offset(ir) + component * multiplicities[ir] + channel }
+    public func index(ir: Int, component: Int, channel: Int) -> Int {
+        offset(ir) + component * multiplicities[ir] + channel
+    }
 
     public var description: String {
         zip(labels, multiplicities).filter { $0.1 > 0 }.map { "\($0.1)\($0.0)" }.joined(separator: "+")

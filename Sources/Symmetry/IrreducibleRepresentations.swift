@@ -3,6 +3,7 @@
 /// Method: a random symmetric matrix averaged over the regular representation commutes with the
 /// group; its eigenspaces are irreducible subspaces (generically). Their characters identify the
 /// IRs; each IR's matrices are then brought to a canonical basis (see `IrreducibleRepresentation`).
+
 import Foundation
 import LinearAlgebra
 
@@ -75,13 +76,15 @@ public struct RepresentationTheory: Sendable {
     /// Text of the product table, e.g. "E ⊗ E = A1 + A2 + B1 + B2", for i ≤ j.
     public var productTableLines: [String] {
         var lines: [String] = []
-        for i in irreps.indices { for j in i..<irreps.count {
-            let terms = irreps.indices.flatMap { k -> [String] in
-                let m = productMultiplicity(i, j, k)
-                return m == 0 ? [] : [m == 1 ? irreps[k].label : "\(m)\(irreps[k].label)"]
+        for i in irreps.indices {
+            for j in i..<irreps.count {
+                let terms = irreps.indices.flatMap { k -> [String] in
+                    let m = productMultiplicity(i, j, k)
+                    return m == 0 ? [] : [m == 1 ? irreps[k].label : "\(m)\(irreps[k].label)"]
+                }
+                lines.append("\(irreps[i].label) ⊗ \(irreps[j].label) = \(terms.joined(separator: " + "))")
             }
-            lines.append("\(irreps[i].label) ⊗ \(irreps[j].label) = \(terms.joined(separator: " + "))")
-        } }
+        }
         return lines
     }
 
@@ -110,7 +113,13 @@ public struct RepresentationTheory: Sendable {
             return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53) - 0.5
         }
         var x = Matrix(rows: n, columns: n)
-        for i in 0..<n { for j in i..<n { let v = next(); x[i, j] = v; x[j, i] = v } }
+        for i in 0..<n {
+            for j in i..<n {
+                let v = next()
+                x[i, j] = v
+                x[j, i] = v
+            }
+        }
         var h = Matrix(rows: n, columns: n)
         for r in regular { h = h + r * x * r.transposed }
         let (values, vectors) = try (1.0 / Double(n) * h).symmetricEigen()
@@ -118,8 +127,11 @@ public struct RepresentationTheory: Sendable {
         // Cluster degenerate eigenvalues into invariant subspaces.
         var clusters: [[Int]] = []
         for m in 0..<n {
-            if let last = clusters.last?.last, abs(values[m] - values[last]) < 1e-8 { clusters[clusters.count - 1].append(m) }
-            else { clusters.append([m]) }
+            if let last = clusters.last?.last, abs(values[m] - values[last]) < 1e-8 {
+                clusters[clusters.count - 1].append(m)
+            } else {
+                clusters.append([m])
+            }
         }
         var found: [(characters: [Double], basis: Matrix)] = []
         for cluster in clusters {
@@ -129,7 +141,9 @@ public struct RepresentationTheory: Sendable {
             if abs(norm - 1) > 1e-6 {
                 let rotationsOnly = !group.elements.contains { $0.determinant == -1 }
                 if abs(norm - 2) < 1e-6 && cluster.count == 2 && rotationsOnly {
-                    throw SymmetryError("point group \(group.name) has irreducible representations of complex type; only groups with real IRs (C1, C2, C1v, C2v, C3v, C4v, C6v) are supported")
+                    throw SymmetryError(
+                        "point group \(group.name) has irreducible representations of complex type; only groups with real IRs (C1, C2, C1v, C2v, C3v, C4v, C6v) are supported"
+                    )
                 }
                 throw SymmetryError("accidental degeneracy while splitting the regular representation of \(group.name)")
             }
@@ -138,7 +152,8 @@ public struct RepresentationTheory: Sendable {
             }
         }
         guard found.count == group.classes.count,
-              found.reduce(0, { $0 + Int($1.characters[0].rounded()) * Int($1.characters[0].rounded()) }) == n else {
+            found.reduce(0, { $0 + Int($1.characters[0].rounded()) * Int($1.characters[0].rounded()) }) == n
+        else {
             throw SymmetryError("incomplete set of IRs for \(group.name)")
         }
         let irreps = try found.map { try canonicalIR(group: group, regular: regular, basis: $0.basis) }
@@ -150,22 +165,27 @@ public struct RepresentationTheory: Sendable {
         let d = v.columns
         let raw = regular.map { v.transposed * $0 * v }
         guard d == 2 else {
-            guard d == 1 else { throw SymmetryError("IRs of dimension \(d) are not supported (2-d point groups have d ≤ 2)") }
+            guard d == 1 else {
+                throw SymmetryError("IRs of dimension \(d) are not supported (2-d point groups have d ≤ 2)")
+            }
             return IrreducibleRepresentation(label: "", dimension: 1, matrices: raw.map { Self.cleaned($0) })
         }
         // Partner 0: +1 eigenvector of the reference mirror (or first non-scalar symmetric D(g)).
         let candidates = [group.referenceMirror].compactMap { $0 } + Array(0..<group.order)
-        guard let splitter = candidates.first(where: { g in
-            let m = raw[g]
-            return abs(m[0, 1] - m[1, 0]) < 1e-9 && (abs(m[0, 1]) > 1e-9 || abs(m[0, 0] - m[1, 1]) > 1e-9)
-        }) else { throw SymmetryError("cannot fix a canonical basis for a 2-d IR of \(group.name)") }
+        guard
+            let splitter = candidates.first(where: { g in
+                let m = raw[g]
+                return abs(m[0, 1] - m[1, 0]) < 1e-9 && (abs(m[0, 1]) > 1e-9 || abs(m[0, 0] - m[1, 1]) > 1e-9)
+            })
+        else { throw SymmetryError("cannot fix a canonical basis for a 2-d IR of \(group.name)") }
         let (_, eig) = try raw[splitter].symmetricEigen()
-        var u = Matrix.fromColumns([eig.column(1), eig.column(0)], rows: 2)   // larger eigenvalue first
+        var u = Matrix.fromColumns([eig.column(1), eig.column(0)], rows: 2)  // larger eigenvalue first
         var w = v * u
         var matrices = regular.map { w.transposed * $0 * w }
         let signOrder = [group.principalRotation].compactMap { $0 } + Array(0..<group.order)
         if let g = signOrder.first(where: { abs(matrices[$0][1, 0]) > 1e-9 }), matrices[g][1, 0] < 0 {
-            u[0, 1] = -u[0, 1]; u[1, 1] = -u[1, 1]
+            u[0, 1] = -u[0, 1]
+            u[1, 1] = -u[1, 1]
             w = v * u
             matrices = regular.map { w.transposed * $0 * w }
         }
@@ -173,17 +193,21 @@ public struct RepresentationTheory: Sendable {
     }
 
     /// Exact values cos(πp/q), q ∈ {1, 2, 3, 4, 6}: every entry of a real IR matrix of a 2-d point group.
-    static let exactEntries: [Double] = [1, 2, 3, 4, 6].flatMap { q in (0...q).map { p in
-        let c = cos(Double.pi * Double(p) / Double(q))
-        return abs(c) < 1e-15 ? 0 : c
-    } }
+    static let exactEntries: [Double] = [1, 2, 3, 4, 6].flatMap { q in
+        (0...q).map { p in
+            let c = cos(Double.pi * Double(p) / Double(q))
+            return abs(c) < 1e-15 ? 0 : c
+        }
+    }
 
     /// Snaps entries within 1e-10 of an exact value cos(πp/q) to that value (removes round-off of
     /// the eigensolver, so characters are exact and matrices orthogonal to machine precision).
     static func cleaned(_ m: Matrix) -> Matrix {
-        Matrix(rows: m.rows, columns: m.columns, elements: m.elements.map { x in
-            exactEntries.min { abs($0 - x) < abs($1 - x) }.flatMap { abs($0 - x) < 1e-10 ? $0 : nil } ?? x
-        })
+        Matrix(
+            rows: m.rows, columns: m.columns,
+            elements: m.elements.map { x in
+                exactEntries.min { abs($0 - x) < abs($1 - x) }.flatMap { abs($0 - x) < 1e-10 ? $0 : nil } ?? x
+            })
     }
 
     /// Orders and names IRs: 1-d "A"/"B" by χ(C_n) = ±1, index 1/2 by χ(σv) = ±1; 2-d "E" or "E_k"

@@ -1,4 +1,5 @@
 /// Point operations acting on integer lattice vectors, and the lattice geometry they preserve.
+
 import Foundation
 import LinearAlgebra
 
@@ -6,7 +7,10 @@ import LinearAlgebra
 public struct LatticeVector: Hashable, Sendable, CustomStringConvertible {
     public var n1: Int
     public var n2: Int
-    public init(_ n1: Int, _ n2: Int) { self.n1 = n1; self.n2 = n2 }
+    public init(_ n1: Int, _ n2: Int) {
+        self.n1 = n1
+        self.n2 = n2
+    }
     public static let zero = LatticeVector(0, 0)
     public static func + (a: LatticeVector, b: LatticeVector) -> LatticeVector { .init(a.n1 + b.n1, a.n2 + b.n2) }
     public static func - (a: LatticeVector, b: LatticeVector) -> LatticeVector { .init(a.n1 - b.n1, a.n2 - b.n2) }
@@ -17,7 +21,12 @@ public struct LatticeVector: Hashable, Sendable, CustomStringConvertible {
 /// (n1, n2) ↦ (a·n1 + b·n2, c·n1 + d·n2).
 public struct LatticeOperation: Hashable, Sendable {
     public let a: Int, b: Int, c: Int, d: Int
-    public init(_ a: Int, _ b: Int, _ c: Int, _ d: Int) { self.a = a; self.b = b; self.c = c; self.d = d }
+    public init(_ a: Int, _ b: Int, _ c: Int, _ d: Int) {
+        self.a = a
+        self.b = b
+        self.c = c
+        self.d = d
+    }
     public static let identity = LatticeOperation(1, 0, 0, 1)
 
     @inlinable public func apply(_ v: LatticeVector) -> LatticeVector {
@@ -25,8 +34,9 @@ public struct LatticeOperation: Hashable, Sendable {
     }
     /// Composition: (self ∘ other)(v) = self(other(v)).
     public static func * (lhs: LatticeOperation, rhs: LatticeOperation) -> LatticeOperation {
-        LatticeOperation(lhs.a * rhs.a + lhs.b * rhs.c, lhs.a * rhs.b + lhs.b * rhs.d,
-                         lhs.c * rhs.a + lhs.d * rhs.c, lhs.c * rhs.b + lhs.d * rhs.d)
+        LatticeOperation(
+            lhs.a * rhs.a + lhs.b * rhs.c, lhs.a * rhs.b + lhs.b * rhs.d,
+            lhs.c * rhs.a + lhs.d * rhs.c, lhs.c * rhs.b + lhs.d * rhs.d)
     }
     public var determinant: Int { a * d - b * c }
 }
@@ -40,7 +50,9 @@ public struct LatticeGeometry: Hashable, Sendable {
     public let a2: SIMD2<Double>
 
     public init(name: String, a1: SIMD2<Double>, a2: SIMD2<Double>) {
-        self.name = name; self.a1 = a1; self.a2 = a2
+        self.name = name
+        self.a1 = a1
+        self.a2 = a2
     }
     /// Unit square lattice, a1 = x̂, a2 = ŷ.
     public static let square = LatticeGeometry(name: "square", a1: [1, 0], a2: [0, 1])

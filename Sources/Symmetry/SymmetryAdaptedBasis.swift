@@ -1,4 +1,5 @@
 /// Symmetry-adapted orthonormal bases of a set of lattice offsets, by projection operators.
+
 import Foundation
 import LinearAlgebra
 
@@ -36,7 +37,7 @@ public struct SymmetryAdaptedBasis: Sendable {
             }
         }
         let n = offsets.count
-        var rowsPerIR: [[[Double]]] = []   // [ir][component*m + channel] -> vector
+        var rowsPerIR: [[[Double]]] = []  // [ir][component*m + channel] -> vector
         var multiplicities: [Int] = []
         for ir in theory.irreps {
             let p00 = Self.projector(ir: ir, a: 0, b: 0, permutations: permutations, n: n)
@@ -58,7 +59,8 @@ public struct SymmetryAdaptedBasis: Sendable {
     }
 
     /// Projection operator P_ab = (d/|G|) Σ_g D_ab(g) P(g) on functions of the offsets.
-    public static func projector(ir: IrreducibleRepresentation, a: Int, b: Int, permutations: [[Int]], n: Int) -> Matrix {
+    public static func projector(ir: IrreducibleRepresentation, a: Int, b: Int, permutations: [[Int]], n: Int) -> Matrix
+    {
         var p = Matrix(rows: n, columns: n)
         let scale = Double(ir.dimension) / Double(permutations.count)
         for (g, perm) in permutations.enumerated() {

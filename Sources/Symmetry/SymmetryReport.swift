@@ -1,4 +1,5 @@
 /// A printable and JSON-encodable summary of a point group acting on a neighbourhood.
+
 import Foundation
 
 /// What `latticeff symmetry` reports: group, classes, character table, IR products and the
@@ -27,16 +28,23 @@ public struct SymmetryReport: Codable, Sendable {
 
     /// Text table for the terminal.
     public var text: String {
-        var lines = ["point group \(group) on the \(lattice) lattice: order \(order), \(irreps.count) IRs",
-                     "neighbourhood radius \(String(format: "%.4g", radius)): \(sites) sites in \(shells) shells",
-                     "shells (radius × sites): " + zip(shellRadii, shellSizes).map { String(format: "%.3g×%d", $0, $1) }.joined(separator: ", "),
-                     "multiplicities: \(layout)", "", "character table:"]
+        var lines = [
+            "point group \(group) on the \(lattice) lattice: order \(order), \(irreps.count) IRs",
+            "neighbourhood radius \(String(format: "%.4g", radius)): \(sites) sites in \(shells) shells",
+            "shells (radius × sites): "
+                + zip(shellRadii, shellSizes).map { String(format: "%.3g×%d", $0, $1) }.joined(separator: ", "),
+            "multiplicities: \(layout)", "", "character table:",
+        ]
         let width = max(6, (classes.map(\.count).max() ?? 0) + 2)
-        lines.append("".padding(toLength: 6, withPad: " ", startingAt: 0) + classes.map { $0.leftPadded(width) }.joined())
+        lines.append(
+            "".padding(toLength: 6, withPad: " ", startingAt: 0) + classes.map { $0.leftPadded(width) }.joined())
         for (label, row) in zip(irreps, characterTable) {
-            lines.append(label.padding(toLength: 6, withPad: " ", startingAt: 0) + row.map {
-                (abs($0 - $0.rounded()) < 1e-9 ? String(Int($0.rounded())) : String(format: "%.3f", $0)).leftPadded(width)
-            }.joined())
+            lines.append(
+                label.padding(toLength: 6, withPad: " ", startingAt: 0)
+                    + row.map {
+                        (abs($0 - $0.rounded()) < 1e-9 ? String(Int($0.rounded())) : String(format: "%.3f", $0))
+                            .leftPadded(width)
+                    }.joined())
         }
         lines += ["", "IR products:"] + productTable.map { "  " + $0 }
         return lines.joined(separator: "\n")
@@ -52,7 +60,8 @@ extension SymmetryAdaptedBasis {
     public func report(radius: Double, shells: [Range<Int>]) -> SymmetryReport {
         let g = theory.group
         let radii = shells.map { s -> Double in
-            let c = g.geometry.cartesian(offsets[s.lowerBound]); return (c * c).sum().squareRoot()
+            let c = g.geometry.cartesian(offsets[s.lowerBound])
+            return (c * c).sum().squareRoot()
         }
         return SymmetryReport(
             group: g.name, lattice: g.geometry.name, order: g.order, radius: radius, sites: offsets.count,

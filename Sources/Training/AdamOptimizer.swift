@@ -1,4 +1,5 @@
 /// Adam (Kingma & Ba) on a flat parameter vector, with checkpointable state.
+
 import ENN
 import ForceModels
 import Foundation
@@ -18,8 +19,14 @@ public struct AdamOptimizer<T: ModelScalar>: Codable, Equatable, Sendable {
     public private(set) var firstMoment: [T]
     public private(set) var secondMoment: [T]
 
-    public init(parameterCount: Int, learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8) {
-        self.learningRate = learningRate; self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon
+    public init(
+        parameterCount: Int, learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
+        epsilon: Double = 1e-8
+    ) {
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
         step = 0
         firstMoment = [T](repeating: 0, count: parameterCount)
         secondMoment = [T](repeating: 0, count: parameterCount)
@@ -30,7 +37,9 @@ public struct AdamOptimizer<T: ModelScalar>: Codable, Equatable, Sendable {
     @_specialize(where T == Double)
     public mutating func step(parameters: inout [T], gradients: [T]) throws {
         guard parameters.count == firstMoment.count, gradients.count == firstMoment.count else {
-            throw ForceModelError("Adam state holds \(firstMoment.count) parameters, got \(parameters.count) parameters and \(gradients.count) gradients")
+            throw ForceModelError(
+                "Adam state holds \(firstMoment.count) parameters, got \(parameters.count) parameters and \(gradients.count) gradients"
+            )
         }
         step += 1
         let b1 = T(beta1), b2 = T(beta2)
@@ -54,9 +63,11 @@ public struct AdamOptimizer<T: ModelScalar>: Codable, Equatable, Sendable {
     /// The state as `.npz` arrays: `adam_m`, `adam_v` (dtype of T), `adam_step` (int64, 0-d) and
     /// `adam_hyper` (float64 [learning rate, β1, β2, ε]).
     public func archive() -> NPZArchive {
-        NPZArchive(arrays: ["adam_m": NumPyArray(firstMoment), "adam_v": NumPyArray(secondMoment),
-                            "adam_step": NumPyArray(scalar: Int64(step)),
-                            "adam_hyper": NumPyArray([learningRate, beta1, beta2, epsilon])])
+        NPZArchive(arrays: [
+            "adam_m": NumPyArray(firstMoment), "adam_v": NumPyArray(secondMoment),
+            "adam_step": NumPyArray(scalar: Int64(step)),
+            "adam_hyper": NumPyArray([learningRate, beta1, beta2, epsilon]),
+        ])
     }
 
     /// Writes the state as an `.npz` file (atomically).
@@ -78,9 +89,16 @@ public struct AdamOptimizer<T: ModelScalar>: Codable, Equatable, Sendable {
             let v: [T] = try archive.values("adam_v", shape: [m.count])
             let step = try archive.array("adam_step", shape: []).widenedToInt64s()[0]
             let hyper = try archive.values("adam_hyper", as: Double.self, shape: [4])
-            guard step >= 0, hyper.allSatisfy({ $0.isFinite }) else { throw ForceModelError("Adam state has a negative step or non-finite hyper-parameters") }
-            learningRate = hyper[0]; beta1 = hyper[1]; beta2 = hyper[2]; epsilon = hyper[3]
-            self.step = Int(step); firstMoment = m; secondMoment = v
+            guard step >= 0, hyper.allSatisfy({ $0.isFinite }) else {
+                throw ForceModelError("Adam state has a negative step or non-finite hyper-parameters")
+            }
+            learningRate = hyper[0]
+            beta1 = hyper[1]
+            beta2 = hyper[2]
+            epsilon = hyper[3]
+            self.step = Int(step)
+            firstMoment = m
+            secondMoment = v
         } catch let error as NumPyError { throw ForceModelError("invalid Adam state: \(error)") }
     }
 }

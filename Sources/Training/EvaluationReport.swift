@@ -1,5 +1,6 @@
 /// The force-error report of a trained model on an ED dataset: overall, per configuration kind and
 /// by the local distortion |Q_i|. What `latticeff evaluate` prints and writes as JSON.
+
 import Datasets
 import ForceModels
 import Foundation
@@ -47,9 +48,10 @@ public struct AmplitudeBin: Codable, Sendable, Equatable {
             let p = members.map { predicted[$0] }
             let e = members.map { exact[$0] }
             let squared = zip(p, e).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
-            return AmplitudeBin(lower: lower, upper: upper, siteFraction: Double(members.count) / Double(max(1, q.count)),
-                                squaredErrorShare: total > 0 ? squared / total : 0,
-                                metrics: members.isEmpty ? nil : ForceErrorMetrics(predicted: p, exact: e))
+            return AmplitudeBin(
+                lower: lower, upper: upper, siteFraction: Double(members.count) / Double(max(1, q.count)),
+                squaredErrorShare: total > 0 ? squared / total : 0,
+                metrics: members.isEmpty ? nil : ForceErrorMetrics(predicted: p, exact: e))
         }
     }
 
@@ -89,13 +91,19 @@ public struct Evaluation {
 ///
 /// Throws `TrainingSessionError` when the Holstein parameters differ, the lattice is too small for the
 /// model's neighbourhood or the subset is empty. Cost: one force evaluation per configuration.
-public func evaluateModel(_ model: any TrainableForceModel, on dataset: ForceDataset, subset: EvaluationSubset,
-                          amplitudeEdges: [Double], modelName: String, dataName: String) throws -> Evaluation {
+public func evaluateModel(
+    _ model: any TrainableForceModel, on dataset: ForceDataset, subset: EvaluationSubset,
+    amplitudeEdges: [Double], modelName: String, dataName: String
+) throws -> Evaluation {
     guard model.holstein == dataset.metadata.holstein else {
-        throw TrainingSessionError("dataset \(dataName) was made with Holstein parameters \(holsteinDescription(dataset.metadata.holstein)), the model with \(holsteinDescription(model.holstein))")
+        throw TrainingSessionError(
+            "dataset \(dataName) was made with Holstein parameters \(holsteinDescription(dataset.metadata.holstein)), the model with \(holsteinDescription(model.holstein))"
+        )
     }
     guard dataset.size >= model.minimumLatticeSize else {
-        throw TrainingSessionError("dataset lattice L = \(dataset.size) is too small for the model's neighbourhood (needs L ≥ \(model.minimumLatticeSize))")
+        throw TrainingSessionError(
+            "dataset lattice L = \(dataset.size) is too small for the model's neighbourhood (needs L ≥ \(model.minimumLatticeSize))"
+        )
     }
     let indices = subset.indices(count: dataset.count)
     guard !indices.isEmpty else { throw TrainingSessionError("the \(subset.rawValue) subset of \(dataName) is empty") }
@@ -105,17 +113,21 @@ public func evaluateModel(_ model: any TrainableForceModel, on dataset: ForceDat
     let seconds = Date().timeIntervalSince(start)
     let n = chosen.siteCount
     var byKind: [String: ForceErrorMetrics] = [:]
-    var byAmplitude = ["all": AmplitudeBin.bins(q: chosen.q, predicted: predicted, exact: chosen.forces, edges: amplitudeEdges)]
+    var byAmplitude = [
+        "all": AmplitudeBin.bins(q: chosen.q, predicted: predicted, exact: chosen.forces, edges: amplitudeEdges)
+    ]
     for (kind, members) in chosen.indicesByKind {
         let p = members.flatMap { predicted[($0 * n)..<(($0 + 1) * n)] }
         let e = members.flatMap { chosen.forces[($0 * n)..<(($0 + 1) * n)] }
         byKind[kind.rawValue] = ForceErrorMetrics(predicted: p, exact: e)
-        byAmplitude[kind.rawValue] = AmplitudeBin.bins(q: members.flatMap { chosen.q[($0 * n)..<(($0 + 1) * n)] },
-                                                       predicted: p, exact: e, edges: amplitudeEdges)
+        byAmplitude[kind.rawValue] = AmplitudeBin.bins(
+            q: members.flatMap { chosen.q[($0 * n)..<(($0 + 1) * n)] },
+            predicted: p, exact: e, edges: amplitudeEdges)
     }
-    let report = EvaluationReport(model: modelName, modelSHA256: model.weightsSHA256, data: dataName, subset: subset,
-                                  overall: ForceErrorMetrics(predicted: predicted, exact: chosen.forces), byKind: byKind,
-                                  byAmplitude: byAmplitude, seconds: seconds)
+    let report = EvaluationReport(
+        model: modelName, modelSHA256: model.weightsSHA256, data: dataName, subset: subset,
+        overall: ForceErrorMetrics(predicted: predicted, exact: chosen.forces), byKind: byKind,
+        byAmplitude: byAmplitude, seconds: seconds)
     return Evaluation(report: report, predicted: predicted, exact: chosen.forces)
 }
 

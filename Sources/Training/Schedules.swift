@@ -1,4 +1,5 @@
 /// Learning-rate schedule and stopping rules of the training loop.
+
 import Foundation
 
 /// PyTorch-style `ReduceLROnPlateau` in "min" mode with a relative threshold: after more than
@@ -13,10 +14,15 @@ public struct ReduceOnPlateau: Codable, Sendable, Equatable {
     public private(set) var best: Double = .infinity
     public private(set) var badEpochs = 0
 
-    public init(initialRate: Double = 1e-3, factor: Double = 0.75, patience: Int = 5, threshold: Double = 1e-4,
-                minimumRate: Double = 1e-7) {
-        self.rate = initialRate; self.factor = factor; self.patience = patience
-        self.threshold = threshold; self.minimumRate = minimumRate
+    public init(
+        initialRate: Double = 1e-3, factor: Double = 0.75, patience: Int = 5, threshold: Double = 1e-4,
+        minimumRate: Double = 1e-7
+    ) {
+        self.rate = initialRate
+        self.factor = factor
+        self.patience = patience
+        self.threshold = threshold
+        self.minimumRate = minimumRate
     }
 
     /// Records the epoch's monitored loss; returns true when the rate was reduced.
@@ -46,7 +52,12 @@ public struct EarlyStopping: Codable, Sendable, Equatable {
 
     /// Records a loss; returns true when training should stop.
     public mutating func record(_ loss: Double) -> Bool {
-        if loss < best { best = loss; epochsWithoutImprovement = 0 } else { epochsWithoutImprovement += 1 }
+        if loss < best {
+            best = loss
+            epochsWithoutImprovement = 0
+        } else {
+            epochsWithoutImprovement += 1
+        }
         guard let patience else { return false }
         return epochsWithoutImprovement >= patience
     }

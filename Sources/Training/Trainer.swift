@@ -1,6 +1,7 @@
 /// The training loop of a force model (the equivariant network or a baseline): Adam on the force MSE, one configuration per
 /// step (as the reference), reduce-on-plateau and model selection on the validation set,
 /// checkpoints after every epoch from which training resumes exactly.
+
 import Datasets
 import ENN
 import ForceModels
@@ -48,8 +49,12 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public init() {}
 
     public func validate() throws {
-        guard learningRate > 0, learningRate.isFinite else { throw DatasetError("learning rate must be positive, got \(learningRate)") }
-        guard plateauFactor > 0, plateauFactor < 1 else { throw DatasetError("plateau factor must be in (0, 1), got \(plateauFactor)") }
+        guard learningRate > 0, learningRate.isFinite else {
+            throw DatasetError("learning rate must be positive, got \(learningRate)")
+        }
+        guard plateauFactor > 0, plateauFactor < 1 else {
+            throw DatasetError("plateau factor must be in (0, 1), got \(plateauFactor)")
+        }
         guard plateauPatience >= 0, epochs >= 1, batchConfigurations >= 1 else {
             throw DatasetError("patience ≥ 0, epochs ≥ 1 and batch ≥ 1 required")
         }
@@ -119,7 +124,9 @@ public final class Trainer {
     public var split: DatasetSplit { state.split }
 
     /// A new run. Sets the network's input scales from the training configurations only.
-    public init(network: any TrainableForceModel, data: ForceDataset, split: DatasetSplit, options: TrainingOptions) throws {
+    public init(
+        network: any TrainableForceModel, data: ForceDataset, split: DatasetSplit, options: TrainingOptions
+    ) throws {
         try options.validate()
         guard !split.training.isEmpty, !split.validation.isEmpty else {
             throw DatasetError("training needs at least one training and one validation configuration")
@@ -134,7 +141,9 @@ public final class Trainer {
             case .fixedChemicalPotential(let mu): symmetricFilling = mu == 0
             }
             guard symmetricFilling, data.size % 2 == 0 else {
-                throw DatasetError("particle–hole augmentation needs half filling (fixed N = L²/2 or μ = 0) on an even L (bipartite lattice)")
+                throw DatasetError(
+                    "particle–hole augmentation needs half filling (fixed N = L²/2 or μ = 0) on an even L (bipartite lattice)"
+                )
             }
         }
         if options.electronNumberProjection == true, data.metadata.holstein.filling != .fixedElectronNumber {
@@ -153,27 +162,34 @@ public final class Trainer {
                 throw DatasetError("the network's weights are not those of the initial model (SHA-256 \(initial))")
             }
         } else {
-            try network.setInputScales(fromConfigurations: trainingQ, count: training.count, size: data.size,
-                                       method: options.inputScaling ?? .irMaximum)
+            try network.setInputScales(
+                fromConfigurations: trainingQ, count: training.count, size: data.size,
+                method: options.inputScaling ?? .irMaximum)
             if let enn = network as? EquivariantNetwork<Float>, enn.baseline != .none {
                 // The RMS of what the network adds to the baseline, from up to 300 training configurations
                 // (a baseline needs the grand-canonical readout, so inputs and targets are shifted by μ/g).
                 let picks = Array(Swift.stride(from: 0, to: training.count, by: max(1, training.count / 300)))
                 var q = [Double](), f = [Double]()
-                for c in picks { q += training.slice(training.q, c); f += training.slice(training.forces, c) }
+                for c in picks {
+                    q += training.slice(training.q, c)
+                    f += training.slice(training.forces, c)
+                }
                 if let shifts {
-                    Self.shiftInputsAndTargets(&q, &f, by: picks.map { shifts[split.training[$0]] }, holstein: data.metadata.holstein,
-                                               siteCount: data.siteCount)
+                    Self.shiftInputsAndTargets(
+                        &q, &f, by: picks.map { shifts[split.training[$0]] }, holstein: data.metadata.holstein,
+                        siteCount: data.siteCount)
                 }
                 try enn.setOutputScale(fromConfigurations: q, targets: f, count: picks.count, size: data.size)
             }
         }
-        state = TrainerState(options: options, split: split, epoch: 0,
-                             scheduler: ReduceOnPlateau(initialRate: options.learningRate, factor: options.plateauFactor,
-                                                        patience: options.plateauPatience),
-                             stopping: EarlyStopping(patience: options.earlyStoppingPatience),
-                             shuffler: Xoshiro256(seed: options.shuffleSeed), history: [], bestValidationLoss: .infinity,
-                             elapsedSeconds: 0, datasetFingerprint: Self.fingerprint(data), architecture: network.architecture)
+        state = TrainerState(
+            options: options, split: split, epoch: 0,
+            scheduler: ReduceOnPlateau(
+                initialRate: options.learningRate, factor: options.plateauFactor,
+                patience: options.plateauPatience),
+            stopping: EarlyStopping(patience: options.earlyStoppingPatience),
+            shuffler: Xoshiro256(seed: options.shuffleSeed), history: [], bestValidationLoss: .infinity,
+            elapsedSeconds: 0, datasetFingerprint: Self.fingerprint(data), architecture: network.architecture)
         state.gate = (network as? EquivariantNetwork<Float>)?.configuration.gate
         optimizer = AdamOptimizer<Float>(parameterCount: network.parameterCount, learningRate: options.learningRate)
         bestParameters = network.parameters
@@ -190,7 +206,9 @@ public final class Trainer {
         case .fixedChemicalPotential(let mu): return [Double](repeating: mu / g, count: data.count)
         case .fixedElectronNumber:
             guard let mu = data.chemicalPotentials else {
-                throw DatasetError("a grand-canonical readout needs each configuration's chemical potential (dataset array 'mu'); recover it with ED first")
+                throw DatasetError(
+                    "a grand-canonical readout needs each configuration's chemical potential (dataset array 'mu'); recover it with ED first"
+                )
             }
             return mu.map { $0 / g }
         }
@@ -204,8 +222,10 @@ public final class Trainer {
     /// Shifts configurations `q` by `amounts` (one per configuration) and their force targets `f`
     /// with them: the elastic part follows the input (elastic(Q + s) = elastic(Q) − (k0 + 4κ)s), so
     /// the network's target stays g(⟨n⟩ − ½).
-    static func shiftInputsAndTargets(_ q: inout [Double], _ f: inout [Double], by amounts: [Double],
-                                      holstein h: HolsteinParameters, siteCount n: Int) {
+    static func shiftInputsAndTargets(
+        _ q: inout [Double], _ f: inout [Double], by amounts: [Double],
+        holstein h: HolsteinParameters, siteCount n: Int
+    ) {
         let stiffness = h.stiffness + 4 * h.neighbourCoupling
         shift(&q, by: amounts, siteCount: n)
         shift(&f, by: amounts.map { -stiffness * $0 }, siteCount: n)
@@ -218,7 +238,10 @@ public final class Trainer {
         var bytes = [UInt8]()
         for array in [data.q, data.forces] {
             var i = 0
-            while i < array.count { withUnsafeBytes(of: array[i].bitPattern.littleEndian) { bytes += $0 }; i += 97 }
+            while i < array.count {
+                withUnsafeBytes(of: array[i].bitPattern.littleEndian) { bytes += $0 }
+                i += 97
+            }
         }
         withUnsafeBytes(of: Int64(data.count).littleEndian) { bytes += $0 }
         withUnsafeBytes(of: Int64(data.size).littleEndian) { bytes += $0 }
@@ -230,7 +253,10 @@ public final class Trainer {
     public var finished: Bool {
         if state.epoch >= state.options.epochs { return true }
         if let last = state.history.last, state.options.earlyStoppingPatience != nil,
-           state.stopping.epochsWithoutImprovement >= state.options.earlyStoppingPatience!, last.epoch == state.epoch { return true }
+            state.stopping.epochsWithoutImprovement >= state.options.earlyStoppingPatience!, last.epoch == state.epoch
+        {
+            return true
+        }
         if let m = state.options.maxMinutes, state.elapsedSeconds >= 60 * m { return true }
         return false
     }
@@ -253,29 +279,44 @@ public final class Trainer {
         for s in 0..<steps {
             let members = Array(order[(s * batch)..<min(order.count, (s + 1) * batch)])
             var q = [Double](), f = [Double]()
-            q.reserveCapacity(members.count * n); f.reserveCapacity(members.count * n)
-            for c in members { q += data.slice(data.q, c); f += data.slice(data.forces, c) }
+            q.reserveCapacity(members.count * n)
+            f.reserveCapacity(members.count * n)
+            for c in members {
+                q += data.slice(data.q, c)
+                f += data.slice(data.forces, c)
+            }
             if let shifts {
-                Self.shiftInputsAndTargets(&q, &f, by: members.map { shifts[$0] }, holstein: data.metadata.holstein, siteCount: n)
+                Self.shiftInputsAndTargets(
+                    &q, &f, by: members.map { shifts[$0] }, holstein: data.metadata.holstein, siteCount: n)
             }
             var configurations = members.count
             if state.options.particleHoleAugmentation == true {
-                q += q.map { -$0 }; f += f.map { -$0 }; configurations *= 2
+                q += q.map { -$0 }
+                f += f.map { -$0 }
+                configurations *= 2
             }
-            let (loss, gradient) = try network.lossAndGradients(configurations: q, targets: f, count: configurations, size: data.size)
-            guard loss.isFinite else { throw DatasetError("training diverged (loss \(loss)) in epoch \(state.epoch + 1)") }
-            squaredError += loss * Double(configurations * n); counted += configurations * n
+            let (loss, gradient) = try network.lossAndGradients(
+                configurations: q, targets: f, count: configurations, size: data.size)
+            guard loss.isFinite else {
+                throw DatasetError("training diverged (loss \(loss)) in epoch \(state.epoch + 1)")
+            }
+            squaredError += loss * Double(configurations * n)
+            counted += configurations * n
             try optimizer.step(parameters: &network.parameters, gradients: gradient)
             progress(s + 1, steps)
         }
         let validation = try evaluate(indices: state.split.validation)
         let validationLoss = validation.rmse * validation.rmse
         let isBest = validationLoss < state.bestValidationLoss
-        if isBest { state.bestValidationLoss = validationLoss; bestParameters = network.parameters }
+        if isBest {
+            state.bestValidationLoss = validationLoss
+            bestParameters = network.parameters
+        }
         state.epoch += 1
-        let record = EpochRecord(epoch: state.epoch, trainRMSE: (squaredError / Double(max(1, counted))).squareRoot(),
-                                 validationRMSE: validation.rmse, validationSigmaDelta: validation.sigmaDelta,
-                                 learningRate: rate, seconds: Date().timeIntervalSince(start), best: isBest)
+        let record = EpochRecord(
+            epoch: state.epoch, trainRMSE: (squaredError / Double(max(1, counted))).squareRoot(),
+            validationRMSE: validation.rmse, validationSigmaDelta: validation.sigmaDelta,
+            learningRate: rate, seconds: Date().timeIntervalSince(start), best: isBest)
         state.scheduler.record(validationLoss)
         _ = state.stopping.record(validationLoss)
         state.history.append(record)
@@ -301,8 +342,10 @@ public final class Trainer {
             trainingLoss: bestRecord.map { $0.trainRMSE * $0.trainRMSE },
             validationLoss: bestRecord.map { $0.validationRMSE * $0.validationRMSE },
             validationForceErrorStd: bestRecord?.validationSigmaDelta,
-            notes: notes.merging(["selectedEpoch": bestRecord.map { String($0.epoch) } ?? "none",
-                                  "selection": "best validation MSE", "architecture": network.architecture]) { a, _ in a },
+            notes: notes.merging([
+                "selectedEpoch": bestRecord.map { String($0.epoch) } ?? "none",
+                "selection": "best validation MSE", "architecture": network.architecture,
+            ]) { a, _ in a },
             recipe: state.options.recipe)
         return best
     }
@@ -318,8 +361,10 @@ public final class Trainer {
     var currentLearningRate: Double {
         switch state.options.schedule ?? .plateau {
         case .plateau: return state.scheduler.rate
-        case .cosine: return LearningRateSchedule.cosineRate(initial: state.options.learningRate, epoch: state.epoch,
-                                                            epochs: state.options.epochs)
+        case .cosine:
+            return LearningRateSchedule.cosineRate(
+                initial: state.options.learningRate, epoch: state.epoch,
+                epochs: state.options.epochs)
         }
     }
 
@@ -329,7 +374,8 @@ public final class Trainer {
     public func restartLearningRate(_ rate: Double) throws {
         guard rate > 0, rate.isFinite else { throw DatasetError("learning rate must be positive, got \(rate)") }
         state.options.learningRate = rate
-        state.scheduler = ReduceOnPlateau(initialRate: rate, factor: state.options.plateauFactor, patience: state.options.plateauPatience)
+        state.scheduler = ReduceOnPlateau(
+            initialRate: rate, factor: state.options.plateauFactor, patience: state.options.plateauPatience)
     }
 
     /// On resume: a new early-stopping patience (the count of epochs without improvement so far
@@ -348,10 +394,13 @@ public final class Trainer {
         archive.arrays["parameters"] = NumPyArray(network.parameters)
         archive.arrays["best_parameters"] = NumPyArray(bestParameters)
         archive.arrays["input_scales"] = NumPyArray(network.inputScales)
-        if let channels = (network as? EquivariantNetwork<Float>)?.channelScales { archive.arrays["channel_scales"] = NumPyArray(channels) }
+        if let channels = (network as? EquivariantNetwork<Float>)?.channelScales {
+            archive.arrays["channel_scales"] = NumPyArray(channels)
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         var state = self.state
         if let enn = network as? EquivariantNetwork<Float> {
             if enn.inputTransform != .identity { state.inputTransform = enn.inputTransform.description }
@@ -365,18 +414,24 @@ public final class Trainer {
     /// Resumes from a checkpoint written by `saveCheckpoint` for the same architecture, layout and dataset.
     public init(resumingFrom url: URL, network: any TrainableForceModel, data: ForceDataset) throws {
         let archive: NPZArchive
-        do { archive = try NPZArchive(contentsOf: url) } catch { throw DatasetError("cannot read checkpoint: \(error)") }
+        do { archive = try NPZArchive(contentsOf: url) } catch {
+            throw DatasetError("cannot read checkpoint: \(error)")
+        }
         let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         guard let json = archive.extraFiles["trainer.json"],
-              let saved = try? decoder.decode(TrainerState.self, from: json) else {
+            let saved = try? decoder.decode(TrainerState.self, from: json)
+        else {
             throw DatasetError("\(url.path): not a training checkpoint (trainer.json missing or invalid)")
         }
         guard saved.datasetFingerprint == Self.fingerprint(data) else {
             throw DatasetError("\(url.path): checkpoint was made with a different dataset")
         }
         guard (saved.architecture ?? "enn") == network.architecture else {
-            throw DatasetError("\(url.path): checkpoint was made for architecture \(saved.architecture ?? "enn"), not \(network.architecture)")
+            throw DatasetError(
+                "\(url.path): checkpoint was made for architecture \(saved.architecture ?? "enn"), not \(network.architecture)"
+            )
         }
         let parameters: [Float], best: [Float], scales: [Double]
         do {
@@ -392,26 +447,42 @@ public final class Trainer {
         network.parameters = parameters
         network.inputScales = scales
         if archive.arrays["channel_scales"] != nil {
-            guard let enn = network as? EquivariantNetwork<Float> else { throw DatasetError("\(url.path): channel scales in a checkpoint of a \(network.architecture) model") }
-            do { enn.channelScales = try archive.values("channel_scales", shape: [enn.featurizer.layout.multiplicities.reduce(0, +)]) }
-            catch { throw DatasetError("\(url.path): checkpoint channel scales do not match the model layout (\(error))") }
+            guard let enn = network as? EquivariantNetwork<Float> else {
+                throw DatasetError("\(url.path): channel scales in a checkpoint of a \(network.architecture) model")
+            }
+            do {
+                enn.channelScales = try archive.values(
+                    "channel_scales", shape: [enn.featurizer.layout.multiplicities.reduce(0, +)])
+            } catch {
+                throw DatasetError("\(url.path): checkpoint channel scales do not match the model layout (\(error))")
+            }
         }
         if let transform = saved.inputTransform {
-            guard let enn = network as? EquivariantNetwork<Float> else { throw DatasetError("\(url.path): input transform in a checkpoint of a \(network.architecture) model") }
-            do { enn.inputTransform = try InputTransform(parsing: transform) } catch let e as ForceModelError { throw DatasetError("\(url.path): \(e.message)") }
+            guard let enn = network as? EquivariantNetwork<Float> else {
+                throw DatasetError("\(url.path): input transform in a checkpoint of a \(network.architecture) model")
+            }
+            do { enn.inputTransform = try InputTransform(parsing: transform) } catch let e as ForceModelError {
+                throw DatasetError("\(url.path): \(e.message)")
+            }
         } else if let enn = network as? EquivariantNetwork<Float> {
             enn.inputTransform = .identity
         }
         if let baseline = saved.baseline {
-            guard let enn = network as? EquivariantNetwork<Float> else { throw DatasetError("\(url.path): baseline in a checkpoint of a \(network.architecture) model") }
-            do { enn.baseline = try ForceBaseline(parsing: baseline) } catch let e as ForceModelError { throw DatasetError("\(url.path): \(e.message)") }
+            guard let enn = network as? EquivariantNetwork<Float> else {
+                throw DatasetError("\(url.path): baseline in a checkpoint of a \(network.architecture) model")
+            }
+            do { enn.baseline = try ForceBaseline(parsing: baseline) } catch let e as ForceModelError {
+                throw DatasetError("\(url.path): \(e.message)")
+            }
         } else if let enn = network as? EquivariantNetwork<Float> {
             enn.baseline = .none
         }
         if let enn = network as? EquivariantNetwork<Float> {
             enn.outputScale = saved.outputScale ?? 1
             if let gate = saved.gate, gate != enn.configuration.gate {
-                throw DatasetError("\(url.path): checkpoint was made with gate \(gate.rawValue); pass --gate \(gate.rawValue) (or its --recipe)")
+                throw DatasetError(
+                    "\(url.path): checkpoint was made with gate \(gate.rawValue); pass --gate \(gate.rawValue) (or its --recipe)"
+                )
             }
         }
         bestParameters = best

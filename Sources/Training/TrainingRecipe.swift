@@ -1,5 +1,6 @@
 /// Training recipes: the named sets of choices (readout, input map, baseline, gate, schedule, …) that
 /// `latticeff train` starts from, and how explicit options override them.
+
 import Datasets
 import ENN
 import ForceModels
@@ -51,7 +52,8 @@ public struct TrainingRecipe: Sendable, Equatable {
     /// `test40`, 0.0035 on post-quench snapshots): grand-canonical readout, input asinh:0.25, the
     /// 21-site cluster-ED baseline, smooth gate, cosine schedule from 1e-3, particle–hole images.
     public static let `default` = TrainingRecipe(
-        name: .default, readout: .grandCanonical, gate: .smooth, inputScaling: .irMaximum, inputTransform: .asinh(width: 0.25),
+        name: .default, readout: .grandCanonical, gate: .smooth, inputScaling: .irMaximum,
+        inputTransform: .asinh(width: 0.25),
         baseline: .cluster(radius: 2.237), head: .linear, schedule: .cosine, learningRate: 1e-3, plateauFactor: 0.75,
         plateauPatience: 5, batchConfigurations: 1, particleHole: true, electronNumberProjection: true)
 
@@ -76,10 +78,12 @@ public struct TrainingRecipe: Sendable, Equatable {
     public func summary(changed: Set<String> = []) -> String {
         let items: [(String, String)] = [
             ("readout", readout.rawValue), ("gate", gate.rawValue), ("input-scaling", inputScaling.rawValue),
-            ("input-transform", inputTransform.description), ("baseline", baseline.description), ("head", head.description),
+            ("input-transform", inputTransform.description), ("baseline", baseline.description),
+            ("head", head.description),
             ("schedule", schedule.rawValue), ("learning-rate", "\(learningRate)"),
             ("plateau", "\(plateauFactor)/\(plateauPatience)"), ("batch", "\(batchConfigurations)"),
-            ("particle-hole", particleHole ? "on" : "off"), ("electron-projection", electronNumberProjection ? "on" : "off"),
+            ("particle-hole", particleHole ? "on" : "off"),
+            ("electron-projection", electronNumberProjection ? "on" : "off"),
         ]
         let text = items.map { (changed.contains($0.0) ? "+" : "") + "\($0.0) \($0.1)" }.joined(separator: ", ")
         return "\(name.rawValue) (\(text))"
@@ -145,8 +149,10 @@ extension TrainingRecipe {
         r.particleHole = overrides.particleHole ?? particleHole
         r.electronNumberProjection = overrides.electronNumberProjection ?? electronNumberProjection
         if architecture == .mlp {
-            for (option, set) in [("--input-transform", overrides.inputTransform != nil), ("--baseline", overrides.baseline != nil),
-                                  ("--head", overrides.head != nil)] where set {
+            for (option, set) in [
+                ("--input-transform", overrides.inputTransform != nil), ("--baseline", overrides.baseline != nil),
+                ("--head", overrides.head != nil),
+            ] where set {
                 throw TrainingSessionError("\(option) needs --architecture enn")
             }
             (r.inputTransform, r.baseline, r.head) = (.identity, .none, .linear)

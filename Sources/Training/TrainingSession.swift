@@ -1,6 +1,7 @@
 /// One training run from files to files: data and validation set, model set-up from a recipe, the
 /// epoch loop with a checkpoint after every epoch, and the best-on-validation model. What
 /// `latticeff train` runs; callable from tests.
+
 import Baselines
 import Datasets
 import ENN
@@ -86,19 +87,26 @@ public func runTrainingSession(
 ) throws -> TrainingOutcome {
     var (dataset, separateValidation) = try loadTrainingData(request)
     if request.recipe.recipe.readout == .grandCanonical, dataset.metadata.holstein.filling == .fixedElectronNumber,
-       dataset.chemicalPotentials == nil {
+        dataset.chemicalPotentials == nil
+    {
         dataset = try recoverChemicalPotentials(dataset)
     }
     var options = trainingOptions(request, dataset: dataset)
-    let (network, description) = try request.initialModel.map { try startingModel($0, request: request, options: &options) }
+    let (network, description) =
+        try request.initialModel.map { try startingModel($0, request: request, options: &options) }
         ?? makeModel(request, holstein: dataset.metadata.holstein)
     guard dataset.size >= network.minimumLatticeSize else {
-        throw TrainingSessionError("dataset lattice L = \(dataset.size) is too small for radius \(request.radius) (needs L ≥ \(network.minimumLatticeSize))")
+        throw TrainingSessionError(
+            "dataset lattice L = \(dataset.size) is too small for radius \(request.radius) (needs L ≥ \(network.minimumLatticeSize))"
+        )
     }
-    let trainer = try makeTrainer(request, network: network, dataset: dataset, options: options,
-                                  separateValidation: separateValidation, report: report)
-    report(.started(training: trainer.split.training.count, validation: trainer.split.validation.count,
-                    latticeSize: dataset.size, model: description))
+    let trainer = try makeTrainer(
+        request, network: network, dataset: dataset, options: options,
+        separateValidation: separateValidation, report: report)
+    report(
+        .started(
+            training: trainer.split.training.count, validation: trainer.split.validation.count,
+            latticeSize: dataset.size, model: description))
     let start = Date()
     var warnedAboutTimeLimit = false
     while !trainer.finished {
@@ -112,8 +120,10 @@ public func runTrainingSession(
         }
         warnedAboutTimeLimit = true
     }
-    var notes = ["dataset": request.data.path, "seed": String(request.seed),
-                 "wallSeconds": String(format: "%.1f", Date().timeIntervalSince(start))]
+    var notes = [
+        "dataset": request.data.path, "seed": String(request.seed),
+        "wallSeconds": String(format: "%.1f", Date().timeIntervalSince(start)),
+    ]
     if let initial = request.initialModel { notes["initialModel"] = initial.path }
     if let enn = trainer.network as? EquivariantNetwork<Float> { notes["gate"] = enn.configuration.gate.rawValue }
     let best = try trainer.bestNetwork(notes: notes)
@@ -133,11 +143,14 @@ func loadTrainingData(_ request: TrainingRequest) throws -> (ForceDataset, Datas
     do { dataset = try dataset.appending(held) } catch let e as DatasetError {
         throw TrainingSessionError("--validation-data: \(e.message)")
     }
-    let heldIndices = request.validateOnAll ? Array(0..<held.count) : DatasetSplit.everyThird(count: held.count).validation
+    let heldIndices =
+        request.validateOnAll ? Array(0..<held.count) : DatasetSplit.everyThird(count: held.count).validation
     guard !heldIndices.isEmpty else {
         throw TrainingSessionError("--validation-data: \(url.path) has too few configurations for a validation set")
     }
-    return (dataset, DatasetSplit(training: Array(0..<trainingCount), validation: heldIndices.map { $0 + trainingCount }))
+    return (
+        dataset, DatasetSplit(training: Array(0..<trainingCount), validation: heldIndices.map { $0 + trainingCount })
+    )
 }
 
 /// The trainer's options from the recipe and the run's limits. The recipe's particle–hole images
@@ -160,7 +173,8 @@ func trainingOptions(_ request: TrainingRequest, dataset: ForceDataset) -> Train
     options.shuffleSeed = request.seed
     options.readout = recipe.readout
     options.inputScaling = recipe.inputScaling
-    let particleHole = recipe.particleHole && (changed.contains("particle-hole") || (halfFilled && dataset.size % 2 == 0))
+    let particleHole =
+        recipe.particleHole && (changed.contains("particle-hole") || (halfFilled && dataset.size % 2 == 0))
     options.particleHoleAugmentation = particleHole ? true : nil
     options.plateauPatience = recipe.plateauPatience
     options.plateauFactor = recipe.plateauFactor
@@ -186,24 +200,33 @@ func makeModel(_ request: TrainingRequest, holstein: HolsteinParameters) throws 
     configuration.radius = request.radius
     if let widths = request.ennWidths { configuration.hiddenWidths = widths.map { [$0] } }
     configuration.head = recipe.head
-    do { try configuration.head.validate(holstein) } catch let e as ForceModelError { throw TrainingSessionError(e.message) }
+    do { try configuration.head.validate(holstein) } catch let e as ForceModelError {
+        throw TrainingSessionError(e.message)
+    }
     let network = try EquivariantNetwork<Float>(configuration: configuration, seed: request.seed, holstein: holstein)
     network.inputTransform = recipe.inputTransform
     var notes = network.inputTransform == .identity ? "" : ", input transform \(network.inputTransform)"
     if recipe.baseline != .none {
         network.baseline = recipe.baseline
         network.readout = .grandCanonical  // what a baseline needs (the recipe resolution checked it)
-        if let solver = try network.baselineSolver() { notes += ", baseline \(network.baseline) (\(solver.siteCount) sites)" }
+        if let solver = try network.baselineSolver() {
+            notes += ", baseline \(network.baseline) (\(solver.siteCount) sites)"
+        }
     }
     if configuration.head != .linear { notes += ", head \(configuration.head)" }
     let widths = configuration.hiddenWidths.map { $0.map(String.init).joined(separator: "/") }.joined(separator: ",")
-    return (network, "architecture enn (widths \(widths)), \(network.parameterCount) parameters, gate \(recipe.gate.rawValue)\(notes)")
+    return (
+        network,
+        "architecture enn (widths \(widths)), \(network.parameterCount) parameters, gate \(recipe.gate.rawValue)\(notes)"
+    )
 }
 
 /// The `initialModel` of a fine-tuning run (with the recipe's head if it differs), checked against the
 /// run's readout; records its weights in `options`.
-func startingModel(_ initial: (model: any TrainableForceModel, path: String), request: TrainingRequest,
-                   options: inout TrainingOptions) throws -> (any TrainableForceModel, String) {
+func startingModel(
+    _ initial: (model: any TrainableForceModel, path: String), request: TrainingRequest,
+    options: inout TrainingOptions
+) throws -> (any TrainableForceModel, String) {
     var model = initial.model
     if request.recipe.changed.contains("head") {
         let wanted = request.recipe.recipe.head
@@ -219,23 +242,37 @@ func startingModel(_ initial: (model: any TrainableForceModel, path: String), re
     // The starting weights (after a change of head, the expanded ones: the trainer checks them).
     options.initialModelSHA256 = model.weightsSHA256
     guard model.readout == options.readout else {
-        throw TrainingSessionError("--initial-model \(initial.path) has the \(model.readout.rawValue) readout; pass --readout \(model.readout.rawValue)")
+        throw TrainingSessionError(
+            "--initial-model \(initial.path) has the \(model.readout.rawValue) readout; pass --readout \(model.readout.rawValue)"
+        )
     }
-    let head = (model as? EquivariantNetwork<Float>).map { $0.configuration.head == .linear ? "" : ", head \($0.configuration.head)" } ?? ""
-    return (model, "architecture \(model.architecture), \(model.parameterCount) parameters\(head), starting from \(initial.path)")
+    let head =
+        (model as? EquivariantNetwork<Float>).map {
+            $0.configuration.head == .linear ? "" : ", head \($0.configuration.head)"
+        } ?? ""
+    return (
+        model,
+        "architecture \(model.architecture), \(model.parameterCount) parameters\(head), starting from \(initial.path)"
+    )
 }
 
 /// A new trainer on the request's split, or one resumed from the checkpoint (limits updated).
-func makeTrainer(_ request: TrainingRequest, network: any TrainableForceModel, dataset: ForceDataset, options: TrainingOptions,
-                 separateValidation: DatasetSplit?, report: (TrainingEvent) -> Void) throws -> Trainer {
+func makeTrainer(
+    _ request: TrainingRequest, network: any TrainableForceModel, dataset: ForceDataset, options: TrainingOptions,
+    separateValidation: DatasetSplit?, report: (TrainingEvent) -> Void
+) throws -> Trainer {
     let checkpoint = request.checkpointURL
     let exists = FileManager.default.fileExists(atPath: checkpoint.path)
     guard request.resume else {
         guard !exists else {
-            throw TrainingSessionError("a checkpoint exists at \(checkpoint.path): use --resume, or delete it to start over")
+            throw TrainingSessionError(
+                "a checkpoint exists at \(checkpoint.path): use --resume, or delete it to start over")
         }
-        var split = try separateValidation
-            ?? request.validationFraction.map { try DatasetSplit.random(count: dataset.count, fraction: $0, seed: request.splitSeed) }
+        var split =
+            try separateValidation
+            ?? request.validationFraction.map {
+                try DatasetSplit.random(count: dataset.count, fraction: $0, seed: request.splitSeed)
+            }
             ?? DatasetSplit.everyThird(count: dataset.count)
         if let limit = request.limitTraining { split = try split.limitingTraining(to: limit) }
         return try Trainer(network: network, data: dataset, split: split, options: options)
@@ -244,7 +281,9 @@ func makeTrainer(_ request: TrainingRequest, network: any TrainableForceModel, d
     let trainer = try Trainer(resumingFrom: checkpoint, network: network, data: dataset)
     trainer.extendLimits(epochs: request.epochs, maxMinutes: request.maxMinutes)
     if let patience = request.earlyStopping { trainer.setEarlyStoppingPatience(patience) }
-    if request.recipe.changed.contains("learning-rate") { try trainer.restartLearningRate(request.recipe.recipe.learningRate) }
+    if request.recipe.changed.contains("learning-rate") {
+        try trainer.restartLearningRate(request.recipe.recipe.learningRate)
+    }
     report(.resumed(afterEpoch: trainer.epoch))
     return trainer
 }
@@ -259,7 +298,9 @@ public func writeMetrics(_ history: [EpochRecord], to url: URL) throws {
 /// time already spent (resumed runs included); nil when the schedule is not a cosine, there is no
 /// time limit, or every epoch fits.
 func epochsWithinTimeLimit(_ trainer: Trainer, secondsPerEpoch: Double) -> Int? {
-    guard trainer.options.schedule == .cosine, let minutes = trainer.options.maxMinutes, secondsPerEpoch > 0 else { return nil }
+    guard trainer.options.schedule == .cosine, let minutes = trainer.options.maxMinutes, secondsPerEpoch > 0 else {
+        return nil
+    }
     let secondsLeft = max(0, 60 * minutes - trainer.state.elapsedSeconds)
     let fit = trainer.epoch + Int((secondsLeft / secondsPerEpoch).rounded(.up))
     return fit < trainer.options.epochs ? fit : nil

@@ -3,15 +3,17 @@
 import Foundation
 import RandomNumbers
 import Testing
+
 @testable import Analysis
 
 @Suite struct PowerLawFitTests {
-    static let times = (0 ..< 30).map { pow(10, Double($0) / 10) }     // 1 … 794, log-spaced
+    static let times = (0..<30).map { pow(10, Double($0) / 10) }  // 1 … 794, log-spaced
 
     @Test("exact power laws are recovered to rounding, with zero fit error", arguments: [0.059, 0.5, 1.3])
     func exactData(exponent: Double) throws {
-        let fit = try PowerLawFit.fit(times: Self.times, values: Self.times.map { 2.5 * pow($0, exponent) },
-                                      window: 1 ... 1000)
+        let fit = try PowerLawFit.fit(
+            times: Self.times, values: Self.times.map { 2.5 * pow($0, exponent) },
+            window: 1...1000)
         #expect(abs(fit.exponent - exponent) < 1e-12 && abs(fit.prefactor - 2.5) < 1e-10)
         #expect(fit.exponentError < 1e-10 && fit.pointCount == 30)
     }
@@ -20,9 +22,9 @@ import Testing
     func noisyData() throws {
         var generator = Xoshiro256(seed: 42)
         var estimates: [Double] = [], errors: [Double] = []
-        for _ in 0 ..< 200 {
+        for _ in 0..<200 {
             let values = Self.times.map { 3 * pow($0, 0.115) * exp(0.05 * generator.normal()) }
-            let fit = try PowerLawFit.fit(times: Self.times, values: values, window: 1 ... 1000)
+            let fit = try PowerLawFit.fit(times: Self.times, values: values, window: 1...1000)
             #expect(abs(fit.exponent - 0.115) < 4 * fit.exponentError)
             estimates.append(fit.exponent)
             errors.append(fit.exponentError)
@@ -35,8 +37,8 @@ import Testing
 
     @Test("automatic window: the upper half of the log time range, at least three points")
     func lateTimeWindow() throws {
-        #expect(PowerLawFit.lateTimeWindow(times: [0, 1, 4, 16, 64, 256]) == 16 ... 256)
-        #expect(PowerLawFit.lateTimeWindow(times: [1, 2, 100]) == 1 ... 100)
+        #expect(PowerLawFit.lateTimeWindow(times: [0, 1, 4, 16, 64, 256]) == 16...256)
+        #expect(PowerLawFit.lateTimeWindow(times: [1, 2, 100]) == 1...100)
         #expect(PowerLawFit.lateTimeWindow(times: [5]) == nil)
         // transient at early times is left out by the rule
         let values = Self.times.map { $0 < 20 ? 1.0 : pow($0, 0.3) }
@@ -47,8 +49,10 @@ import Testing
     @Test("fits refuse too few usable points; non-positive and non-finite points are skipped")
     func fitErrors() throws {
         #expect(throws: AnalysisError.self) { try PowerLawFit.fit(times: [1, 2], values: [1, .nan]) }
-        #expect(throws: AnalysisError.self) { try PowerLawFit.fit(times: [1, 2, 3], values: [1, 2, 3], window: 10 ... 20) }
-        let fit = try PowerLawFit.fit(times: [0, 1, 2, 4, 8], values: [5, 1, 2, .infinity, 8], window: 0 ... 10)
+        #expect(throws: AnalysisError.self) {
+            try PowerLawFit.fit(times: [1, 2, 3], values: [1, 2, 3], window: 10...20)
+        }
+        let fit = try PowerLawFit.fit(times: [0, 1, 2, 4, 8], values: [5, 1, 2, .infinity, 8], window: 0...10)
         #expect(fit.pointCount == 3 && abs(fit.exponent - 1) < 1e-12)
     }
 
@@ -64,10 +68,11 @@ import Testing
 @Suite struct ScalingCollapseTests {
     /// S(q, t) sampled at the lattice shells q = 2πj/size of a self-similar law S = L^d G(qL).
     static func curve(length: Double, dimensionPower: Double, size: Int = 256) -> CollapseCurve {
-        let qs = (0 ..< size / 2).map { 2 * Double.pi * Double($0) / Double(size) }
+        let qs = (0..<size / 2).map { 2 * Double.pi * Double($0) / Double(size) }
         let values = qs.map { pow(length, dimensionPower) * exp(-pow($0 * length, 2)) / (1 + pow($0 * length, 3)) }
-        return CollapseCurve(time: length, length: length,
-                             profile: RadialProfile(distances: qs, values: values, counts: qs.map { _ in 1 }))
+        return CollapseCurve(
+            time: length, length: length,
+            profile: RadialProfile(distances: qs, values: values, counts: qs.map { _ in 1 }))
     }
 
     @Test("self-similar S = L² G(qL) collapses (spread ≈ 0); S = L G(qL) does not")

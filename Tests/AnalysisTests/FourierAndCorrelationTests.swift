@@ -3,26 +3,28 @@
 import Foundation
 import RandomNumbers
 import Testing
+
 @testable import Analysis
 
 /// A seeded field of independent standard normals.
 func noiseField(size: Int, seed: UInt64) -> LatticeField {
     var generator = Xoshiro256(seed: seed)
-    return try! LatticeField(size: size, values: (0 ..< size * size).map { _ in generator.normal() })
+    return try! LatticeField(size: size, values: (0..<size * size).map { _ in generator.normal() })
 }
 
 @Suite struct FourierAndCorrelationTests {
-    @Test("power spectrum equals the direct DFT |Σ f e^{-ik·r}|² (even, odd and non-square grids)",
-          arguments: [(4, 6), (5, 7), (6, 6), (1, 5)])
+    @Test(
+        "power spectrum equals the direct DFT |Σ f e^{-ik·r}|² (even, odd and non-square grids)",
+        arguments: [(4, 6), (5, 7), (6, 6), (1, 5)])
     func powerSpectrumMatchesDFT(rows: Int, columns: Int) {
         var generator = Xoshiro256(seed: 7)
-        let values = (0 ..< rows * columns).map { _ in generator.normal() }
+        let values = (0..<rows * columns).map { _ in generator.normal() }
         let power = RealFourierTransform2D(rows: rows, columns: columns).powerSpectrum(values)
-        for ky in 0 ..< rows {
-            for kx in 0 ..< columns {
+        for ky in 0..<rows {
+            for kx in 0..<columns {
                 var re = 0.0, im = 0.0
-                for y in 0 ..< rows {
-                    for x in 0 ..< columns {
+                for y in 0..<rows {
+                    for x in 0..<columns {
                         let angle = -2 * Double.pi * (Double(kx * x) / Double(columns) + Double(ky * y) / Double(rows))
                         re += values[x + columns * y] * cos(angle)
                         im += values[x + columns * y] * sin(angle)
@@ -39,11 +41,11 @@ func noiseField(size: Int, seed: UInt64) -> LatticeField {
         let mean = subtractMean ? field.mean : 0
         let map = correlationMap(field, subtractMean: subtractMean)
         var bins: [Int: (sum: Double, count: Int)] = [:]
-        for dy in 0 ..< size {
-            for dx in 0 ..< size {
+        for dy in 0..<size {
+            for dx in 0..<size {
                 var direct = 0.0
-                for y in 0 ..< size {
-                    for x in 0 ..< size { direct += (field[x, y] - mean) * (field[x + dx, y + dy] - mean) }
+                for y in 0..<size {
+                    for x in 0..<size { direct += (field[x, y] - mean) * (field[x + dx, y + dy] - mean) }
                 }
                 direct /= Double(size * size)
                 #expect(abs(map.values[dx + size * dy] - direct) < 1e-12)
@@ -61,15 +63,20 @@ func noiseField(size: Int, seed: UInt64) -> LatticeField {
             #expect(profile.counts[index] == bins[key]!.count)
             #expect(abs(profile.values[index] - bins[key]!.sum / Double(bins[key]!.count)) < 1e-12)
         }
-        #expect(profile.distances.first == 0 && abs(profile.values[0] - field.values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(size * size)) < 1e-12)
+        #expect(
+            profile.distances.first == 0
+                && abs(
+                    profile.values[0] - field.values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(size * size))
+                    < 1e-12
+        )
     }
 
     @Test("C(r) of uncorrelated noise vanishes beyond r = 0 within its statistical error")
     func uncorrelatedNoise() {
         let size = 48
         let profile = correlationFunction(noiseField(size: size, seed: 11))
-        #expect(abs(profile.values[0] - 1) < 5 / Double(size))            // ⟨f²⟩ = 1 ± √2/L
-        for bin in 1 ..< profile.values.count {
+        #expect(abs(profile.values[0] - 1) < 5 / Double(size))  // ⟨f²⟩ = 1 ± √2/L
+        for bin in 1..<profile.values.count {
             // each C(d) has standard deviation 1/L; the bin averages count/2 independent ones (C(d) = C(−d))
             let sigma = 1 / Double(size) / (Double(max(profile.counts[bin] / 2, 1))).squareRoot()
             #expect(abs(profile.values[bin]) < 5 * sigma, "r = \(profile.distances[bin])")
@@ -99,8 +106,8 @@ func noiseField(size: Int, seed: UInt64) -> LatticeField {
         let size = 8, delta = 0.3
         let field = Self.checkerboard(size: size, delta: delta)
         let s = structureFactor(field)
-        for my in 0 ..< size {
-            for mx in 0 ..< size {
+        for my in 0..<size {
+            for mx in 0..<size {
                 let expected = mx == size / 2 && my == size / 2 ? Double(size * size) * delta * delta : 0
                 #expect(abs(s.values[mx + size * my] - expected) < 1e-10)
             }
@@ -116,9 +123,10 @@ func noiseField(size: Int, seed: UInt64) -> LatticeField {
     @Test("φ has opposite signs in the two degenerate CDW domains and vanishes for uniform density")
     func phiSigns() {
         let size = 8
-        let field = LatticeField(size: size) { x, y in 0.5 + 0.2 * ((x + y) % 2 == 0 ? 1 : -1) * (x < size / 2 ? 1 : -1) }
+        let field = LatticeField(size: size) { x, y in 0.5 + 0.2 * ((x + y) % 2 == 0 ? 1 : -1) * (x < size / 2 ? 1 : -1)
+        }
         let phi = localCDWOrder(field)
-        #expect(abs(phi[1, 3] - 0.4) < 1e-14 && abs(phi[6, 3] + 0.4) < 1e-14)   // domain interiors
+        #expect(abs(phi[1, 3] - 0.4) < 1e-14 && abs(phi[6, 3] + 0.4) < 1e-14)  // domain interiors
         #expect(localCDWOrder(LatticeField(size: 5) { _, _ in 0.5 }).values.allSatisfy { abs($0) < 1e-15 })
     }
 }

@@ -4,8 +4,9 @@ import AnalysisTestSupport
 import Foundation
 import IO
 import Plotting
-import Testing
 import TestSupport
+import Testing
+
 @testable import Analysis
 
 @Suite struct EnsembleAnalysisTests {
@@ -20,10 +21,10 @@ import TestSupport
         for (j, time) in analysis.times.enumerated() {
             let m = Double(16 >> j)
             #expect(abs(analysis.meanDomainLength[j] - 32 / (2 * .pi * m)) < 1e-9, "t = \(time)")
-            #expect(abs(analysis.domainLengthError[j]) < 1e-9)           // runs differ by phase/direction only
+            #expect(abs(analysis.domainLengthError[j]) < 1e-9)  // runs differ by phase/direction only
         }
         let fit = try #require(analysis.meanFit)
-        #expect(abs(fit.exponent - 0.4) < 2e-4)                           // steps rounded to integers
+        #expect(abs(fit.exponent - 0.4) < 2e-4)  // steps rounded to integers
         #expect(analysis.exponent.perRun.count == 3 && abs(analysis.exponent.mean - 0.4) < 2e-4)
         #expect(analysis.selectedSteps == defaultSelectedSteps(steps) && analysis.selectedSteps.count == 3)
         #expect(analysis.correlations.count == 3 && analysis.orderParameterSnapshots.count == 3)
@@ -34,11 +35,17 @@ import TestSupport
     func outputs() throws {
         let scratch = try TemporaryDirectory()
         _ = try writeGrowingDomains(scratch.file("runs"), size: 16, exponent: 0.5, levels: 4, runs: 2)
-        let analysis = try analyzeEnsemble(try RunEnsemble.open(scratch.file("runs")), options: AnalysisOptions(threads: 1))
+        let analysis = try analyzeEnsemble(
+            try RunEnsemble.open(scratch.file("runs")), options: AnalysisOptions(threads: 1))
         let numbers = try analysis.write(to: scratch.file("numbers"), plotter: nil, fitWindowGiven: false)
-        #expect(numbers == ["analysis.json", "domain_length.csv", "correlation.csv", "structure_factor.csv",
-                            "collapse.csv", "fields.npz"])
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: scratch.file("numbers/analysis.json"))) as? [String: Any])
+        #expect(
+            numbers == [
+                "analysis.json", "domain_length.csv", "correlation.csv", "structure_factor.csv",
+                "collapse.csv", "fields.npz",
+            ])
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: scratch.file("numbers/analysis.json")))
+                as? [String: Any])
         #expect(json["size"] as? Int == 16 && (json["runs"] as? [String])?.count == 2)
         let fields = try NPZArchive(contentsOf: scratch.file("numbers/fields.npz"))
         #expect(try fields.array("phi").shape == [3, 16, 16] && fields.array("structure_factor").shape == [3, 16, 16])
@@ -76,10 +83,18 @@ import TestSupport
 
     @Test("z measures the difference in units of the combined standard error")
     func zScores() {
-        let a = EnsembleProfile(step: 1, time: 1, profiles: [RadialProfile(distances: [0, 1], values: [1.0, 0.5], counts: [1, 4]),
-                                                             RadialProfile(distances: [0, 1], values: [1.2, 0.7], counts: [1, 4])])
-        let b = EnsembleProfile(step: 1, time: 1, profiles: [RadialProfile(distances: [0, 1], values: [1.0, 0.4], counts: [1, 4]),
-                                                             RadialProfile(distances: [0, 1], values: [1.2, 0.6], counts: [1, 4])])
+        let a = EnsembleProfile(
+            step: 1, time: 1,
+            profiles: [
+                RadialProfile(distances: [0, 1], values: [1.0, 0.5], counts: [1, 4]),
+                RadialProfile(distances: [0, 1], values: [1.2, 0.7], counts: [1, 4]),
+            ])
+        let b = EnsembleProfile(
+            step: 1, time: 1,
+            profiles: [
+                RadialProfile(distances: [0, 1], values: [1.0, 0.4], counts: [1, 4]),
+                RadialProfile(distances: [0, 1], values: [1.2, 0.6], counts: [1, 4]),
+            ])
         let comparison = StepComparison(first: a, second: b)
         // se = 0.1 in both, so z = 0 at r = 0 and 0.1/√0.02 at r = 1
         #expect(abs(comparison.z[0]) < 1e-12 && abs(comparison.z[1] - 0.1 / 0.02.squareRoot()) < 1e-9)
@@ -144,7 +159,8 @@ import TestSupport
         let other = scratch.file("other")
         _ = try writeGrowingDomains(other, size: 6, exponent: 0.5, levels: 2, runs: 1)
         try FileManager.default.removeItem(at: url.appendingPathComponent("run-001"))
-        try FileManager.default.copyItem(at: other.appendingPathComponent("run-000"), to: url.appendingPathComponent("run-001"))
+        try FileManager.default.copyItem(
+            at: other.appendingPathComponent("run-000"), to: url.appendingPathComponent("run-001"))
         expectOpenError(url, "run-001 has L = 6")
     }
 
@@ -155,8 +171,10 @@ import TestSupport
         try Data("not a zip".utf8).write(to: file)
         expectOpenError(url, file.lastPathComponent)
 
-        try NPZArchive(arrays: ["Q": try NumPyArray([Double](repeating: 0, count: 64), shape: [8, 8]),
-                                "time": NumPyArray([1.0])]).write(to: file)
+        try NPZArchive(arrays: [
+            "Q": try NumPyArray([Double](repeating: 0, count: 64), shape: [8, 8]),
+            "time": NumPyArray([1.0]),
+        ]).write(to: file)
         let ensemble = try RunEnsemble.open(url)
         let error = #expect(throws: AnalysisError.self) { try analyzeEnsemble(ensemble) }
         #expect(error?.description.contains("'n'") == true, "\(error?.description ?? "")")

@@ -3,6 +3,7 @@
 import Foundation
 import RandomNumbers
 import Testing
+
 @testable import Analysis
 
 @Suite struct StructureFactorTests {
@@ -19,7 +20,10 @@ import Testing
 
     /// The field transformed by (x, y) ↦ f(x, y) under translation, transposition or mirror.
     static func transformed(_ field: LatticeField, _ map: (Int, Int) -> (Int, Int)) -> LatticeField {
-        LatticeField(size: field.size) { x, y in let (u, v) = map(x, y); return field[u, v] }
+        LatticeField(size: field.size) { x, y in
+            let (u, v) = map(x, y)
+            return field[u, v]
+        }
     }
 
     @Test("S(k) is invariant under translations and maps to S(Rk) under the square's symmetries")
@@ -31,13 +35,15 @@ import Testing
         #expect(zip(s.values, shifted.values).allSatisfy { abs($0 - $1) < 1e-9 })
         let transposed = structureFactor(Self.transformed(field) { ($1, $0) })
         let mirrored = structureFactor(Self.transformed(field) { (-$0, $1) })
-        for my in 0 ..< size {
-            for mx in 0 ..< size {
+        for my in 0..<size {
+            for mx in 0..<size {
                 #expect(abs(transposed.values[mx + size * my] - s.values[my + size * mx]) < 1e-9)
                 #expect(abs(mirrored.values[mx + size * my] - s.values[(size - mx) % size + size * my]) < 1e-9)
             }
         }
-        #expect(abs(domainLength(transposed) - domainLength(s)) < 1e-12 && abs(domainLength(mirrored) - domainLength(s)) < 1e-12)
+        #expect(
+            abs(domainLength(transposed) - domainLength(s)) < 1e-12
+                && abs(domainLength(mirrored) - domainLength(s)) < 1e-12)
         let radial = structureFactorProfile(s), radialT = structureFactorProfile(transposed)
         #expect(zip(radial.values, radialT.values).allSatisfy { abs($0 - $1) < 1e-9 })
     }
@@ -48,16 +54,19 @@ import Testing
         #expect(abs(distanceToQ(0, 4, size: 8) - .pi) < 1e-15)
         #expect(abs(distanceToQ(3, 4, size: 8) - distanceToQ(5, 4, size: 8)) < 1e-15)
         for size in [7, 8] {
-            for m in 0 ..< size { #expect(distanceToQ(m, m, size: size) <= .pi * 2.0.squareRoot() + 1e-12) }
+            for m in 0..<size { #expect(distanceToQ(m, m, size: size) <= .pi * 2.0.squareRoot() + 1e-12) }
         }
     }
 
-    @Test("domain length of stripes and blocks of size ℓ: L = ℓ/π and ℓ/(√2 π) exactly, so L ∝ ℓ",
-          arguments: [2, 4, 8, 16])
+    @Test(
+        "domain length of stripes and blocks of size ℓ: L = ℓ/π and ℓ/(√2 π) exactly, so L ∝ ℓ",
+        arguments: [2, 4, 8, 16])
     func domainLengthScalesWithDomainSize(domain: Int) {
         let size = 32, period = Double(2 * domain)
         let stagger = { (x: Int, y: Int) -> Double in (x + y) % 2 == 0 ? 1 : -1 }
-        let stripes = LatticeField(size: size) { x, y in 0.5 + 0.2 * stagger(x, y) * cos(2 * .pi * Double(x) / period + 0.3) }
+        let stripes = LatticeField(size: size) { x, y in
+            0.5 + 0.2 * stagger(x, y) * cos(2 * .pi * Double(x) / period + 0.3)
+        }
         let blocks = LatticeField(size: size) { x, y in
             0.5 + 0.2 * stagger(x, y) * cos(2 * .pi * Double(x) / period) * cos(2 * .pi * Double(y) / period)
         }
@@ -69,9 +78,11 @@ import Testing
     func sharpStripes() {
         let size = 64
         let lengths = [2, 4, 8, 16].map { width in
-            domainLength(structureFactor(LatticeField(size: size) { x, y in
-                0.5 + 0.2 * ((x + y) % 2 == 0 ? 1 : -1) * ((x / width) % 2 == 0 ? 1 : -1)
-            }))
+            domainLength(
+                structureFactor(
+                    LatticeField(size: size) { x, y in
+                        0.5 + 0.2 * ((x + y) % 2 == 0 ? 1 : -1) * ((x / width) % 2 == 0 ? 1 : -1)
+                    }))
         }
         for (small, large) in zip(lengths, lengths.dropFirst()) { #expect(large / small > 1.3 && large / small < 2.0) }
     }

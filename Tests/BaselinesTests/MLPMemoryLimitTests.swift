@@ -1,4 +1,5 @@
 /// Perceptrons far beyond the machine are refused before allocating (and before any size overflows `Int`).
+
 import Baselines
 import IO
 import Testing

@@ -2,19 +2,21 @@ import Baselines
 import DataGeneration
 import Datasets
 import ENN
+import ForceFieldInterface
 import ForceFields
+import ForceModels
 import Foundation
+import HolsteinModel
 import Lattice
 import Symmetry
-import Testing
 import TestSupport
-import ForceFieldInterface
-import ForceModels
-import HolsteinModel
+import Testing
 import Training
 
 /// A small perceptron (radius 2: 13 inputs) with random non-zero biases.
-func randomMLP<T: ModelScalar>(widths: [Int] = [5, 4], radius: Double = 2, seed: UInt64, as _: T.Type = T.self) throws -> MultilayerPerceptron<T> {
+func randomMLP<T: ModelScalar>(
+    widths: [Int] = [5, 4], radius: Double = 2, seed: UInt64, as _: T.Type = T.self
+) throws -> MultilayerPerceptron<T> {
     let mlp = try MultilayerPerceptron<T>(radius: radius, hiddenWidths: widths, seed: seed)
     var random = TestRandom(seed: seed &+ 77)
     for block in mlp.parameterBlocks where block.isBias {
@@ -25,13 +27,15 @@ func randomMLP<T: ModelScalar>(widths: [Int] = [5, 4], radius: Double = 2, seed:
 
 @Suite("MLP baseline: passes, gradients, parameter budget, symmetry")
 struct MLPTests {
-    @Test("Parameter gradients equal central finite differences of the loss (float64)", arguments: [ForceReadout.total, .electronic])
+    @Test(
+        "Parameter gradients equal central finite differences of the loss (float64)",
+        arguments: [ForceReadout.total, .electronic])
     func gradientCheck(readout: ForceReadout) throws {
         let size = 5
         let mlp = try randomMLP(seed: 3, as: Double.self)
         mlp.readout = readout
         mlp.holstein = HolsteinParameters(stiffness: 1.2, neighbourCoupling: 0.2)
-        mlp.chunkSize = 8   // 25 sites → 4 chunks in both gradient slots
+        mlp.chunkSize = 8  // 25 sites → 4 chunks in both gradient slots
         var random = TestRandom(seed: 4)
         let q = random.field(2 * size * size).map { 2 * $0 }, targets = random.field(2 * size * size)
         try mlp.setInputScales(fromConfigurations: q, count: 2, size: size)
@@ -40,15 +44,18 @@ struct MLPTests {
         let forces = try mlp.forces(configurations: q, count: 2, size: size)
         let mse = zip(forces, targets).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) / Double(q.count)
         #expect(abs(loss - mse) <= 1e-12 * max(1, mse))
-        let check = try FiniteDifference.check(gradient, parametersOf: mlp, \.parameters, indices: gradient.indices,
-                                               tolerance: .float64Network) {
+        let check = try FiniteDifference.check(
+            gradient, parametersOf: mlp, \.parameters, indices: gradient.indices,
+            tolerance: .float64Network
+        ) {
             try mlp.lossAndGradients(configurations: q, targets: targets, count: 2, size: size).loss
         }
         #expect(check.passes, "\(check)")
         #expect(gradient.contains { abs($0) > 1e-3 })
         // One worker gives the same gradient (fixed slots).
         mlp.threads = 1
-        #expect(try mlp.lossAndGradients(configurations: q, targets: targets, count: 2, size: size).gradient == gradient)
+        #expect(
+            try mlp.lossAndGradients(configurations: q, targets: targets, count: 2, size: size).gradient == gradient)
     }
 
     @Test("float32 forces agree with float64; chunking and threads do not change them")
@@ -61,10 +68,13 @@ struct MLPTests {
         let single = try mlp.forces(configurations: q, count: 2, size: size)
         let double = try mlp.converted(to: Double.self).forces(configurations: q, count: 2, size: size)
         #expect(relativeDifference(single, double) < 1e-5)
-        mlp.chunkSize = 16; mlp.threads = 1
+        mlp.chunkSize = 16
+        mlp.threads = 1
         #expect(relativeDifference(try mlp.forces(configurations: q, count: 2, size: size), single) < 1e-6)
         // Too-small lattices and bad inputs are one-line errors.
-        #expect(throws: ForceModelError.self) { try mlp.forces(configurations: [Double](repeating: 0, count: 36), count: 1, size: 6) }
+        #expect(throws: ForceModelError.self) {
+            try mlp.forces(configurations: [Double](repeating: 0, count: 36), count: 1, size: 6)
+        }
         #expect(throws: ForceModelError.self) { try mlp.forces(configurations: q, count: 3, size: size) }
     }
 
@@ -84,12 +94,20 @@ struct MLPTests {
             let b = try NetworkStructure.referenceParameterCount(radius: r)
             let n = try MultilayerPerceptron<Float>.neighbourhood(lattice: "square", radius: r).count
             let w = try MultilayerPerceptron<Float>.defaultHiddenWidths(radius: r, parameterBudget: b)[0]
-            func gap(_ w: Int) -> Int { abs(MultilayerPerceptron<Float>.parameterCount(inputs: n, hiddenWidths: [w, w, w]) - b) }
+            func gap(_ w: Int) -> Int {
+                abs(MultilayerPerceptron<Float>.parameterCount(inputs: n, hiddenWidths: [w, w, w]) - b)
+            }
             #expect(gap(w) <= gap(w - 1) && gap(w) <= gap(w + 1), "radius \(r): width \(w)")
         }
-        #expect(throws: ForceModelError.self) { _ = try MultilayerPerceptron<Float>(radius: 2, hiddenWidths: [], seed: 1) }
-        #expect(throws: ForceModelError.self) { _ = try MultilayerPerceptron<Float>(radius: 2, hiddenWidths: [4, 0], seed: 1) }
-        #expect(throws: ForceModelError.self) { _ = try MultilayerPerceptron<Float>(lattice: "hexagonal", radius: 2, hiddenWidths: [4], seed: 1) }
+        #expect(throws: ForceModelError.self) {
+            _ = try MultilayerPerceptron<Float>(radius: 2, hiddenWidths: [], seed: 1)
+        }
+        #expect(throws: ForceModelError.self) {
+            _ = try MultilayerPerceptron<Float>(radius: 2, hiddenWidths: [4, 0], seed: 1)
+        }
+        #expect(throws: ForceModelError.self) {
+            _ = try MultilayerPerceptron<Float>(lattice: "hexagonal", radius: 2, hiddenWidths: [4], seed: 1)
+        }
     }
 
     @Test("Inputs are the neighbourhood values in canonical order: a one-hot field probes one input column")
@@ -120,13 +138,18 @@ struct MLPTests {
         var random = TestRandom(seed: 11)
         let q = random.field(size * size).map { 2 * $0 }
         let mlp = try randomMLP(widths: [16, 16], seed: 12, as: Double.self)
-        let enn = try EquivariantNetwork<Double>(configuration: NetworkConfiguration(radius: 2, hiddenWidths: [[4], [2]]), seed: 12)
-        let mlpCheck = try checkForceEquivariance(of: { q, L in try mlp.forces(configuration: q, size: L) },
-                                                  configuration: q, size: size, tolerance: .float64Network)
-        let ennCheck = try checkForceEquivariance(of: { q, L in try enn.forces(configuration: q, size: L) },
-                                                  configuration: q, size: size, tolerance: .float64Network)
+        let enn = try EquivariantNetwork<Double>(
+            configuration: NetworkConfiguration(radius: 2, hiddenWidths: [[4], [2]]), seed: 12)
+        let mlpCheck = try checkForceEquivariance(
+            of: { q, L in try mlp.forces(configuration: q, size: L) },
+            configuration: q, size: size, tolerance: .float64Network)
+        let ennCheck = try checkForceEquivariance(
+            of: { q, L in try enn.forces(configuration: q, size: L) },
+            configuration: q, size: size, tolerance: .float64Network)
         #expect(!mlpCheck.pointGroupEquivariant && !mlpCheck.passes, "MLP: \(mlpCheck)")
-        #expect(mlpCheck.worstPointOperation > 1e4 * mlpCheck.tolerance.relative, "an O(1) failure, not rounding: \(mlpCheck)")
+        #expect(
+            mlpCheck.worstPointOperation > 1e4 * mlpCheck.tolerance.relative,
+            "an O(1) failure, not rounding: \(mlpCheck)")
         #expect(mlpCheck.translationEquivariant, "MLP: \(mlpCheck)")
         #expect(ennCheck.passes, "ENN: \(ennCheck)")
     }
@@ -134,17 +157,24 @@ struct MLPTests {
     @Test("Overfitting a tiny ED dataset lowers the loss at least 10×", arguments: [ForceReadout.total, .electronic])
     func overfit(readout: ForceReadout) throws {
         var plan = GenerationPlan.small(seed: 9)
-        plan.size = 6; plan.randomCount = 4; plan.quenchRuns = 0
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("latticeff-mlp-overfit-\(UUID().uuidString)")
+        plan.size = 6
+        plan.randomCount = 4
+        plan.quenchRuns = 0
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "latticeff-mlp-overfit-\(UUID().uuidString)")
         let data = try DatasetGenerator(plan: plan, workDirectory: dir).run()
-        let mlp = try MultilayerPerceptron<Float>(radius: 2, hiddenWidths: [32, 32], seed: 2, holstein: data.metadata.holstein)
+        let mlp = try MultilayerPerceptron<Float>(
+            radius: 2, hiddenWidths: [32, 32], seed: 2, holstein: data.metadata.holstein)
         mlp.readout = readout
         try mlp.setInputScales(fromConfigurations: data.q, count: data.count, size: data.size)
         var adam = AdamOptimizer<Float>(parameterCount: mlp.parameterCount, learningRate: 3e-3)
-        let first = try mlp.lossAndGradients(configurations: data.q, targets: data.forces, count: data.count, size: data.size).loss
+        let first = try mlp.lossAndGradients(
+            configurations: data.q, targets: data.forces, count: data.count, size: data.size
+        ).loss
         var loss = first
         for _ in 0..<1500 {
-            let (l, g) = try mlp.lossAndGradients(configurations: data.q, targets: data.forces, count: data.count, size: data.size)
+            let (l, g) = try mlp.lossAndGradients(
+                configurations: data.q, targets: data.forces, count: data.count, size: data.size)
             loss = l
             if l < first / 20 { break }
             try adam.step(parameters: &mlp.parameters, gradients: g)
@@ -166,8 +196,11 @@ struct MLPTests {
         let (forces, densities, _) = try field.evaluate(q)
         #expect(forces == (try mlp.forces(configuration: q, size: 8)))
         var elastic = [Double](repeating: 0, count: 64)
-        q.withUnsafeBufferPointer { qb in elastic.withUnsafeMutableBufferPointer {
-            ElasticForce.compute(qb, size: 8, parameters: field.holsteinParameters, into: $0) } }
+        q.withUnsafeBufferPointer { qb in
+            elastic.withUnsafeMutableBufferPointer {
+                ElasticForce.compute(qb, size: 8, parameters: field.holsteinParameters, into: $0)
+            }
+        }
         for i in 0..<64 { #expect(abs(densities[i] - ((forces[i] - elastic[i]) / 2.5 + 0.5)) < 1e-12) }
         #expect(try field.makeIndependentCopy().evaluate(q).forces == forces)
         #expect(throws: (any Error).self) { _ = try NetworkForceField(network: mlp, size: 4) }

@@ -1,7 +1,7 @@
 import AnalysisTestSupport
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("latticeff analyze")
 struct AnalyzeCommandTests {
@@ -26,8 +26,12 @@ struct AnalyzeCommandTests {
         #expect(abs((fit["alpha_mean"] as? Double ?? 0) - 0.25) < 1e-3)
         #expect(summary["steps"] as? [Int] == steps)
         for name in ["domain_length.csv", "correlation.csv", "structure_factor.csv", "collapse.csv", "fields.npz"]
-            + (gnuplot ? ["phi_snapshots.png", "structure_factor_maps.png", "domain_length.png", "collapse.png",
-                          "correlation.png", "structure_factor_profiles.png"] : []) {
+            + (gnuplot
+                ? [
+                    "phi_snapshots.png", "structure_factor_maps.png", "domain_length.png", "collapse.png",
+                    "correlation.png", "structure_factor_profiles.png",
+                ] : [])
+        {
             #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent(name).path), "\(name)")
         }
     }
@@ -38,8 +42,10 @@ struct AnalyzeCommandTests {
         let runs = scratch.file("runs")
         let steps = try writeGrowingDomains(runs, size: 16, exponent: 0.5, levels: 4, runs: 1)
         let out = scratch.file("out/nested")
-        let r = try runLatticeFF(["analyze", "run", runs.path, "--output", out.path, "--no-plots",
-                                  "--steps", "\(steps[1]),\(steps[3])", "--fit-window", "0.5,100000"])
+        let r = try runLatticeFF([
+            "analyze", "run", runs.path, "--output", out.path, "--no-plots",
+            "--steps", "\(steps[1]),\(steps[3])", "--fit-window", "0.5,100000",
+        ])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let summary = try json(out.appendingPathComponent("analysis.json"))
         #expect(summary["selected_steps"] as? [Int] == [steps[1], steps[3]])
@@ -58,14 +64,19 @@ struct AnalyzeCommandTests {
         let steps = try writeGrowingDomains(runs, size: 16, exponent: 0.5, levels: 3, runs: 2)
         let out = scratch.file("cmp")
         let gnuplot = FileManager.default.isExecutableFile(atPath: "/usr/bin/gnuplot")
-        let r = try runLatticeFF(["analyze", "compare", runs.path, runs.path, "--output", out.path,
-                                  "--steps", steps.map(String.init).joined(separator: ",")] + (gnuplot ? [] : ["--no-plots"]))
+        let r = try runLatticeFF(
+            [
+                "analyze", "compare", runs.path, runs.path, "--output", out.path,
+                "--steps", steps.map(String.init).joined(separator: ","),
+            ] + (gnuplot ? [] : ["--no-plots"]))
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let summary = try json(out.appendingPathComponent("comparison.json"))
         #expect((summary["steps"] as? [[String: Any]])?.count == 3)
         #expect((summary["steps"] as? [[String: Any]])?.allSatisfy { $0["rms_difference"] as? Double == 0 } == true)
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("comparison.csv").path))
-        if gnuplot { #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("comparison.png").path)) }
+        if gnuplot {
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("comparison.png").path))
+        }
     }
 
     @Test("bad input: one-line error, non-zero exit, nothing written")
@@ -80,7 +91,8 @@ struct AnalyzeCommandTests {
         _ = try writeGrowingDomains(small, size: 6, exponent: 0.5, levels: 2, runs: 1)
         let corrupt = scratch.file("corrupt")
         _ = try writeGrowingDomains(corrupt, size: 8, exponent: 0.5, levels: 2, runs: 1)
-        try Data("garbage".utf8).write(to: corrupt.appendingPathComponent(String(format: "run-000/snapshots/step-%08d.npz", steps[0])))
+        try Data("garbage".utf8).write(
+            to: corrupt.appendingPathComponent(String(format: "run-000/snapshots/step-%08d.npz", steps[0])))
         let out = scratch.file("out").path
         let cases: [([String], String)] = [
             (["analyze", scratch.file("missing").path, "--output", out], "does not exist"),
@@ -90,14 +102,18 @@ struct AnalyzeCommandTests {
             (["analyze", runs.path, "--output", out, "--steps", "a,b"], "--steps"),
             (["analyze", runs.path, "--output", out, "--fit-window", "5,1"], "--fit-window"),
             (["analyze", runs.path, "--output", out, "--gnuplot", "/nonexistent/gnuplot"], "gnuplot not found"),
-            (["analyze", "compare", runs.path, small.path, "--output", out, "--steps", "\(steps[0])"], "lattice sizes differ"),
+            (
+                ["analyze", "compare", runs.path, small.path, "--output", out, "--steps", "\(steps[0])"],
+                "lattice sizes differ"
+            ),
         ]
         for (arguments, fragment) in cases {
             let r = try runLatticeFF(arguments)
             #expect(r.status != 0, "\(arguments)")
             let lines = r.stderr.split(separator: "\n")
-            #expect(lines.first?.hasPrefix("Error:") == true && lines.first?.contains(fragment) == true,
-                    "\(arguments): \(r.stderr)")
+            #expect(
+                lines.first?.hasPrefix("Error:") == true && lines.first?.contains(fragment) == true,
+                "\(arguments): \(r.stderr)")
         }
         #expect(!FileManager.default.fileExists(atPath: out))
     }

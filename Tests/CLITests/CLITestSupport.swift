@@ -18,7 +18,9 @@ func latticeffBinary() throws -> URL {
     }
     let fallback = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent(".build/debug/latticeff")
-    try #require(FileManager.default.isExecutableFile(atPath: fallback.path), "latticeff binary not built (run swift build first)")
+    try #require(
+        FileManager.default.isExecutableFile(atPath: fallback.path),
+        "latticeff binary not built (run swift build first)")
     return fallback
 }
 
@@ -29,7 +31,8 @@ func runLatticeFF(_ arguments: [String]) throws -> CommandResult {
 
 /// Runs an executable (in `environment`, if given; else this process's) and collects its exit status,
 /// stdout and stderr.
-func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> CommandResult {
+func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> CommandResult
+{
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
@@ -41,8 +44,9 @@ func runProcess(_ executable: URL, _ arguments: [String], environment: [String: 
     let o = out.fileHandleForReading.readDataToEndOfFile()
     let e = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return CommandResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                         stderr: String(decoding: e, as: UTF8.self))
+    return CommandResult(
+        status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+        stderr: String(decoding: e, as: UTF8.self))
 }
 
 /// Runs a python3 script (NumPy available: the Makefile's deps target installs it) and returns stdout;
@@ -62,8 +66,9 @@ let runtimeErrorStatus: Int32 = 1
 
 /// `latticeff COMMAND… --help` as a user sees it in an 80-column terminal.
 func helpText(_ command: [String]) throws -> String {
-    let result = try runProcess(URL(fileURLWithPath: "/usr/bin/env"),
-                                ["COLUMNS=80", try latticeffBinary().path] + command + ["--help"])
+    let result = try runProcess(
+        URL(fileURLWithPath: "/usr/bin/env"),
+        ["COLUMNS=80", try latticeffBinary().path] + command + ["--help"])
     try #require(result.status == 0, "\(command) --help failed: \(result.stderr)")
     return result.stdout
 }
@@ -83,6 +88,7 @@ func runWithPath(_ path: String, _ arguments: [String]) throws -> CommandResult 
     try process.run()
     let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return CommandResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                         stderr: String(decoding: e, as: UTF8.self))
+    return CommandResult(
+        status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+        stderr: String(decoding: e, as: UTF8.self))
 }

@@ -1,12 +1,14 @@
 import Electronic
 import Foundation
-@testable import LatticeFFCLI
-import Testing
 import TestSupport
+import Testing
+
+@testable import LatticeFFCLI
 
 /// The verbs whose help text is pinned (every verb and subcommand).
 let helpPinnedCommands: [[String]] = [
-    ["symmetry"], ["forces"], ["generate"], ["dataset"], ["dataset", "info"], ["dataset", "merge"], ["dataset", "split"],
+    ["symmetry"], ["forces"], ["generate"], ["dataset"], ["dataset", "info"], ["dataset", "merge"],
+    ["dataset", "split"],
     ["model"], ["model", "init"], ["model", "info"], ["predict"], ["simulate"], ["analyze"], ["analyze", "run"],
     ["analyze", "compare"], ["bench"], ["bench", "features"], ["bench", "ed"], ["bench", "enn"], ["bench", "dynamics"],
     ["bench", "cluster"], ["train"], ["evaluate"], ["reproduce"],
@@ -27,20 +29,24 @@ struct HelpAndExitStatusTests {
         let actual = try helpText(command)
         let file = Self.goldenFile(command)
         if ProcessInfo.processInfo.environment["LATTICEFF_UPDATE_GOLDEN"] != nil {
-            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
             try actual.write(to: file, atomically: true, encoding: .utf8)
         }
         let expected = try String(contentsOf: file, encoding: .utf8)
         #expect(actual == expected, "help of \(command) changed; if on purpose, regenerate \(file.path)")
     }
 
-    @Test("The older spelling --g is a hidden alias of --coupling", arguments: [["forces"], ["generate"], ["simulate"]])
+    @Test(
+        "The older spelling --g is a hidden alias of --coupling", arguments: [["forces"], ["generate"], ["simulate"]])
     func couplingAlias(command: [String]) throws {
         let help = try helpText(command)
         #expect(help.contains("--coupling <coupling>") && !help.contains("--g "), "\(help)")
     }
 
-    @Test("Older spellings are hidden aliases: predict/Holstein --chemical-potential of --mu, model init --widths of --enn-widths")
+    @Test(
+        "Older spellings are hidden aliases: predict/Holstein --chemical-potential of --mu, model init --widths of --enn-widths"
+    )
     func spellingAliases() throws {
         for command in [["forces"], ["generate"], ["simulate"], ["predict"]] {
             let help = try helpText(command)
@@ -48,7 +54,9 @@ struct HelpAndExitStatusTests {
         }
         let modelInit = try helpText(["model", "init"])
         #expect(modelInit.contains("--enn-widths <enn-widths>") && !modelInit.contains("--widths"), "\(modelInit)")
-        let predict = try PredictCommand.parse(["--model", "m.npz", "q.npy", "--output", "f.npy", "--chemical-potential", "0.3"])
+        let predict = try PredictCommand.parse([
+            "--model", "m.npz", "q.npy", "--output", "f.npy", "--chemical-potential", "0.3",
+        ])
         #expect(predict.chemicalPotential == "0.3")
         let holstein = try HolsteinOptions.parse(["--chemical-potential", "0.3"])
         #expect(try holstein.parameters().filling == .fixedChemicalPotential(0.3))
@@ -85,8 +93,14 @@ struct HelpAndExitStatusTests {
         (["generate", "--sampler-model", "/nonexistent/m.npz", "--output", "OUT.npz"], runtimeErrorStatus),
         (["dataset", "merge", "a.npz", "--output", "m.npz"], usageErrorStatus),
         (["dataset", "info", "/nonexistent/d.npz"], runtimeErrorStatus),
-        (["dataset", "split", "d.npz", "--training", "t.npz", "--validation", "v.npz", "--val-fraction", "1"], usageErrorStatus),
-        (["dataset", "split", "/nonexistent/d.npz", "--training", "t.npz", "--validation", "v.npz"], runtimeErrorStatus),
+        (
+            ["dataset", "split", "d.npz", "--training", "t.npz", "--validation", "v.npz", "--val-fraction", "1"],
+            usageErrorStatus
+        ),
+        (
+            ["dataset", "split", "/nonexistent/d.npz", "--training", "t.npz", "--validation", "v.npz"],
+            runtimeErrorStatus
+        ),
         (["dataset", "split", "d.npz", "--training", "t.npz", "--validation", "t.npz"], usageErrorStatus),
         (["model", "init", "--seed", "1", "--gate", "relu", "--output", "m.npz"], usageErrorStatus),
         (["model", "init", "--seed", "1", "--lattice", "hexagonal", "--output", "m.npz"], usageErrorStatus),
@@ -95,13 +109,25 @@ struct HelpAndExitStatusTests {
         (["model", "init", "--seed", "1", "--output", "/nonexistent-dir/m.npz"], runtimeErrorStatus),
         (["model", "info", "/nonexistent/m.npz"], runtimeErrorStatus),
         (["predict", "--model", "m.npz", "q.npy", "--output", "f.npy", "--threads", "3"], usageErrorStatus),
-        (["predict", "--model", "m.npz", "q.npy", "--output", "f.npy", "--mu", "0", "--chemical-potential", "1"], usageErrorStatus),
-        (["model", "init", "--seed", "1", "--enn-widths", "4", "--widths", "2", "--output", "m.npz"], usageErrorStatus),
+        (
+            ["predict", "--model", "m.npz", "q.npy", "--output", "f.npy", "--mu", "0", "--chemical-potential", "1"],
+            usageErrorStatus
+        ),
+        (
+            ["model", "init", "--seed", "1", "--enn-widths", "4", "--widths", "2", "--output", "m.npz"],
+            usageErrorStatus
+        ),
         (["predict", "--model", "/nonexistent/m.npz", "/nonexistent/q.npy", "--output", "f.npy"], runtimeErrorStatus),
         (["simulate", "--forces", "dft", "--size", "4", "--steps", "5", "--output", "OUT"], usageErrorStatus),
-        (["simulate", "--forces", "ed", "--size", "4", "--steps", "5", "--init", "hot", "--output", "OUT"], usageErrorStatus),
+        (
+            ["simulate", "--forces", "ed", "--size", "4", "--steps", "5", "--init", "hot", "--output", "OUT"],
+            usageErrorStatus
+        ),
         (["simulate", "--forces", "ed", "--size", "4", "--output", "OUT"], usageErrorStatus),
-        (["simulate", "--forces", "/nonexistent/m.npz", "--size", "4", "--steps", "5", "--output", "OUT"], runtimeErrorStatus),
+        (
+            ["simulate", "--forces", "/nonexistent/m.npz", "--size", "4", "--steps", "5", "--output", "OUT"],
+            runtimeErrorStatus
+        ),
         (["simulate", "--resume", "--output", "OUT"], runtimeErrorStatus),
         (["analyze", "run", "RUN", "--steps", "x"], usageErrorStatus),
         (["analyze", "run", "/nonexistent/run", "--no-plots"], runtimeErrorStatus),
@@ -110,11 +136,15 @@ struct HelpAndExitStatusTests {
         (["bench", "enn", "--gate", "relu"], usageErrorStatus),
         (["bench", "cluster", "--sizes", "40"], usageErrorStatus),
         (["bench", "dynamics", "--repeats", "3"], usageErrorStatus),
-        (["bench", "dynamics", "--ed-sizes", "", "--overhead-sizes", "", "--model", "/nonexistent/m.npz"], runtimeErrorStatus),
+        (
+            ["bench", "dynamics", "--ed-sizes", "", "--overhead-sizes", "", "--model", "/nonexistent/m.npz"],
+            runtimeErrorStatus
+        ),
     ]
 
-    @Test("Bad input: exit 64 when validation refuses it, 1 when the run fails; a one-line Error: first",
-          arguments: failures)
+    @Test(
+        "Bad input: exit 64 when validation refuses it, 1 when the run fails; a one-line Error: first",
+        arguments: failures)
     func exitStatus(arguments: [String], status: Int32) throws {
         let outScratch = try TemporaryDirectory()
         let out = outScratch.file("out")

@@ -1,7 +1,7 @@
 import Foundation
 import IO
-import Testing
 import TestSupport
+import Testing
 
 /// Requests beyond the memory available, through the command line: one line with the estimate and the limit,
 /// exit status 1, nothing written; `--ignore-memory-limit` is accepted by every verb.
@@ -29,9 +29,10 @@ struct MemoryLimitCommandTests {
         try NumPyArray([Double](repeating: 0, count: 400 * 400), shape: [400, 400]).write(to: input)
         let result = try run(["forces", input.path, "--output", output.path], limit: "1GiB")
         #expect(result.status == runtimeErrorStatus)
-        #expect(result.stderr == "Error: exact diagonalization of the 400×400 lattice (N = 160000) needs ≈ 763 GiB, "
+        #expect(
+            result.stderr == "Error: exact diagonalization of the 400×400 lattice (N = 160000) needs ≈ 763 GiB, "
                 + "1 GiB available; each solve ≈ 3.32 days (O(N³)) (override with --ignore-memory-limit)\n",
-                "\(result.stderr)")
+            "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: output.path))
     }
 
@@ -40,12 +41,19 @@ struct MemoryLimitCommandTests {
         let dirScratch = try TemporaryDirectory()
         let dir = dirScratch.url
         let output = dir.appendingPathComponent("data.npz")
-        let result = try run(["generate", "--preset", "small", "--size", "400", "--random", "2", "--quench-runs", "0",
-                              "--output", output.path], limit: "1GiB")
+        let result = try run(
+            [
+                "generate", "--preset", "small", "--size", "400", "--random", "2", "--quench-runs", "0",
+                "--output", output.path,
+            ], limit: "1GiB")
         #expect(result.status == runtimeErrorStatus)
         let lines = result.stderr.split(separator: "\n")
-        #expect(lines.count == 1 && lines[0].hasPrefix("Error: exact diagonalization of the 400×400 lattice "
-                                                      + "(N = 160000) needs ≈ 763 GiB, 1 GiB available"), "\(result.stderr)")
+        #expect(
+            lines.count == 1
+                && lines[0].hasPrefix(
+                    "Error: exact diagonalization of the 400×400 lattice "
+                        + "(N = 160000) needs ≈ 763 GiB, 1 GiB available"),
+            "\(result.stderr)")
         #expect(result.stderr.hasSuffix(" (override with --ignore-memory-limit)\n"), "\(result.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
     }
@@ -55,12 +63,16 @@ struct MemoryLimitCommandTests {
         let dirScratch = try TemporaryDirectory()
         let dir = dirScratch.url
         let output = dir.appendingPathComponent("run")
-        let result = try run(["simulate", "--forces", "harmonic", "--size", "200000", "--steps", "1",
-                              "--output", output.path], limit: "1073741824")
+        let result = try run(
+            [
+                "simulate", "--forces", "harmonic", "--size", "200000", "--steps", "1",
+                "--output", output.path,
+            ], limit: "1073741824")
         #expect(result.status == runtimeErrorStatus)
-        #expect(result.stderr == "Error: a simulation of 1 concurrent run(s) on the 200000×200000 lattice "
+        #expect(
+            result.stderr == "Error: a simulation of 1 concurrent run(s) on the 200000×200000 lattice "
                 + "(N = 40000000000) needs ≈ 2384 GiB, 1 GiB available (override with --ignore-memory-limit)\n",
-                "\(result.stderr)")
+            "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: output.path))
     }
 
@@ -73,15 +85,22 @@ struct MemoryLimitCommandTests {
         // The 4×4 ED needs 8 KiB: refused under a 2 KiB limit (the 256-byte input itself fits).
         let refused = try run(["forces", input.path, "--output", output.path], limit: "2KiB")
         #expect(refused.status == runtimeErrorStatus)
-        #expect(refused.stderr.hasPrefix("Error: exact diagonalization of the 4×4 lattice (N = 16) needs ≈ 8 KiB, "
-                                         + "2 KiB available; each solve ≈ "), "\(refused.stderr)")
-        #expect(refused.stderr.hasSuffix(" (override with --ignore-memory-limit)\n")
+        #expect(
+            refused.stderr.hasPrefix(
+                "Error: exact diagonalization of the 4×4 lattice (N = 16) needs ≈ 8 KiB, "
+                    + "2 KiB available; each solve ≈ "), "\(refused.stderr)")
+        #expect(
+            refused.stderr.hasSuffix(" (override with --ignore-memory-limit)\n")
                 && refused.stderr.split(separator: "\n").count == 1, "\(refused.stderr)")
         #expect(!FileManager.default.fileExists(atPath: output.path))
-        for (arguments, extra) in [(["--ignore-memory-limit", "forces", input.path, "--output", output.path], [:]),
-                                   (["forces", input.path, "--ignore-memory-limit", "--output", output.path], [:]),
-                                   (["forces", input.path, "--output", output.path],
-                                    ["LATTICEFF_IGNORE_MEMORY_LIMIT": "1"])] {
+        for (arguments, extra) in [
+            (["--ignore-memory-limit", "forces", input.path, "--output", output.path], [:]),
+            (["forces", input.path, "--ignore-memory-limit", "--output", output.path], [:]),
+            (
+                ["forces", input.path, "--output", output.path],
+                ["LATTICEFF_IGNORE_MEMORY_LIMIT": "1"]
+            ),
+        ] {
             let result = try run(arguments, limit: "2KiB", extra: extra)
             #expect(result.status == 0, "\(arguments) \(extra): \(result.stderr)")
             #expect(FileManager.default.fileExists(atPath: output.path))
@@ -89,16 +108,20 @@ struct MemoryLimitCommandTests {
         }
     }
 
-    @Test("A malformed LATTICEFF_MEMORY_LIMIT is one line and exit 64 for every verb, before anything runs",
-          arguments: ["8GB", "lots", "0", "-1"])
+    @Test(
+        "A malformed LATTICEFF_MEMORY_LIMIT is one line and exit 64 for every verb, before anything runs",
+        arguments: ["8GB", "lots", "0", "-1"])
     func malformedLimit(value: String) throws {
         let dirScratch = try TemporaryDirectory()
         let dir = dirScratch.url
         let output = dir.appendingPathComponent("report.json")
-        for arguments in [["symmetry", "--output", output.path], ["--ignore-memory-limit", "symmetry", "--output", output.path]] {
+        for arguments in [
+            ["symmetry", "--output", output.path], ["--ignore-memory-limit", "symmetry", "--output", output.path],
+        ] {
             let result = try run(arguments, limit: value)
             #expect(result.status == usageErrorStatus)
-            #expect(result.stderr == "Error: LATTICEFF_MEMORY_LIMIT=\(value.debugDescription) is not a memory size: give "
+            #expect(
+                result.stderr == "Error: LATTICEFF_MEMORY_LIMIT=\(value.debugDescription) is not a memory size: give "
                     + "bytes (8589934592) or a number with KiB, MiB, GiB or TiB (8GiB, 1.5 TiB)\n", "\(result.stderr)")
             #expect(result.stdout.isEmpty)
             #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)

@@ -1,9 +1,10 @@
 import ENN
 import Foundation
-@testable import LatticeFFCLI
-import Testing
 import TestSupport
+import Testing
 import Training
+
+@testable import LatticeFFCLI
 
 /// `reproduce` runs its steps as library calls and displays each as a `latticeff` command: the displayed
 /// command, parsed, must describe the same run, so it is runnable and reruns exactly that step.
@@ -14,35 +15,37 @@ struct ReproduceActionTests {
         let dirScratch = try TemporaryDirectory()
         let dir = dirScratch.url
         let model = dir.appendingPathComponent("model.npz")
-        let network = try EquivariantNetwork<Float>(configuration: NetworkConfiguration(radius: 2, hiddenWidths: [[3], [2]]), seed: 1)
+        let network = try EquivariantNetwork<Float>(
+            configuration: NetworkConfiguration(radius: 2, hiddenWidths: [[3], [2]]), seed: 1)
         try network.save(to: model)
         let paper = try ReproducePlan(preset: .paper, output: dir.appendingPathComponent("paper"), model: nil, seed: 7)
-        let demo = try ReproducePlan(preset: .demo, output: dir.appendingPathComponent("demo"), model: model.path, seed: 9)
+        let demo = try ReproducePlan(
+            preset: .demo, output: dir.appendingPathComponent("demo"), model: model.path, seed: 9)
         var kinds = Set<String>()
         for step in paper.steps + demo.steps {
             let parsed = try LatticeFF.parseAsRoot(step.arguments)
             switch step.action {
-            case let .generate(output, seed):
+            case .generate(let output, let seed):
                 let command = try #require(parsed as? GenerateCommand, "\(step.arguments)")
                 #expect(try command.makeJob() == ReproduceAction.generationJob(output: output, seed: seed))
                 #expect(!command.quiet)
                 kinds.insert("generate")
-            case let .train(run):
+            case .train(let run):
                 let command = try #require(parsed as? TrainCommand, "\(step.arguments)")
                 expectSame(try command.makeRequest(), try run.request())
                 #expect(!command.quiet)
                 kinds.insert("train")
-            case let .simulate(run):
+            case .simulate(let run):
                 let command = try #require(parsed as? SimulateCommand, "\(step.arguments)")
                 #expect(try command.makeRequest() == run.request)
                 #expect(command.output == run.output && !command.resume && !command.quiet)
                 kinds.insert("simulate")
-            case let .compare(first, second, steps, output):
+            case .compare(let first, let second, let steps, let output):
                 let command = try #require(parsed as? AnalyzeCompare, "\(step.arguments)")
                 #expect(command.first == first && command.second == second && command.output == output)
                 #expect(try parseSteps(command.steps, option: "--steps") == steps)
                 kinds.insert("compare")
-            case let .analyze(run, output):
+            case .analyze(let run, let output):
                 let command = try #require(parsed as? AnalyzeRun, "\(step.arguments)")
                 #expect(command.runDirectory == run && command.output == output && command.steps == nil)
                 kinds.insert("analyze")

@@ -1,8 +1,8 @@
 import ENN
-import Foundation
-import Testing
-import TestSupport
 import ForceModels
+import Foundation
+import TestSupport
+import Testing
 
 /// `latticeff reproduce` end to end at a tiny size (the full demo is the README's main job).
 @Suite("latticeff reproduce")
@@ -13,24 +13,36 @@ struct ReproduceCommandTests {
         let dir = dirScratch.url
         let model = dir.appendingPathComponent("model.npz")
         // A small untrained network: the chain, not the accuracy, is under test.
-        let network = try EquivariantNetwork<Float>(configuration: NetworkConfiguration(radius: 2, hiddenWidths: [[3], [2]]), seed: 1)
+        let network = try EquivariantNetwork<Float>(
+            configuration: NetworkConfiguration(radius: 2, hiddenWidths: [[3], [2]]), seed: 1)
         try network.save(to: model)
         let out = dir.appendingPathComponent("repro")
-        let run = try runLatticeFF(["reproduce", "--preset", "demo", "--tiny", "--model", model.path, "--output", out.path])
+        let run = try runLatticeFF([
+            "reproduce", "--preset", "demo", "--tiny", "--model", model.path, "--output", out.path,
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         // Per-stage progress with an ETA, and the children's own progress (not silenced).
-        #expect(run.stderr.contains("[1/9] fig5 — this stage ≈ ") && run.stderr.contains("[9/9] coarsening"), "\(run.stderr)")
-        #expect(run.stderr.contains("ETA for the rest ≈ ") && run.stderr.contains("simulate: ed forces, L = 8"), "\(run.stderr)")
+        #expect(
+            run.stderr.contains("[1/9] fig5 — this stage ≈ ") && run.stderr.contains("[9/9] coarsening"),
+            "\(run.stderr)")
+        #expect(
+            run.stderr.contains("ETA for the rest ≈ ") && run.stderr.contains("simulate: ed forces, L = 8"),
+            "\(run.stderr)")
         let fm = FileManager.default
-        for file in ["report.md", "fig5/compare/comparison.json", "fig5/ed/params.json", "fig5/ml/params.json",
-                     "coarsening/kT0.1/analysis/analysis.json", "coarsening/kT0.3/analysis/domain_length.png"] {
+        for file in [
+            "report.md", "fig5/compare/comparison.json", "fig5/ed/params.json", "fig5/ml/params.json",
+            "coarsening/kT0.1/analysis/analysis.json", "coarsening/kT0.3/analysis/domain_length.png",
+        ] {
             #expect(fm.fileExists(atPath: out.appendingPathComponent(file).path), "missing \(file)")
         }
         let report = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(report.contains("reduced version"))
         #expect(report.contains("| 0.2 |") && report.contains("0.115"))
         // A second invocation continues: finished simulations are not redone.
-        let again = try runLatticeFF(["reproduce", "--preset", "demo", "--tiny", "--model", model.path, "--output", out.path, "--only", "fig5,report"])
+        let again = try runLatticeFF([
+            "reproduce", "--preset", "demo", "--tiny", "--model", model.path, "--output", out.path, "--only",
+            "fig5,report",
+        ])
         #expect(again.status == 0 && again.stderr.contains("done before"), "\(again.stderr)")
     }
 
@@ -42,8 +54,12 @@ struct ReproduceCommandTests {
         let run = try runLatticeFF(["reproduce", "--preset", "paper", "--output", out.path, "--dry-run"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stderr.contains("[1/11] data — this stage ≈ 1 h 15 min"), "\(run.stderr)")
-        #expect(run.stderr.contains("$ latticeff generate --preset paper --seed 2024 --output \(out.path)/data/paper.npz --keep-parts"))
-        #expect(run.stderr.contains("$ latticeff analyze compare \(out.path)/fig5/ed \(out.path)/fig5/ml --steps 200,1000,9000"))
+        #expect(
+            run.stderr.contains(
+                "$ latticeff generate --preset paper --seed 2024 --output \(out.path)/data/paper.npz --keep-parts"))
+        #expect(
+            run.stderr.contains(
+                "$ latticeff analyze compare \(out.path)/fig5/ed \(out.path)/fig5/ml --steps 200,1000,9000"))
         #expect(run.stderr.contains("[11/11] coarsening"))
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
@@ -52,8 +68,10 @@ struct ReproduceCommandTests {
     func badInput() throws {
         let dirScratch = try TemporaryDirectory()
         let dir = dirScratch.url
-        for args in [["--preset", "huge"], ["--only", "fig9"], ["--model", dir.appendingPathComponent("none.npz").path],
-                     ["--model", dir.appendingPathComponent("model.bin").path]] {
+        for args in [
+            ["--preset", "huge"], ["--only", "fig9"], ["--model", dir.appendingPathComponent("none.npz").path],
+            ["--model", dir.appendingPathComponent("model.bin").path],
+        ] {
             let run = try runLatticeFF(["reproduce", "--output", dir.appendingPathComponent("o").path] + args)
             #expect(run.status != 0)
             #expect(run.stderr.hasPrefix("Error:"), "\(args): \(run.stderr)")
@@ -63,27 +81,40 @@ struct ReproduceCommandTests {
     /// A saved small network (the prerequisites, not the model, are under test).
     private func smallModel(in dir: URL) throws -> URL {
         let model = dir.appendingPathComponent("model.npz")
-        let network = try EquivariantNetwork<Float>(configuration: NetworkConfiguration(radius: 2, hiddenWidths: [[3], [2]]), seed: 1)
+        let network = try EquivariantNetwork<Float>(
+            configuration: NetworkConfiguration(radius: 2, hiddenWidths: [[3], [2]]), seed: 1)
         try network.save(to: model)
         return model
     }
 
-    @Test("Without gnuplot on PATH: the one-line fix and exit status 1, before any work (no output directory, no command run)")
+    @Test(
+        "Without gnuplot on PATH: the one-line fix and exit status 1, before any work (no output directory, no command run)"
+    )
     func missingGnuplot() throws {
         let dirScratch = try TemporaryDirectory()
         let dir = dirScratch.url
         let emptyBin = dir.appendingPathComponent("bin")
         try FileManager.default.createDirectory(at: emptyBin, withIntermediateDirectories: true)
         let out = dir.appendingPathComponent("repro")
-        let run = try runWithPath(emptyBin.path, ["reproduce", "--preset", "demo", "--tiny", "--model", try smallModel(in: dir).path,
-                                                   "--output", out.path])
+        let run = try runWithPath(
+            emptyBin.path,
+            [
+                "reproduce", "--preset", "demo", "--tiny", "--model", try smallModel(in: dir).path,
+                "--output", out.path,
+            ])
         #expect(run.status == 1)
-        #expect(run.stderr == "Error: gnuplot not found ('gnuplot' is not on PATH); install it, e.g. `apt-get install gnuplot-nox`, "
+        #expect(
+            run.stderr
+                == "Error: gnuplot not found ('gnuplot' is not on PATH); install it, e.g. `apt-get install gnuplot-nox`, "
                 + "or skip figures\n", "\(run.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out.path))
         // --only report plots nothing and needs no gnuplot.
-        let report = try runWithPath(emptyBin.path, ["reproduce", "--preset", "demo", "--tiny", "--model", try smallModel(in: dir).path,
-                                                      "--output", out.path, "--only", "report"])
+        let report = try runWithPath(
+            emptyBin.path,
+            [
+                "reproduce", "--preset", "demo", "--tiny", "--model", try smallModel(in: dir).path,
+                "--output", out.path, "--only", "report",
+            ])
         #expect(report.status == 0, "\(report.stderr)")
     }
 
@@ -94,10 +125,13 @@ struct ReproduceCommandTests {
         let file = dir.appendingPathComponent("plain")
         try Data("keep".utf8).write(to: file)
         let out = file.appendingPathComponent("repro")
-        let run = try runLatticeFF(["reproduce", "--preset", "demo", "--tiny", "--model", try smallModel(in: dir).path,
-                                    "--output", out.path])
+        let run = try runLatticeFF([
+            "reproduce", "--preset", "demo", "--tiny", "--model", try smallModel(in: dir).path,
+            "--output", out.path,
+        ])
         #expect(run.status == 1)
-        #expect(run.stderr == "Error: cannot write \(out.path): \(file.path) is a file, not a directory\n", "\(run.stderr)")
+        #expect(
+            run.stderr == "Error: cannot write \(out.path): \(file.path) is a file, not a directory\n", "\(run.stderr)")
         #expect(try String(contentsOf: file, encoding: .utf8) == "keep")
     }
 
@@ -111,10 +145,13 @@ struct ReproduceCommandTests {
         try FileManager.default.createDirectory(at: asDirectory, withIntermediateDirectories: true)
         for (model, expected) in [(garbage, "corrupt or unreadable .npz"), (asDirectory, "is a directory")] {
             let out = dir.appendingPathComponent("repro-\(model.lastPathComponent)")
-            let run = try runLatticeFF(["reproduce", "--preset", "demo", "--tiny", "--model", model.path, "--output", out.path])
+            let run = try runLatticeFF([
+                "reproduce", "--preset", "demo", "--tiny", "--model", model.path, "--output", out.path,
+            ])
             #expect(run.status == 1)
             let lines = run.stderr.split(separator: "\n")
-            #expect(lines.count == 1 && lines[0].hasPrefix("Error: ") && run.stderr.contains(model.path)
+            #expect(
+                lines.count == 1 && lines[0].hasPrefix("Error: ") && run.stderr.contains(model.path)
                     && run.stderr.contains(expected), "\(run.stderr)")
             #expect(!FileManager.default.fileExists(atPath: out.path))
         }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("latticeff symmetry")
 struct SymmetryCommandTests {
@@ -41,15 +41,18 @@ struct SymmetryCommandTests {
         #expect(j["sites"] as? Int == 45)
     }
 
-    @Test("invalid input gives an error naming the problem and a non-zero exit",
-          arguments: [["symmetry", "--lattice", "square", "--group", "C6v"],
-                      ["symmetry", "--radius=-1"],
-                      ["symmetry", "--radius", "nan"],
-                      ["symmetry", "--lattice", "hexagonal"],
-                      ["symmetry", "--group", "C4"],
-                      ["symmetry", "--group", "Oh"],
-                      ["symmetry", "--no-such-option"],
-                      ["symmetry", "--output", "/nonexistent-dir/x/report.json"]])
+    @Test(
+        "invalid input gives an error naming the problem and a non-zero exit",
+        arguments: [
+            ["symmetry", "--lattice", "square", "--group", "C6v"],
+            ["symmetry", "--radius=-1"],
+            ["symmetry", "--radius", "nan"],
+            ["symmetry", "--lattice", "hexagonal"],
+            ["symmetry", "--group", "C4"],
+            ["symmetry", "--group", "Oh"],
+            ["symmetry", "--no-such-option"],
+            ["symmetry", "--output", "/nonexistent-dir/x/report.json"],
+        ])
     func errors(arguments: [String]) throws {
         let r = try runLatticeFF(arguments)
         #expect(r.status != 0)

@@ -1,12 +1,12 @@
 import DataGeneration
 import Datasets
 import ENN
-import ForceFields
-import Foundation
-import Testing
 import ForceFieldInterface
+import ForceFields
 import ForceModels
+import Foundation
 import HolsteinModel
+import Testing
 
 @Suite("Dataset generation")
 struct DataGenerationTests {
@@ -77,7 +77,9 @@ struct DataGenerationTests {
         var bad = tinyPlan()
         bad.snapshotSteps = [10, 5]
         #expect(throws: DatasetError.self) { _ = try DatasetGenerator(plan: bad, workDirectory: workDirectory()) }
-        bad = tinyPlan(); bad.randomCount = 0; bad.quenchRuns = 0
+        bad = tinyPlan()
+        bad.randomCount = 0
+        bad.quenchRuns = 0
         #expect(throws: DatasetError.self) { try bad.validate() }
         #expect(GenerationPlan.paper().totalCount == 600)
     }
@@ -85,8 +87,9 @@ struct DataGenerationTests {
     /// A small untrained electronic-readout network (exact elastic force, bounded electronic part)
     /// saved to a temporary file: a stand-in sampler whose trajectories differ from ED's.
     func samplerFile(holstein: HolsteinParameters) throws -> URL {
-        let configuration = NetworkConfiguration(lattice: "square", group: "D4", radius: 2.0.squareRoot(), hiddenWidths: [[3], [2]],
-                                                 gate: .smooth)
+        let configuration = NetworkConfiguration(
+            lattice: "square", group: "D4", radius: 2.0.squareRoot(), hiddenWidths: [[3], [2]],
+            gate: .smooth)
         let network = try EquivariantNetwork<Float>(configuration: configuration, seed: 5, holstein: holstein)
         network.readout = .electronic
         let url = workDirectory().appendingPathExtension("npz")
@@ -94,7 +97,8 @@ struct DataGenerationTests {
         return url
     }
 
-    @Test("Model-sampled runs: the model moves the lattice, ED labels every snapshot exactly; a changed model is refused")
+    @Test(
+        "Model-sampled runs: the model moves the lattice, ED labels every snapshot exactly; a changed model is refused")
     func sampledRuns() throws {
         var plan = tinyPlan(seed: 4)
         let url = try samplerFile(holstein: plan.holstein)
@@ -103,7 +107,8 @@ struct DataGenerationTests {
         #expect(plan.edSolves == 10 + 2 * 4)
         let dir = workDirectory()
         let data = try DatasetGenerator(plan: plan, workDirectory: dir).run()
-        #expect(data.kinds.filter { $0 == .sampledQuench }.count == 8 && data.kinds.filter { $0 == .random }.count == 10)
+        #expect(
+            data.kinds.filter { $0 == .sampledQuench }.count == 8 && data.kinds.filter { $0 == .random }.count == 10)
         #expect(Array(data.steps.suffix(4)) == [5, 10, 20, 40])
         #expect(data.metadata.generator["samplerSHA256"] == model.weightsSHA256)
         let field = try EDForceField(size: plan.size, parameters: plan.holstein)
@@ -128,7 +133,10 @@ struct DataGenerationTests {
         other.coupling += 0.5
         let otherURL = try samplerFile(holstein: other)
         var mismatched = tinyPlan(seed: 4)
-        mismatched.samplerModel = SamplerModel(path: otherURL.path, weightsSHA256: try EquivariantNetwork<Float>.load(from: otherURL).weightsSHA256)
-        #expect(throws: DatasetError.self) { _ = try DatasetGenerator(plan: mismatched, workDirectory: workDirectory()) }
+        mismatched.samplerModel = SamplerModel(
+            path: otherURL.path, weightsSHA256: try EquivariantNetwork<Float>.load(from: otherURL).weightsSHA256)
+        #expect(throws: DatasetError.self) {
+            _ = try DatasetGenerator(plan: mismatched, workDirectory: workDirectory())
+        }
     }
 }

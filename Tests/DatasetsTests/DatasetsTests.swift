@@ -2,18 +2,19 @@ import Datasets
 import Foundation
 import HolsteinModel
 import IO
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Datasets: files, splits, metrics")
 struct DatasetsTests {
     func sample(count: Int = 3, size L: Int = 4) throws -> ForceDataset {
         var r = TestRandom(seed: 11)
         let n = count * L * L
-        return try ForceDataset(size: L, q: r.field(n), forces: r.field(n), densities: r.field(n).map { 0.5 + 0.4 * $0 },
-                                kinds: (0..<count).map { $0 == 0 ? .random : .quench },
-                                steps: (0..<count).map { $0 == 0 ? -1 : Int64(100 * $0) },
-                                metadata: DatasetMetadata(holstein: HolsteinParameters(temperature: 0.2), generator: ["preset": "test"]))
+        return try ForceDataset(
+            size: L, q: r.field(n), forces: r.field(n), densities: r.field(n).map { 0.5 + 0.4 * $0 },
+            kinds: (0..<count).map { $0 == 0 ? .random : .quench },
+            steps: (0..<count).map { $0 == 0 ? -1 : Int64(100 * $0) },
+            metadata: DatasetMetadata(holstein: HolsteinParameters(temperature: 0.2), generator: ["preset": "test"]))
     }
 
     func temporaryFile(_ name: String) -> URL {
@@ -39,14 +40,24 @@ struct DatasetsTests {
             try modify(&archive)
             let bad = temporaryFile("bad.npz")
             try archive.write(to: bad)
-            do { _ = try ForceDataset(contentsOf: bad); Issue.record("accepted a file with \(fragment)") } catch {
+            do {
+                _ = try ForceDataset(contentsOf: bad)
+                Issue.record("accepted a file with \(fragment)")
+            } catch {
                 #expect("\(error)".contains(fragment), "\(error)")
             }
         }
         try expectFailure({ $0.arrays["F"] = nil }, "missing array 'F'")
-        try expectFailure({ $0.arrays["n"] = try NumPyArray([Float](repeating: 0, count: 48), shape: [3, 4, 4]) }, "float64")
-        try expectFailure({ $0.arrays["F"] = try NumPyArray([Double](repeating: 0, count: 32), shape: [2, 4, 4]) }, "shape")
-        try expectFailure({ var q = try $0.array("Q").doubles(); q[5] = .nan; $0.arrays["Q"] = try NumPyArray(q, shape: [3, 4, 4]) }, "not finite")
+        try expectFailure(
+            { $0.arrays["n"] = try NumPyArray([Float](repeating: 0, count: 48), shape: [3, 4, 4]) }, "float64")
+        try expectFailure(
+            { $0.arrays["F"] = try NumPyArray([Double](repeating: 0, count: 32), shape: [2, 4, 4]) }, "shape")
+        try expectFailure(
+            {
+                var q = try $0.array("Q").doubles()
+                q[5] = .nan
+                $0.arrays["Q"] = try NumPyArray(q, shape: [3, 4, 4])
+            }, "not finite")
         try expectFailure({ $0.arrays["kind"] = NumPyArray([Int32(0), 7, 1]) }, "unknown kind")
         try expectFailure({ $0.extraFiles["metadata.json"] = Data("{}".utf8) }, "metadata")
         #expect(throws: DatasetError.self) {
@@ -76,14 +87,17 @@ struct DatasetsTests {
             #expect(limited.training.count == k && Set(limited.training).count == k)
             #expect(Set(limited.training).isSubset(of: paper.training) && limited.validation == paper.validation)
             let random = limited.training.filter { $0 < 200 }.count
-            #expect(abs(Double(random) / Double(k) - 1.0 / 3.0) <= 1.0 / Double(k) + 1e-12, "k = \(k): \(random) random")
+            #expect(
+                abs(Double(random) / Double(k) - 1.0 / 3.0) <= 1.0 / Double(k) + 1e-12, "k = \(k): \(random) random")
         }
         #expect(try paper.limitingTraining(to: 400) == paper && paper.limitingTraining(to: 1000) == paper)
         #expect(throws: DatasetError.self) { _ = try paper.limitingTraining(to: 0) }
 
         let a = try sample(count: 3), b = try sample(count: 2)
         let both = try a.appending(b)
-        #expect(both.count == 5 && both.q == a.q + b.q && both.forces == a.forces + b.forces && both.kinds == a.kinds + b.kinds)
+        #expect(
+            both.count == 5 && both.q == a.q + b.q && both.forces == a.forces + b.forces
+                && both.kinds == a.kinds + b.kinds)
         #expect(throws: DatasetError.self) { _ = try a.appending(try sample(count: 2, size: 6)) }
         var other = b
         other.metadata.holstein.temperature = 0.3
@@ -113,14 +127,16 @@ struct DatasetsTests {
         // 200 components: 198 errors of 0.1, two of 1 → the worst 1 % (2 components) carry 2/(2 + 1.98).
         let exact = [Double](repeating: 0.5, count: 200)
         var predicted = exact.map { $0 + 0.1 }
-        predicted[17] = 1.5; predicted[130] = -0.5
+        predicted[17] = 1.5
+        predicted[130] = -0.5
         let m = ForceErrorMetrics(predicted: predicted, exact: exact)
         #expect(abs(m.medianAbsError - 0.1) < 1e-12)
         #expect(abs(m.p99AbsError - 0.1) < 1e-12)  // rank 198 of 200
         #expect(abs(m.top1PercentShare - 2 / 3.98) < 1e-12)
         #expect(m.maxError == 1)
         // Uniform errors: the worst 1 % carry exactly 1 %; odd count: the median is the middle value.
-        let uniform = ForceErrorMetrics(predicted: [Double](repeating: 0.3, count: 301), exact: [Double](repeating: 0, count: 301))
+        let uniform = ForceErrorMetrics(
+            predicted: [Double](repeating: 0.3, count: 301), exact: [Double](repeating: 0, count: 301))
         #expect(abs(uniform.top1PercentShare - 3.0 / 301) < 1e-12)
         let odd = ForceErrorMetrics(predicted: [0.0, 2, -1], exact: [0, 0, 0])
         #expect(odd.medianAbsError == 1 && odd.p99AbsError == 2)

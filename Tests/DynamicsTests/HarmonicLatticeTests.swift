@@ -1,10 +1,10 @@
 import Dynamics
-import Foundation
+import ForceFieldInterface
 import ForceFields
+import Foundation
+import HolsteinModel
 import RandomNumbers
 import Testing
-import ForceFieldInterface
-import HolsteinModel
 
 @Suite("g = 0: the harmonic lattice")
 struct HarmonicLatticeTests {
@@ -40,9 +40,10 @@ struct HarmonicLatticeTests {
         let field = try HarmonicForceField(size: L)
         var generator = Xoshiro256(seed: 2024)
         let v0 = generator.normals(L * L, standardDeviation: (langevin.temperature / langevin.mass).squareRoot())
-        var state = try preparedState(field, q: [Double](repeating: 0, count: L * L), v: v0, langevin: langevin, seed: 99)
+        var state = try preparedState(
+            field, q: [Double](repeating: 0, count: L * L), v: v0, langevin: langevin, seed: 99)
         let integrator = try LangevinIntegrator(parameters: langevin)
-        for _ in 0..<2000 { try integrator.step(&state, forceField: field) }   // burn-in: 100 time units = 20/γ
+        for _ in 0..<2000 { try integrator.step(&state, forceField: field) }  // burn-in: 100 time units = 20/γ
 
         let blocks = 20, blockSteps = 1000
         var q2Blocks: [Double] = [], kineticBlocks: [Double] = []
@@ -99,7 +100,9 @@ struct EnergyConservationTests {
         return worst / abs(e0)
     }
 
-    func ratios(_ field: any ForceField, duration: Double, qStd: Double, vStd: Double) throws -> (errors: [Double], ratios: [Double]) {
+    func ratios(
+        _ field: any ForceField, duration: Double, qStd: Double, vStd: Double
+    ) throws -> (errors: [Double], ratios: [Double]) {
         var generator = Xoshiro256(seed: 31)
         let q = generator.normals(field.siteCount, standardDeviation: qStd)
         let v = generator.normals(field.siteCount, standardDeviation: vStd)

@@ -1,8 +1,9 @@
 /// Requests far beyond the machine are refused with the estimate and the limit, before anything is allocated
 /// or written.
+
 import Dynamics
-import Foundation
 import ForceFields
+import Foundation
 import IO
 import Testing
 
@@ -18,7 +19,9 @@ struct MemoryLimitTests {
             _ = try Simulation.create(at: url, parameters: parameters, budget: budget)
             Issue.record("an oversized lattice was accepted")
         } catch let error as MemoryLimitError {
-            #expect(error.description == "a simulation of 1 concurrent run(s) on the 200000×200000 lattice (N = 40000000000) "
+            #expect(
+                error.description
+                    == "a simulation of 1 concurrent run(s) on the 200000×200000 lattice (N = 40000000000) "
                     + "needs ≈ 2384 GiB, 64 GiB available (override with --ignore-memory-limit)")
         }
         #expect(!FileManager.default.fileExists(atPath: url.path))
@@ -36,7 +39,8 @@ struct MemoryLimitTests {
         #expect {
             try ClusterForceField(size: 200_000, radius: 1.5, budget: MemoryBudget(availableBytes: 64 << 30))
         } throws: { error in
-            "\(error)".hasPrefix("cluster-ED forces on the 200000×200000 lattice (N = 40000000000) needs ≈ 298 GiB, 64 GiB")
+            "\(error)".hasPrefix(
+                "cluster-ED forces on the 200000×200000 lattice (N = 40000000000) needs ≈ 298 GiB, 64 GiB")
         }
     }
 

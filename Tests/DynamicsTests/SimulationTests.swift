@@ -1,13 +1,13 @@
 import Dynamics
 import ENN
-import Foundation
+import ForceFieldInterface
 import ForceFields
+import ForceModels
+import Foundation
+import HolsteinModel
 import IO
 import RandomNumbers
 import Testing
-import ForceFieldInterface
-import ForceModels
-import HolsteinModel
 
 @Suite("Run directories, exact resume, ensembles")
 struct SimulationTests {
@@ -18,17 +18,25 @@ struct SimulationTests {
         let parameters = smallParameters(field, steps: 120, runs: 2, seed: .max)
         let outcome = try Simulation.create(at: url, parameters: parameters).run(forceField: field)
         #expect(outcome.isComplete && outcome.trajectories.count == 2)
-        #expect(outputFiles(url) == ["run-000/checkpoint.npz", "run-000/seed.json", "run-000/snapshots/step-00000000.npz",
-                                      "run-000/snapshots/step-00000050.npz", "run-000/snapshots/step-00000100.npz",
-                                      "run-000/timeseries.csv", "run-001/checkpoint.npz", "run-001/seed.json",
-                                      "run-001/snapshots/step-00000000.npz", "run-001/snapshots/step-00000050.npz",
-                                      "run-001/snapshots/step-00000100.npz", "run-001/timeseries.csv"])
+        #expect(
+            outputFiles(url) == [
+                "run-000/checkpoint.npz", "run-000/seed.json", "run-000/snapshots/step-00000000.npz",
+                "run-000/snapshots/step-00000050.npz", "run-000/snapshots/step-00000100.npz",
+                "run-000/timeseries.csv", "run-001/checkpoint.npz", "run-001/seed.json",
+                "run-001/snapshots/step-00000000.npz", "run-001/snapshots/step-00000050.npz",
+                "run-001/snapshots/step-00000100.npz", "run-001/timeseries.csv",
+            ])
         // params.json round-trips exactly (the largest seed included).
         let reopened = try Simulation.open(at: url)
         #expect(reopened.parameters == parameters)
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url.appendingPathComponent("params.json"))) as? [String: Any])
-        for key in ["softwareVersion", "created", "forces", "forceField", "size", "steps", "runs", "seed", "mass",
-                    "damping", "dt", "temperature", "initialState", "snapshotEvery", "checkpointEvery", "timeseriesEvery", "execution"] {
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: url.appendingPathComponent("params.json")))
+                as? [String: Any])
+        for key in [
+            "softwareVersion", "created", "forces", "forceField", "size", "steps", "runs", "seed", "mass",
+            "damping", "dt", "temperature", "initialState", "snapshotEvery", "checkpointEvery", "timeseriesEvery",
+            "execution",
+        ] {
             #expect(json[key] != nil, "params.json lacks \(key)")
         }
         // Time series: fixed header, rows every 10 steps, step 0 first.
@@ -47,7 +55,8 @@ struct SimulationTests {
         let q = try snapshot.values("Q", as: Double.self)
         #expect(try field.evaluate(q).forces == snapshot.values("F", as: Double.self))
         // seed.json records the derived seed.
-        let seed = try JSONDecoder().decode(SeedRecord.self, from: Data(contentsOf: url.appendingPathComponent("run-001/seed.json")))
+        let seed = try JSONDecoder().decode(
+            SeedRecord.self, from: Data(contentsOf: url.appendingPathComponent("run-001/seed.json")))
         #expect(seed == SeedRecord(baseSeed: .max, runIndex: 1, seed: Xoshiro256.derivedSeed(base: .max, index: 1)))
     }
 
@@ -68,8 +77,9 @@ struct SimulationTests {
 
     @Test("Grand-canonical network: μ is checkpointed, so the warm-started μ search resumes bit-identically")
     func exactResumeWithChemicalPotentialSearch() throws {
-        let network = try EquivariantNetwork<Float>(configuration: NetworkConfiguration(radius: 2, hiddenWidths: [[4], [2]], gate: .smooth),
-                                                    seed: 3, holstein: HolsteinParameters())
+        let network = try EquivariantNetwork<Float>(
+            configuration: NetworkConfiguration(radius: 2, hiddenWidths: [[4], [2]], gate: .smooth),
+            seed: 3, holstein: HolsteinParameters())
         network.readout = .grandCanonical
         let field = try NetworkForceField(network: network, size: 6)
         let parameters = smallParameters(field, steps: 40, checkpointEvery: 20)
@@ -93,8 +103,8 @@ struct SimulationTests {
         _ = try simulation.run(forceField: field, until: 100)
         let checkpoint = simulation.layout.checkpoint(0)
         let saved = try Data(contentsOf: checkpoint)
-        _ = try simulation.run(forceField: field, until: 180)        // rows to 175, snapshots to 150
-        try saved.write(to: checkpoint)                              // as if killed at 180 without checkpointing
+        _ = try simulation.run(forceField: field, until: 180)  // rows to 175, snapshots to 150
+        try saved.write(to: checkpoint)  // as if killed at 180 without checkpointing
         #expect(try simulation.checkpointStep(run: 0) == 100)
         _ = try Simulation.open(at: killed).run(forceField: field)
         try expectIdenticalOutput(whole, killed)
@@ -105,8 +115,10 @@ struct SimulationTests {
         let field = try HarmonicForceField(size: 4)
         func run(seed: UInt64, plan: ExecutionPlan?) throws -> URL {
             let url = temporaryURL()
-            _ = try Simulation.create(at: url, parameters: smallParameters(field, steps: 60, runs: 3, seed: seed, execution: plan))
-                .run(forceField: field)
+            _ = try Simulation.create(
+                at: url, parameters: smallParameters(field, steps: 60, runs: 3, seed: seed, execution: plan)
+            )
+            .run(forceField: field)
             return url
         }
         let parallel = try run(seed: 1, plan: ExecutionPlan(mode: "parallel-runs", workers: 2, blasThreads: 1))
@@ -114,8 +126,10 @@ struct SimulationTests {
         let other = try run(seed: 2, plan: nil)
         try expectIdenticalOutput(parallel, sequential)
         func q(_ root: URL, _ run: Int) throws -> [Double] {
-            try NPZArchive(contentsOf: root.appendingPathComponent(String(format: "run-%03d/snapshots/step-00000050.npz", run)))
-                .values("Q", as: Double.self)
+            try NPZArchive(
+                contentsOf: root.appendingPathComponent(String(format: "run-%03d/snapshots/step-00000050.npz", run))
+            )
+            .values("Q", as: Double.self)
         }
         #expect(try q(parallel, 0) != q(parallel, 1) && q(parallel, 1) != q(parallel, 2))
         #expect(try q(parallel, 0) != q(other, 0))
@@ -125,9 +139,13 @@ struct SimulationTests {
 
     @Test("Execution plan: parallel runs only for one-core force fields and R ≥ 2")
     func plan() {
-        #expect(ExecutionPlan.choose(forceFieldKind: "ed", size: 24, runs: 4, cores: 2) == ExecutionPlan(mode: "parallel-runs", workers: 2, blasThreads: 1))
+        #expect(
+            ExecutionPlan.choose(forceFieldKind: "ed", size: 24, runs: 4, cores: 2)
+                == ExecutionPlan(mode: "parallel-runs", workers: 2, blasThreads: 1))
         #expect(ExecutionPlan.choose(forceFieldKind: "harmonic", size: 400, runs: 8, cores: 16).workers == 8)
-        #expect(ExecutionPlan.choose(forceFieldKind: "ed", size: 40, runs: 4, cores: 2) == ExecutionPlan(mode: "sequential", workers: 1, blasThreads: 2))
+        #expect(
+            ExecutionPlan.choose(forceFieldKind: "ed", size: 40, runs: 4, cores: 2)
+                == ExecutionPlan(mode: "sequential", workers: 1, blasThreads: 2))
         #expect(ExecutionPlan.choose(forceFieldKind: "enn", size: 200, runs: 4, cores: 2).mode == "sequential")
         #expect(ExecutionPlan.choose(forceFieldKind: "ed", size: 24, runs: 1, cores: 2).workers == 1)
     }
@@ -136,13 +154,16 @@ struct SimulationTests {
     func nonFinite() throws {
         let field = try FailingForceField(size: 4, failAfter: 26)
         let url = temporaryURL()
-        let simulation = try Simulation.create(at: url, parameters: smallParameters(field, steps: 100, checkpointEvery: 10))
+        let simulation = try Simulation.create(
+            at: url, parameters: smallParameters(field, steps: 100, checkpointEvery: 10))
         do {
             _ = try simulation.run(forceField: field)
             Issue.record("expected a failure")
         } catch let error as DynamicsError {
             let message = "\(error)"
-            #expect(message.contains("run-000") && message.contains("step 26") && message.contains("checkpoint (step 20)"), "\(message)")
+            #expect(
+                message.contains("run-000") && message.contains("step 26") && message.contains("checkpoint (step 20)"),
+                "\(message)")
         }
         #expect(try simulation.checkpointStep(run: 0) == 20)
         let checkpoint = try NPZArchive(contentsOf: simulation.layout.checkpoint(0))
@@ -154,8 +175,10 @@ struct SimulationTests {
         let field = try HarmonicForceField(size: 4)
         let stop = StopRequest()
         stop.request()
-        let simulation = try Simulation.create(at: temporaryURL(), parameters: smallParameters(field, steps: 50, runs: 2))
-        #expect(try simulation.run(forceField: field, stop: stop).trajectories == [.stopped(step: 0), .stopped(step: 0)])
+        let simulation = try Simulation.create(
+            at: temporaryURL(), parameters: smallParameters(field, steps: 50, runs: 2))
+        #expect(
+            try simulation.run(forceField: field, stop: stop).trajectories == [.stopped(step: 0), .stopped(step: 0)])
         #expect(try simulation.checkpointStep(run: 1) == 0)
         #expect(try simulation.run(forceField: field).isComplete)
     }
@@ -180,15 +203,24 @@ struct SimulationTests {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         let marker = url.appendingPathComponent("keep.txt")
         try Data("precious".utf8).write(to: marker)
-        #expect(throws: DynamicsError.self) { try Simulation.create(at: url, parameters: smallParameters(field, steps: 5)) }
-        #expect(try Data(contentsOf: marker) == Data("precious".utf8) && !FileManager.default.fileExists(atPath: url.appendingPathComponent("params.json").path))
-        #expect(throws: DynamicsError.self) { try Simulation.create(at: marker.appendingPathComponent("sub"), parameters: smallParameters(field, steps: 5)) }
+        #expect(throws: DynamicsError.self) {
+            try Simulation.create(at: url, parameters: smallParameters(field, steps: 5))
+        }
+        #expect(
+            try Data(contentsOf: marker) == Data("precious".utf8)
+                && !FileManager.default.fileExists(atPath: url.appendingPathComponent("params.json").path))
+        #expect(throws: DynamicsError.self) {
+            try Simulation.create(
+                at: marker.appendingPathComponent("sub"), parameters: smallParameters(field, steps: 5))
+        }
         #expect(throws: DynamicsError.self) { try Simulation.open(at: url) }
         let run = try Simulation.create(at: temporaryURL(), parameters: smallParameters(field, steps: 5))
         #expect(throws: DynamicsError.self) { try run.run(forceField: try HarmonicForceField(size: 5)) }
         #expect(throws: DynamicsError.self) { try run.run(forceField: try EDForceField(size: 4)) }
         #expect(throws: DynamicsError.self) {
-            try Simulation.create(at: temporaryURL(), parameters: smallParameters(field, steps: 5, langevin: LangevinParameters(timeStep: -1)))
+            try Simulation.create(
+                at: temporaryURL(),
+                parameters: smallParameters(field, steps: 5, langevin: LangevinParameters(timeStep: -1)))
         }
     }
 }
@@ -206,12 +238,16 @@ final class FailingForceField: ForceField {
     var latticeSize: Int { inner.latticeSize }
     var descriptor: ForceFieldDescriptor { inner.descriptor }
     var holsteinParameters: HolsteinParameters { inner.holsteinParameters }
-    func evaluate(_ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
-                  densities: UnsafeMutableBufferPointer<Double>?) throws -> ForceEvaluation {
+    func evaluate(
+        _ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
+        densities: UnsafeMutableBufferPointer<Double>?
+    ) throws -> ForceEvaluation {
         let result = try inner.evaluate(q, forces: forces, densities: densities)
         if evaluations >= failAfter { forces[3] = .nan }
         evaluations += 1
         return result
     }
-    func makeIndependentCopy() throws -> any ForceField { try FailingForceField(size: latticeSize, failAfter: failAfter) }
+    func makeIndependentCopy() throws -> any ForceField {
+        try FailingForceField(size: latticeSize, failAfter: failAfter)
+    }
 }

@@ -1,26 +1,31 @@
 /// Helpers shared by the dynamics tests: temporary directories, small simulations, file comparison.
+
 import Dynamics
-import Foundation
+import ForceFieldInterface
 import ForceFields
+import Foundation
 import RandomNumbers
 import Testing
-import ForceFieldInterface
 
 /// A fresh temporary directory (not created) for one test.
 func temporaryURL(_ name: String = "run") -> URL {
-    FileManager.default.temporaryDirectory.appendingPathComponent("latticeff-dyn-\(UUID().uuidString)").appendingPathComponent(name)
+    FileManager.default.temporaryDirectory.appendingPathComponent("latticeff-dyn-\(UUID().uuidString)")
+        .appendingPathComponent(name)
 }
 
 /// Parameters of a small simulation with the given force field.
-func smallParameters(_ field: any ForceField, steps: Int, runs: Int = 1, seed: UInt64 = 7,
-                     langevin: LangevinParameters = LangevinParameters(),
-                     initial: InitialCondition = .referenceHotStart(mass: 5),
-                     snapshotEvery: Int = 50, checkpointEvery: Int = 100, timeseriesEvery: Int = 10,
-                     execution: ExecutionPlan? = nil) -> SimulationParameters {
-    SimulationParameters(softwareVersion: "test", forces: field.descriptor.kind, forceField: field.descriptor,
-                         size: field.latticeSize, steps: steps, runs: runs, baseSeed: seed, langevin: langevin,
-                         initialState: initial, snapshotEvery: snapshotEvery, checkpointEvery: checkpointEvery,
-                         timeseriesEvery: timeseriesEvery, execution: execution)
+func smallParameters(
+    _ field: any ForceField, steps: Int, runs: Int = 1, seed: UInt64 = 7,
+    langevin: LangevinParameters = LangevinParameters(),
+    initial: InitialCondition = .referenceHotStart(mass: 5),
+    snapshotEvery: Int = 50, checkpointEvery: Int = 100, timeseriesEvery: Int = 10,
+    execution: ExecutionPlan? = nil
+) -> SimulationParameters {
+    SimulationParameters(
+        softwareVersion: "test", forces: field.descriptor.kind, forceField: field.descriptor,
+        size: field.latticeSize, steps: steps, runs: runs, baseSeed: seed, langevin: langevin,
+        initialState: initial, snapshotEvery: snapshotEvery, checkpointEvery: checkpointEvery,
+        timeseriesEvery: timeseriesEvery, execution: execution)
 }
 
 /// Relative paths of every file below `root`, except `params.json` (it holds the creation time).
@@ -39,16 +44,22 @@ func outputFiles(_ root: URL) -> [String] {
 func expectIdenticalOutput(_ a: URL, _ b: URL, sourceLocation: SourceLocation = #_sourceLocation) throws {
     let files = outputFiles(a)
     #expect(files == outputFiles(b), sourceLocation: sourceLocation)
-    #expect(files.contains("run-000/timeseries.csv") && files.contains("run-000/checkpoint.npz"), sourceLocation: sourceLocation)
+    #expect(
+        files.contains("run-000/timeseries.csv") && files.contains("run-000/checkpoint.npz"),
+        sourceLocation: sourceLocation)
     for file in files {
-        let x = try Data(contentsOf: a.appendingPathComponent(file)), y = try Data(contentsOf: b.appendingPathComponent(file))
+        let x = try Data(contentsOf: a.appendingPathComponent(file)),
+            y = try Data(contentsOf: b.appendingPathComponent(file))
         #expect(x == y, "\(file) differs", sourceLocation: sourceLocation)
     }
 }
 
 /// A state with the given coordinates and velocities and forces evaluated.
-func preparedState(_ field: any ForceField, q: [Double], v: [Double], langevin: LangevinParameters, seed: UInt64 = 1) throws -> DynamicsState {
-    var state = try DynamicsState(size: field.latticeSize, coordinates: q, velocities: v, generator: Xoshiro256(seed: seed))
+func preparedState(
+    _ field: any ForceField, q: [Double], v: [Double], langevin: LangevinParameters, seed: UInt64 = 1
+) throws -> DynamicsState {
+    var state = try DynamicsState(
+        size: field.latticeSize, coordinates: q, velocities: v, generator: Xoshiro256(seed: seed))
     try LangevinIntegrator(parameters: langevin).evaluateForces(&state, forceField: field)
     return state
 }

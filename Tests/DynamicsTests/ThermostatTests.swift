@@ -1,8 +1,8 @@
 import Dynamics
+import ForceFieldInterface
 import Foundation
 import RandomNumbers
 import Testing
-import ForceFieldInterface
 
 @Suite("Ornstein–Uhlenbeck velocity refresh")
 struct ThermostatTests {
@@ -67,10 +67,13 @@ struct ThermostatTests {
         #expect(v == copy && generator == reference)
     }
 
-    @Test("Invalid Langevin parameters are rejected", arguments: [
-        LangevinParameters(mass: 0), LangevinParameters(damping: -1), LangevinParameters(timeStep: -0.05),
-        LangevinParameters(timeStep: .nan), LangevinParameters(temperature: -0.1), LangevinParameters(temperature: .infinity),
-    ])
+    @Test(
+        "Invalid Langevin parameters are rejected",
+        arguments: [
+            LangevinParameters(mass: 0), LangevinParameters(damping: -1), LangevinParameters(timeStep: -0.05),
+            LangevinParameters(timeStep: .nan), LangevinParameters(temperature: -0.1),
+            LangevinParameters(temperature: .infinity),
+        ])
     func invalid(parameters: LangevinParameters) {
         #expect(throws: DynamicsError.self) { try parameters.validate() }
         #expect(throws: DynamicsError.self) { try LangevinIntegrator(parameters: parameters) }

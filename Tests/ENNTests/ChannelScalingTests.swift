@@ -1,11 +1,11 @@
 import ENN
+import ForceModels
 import Foundation
 import IO
 import Lattice
 import Symmetry
-import Testing
 import TestSupport
-import ForceModels
+import Testing
 
 @Suite("per-channel RMS input scaling")
 struct ChannelScalingTests {
@@ -32,13 +32,19 @@ struct ChannelScalingTests {
         for k in layout.labels.indices {
             for r in 0..<layout.multiplicities[k] {
                 var sum = 0.0
-                for site in 0..<64 { for a in 0..<layout.dimensions[k] {
-                    let v = features[site * layout.size + layout.index(ir: k, component: a, channel: r)] / channels[c + r]
-                    sum += v * v
-                } }
+                for site in 0..<64 {
+                    for a in 0..<layout.dimensions[k] {
+                        let v =
+                            features[site * layout.size + layout.index(ir: k, component: a, channel: r)]
+                            / channels[c + r]
+                        sum += v * v
+                    }
+                }
                 // Channels that vanish identically keep scale 1 (and RMS 0).
                 let rms = (sum / 64).squareRoot()
-                #expect(abs(rms - 1) < 1e-12 || (rms == 0 && channels[c + r] == 1), "channel \(layout.labels[k])[\(r)]: RMS \(rms)")
+                #expect(
+                    abs(rms - 1) < 1e-12 || (rms == 0 && channels[c + r] == 1),
+                    "channel \(layout.labels[k])[\(r)]: RMS \(rms)")
             }
             c += layout.multiplicities[k]
         }
@@ -51,13 +57,15 @@ struct ChannelScalingTests {
     func equivariance() throws {
         let (network, q) = try scaledNetwork()
         let lattice = try PeriodicLattice(geometry: .square, size: 8)
-        let check = try checkForceEquivariance(of: { q, L in try network.forces(configuration: q, size: L) }, configuration: q, size: 8,
-                                               translations: [.zero, LatticeVector(-2, 3)], tolerance: .float64Network)
+        let check = try checkForceEquivariance(
+            of: { q, L in try network.forces(configuration: q, size: L) }, configuration: q, size: 8,
+            translations: [.zero, LatticeVector(-2, 3)], tolerance: .float64Network)
         #expect(check.passes, "\(check)")
         // The scales are a group invariant of the data: a rotated configuration gives the same ones.
         let before = network.channelScales!
-        try network.setInputScales(fromConfigurations: lattice.transform(q, by: network.structure.theory.group.elements[1]),
-                                   count: 1, size: 8, method: .channelRMS)
+        try network.setInputScales(
+            fromConfigurations: lattice.transform(q, by: network.structure.theory.group.elements[1]),
+            count: 1, size: 8, method: .channelRMS)
         #expect(relativeDifference(network.channelScales!, before) < 1e-12)
     }
 

@@ -1,11 +1,11 @@
 import ENN
 import Electronic
-import Foundation
-import IO
-import Testing
-import TestSupport
 import ForceModels
+import Foundation
 import HolsteinModel
+import IO
+import TestSupport
+import Testing
 
 /// The cluster baseline: G = G^cluster + network (Δ-learning), grand-canonical readout.
 @Suite("cluster baseline under the network")
@@ -36,27 +36,39 @@ struct ClusterBaselineTests {
         var atZero = with.holstein
         atZero.filling = .fixedChemicalPotential(0)
         let solver = try LocalClusterSolver(radius: radius, parameters: atZero)
-        let cluster = try solver.electronicForces(Array(q[0..<49]), size: 7) + solver.electronicForces(Array(q[49...]), size: 7)
+        let cluster =
+            try solver.electronicForces(Array(q[0..<49]), size: 7) + solver.electronicForces(Array(q[49...]), size: 7)
         let sum = zip(try without.networkOutputs(configurations: q, count: 2, size: 7), cluster).map { $0 + $1 }
         #expect(relativeDifference(try with.networkOutputs(configurations: q, count: 2, size: 7), sum) < 1e-12)
         // Shifted inputs (the fixed-N search) reuse the cached cluster spectra: same values as a fresh solve.
         let shifted = q.map { $0 + 0.123 }
-        let clusterShifted = try solver.electronicForces(Array(shifted[0..<49]), size: 7) + solver.electronicForces(Array(shifted[49...]), size: 7)
-        let fresh = zip(try without.networkOutputs(configurations: shifted, count: 2, size: 7), clusterShifted).map { $0 + $1 }
+        let clusterShifted =
+            try solver.electronicForces(Array(shifted[0..<49]), size: 7)
+            + solver.electronicForces(Array(shifted[49...]), size: 7)
+        let fresh = zip(try without.networkOutputs(configurations: shifted, count: 2, size: 7), clusterShifted).map {
+            $0 + $1
+        }
         #expect(relativeDifference(try with.networkOutputs(configurations: shifted, count: 2, size: 7), fresh) < 1e-12)
         let forces = try with.forces(configurations: q, count: 2, size: 7)
-        for _ in 0..<2 {     // second pass: from the training cache
+        for _ in 0..<2 {  // second pass: from the training cache
             let (loss, gradient) = try with.lossAndGradients(configurations: q, targets: targets, count: 2, size: 7)
             var electronic = forces
-            try addElasticForces(q, count: 2, size: 7, lattice: "square", holstein: with.holstein, to: &electronic, sign: -1)
+            try addElasticForces(
+                q, count: 2, size: 7, lattice: "square", holstein: with.holstein, to: &electronic, sign: -1)
             let direct = try with.networkOutputs(configurations: q, count: 2, size: 7)
             var elastic = [Double](repeating: 0, count: 98)
-            try addElasticForces(q, count: 2, size: 7, lattice: "square", holstein: with.holstein, to: &elastic, sign: 1)
-            let mse = zip(zip(direct, elastic).map { $0 + $1 }, targets).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / 98
+            try addElasticForces(
+                q, count: 2, size: 7, lattice: "square", holstein: with.holstein, to: &elastic, sign: 1)
+            let mse =
+                zip(zip(direct, elastic).map { $0 + $1 }, targets).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / 98
             #expect(abs(loss - mse) < 1e-12)
             // The gradient is that of the network alone against targets minus the baseline.
             let shifted = zip(targets, cluster).map { $0 - $1 }
-            #expect(relativeDifference(gradient, try without.lossAndGradients(configurations: q, targets: shifted, count: 2, size: 7).gradient) < 1e-12)
+            #expect(
+                relativeDifference(
+                    gradient,
+                    try without.lossAndGradients(configurations: q, targets: shifted, count: 2, size: 7).gradient)
+                    < 1e-12)
         }
     }
 
@@ -82,9 +94,12 @@ struct ClusterBaselineTests {
         #expect(try back.forces(configuration: q, size: 6) == network.forces(configuration: q, size: 6))
         #expect(back.summaryLines.contains { $0.contains("cluster ED of radius 2 (13 sites)") })
         let original = try NPZArchive(contentsOf: url)
-        for (key, value, message) in [("baseline", "cluster:9", "cluster:9"), ("readout", "electronic", "grand-canonical"),
-                                      ("outputScale", "-1", "outputScale")] {
-            let error = try loadErrorWithMetadata(original, at: url, key: key, value: key == "outputScale" ? -1.0 : value)
+        for (key, value, message) in [
+            ("baseline", "cluster:9", "cluster:9"), ("readout", "electronic", "grand-canonical"),
+            ("outputScale", "-1", "outputScale"),
+        ] {
+            let error = try loadErrorWithMetadata(
+                original, at: url, key: key, value: key == "outputScale" ? -1.0 : value)
             #expect(error?.contains(message) == true, "\(key): \(error ?? "loaded")")
         }
         network.baseline = .cluster(radius: 3)
@@ -94,7 +109,8 @@ struct ClusterBaselineTests {
 
 @Suite("output scale")
 struct OutputScaleTests {
-    @Test("with an output scale s and a baseline, the gradient is that of loss/s² (central finite differences, float64)")
+    @Test(
+        "with an output scale s and a baseline, the gradient is that of loss/s² (central finite differences, float64)")
     func gradient() throws {
         let network = try randomNetwork(smallConfiguration(gate: .smooth), seed: 17, as: Double.self)
         network.readout = .grandCanonical
@@ -110,9 +126,11 @@ struct OutputScaleTests {
         // A step 10× above float64's default: the loss is ~s² times the unit-scale remainder, so
         // rounding (ε·loss/h) would otherwise dominate the quotient of loss/s².
         let step = FiniteDifference.step(for: Double.self) * 10, s2 = network.outputScale * network.outputScale
-        let check = try FiniteDifference.check(gradient, parametersOf: network, \.parameters,
-                                               indices: stride(from: 0, to: network.parameters.count, by: 29), step: step,
-                                               tolerance: .float64Network) {
+        let check = try FiniteDifference.check(
+            gradient, parametersOf: network, \.parameters,
+            indices: stride(from: 0, to: network.parameters.count, by: 29), step: step,
+            tolerance: .float64Network
+        ) {
             try network.lossAndGradients(configurations: q, targets: targets, count: 2, size: 5).loss / s2
         }
         #expect(check.passes, "\(check)")

@@ -1,15 +1,17 @@
 import ENN
 import Electronic
-import Foundation
-import Testing
-import TestSupport
 import ForceModels
+import Foundation
 import HolsteinModel
+import TestSupport
+import Testing
 
 /// The fixed-N sum rule Σ_i g(⟨n_i⟩ − ½) = 0 imposed on network forces.
 @Suite("electron-number projection")
 struct ElectronNumberProjectionTests {
-    @Test("implied densities sum to L²/2 exactly; the error against ED never grows; kept in the model file", arguments: ForceReadout.allCases)
+    @Test(
+        "implied densities sum to L²/2 exactly; the error against ED never grows; kept in the model file",
+        arguments: ForceReadout.allCases)
     func projection(readout: ForceReadout) throws {
         let L = 8
         let holstein = HolsteinParameters()
@@ -26,9 +28,13 @@ struct ElectronNumberProjectionTests {
             let range = (c * L * L)..<((c + 1) * L * L)
             let qc = Array(q[range]), fc = Array(projected[range])
             var densities = [Double](repeating: 0, count: L * L)
-            qc.withUnsafeBufferPointer { qb in fc.withUnsafeBufferPointer { fb in densities.withUnsafeMutableBufferPointer {
-                ElasticForce.impliedDensities(qb, forces: fb, size: L, parameters: holstein, into: $0)
-            } } }
+            qc.withUnsafeBufferPointer { qb in
+                fc.withUnsafeBufferPointer { fb in
+                    densities.withUnsafeMutableBufferPointer {
+                        ElasticForce.impliedDensities(qb, forces: fb, size: L, parameters: holstein, into: $0)
+                    }
+                }
+            }
             #expect(abs(densities.reduce(0, +) - Double(L * L) / 2) < 1e-9)
             // The exact forces obey the sum rule, so the projection moves the prediction towards them.
             let exact = try solver.solve(qc).forces
@@ -36,7 +42,8 @@ struct ElectronNumberProjectionTests {
             let after = zip(fc, exact).map { ($0 - $1) * ($0 - $1) }.reduce(0, +)
             #expect(after <= before + 1e-12, "configuration \(c): squared error \(before) → \(after)")
         }
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("latticeff-projection-\(UUID().uuidString).npz")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "latticeff-projection-\(UUID().uuidString).npz")
         try network.converted(to: Float.self).save(to: url)
         #expect(try EquivariantNetwork<Float>.load(from: url).electronNumberProjection)
     }
@@ -46,6 +53,8 @@ struct ElectronNumberProjectionTests {
         let network = try randomNetwork(smallConfiguration(gate: .smooth), seed: 6, as: Double.self)
         network.holstein = HolsteinParameters(filling: .fixedChemicalPotential(0))
         network.electronNumberProjection = true
-        #expect(throws: ForceModelError.self) { _ = try network.forces(configuration: [Double](repeating: 0.1, count: 64), size: 8) }
+        #expect(throws: ForceModelError.self) {
+            _ = try network.forces(configuration: [Double](repeating: 0.1, count: 64), size: 8)
+        }
     }
 }

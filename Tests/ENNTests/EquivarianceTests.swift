@@ -1,20 +1,23 @@
 import ENN
+import ForceModels
 import Foundation
 import Lattice
 import Symmetry
-import Testing
 import TestSupport
-import ForceModels
+import Testing
 
 @Suite("exact equivariance of the whole-lattice network")
 struct EquivarianceTests {
     /// The shared whole-lattice check (every D4 element × translations) on a random Q ∈ [−2, 2)^N,
     /// with configurations and forces in the network's own precision T.
-    static func check<T: ModelScalar>(_ network: EquivariantNetwork<T>, size: Int, seed: UInt64,
-                                      tolerance: EquivarianceTolerance) throws -> EquivarianceCheck {
+    static func check<T: ModelScalar>(
+        _ network: EquivariantNetwork<T>, size: Int, seed: UInt64,
+        tolerance: EquivarianceTolerance
+    ) throws -> EquivarianceCheck {
         var random = TestRandom(seed: seed)
         let q = random.field(size * size).map { T(2 * $0) }
-        let forces = { (q: [T], L: Int) in try network.forces(configuration: q.map(Double.init), size: L).map { T($0) } }
+        let forces = { (q: [T], L: Int) in try network.forces(configuration: q.map(Double.init), size: L).map { T($0) }
+        }
         return try checkForceEquivariance(of: forces, configuration: q, size: size, tolerance: tolerance)
     }
 
@@ -25,7 +28,9 @@ struct EquivarianceTests {
         #expect(check.passes, "\(check)")
     }
 
-    @Test("reference widths, float32: equivariant to float32 rounding (Float fields) and equal to float64 to 1e-5", arguments: GateKind.allCases)
+    @Test(
+        "reference widths, float32: equivariant to float32 rounding (Float fields) and equal to float64 to 1e-5",
+        arguments: GateKind.allCases)
     func referenceFloat(gate: GateKind) throws {
         let network = try randomNetwork(.reference(gate: gate), seed: 3, as: Float.self)
         let check = try Self.check(network, size: 8, seed: 4, tolerance: .float32Network)
@@ -40,12 +45,14 @@ struct EquivarianceTests {
     @Test("other groups: C6v on the triangular lattice, C2v on the square lattice")
     func otherGroups() throws {
         for (group, lattice) in [("C6v", "triangular"), ("C2v", "square")] {
-            let configuration = NetworkConfiguration(lattice: lattice, group: group, radius: 2, hiddenWidths: [[3], [2]], gate: .smooth)
+            let configuration = NetworkConfiguration(
+                lattice: lattice, group: group, radius: 2, hiddenWidths: [[3], [2]], gate: .smooth)
             let network = try randomNetwork(configuration, seed: 9, as: Double.self)
             var random = TestRandom(seed: 6)
-            let check = try checkForceEquivariance(of: { q, L in try network.forces(configuration: q, size: L) },
-                                                   configuration: random.field(49), size: 7,
-                                                   group: pointGroup(group, on: try configuration.geometry()), tolerance: .float64Network)
+            let check = try checkForceEquivariance(
+                of: { q, L in try network.forces(configuration: q, size: L) },
+                configuration: random.field(49), size: 7,
+                group: pointGroup(group, on: try configuration.geometry()), tolerance: .float64Network)
             #expect(check.passes, "\(group): \(check)")
         }
     }
@@ -64,9 +71,11 @@ struct EquivarianceTests {
             var f: [Double] = try featurizer.features(of: field, on: lattice, threads: 1)
             if breakE {
                 let e = layout.labels.firstIndex(of: "E")!
-                for site in 0..<lattice.siteCount { for r in 0..<layout.multiplicities[e] {
-                    f[site * layout.size + layout.index(ir: e, component: 1, channel: r)] *= 1.7
-                } }
+                for site in 0..<lattice.siteCount {
+                    for r in 0..<layout.multiplicities[e] {
+                        f[site * layout.size + layout.index(ir: e, component: 1, channel: r)] *= 1.7
+                    }
+                }
             }
             return f
         }
@@ -75,7 +84,8 @@ struct EquivarianceTests {
         let theory = network.structure.theory
         for (gi, g) in theory.group.elements.enumerated() {
             let t = LatticeVector(1, 2)
-            let moved = try network.layerOutputs(features: features(lattice.transform(q, by: g, translation: t)), siteCount: lattice.siteCount)
+            let moved = try network.layerOutputs(
+                features: features(lattice.transform(q, by: g, translation: t)), siteCount: lattice.siteCount)
             let matrices = theory.irreps.map { $0.matrices[gi] }
             for (l, plan) in network.structure.layers.filter(\.gated).enumerated() {
                 let size = plan.output.size
@@ -83,7 +93,9 @@ struct EquivarianceTests {
                     let j = lattice.site(g.apply(lattice.position(site)) + t)
                     let a = Array(original[l][(site * size)..<((site + 1) * size)])
                     let b = Array(moved[l][(j * size)..<((j + 1) * size)])
-                    worst = max(worst, equivarianceError(original: a, transformed: b, layout: plan.output, irMatrices: matrices))
+                    worst = max(
+                        worst, equivarianceError(original: a, transformed: b, layout: plan.output, irMatrices: matrices)
+                    )
                 }
             }
         }
@@ -102,22 +114,29 @@ struct EquivarianceTests {
 
     @Test("chunk size and thread count do not change forces; threads do not change gradients")
     func chunkingAndThreads() throws {
-        let network = try randomNetwork(smallConfiguration(gate: .reference, radius: 5.0.squareRoot()), seed: 4, as: Double.self)
+        let network = try randomNetwork(
+            smallConfiguration(gate: .reference, radius: 5.0.squareRoot()), seed: 4, as: Double.self)
         var random = TestRandom(seed: 1)
         let q = random.field(3 * 81), targets = random.field(3 * 81)
         var reference: [Double]? = nil, referenceGradient: [Double]? = nil
         for (chunk, threads) in [(256, 2), (8, 1), (8, 2), (24, 2), (64, 1)] {
-            network.chunkSize = chunk; network.threads = threads
+            network.chunkSize = chunk
+            network.threads = threads
             let f = try network.forces(configurations: q, count: 3, size: 9)
             let g = try network.lossAndGradients(configurations: q, targets: targets, count: 3, size: 9).gradient
             if let reference, let referenceGradient {
                 #expect(relativeDifference(f, reference) <= 1e-14)
                 #expect(relativeDifference(g, referenceGradient) <= 1e-12)
-            } else { reference = f; referenceGradient = g }
+            } else {
+                reference = f
+                referenceGradient = g
+            }
         }
         network.chunkSize = 16
-        network.threads = 1; let g1 = try network.lossAndGradients(configurations: q, targets: targets, count: 3, size: 9).gradient
-        network.threads = 2; let g2 = try network.lossAndGradients(configurations: q, targets: targets, count: 3, size: 9).gradient
+        network.threads = 1
+        let g1 = try network.lossAndGradients(configurations: q, targets: targets, count: 3, size: 9).gradient
+        network.threads = 2
+        let g2 = try network.lossAndGradients(configurations: q, targets: targets, count: 3, size: 9).gradient
         #expect(g1 == g2, "gradients must be bitwise independent of the thread count")
     }
 }

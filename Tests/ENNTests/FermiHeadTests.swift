@@ -1,11 +1,11 @@
 import ENN
 import Electronic
-import Foundation
-import IO
-import Testing
-import TestSupport
 import ForceModels
+import Foundation
 import HolsteinModel
+import IO
+import TestSupport
+import Testing
 
 /// The Fermi head: G_i = o + Σ_k (g/2)·a_k·tanh((g·Q_i − b_k)/(2T)) from 1 + 2K readout channels.
 @Suite("Fermi head (exact Fermi steps in the site's own Q)")
@@ -44,8 +44,10 @@ struct FermiHeadTests {
         network.holstein = holstein
         setReadout(network, to: [0, 1, 0])
         var random = TestRandom(seed: 6)
-        let q = random.field(36).map { 0.2 * $0 }    // |Q| ≲ T/g and beyond: the whole step
-        let exact = try HolsteinSolver(size: 6, parameters: holstein).solve(q).densities.map { holstein.coupling * ($0 - 0.5) }
+        let q = random.field(36).map { 0.2 * $0 }  // |Q| ≲ T/g and beyond: the whole step
+        let exact = try HolsteinSolver(size: 6, parameters: holstein).solve(q).densities.map {
+            holstein.coupling * ($0 - 0.5)
+        }
         let model = try network.networkOutputs(configurations: q, count: 1, size: 6)
         #expect(exact.map(abs).max()! > 0.5, "the field must probe the step")
         #expect(relativeDifference(model, exact) < 1e-12)
@@ -62,23 +64,30 @@ struct FermiHeadTests {
         // Level positions inside the step so that every channel matters.
         let last = network.structure.layers.count - 1
         for block in network.structure.parameterBlocks where block.layer == last && block.isBias {
-            network.parameters[block.offset + 1] = 0.8; network.parameters[block.offset + 2] = 0.1
-            network.parameters[block.offset + 3] = -0.5; network.parameters[block.offset + 4] = -0.2
+            network.parameters[block.offset + 1] = 0.8
+            network.parameters[block.offset + 2] = 0.1
+            network.parameters[block.offset + 3] = -0.5
+            network.parameters[block.offset + 4] = -0.2
         }
         let (loss, gradient) = try network.lossAndGradients(configurations: q, targets: targets, count: 2, size: 5)
         var elastic = [Double](repeating: 0, count: 50)
         try addElasticForces(q, count: 2, size: 5, lattice: "square", holstein: network.holstein, to: &elastic, sign: 1)
         let outputs = try network.networkOutputs(configurations: q, count: 2, size: 5)
-        let direct = zip(zip(outputs, elastic).map { $0 + $1 }, targets).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / 50
+        let direct =
+            zip(zip(outputs, elastic).map { $0 + $1 }, targets).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / 50
         #expect(abs(loss - direct) < 1e-12, "loss is the MSE of the head's output")
         let readout = network.structure.parameterBlocks.filter { $0.layer == last }
         #expect(readout.allSatisfy { b in (b.offset..<(b.offset + b.count)).contains { abs(gradient[$0]) > 1e-4 } })
         // A step 10× below float64's default: the steps tanh((g·Q − b)/2T) are steep in the level
         // biases b (1/2T = 5 at T = 0.1), so the truncation error (∝ h²) needs the smaller step.
         let step = FiniteDifference.step(for: Double.self) / 10
-        let indices = Array(stride(from: 0, to: network.parameters.count, by: 13)) + readout.flatMap { Array($0.offset..<($0.offset + $0.count)) }
-        let check = try FiniteDifference.check(gradient, parametersOf: network, \.parameters, indices: indices, step: step,
-                                               tolerance: .float64Network) {
+        let indices =
+            Array(stride(from: 0, to: network.parameters.count, by: 13))
+            + readout.flatMap { Array($0.offset..<($0.offset + $0.count)) }
+        let check = try FiniteDifference.check(
+            gradient, parametersOf: network, \.parameters, indices: indices, step: step,
+            tolerance: .float64Network
+        ) {
             try network.lossAndGradients(configurations: q, targets: targets, count: 2, size: 5).loss
         }
         #expect(check.passes, "\(check)")
@@ -105,7 +114,9 @@ struct FermiHeadTests {
         #expect(try fermi.forces(configuration: q, size: 7) == linear.forces(configuration: q, size: 7))
         let bias = fermi.structure.parameterBlocks.last { $0.isBias }!
         fermi.parameters[bias.offset + 1] = 0.5
-        #expect(relativeDifference(try fermi.forces(configuration: q, size: 7), try linear.forces(configuration: q, size: 7)) > 1e-3)
+        #expect(
+            relativeDifference(
+                try fermi.forces(configuration: q, size: 7), try linear.forces(configuration: q, size: 7)) > 1e-3)
         #expect { try fermi.withHead(.fermi(levels: 1), seed: 1) } throws: { "\($0)".contains("linear head") }
     }
 
@@ -125,7 +136,8 @@ struct FermiHeadTests {
         for bad in ["fermi:0", "sigmoid"] {
             #expect(try loadErrorWithMetadata(original, at: url, key: "head", value: bad)?.contains(bad) == true)
         }
-        #expect(try loadErrorWithMetadata(original, at: url, key: "head", value: nil)?.contains("parameter list") == true)
+        #expect(
+            try loadErrorWithMetadata(original, at: url, key: "head", value: nil)?.contains("parameter list") == true)
         network.holstein.temperature = 0
         #expect { try network.forces(configuration: q, size: 6) } throws: { "\($0)".contains("T > 0") }
     }

@@ -1,13 +1,15 @@
 import ENN
+import ForceModels
 import Foundation
 import Lattice
-import Testing
 import TestSupport
-import ForceModels
+import Testing
 
 @Suite("gates and input scales")
 struct GateAndScaleTests {
-    @Test("zero input: both gates give finite forces (the reference gate is defined as 0 at v = 0)", arguments: GateKind.allCases)
+    @Test(
+        "zero input: both gates give finite forces (the reference gate is defined as 0 at v = 0)",
+        arguments: GateKind.allCases)
     func zeroInput(gate: GateKind) throws {
         let network = try randomNetwork(smallConfiguration(gate: gate), seed: 2, as: Double.self)
         let zeros = [Double](repeating: 0, count: 3 * network.featureCount)
@@ -35,25 +37,34 @@ struct GateAndScaleTests {
                 let y = features[site * layout.size + layout.index(ir: e, component: 1, channel: r)]
                 maxNorm = max(maxNorm, (x * x + y * y).squareRoot())
             }
-            for r in 0..<layout.multiplicities[a1] { maxA1 = max(maxA1, abs(features[site * layout.size + layout.index(ir: a1, component: 0, channel: r)])) }
+            for r in 0..<layout.multiplicities[a1] {
+                maxA1 = max(maxA1, abs(features[site * layout.size + layout.index(ir: a1, component: 0, channel: r)]))
+            }
         }
         #expect(abs(scales[e] - maxNorm) < 1e-12 && abs(scales[a1] - maxA1) < 1e-12)
         for g in network.structure.theory.group.elements {
             try network.setInputScales(fromConfigurations: lattice.transform(q, by: g), count: 1, size: 8)
             #expect(relativeDifference(network.inputScales, scales) < 1e-12)
         }
-        #expect(throws: ForceModelError.self) { try network.setInputScales(fromConfigurations: [1, 2], count: 1, size: 8) }
+        #expect(throws: ForceModelError.self) {
+            try network.setInputScales(fromConfigurations: [1, 2], count: 1, size: 8)
+        }
     }
 
     @Test("whole-lattice API rejects bad sizes and values with one-line errors")
     func badInput() throws {
         let network = try EquivariantNetwork<Float>(configuration: smallConfiguration(gate: .smooth), seed: 1)
         #expect(throws: ForceModelError.self) { _ = try network.forces(configuration: [0, 0, 0, 0], size: 2) }
-        #expect(throws: ForceModelError.self) { _ = try network.forces(configuration: [Double](repeating: 0, count: 24), size: 5) }
-        #expect(throws: ForceModelError.self) { _ = try network.forces(configuration: [Double](repeating: .nan, count: 25), size: 5) }
+        #expect(throws: ForceModelError.self) {
+            _ = try network.forces(configuration: [Double](repeating: 0, count: 24), size: 5)
+        }
+        #expect(throws: ForceModelError.self) {
+            _ = try network.forces(configuration: [Double](repeating: .nan, count: 25), size: 5)
+        }
         #expect(throws: ForceModelError.self) { _ = try network.forward(features: [1, 2], siteCount: 1) }
         #expect(throws: ForceModelError.self) {
-            _ = try network.lossAndGradients(configurations: [Double](repeating: 0, count: 25), targets: [], count: 1, size: 5)
+            _ = try network.lossAndGradients(
+                configurations: [Double](repeating: 0, count: 25), targets: [], count: 1, size: 5)
         }
     }
 }

@@ -1,8 +1,8 @@
 import ENN
-import Foundation
-import Testing
-import TestSupport
 import ForceModels
+import Foundation
+import TestSupport
+import Testing
 
 @Suite("gradients against central finite differences (float64)")
 struct GradientTests {
@@ -13,8 +13,9 @@ struct GradientTests {
 
     @Test("parameter and input gradients, both gates", arguments: GateKind.allCases)
     func finiteDifferences(gate: GateKind) throws {
-        let network = try randomNetwork(smallConfiguration(gate: gate, radius: 5.0.squareRoot()), seed: 7, as: Double.self)
-        network.chunkSize = 8     // several chunks and both gradient slots, with a partial last chunk
+        let network = try randomNetwork(
+            smallConfiguration(gate: gate, radius: 5.0.squareRoot()), seed: 7, as: Double.self)
+        network.chunkSize = 8  // several chunks and both gradient slots, with a partial last chunk
         let sites = 21
         let features = randomFeatures(network, sites: sites, seed: 3)
         var random = TestRandom(seed: 11)
@@ -25,23 +26,30 @@ struct GradientTests {
         let indices = network.structure.parameterBlocks.flatMap { block in
             Array(stride(from: block.offset, to: block.offset + block.count, by: max(1, block.count / 6)))
         }
-        let parameters = try FiniteDifference.check(gradient, parametersOf: network, \.parameters, indices: indices,
-                                                    tolerance: .float64Network) { try loss(network, features, c, sites: sites) }
+        let parameters = try FiniteDifference.check(
+            gradient, parametersOf: network, \.parameters, indices: indices,
+            tolerance: .float64Network
+        ) { try loss(network, features, c, sites: sites) }
         #expect(parameters.passes, "parameters: \(parameters)")
-        let inputs = try FiniteDifference.check(featureGradient, at: features, indices: stride(from: 0, to: features.count, by: 7),
-                                                tolerance: .float64Network) { try loss(network, $0, c, sites: sites) }
+        let inputs = try FiniteDifference.check(
+            featureGradient, at: features, indices: stride(from: 0, to: features.count, by: 7),
+            tolerance: .float64Network
+        ) { try loss(network, $0, c, sites: sites) }
         #expect(inputs.passes, "features: \(inputs)")
     }
 
     @Test("input scales enter the feature gradient", arguments: GateKind.allCases)
     func scaledInputs(gate: GateKind) throws {
-        let network = try randomNetwork(smallConfiguration(gate: gate, radius: 5.0.squareRoot()), seed: 5, as: Double.self)
+        let network = try randomNetwork(
+            smallConfiguration(gate: gate, radius: 5.0.squareRoot()), seed: 5, as: Double.self)
         network.inputScales = network.inputScales.indices.map { 0.5 + Double($0) * 0.3 }
         let features = randomFeatures(network, sites: 9, seed: 4)
         let c = [Double](repeating: 1, count: 9)
         let (_, featureGradient) = try network.gradients(features: features, siteCount: 9, outputGradient: c)
-        let check = try FiniteDifference.check(featureGradient, at: features, indices: stride(from: 1, to: features.count, by: 5),
-                                               tolerance: .float64Network) { try loss(network, $0, c, sites: 9) }
+        let check = try FiniteDifference.check(
+            featureGradient, at: features, indices: stride(from: 1, to: features.count, by: 5),
+            tolerance: .float64Network
+        ) { try loss(network, $0, c, sites: 9) }
         #expect(check.passes, "\(check)")
     }
 
@@ -55,8 +63,10 @@ struct GradientTests {
         let forces = try network.forces(configurations: q, count: 2, size: size)
         let mse = zip(forces, targets).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(2 * n)
         #expect(abs(loss - mse) < 1e-12 * max(1, mse))
-        let check = try FiniteDifference.check(gradient, parametersOf: network, \.parameters,
-                                               indices: stride(from: 0, to: network.parameters.count, by: 37), tolerance: .float64Network) {
+        let check = try FiniteDifference.check(
+            gradient, parametersOf: network, \.parameters,
+            indices: stride(from: 0, to: network.parameters.count, by: 37), tolerance: .float64Network
+        ) {
             try network.lossAndGradients(configurations: q, targets: targets, count: 2, size: size).loss
         }
         #expect(check.passes, "\(check)")

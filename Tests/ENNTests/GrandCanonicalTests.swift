@@ -1,12 +1,12 @@
 import ENN
 import Electronic
-import ForceFields
-import Foundation
-import Testing
-import TestSupport
 import ForceFieldInterface
+import ForceFields
 import ForceModels
+import Foundation
 import HolsteinModel
+import TestSupport
+import Testing
 
 /// The grand-canonical readout: fixed-N densities from a μ = 0 map and one global shift.
 @Suite("grand-canonical readout")
@@ -26,8 +26,9 @@ struct GrandCanonicalTests {
         }
     }
 
-    @Test("ED identity behind it: fixed-N densities of Q are the μ = 0 densities of Q + μ/g",
-          arguments: [(6, 0.4), (8, 1.5), (8, 4.0)])
+    @Test(
+        "ED identity behind it: fixed-N densities of Q are the μ = 0 densities of Q + μ/g",
+        arguments: [(6, 0.4), (8, 1.5), (8, 4.0)])
     func shiftIdentity(size L: Int, amplitude: Double) throws {
         let holstein = HolsteinParameters()
         var random = TestRandom(seed: UInt64(L) * 7 + UInt64(amplitude * 10))
@@ -38,16 +39,18 @@ struct GrandCanonicalTests {
         for i in 0..<(L * L) { #expect(abs(atZero[i] - holstein.coupling * (fixedN.densities[i] - 0.5)) < 1e-10) }
     }
 
-    @Test("with the exact μ = 0 map the shift search reproduces fixed-N ED: forces to N × tolerance, Σn = N/2, shift = μ/g where μ is not in a gap",
-          arguments: [0.3, 1.0, 5.0])
+    @Test(
+        "with the exact μ = 0 map the shift search reproduces fixed-N ED: forces to N × tolerance, Σn = N/2, shift = μ/g where μ is not in a gap",
+        arguments: [0.3, 1.0, 5.0])
     func searchRecoversFixedN(amplitude: Double) throws {
         let L = 8, holstein = HolsteinParameters()
         var random = TestRandom(seed: UInt64(amplitude * 100))
         // Two configurations, one with a net offset so that μ is far from 0.
         let q = random.field(L * L).map { amplitude * $0 } + random.field(L * L).map { amplitude * $0 + 0.8 }
         let tolerance = 1e-9
-        let (forces, shifts) = try grandCanonicalElectronicForces(q, count: 2, size: L, holstein: holstein, tolerance: tolerance,
-                                                                  outputs: try exactMuZeroOutputs(size: L, holstein: holstein))
+        let (forces, shifts) = try grandCanonicalElectronicForces(
+            q, count: 2, size: L, holstein: holstein, tolerance: tolerance,
+            outputs: try exactMuZeroOutputs(size: L, holstein: holstein))
         let solver = try HolsteinSolver(size: L, parameters: holstein)
         for c in 0..<2 {
             let qc = Array(q[(c * L * L)..<((c + 1) * L * L)])
@@ -60,14 +63,17 @@ struct GrandCanonicalTests {
             #expect(abs(got.reduce(0, +)) < 1e-9)
             // Inside a gap (large amplitude) every shift in the gap gives the same densities; elsewhere s = μ/g.
             if amplitude < 2 {
-                #expect(abs(shifts[c].shift - exact.chemicalPotential / holstein.coupling) < 1e-4, "shift \(shifts[c].shift) vs μ/g \(exact.chemicalPotential / holstein.coupling)")
+                #expect(
+                    abs(shifts[c].shift - exact.chemicalPotential / holstein.coupling) < 1e-4,
+                    "shift \(shifts[c].shift) vs μ/g \(exact.chemicalPotential / holstein.coupling)")
             }
             #expect(shifts[c].evaluations <= 40)
         }
     }
 
-    @Test("warm start from the previous μ (and Newton step from its compressibility): same fixed-N forces within N × tolerance, fewer evaluations; a bad start is refused",
-          arguments: [0.5, 1.5])
+    @Test(
+        "warm start from the previous μ (and Newton step from its compressibility): same fixed-N forces within N × tolerance, fewer evaluations; a bad start is refused",
+        arguments: [0.5, 1.5])
     func warmStart(amplitude: Double) throws {
         let L = 8, holstein = HolsteinParameters(), g = holstein.coupling
         var random = TestRandom(seed: UInt64(amplitude * 10) + 3)
@@ -79,10 +85,13 @@ struct GrandCanonicalTests {
         // One time step later: every coordinate moved by ~0.005.
         let moved = zip(q, random.field(L * L)).map { $0 + 0.005 * $1 }
         let previous = ChemicalPotentialStart(chemicalPotential: g * first.shifts[0].shift)
-        let newton = ChemicalPotentialStart(chemicalPotential: g * first.shifts[0].shift, compressibility: slope / (g * g))
+        let newton = ChemicalPotentialStart(
+            chemicalPotential: g * first.shifts[0].shift, compressibility: slope / (g * g))
         let cold = try grandCanonicalElectronicForces(moved, count: 1, size: L, holstein: holstein, outputs: outputs)
-        let warm = try grandCanonicalElectronicForces(moved, count: 1, size: L, holstein: holstein, startingFrom: [previous], outputs: outputs)
-        let warmNewton = try grandCanonicalElectronicForces(moved, count: 1, size: L, holstein: holstein, startingFrom: [newton], outputs: outputs)
+        let warm = try grandCanonicalElectronicForces(
+            moved, count: 1, size: L, holstein: holstein, startingFrom: [previous], outputs: outputs)
+        let warmNewton = try grandCanonicalElectronicForces(
+            moved, count: 1, size: L, holstein: holstein, startingFrom: [newton], outputs: outputs)
         let exact = try HolsteinSolver(size: L, parameters: holstein).solve(moved).densities.map { g * ($0 - 0.5) }
         for forces in [cold.forces, warm.forces, warmNewton.forces] {
             #expect(zip(forces, exact).map { abs($0 - $1) }.max()! < Double(L * L) * grandCanonicalTolerance)
@@ -91,14 +100,22 @@ struct GrandCanonicalTests {
         let (c, w, n) = (cold.shifts[0].evaluations, warm.shifts[0].evaluations, warmNewton.shifts[0].evaluations)
         #expect(w < c && n <= w && n <= 2, "evaluations: cold \(c), warm \(w), warm with Newton step \(n)")
         // A start far from the root (with or without a slope) still converges to it.
-        for start in [ChemicalPotentialStart(chemicalPotential: 10), ChemicalPotentialStart(chemicalPotential: -10, compressibility: 0.01)] {
-            let far = try grandCanonicalElectronicForces(moved, count: 1, size: L, holstein: holstein, startingFrom: [start], outputs: outputs)
+        for start in [
+            ChemicalPotentialStart(chemicalPotential: 10),
+            ChemicalPotentialStart(chemicalPotential: -10, compressibility: 0.01),
+        ] {
+            let far = try grandCanonicalElectronicForces(
+                moved, count: 1, size: L, holstein: holstein, startingFrom: [start], outputs: outputs)
             #expect(zip(far.forces, exact).map { abs($0 - $1) }.max()! < Double(L * L) * grandCanonicalTolerance)
         }
-        for bad in [[ChemicalPotentialStart(chemicalPotential: .nan)], [ChemicalPotentialStart(chemicalPotential: 0, compressibility: .infinity)],
-                    [previous, previous]] {
+        for bad in [
+            [ChemicalPotentialStart(chemicalPotential: .nan)],
+            [ChemicalPotentialStart(chemicalPotential: 0, compressibility: .infinity)],
+            [previous, previous],
+        ] {
             #expect(throws: ForceModelError.self) {
-                try grandCanonicalElectronicForces(moved, count: 1, size: L, holstein: holstein, startingFrom: bad, outputs: outputs)
+                try grandCanonicalElectronicForces(
+                    moved, count: 1, size: L, holstein: holstein, startingFrom: bad, outputs: outputs)
             }
         }
     }
@@ -113,7 +130,11 @@ struct GrandCanonicalTests {
         let q = random.field(L * L)
         let raw = try network.networkOutputs(configurations: q.map { $0 + 0.7 / 3.5 }, count: 1, size: L)
         var elastic = [Double](repeating: 0, count: L * L)
-        q.withUnsafeBufferPointer { qb in elastic.withUnsafeMutableBufferPointer { ElasticForce.compute(qb, size: L, parameters: network.holstein, into: $0) } }
+        q.withUnsafeBufferPointer { qb in
+            elastic.withUnsafeMutableBufferPointer {
+                ElasticForce.compute(qb, size: L, parameters: network.holstein, into: $0)
+            }
+        }
         let forces = try network.forces(configuration: q, size: L)
         for i in 0..<(L * L) { #expect(abs(forces[i] - (raw[i] + elastic[i])) < 1e-12) }
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("latticeff-gc-\(UUID().uuidString).npz")
@@ -139,4 +160,3 @@ struct GrandCanonicalTests {
         #expect(again == forces && potentials == [mu])
     }
 }
-

@@ -1,11 +1,11 @@
 import ENN
+import ForceModels
 import Foundation
 import IO
 import Lattice
 import Symmetry
-import Testing
 import TestSupport
-import ForceModels
+import Testing
 
 @Suite("input transform (pointwise map of Q before the features)")
 struct InputTransformTests {
@@ -18,12 +18,13 @@ struct InputTransformTests {
             #expect(throws: ForceModelError.self, "\(bad)") { _ = try InputTransform(parsing: bad) }
         }
         let phi = InputTransform.asinh(width: 0.5)
-        #expect(abs(phi(1e-6) - 1e-6) < 1e-15)                      // slope 1 at 0
-        #expect(phi(-2) == -phi(2))                                   // odd
-        #expect(abs(phi(100) - 0.5 * log(400)) < 1e-4)                // W ln(2Q/W) for Q ≫ W
+        #expect(abs(phi(1e-6) - 1e-6) < 1e-15)  // slope 1 at 0
+        #expect(phi(-2) == -phi(2))  // odd
+        #expect(abs(phi(100) - 0.5 * log(400)) < 1e-4)  // W ln(2Q/W) for Q ≫ W
     }
 
-    @Test("the network sees φ(Q): outputs equal those of the identity network on the transformed field, forces included")
+    @Test(
+        "the network sees φ(Q): outputs equal those of the identity network on the transformed field, forces included")
     func pointwise() throws {
         let network = try randomNetwork(smallConfiguration(gate: .smooth), seed: 4, as: Double.self)
         var random = TestRandom(seed: 9)
@@ -46,8 +47,9 @@ struct InputTransformTests {
         try network.setInputScales(fromConfigurations: q, count: 1, size: 8)
         // Every D4 element, alone and with one translation along both axes (EquivarianceTests runs
         // the full translation set on the plain network).
-        let check = try checkForceEquivariance(of: { q, L in try network.forces(configuration: q, size: L) }, configuration: q, size: 8,
-                                               translations: [.zero, LatticeVector(-2, 3)], tolerance: .float64Network)
+        let check = try checkForceEquivariance(
+            of: { q, L in try network.forces(configuration: q, size: L) }, configuration: q, size: 8,
+            translations: [.zero, LatticeVector(-2, 3)], tolerance: .float64Network)
         #expect(check.passes, "\(check)")
     }
 
@@ -64,8 +66,10 @@ struct InputTransformTests {
         let (loss, gradient) = try network.lossAndGradients(configurations: q, targets: targets, count: 2, size: 5)
         let forces = try network.forces(configurations: q, count: 2, size: 5)
         #expect(abs(loss - zip(forces, targets).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / 50) < 1e-12)
-        let check = try FiniteDifference.check(gradient, parametersOf: network, \.parameters,
-                                               indices: stride(from: 0, to: network.parameters.count, by: 41), tolerance: .float64Network) {
+        let check = try FiniteDifference.check(
+            gradient, parametersOf: network, \.parameters,
+            indices: stride(from: 0, to: network.parameters.count, by: 41), tolerance: .float64Network
+        ) {
             try network.lossAndGradients(configurations: q, targets: targets, count: 2, size: 5).loss
         }
         #expect(check.passes, "\(check)")
@@ -83,7 +87,9 @@ struct InputTransformTests {
         #expect(back.inputTransform == .asinh(width: 0.5))
         #expect(try back.forces(configuration: q, size: 6) == network.forces(configuration: q, size: 6))
         #expect(back.summaryLines.contains { $0.contains("asinh:0.5") })
-        #expect(try back.copy(parameters: back.parameters).forces(configuration: q, size: 6) == back.forces(configuration: q, size: 6))
+        #expect(
+            try back.copy(parameters: back.parameters).forces(configuration: q, size: 6)
+                == back.forces(configuration: q, size: 6))
         var archive = try NPZArchive(contentsOf: url)
         var meta = try JSONSerialization.jsonObject(with: archive.extraFiles["metadata.json"]!) as! [String: Any]
         meta["inputTransform"] = "asinh:-2"

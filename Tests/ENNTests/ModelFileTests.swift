@@ -1,9 +1,9 @@
 import ENN
+import ForceModels
 import Foundation
 import IO
-import Testing
 import TestSupport
-import ForceModels
+import Testing
 
 @Suite("model file")
 struct ModelFileTests {
@@ -23,40 +23,44 @@ struct ModelFileTests {
         #expect(back.parameters == network.parameters)
         #expect(back.inputScales == network.inputScales)
         #expect(back.configuration.gate == .reference && back.configuration.radius == network.configuration.radius)
-        #expect(back.structure.layers.map(\.output.multiplicities) == network.structure.layers.map(\.output.multiplicities))
+        #expect(
+            back.structure.layers.map(\.output.multiplicities) == network.structure.layers.map(\.output.multiplicities))
         #expect(back.trainingSummary == network.trainingSummary)
         #expect(back.holstein == network.holstein)
         #expect(back.weightsSHA256 == network.weightsSHA256)
-        let (status, output) = try python("""
-        import numpy, json, hashlib
-        z = numpy.load('\(url.path)')
-        import zipfile
-        meta = json.loads(zipfile.ZipFile('\(url.path)').read('metadata.json'))
-        h = hashlib.sha256(b''.join(numpy.ascontiguousarray(z[n], dtype='<f4').tobytes() for n in meta['parameterOrder'])).hexdigest()
-        assert h == meta['weightsSHA256'], (h, meta['weightsSHA256'])
-        assert sum(z[n].size for n in meta['parameterOrder']) == meta['parameterCount'] == 143135
-        assert z['layer2.E.weight'].shape == (4128, 8) and z['layer2.E.weight'].dtype == numpy.float32
-        print('ok', meta['gate'], meta['inputScales']['E'])
-        """)
+        let (status, output) = try python(
+            """
+            import numpy, json, hashlib
+            z = numpy.load('\(url.path)')
+            import zipfile
+            meta = json.loads(zipfile.ZipFile('\(url.path)').read('metadata.json'))
+            h = hashlib.sha256(b''.join(numpy.ascontiguousarray(z[n], dtype='<f4').tobytes() for n in meta['parameterOrder'])).hexdigest()
+            assert h == meta['weightsSHA256'], (h, meta['weightsSHA256'])
+            assert sum(z[n].size for n in meta['parameterOrder']) == meta['parameterCount'] == 143135
+            assert z['layer2.E.weight'].shape == (4128, 8) and z['layer2.E.weight'].dtype == numpy.float32
+            print('ok', meta['gate'], meta['inputScales']['E'])
+            """)
         #expect(status == 0 && output.contains("ok reference 4"), Comment(rawValue: output))
     }
 
     @Test("Swift reads a numpy-modified copy (with an updated checksum) and sees the change")
     func numpyModified() throws {
         let network = try model()
-        let url = try temporaryModelURL(), modified = url.deletingLastPathComponent().appendingPathComponent("modified.npz")
+        let url = try temporaryModelURL(),
+            modified = url.deletingLastPathComponent().appendingPathComponent("modified.npz")
         try network.save(to: url)
-        let (status, output) = try python("""
-        import numpy, json, hashlib, zipfile
-        z = numpy.load('\(url.path)')
-        meta = json.loads(zipfile.ZipFile('\(url.path)').read('metadata.json'))
-        arrays = {n: z[n] for n in meta['parameterOrder']}
-        arrays['layer4.A1.bias'] = numpy.array([0.75], dtype=numpy.float32)
-        meta['weightsSHA256'] = hashlib.sha256(b''.join(numpy.ascontiguousarray(arrays[n], dtype='<f4').tobytes() for n in meta['parameterOrder'])).hexdigest()
-        numpy.savez_compressed('\(modified.path)', **arrays)
-        with zipfile.ZipFile('\(modified.path)', 'a') as f: f.writestr('metadata.json', json.dumps(meta))
-        print('written')
-        """)
+        let (status, output) = try python(
+            """
+            import numpy, json, hashlib, zipfile
+            z = numpy.load('\(url.path)')
+            meta = json.loads(zipfile.ZipFile('\(url.path)').read('metadata.json'))
+            arrays = {n: z[n] for n in meta['parameterOrder']}
+            arrays['layer4.A1.bias'] = numpy.array([0.75], dtype=numpy.float32)
+            meta['weightsSHA256'] = hashlib.sha256(b''.join(numpy.ascontiguousarray(arrays[n], dtype='<f4').tobytes() for n in meta['parameterOrder'])).hexdigest()
+            numpy.savez_compressed('\(modified.path)', **arrays)
+            with zipfile.ZipFile('\(modified.path)', 'a') as f: f.writestr('metadata.json', json.dumps(meta))
+            print('written')
+            """)
         #expect(status == 0, Comment(rawValue: output))
         let back = try EquivariantNetwork<Float>.load(from: modified)
         let bias = back.structure.block(named: "layer4.A1.bias")!
@@ -67,14 +71,16 @@ struct ModelFileTests {
     func expectRejected(_ expected: String, _ edit: (inout NPZArchive, inout [String: Any]) throws -> Void) throws {
         let network = try model()
         var archive = try network.modelArchive()
-        var meta = try #require(try JSONSerialization.jsonObject(with: archive.extraFiles["metadata.json"]!) as? [String: Any])
+        var meta = try #require(
+            try JSONSerialization.jsonObject(with: archive.extraFiles["metadata.json"]!) as? [String: Any])
         try edit(&archive, &meta)
         if !meta.isEmpty { archive.extraFiles["metadata.json"] = try JSONSerialization.data(withJSONObject: meta) }
         do {
             _ = try EquivariantNetwork<Float>.load(archive: archive, path: "m.npz")
             Issue.record("accepted a bad model file (\(expected))")
         } catch let error as ForceModelError {
-            #expect(error.message.contains(expected) && error.message.contains("m.npz"), Comment(rawValue: error.message))
+            #expect(
+                error.message.contains(expected) && error.message.contains("m.npz"), Comment(rawValue: error.message))
             #expect(!error.message.contains("\n"))
         }
     }
@@ -82,23 +88,33 @@ struct ModelFileTests {
     @Test("corrupt or mismatched model files are rejected with a clear error")
     func rejected() throws {
         try expectRejected("SHA-256") { a, _ in
-            var w = try a.array("layer1.A1.weight").floats(); w[0] += 1
+            var w = try a.array("layer1.A1.weight").floats()
+            w[0] += 1
             a.arrays["layer1.A1.weight"] = try NumPyArray(w, shape: [128, 32])
         }
         try expectRejected("missing weight array 'layer3.E.bias'") { a, _ in a.arrays["layer3.E.bias"] = nil }
         try expectRejected("parameterCount 143135 disagrees with the 142871 weights") { a, _ in
             a.arrays["layer1.E.weight"] = try NumPyArray([Float](repeating: 0, count: 264 * 31), shape: [264, 31])
         }
-        try expectRejected("shape") { a, _ in a.arrays["layer1.E.weight"] = try NumPyArray([Float](repeating: 0, count: 264 * 32), shape: [32, 264]) }
+        try expectRejected("shape") { a, _ in
+            a.arrays["layer1.E.weight"] = try NumPyArray([Float](repeating: 0, count: 264 * 32), shape: [32, 264])
+        }
         try expectRejected("dtype") { a, _ in
             a.arrays["layer4.A1.bias"] = NumPyArray([0.0])
         }
         try expectRejected("unexpected array 'extra'") { a, _ in a.arrays["extra"] = NumPyArray([Float(1)]) }
-        try expectRejected("no metadata.json") { a, m in a.extraFiles = [:]; m = [:] }
+        try expectRejected("no metadata.json") { a, m in
+            a.extraFiles = [:]
+            m = [:]
+        }
         try expectRejected("format version 2") { _, m in m["formatVersion"] = 2 }
         try expectRejected("missing key 'gate'") { _, m in m["gate"] = nil }
-        try expectRejected("do not match") { _, m in m["hiddenWidths"] = [[32, 32, 32, 32, 32], [8, 8, 8, 8, 8], [4, 4, 4, 4, 3]] }
-        try expectRejected("input scale for E") { _, m in m["inputScales"] = ["A1": 1, "A2": 1, "B1": 1, "B2": 1, "E": -1] }
+        try expectRejected("do not match") { _, m in
+            m["hiddenWidths"] = [[32, 32, 32, 32, 32], [8, 8, 8, 8, 8], [4, 4, 4, 4, 3]]
+        }
+        try expectRejected("input scale for E") { _, m in
+            m["inputScales"] = ["A1": 1, "A2": 1, "B1": 1, "B2": 1, "E": -1]
+        }
         try expectRejected("unknown point group") { _, m in m["group"] = "Oh" }
     }
 
@@ -126,16 +142,23 @@ struct ModelFileTests {
         try model().save(to: url)
         let data = try Data(contentsOf: url)
         try data.prefix(data.count / 2).write(to: url)
-        #expect { try EquivariantNetwork<Float>.load(from: url) } throws: { ($0 as? ForceModelError)?.message.contains(url.path) == true }
+        #expect { try EquivariantNetwork<Float>.load(from: url) } throws: {
+            ($0 as? ForceModelError)?.message.contains(url.path) == true
+        }
         try Data("not a zip".utf8).write(to: url)
         #expect(throws: ForceModelError.self) { try EquivariantNetwork<Float>.load(from: url) }
-        #expect(throws: ForceModelError.self) { try EquivariantNetwork<Float>.load(from: url.appendingPathExtension("missing")) }
+        #expect(throws: ForceModelError.self) {
+            try EquivariantNetwork<Float>.load(from: url.appendingPathExtension("missing"))
+        }
     }
 
     @Test("SHA-256 matches known vectors")
     func sha() {
         #expect(SHA256Hasher.hex(Data()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(SHA256Hasher.hex(Data("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(SHA256Hasher.hex(Data(repeating: 0x61, count: 1000)) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+        #expect(
+            SHA256Hasher.hex(Data("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            SHA256Hasher.hex(Data(repeating: 0x61, count: 1000))
+                == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
     }
 }

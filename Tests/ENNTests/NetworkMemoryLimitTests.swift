@@ -1,5 +1,6 @@
 /// Networks far beyond the machine are refused before allocating: their weights, and the dense basis of a
 /// huge neighbourhood.
+
 import ENN
 import ForceModels
 import IO
@@ -16,14 +17,16 @@ struct NetworkMemoryLimitTests {
 
     func hugeWidthsUnderBudget() {
         #expect {
-            try EquivariantNetwork<Float>(configuration: NetworkConfiguration(hiddenWidths: [[100_000], [100_000], [4]]), seed: 1)
+            try EquivariantNetwork<Float>(
+                configuration: NetworkConfiguration(hiddenWidths: [[100_000], [100_000], [4]]), seed: 1)
         } throws: { error in
             let text = "\(error)"
             return error is MemoryLimitError && text.hasPrefix("a network of ") && text.contains(" parameters needs ≈ ")
                 && text.hasSuffix("(override with --ignore-memory-limit)")
         }
         #expect(throws: ForceModelError.self) {
-            try EquivariantNetwork<Float>(configuration: NetworkConfiguration(hiddenWidths: [[2_000_000], [4], [4]]), seed: 1)
+            try EquivariantNetwork<Float>(
+                configuration: NetworkConfiguration(hiddenWidths: [[2_000_000], [4], [4]]), seed: 1)
         }
     }
 

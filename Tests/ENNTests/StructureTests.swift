@@ -1,7 +1,7 @@
 import ENN
+import ForceModels
 import Foundation
 import Testing
-import ForceModels
 
 @Suite("network structure")
 struct StructureTests {
@@ -9,10 +9,16 @@ struct StructureTests {
     func referenceWidths() throws {
         let s = try NetworkStructure(configuration: .reference())
         #expect(s.theory.labels == ["A1", "A2", "B1", "B2", "E"])
-        #expect(s.layers.map(\.auxiliaryWidths) == [[128, 115, 130, 123, 264], [2512, 2576, 2576, 2576, 4128],
-                                                    [148, 164, 164, 164, 264], [34, 42, 42, 42, 68]])
-        #expect(s.layers.map(\.input.description) == ["9A1+3A2+6B1+5B2+11E", "32A1+32A2+32B1+32B2+32E",
-                                                      "8A1+8A2+8B1+8B2+8E", "4A1+4A2+4B1+4B2+4E"])
+        #expect(
+            s.layers.map(\.auxiliaryWidths) == [
+                [128, 115, 130, 123, 264], [2512, 2576, 2576, 2576, 4128],
+                [148, 164, 164, 164, 264], [34, 42, 42, 42, 68],
+            ])
+        #expect(
+            s.layers.map(\.input.description) == [
+                "9A1+3A2+6B1+5B2+11E", "32A1+32A2+32B1+32B2+32E",
+                "8A1+8A2+8B1+8B2+8E", "4A1+4A2+4B1+4B2+4E",
+            ])
         #expect(s.parameterCount == 143_135)
         #expect(s.weightCount == 142_914)
         #expect(s.parameterBlocks.filter(\.isBias).reduce(0) { $0 + $1.count } == 221)
@@ -32,17 +38,26 @@ struct StructureTests {
 
     @Test("generic: C6v on the triangular lattice builds, every coupling is CG-allowed")
     func otherGroups() throws {
-        let s = try NetworkStructure(configuration: NetworkConfiguration(lattice: "triangular", group: "C6v", radius: 2, hiddenWidths: [[4], [2]]))
+        let s = try NetworkStructure(
+            configuration: NetworkConfiguration(
+                lattice: "triangular", group: "C6v", radius: 2, hiddenWidths: [[4], [2]]))
         #expect(s.theory.labels.count == 6)
-        for plan in s.layers { for list in plan.couplings { for c in list where c.left != nil {
-            #expect(s.theory.productMultiplicity(c.left!, c.right, c.result) > 0)
-        } } }
+        for plan in s.layers {
+            for list in plan.couplings {
+                for c in list where c.left != nil {
+                    #expect(s.theory.productMultiplicity(c.left!, c.right, c.result) > 0)
+                }
+            }
+        }
     }
 
-    @Test("invalid configurations are rejected with a message",
-          arguments: [NetworkConfiguration(hiddenWidths: []), NetworkConfiguration(hiddenWidths: [[1, 2]]),
-                      NetworkConfiguration(group: "Oh"), NetworkConfiguration(lattice: "hex"),
-                      NetworkConfiguration(radius: -1), NetworkConfiguration(hiddenWidths: [[0]])])
+    @Test(
+        "invalid configurations are rejected with a message",
+        arguments: [
+            NetworkConfiguration(hiddenWidths: []), NetworkConfiguration(hiddenWidths: [[1, 2]]),
+            NetworkConfiguration(group: "Oh"), NetworkConfiguration(lattice: "hex"),
+            NetworkConfiguration(radius: -1), NetworkConfiguration(hiddenWidths: [[0]]),
+        ])
     func invalid(configuration: NetworkConfiguration) {
         #expect(throws: ForceModelError.self) { _ = try NetworkStructure(configuration: configuration) }
     }

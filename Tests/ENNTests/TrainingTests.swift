@@ -1,13 +1,13 @@
 import ENN
+import ForceFieldInterface
 import ForceFields
+import ForceModels
 import Foundation
+import HolsteinModel
 import IO
 import Lattice
-import Testing
 import TestSupport
-import ForceFieldInterface
-import ForceModels
-import HolsteinModel
+import Testing
 import Training
 
 @Suite("optimizer and training")
@@ -23,7 +23,7 @@ struct TrainingTests {
         let url = try temporaryModelURL("adam.npz")
         try adam.write(to: url)
         #expect(try AdamOptimizer<Double>(contentsOf: url) == adam)
-        #expect(throws: ForceModelError.self) { _ = try AdamOptimizer<Float>(contentsOf: url) }   // dtype mismatch
+        #expect(throws: ForceModelError.self) { _ = try AdamOptimizer<Float>(contentsOf: url) }  // dtype mismatch
         #expect(restored == adam && decoded == adam)
         var a = p, b = p
         var resumed = restored
@@ -33,7 +33,8 @@ struct TrainingTests {
         }
         #expect(a == b)
         #expect(throws: ForceModelError.self) { try adam.step(parameters: &a, gradients: [1]) }
-        var bad = adam.archive(); bad.arrays["adam_v"] = NumPyArray([1.0])
+        var bad = adam.archive()
+        bad.arrays["adam_v"] = NumPyArray([1.0])
         #expect(throws: ForceModelError.self) { _ = try AdamOptimizer<Double>(archive: bad) }
     }
 
@@ -41,16 +42,22 @@ struct TrainingTests {
     func overfit() throws {
         // Target: an equivariant function of Q (on-site cubic plus neighbour sum), on two 7×7 configurations.
         let size = 7, n = 49
-        let network = try EquivariantNetwork<Float>(configuration: NetworkConfiguration(radius: 2.0.squareRoot(), hiddenWidths: [[6], [4]]), seed: 3)
+        let network = try EquivariantNetwork<Float>(
+            configuration: NetworkConfiguration(radius: 2.0.squareRoot(), hiddenWidths: [[6], [4]]), seed: 3)
         var random = TestRandom(seed: 4)
         let q = (0..<(2 * n)).map { _ in random.next() }
         var targets = [Double](repeating: 0, count: 2 * n)
-        for c in 0..<2 { for y in 0..<size { for x in 0..<size {
-            let i = c * n + x + size * y
-            let nn = q[c * n + (x + 1) % size + size * y] + q[c * n + (x + size - 1) % size + size * y]
-                + q[c * n + x + size * ((y + 1) % size)] + q[c * n + x + size * ((y + size - 1) % size)]
-            targets[i] = 0.8 * q[i] - 0.3 * q[i] * q[i] * q[i] + 0.2 * nn
-        } } }
+        for c in 0..<2 {
+            for y in 0..<size {
+                for x in 0..<size {
+                    let i = c * n + x + size * y
+                    let nn =
+                        q[c * n + (x + 1) % size + size * y] + q[c * n + (x + size - 1) % size + size * y]
+                        + q[c * n + x + size * ((y + 1) % size)] + q[c * n + x + size * ((y + size - 1) % size)]
+                    targets[i] = 0.8 * q[i] - 0.3 * q[i] * q[i] * q[i] + 0.2 * nn
+                }
+            }
+        }
         try network.setInputScales(fromConfigurations: q, count: 2, size: size)
         var adam = AdamOptimizer<Float>(parameterCount: network.parameters.count, learningRate: 0.01)
         let first = try network.lossAndGradients(configurations: q, targets: targets, count: 2, size: size).loss
@@ -81,8 +88,11 @@ struct TrainingTests {
         #expect(forces == (try network.forces(configuration: q, size: 8)))
         // implied densities: n = (F − F_elastic)/g + 1/2
         var elastic = [Double](repeating: 0, count: 64)
-        q.withUnsafeBufferPointer { qb in elastic.withUnsafeMutableBufferPointer {
-            ElasticForce.compute(qb, size: 8, parameters: field.holsteinParameters, into: $0) } }
+        q.withUnsafeBufferPointer { qb in
+            elastic.withUnsafeMutableBufferPointer {
+                ElasticForce.compute(qb, size: 8, parameters: field.holsteinParameters, into: $0)
+            }
+        }
         for i in 0..<64 { #expect(abs(densities[i] - ((forces[i] - elastic[i]) / 2.5 + 0.5)) < 1e-12) }
         #expect(abs(scalars.electronCount! - densities.reduce(0, +)) < 1e-9)
         let copy = try field.makeIndependentCopy()

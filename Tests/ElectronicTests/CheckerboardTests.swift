@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-@testable import Electronic
 import HolsteinModel
 import TestSupport
+import Testing
+
+@testable import Electronic
 
 /// The checkerboard Q_i = q0(−1)^(x+y) is exactly solvable: two sublattices with on-site energies
 /// ∓D (D = g·q0) and bands ±E_k, E_k = √(D² + ε_k²), ε_k = −2t(cos kx + cos ky).
@@ -13,7 +14,8 @@ struct CheckerboardTests {
         var sum = 0.0
         for ky in 0..<L {
             for kx in 0..<L {
-                let eps = -2 * p.hopping * (cos(2 * .pi * Double(kx) / Double(L)) + cos(2 * .pi * Double(ky) / Double(L)))
+                let eps =
+                    -2 * p.hopping * (cos(2 * .pi * Double(kx) / Double(L)) + cos(2 * .pi * Double(ky) / Double(L)))
                 let e = (d * d + eps * eps).squareRoot()
                 sum += p.temperature > 0 ? (d / e) * tanh(e / (2 * p.temperature)) : d / e
             }
@@ -29,7 +31,8 @@ struct CheckerboardTests {
             let nA = Self.analyticSublatticeDensity(L: L, q0: q0, p: p)
             for i in 0..<(L * L) {
                 let expected = (i % L + i / L) % 2 == 0 ? nA : 1 - nA
-                #expect(abs(r.densities[i] - expected) <= 1e-10, "L=\(L) q0=\(q0) T=\(temperature) \(filling) site \(i)")
+                #expect(
+                    abs(r.densities[i] - expected) <= 1e-10, "L=\(L) q0=\(q0) T=\(temperature) \(filling) site \(i)")
             }
         }
     }
@@ -47,7 +50,8 @@ struct CheckerboardTests {
         let mid = 0.5 * (eps[L * L / 2 - 1] + eps[L * L / 2])
         #expect(eps[L * L / 2] - eps[L * L / 2 - 1] > 100 * 0.1)
         #expect(abs(rN.chemicalPotential - mid) <= 1e-9)
-        let grand = try HolsteinSolver(size: L, parameters: HolsteinParameters(temperature: 0.1, filling: .fixedChemicalPotential(mid)))
+        let grand = try HolsteinSolver(
+            size: L, parameters: HolsteinParameters(temperature: 0.1, filling: .fixedChemicalPotential(mid)))
         let rMu = try grand.solve(q)
         for i in 0..<(L * L) { #expect(abs(rN.densities[i] - rMu.densities[i]) <= 1e-10) }
         #expect(abs(rMu.electronCount - Double(L * L) / 2) <= 1e-9)

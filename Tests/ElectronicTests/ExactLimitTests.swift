@@ -1,16 +1,19 @@
 import Foundation
-import Testing
-@testable import Electronic
 import HolsteinModel
+import Testing
+
+@testable import Electronic
 
 /// g = 0 (free electrons) and symmetry limits that have exact answers.
 struct ExactLimitTests {
     /// ε_k = −2t(cos kx + cos ky), k = 2πn/L.
     static func bandEnergies(_ L: Int) -> [Double] {
         var e: [Double] = []
-        for nx in 0..<L { for ny in 0..<L {
-            e.append(-2 * (cos(2 * .pi * Double(nx) / Double(L)) + cos(2 * .pi * Double(ny) / Double(L))))
-        } }
+        for nx in 0..<L {
+            for ny in 0..<L {
+                e.append(-2 * (cos(2 * .pi * Double(nx) / Double(L)) + cos(2 * .pi * Double(ny) / Double(L))))
+            }
+        }
         return e.sorted()
     }
 
@@ -23,17 +26,21 @@ struct ExactLimitTests {
             for n in r.densities { #expect(abs(n - 0.5) <= 1e-12) }
             #expect(abs(r.chemicalPotential) <= 1e-9)
             // Forces are purely elastic.
-            for y in 0..<L { for x in 0..<L {
-                let i = x + L * y
-                let nn = q[(x + 1) % L + L * y] + q[(x + L - 1) % L + L * y]
-                    + q[x + L * ((y + 1) % L)] + q[x + L * ((y + L - 1) % L)]
-                #expect(abs(r.forces[i] - (-p.stiffness * q[i] - p.neighbourCoupling * nn)) <= 1e-12)
-            } }
+            for y in 0..<L {
+                for x in 0..<L {
+                    let i = x + L * y
+                    let nn =
+                        q[(x + 1) % L + L * y] + q[(x + L - 1) % L + L * y]
+                        + q[x + L * ((y + 1) % L)] + q[x + L * ((y + L - 1) % L)]
+                    #expect(abs(r.forces[i] - (-p.stiffness * q[i] - p.neighbourCoupling * nn)) <= 1e-12)
+                }
+            }
             // Free energy = analytic band sum + elastic (μ = 0, so F = Ω).
             let band = Self.bandEnergies(L)
             let expected = band.reduce(0) { $0 + FermiFunction.grandPotentialTerm($1, temperature: temperature) }
-            #expect(abs(r.freeEnergy - r.elasticEnergy - expected) <= 1e-10 * max(1, abs(expected)),
-                    "L=\(L) T=\(temperature) \(filling)")
+            #expect(
+                abs(r.freeEnergy - r.elasticEnergy - expected) <= 1e-10 * max(1, abs(expected)),
+                "L=\(L) T=\(temperature) \(filling)")
         }
     }
 
@@ -49,7 +56,8 @@ struct ExactLimitTests {
     func particleHoleSymmetry(L: Int, temperature: Double) throws {
         let q = randomConfiguration(L, seed: 11)
         for filling in [Filling.fixedChemicalPotential(0), .fixedElectronNumber] {
-            let solver = try HolsteinSolver(size: L, parameters: HolsteinParameters(temperature: temperature, filling: filling))
+            let solver = try HolsteinSolver(
+                size: L, parameters: HolsteinParameters(temperature: temperature, filling: filling))
             let a = try solver.solve(q).densities
             let b = try solver.solve(q.map { -$0 }).densities
             for i in 0..<q.count { #expect(abs(a[i] + b[i] - 1) <= 1e-9, "site \(i), \(filling)") }
@@ -60,8 +68,10 @@ struct ExactLimitTests {
     func sumRuleAtFixedElectronNumber(temperature: Double) throws {
         for L in [4, 6] {
             let solver = try HolsteinSolver(size: L, parameters: HolsteinParameters(temperature: temperature))
-            let configurations = [randomConfiguration(L, seed: 3), checkerboard(L, amplitude: 2),
-                                  [Double](repeating: 0, count: L * L)]
+            let configurations = [
+                randomConfiguration(L, seed: 3), checkerboard(L, amplitude: 2),
+                [Double](repeating: 0, count: L * L),
+            ]
             for q in configurations {
                 let r = try solver.solve(q)
                 let total = r.densities.reduce(0, +)

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Electronic
 import HolsteinModel
+import Testing
+
+@testable import Electronic
 
 struct FermiAndChemicalPotentialTests {
     @Test func fermiFunctionLimits() {
@@ -21,7 +22,9 @@ struct FermiAndChemicalPotentialTests {
     @Test func chemicalPotentialInGapIsMidGap() throws {
         let eps: [Double] = [-7.2, -7.0, -6.9, 6.8, 7.1, 7.3]
         for t in [0.0, 0.05, 0.1] {
-            let mu = try eps.withUnsafeBufferPointer { try ChemicalPotential.solve(eigenvalues: $0, electronCount: 3, temperature: t) }
+            let mu = try eps.withUnsafeBufferPointer {
+                try ChemicalPotential.solve(eigenvalues: $0, electronCount: 3, temperature: t)
+            }
             #expect(abs(mu + 0.05) <= 1e-12, "T=\(t): μ = \(mu)")
         }
     }
@@ -30,13 +33,17 @@ struct FermiAndChemicalPotentialTests {
         let eps: [Double] = [-2, -1.5, -1.4, -0.2, 0.1, 0.15, 1.3, 2.2]
         for t in [0.05, 0.3, 2.0] {
             for ne in [1.0, 3.0, 4.0, 5.5, 7.0] {
-                let mu = try eps.withUnsafeBufferPointer { try ChemicalPotential.solve(eigenvalues: $0, electronCount: ne, temperature: t) }
+                let mu = try eps.withUnsafeBufferPointer {
+                    try ChemicalPotential.solve(eigenvalues: $0, electronCount: ne, temperature: t)
+                }
                 let total = eps.reduce(0) { $0 + FermiFunction.occupation($1 - mu, temperature: t) }
                 #expect(abs(total - ne) <= 1e-10, "T=\(t) Ne=\(ne)")
             }
         }
         #expect(throws: ElectronicError.self) {
-            try eps.withUnsafeBufferPointer { _ = try ChemicalPotential.solve(eigenvalues: $0, electronCount: 0, temperature: 0.1) }
+            try eps.withUnsafeBufferPointer {
+                _ = try ChemicalPotential.solve(eigenvalues: $0, electronCount: 0, temperature: 0.1)
+            }
         }
     }
 
@@ -44,7 +51,9 @@ struct FermiAndChemicalPotentialTests {
         let eps: [Double] = [-3, -1, 0, 0, 0, 1]
         var f = [Double](repeating: 0, count: 6)
         let mu = try eps.withUnsafeBufferPointer { e in
-            try f.withUnsafeMutableBufferPointer { try ChemicalPotential.occupations(eigenvalues: e, electronCount: 3, temperature: 0, into: $0) }
+            try f.withUnsafeMutableBufferPointer {
+                try ChemicalPotential.occupations(eigenvalues: e, electronCount: 3, temperature: 0, into: $0)
+            }
         }
         #expect(mu == 0)
         let third: Double = 1.0 / 3

@@ -1,7 +1,8 @@
-import Testing
-@testable import Electronic
 import HolsteinModel
 import TestSupport
+import Testing
+
+@testable import Electronic
 
 /// Forces are minus the gradient of the reported free energy (F at fixed N, Ω at fixed μ).
 struct FiniteDifferenceTests {

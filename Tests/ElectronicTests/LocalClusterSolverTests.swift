@@ -1,9 +1,10 @@
 import Foundation
-@testable import Electronic
 import HolsteinModel
 import LinearAlgebra
-import Testing
 import TestSupport
+import Testing
+
+@testable import Electronic
 
 /// Local-cluster densities: exact limits, locality against full ED, symmetries, errors.
 @Suite("local cluster solver")
@@ -16,9 +17,14 @@ struct LocalClusterSolverTests {
 
     @Test("cluster shapes: 5, 9, 13, 21, 45 sites within 1, √2, 2, √5, √13; bonds are the open square-lattice bonds")
     func shapes() throws {
-        for (radius, sites, bonds) in [(1.0, 5, 4), (2.0.squareRoot(), 9, 12), (2.0, 13, 16), (5.0.squareRoot(), 21, 32), (13.0.squareRoot(), 45, 76)] {
+        for (radius, sites, bonds) in [
+            (1.0, 5, 4), (2.0.squareRoot(), 9, 12), (2.0, 13, 16), (5.0.squareRoot(), 21, 32),
+            (13.0.squareRoot(), 45, 76),
+        ] {
             let solver = try LocalClusterSolver(radius: radius, parameters: atZero)
-            #expect(solver.siteCount == sites && solver.bonds.count == bonds, "radius \(radius): \(solver.siteCount) sites, \(solver.bonds.count) bonds")
+            #expect(
+                solver.siteCount == sites && solver.bonds.count == bonds,
+                "radius \(radius): \(solver.siteCount) sites, \(solver.bonds.count) bonds")
             #expect(solver.offsets[0] == (0, 0))
         }
     }
@@ -26,10 +32,13 @@ struct LocalClusterSolverTests {
     @Test("atomic limit t = 0: g(f(−gQ_i) − ½) = (g/2)·tanh(gQ_i/2T) on every site", arguments: [0.05, 0.1, 0.4])
     func atomicLimit(temperature: Double) throws {
         var h = atZero
-        h.hopping = 0; h.temperature = temperature
+        h.hopping = 0
+        h.temperature = temperature
         let q = randomConfiguration(9, seed: 3, std: 0.3)
         let forces = try LocalClusterSolver(radius: 5.0.squareRoot(), parameters: h).electronicForces(q, size: 9)
-        for i in q.indices { #expect(abs(forces[i] - 0.5 * h.coupling * tanh(h.coupling * q[i] / (2 * temperature))) < 1e-12) }
+        for i in q.indices {
+            #expect(abs(forces[i] - 0.5 * h.coupling * tanh(h.coupling * q[i] / (2 * temperature))) < 1e-12)
+        }
     }
 
     @Test("locality: on gapped configurations the cluster reproduces full ED at μ = 0, better for a larger cluster")
@@ -38,7 +47,9 @@ struct LocalClusterSolverTests {
         var rng = SeededGenerator(seed: 8)
         // Strong, disordered distortions (|Q| ≥ 1.5, random signs): every level far from μ = 0.
         let q = (0..<(L * L)).map { _ in (rng.normal() > 0 ? 1 : -1) * (1.5 + abs(rng.normal())) }
-        let exact = try HolsteinSolver(size: L, parameters: atZero).solve(q).densities.map { atZero.coupling * ($0 - 0.5) }
+        let exact = try HolsteinSolver(size: L, parameters: atZero).solve(q).densities.map {
+            atZero.coupling * ($0 - 0.5)
+        }
         var errors: [Double] = []
         for radius in [1.0, 5.0.squareRoot(), 13.0.squareRoot()] {
             let cluster = try LocalClusterSolver(radius: radius, parameters: atZero).electronicForces(q, size: L)
@@ -61,8 +72,9 @@ struct LocalClusterSolverTests {
     @Test("D4 and translations: the cluster force of a rotated, reflected, shifted field is the moved force field")
     func symmetry() throws {
         let solver = try LocalClusterSolver(radius: 13.0.squareRoot(), parameters: atZero)
-        let check = try checkForceEquivariance(of: { q, L in try solver.electronicForces(q, size: L) },
-                                               configuration: randomConfiguration(9, seed: 12), size: 9, tolerance: .float64Exact)
+        let check = try checkForceEquivariance(
+            of: { q, L in try solver.electronicForces(q, size: L) },
+            configuration: randomConfiguration(9, seed: 12), size: 9, tolerance: .float64Exact)
         #expect(check.passes, "\(check)")
     }
 
@@ -71,8 +83,12 @@ struct LocalClusterSolverTests {
         #expect(throws: ElectronicError.self) { _ = try LocalClusterSolver(radius: 0.5, parameters: atZero) }
         #expect(throws: ElectronicError.self) { _ = try LocalClusterSolver(radius: .nan, parameters: atZero) }
         let solver = try LocalClusterSolver(radius: 13.0.squareRoot(), parameters: atZero)
-        #expect { _ = try solver.electronicForces([Double](repeating: 0, count: 36), size: 6) } throws: { "\($0)".contains("L ≥ 7") }
-        #expect { _ = try solver.electronicForces([Double](repeating: 0, count: 10), size: 7) } throws: { "\($0)".contains("7×7") }
+        #expect { _ = try solver.electronicForces([Double](repeating: 0, count: 36), size: 6) } throws: {
+            "\($0)".contains("L ≥ 7")
+        }
+        #expect { _ = try solver.electronicForces([Double](repeating: 0, count: 10), size: 7) } throws: {
+            "\($0)".contains("7×7")
+        }
     }
 }
 
@@ -91,7 +107,9 @@ struct ClusterSpectrumTests {
                 for driver in SmallSymmetricEigensolver.Driver.allCases {
                     solver.method = .lapack(driver)
                     let reference = try solver.electronicForces(q, size: L)
-                    #expect(zip(lanczos, reference).map { abs($0 - $1) }.max()! < 1e-12, "std \(std), radius \(radius), \(driver)")
+                    #expect(
+                        zip(lanczos, reference).map { abs($0 - $1) }.max()! < 1e-12,
+                        "std \(std), radius \(radius), \(driver)")
                 }
                 solver.method = .lanczos
                 let spectra = try solver.spectra(q, size: L)

@@ -1,8 +1,10 @@
 /// An exact diagonalization whose N×N matrices cannot fit is refused with the memory and time estimate,
 /// before anything is allocated.
+
 import Foundation
 import IO
 import Testing
+
 @testable import Electronic
 
 struct EDMemoryLimitTests {
@@ -11,7 +13,8 @@ struct EDMemoryLimitTests {
             _ = try HolsteinSolver(size: 400, budget: MemoryBudget(availableBytes: 64 << 30))
             Issue.record("an ED of N = 160000 was accepted")
         } catch let error as MemoryLimitError {
-            #expect(error.description == "exact diagonalization of the 400×400 lattice (N = 160000) needs ≈ 763 GiB, "
+            #expect(
+                error.description == "exact diagonalization of the 400×400 lattice (N = 160000) needs ≈ 763 GiB, "
                     + "64 GiB available; each solve ≈ 3.32 days (O(N³)) (override with --ignore-memory-limit)")
         }
         // 4000×4000 needs ≈ 7.5 PiB: refused even by a budget of a TiB (never the machine's own budget, which

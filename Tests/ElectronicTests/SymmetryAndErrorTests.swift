@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-@testable import Electronic
 import HolsteinModel
 import TestSupport
+import Testing
+
+@testable import Electronic
 
 /// D4 and translation covariance, error reporting and workspace reuse.
 struct SymmetryAndErrorTests {
@@ -14,17 +15,22 @@ struct SymmetryAndErrorTests {
         let q = randomConfiguration(L, seed: 21)
         let reference = try solver.solve(q).freeEnergy
         var freeEnergies: [Double] = []
-        let forces = try checkForceEquivariance(of: { q, _ in
-            let result = try solver.solve(q)
-            freeEnergies.append(result.freeEnergy)
-            return result.forces
-        }, configuration: q, size: L, tolerance: .float64Exact)
+        let forces = try checkForceEquivariance(
+            of: { q, _ in
+                let result = try solver.solve(q)
+                freeEnergies.append(result.freeEnergy)
+                return result.forces
+            }, configuration: q, size: L, tolerance: .float64Exact)
         #expect(forces.passes, "L=\(L) forces: \(forces)")
-        let densities = try checkForceEquivariance(of: { q, _ in try solver.solve(q).densities },
-                                                   configuration: q, size: L, tolerance: .float64Exact)
+        let densities = try checkForceEquivariance(
+            of: { q, _ in try solver.solve(q).densities },
+            configuration: q, size: L, tolerance: .float64Exact)
         #expect(densities.passes, "L=\(L) densities: \(densities)")
         #expect(freeEnergies.count == forces.moves + 1)
-        #expect(freeEnergies.allSatisfy { abs($0 - reference) <= EquivarianceTolerance.float64Exact.relative * abs(reference) })
+        #expect(
+            freeEnergies.allSatisfy {
+                abs($0 - reference) <= EquivarianceTolerance.float64Exact.relative * abs(reference)
+            })
     }
 
     @Test func rejectsBadInput() throws {
@@ -41,15 +47,22 @@ struct SymmetryAndErrorTests {
         let solver = try HolsteinSolver(size: 4, parameters: HolsteinParameters())
         var q = [Double](repeating: 0.1, count: 16)
         q[3] = .nan
-        do { _ = try solver.solve(q); Issue.record("NaN accepted") } catch let e as ElectronicError {
+        do {
+            _ = try solver.solve(q)
+            Issue.record("NaN accepted")
+        } catch let e as ElectronicError {
             #expect(e.description.contains("Q[3]"))
         }
         q[3] = -.infinity
         #expect(throws: ElectronicError.self) { _ = try solver.solve(q) }
-        do { _ = try solver.solve([Double](repeating: 0, count: 15)); Issue.record("wrong length accepted") }
-        catch let e as ElectronicError { #expect(e.description.contains("expected L*L = 16")) }
-        do { _ = try HolsteinSolver(size: 1); Issue.record("L = 1 accepted") }
-        catch let e as ElectronicError { #expect(e.description.contains(">= 2")) }
+        do {
+            _ = try solver.solve([Double](repeating: 0, count: 15))
+            Issue.record("wrong length accepted")
+        } catch let e as ElectronicError { #expect(e.description.contains("expected L*L = 16")) }
+        do {
+            _ = try HolsteinSolver(size: 1)
+            Issue.record("L = 1 accepted")
+        } catch let e as ElectronicError { #expect(e.description.contains(">= 2")) }
         #expect(throws: ElectronicError.self) { try solver.setParameters(HolsteinParameters(temperature: -1)) }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
-@testable import Electronic
 import TestSupport
+
+@testable import Electronic
 
 func randomConfiguration(_ L: Int, seed: UInt64, std: Double = 1) -> [Double] {
     var rng = SeededGenerator(seed: seed)

@@ -1,14 +1,16 @@
-import Testing
 import Features
-import LinearAlgebra
 import Lattice
+import LinearAlgebra
 import Symmetry
 import TestSupport
+import Testing
 
 @Suite("Featurizer: configuration → per-site IR coefficients")
 struct FeaturizerTests {
-    static let cases: [(String, Double, Int)] = [("D4/square", 13.0.squareRoot(), 12), ("C6v/triangular", 7.0.squareRoot(), 10),
-                                                 ("C3v/triangular", 2, 9)]
+    static let cases: [(String, Double, Int)] = [
+        ("D4/square", 13.0.squareRoot(), 12), ("C6v/triangular", 7.0.squareRoot(), 10),
+        ("C3v/triangular", 2, 9),
+    ]
 
     func make(_ key: String, _ radius: Double) throws -> (RepresentationTheory, Featurizer) {
         let c = groupsUnderTest.first { "\($0.name)/\($0.geometry.name)" == key }!
@@ -16,7 +18,8 @@ struct FeaturizerTests {
         return (t, try Featurizer(theory: t, radius: radius))
     }
 
-    @Test("rotating/reflecting/translating the lattice permutes sites and transforms features by D(g)", arguments: cases)
+    @Test(
+        "rotating/reflecting/translating the lattice permutes sites and transforms features by D(g)", arguments: cases)
     func wholeLatticeCovariance(key: String, radius: Double, size: Int) throws {
         let (t, featurizer) = try make(key, radius)
         let lattice = try PeriodicLattice(geometry: t.group.geometry, size: size)
@@ -31,9 +34,12 @@ struct FeaturizerTests {
             var worst = 0.0
             for i in 0..<lattice.siteCount {
                 let j = lattice.site(t.group.elements[g].apply(lattice.position(i)) + translation)
-                worst = max(worst, equivarianceError(original: Array(f0[i * nf..<(i + 1) * nf]),
-                                                     transformed: Array(f1[j * nf..<(j + 1) * nf]),
-                                                     layout: featurizer.layout, irMatrices: t.irreps.map { $0.matrices[g] }))
+                worst = max(
+                    worst,
+                    equivarianceError(
+                        original: Array(f0[i * nf..<(i + 1) * nf]),
+                        transformed: Array(f1[j * nf..<(j + 1) * nf]),
+                        layout: featurizer.layout, irMatrices: t.irreps.map { $0.matrices[g] }))
             }
             #expect(worst < 1e-12, "element \(g): \(worst)")
         }
@@ -56,7 +62,7 @@ struct FeaturizerTests {
         #expect(featurizer.kernel == .shellSIMD)
         for kernel in FeatureKernel.allCases {
             featurizer.kernel = kernel
-            for chunk in [7, 20, 4096] {   // chunks that end mid-row exercise the scalar row tails
+            for chunk in [7, 20, 4096] {  // chunks that end mid-row exercise the scalar row tails
                 featurizer.chunkSize = chunk
                 let chunked: [Double] = try featurizer.features(of: field, on: lattice, threads: 2)
                 #expect(zip(chunked, reference).map { abs($0 - $1) }.max()! < 1e-13, "\(kernel) chunk \(chunk)")
@@ -78,7 +84,9 @@ struct FeaturizerTests {
         var start = 0
         while start < lattice.siteCount {
             let end = min(lattice.siteCount, start + 13)
-            streamed.withUnsafeMutableBufferPointer { featurizer.features(halo: halo, sites: start..<end, into: $0.baseAddress! + start * 45) }
+            streamed.withUnsafeMutableBufferPointer {
+                featurizer.features(halo: halo, sites: start..<end, into: $0.baseAddress! + start * 45)
+            }
             start = end
         }
         #expect(zip(streamed, whole).allSatisfy { abs($0 - $1) < 1e-5 })
@@ -89,10 +97,16 @@ struct FeaturizerTests {
         let (_, featurizer) = try make("D4/square", 13.0.squareRoot())
         #expect(featurizer.minimumLatticeSize == 7)
         let small = try PeriodicLattice(geometry: .square, size: 6)
-        #expect(throws: SymmetryError.self) { try featurizer.features(of: [Double](repeating: 0, count: 36), on: small) as [Double] }
+        #expect(throws: SymmetryError.self) {
+            try featurizer.features(of: [Double](repeating: 0, count: 36), on: small) as [Double]
+        }
         let ok = try PeriodicLattice(geometry: .square, size: 8)
-        #expect(throws: SymmetryError.self) { try featurizer.features(of: [Double](repeating: 0, count: 63), on: ok) as [Double] }
+        #expect(throws: SymmetryError.self) {
+            try featurizer.features(of: [Double](repeating: 0, count: 63), on: ok) as [Double]
+        }
         let triangular = try PeriodicLattice(geometry: .triangular, size: 8)
-        #expect(throws: SymmetryError.self) { try featurizer.features(of: [Double](repeating: 0, count: 64), on: triangular) as [Double] }
+        #expect(throws: SymmetryError.self) {
+            try featurizer.features(of: [Double](repeating: 0, count: 64), on: triangular) as [Double]
+        }
     }
 }

@@ -1,11 +1,11 @@
 import Electronic
-import ForceFields
-import Foundation
-import Testing
-import TestSupport
 import ForceFieldInterface
+import ForceFields
 import ForceModels
+import Foundation
 import HolsteinModel
+import TestSupport
+import Testing
 
 @Suite("cluster force field (simulate --forces cluster:R)")
 struct ClusterForceFieldTests {
@@ -41,7 +41,9 @@ struct ClusterForceFieldTests {
         let solver = try LocalClusterSolver(radius: 2, parameters: h)
         let electronic = try solver.electronicForces(q, size: L, chemicalPotential: 0.3)
         var elastic = [Double](repeating: 0, count: L * L)
-        q.withUnsafeBufferPointer { qb in elastic.withUnsafeMutableBufferPointer { ElasticForce.compute(qb, size: L, parameters: h, into: $0) } }
+        q.withUnsafeBufferPointer { qb in
+            elastic.withUnsafeMutableBufferPointer { ElasticForce.compute(qb, size: L, parameters: h, into: $0) }
+        }
         #expect(zip(forces, zip(electronic, elastic).map { $0 + $1 }).map { abs($0 - $1) }.max()! < 1e-12)
         #expect(scalars.chemicalPotential == 0.3)
     }

@@ -7,7 +7,9 @@ import Testing
 
 @Suite("ForceFieldSpec: text and JSON forms, errors, the factory")
 struct ForceFieldSpecTests {
-    static let specs: [ForceFieldSpec] = [.ed, .harmonic, .cluster(radius: 2.237), .cluster(radius: 1), .model(path: "dir/m.npz")]
+    static let specs: [ForceFieldSpec] = [
+        .ed, .harmonic, .cluster(radius: 2.237), .cluster(radius: 1), .model(path: "dir/m.npz"),
+    ]
 
     @Test("JSON round trip is the identity", arguments: specs)
     func jsonRoundTrip(spec: ForceFieldSpec) throws {
@@ -37,8 +39,9 @@ struct ForceFieldSpecTests {
         #expect(ForceFieldSpec.cluster(radius: 2).withAbsoluteModelPath == .cluster(radius: 2))
     }
 
-    @Test("Refused text: a one-line ForceFieldError naming the accepted forms",
-          arguments: ["dft", "", "cluster:0.5", "cluster:x", "cluster:7", "cluster:", "model.npy"])
+    @Test(
+        "Refused text: a one-line ForceFieldError naming the accepted forms",
+        arguments: ["dft", "", "cluster:0.5", "cluster:x", "cluster:7", "cluster:", "model.npy"])
     func parseErrors(text: String) {
         #expect {
             try ForceFieldSpec(parsing: text)
@@ -48,8 +51,12 @@ struct ForceFieldSpecTests {
         }
     }
 
-    @Test("Refused JSON: unknown kind, missing or out-of-range radius, missing path",
-          arguments: [#"{"kind": "dft"}"#, #"{"kind": "cluster"}"#, #"{"kind": "cluster", "radius": 9}"#, #"{"kind": "model"}"#, "{}"])
+    @Test(
+        "Refused JSON: unknown kind, missing or out-of-range radius, missing path",
+        arguments: [
+            #"{"kind": "dft"}"#, #"{"kind": "cluster"}"#, #"{"kind": "cluster", "radius": 9}"#, #"{"kind": "model"}"#,
+            "{}",
+        ])
     func decodeErrors(json: String) {
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(ForceFieldSpec.self, from: Data(json.utf8)) }
     }
@@ -64,7 +71,9 @@ struct ForceFieldSpecTests {
         ]
         for (spec, kind, parameters) in cases {
             let field = try spec.makeForceField(size: 4, holstein: holstein)
-            #expect(field.descriptor.kind == kind && field.holsteinParameters == parameters && field.latticeSize == 4, "\(spec)")
+            #expect(
+                field.descriptor.kind == kind && field.holsteinParameters == parameters && field.latticeSize == 4,
+                "\(spec)")
         }
     }
 

@@ -1,11 +1,11 @@
 import Electronic
-import LinearAlgebra
-import ForceFields
-import Testing
-import TestSupport
 import ForceFieldInterface
+import ForceFields
 import ForceModels
 import HolsteinModel
+import LinearAlgebra
+import TestSupport
+import Testing
 
 @Suite("ForceField interface and batch evaluation")
 struct ForceFieldTests {
@@ -36,9 +36,14 @@ struct ForceFieldTests {
         let field = try EDForceField(size: L, parameters: HolsteinParameters(coupling: 2.7, neighbourCoupling: 0.3))
         let (forces, densities, _) = try field.evaluate(q)
         var implied = [Double](repeating: 0, count: L * L)
-        q.withUnsafeBufferPointer { qb in forces.withUnsafeBufferPointer { fb in implied.withUnsafeMutableBufferPointer { out in
-            ElasticForce.impliedDensities(qb, forces: fb, size: L, parameters: field.holsteinParameters, into: out)
-        } } }
+        q.withUnsafeBufferPointer { qb in
+            forces.withUnsafeBufferPointer { fb in
+                implied.withUnsafeMutableBufferPointer { out in
+                    ElasticForce.impliedDensities(
+                        qb, forces: fb, size: L, parameters: field.holsteinParameters, into: out)
+                }
+            }
+        }
         for i in 0..<(L * L) { #expect(abs(implied[i] - densities[i]) < 1e-12) }
     }
 
@@ -50,7 +55,9 @@ struct ForceFieldTests {
         let qs = configurations(count: count, size: L, seed: 3)
         let field = try EDForceField(size: L)
         var reported = 0
-        let batch = try BatchForceEvaluator(cores: 2).evaluate(field, configurations: qs, count: count, strategy: strategy) {
+        let batch = try BatchForceEvaluator(cores: 2).evaluate(
+            field, configurations: qs, count: count, strategy: strategy
+        ) {
             reported = max(reported, $0)
         }
         #expect(batch.strategy == strategy)

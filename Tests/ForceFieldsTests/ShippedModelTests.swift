@@ -4,9 +4,10 @@
 /// (before the model stack was re-layered) on one 12×12 configuration: random (σ = 2) in the lower
 /// half, a noisy checkerboard (amplitude 1.5, σ = 0.5) in the upper half — near-metallic sites and an
 /// ordered domain, with domain walls between.
-import Foundation
+
 import ForceFieldInterface
 import ForceFields
+import Foundation
 import IO
 import Testing
 
@@ -26,10 +27,12 @@ struct ShippedModelTests {
             ("holstein-square-d4-electronic", "electronic"),
         ])
     func referenceForces(model: String, key: String) throws {
-        let reference = try NPZArchive(contentsOf: repositoryRoot.appendingPathComponent("Tests/Golden/forces/shipped-models.npz"))
+        let reference = try NPZArchive(
+            contentsOf: repositoryRoot.appendingPathComponent("Tests/Golden/forces/shipped-models.npz"))
         let q = try reference.values("q", as: Double.self, shape: [1, 12, 12])
         let expected = try reference.values(key, as: Double.self, shape: [1, 12, 12])
-        let field = try NetworkForceField(modelFile: repositoryRoot.appendingPathComponent("models/\(model).npz"), size: 12)
+        let field = try NetworkForceField(
+            modelFile: repositoryRoot.appendingPathComponent("models/\(model).npz"), size: 12)
         let forces = try field.evaluate(q).forces
         let worst = zip(forces, expected).map { abs($0 - $1) }.max() ?? .infinity
         #expect(worst <= Self.tolerance, "\(model): largest deviation \(worst)")

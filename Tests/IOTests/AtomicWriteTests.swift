@@ -1,8 +1,9 @@
 // Atomic writes: complete replacement on success; on failure a named error, no temporary file, old file intact.
 
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import IO
 
 @Suite struct AtomicWriteTests {
@@ -25,7 +26,8 @@ import TestSupport
         let directory = try TemporaryDirectory()
         let url = directory.file("no-such-dir/y.npy")
         let error = try #require(throws: NumPyError.self) { try NumPyArray([1.0]).write(to: url) }
-        #expect(error.description
+        #expect(
+            error.description
                 == "cannot write \(url.path): directory \(directory.file("no-such-dir").path) does not exist")
         #expect(try directory.contents().isEmpty)
     }

@@ -1,8 +1,9 @@
 // Every bad input gives one NumPyError whose one-line description names the file and the problem.
 
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import IO
 
 @Suite struct ErrorTests {
@@ -45,7 +46,7 @@ import TestSupport
 
     @Test func truncatedAndTrailingData() throws {
         let directory = try TemporaryDirectory()
-        let full = NumPyArray((0 ..< 10).map(Double.init)).npyData()
+        let full = NumPyArray((0..<10).map(Double.init)).npyData()
         let truncated = try npyError(full.dropLast(8), in: directory)
         #expect(truncated.kind == .truncatedData(expected: 80, found: 72))
         #expect(truncated.description.contains("truncated array data: expected 80 bytes, found 72"))
@@ -54,8 +55,10 @@ import TestSupport
     }
 
     @Test(arguments: [
-        ("{'descr': '<f8', 'fortran_order': False}",
-         "keys must be 'descr', 'fortran_order', 'shape'; found 'descr', 'fortran_order'"),
+        (
+            "{'descr': '<f8', 'fortran_order': False}",
+            "keys must be 'descr', 'fortran_order', 'shape'; found 'descr', 'fortran_order'"
+        ),
         ("{'descr': '<f8', 'fortran_order': False, 'shape': (3,), 'extra': 1}", "found 'descr', 'extra'"),
         ("{'descr': '<f8', 'shape': (3,) 'fortran_order': False}", "expected ',' or '}', found '''"),
         ("{'descr': '<f8', 'fortran_order': 0, 'shape': (3,)}", "'fortran_order' must be True or False, found 0"),
@@ -83,7 +86,7 @@ import TestSupport
         let payload = littleEndianBytes([1, 2, 3])
         for header in [
             #"{"shape": (3,), "fortran_order": False, "descr": "<f8"}"#,  // double quotes, any key order
-            "{'descr':'<f8','fortran_order':False,'shape':(3L,)}",        // no spaces, Python 2 long
+            "{'descr':'<f8','fortran_order':False,'shape':(3L,)}",  // no spaces, Python 2 long
             "{'descr': '=f8', 'fortran_order': True, 'shape': (3,), }",  // native order; 1-d Fortran == C
         ] {
             #expect(try NumPyArray(npyData: makeNPY(header: header, payload: payload)).doubles() == [1, 2, 3])
@@ -94,25 +97,28 @@ import TestSupport
 
     @Test func fortranOrderIsRejected() throws {
         let directory = try TemporaryDirectory()
-        try runPython("import numpy as np; np.save('f.npy', np.asfortranarray(np.arange(12.0).reshape(3, 4)))",
-                      in: directory.url)
+        try runPython(
+            "import numpy as np; np.save('f.npy', np.asfortranarray(np.arange(12.0).reshape(3, 4)))",
+            in: directory.url)
         let url = directory.file("f.npy")
         let error = try #require(throws: NumPyError.self) { try NumPyArray(contentsOf: url) }
         #expect(error.kind == .fortranOrder)
-        #expect(error.description == "\(url.path): Fortran-order arrays are not supported; "
+        #expect(
+            error.description == "\(url.path): Fortran-order arrays are not supported; "
                 + "save with np.save(path, np.ascontiguousarray(a))")
     }
 
     @Test func unsupportedDTypesAreNamed() throws {
         let directory = try TemporaryDirectory()
-        try runPython("""
-        import numpy as np
-        np.save('c16.npy', np.zeros(3, dtype=np.complex128))
-        np.save('u.npy', np.array(['ab', 'cde']))
-        np.save('o.npy', np.array([1, 'a'], dtype=object), allow_pickle=True)
-        np.save('rec.npy', np.zeros(2, dtype=[('a', '<f8')]))
-        np.save('u1.npy', np.zeros(2, dtype=np.uint8))
-        """, in: directory.url)
+        try runPython(
+            """
+            import numpy as np
+            np.save('c16.npy', np.zeros(3, dtype=np.complex128))
+            np.save('u.npy', np.array(['ab', 'cde']))
+            np.save('o.npy', np.array([1, 'a'], dtype=object), allow_pickle=True)
+            np.save('rec.npy', np.zeros(2, dtype=[('a', '<f8')]))
+            np.save('u1.npy', np.zeros(2, dtype=np.uint8))
+            """, in: directory.url)
         for (name, descr) in [("c16", "<c16"), ("u", "<U3"), ("o", "|O"), ("rec", "[('a', '<f8')]"), ("u1", "|u1")] {
             let url = directory.file(name + ".npy")
             let error = try #require(throws: NumPyError.self) { try NumPyArray(contentsOf: url) }
@@ -145,11 +151,14 @@ import TestSupport
     @Test func missingNPZMemberIsNamedWithAlternatives() throws {
         let directory = try TemporaryDirectory()
         let url = directory.file("m.npz")
-        try NPZArchive(arrays: ["bias": NumPyArray([1.0]), "weights": NumPyArray([2.0])],
-                       extraFiles: ["metadata.json": Data("{}".utf8)]).write(to: url)
+        try NPZArchive(
+            arrays: ["bias": NumPyArray([1.0]), "weights": NumPyArray([2.0])],
+            extraFiles: ["metadata.json": Data("{}".utf8)]
+        ).write(to: url)
         let archive = try NPZArchive(contentsOf: url)
         let error = try #require(throws: NumPyError.self) { try archive.array("weight") }
-        #expect(error.description
+        #expect(
+            error.description
                 == "\(url.path): missing member 'weight' (available: bias, weights, metadata.json)")
         #expect(throws: NumPyError.self) { try archive.extraFile("config.json") }
         let shape = try #require(throws: NumPyError.self) { try archive.array("bias", shape: [2]) }
@@ -160,27 +169,31 @@ import TestSupport
         let directory = try TemporaryDirectory()
         let url = directory.file("random.npz")
         var generator = SystemRandomNumberGenerator()
-        try Data((0 ..< 4096).map { _ in UInt8.random(in: 0 ... 255, using: &generator) }).write(to: url)
+        try Data((0..<4096).map { _ in UInt8.random(in: 0...255, using: &generator) }).write(to: url)
         let error = try #require(throws: NumPyError.self) { try NPZArchive(contentsOf: url) }
-        guard case .corruptArchive = error.kind else { Issue.record("got \(error)"); return }
+        guard case .corruptArchive = error.kind else {
+            Issue.record("got \(error)")
+            return
+        }
         #expect(error.description.hasPrefix("\(url.path): corrupt or unreadable .npz (ZIP) archive"))
     }
 
     @Test func corruptNPZMembers() throws {
         let directory = try TemporaryDirectory()
         // A stored member whose bytes no longer match the CRC.
-        var data = try NPZArchive(arrays: ["x": NumPyArray((0 ..< 64).map(Double.init))]).zipData()
+        var data = try NPZArchive(arrays: ["x": NumPyArray((0..<64).map(Double.init))]).zipData()
         let payload = try #require(data.range(of: littleEndianBytes([40, 41])))
         data[payload.lowerBound + 3] ^= 0xff
         let crc = #expect(throws: NumPyError.self) { try NPZArchive(zipData: data, source: "x.npz") }
         #expect(crc?.description == "x.npz (member 'x.npy'): corrupt or unreadable .npz (ZIP) archive: invalidCRC32")
 
         // A member named .npy that is not a valid .npy.
-        try runPython("""
-        import zipfile
-        with zipfile.ZipFile('m.npz', 'w') as z:
-            z.writestr('broken.npy', b'not an npy')
-        """, in: directory.url)
+        try runPython(
+            """
+            import zipfile
+            with zipfile.ZipFile('m.npz', 'w') as z:
+                z.writestr('broken.npy', b'not an npy')
+            """, in: directory.url)
         let url = directory.file("m.npz")
         let member = try #require(throws: NumPyError.self) { try NPZArchive(contentsOf: url) }
         #expect(member.kind == .badMagic)

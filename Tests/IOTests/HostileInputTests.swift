@@ -2,9 +2,10 @@
 // fatal allocation. The ZIP archives are built byte by byte here, so the sizes they declare can be made to lie.
 
 import Foundation
-import Testing
-@testable import IO
 import TestSupport
+import Testing
+
+@testable import IO
 
 /// One member of a hand-built ZIP: its name, stored bytes (`stored` or a hand-made deflate stream), the
 /// uncompressed size its headers declare and the CRC-32 they record.
@@ -21,7 +22,7 @@ private func crc32(_ bytes: [UInt8]) -> UInt32 {
     var crc: UInt32 = 0xffff_ffff
     for byte in bytes {
         crc ^= UInt32(byte)
-        for _ in 0 ..< 8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xedb8_8320 : crc >> 1 }
+        for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xedb8_8320 : crc >> 1 }
     }
     return ~crc
 }
@@ -34,7 +35,7 @@ private func storedDeflate(_ payload: [UInt8]) -> [UInt8] {
         let length = min(65535, payload.count - start)
         let final: UInt8 = start + length == payload.count ? 1 : 0
         out += [final, UInt8(length & 0xff), UInt8(length >> 8), UInt8(~length & 0xff), UInt8((~length >> 8) & 0xff)]
-        out += payload[start ..< start + length]
+        out += payload[start..<start + length]
         start += length
     } while start < payload.count
     return out
@@ -43,17 +44,19 @@ private func storedDeflate(_ payload: [UInt8]) -> [UInt8] {
 /// The bytes of a ZIP archive holding `members`, with exactly the sizes and CRCs they declare.
 private func zipBytes(_ members: [RawMember]) -> Data {
     func le16(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xff), UInt8(v >> 8)] }
-    func le32(_ v: UInt32) -> [UInt8] { (0 ..< 4).map { UInt8((v >> (8 * $0)) & 0xff) } }
+    func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8((v >> (8 * $0)) & 0xff) } }
     var body: [UInt8] = [], central: [UInt8] = []
     for member in members {
         let name = Array(member.name.utf8)
         let offset = UInt32(body.count)
-        let common = le16(20) + le16(0) + le16(member.method) + le16(0) + le16(0x21) + le32(member.crc)
+        let common =
+            le16(20) + le16(0) + le16(member.method) + le16(0) + le16(0x21) + le32(member.crc)
             + le32(UInt32(member.data.count)) + le32(member.declaredSize) + le16(UInt16(name.count)) + le16(0)
         body += le32(0x0403_4b50) + common + name + member.data
         central += le32(0x0201_4b50) + le16(20) + common + le16(0) + le16(0) + le16(0) + le32(0) + le32(offset) + name
     }
-    let end = le32(0x0605_4b50) + le16(0) + le16(0) + le16(UInt16(members.count)) + le16(UInt16(members.count))
+    let end =
+        le32(0x0605_4b50) + le16(0) + le16(0) + le16(UInt16(members.count)) + le16(UInt16(members.count))
         + le32(UInt32(central.count)) + le32(UInt32(body.count)) + le16(0)
     return Data(body + central + end)
 }
@@ -85,8 +88,9 @@ struct HostileInputTests {
     @Test("A deflate member that inflates beyond its declared size stops at that size")
     func inflationBeyondDeclaredSize() throws {
         let payload = [UInt8](repeating: 7, count: 200_000)
-        let bomb = RawMember(name: "metadata.json", method: 8, data: storedDeflate(payload), declaredSize: 1000,
-                             crc: crc32(payload))
+        let bomb = RawMember(
+            name: "metadata.json", method: 8, data: storedDeflate(payload), declaredSize: 1000,
+            crc: crc32(payload))
         let text = refusal(zipBytes([bomb]))
         #expect(text.contains("hostile.npz (member 'metadata.json')"), "\(text)")
         #expect(text.contains("inflates beyond its declared size of 1000 bytes"), "\(text)")
@@ -95,8 +99,9 @@ struct HostileInputTests {
     @Test("An honest archive built by hand reads back (the hostile cases fail for their lie, not the builder)")
     func honestHandBuiltArchive() throws {
         let payload = Array("{\"a\": 1}".utf8)
-        let member = RawMember(name: "metadata.json", method: 8, data: storedDeflate(payload),
-                               declaredSize: UInt32(payload.count), crc: crc32(payload))
+        let member = RawMember(
+            name: "metadata.json", method: 8, data: storedDeflate(payload),
+            declaredSize: UInt32(payload.count), crc: crc32(payload))
         let archive = try NPZArchive(zipData: zipBytes([member]), budget: MemoryBudget(availableBytes: 1 << 30))
         #expect(archive.extraFiles["metadata.json"] == Data(payload))
     }
@@ -106,22 +111,26 @@ struct HostileInputTests {
         // Header (1000000000000,) float64 = 8 TB; the member declares (and holds) 64 bytes of payload.
         let npy = npyBytes(shape: "(1000000000000,)", payloadBytes: 64)
         for method: UInt16 in [0, 8] {
-            let member = RawMember(name: "q.npy", method: method, data: method == 8 ? storedDeflate(npy) : npy,
-                                   declaredSize: UInt32(npy.count), crc: crc32(npy))
+            let member = RawMember(
+                name: "q.npy", method: method, data: method == 8 ? storedDeflate(npy) : npy,
+                declaredSize: UInt32(npy.count), crc: crc32(npy))
             let text = refusal(zipBytes([member]))
             #expect(text.contains("hostile.npz (member 'q.npy')"), "\(text)")
             #expect(text.contains("truncated array data: expected 8000000000000 bytes, found 64"), "\(text)")
         }
         // A shape that fits but leaves bytes over is refused too.
         let short = npyBytes(shape: "(2,)", payloadBytes: 24)
-        let member = RawMember(name: "q.npy", method: 0, data: short, declaredSize: UInt32(short.count), crc: crc32(short))
+        let member = RawMember(
+            name: "q.npy", method: 0, data: short, declaredSize: UInt32(short.count), crc: crc32(short))
         #expect(refusal(zipBytes([member])).contains("unexpected trailing bytes"))
     }
 
     @Test("A header with shape (10^12,) in a bare .npy, or a shape whose size overflows, is refused")
     func absurdShapes() throws {
-        for (shape, expected) in [("(1000000000000,)", "truncated array data: expected 8000000000000 bytes, found 0"),
-                                  ("(4294967296, 4294967296)", "too large")] {
+        for (shape, expected) in [
+            ("(1000000000000,)", "truncated array data: expected 8000000000000 bytes, found 0"),
+            ("(4294967296, 4294967296)", "too large"),
+        ] {
             do {
                 _ = try NumPyArray(npyData: Data(npyBytes(shape: shape, payloadBytes: 0)), source: "big.npy")
                 Issue.record("accepted shape \(shape)")
@@ -149,10 +158,12 @@ struct HostileInputTests {
     @Test("A member whose declared size exceeds the memory available is refused before inflating")
     func declaredSizeBeyondBudget() throws {
         let payload = [UInt8](repeating: 1, count: 5000)
-        let member = RawMember(name: "metadata.json", method: 8, data: storedDeflate(payload), declaredSize: 5000,
-                               crc: crc32(payload))
+        let member = RawMember(
+            name: "metadata.json", method: 8, data: storedDeflate(payload), declaredSize: 5000,
+            crc: crc32(payload))
         let text = refusal(zipBytes([member]), budget: MemoryBudget(availableBytes: 4096))
-        #expect(text == "hostile.npz (member 'metadata.json') needs ≈ 4.88 KiB, 4 KiB available "
+        #expect(
+            text == "hostile.npz (member 'metadata.json') needs ≈ 4.88 KiB, 4 KiB available "
                 + "(override with --ignore-memory-limit)", "\(text)")
     }
 
@@ -163,16 +174,19 @@ struct HostileInputTests {
             return RawMember(name: name, method: 0, data: payload, declaredSize: 3000, crc: crc32(payload))
         }
         let text = refusal(zipBytes(members), budget: MemoryBudget(availableBytes: 4096))
-        #expect(text == "hostile.npz (3 members together) needs ≈ 8.79 KiB, 4 KiB available "
+        #expect(
+            text == "hostile.npz (3 members together) needs ≈ 8.79 KiB, 4 KiB available "
                 + "(override with --ignore-memory-limit)", "\(text)")
         // The same archive within a budget for all three reads back: only the total was over.
         let archive = try NPZArchive(zipData: zipBytes(members), budget: MemoryBudget(availableBytes: 9000))
         #expect(archive.extraFiles.count == 3)
         // Zero-byte members do not lift the total: one 5000-byte member among empty ones is still refused.
         let empty = RawMember(name: "e.json", method: 0, data: [], declaredSize: 0, crc: crc32([]))
-        let big = RawMember(name: "f.json", method: 0, data: [UInt8](repeating: 2, count: 5000), declaredSize: 5000,
-                            crc: crc32([UInt8](repeating: 2, count: 5000)))
-        #expect(refusal(zipBytes([empty, big]), budget: MemoryBudget(availableBytes: 4096))
+        let big = RawMember(
+            name: "f.json", method: 0, data: [UInt8](repeating: 2, count: 5000), declaredSize: 5000,
+            crc: crc32([UInt8](repeating: 2, count: 5000)))
+        #expect(
+            refusal(zipBytes([empty, big]), budget: MemoryBudget(availableBytes: 4096))
                 .hasPrefix("hostile.npz (2 members together) needs ≈ 4.88 KiB, 4 KiB available"))
     }
 }
@@ -190,8 +204,11 @@ struct MemoryBudgetTests {
     @Test("The limit files of the process's own cgroup (v2 and v1) are read besides the mount root's")
     func cgroupFiles() {
         let files = MemoryBudget.cgroupLimitFiles(membership: "4:memory:/jobs/a\n1:cpu:/\n0::/user.slice/x\n")
-        #expect(files == ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes",
-                          "/sys/fs/cgroup/memory/jobs/a/memory.limit_in_bytes", "/sys/fs/cgroup/user.slice/x/memory.max"])
+        #expect(
+            files == [
+                "/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+                "/sys/fs/cgroup/memory/jobs/a/memory.limit_in_bytes", "/sys/fs/cgroup/user.slice/x/memory.max",
+            ])
         #expect(MemoryBudget.cgroupLimitFiles(membership: "0::/\n").count == 2)
     }
 
@@ -208,17 +225,20 @@ struct MemoryBudgetTests {
         try budget.require(bytes: 63 * 1_073_741_824, for: "small")
         #expect(throws: MemoryLimitError.self) { try budget.require(bytes: .infinity, for: "overflowing") }
         do {
-            try budget.require(bytes: 32 * 160_000.0 * 160_000, for: "exact diagonalization", detail: "each solve ≈ 3.32 days")
+            try budget.require(
+                bytes: 32 * 160_000.0 * 160_000, for: "exact diagonalization", detail: "each solve ≈ 3.32 days")
             Issue.record("not refused")
         } catch let error as MemoryLimitError {
-            #expect(error.description == "exact diagonalization needs ≈ 763 GiB, 64 GiB available; each solve ≈ 3.32 days "
+            #expect(
+                error.description == "exact diagonalization needs ≈ 763 GiB, 64 GiB available; each solve ≈ 3.32 days "
                     + "(override with --ignore-memory-limit)")
         }
         do {
             try budget.requireLattice(size: 5_000_000_000, bytesPerSite: 64, for: "a simulation")
             Issue.record("not refused")
         } catch let error as MemoryLimitError {
-            #expect(error.description.hasPrefix("a simulation on the 5000000000×5000000000 lattice (N = 2.5e+19) needs ≈ "))
+            #expect(
+                error.description.hasPrefix("a simulation on the 5000000000×5000000000 lattice (N = 2.5e+19) needs ≈ "))
         }
         try MemoryBudget(availableBytes: nil).require(bytes: .infinity, for: "anything (unknown limit)")
     }
@@ -256,12 +276,16 @@ struct MemoryBudgetTests {
 
     @Test("LATTICEFF_MEMORY_LIMIT: bytes or a number with a binary unit; anything else is one line")
     func limitParsing() throws {
-        let good: [(String, UInt64)] = [("8589934592", 8_589_934_592), ("8GiB", 8 << 30), ("8 gib", 8 << 30),
-                                        ("8G", 8 << 30), (" 1.5 TiB ", 3 << 39), ("512M", 512 << 20),
-                                        ("512MiB", 512 << 20), ("4k", 4096), ("100B", 100), ("0.5KiB", 512)]
+        let good: [(String, UInt64)] = [
+            ("8589934592", 8_589_934_592), ("8GiB", 8 << 30), ("8 gib", 8 << 30),
+            ("8G", 8 << 30), (" 1.5 TiB ", 3 << 39), ("512M", 512 << 20),
+            ("512MiB", 512 << 20), ("4k", 4096), ("100B", 100), ("0.5KiB", 512),
+        ]
         for (text, bytes) in good { #expect(try MemoryBudget.parseLimit(text) == bytes, "\(text)") }
-        for text in ["", "0", "0GiB", "8GB", "8 gigabytes", "GiB", "-1", "1e9", "inf", "1.2.3G", ".5G", "0x10",
-                     "8GiB\n1", "9223372036854775808", "8388608TiB", "99999999999999999999"] {
+        for text in [
+            "", "0", "0GiB", "8GB", "8 gigabytes", "GiB", "-1", "1e9", "inf", "1.2.3G", ".5G", "0x10",
+            "8GiB\n1", "9223372036854775808", "8388608TiB", "99999999999999999999",
+        ] {
             do {
                 _ = try MemoryBudget.parseLimit(text)
                 Issue.record("accepted \(text.debugDescription)")
@@ -271,7 +295,8 @@ struct MemoryBudgetTests {
         }
         #expect(try MemoryBudget.environmentLimit([:]) == nil)
         #expect(try MemoryBudget.environmentLimit(["LATTICEFF_MEMORY_LIMIT": "2GiB"]) == 2 << 30)
-        #expect("\(MemoryLimitSettingError(value: "8GB"))" == "LATTICEFF_MEMORY_LIMIT=\"8GB\" is not a memory size: give "
+        #expect(
+            "\(MemoryLimitSettingError(value: "8GB"))" == "LATTICEFF_MEMORY_LIMIT=\"8GB\" is not a memory size: give "
                 + "bytes (8589934592) or a number with KiB, MiB, GiB or TiB (8GiB, 1.5 TiB)")
     }
 
@@ -310,7 +335,8 @@ struct OutputDirectoryTests {
                 try prepareOutputDirectory(target)
             } throws: { error in
                 let text = "\(error)"
-                return text.hasPrefix("cannot write \(target.path): ") && text.contains("not a directory") && !text.contains("\n")
+                return text.hasPrefix("cannot write \(target.path): ") && text.contains("not a directory")
+                    && !text.contains("\n")
             }
         }
         #expect(try String(contentsOf: file, encoding: .utf8) == "x")

@@ -2,9 +2,10 @@
 // (temporary directories and python3 come from TestSupport).
 
 import Foundation
-import Testing
-@testable import IO
 import TestSupport
+import Testing
+
+@testable import IO
 
 /// Bytes of a `.npy` file with an arbitrary header text (padded like NumPy's) and payload, for bad-input tests.
 func makeNPY(header: String, payload: Data = Data(), version: UInt8 = 1) -> Data {
@@ -13,7 +14,7 @@ func makeNPY(header: String, payload: Data = Data(), version: UInt8 = 1) -> Data
     while (10 + lengthFieldSize - 2 + text.count + 1) % 64 != 0 { text.append(0x20) }
     text.append(0x0a)
     var data = Data([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, version, 0])
-    for index in 0 ..< lengthFieldSize { data.append(UInt8(truncatingIfNeeded: text.count >> (8 * index))) }
+    for index in 0..<lengthFieldSize { data.append(UInt8(truncatingIfNeeded: text.count >> (8 * index))) }
     data.append(contentsOf: text)
     data.append(payload)
     return data
@@ -32,7 +33,7 @@ enum Samples {
 
     static func array(_ dtype: NumPyArray.DType, shape: [Int]) throws -> NumPyArray {
         let count = shape.reduce(1, *)
-        let indices = (0 ..< count).map { $0 }
+        let indices = (0..<count).map { $0 }
         switch dtype {
         case .float64: return try NumPyArray(indices.map { Double($0) * 0.1 - 1.0 }, shape: shape)
         case .float32: return try NumPyArray(indices.map { Float($0) / 3 - 2 }, shape: shape)

@@ -1,8 +1,9 @@
 // Swift → Swift `.npy` round trips, the exact bytes of the encoding, and the large-array fast path.
 
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import IO
 
 @Suite struct NPYRoundTripTests {
@@ -32,7 +33,7 @@ import TestSupport
         let headerLength = Int(data[8]) | Int(data[9]) << 8
         #expect(Array(data.prefix(8)) == [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0])
         #expect((10 + headerLength) % 64 == 0)
-        let header = String(decoding: data[10 ..< 10 + headerLength], as: UTF8.self)
+        let header = String(decoding: data[10..<10 + headerLength], as: UTF8.self)
         #expect(header.hasPrefix("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }"))
         #expect(header.hasSuffix(" \n"))
         #expect(data.count == 10 + headerLength + 48)
@@ -43,7 +44,7 @@ import TestSupport
         let array = try NumPyArray([42.0], shape: shape)
         let data = array.npyData()
         #expect(data[6] == 2 && data[7] == 0)
-        let headerLength = (0 ..< 4).reduce(0) { $0 | Int(data[8 + $1]) << (8 * $1) }
+        let headerLength = (0..<4).reduce(0) { $0 | Int(data[8 + $1]) << (8 * $1) }
         #expect(headerLength > 65535)
         #expect((12 + headerLength) % 64 == 0)
         #expect(try NumPyArray(npyData: data) == array)
@@ -60,8 +61,10 @@ import TestSupport
     }
 
     @Test func specialFloatValuesKeepTheirBits() throws {
-        let values: [Double] = [.nan, -.nan, .infinity, -.infinity, -0.0, .leastNonzeroMagnitude,
-                                .greatestFiniteMagnitude]
+        let values: [Double] = [
+            .nan, -.nan, .infinity, -.infinity, -0.0, .leastNonzeroMagnitude,
+            .greatestFiniteMagnitude,
+        ]
         let decoded = try NumPyArray(npyData: NumPyArray(values).npyData()).doubles()
         #expect(decoded.map(\.bitPattern) == values.map(\.bitPattern))
         let floats: [Float] = [.nan, .infinity, -0.0, .leastNonzeroMagnitude]
@@ -73,7 +76,7 @@ import TestSupport
         let directory = try TemporaryDirectory()
         let count = 200 * 200 * 100
         let values = [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
-            for index in 0 ..< count { buffer[index] = Double(index) * 1e-3 }
+            for index in 0..<count { buffer[index] = Double(index) * 1e-3 }
             initialized = count
         }
         let array = try NumPyArray(values, shape: [200, 200, 100])

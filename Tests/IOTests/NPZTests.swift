@@ -1,8 +1,9 @@
 // `.npz` archives: Swift round trips, extra (non-array) members, and interop with numpy.savez[_compressed].
 
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import IO
 
 @Suite struct NPZTests {
@@ -39,12 +40,13 @@ import TestSupport
         #expect(compressed.count < first.count)
         let directory = try TemporaryDirectory()
         try first.write(to: directory.file("a.npz"))
-        let output = try runPython("""
-        import zipfile
-        names = zipfile.ZipFile('a.npz').namelist()
-        assert names == sorted(names), names
-        print(names[0], names[-1])
-        """, in: directory.url)
+        let output = try runPython(
+            """
+            import zipfile
+            names = zipfile.ZipFile('a.npz').namelist()
+            assert names == sorted(names), names
+            print(names[0], names[-1])
+            """, in: directory.url)
         #expect(output.contains("bool_0.npy metadata.json"))
     }
 
@@ -65,20 +67,20 @@ import TestSupport
             }
         }
         let script = """
-        import json, zipfile
-        import numpy as np
-        z = np.load('model.npz')
-        def check(key, expected, descr):
-            a = z[key]
-            assert a.dtype.str == descr and a.shape == expected.shape, (key, a.dtype, a.shape)
-            assert np.array_equal(a, expected), (key, a, expected)
-        \(checks.joined(separator: "\n"))
-        archive = zipfile.ZipFile('model.npz')
-        assert json.loads(archive.read('metadata.json')) == {"model": "test", "version": 1}
-        method = zipfile.ZIP_DEFLATED if \(compressed ? "True" : "False") else zipfile.ZIP_STORED
-        assert all(info.compress_type == method for info in archive.infolist())
-        print("ok", len(z.files))  # 20 arrays + metadata.json
-        """
+            import json, zipfile
+            import numpy as np
+            z = np.load('model.npz')
+            def check(key, expected, descr):
+                a = z[key]
+                assert a.dtype.str == descr and a.shape == expected.shape, (key, a.dtype, a.shape)
+                assert np.array_equal(a, expected), (key, a, expected)
+            \(checks.joined(separator: "\n"))
+            archive = zipfile.ZipFile('model.npz')
+            assert json.loads(archive.read('metadata.json')) == {"model": "test", "version": 1}
+            method = zipfile.ZIP_DEFLATED if \(compressed ? "True" : "False") else zipfile.ZIP_STORED
+            assert all(info.compress_type == method for info in archive.infolist())
+            print("ok", len(z.files))  # 20 arrays + metadata.json
+            """
         let output = try runPython(script, in: directory.url)
         #expect(output.contains("ok 21"))
     }
@@ -86,18 +88,19 @@ import TestSupport
     @Test(arguments: ["savez", "savez_compressed"])
     func numpyWrittenArchivesRead(function: String) throws {
         let directory = try TemporaryDirectory()
-        try runPython("""
-        import zipfile
-        import numpy as np
-        np.\(function)('m.npz', weights=np.arange(12, dtype=np.float64).reshape(3, 4) / 3,
-                      counts=np.array([1, -2, 3], dtype=np.int64), mask=np.array([True, False]),
-                      half=np.array([0.5, 0.25], dtype=np.float32), scalar=np.int32(-4))
-        with zipfile.ZipFile('m.npz', 'a') as z:
-            z.writestr('metadata.json', '{"a": 1}')
-        """, in: directory.url)
+        try runPython(
+            """
+            import zipfile
+            import numpy as np
+            np.\(function)('m.npz', weights=np.arange(12, dtype=np.float64).reshape(3, 4) / 3,
+                          counts=np.array([1, -2, 3], dtype=np.int64), mask=np.array([True, False]),
+                          half=np.array([0.5, 0.25], dtype=np.float32), scalar=np.int32(-4))
+            with zipfile.ZipFile('m.npz', 'a') as z:
+                z.writestr('metadata.json', '{"a": 1}')
+            """, in: directory.url)
         let archive = try NPZArchive(contentsOf: directory.file("m.npz"))
         #expect(archive.memberNames == ["counts", "half", "mask", "scalar", "weights", "metadata.json"])
-        #expect(try archive.values("weights", as: Double.self, shape: [3, 4]) == (0 ..< 12).map { Double($0) / 3 })
+        #expect(try archive.values("weights", as: Double.self, shape: [3, 4]) == (0..<12).map { Double($0) / 3 })
         #expect(try archive.array("counts").int64s() == [1, -2, 3])
         #expect(try archive.array("mask").bools() == [true, false])
         #expect(try archive.array("half").floats() == [0.5, 0.25])

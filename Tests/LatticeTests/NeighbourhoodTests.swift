@@ -1,7 +1,7 @@
-import Testing
 import Lattice
 import Symmetry
 import TestSupport
+import Testing
 
 @Suite("Neighbourhoods and periodic lattices")
 struct NeighbourhoodTests {
@@ -10,8 +10,12 @@ struct NeighbourhoodTests {
         let n = try Neighbourhood(group: try PointGroup.named("D4", on: .square), radius: 13.0.squareRoot())
         func axial(_ k: Int) -> [(Int, Int)] { [(k, 0), (0, k), (-k, 0), (0, -k)] }
         func diagonal(_ k: Int) -> [(Int, Int)] { [(k, k), (-k, k), (-k, -k), (k, -k)] }
-        func eight(_ a: Int, _ b: Int) -> [(Int, Int)] { [(a, b), (b, a), (-b, a), (-a, b), (-a, -b), (-b, -a), (b, -a), (a, -b)] }
-        let expected = [(0, 0)] + axial(1) + diagonal(1) + axial(2) + eight(2, 1) + diagonal(2) + axial(3) + eight(3, 1) + eight(3, 2)
+        func eight(_ a: Int, _ b: Int) -> [(Int, Int)] {
+            [(a, b), (b, a), (-b, a), (-a, b), (-a, -b), (-b, -a), (b, -a), (a, -b)]
+        }
+        let expected =
+            [(0, 0)] + axial(1) + diagonal(1) + axial(2) + eight(2, 1) + diagonal(2) + axial(3) + eight(3, 1)
+            + eight(3, 2)
         #expect(n.offsets == expected.map { LatticeVector($0.0, $0.1) })
         #expect(n.shells.map(\.count) == [1, 4, 4, 4, 8, 4, 4, 8, 8])
         #expect(n.haloWidth == 3)
@@ -41,10 +45,12 @@ struct NeighbourhoodTests {
         let lattice = try PeriodicLattice(geometry: .square, size: 6)
         var random = TestRandom(seed: 1)
         let field = random.field(lattice.siteCount)
-        for i in 0..<g.order { for j in 0..<g.order {
-            let twice = lattice.transform(lattice.transform(field, by: g.elements[j]), by: g.elements[i])
-            #expect(twice == lattice.transform(field, by: g.elements[g.multiplication[i][j]]))
-        } }
+        for i in 0..<g.order {
+            for j in 0..<g.order {
+                let twice = lattice.transform(lattice.transform(field, by: g.elements[j]), by: g.elements[i])
+                #expect(twice == lattice.transform(field, by: g.elements[g.multiplication[i][j]]))
+            }
+        }
         let shifted = lattice.transform(field, by: .identity, translation: LatticeVector(6, -12))
         #expect(shifted == field)
         #expect(lattice.site(LatticeVector(-1, 0)) == 5 && lattice.site(LatticeVector(0, -1)) == 30)

@@ -1,12 +1,15 @@
 import Foundation
-import Testing
 import LinearAlgebra
+import Testing
 
 @Suite("Linear-algebra facade")
 struct LinearAlgebraTests {
     func random(_ n: Int, seed: UInt64) -> [Double] {
         var s = seed
-        return (0..<n).map { _ in s = s &* 6364136223846793005 &+ 1442695040888963407; return Double(s >> 11) / Double(1 << 53) - 0.5 }
+        return (0..<n).map { _ in
+            s = s &* 6364136223846793005 &+ 1442695040888963407
+            return Double(s >> 11) / Double(1 << 53) - 0.5
+        }
     }
 
     @Test("sgemm and dgemm agree with the naive triple loop, with transposes and leading dimensions")
@@ -40,7 +43,9 @@ struct LinearAlgebraTests {
             try solver.decompose(a.elements)
             let v = Matrix(rows: n, columns: n, elements: solver.eigenvectors)
             #expect((v.transposed * v - .identity(n)).maxAbs < 1e-12)
-            let lambda = Matrix(rows: n, columns: n, elements: (0..<n * n).map { $0 % (n + 1) == 0 ? solver.eigenvalues[$0 / (n + 1)] : 0 })
+            let lambda = Matrix(
+                rows: n, columns: n,
+                elements: (0..<n * n).map { $0 % (n + 1) == 0 ? solver.eigenvalues[$0 / (n + 1)] : 0 })
             #expect((a * v - v * lambda).maxAbs < 1e-12)
             #expect(zip(solver.eigenvalues, solver.eigenvalues.dropFirst()).allSatisfy { $0 <= $1 })
             #expect(abs(solver.eigenvalues.reduce(0, +) - a.trace) < 1e-11)
@@ -84,9 +89,11 @@ struct LinearAlgebraTests {
         #expect(k[0, 1] == 1 && k[1, 0] == 1 && k[2, 1] == 3 && k[2, 3] == 4 && k[3, 2] == 4 && k[0, 0] == 0)
         let q = gramSchmidt([[1, 1, 0], [2, 2, 0], [1, 0, 0], [0, 0, 3]])
         #expect(q.count == 3)
-        for i in q.indices { for j in q.indices {
-            let dot = zip(q[i], q[j]).reduce(0) { $0 + $1.0 * $1.1 }
-            #expect(abs(dot - (i == j ? 1 : 0)) < 1e-14)
-        } }
+        for i in q.indices {
+            for j in q.indices {
+                let dot = zip(q[i], q[j]).reduce(0) { $0 + $1.0 * $1.1 }
+                #expect(abs(dot - (i == j ? 1 : 0)) < 1e-14)
+            }
+        }
     }
 }

@@ -2,6 +2,7 @@
 /// target depends only on targets listed before it, and every source file imports only modules
 /// listed before its own. Read from the files themselves (no build-system query), so a wrong
 /// dependency or import fails here with the target, file and line.
+
 import Foundation
 import Testing
 
@@ -24,12 +25,16 @@ private func declaredDependencies() throws -> [String: [String]] {
     let manifest = try String(contentsOf: repositoryRoot.appendingPathComponent("Package.swift"), encoding: .utf8)
     let targets = try declaredTargets()
     let pattern = try NSRegularExpression(
-        pattern: #"\.(?:target|systemLibrary|executableTarget|testTarget)\(\s*name:\s*"(\w+)"(,\s*dependencies:\s*\[([^\]]*)\])?"#)
+        pattern:
+            #"\.(?:target|systemLibrary|executableTarget|testTarget)\(\s*name:\s*"(\w+)"(,\s*dependencies:\s*\[([^\]]*)\])?"#
+    )
     var dependencies: [String: [String]] = [:]
     for match in pattern.matches(in: manifest, range: NSRange(manifest.startIndex..., in: manifest)) {
         guard let nameRange = Range(match.range(at: 1), in: manifest) else { continue }
         let list = Range(match.range(at: 3), in: manifest).map { String(manifest[$0]) } ?? ""
-        let names = list.split(separator: "\"", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+        let names = list.split(separator: "\"", omittingEmptySubsequences: false).enumerated().filter {
+            $0.offset % 2 == 1
+        }.map { String($0.element) }
         dependencies[String(manifest[nameRange])] = names.filter { targets.contains($0) }
     }
     return dependencies
@@ -60,7 +65,8 @@ private func projectImports(targets: Set<String>) throws -> [ImportSite] {
             else { continue }
             let module = String(words[keyword + 1])
             if targets.contains(module) {
-                sites.append(ImportSite(importer: importer, module: module, file: "Sources/\(relative)", line: index + 1))
+                sites.append(
+                    ImportSite(importer: importer, module: module, file: "Sources/\(relative)", line: index + 1))
             }
         }
     }

@@ -15,7 +15,7 @@ struct Xoshiro256Tests {
     @Test("Same seed, same stream; a restored state continues exactly, also mid Box–Muller pair")
     func checkpointResume() throws {
         var a = Xoshiro256(seed: 42)
-        _ = a.normal()                       // leaves a spare normal in the state
+        _ = a.normal()  // leaves a spare normal in the state
         let saved = try JSONEncoder().encode(a)
         let tail = (0..<10).map { _ in a.normal() }
         var b = try JSONDecoder().decode(Xoshiro256.self, from: saved)

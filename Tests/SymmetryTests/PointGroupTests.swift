@@ -1,7 +1,7 @@
-import Testing
 import LinearAlgebra
 import Symmetry
 import TestSupport
+import Testing
 
 @Suite("Point groups and their representations")
 struct PointGroupTests {
@@ -34,8 +34,10 @@ struct PointGroupTests {
 
     @Test("expected orders and class counts")
     func orders() throws {
-        let expected: [String: (Int, Int)] = ["D4/square": (8, 5), "C6v/triangular": (12, 6), "C3v/triangular": (6, 3),
-                                              "C2v/square": (4, 4), "C1v/square": (2, 2)]
+        let expected: [String: (Int, Int)] = [
+            "D4/square": (8, 5), "C6v/triangular": (12, 6), "C3v/triangular": (6, 3),
+            "C2v/square": (4, 4), "C1v/square": (2, 2),
+        ]
         for (key, (order, classes)) in expected {
             let t = try theory(key)
             #expect(t.group.order == order && t.group.classes.count == classes, "\(key)")
@@ -49,14 +51,18 @@ struct PointGroupTests {
         let g = t.group
         let table = t.characterTable
         let sizes = g.classes.map { Double($0.count) }
-        for i in table.indices { for j in table.indices {
-            let s = (0..<sizes.count).reduce(0.0) { $0 + sizes[$1] * table[i][$1] * table[j][$1] }
-            #expect(abs(s - (i == j ? Double(g.order) : 0)) < 1e-10, "rows \(i),\(j)")
-        } }
-        for a in sizes.indices { for b in sizes.indices {
-            let s = table.indices.reduce(0.0) { $0 + table[$1][a] * table[$1][b] }
-            #expect(abs(s - (a == b ? Double(g.order) / sizes[a] : 0)) < 1e-10, "columns \(a),\(b)")
-        } }
+        for i in table.indices {
+            for j in table.indices {
+                let s = (0..<sizes.count).reduce(0.0) { $0 + sizes[$1] * table[i][$1] * table[j][$1] }
+                #expect(abs(s - (i == j ? Double(g.order) : 0)) < 1e-10, "rows \(i),\(j)")
+            }
+        }
+        for a in sizes.indices {
+            for b in sizes.indices {
+                let s = table.indices.reduce(0.0) { $0 + table[$1][a] * table[$1][b] }
+                #expect(abs(s - (a == b ? Double(g.order) / sizes[a] : 0)) < 1e-10, "columns \(a),\(b)")
+            }
+        }
         #expect(t.irreps.reduce(0) { $0 + $1.dimension * $1.dimension } == g.order)
     }
 
@@ -69,7 +75,9 @@ struct PointGroupTests {
                 let d = ir.matrices[i]
                 #expect((d.transposed * d - .identity(ir.dimension)).maxAbs < 1e-12)
                 for j in 0..<g.order {
-                    #expect((d * ir.matrices[j] - ir.matrices[g.multiplication[i][j]]).maxAbs < 1e-12, "\(ir.label) at \(i),\(j)")
+                    #expect(
+                        (d * ir.matrices[j] - ir.matrices[g.multiplication[i][j]]).maxAbs < 1e-12,
+                        "\(ir.label) at \(i),\(j)")
                 }
             }
         }

@@ -1,13 +1,15 @@
-import Testing
-import LinearAlgebra
 import Lattice
+import LinearAlgebra
 import Symmetry
 import TestSupport
+import Testing
 
 @Suite("Symmetry-adapted bases by projection operators")
 struct SymmetryAdaptedBasisTests {
-    static let cases: [(String, Double)] = [("D4/square", 13.0.squareRoot()), ("C6v/triangular", 3), ("C3v/triangular", 2),
-                                            ("C2v/square", 2), ("D4/square", 5)]
+    static let cases: [(String, Double)] = [
+        ("D4/square", 13.0.squareRoot()), ("C6v/triangular", 3), ("C3v/triangular", 2),
+        ("C2v/square", 2), ("D4/square", 5),
+    ]
 
     func make(_ key: String, _ radius: Double) throws -> (RepresentationTheory, Neighbourhood, SymmetryAdaptedBasis) {
         let c = groupsUnderTest.first { "\($0.name)/\($0.geometry.name)" == key }!
@@ -63,7 +65,8 @@ struct SymmetryAdaptedBasisTests {
         for g in 0..<t.group.order {
             let moved = (b.permutationMatrix(g) * Matrix(rows: n.count, columns: 1, elements: q)).elements
             let cMoved = (b.matrix * Matrix(rows: n.count, columns: 1, elements: moved)).elements
-            let err = equivarianceError(original: c, transformed: cMoved, layout: b.layout, irMatrices: t.irreps.map { $0.matrices[g] })
+            let err = equivarianceError(
+                original: c, transformed: cMoved, layout: b.layout, irMatrices: t.irreps.map { $0.matrices[g] })
             #expect(err < 1e-12, "element \(g): \(err)")
         }
     }
@@ -78,13 +81,15 @@ struct SymmetryAdaptedBasisTests {
         let moved = (b.permutationMatrix(g) * Matrix(rows: n.count, columns: 1, elements: q)).elements
         let cMoved = (b.matrix * Matrix(rows: n.count, columns: 1, elements: moved)).elements
         var matrices = t.irreps.map { $0.matrices[g] }
-        matrices.swapAt(1, 2)   // A2 ↔ B1: wrong characters under C4
+        matrices.swapAt(1, 2)  // A2 ↔ B1: wrong characters under C4
         #expect(equivarianceError(original: c, transformed: cMoved, layout: b.layout, irMatrices: matrices) > 0.1)
     }
 
     @Test("offsets not closed under the group are rejected")
     func notClosed() throws {
         let t = try RepresentationTheory(group: try PointGroup.named("D4", on: .square))
-        #expect(throws: SymmetryError.self) { try SymmetryAdaptedBasis(theory: t, offsets: [.zero, LatticeVector(1, 0)]) }
+        #expect(throws: SymmetryError.self) {
+            try SymmetryAdaptedBasis(theory: t, offsets: [.zero, LatticeVector(1, 0)])
+        }
     }
 }

@@ -1,4 +1,5 @@
 /// Scratch files and the python3 runner shared by the test targets.
+
 import Foundation
 
 /// A fresh directory under the system temporary directory, removed when this object is released.

@@ -1,5 +1,6 @@
 /// The one central-difference gradient check of the test suite: analytic derivatives (network
 /// gradients, ED forces = −∂F/∂Q, harmonic forces = −∂Φ/∂Q) against (f(x + h) − f(x − h)) / 2h.
+
 import Foundation
 
 /// How far a central difference may sit from an analytic derivative. The error of component i is

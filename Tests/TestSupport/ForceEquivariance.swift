@@ -1,6 +1,7 @@
 /// The whole-lattice force-equivariance check shared by every force model's tests (ED, cluster ED,
 /// harmonic, ENN; the MLP as the negative control): F(g·Q + t) = g·F(Q) + t, site by site, for every
 /// element g of a point group (taken from `Symmetry`, never hand-written) and several translations t.
+
 import Lattice
 import Symmetry
 
@@ -91,8 +92,9 @@ public func checkForceEquivariance<Scalar: BinaryFloatingPoint>(
 ) throws -> EquivarianceCheck {
     let lattice = try PeriodicLattice(geometry: group.geometry, size: size)
     let reference = try forces(configuration, size)
-    precondition(reference.count == lattice.siteCount,
-                 "the model returned \(reference.count) forces for \(lattice.siteCount) sites")
+    precondition(
+        reference.count == lattice.siteCount,
+        "the model returned \(reference.count) forces for \(lattice.siteCount) sites")
     let largest = reference.map { abs(Double($0)) }.max() ?? 0
     let scale = largest > 0 ? largest : 1
     var worstTranslation = 0.0, worstPoint = 0.0, worstMove = "none", worstOverall = -1.0
@@ -107,7 +109,10 @@ public func checkForceEquivariance<Scalar: BinaryFloatingPoint>(
             for i in 0..<lattice.siteCount {
                 let image = lattice.site(g.apply(lattice.position(i)) + t)
                 let d = abs(Double(moved[image]) - Double(reference[i])) / scale
-                if !(d <= deviation) { deviation = d.isNaN ? .infinity : d; site = i }   // NaN counts as failure
+                if !(d <= deviation) {
+                    deviation = d.isNaN ? .infinity : d
+                    site = i
+                }  // NaN counts as failure
             }
             if g == .identity {
                 worstTranslation = max(worstTranslation, deviation)
@@ -121,6 +126,7 @@ public func checkForceEquivariance<Scalar: BinaryFloatingPoint>(
             moves += 1
         }
     }
-    return EquivarianceCheck(tolerance: tolerance, moves: moves, worstTranslation: worstTranslation,
-                             worstPointOperation: worstPoint, worstMove: worstMove, vacuousMoves: vacuous)
+    return EquivarianceCheck(
+        tolerance: tolerance, moves: moves, worstTranslation: worstTranslation,
+        worstPointOperation: worstPoint, worstMove: worstMove, vacuousMoves: vacuous)
 }

@@ -1,9 +1,10 @@
 /// Helpers shared by the test targets: groups under test, seeded random numbers, the IR-feature
 /// equivariance error, array comparison. (Force equivariance: ForceEquivariance.swift; finite
 /// differences: FiniteDifference.swift; scratch files and python3: Files.swift.)
+
 import Foundation
-import LinearAlgebra
 import Lattice
+import LinearAlgebra
 import Symmetry
 
 /// Every (group, lattice) pair the symmetry tests sweep over: D4 and C6v as required, plus C3v,
@@ -42,15 +43,21 @@ public struct TestRandom {
 /// Largest deviation between features that should satisfy c' = D(g)·c for every IR block:
 /// `transformed` are the features of the moved field, `original` those of the original field,
 /// both laid out by `layout`; `irMatrices[ir]` = D_ir(g).
-public func equivarianceError(original: [Double], transformed: [Double], layout: IRLayout, irMatrices: [Matrix]) -> Double {
+public func equivarianceError(
+    original: [Double], transformed: [Double], layout: IRLayout, irMatrices: [Matrix]
+) -> Double {
     var worst = 0.0
     for ir in layout.labels.indices {
         let d = layout.dimensions[ir], m = layout.multiplicities[ir]
-        for r in 0..<m { for a in 0..<d {
-            var expected = 0.0
-            for b in 0..<d { expected += irMatrices[ir][a, b] * original[layout.index(ir: ir, component: b, channel: r)] }
-            worst = max(worst, abs(transformed[layout.index(ir: ir, component: a, channel: r)] - expected))
-        } }
+        for r in 0..<m {
+            for a in 0..<d {
+                var expected = 0.0
+                for b in 0..<d {
+                    expected += irMatrices[ir][a, b] * original[layout.index(ir: ir, component: b, channel: r)]
+                }
+                worst = max(worst, abs(transformed[layout.index(ir: ir, component: a, channel: r)] - expected))
+            }
+        }
     }
     return worst
 }

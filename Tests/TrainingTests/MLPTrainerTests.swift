@@ -1,11 +1,11 @@
 import Baselines
 import Datasets
 import ENN
+import ForceModels
 import Foundation
+import HolsteinModel
 import Testing
 import Training
-import ForceModels
-import HolsteinModel
 
 /// The training loop with the MLP baseline, on the same seconds-sized dataset as the ENN tests.
 @Suite("Trainer with the MLP baseline", .serialized)
@@ -32,12 +32,16 @@ struct MLPTrainerTests {
         let before = try trainer.evaluate(indices: split.validation)
         while !trainer.finished { try trainer.runEpoch() }
         let bestRecord = trainer.history.filter(\.best).last!
-        #expect(bestRecord.validationRMSE < 0.6 * before.rmse, "validation RMSE \(before.rmse) → \(bestRecord.validationRMSE)")
+        #expect(
+            bestRecord.validationRMSE < 0.6 * before.rmse,
+            "validation RMSE \(before.rmse) → \(bestRecord.validationRMSE)")
         let best = try trainer.bestNetwork()
         #expect(best.architecture == "mlp" && best is MultilayerPerceptron<Float>)
         let validation = try data.subset(split.validation)
         let predicted = try best.forces(configurations: validation.q, count: validation.count, size: data.size)
-        #expect(abs(ForceErrorMetrics(predicted: predicted, exact: validation.forces).rmse - bestRecord.validationRMSE) < 1e-9)
+        #expect(
+            abs(ForceErrorMetrics(predicted: predicted, exact: validation.forces).rmse - bestRecord.validationRMSE)
+                < 1e-9)
         #expect(best.trainingSummary?.notes?["architecture"] == "mlp")
     }
 
@@ -50,7 +54,8 @@ struct MLPTrainerTests {
 
         let first = try Trainer(network: perceptron(), data: data, split: split, options: options(epochs: 2))
         while !first.finished { try first.runEpoch() }
-        let checkpoint = FileManager.default.temporaryDirectory.appendingPathComponent("latticeff-mlp-ckpt-\(UUID().uuidString).npz")
+        let checkpoint = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "latticeff-mlp-ckpt-\(UUID().uuidString).npz")
         try first.saveCheckpoint(to: checkpoint)
         let resumed = try Trainer(resumingFrom: checkpoint, network: perceptron(seed: 99), data: data)
         resumed.extendLimits(epochs: 4, maxMinutes: nil)
@@ -60,7 +65,8 @@ struct MLPTrainerTests {
         #expect(resumed.bestParameters == straight.bestParameters)
         #expect(resumed.history.map(\.validationRMSE) == straight.history.map(\.validationRMSE))
 
-        let enn = try EquivariantNetwork<Float>(configuration: NetworkConfiguration(radius: 2, hiddenWidths: [[4], [2]]), seed: 1)
+        let enn = try EquivariantNetwork<Float>(
+            configuration: NetworkConfiguration(radius: 2, hiddenWidths: [[4], [2]]), seed: 1)
         #expect { _ = try Trainer(resumingFrom: checkpoint, network: enn, data: data) } throws: {
             ($0 as? DatasetError)?.message.contains("architecture mlp") == true
         }

@@ -1,6 +1,6 @@
+import ForceModels
 import Testing
 import Training
-import ForceModels
 
 @Suite("Learning-rate schedule and early stopping")
 struct ScheduleTests {
@@ -15,8 +15,12 @@ struct ScheduleTests {
         let improved = s.record(0.5)
         #expect(!improved)
         reductions = []
-        for loss in [0.49999999, 0.49999999, 0.49999999, 0.49999999, 0.49999999, 0.6] { reductions.append(s.record(loss)) }
-        #expect(reductions == [false, false, false, false, false, true], "a change below the relative threshold is no improvement")
+        for loss in [0.49999999, 0.49999999, 0.49999999, 0.49999999, 0.49999999, 0.6] {
+            reductions.append(s.record(loss))
+        }
+        #expect(
+            reductions == [false, false, false, false, false, true],
+            "a change below the relative threshold is no improvement")
         #expect(abs(s.rate - 0.75 * 0.75e-3) < 1e-18)
         var floor = ReduceOnPlateau(initialRate: 1e-7, patience: 0, minimumRate: 1e-7)
         let a = floor.record(1), b = floor.record(1)

@@ -1,12 +1,12 @@
 import DataGeneration
 import Datasets
 import ENN
-import Foundation
-import Testing
-import Training
 import ForceFieldInterface
 import ForceModels
+import Foundation
 import HolsteinModel
+import Testing
+import Training
 
 /// The training loop on a seconds-sized ED dataset (8×8, small network so the debug build is fast).
 @Suite("Trainer", .serialized)
@@ -18,13 +18,17 @@ struct TrainerTests {
         plan.quenchRuns = 2
         plan.quenchSteps = 150
         plan.snapshotSteps = [10, 20, 40, 60, 80, 100, 120, 150]
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("latticeff-trainer-\(UUID().uuidString)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "latticeff-trainer-\(UUID().uuidString)")
         return try! DatasetGenerator(plan: plan, workDirectory: dir).run()
     }()
 
-    func network(seed: UInt64 = 1, holstein: HolsteinParameters = HolsteinParameters()) throws -> EquivariantNetwork<Float> {
-        try EquivariantNetwork<Float>(configuration: NetworkConfiguration(radius: 2, hiddenWidths: [[4], [2]], gate: .smooth),
-                                      seed: seed, holstein: holstein)
+    func network(
+        seed: UInt64 = 1, holstein: HolsteinParameters = HolsteinParameters()
+    ) throws -> EquivariantNetwork<Float> {
+        try EquivariantNetwork<Float>(
+            configuration: NetworkConfiguration(radius: 2, hiddenWidths: [[4], [2]], gate: .smooth),
+            seed: seed, holstein: holstein)
     }
 
     func options(epochs: Int) -> TrainingOptions {
@@ -43,10 +47,13 @@ struct TrainerTests {
         let before = try trainer.evaluate(indices: split.validation)
         while !trainer.finished { try trainer.runEpoch() }
         let bestRecord = trainer.history.filter(\.best).last!
-        #expect(bestRecord.validationRMSE < 0.6 * before.rmse, "validation RMSE \(before.rmse) → \(bestRecord.validationRMSE)")
+        #expect(
+            bestRecord.validationRMSE < 0.6 * before.rmse,
+            "validation RMSE \(before.rmse) → \(bestRecord.validationRMSE)")
         // The kept model is the best epoch's, and evaluates to the recorded validation RMSE.
         let best = try trainer.bestNetwork()
-        let predicted = try best.forces(configurations: try data.subset(split.validation).q, count: split.validation.count, size: data.size)
+        let predicted = try best.forces(
+            configurations: try data.subset(split.validation).q, count: split.validation.count, size: data.size)
         let metrics = ForceErrorMetrics(predicted: predicted, exact: try data.subset(split.validation).forces)
         #expect(abs(metrics.rmse - bestRecord.validationRMSE) < 1e-9)
         #expect(trainer.history.map(\.validationRMSE).min()! == bestRecord.validationRMSE)
@@ -62,7 +69,8 @@ struct TrainerTests {
 
         let first = try Trainer(network: network(), data: data, split: split, options: options(epochs: 2))
         while !first.finished { try first.runEpoch() }
-        let checkpoint = FileManager.default.temporaryDirectory.appendingPathComponent("latticeff-ckpt-\(UUID().uuidString).npz")
+        let checkpoint = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "latticeff-ckpt-\(UUID().uuidString).npz")
         try first.saveCheckpoint(to: checkpoint)
         let resumed = try Trainer(resumingFrom: checkpoint, network: network(seed: 99), data: data)
         resumed.extendLimits(epochs: 4, maxMinutes: nil)
@@ -78,7 +86,9 @@ struct TrainerTests {
         let data = Self.data
         let split = DatasetSplit.everyThird(count: data.count)
         func transformed() throws -> EquivariantNetwork<Float> {
-            let n = try network(); n.inputTransform = .asinh(width: 0.5); return n
+            let n = try network()
+            n.inputTransform = .asinh(width: 0.5)
+            return n
         }
         let straight = try Trainer(network: transformed(), data: data, split: split, options: options(epochs: 3))
         let before = try straight.evaluate(indices: split.validation)
@@ -86,7 +96,8 @@ struct TrainerTests {
         #expect(straight.history.map(\.validationRMSE).min()! < before.rmse)
         let first = try Trainer(network: transformed(), data: data, split: split, options: options(epochs: 1))
         try first.runEpoch()
-        let checkpoint = FileManager.default.temporaryDirectory.appendingPathComponent("latticeff-ckpt-\(UUID().uuidString).npz")
+        let checkpoint = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "latticeff-ckpt-\(UUID().uuidString).npz")
         defer { try? FileManager.default.removeItem(at: checkpoint) }
         try first.saveCheckpoint(to: checkpoint)
         let plain = try network(seed: 99)  // identity transform: the checkpoint's transform must win
@@ -112,8 +123,10 @@ struct TrainerTests {
         #expect(zip(straight.history.map(\.learningRate), expected).allSatisfy { abs($0 - $1) < 1e-15 })
 
         let first = try Trainer(network: network(), data: data, split: split, options: o)
-        try first.runEpoch(); try first.runEpoch()
-        let checkpoint = FileManager.default.temporaryDirectory.appendingPathComponent("latticeff-ckpt-\(UUID().uuidString).npz")
+        try first.runEpoch()
+        try first.runEpoch()
+        let checkpoint = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "latticeff-ckpt-\(UUID().uuidString).npz")
         defer { try? FileManager.default.removeItem(at: checkpoint) }
         try first.saveCheckpoint(to: checkpoint)
         let resumed = try Trainer(resumingFrom: checkpoint, network: network(seed: 99), data: data)
@@ -140,19 +153,27 @@ struct TrainerTests {
         let data = Self.data
         let split = DatasetSplit.everyThird(count: data.count)
         #expect(throws: DatasetError.self) {
-            _ = try Trainer(network: network(holstein: HolsteinParameters(coupling: 2)), data: data, split: split, options: options(epochs: 1))
+            _ = try Trainer(
+                network: network(holstein: HolsteinParameters(coupling: 2)), data: data, split: split,
+                options: options(epochs: 1))
         }
         #expect(throws: DatasetError.self) {
-            _ = try Trainer(network: network(), data: data, split: DatasetSplit(training: [0, 1], validation: []), options: options(epochs: 1))
+            _ = try Trainer(
+                network: network(), data: data, split: DatasetSplit(training: [0, 1], validation: []),
+                options: options(epochs: 1))
         }
-        let junk = FileManager.default.temporaryDirectory.appendingPathComponent("latticeff-junk-\(UUID().uuidString).npz")
+        let junk = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "latticeff-junk-\(UUID().uuidString).npz")
         try Data("not a checkpoint".utf8).write(to: junk)
         #expect(throws: DatasetError.self) { _ = try Trainer(resumingFrom: junk, network: network(), data: data) }
         let trainer = try Trainer(network: network(), data: data, split: split, options: options(epochs: 1))
-        let checkpoint = FileManager.default.temporaryDirectory.appendingPathComponent("latticeff-ckpt-\(UUID().uuidString).npz")
+        let checkpoint = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "latticeff-ckpt-\(UUID().uuidString).npz")
         try trainer.saveCheckpoint(to: checkpoint)
         let other = try data.subset(Array(0..<(data.count - 1)))
-        #expect(throws: DatasetError.self) { _ = try Trainer(resumingFrom: checkpoint, network: network(), data: other) }
+        #expect(throws: DatasetError.self) {
+            _ = try Trainer(resumingFrom: checkpoint, network: network(), data: other)
+        }
     }
 
     @Test("Channel-RMS scaling and particle–hole augmentation: resume is exact and the scales are checkpointed")
@@ -168,17 +189,24 @@ struct TrainerTests {
         o.epochs = 1
         let first = try Trainer(network: network(), data: data, split: split, options: o)
         try first.runEpoch()
-        let checkpoint = FileManager.default.temporaryDirectory.appendingPathComponent("latticeff-ckpt-\(UUID().uuidString).npz")
+        let checkpoint = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "latticeff-ckpt-\(UUID().uuidString).npz")
         try first.saveCheckpoint(to: checkpoint)
         let resumed = try Trainer(resumingFrom: checkpoint, network: network(seed: 42), data: data)
-        #expect((resumed.network as? EquivariantNetwork<Float>)?.channelScales == (straight.network as? EquivariantNetwork<Float>)?.channelScales)
+        #expect(
+            (resumed.network as? EquivariantNetwork<Float>)?.channelScales
+                == (straight.network as? EquivariantNetwork<Float>)?.channelScales)
         resumed.extendLimits(epochs: 3, maxMinutes: nil)
         while !resumed.finished { try resumed.runEpoch() }
         #expect(resumed.network.parameters == straight.network.parameters)
-        #expect((try resumed.bestNetwork() as? EquivariantNetwork<Float>)?.channelScales == (straight.network as? EquivariantNetwork<Float>)?.channelScales)
+        #expect(
+            (try resumed.bestNetwork() as? EquivariantNetwork<Float>)?.channelScales
+                == (straight.network as? EquivariantNetwork<Float>)?.channelScales)
     }
 
-    @Test("Particle–hole augmentation: one step's loss is the mean over (Q, F) and (−Q, −F); refused away from half filling")
+    @Test(
+        "Particle–hole augmentation: one step's loss is the mean over (Q, F) and (−Q, −F); refused away from half filling"
+    )
     func particleHole() throws {
         let data = Self.data
         let split = DatasetSplit(training: [0], validation: [1])
@@ -189,13 +217,16 @@ struct TrainerTests {
         let record = try trainer.runEpoch()
         let q = Array(data.slice(data.q, 0)), f = Array(data.slice(data.forces, 0))
         let plain = try trainer.network.lossAndGradients(configurations: q, targets: f, count: 1, size: data.size).loss
-        let mirrored = try trainer.network.lossAndGradients(configurations: q.map { -$0 }, targets: f.map { -$0 }, count: 1, size: data.size).loss
+        let mirrored = try trainer.network.lossAndGradients(
+            configurations: q.map { -$0 }, targets: f.map { -$0 }, count: 1, size: data.size
+        ).loss
         #expect(abs(record.trainRMSE * record.trainRMSE - (plain + mirrored) / 2) < 1e-6 * (plain + mirrored))
         // (ED forces of −Q are −F at half filling: Electronic's particle–hole test.)
         var shifted = data
         shifted.metadata.holstein.filling = .fixedChemicalPotential(0.3)
         #expect(throws: DatasetError.self) {
-            _ = try Trainer(network: network(holstein: shifted.metadata.holstein), data: shifted, split: split, options: o)
+            _ = try Trainer(
+                network: network(holstein: shifted.metadata.holstein), data: shifted, split: split, options: o)
         }
     }
 
@@ -216,21 +247,29 @@ struct TrainerTests {
         let q = Array(data.slice(data.q, split.validation[0]))
         let f = try model.forces(configuration: q, size: data.size)
         var densities = [Double](repeating: 0, count: data.siteCount)
-        q.withUnsafeBufferPointer { qb in f.withUnsafeBufferPointer { fb in densities.withUnsafeMutableBufferPointer {
-            ElasticForce.impliedDensities(qb, forces: fb, size: data.size, parameters: data.metadata.holstein, into: $0)
-        } } }
+        q.withUnsafeBufferPointer { qb in
+            f.withUnsafeBufferPointer { fb in
+                densities.withUnsafeMutableBufferPointer {
+                    ElasticForce.impliedDensities(
+                        qb, forces: fb, size: data.size, parameters: data.metadata.holstein, into: $0)
+                }
+            }
+        }
         #expect(abs(densities.reduce(0, +) - Double(data.siteCount) / 2) < 1e-8)
         var withoutMu = data
         withoutMu.chemicalPotentials = nil
-        #expect(throws: DatasetError.self) { _ = try Trainer(network: network(), data: withoutMu, split: split, options: o) }
+        #expect(throws: DatasetError.self) {
+            _ = try Trainer(network: network(), data: withoutMu, split: split, options: o)
+        }
     }
 
     @Test("An early-stopping patience given on resume applies to the continued run")
     func earlyStoppingOnResume() throws {
         let data = Self.data
         var o = options(epochs: 2)
-        o.learningRate = 1e-12   // the weights do not move: no epoch improves on the first
-        let trainer = try Trainer(network: network(), data: data, split: DatasetSplit.everyThird(count: data.count), options: o)
+        o.learningRate = 1e-12  // the weights do not move: no epoch improves on the first
+        let trainer = try Trainer(
+            network: network(), data: data, split: DatasetSplit.everyThird(count: data.count), options: o)
         while !trainer.finished { try trainer.runEpoch() }
         trainer.extendLimits(epochs: 50, maxMinutes: nil)
         #expect(!trainer.finished)
@@ -239,7 +278,9 @@ struct TrainerTests {
         #expect(trainer.epoch == 3 && trainer.options.earlyStoppingPatience == 2)
     }
 
-    @Test("Fine-tuning from a trained model starts from its weights and keeps its input scales; other weights are refused")
+    @Test(
+        "Fine-tuning from a trained model starts from its weights and keeps its input scales; other weights are refused"
+    )
     func initialModel() throws {
         let data = Self.data
         let split = DatasetSplit.everyThird(count: data.count)
@@ -259,9 +300,12 @@ struct TrainerTests {
         #expect(tuned.network.inputScales == trained.inputScales)
         #expect(tuned.network.parameters == trained.parameters)
         // On the data it was trained on, the starting network is exactly the trained one.
-        let onOriginal = try Trainer(network: try trained.copy(parameters: trained.parameters), data: data, split: split, options: o)
+        let onOriginal = try Trainer(
+            network: try trained.copy(parameters: trained.parameters), data: data, split: split, options: o)
         #expect(try onOriginal.evaluate(indices: split.validation).rmse == trainedError)
         // Weights other than the recorded ones are refused.
-        #expect(throws: DatasetError.self) { _ = try Trainer(network: try self.network(), data: data, split: split, options: o) }
+        #expect(throws: DatasetError.self) {
+            _ = try Trainer(network: try self.network(), data: data, split: split, options: o)
+        }
     }
 }

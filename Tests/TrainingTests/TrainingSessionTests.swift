@@ -25,41 +25,52 @@ struct TrainingRecipeTests {
         #expect(model.channelScales == nil && recipe.inputScaling == .irMaximum)
     }
 
-    @Test("The paper recipe is the paper's Table I training: total force, raw input, no baseline, plateau 0.75/5 at 1e-3")
+    @Test(
+        "The paper recipe is the paper's Table I training: total force, raw input, no baseline, plateau 0.75/5 at 1e-3")
     func paperIsTableI() {
         let p = TrainingRecipe.paper
         #expect(p.readout == .total && p.inputTransform == .identity && p.baseline == .none && p.head == .linear)
         #expect(p.gate == .reference && p.inputScaling == .irMaximum && p.schedule == .plateau)
-        #expect(p.learningRate == 1e-3 && p.plateauFactor == 0.75 && p.plateauPatience == 5 && p.batchConfigurations == 1)
+        #expect(
+            p.learningRate == 1e-3 && p.plateauFactor == 0.75 && p.plateauPatience == 5 && p.batchConfigurations == 1)
         #expect(!p.particleHole && !p.electronNumberProjection)
         #expect(TrainingRecipe.named(.paper) == p && TrainingRecipe.named(.default) == .default)
     }
 
-    @Test("No overrides leave a recipe unchanged; every override wins and is marked in the summary",
-          arguments: TrainingRecipeName.allCases)
+    @Test(
+        "No overrides leave a recipe unchanged; every override wins and is marked in the summary",
+        arguments: TrainingRecipeName.allCases)
     func overridesWin(name: TrainingRecipeName) throws {
         let recipe = TrainingRecipe.named(name)
         let plain = try recipe.applying(RecipeOverrides(), architecture: .enn)
         #expect(plain.recipe == recipe && plain.changed.isEmpty && !plain.summary.contains("+"))
         var o = RecipeOverrides()
-        (o.readout, o.gate, o.inputScaling, o.inputTransform) = (.grandCanonical, .smooth, .channelRMS, .asinh(width: 0.5))
+        (o.readout, o.gate, o.inputScaling, o.inputTransform) = (
+            .grandCanonical, .smooth, .channelRMS, .asinh(width: 0.5)
+        )
         (o.baseline, o.head, o.schedule, o.learningRate) = (.cluster(radius: 1.5), .fermi(levels: 2), .plateau, 3e-4)
         (o.plateauFactor, o.plateauPatience, o.batchConfigurations) = (0.5, 2, 4)
         (o.particleHole, o.electronNumberProjection) = (false, true)
         let r = try recipe.applying(o, architecture: .enn)
         #expect(r.recipe.name == name && r.recipe.readout == .grandCanonical && r.recipe.gate == .smooth)
         #expect(r.recipe.inputScaling == .channelRMS && r.recipe.inputTransform == .asinh(width: 0.5))
-        #expect(r.recipe.baseline == .cluster(radius: 1.5) && r.recipe.head == .fermi(levels: 2) && r.recipe.schedule == .plateau)
+        #expect(
+            r.recipe.baseline == .cluster(radius: 1.5) && r.recipe.head == .fermi(levels: 2)
+                && r.recipe.schedule == .plateau)
         #expect(r.recipe.learningRate == 3e-4 && r.recipe.plateauFactor == 0.5 && r.recipe.plateauPatience == 2)
         #expect(r.recipe.batchConfigurations == 4 && !r.recipe.particleHole && r.recipe.electronNumberProjection)
-        #expect(r.summary.hasPrefix(name.rawValue + " (") && r.summary.contains("+baseline cluster:1.5") && r.summary.contains("+batch 4"))
+        #expect(
+            r.summary.hasPrefix(name.rawValue + " (") && r.summary.contains("+baseline cluster:1.5")
+                && r.summary.contains("+batch 4"))
         #expect(r.changed.count == 12)
     }
 
     @Test("Recipe values that cannot apply are dropped: ENN-only ones for the MLP, the baseline for another readout")
     func impossibleRecipeValuesDropped() throws {
         let mlp = try TrainingRecipe.default.applying(RecipeOverrides(), architecture: .mlp).recipe
-        #expect(mlp.inputTransform == .identity && mlp.baseline == .none && mlp.head == .linear && mlp.readout == .grandCanonical)
+        #expect(
+            mlp.inputTransform == .identity && mlp.baseline == .none && mlp.head == .linear
+                && mlp.readout == .grandCanonical)
         var electronic = RecipeOverrides()
         electronic.readout = .electronic
         let r = try TrainingRecipe.default.applying(electronic, architecture: .enn).recipe
@@ -71,9 +82,11 @@ struct TrainingRecipeTests {
         var baseline = RecipeOverrides()
         baseline.baseline = .cluster(radius: 2)
         #expect(throws: TrainingSessionError.self) { try TrainingRecipe.paper.applying(baseline, architecture: .enn) }
-        for (option, set) in [("--input-transform", { (o: inout RecipeOverrides) in o.inputTransform = .asinh(width: 1) }),
-                              ("--baseline", { (o: inout RecipeOverrides) in o.baseline = .cluster(radius: 2) }),
-                              ("--head", { (o: inout RecipeOverrides) in o.head = .fermi(levels: 1) })] {
+        for (option, set) in [
+            ("--input-transform", { (o: inout RecipeOverrides) in o.inputTransform = .asinh(width: 1) }),
+            ("--baseline", { (o: inout RecipeOverrides) in o.baseline = .cluster(radius: 2) }),
+            ("--head", { (o: inout RecipeOverrides) in o.head = .fermi(levels: 1) }),
+        ] {
             var o = RecipeOverrides()
             set(&o)
             do {
@@ -90,7 +103,8 @@ struct TrainingRecipeTests {
 @Suite("Training session and evaluation report", .serialized)
 struct TrainingSessionTests {
     static let directory: URL = {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("latticeff-session-\(UUID().uuidString)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "latticeff-session-\(UUID().uuidString)")
         try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir
     }()
@@ -102,10 +116,13 @@ struct TrainingSessionTests {
         return url
     }()
 
-    func request(_ name: String, recipe: TrainingRecipeName, overrides: RecipeOverrides = RecipeOverrides(),
-                 epochs: Int = 1) throws -> TrainingRequest {
-        var r = TrainingRequest(data: Self.dataURL, output: Self.directory.appendingPathComponent(name),
-                                recipe: try TrainingRecipe.named(recipe).applying(overrides, architecture: .enn))
+    func request(
+        _ name: String, recipe: TrainingRecipeName, overrides: RecipeOverrides = RecipeOverrides(),
+        epochs: Int = 1
+    ) throws -> TrainingRequest {
+        var r = TrainingRequest(
+            data: Self.dataURL, output: Self.directory.appendingPathComponent(name),
+            recipe: try TrainingRecipe.named(recipe).applying(overrides, architecture: .enn))
         (r.radius, r.ennWidths, r.epochs) = (2, [4, 2], epochs)
         return r
     }
@@ -136,7 +153,9 @@ struct TrainingSessionTests {
         #expect(csv.first.map(String.init) == EpochRecord.csvHeader && csv.count == 2)
 
         // A second new run refuses to overwrite the checkpoint; resume continues to the new limit.
-        #expect(throws: TrainingSessionError.self) { try runTrainingSession(first, recoverChemicalPotentials: noRecovery) }
+        #expect(throws: TrainingSessionError.self) {
+            try runTrainingSession(first, recoverChemicalPotentials: noRecovery)
+        }
         var more = try request("paper.npz", recipe: .paper, epochs: 2)
         more.resume = true
         let resumed = try runTrainingSession(more, recoverChemicalPotentials: noRecovery)
@@ -150,7 +169,9 @@ struct TrainingSessionTests {
         } catch { #expect("\(error)".contains("gate reference"), "\(error)") }
         var none = try request("none.npz", recipe: .paper)
         none.resume = true
-        #expect(throws: TrainingSessionError.self) { try runTrainingSession(none, recoverChemicalPotentials: noRecovery) }
+        #expect(throws: TrainingSessionError.self) {
+            try runTrainingSession(none, recoverChemicalPotentials: noRecovery)
+        }
     }
 
     @Test("A time cap that would stop a cosine schedule early is reported once; a plateau schedule is not")
@@ -177,7 +198,9 @@ struct TrainingSessionTests {
         _ = try runTrainingSession(r, recoverChemicalPotentials: noRecovery)
         let saved = try EquivariantNetwork<Float>.load(from: r.output)
         #expect(saved.readout == .grandCanonical && saved.baseline == .cluster(radius: 2.237))
-        #expect(saved.inputTransform == .asinh(width: 0.25) && saved.configuration.gate == .smooth && saved.electronNumberProjection)
+        #expect(
+            saved.inputTransform == .asinh(width: 0.25) && saved.configuration.gate == .smooth
+                && saved.electronNumberProjection)
         #expect(saved.trainingSummary?.recipe?.hasPrefix("default (readout grand-canonical") == true)
     }
 
@@ -186,13 +209,17 @@ struct TrainingSessionTests {
         var large = try request("large.npz", recipe: .paper)
         large.radius = 5  // needs L ≥ 11 on an 8×8 lattice
         large.ennWidths = [2]
-        #expect(throws: TrainingSessionError.self) { try runTrainingSession(large, recoverChemicalPotentials: noRecovery) }
+        #expect(throws: TrainingSessionError.self) {
+            try runTrainingSession(large, recoverChemicalPotentials: noRecovery)
+        }
         #expect(!FileManager.default.fileExists(atPath: large.checkpointURL.path))
         let oneURL = Self.directory.appendingPathComponent("one.npz")
         try ForceDataset(contentsOf: Self.dataURL).subset([0]).write(to: oneURL)
         var held = try request("held.npz", recipe: .paper)
         held.validationData = oneURL  // every third of 1 configuration: none
-        #expect(throws: TrainingSessionError.self) { try runTrainingSession(held, recoverChemicalPotentials: noRecovery) }
+        #expect(throws: TrainingSessionError.self) {
+            try runTrainingSession(held, recoverChemicalPotentials: noRecovery)
+        }
         held.validateOnAll = true
         let outcome = try runTrainingSession(held, recoverChemicalPotentials: noRecovery)
         #expect(outcome.best.epoch == 1)
@@ -204,7 +231,8 @@ struct TrainingSessionTests {
         let outcome = try runTrainingSession(r, recoverChemicalPotentials: noRecovery)
         let data = try ForceDataset(contentsOf: Self.dataURL)
         for subset in EvaluationSubset.allCases {
-            let e = try evaluateModel(outcome.model, on: data, subset: subset, amplitudeEdges: [0.5, 1, 2], modelName: "m", dataName: "d")
+            let e = try evaluateModel(
+                outcome.model, on: data, subset: subset, amplitudeEdges: [0.5, 1, 2], modelName: "m", dataName: "d")
             let chosen = try data.subset(subset.indices(count: data.count))
             #expect(e.exact == chosen.forces && e.predicted.count == chosen.forces.count)
             #expect(e.report.overall == ForceErrorMetrics(predicted: e.predicted, exact: e.exact))
@@ -222,18 +250,23 @@ struct TrainingSessionTests {
         var other = data
         other.metadata.holstein.coupling = 2
         #expect(throws: TrainingSessionError.self) {
-            try evaluateModel(outcome.model, on: other, subset: .all, amplitudeEdges: [1], modelName: "m", dataName: "d")
+            try evaluateModel(
+                outcome.model, on: other, subset: .all, amplitudeEdges: [1], modelName: "m", dataName: "d")
         }
         let one = try data.subset([0])
         #expect(throws: TrainingSessionError.self) {
-            try evaluateModel(outcome.model, on: one, subset: .validation, amplitudeEdges: [1], modelName: "m", dataName: "d")
+            try evaluateModel(
+                outcome.model, on: one, subset: .validation, amplitudeEdges: [1], modelName: "m", dataName: "d")
         }
     }
 
-    @Test("Amplitude-bin edges: positive, finite, strictly increasing", arguments: [
-        ("0.5,1,2", [0.5, 1, 2] as [Double]?), (" 1 , 3", [1, 3]), ("1,0.5", nil), ("0,1", nil), ("1,,2", nil), ("", nil), ("inf", nil),
-        ("a", nil),
-    ])
+    @Test(
+        "Amplitude-bin edges: positive, finite, strictly increasing",
+        arguments: [
+            ("0.5,1,2", [0.5, 1, 2] as [Double]?), (" 1 , 3", [1, 3]), ("1,0.5", nil), ("0,1", nil), ("1,,2", nil),
+            ("", nil), ("inf", nil),
+            ("a", nil),
+        ])
     func amplitudeEdges(text: String, expected: [Double]?) {
         #expect(AmplitudeBin.edges(parsing: text) == expected)
     }
