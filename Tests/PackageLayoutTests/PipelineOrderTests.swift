@@ -27,7 +27,7 @@ private func declaredDependencies() throws -> [String: [String]] {
     let pattern = try NSRegularExpression(
         pattern:
             #"\.(?:target|systemLibrary|executableTarget|testTarget)\(\s*name:\s*"(\w+)""#
-                + #"(,\s*dependencies:\s*\[([^\]]*)\])?"#
+            + #"(,\s*dependencies:\s*\[([^\]]*)\])?"#
     )
     var dependencies: [String: [String]] = [:]
     for match in pattern.matches(in: manifest, range: NSRange(manifest.startIndex..., in: manifest)) {
