@@ -61,9 +61,15 @@ extension EnsembleAnalysis {
                 "correlation":
                     "C(r) = <Q_i Q_{i+r}> over sites and displacements with |r| = r (periodic), mean over runs",
                 "structure_factor":
-                    "S(k) = |FFT(n - mean n)|^2 / N; S(q) averaged over shells of width 2pi/L in q = |k - Q|, Q = (pi, pi)",
+                    """
+                S(k) = |FFT(n - mean n)|^2 / N; S(q) averaged over shells of width 2pi/L in q = |k - Q|, \
+                Q = (pi, pi)
+                """,
                 "domain_length":
-                    "L = sum_k S(k) / sum_k S(k) |k - Q| (periodic distance), per run; mean and standard error over runs",
+                    """
+                L = sum_k S(k) / sum_k S(k) |k - Q| (periodic distance), per run; mean and standard error over \
+                runs
+                """,
                 "order_parameter": "phi_i = (n_i - 1/4 sum_nn n_j) (-1)^(x+y), first run",
             ],
         ]

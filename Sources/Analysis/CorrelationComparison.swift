@@ -92,7 +92,10 @@ public func compareCorrelations(
 ) throws -> CorrelationComparison {
     guard first.size == second.size else {
         throw AnalysisError(
-            "lattice sizes differ: \(first.directory.path) has L = \(first.size), \(second.directory.path) has L = \(second.size)"
+            """
+            lattice sizes differ: \(first.directory.path) has L = \(first.size), \(second.directory.path) has L = \
+            \(second.size)
+            """
         )
     }
     let a = try ensembleCorrelations(first, steps: steps, connected: connected, threads: threads)

@@ -9,7 +9,8 @@ public struct AnalysisOptions: Sendable {
     public var selectedSteps: [Int]?
     /// Time window of the power-law fit; `nil`: `PowerLawFit.lateTimeWindow(times:)`.
     public var fitWindow: ClosedRange<Double>?
-    /// Use the connected correlation ⟨(Q_i − Q̄)(Q_j − Q̄)⟩ instead of ⟨Q_i Q_j⟩ (the paper's, the default).
+    /// Use the connected correlation ⟨(Q_i − Q̄)(Q_j − Q̄)⟩ instead of ⟨Q_i Q_j⟩ (the paper's, the
+    /// default).
     public var connectedCorrelation: Bool
     /// Worker threads (each reads snapshots and owns its FFT plans).
     public var threads: Int

@@ -65,7 +65,8 @@ public final class RealFourierTransform2D {
                     let (re, im) = spectrum[kx + half * ky]
                     let p = re * re + im * im
                     out[kx + columns * ky] = p
-                    // |F(−k)|² = |F(k)|²: fill the columns FFTW does not store (harmless overlap at kx = columns/2).
+                    // |F(−k)|² = |F(k)|²: fill the columns FFTW does not store (harmless overlap at kx =
+                    // columns/2).
                     if kx > 0 { out[(columns - kx) + columns * mirrorRow] = p }
                 }
             }

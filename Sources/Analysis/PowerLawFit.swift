@@ -7,7 +7,8 @@ import Foundation
 public struct PowerLawFit: Sendable, Equatable {
     /// α.
     public var exponent: Double
-    /// Standard error of α from the fit residuals: √(Σ residual² / (n − 2) / Σ (ln t − mean)²); NaN for n = 2.
+    /// Standard error of α from the fit residuals: √(Σ residual² / (n − 2) / Σ (ln t − mean)²); NaN for n
+    /// = 2.
     public var exponentError: Double
     /// A = e^{intercept}.
     public var prefactor: Double
@@ -37,7 +38,10 @@ public struct PowerLawFit: Sendable, Equatable {
         let sxx = x.reduce(0) { $0 + ($1 - meanX) * ($1 - meanX) }
         guard points.count >= 2, sxx > 0 else {
             throw AnalysisError(
-                "power-law fit needs at least 2 distinct times in the window \(window.lowerBound)…\(window.upperBound), got \(points.count) points"
+                """
+                power-law fit needs at least 2 distinct times in the window \
+                \(window.lowerBound)…\(window.upperBound), got \(points.count) points
+                """
             )
         }
         let sxy = zip(x, y).reduce(0) { $0 + ($1.0 - meanX) * ($1.1 - meanY) }

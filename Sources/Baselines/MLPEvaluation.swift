@@ -10,7 +10,10 @@ extension MultilayerPerceptron {
     public func validateLattice(size: Int) throws {
         guard size >= minimumLatticeSize else {
             throw ForceModelError(
-                "lattice size L=\(size) is too small for neighbourhood radius \(String(format: "%.3g", radius)): need L ≥ \(minimumLatticeSize)"
+                """
+                lattice size L=\(size) is too small for neighbourhood radius \(String(format: "%.3g", radius)): need \
+                L ≥ \(minimumLatticeSize)
+                """
             )
         }
     }

@@ -135,8 +135,14 @@ extension MultilayerPerceptron: TrainableForceModel where T == Float {
     public var summaryLines: [String] {
         let sizes = layerSizes
         var lines = [
-            "multilayer perceptron (no symmetry) on the \(lattice) lattice, radius \(String(format: "%.4g", radius)), input \(inputCount) raw Q values of the neighbourhood",
-            "activation silu; readout \(readout.rawValue) force; parameters \(parameterCount) (\(weightCount) weights + \(parameterCount - weightCount) biases)",
+            """
+            multilayer perceptron (no symmetry) on the \(lattice) lattice, radius \(String(format: "%.4g", radius)), \
+            input \(inputCount) raw Q values of the neighbourhood
+            """,
+            """
+            activation silu; readout \(readout.rawValue) force; parameters \(parameterCount) (\(weightCount) weights \
+            + \(parameterCount - weightCount) biases)
+            """,
         ]
         for l in 0..<(sizes.count - 1) {
             lines.append("layer\(l): \(sizes[l]) → \(sizes[l + 1])\(l < hiddenWidths.count ? ", silu" : " (force)")")

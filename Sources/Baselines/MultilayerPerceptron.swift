@@ -322,7 +322,8 @@ public final class MultilayerPerceptron<T: ModelScalar>: @unchecked Sendable {
         }
         for l in stride(from: last - 1, through: 0, by: -1) {
             let width = hiddenWidths[l], inputWidth = l == 0 ? inputCount : hiddenWidths[l - 1]
-            Self.siluBackward(dA, pre: ws.pre[l], sigmoid: ws.sigmoid[l], count: count * width)  // dA is now ∂loss/∂z
+            // dA is now ∂loss/∂z
+            Self.siluBackward(dA, pre: ws.pre[l], sigmoid: ws.sigmoid[l], count: count * width)
             let biasGradient = g + biasBlock(l).offset
             for r in 0..<count {
                 let row = dA + r * width

@@ -36,7 +36,10 @@ public func benchmarkCluster(
                 progress(
                     String(
                         format:
-                            "cluster radius %.4g (%d sites)  %@  L=%d  threads %d  %.4f s/config  %.1f µs/site  %.3g sites/s  (200×200: %.2f s)",
+                            """
+                            cluster radius %.4g (%d sites)  %@  L=%d  threads %d  %.4f s/config  %.1f µs/site  %.3g \
+                            sites/s  (200×200: %.2f s)
+                            """,
                         radius, solver.siteCount, kernel, size, threads, seconds, 1e6 * seconds / Double(size * size),
                         result.sitesPerSecond, 40_000 / result.sitesPerSecond))
             }

@@ -83,7 +83,10 @@ public func benchmarkED(
         progress(
             String(
                 format:
-                    "L=%-4d N=%-6d force %8.4f s  dsyevd %8.4f s  share %5.1f %%  ratio %5.3f  numpy eigh %@  batch of %d: parallel %.2f/s, multithreaded %.2f/s (auto: %@)",
+                    """
+                    L=%-4d N=%-6d force %8.4f s  dsyevd %8.4f s  share %5.1f %%  ratio %5.3f  numpy eigh %@  batch of \
+                    %d: parallel %.2f/s, multithreaded %.2f/s (auto: %@)
+                    """,
                 l, n, forceSeconds, eigenSeconds, 100 * result.eigensolverShare, result.overheadRatio,
                 numpy.map { String(format: "%8.4f s", $0) } ?? "   n/a   ", batch, parallel, multithreaded,
                 result.automaticStrategy))

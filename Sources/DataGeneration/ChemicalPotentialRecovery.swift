@@ -25,7 +25,10 @@ extension ForceDataset {
         let scale = max(1, forces.map(abs).max() ?? 0)
         if let bad = forces.indices.first(where: { abs(result.forces[$0] - forces[$0]) > 1e-8 * scale }) {
             throw DatasetError(
-                "configuration \(bad / siteCount): stored forces differ from ED with the dataset's own Holstein parameters (\(result.forces[bad]) vs \(forces[bad]))"
+                """
+                configuration \(bad / siteCount): stored forces differ from ED with the dataset's own Holstein \
+                parameters (\(result.forces[bad]) vs \(forces[bad]))
+                """
             )
         }
         var copy = self

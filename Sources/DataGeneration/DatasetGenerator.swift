@@ -36,7 +36,8 @@ public final class DatasetGenerator {
             let saved = try? JSONDecoder().decode(GenerationPlan.self, from: Data(contentsOf: planURL))
             guard saved == plan else {
                 throw DatasetError(
-                    "work directory \(workDirectory.path) holds a different generation plan; delete it or choose another"
+                    "work directory \(workDirectory.path) holds a different generation plan; "
+                        + "delete it or choose another"
                 )
             }
         } else {

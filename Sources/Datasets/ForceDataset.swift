@@ -174,7 +174,10 @@ public struct ForceDataset: Sendable, Equatable {
             }
             guard a.shape == qa.shape else {
                 throw DatasetError(
-                    "\(source): \(name) has shape \(NumPyError.shapeString(a.shape)), Q has \(NumPyError.shapeString(qa.shape))"
+                    """
+                    \(source): \(name) has shape \(NumPyError.shapeString(a.shape)), Q has \
+                    \(NumPyError.shapeString(qa.shape))
+                    """
                 )
             }
         }
@@ -211,7 +214,10 @@ public struct ForceDataset: Sendable, Equatable {
             let mu = try archive.array("mu")
             guard mu.dtype == .float64, mu.shape == [kinds.count] else {
                 throw DatasetError(
-                    "\(source): mu must be float64 of shape (\(kinds.count),), found \(mu.dtype.label) \(NumPyError.shapeString(mu.shape))"
+                    """
+                    \(source): mu must be float64 of shape (\(kinds.count),), found \(mu.dtype.label) \
+                    \(NumPyError.shapeString(mu.shape))
+                    """
                 )
             }
             self.chemicalPotentials = try mu.doubles()

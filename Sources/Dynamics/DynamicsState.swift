@@ -29,7 +29,10 @@ public struct DynamicsState: Sendable, Equatable {
         let n = size * size
         guard size >= 2, coordinates.count == n, velocities.count == n else {
             throw DynamicsError.invalidParameter(
-                "state needs L ≥ 2 and L² = \(n) coordinates and velocities, got \(coordinates.count) and \(velocities.count)"
+                """
+                state needs L ≥ 2 and L² = \(n) coordinates and velocities, got \(coordinates.count) and \
+                \(velocities.count)
+                """
             )
         }
         self.size = size

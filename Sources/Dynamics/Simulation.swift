@@ -169,7 +169,10 @@ public final class Simulation {
             given.holstein == recorded.holstein
         else {
             throw DynamicsError.invalidParameter(
-                "force field (\(given.kind)\(given.modelSHA256.map { " " + $0 } ?? "")) does not match the one in params.json (\(recorded.kind)\(recorded.modelSHA256.map { " " + $0 } ?? ""))"
+                """
+                force field (\(given.kind)\(given.modelSHA256.map { " " + $0 } ?? "")) does not match the one in \
+                params.json (\(recorded.kind)\(recorded.modelSHA256.map { " " + $0 } ?? ""))
+                """
             )
         }
     }

@@ -17,13 +17,24 @@ extension EquivariantNetwork: TrainableForceModel where T == Float {
     public var summaryLines: [String] {
         let meta = metadata, s = structure
         var lines = [
-            "group \(meta.group) on the \(meta.lattice) lattice, radius \(String(format: "%.4g", meta.radius)), input \(s.featurizer.layout)",
-            "gate \(meta.gate.rawValue); readout \((meta.readout ?? .total).rawValue) force; parameters \(meta.parameterCount) (\(s.weightCount) weights + \(meta.parameterCount - s.weightCount) biases)",
+            """
+            group \(meta.group) on the \(meta.lattice) lattice, radius \(String(format: "%.4g", meta.radius)), input \
+            \(s.featurizer.layout)
+            """,
+            """
+            gate \(meta.gate.rawValue); readout \((meta.readout ?? .total).rawValue) force; parameters \
+            \(meta.parameterCount) (\(s.weightCount) weights + \(meta.parameterCount - s.weightCount) biases)
+            """,
         ]
         for (l, plan) in s.layers.enumerated() {
             let aux = zip(meta.irreps, plan.auxiliaryWidths).map { "\($1)\($0)" }.joined(separator: "+")
             lines.append(
-                "layer \(l + 1): auxiliary \(aux) → \(plan.gated ? "hidden \(plan.output)" : "readout \(s.outputCount)A1 (\(s.outputCount == 1 ? "force" : "head channels"))")"
+                """
+                layer \(l + 1): auxiliary \(aux) → \
+                \(plan.gated
+                    ? "hidden \(plan.output)"
+                    : "readout \(s.outputCount)A1 (\(s.outputCount == 1 ? "force" : "head channels"))")
+                """
             )
         }
         lines.append(
@@ -32,7 +43,10 @@ extension EquivariantNetwork: TrainableForceModel where T == Float {
                 + (channelScales == nil ? "" : "; per-channel RMS scales (\(channelScales!.count) channels)"))
         if case .cluster(let radius) = baseline, let solver = try? baselineSolver() {
             lines.append(
-                "baseline: cluster ED of radius \(String(format: "%.4g", radius)) (\(solver.siteCount) sites) at μ = 0; the network adds the rest"
+                """
+                baseline: cluster ED of radius \(String(format: "%.4g", radius)) (\(solver.siteCount) sites) at μ = \
+                0; the network adds the rest
+                """
             )
         }
         if outputScale != 1 {
@@ -40,7 +54,10 @@ extension EquivariantNetwork: TrainableForceModel where T == Float {
         }
         if case .fermi(let levels) = configuration.head {
             lines.append(
-                "head fermi:\(levels): G = o + Σ_k (g/2)·a_k·tanh((g·Q_i − b_k)/(2T)) over \(levels) level\(levels == 1 ? "" : "s")"
+                """
+                head fermi:\(levels): G = o + Σ_k (g/2)·a_k·tanh((g·Q_i − b_k)/(2T)) over \(levels) \
+                level\(levels == 1 ? "" : "s")
+                """
             )
         }
         if inputTransform != .identity {

@@ -12,7 +12,10 @@ extension ForceHead {
         guard case .fermi = self else { return }
         guard holstein.coupling != 0, holstein.temperature > 0, holstein.temperature.isFinite else {
             throw ForceModelError(
-                "the Fermi head needs g ≠ 0 and a temperature T > 0 (got g = \(holstein.coupling), T = \(holstein.temperature))"
+                """
+                the Fermi head needs g ≠ 0 and a temperature T > 0 (got g = \(holstein.coupling), T = \
+                \(holstein.temperature))
+                """
             )
         }
     }

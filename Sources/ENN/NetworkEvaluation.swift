@@ -144,7 +144,10 @@ extension EquivariantNetwork {
             try featurizer.validate(lattice)
             if let solver = try baselineSolver(), size < solver.minimumLatticeSize {
                 throw ForceModelError(
-                    "L = \(size) is too small for the cluster baseline of radius \(solver.radius) (needs L ≥ \(solver.minimumLatticeSize))"
+                    """
+                    L = \(size) is too small for the cluster baseline of radius \(solver.radius) (needs L ≥ \
+                    \(solver.minimumLatticeSize))
+                    """
                 )
             }
         } catch let error as ForceModelError { throw error } catch { throw ForceModelError("\(error)") }
@@ -316,7 +319,8 @@ extension EquivariantNetwork {
                                 for i in 0..<sites {
                                     let site = c * n + start + i
                                     if outs == 1 && outputScale == 1 {
-                                        // The paper's network: G = o (kept in T arithmetic, as before heads and scales existed).
+                                        // The paper's network: G = o (kept in T arithmetic, as before heads and
+                                        // scales existed).
                                         let error = out[i] - target[site]
                                         sum += Double(error) * Double(error)
                                         dOut[i] = T(scale) * error
@@ -328,7 +332,8 @@ extension EquivariantNetwork {
                                                 temperature: temperature, gradient: dOut + i * outs)
                                         let error = value - Double(target[site])
                                         sum += error * error
-                                        // Gradient of loss / outputScale²: the network learns its remainder at unit scale
+                                        // Gradient of loss / outputScale²: the network learns its remainder at unit
+                                        // scale
                                         // (Adam's ε would otherwise swamp gradients ∝ outputScale²).
                                         for r in 0..<outs { dOut[i * outs + r] *= T(scale * error / outputScale) }
                                     }

@@ -81,7 +81,8 @@ public struct NetworkStructure: Sendable {
         let r = configuration.radius
         if r.isFinite, r > 1 {
             let sites = Double.pi * (r - 1) * (r - 1)
-            let request = "the features of radius \(r) (≈ \(String(format: "%.3g", sites)) sites, a dense sites² basis)"
+            let request =
+                "the features of radius \(r) (≈ \(String(format: "%.3g", sites)) sites, a dense sites² basis)"
             try MemoryBudget.system.require(bytes: 8 * sites * sites, for: request)
         }
         let group: PointGroup

@@ -1,6 +1,7 @@
 // Goals, in order: accuracy, reproducibility, speed. Trade-offs made here:
 // - Accuracy: float64; Lanczos with full reorthogonalization (a second Gram–Schmidt pass when the
-//   first removed most of the vector), stopping early only at an invariant subspace (‖w‖ ≤ 1e-13 × a bound of ‖H‖),
+//   first removed most of the vector), stopping early only at an invariant subspace
+//   (‖w‖ ≤ 1e-13 × a bound of ‖H‖),
 //   then QL with Wilkinson shifts to machine precision: agrees with LAPACK to 1e-12. The Fermi
 //   sums use libm `exp` (exact to rounding).
 // - Reproducibility: plain sequential loops in a fixed order, no BLAS, no threads: the same cluster

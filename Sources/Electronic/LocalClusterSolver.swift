@@ -17,7 +17,8 @@ import HolsteinModel
 import LinearAlgebra
 
 /// Site i's electronic force g(⟨n_i⟩ − ½) at a fixed chemical potential μ, computed from the
-/// cluster C_i = {j : |r_j − r_i| ≤ R} alone: H_C = −t Σ_⟨jk⟩∈C (c†_j c_k + h.c.) − g Σ_{j∈C} Q_j n_j,
+/// cluster C_i = {j : |r_j − r_i| ≤ R} alone: H_C = −t Σ_⟨jk⟩∈C (c†_j c_k + h.c.) − g Σ_{j∈C} Q_j
+/// n_j,
 /// ⟨n_i⟩ = Σ_m |U_im|² f(ε_m − μ) (square lattice, open cluster boundary, no periodic wrap inside
 /// the cluster).
 ///
@@ -98,7 +99,9 @@ public struct LocalClusterSolver: Sendable {
             throw ElectronicError(
                 "L = \(L) is too small for a cluster of radius \(radius) (needs L ≥ \(minimumLatticeSize))")
         }
-        guard q.count == L * L else { throw ElectronicError("configuration has \(q.count) values, expected \(L)×\(L)") }
+        guard q.count == L * L else {
+            throw ElectronicError("configuration has \(q.count) values, expected \(L)×\(L)")
+        }
         let n = L * L, m = siteCount
         var levels = [Double](repeating: 0, count: n * m), weights = [Double](repeating: 0, count: n * m)
         let workers = max(1, min(threads, 2, n))

@@ -49,7 +49,10 @@ public struct Featurizer: Sendable {
         }
         guard lattice.size >= minimumLatticeSize else {
             throw SymmetryError(
-                "lattice size L=\(lattice.size) is too small for neighbourhood radius \(String(format: "%.3g", neighbourhood.radius)): need L ≥ \(minimumLatticeSize)"
+                """
+                lattice size L=\(lattice.size) is too small for neighbourhood radius \
+                \(String(format: "%.3g", neighbourhood.radius)): need L ≥ \(minimumLatticeSize)
+                """
             )
         }
     }
@@ -62,7 +65,10 @@ public struct Featurizer: Sendable {
         try validate(lattice)
         guard field.count == lattice.siteCount else {
             throw SymmetryError(
-                "field has \(field.count) values but the \(lattice.size)×\(lattice.size) lattice has \(lattice.siteCount) sites"
+                """
+                field has \(field.count) values but the \(lattice.size)×\(lattice.size) lattice has \
+                \(lattice.siteCount) sites
+                """
             )
         }
         let halo: HaloField<T> = haloField(field, on: lattice)

@@ -8,7 +8,8 @@ import HolsteinModel
 /// A force field named independently of the lattice size: exact diagonalization, the exact g = 0
 /// (harmonic) limit, local-cluster ED of radius R (lattice units), or a trained model file.
 ///
-/// Text form (the `--forces` argument): `ed`, `harmonic`, `cluster:R` (R in `LocalClusterRadius.range`, e.g. `cluster:2.237`)
+/// Text form (the `--forces` argument): `ed`, `harmonic`, `cluster:R` (R in `LocalClusterRadius.range`, e.g.
+/// `cluster:2.237`)
 /// or a path ending in `.npz`; keywords are case-insensitive. JSON form: `{"kind": "ed"}`,
 /// `{"kind": "harmonic"}`, `{"kind": "cluster", "radius": 2.237}`, `{"kind": "model", "path": "m.npz"}`.
 public enum ForceFieldSpec: Sendable, Equatable, Codable, CustomStringConvertible {

@@ -17,7 +17,10 @@ extension TrainableForceModel {
     ) throws -> [Double] {
         guard readout == .grandCanonical else {
             throw ForceModelError(
-                "a fixed chemical potential needs a model with the grand-canonical readout (this one has readout \(readout))"
+                """
+                a fixed chemical potential needs a model with the grand-canonical readout (this one has readout \
+                \(readout))
+                """
             )
         }
         guard chemicalPotentials.count == count else {

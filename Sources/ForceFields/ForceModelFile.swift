@@ -29,7 +29,10 @@ public enum ForceModelFile {
         case "mlp": return try MultilayerPerceptron<Float>.load(archive: archive, path: path)
         case let other:
             throw ForceModelError(
-                "invalid model file \(path): unknown architecture '\(other)' (this LatticeFF reads \(architectures.joined(separator: ", ")))"
+                """
+                invalid model file \(path): unknown architecture '\(other)' (this LatticeFF reads \
+                \(architectures.joined(separator: ", ")))
+                """
             )
         }
     }

@@ -21,7 +21,10 @@ public final class NetworkForceField: ForceField {
     public init(network: any TrainableForceModel, size: Int, modelPath: String? = nil) throws {
         guard network.latticeName == "square" else {
             throw ForceModelError(
-                "NetworkForceField drives the square-lattice Holstein model; the model is for the \(network.latticeName) lattice"
+                """
+                NetworkForceField drives the square-lattice Holstein model; the model is for the \
+                \(network.latticeName) lattice
+                """
             )
         }
         try network.validateLattice(size: size)

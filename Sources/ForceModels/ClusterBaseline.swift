@@ -195,7 +195,10 @@ extension ForceBaseline {
         guard case .cluster(let radius) = self else { return nil }
         guard readout == .grandCanonical else {
             throw ForceModelError(
-                "a cluster baseline needs the grand-canonical readout (it is a μ = 0 electronic force), not \(readout.rawValue)"
+                """
+                a cluster baseline needs the grand-canonical readout (it is a μ = 0 electronic force), not \
+                \(readout.rawValue)
+                """
             )
         }
         guard lattice == "square" else { throw ForceModelError("a cluster baseline needs the square lattice") }

@@ -75,7 +75,8 @@ public func grandCanonicalElectronicForces(
                 startingFrom.allSatisfy({ $0.chemicalPotential.isFinite && ($0.compressibility?.isFinite ?? true) })
             else {
                 throw ForceModelError(
-                    "need one finite starting chemical potential per configuration (\(count)), got \(startingFrom.count)"
+                    "need one finite starting chemical potential per configuration (\(count)), "
+                        + "got \(startingFrom.count)"
                 )
             }
         }

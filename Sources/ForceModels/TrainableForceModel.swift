@@ -84,11 +84,17 @@ public func modelSummaryFooter(
     holstein h: HolsteinParameters, training: TrainingSummary?, weightsSHA256: String
 ) -> [String] {
     var lines = [
-        "Holstein: t=\(h.hopping) g=\(h.coupling) k0=\(h.stiffness) κ=\(h.neighbourCoupling) T=\(h.temperature) filling \(h.filling)"
+        """
+        Holstein: t=\(h.hopping) g=\(h.coupling) k0=\(h.stiffness) κ=\(h.neighbourCoupling) T=\(h.temperature) \
+        filling \(h.filling)
+        """
     ]
     if let t = training {
         lines.append(
-            "training: epochs \(t.epochs.map(String.init) ?? "-"), validation loss \(t.validationLoss.map { String($0) } ?? "-")"
+            """
+            training: epochs \(t.epochs.map(String.init) ?? "-"), validation loss \
+            \(t.validationLoss.map { String($0) } ?? "-")
+            """
         )
         if let recipe = t.recipe { lines.append("training recipe: \(recipe)") }
     }

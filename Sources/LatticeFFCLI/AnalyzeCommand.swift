@@ -59,7 +59,10 @@ struct AnalyzeRun: ParsableCommand {
     var output: String?
     @Option(
         help:
-            "Steps for C(r), S(q), S(k) maps, φ snapshots and the collapse, e.g. 200,1000,9000 (default: first, middle, last)."
+            """
+            Steps for C(r), S(q), S(k) maps, φ snapshots and the collapse, e.g. 200,1000,9000 (default: first, \
+            middle, last).
+            """
     )
     var steps: String?
     @Option(
@@ -145,7 +148,8 @@ struct AnalyzeCompare: ParsableCommand {
         for s in comparison.steps {
             print(
                 "step \(s.step): ⟨z²⟩ = \(format(s.meanSquaredZ)), max |z| = \(format(s.maxAbsoluteZ)), "
-                    + "\(format(100 * s.fractionWithinTwoSigma))% of bins within 2σ, relative RMS difference \(format(s.relativeRMSDifference))"
+                    + "\(format(100 * s.fractionWithinTwoSigma))% of bins within 2σ, "
+                    + "relative RMS difference \(format(s.relativeRMSDifference))"
             )
         }
         print(

@@ -39,7 +39,8 @@ struct BenchOptions<Defaults: BenchDefaults>: ParsableArguments {
     func validate() throws {
         if Defaults.sizes == nil, !sizes.isEmpty { throw ValidationError("this benchmark has no --sizes") }
         if Defaults.sizes != nil, parsedSizes == nil {
-            throw ValidationError("--sizes must be comma-separated integers ≥ \(Defaults.minimumSize), got '\(sizes)'")
+            throw ValidationError(
+                "--sizes must be comma-separated integers ≥ \(Defaults.minimumSize), got '\(sizes)'")
         }
         guard repeats >= 1 else { throw ValidationError("--repeats must be ≥ 1, got \(repeats)") }
         if Defaults.repeats == nil, repeats != 1 { throw ValidationError("this benchmark has no --repeats") }
@@ -69,7 +70,8 @@ struct BenchOptions<Defaults: BenchDefaults>: ParsableArguments {
 
 struct FeaturesBench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "features", abstract: "Featurizer throughput (sites/s), D4 with radius √13, float32 and float64.")
+        commandName: "features",
+        abstract: "Featurizer throughput (sites/s), D4 with radius √13, float32 and float64.")
 
     enum Defaults: BenchDefaults {
         static let sizes: String? = "40,200", minimumSize = 7, repeats: Int? = 7
@@ -115,7 +117,10 @@ struct ClusterBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster",
         abstract:
-            "Local-cluster solver (the --baseline cluster:R of train): µs per site and seconds per configuration by radius."
+            """
+            Local-cluster solver (the --baseline cluster:R of train): µs per site and seconds per configuration by \
+            radius.
+            """
     )
 
     enum Defaults: BenchDefaults {

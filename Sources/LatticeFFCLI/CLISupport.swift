@@ -20,18 +20,25 @@ struct CLIError: Error, CustomStringConvertible {
 struct HolsteinOptions: ParsableArguments {
     private static let defaults = HolsteinParameters()
 
-    @Option(help: "Filling: fixed-n (N_e = N/2, μ solved for every configuration; the default) or fixed-mu (μ = --mu).")
+    @Option(
+        help: "Filling: fixed-n (N_e = N/2, μ solved for every configuration; the default) or fixed-mu (μ = --mu).")
     var filling: FillingChoice?
     @Option(
         help:
-            "Chemical potential μ (default: 0, the particle–hole symmetric point); --mu alone implies --filling fixed-mu, and --filling fixed-n refuses it."
+            """
+            Chemical potential μ (default: 0, the particle–hole symmetric point); --mu alone implies --filling \
+            fixed-mu, and --filling fixed-n refuses it.
+            """
     )
     var mu: Double?
     @Option(name: .customLong("chemical-potential"), help: .hidden)
     var muAlias: Double?
     @Option(
         help:
-            "Temperature T (k_B = 1), ≥ 0, of the electrons; where a Langevin bath runs (simulate, generate's quenches) also the bath's (default: \(defaults.temperature))."
+            """
+            Temperature T (k_B = 1), ≥ 0, of the electrons; where a Langevin bath runs (simulate, generate's \
+            quenches) also the bath's (default: \(defaults.temperature)).
+            """
     )
     var temperature: Double?
     @Option(help: "Electron–phonon coupling g (default: \(defaults.coupling)).")
@@ -65,7 +72,10 @@ struct HolsteinOptions: ParsableArguments {
         }
         if let mu, let muAlias, mu != muAlias {
             throw ValidationError(
-                "--mu \(mu) and --chemical-potential \(muAlias) disagree (--chemical-potential is another spelling of --mu)"
+                """
+                --mu \(mu) and --chemical-potential \(muAlias) disagree (--chemical-potential is another spelling of \
+                --mu)
+                """
             )
         }
         if givenMu != nil, filling == .fixedN {
@@ -127,7 +137,10 @@ struct ConfigurationFile {
             let n = l * l
             let (c, i) = (bad / n, bad % n)
             throw CLIError(
-                "\(path): value \(values[bad]) at \(single ? "" : "configuration \(c), ")site (x=\(i % l), y=\(i / l)) is not finite"
+                """
+                \(path): value \(values[bad]) at \(single ? "" : "configuration \(c), ")site (x=\(i % l), y=\(i / l)) \
+                is not finite
+                """
             )
         }
     }

@@ -26,7 +26,11 @@ struct DatasetInfo: ParsableCommand {
         }
         print("  Holstein: \(describe(data.metadata.holstein))")
         print(
-            "  chemical potentials (mu): \(data.chemicalPotentials == nil ? "absent (train --readout grand-canonical recovers them by ED)" : "present")"
+            """
+              chemical potentials (mu): \
+            \(data.chemicalPotentials == nil
+                ? "absent (train --readout grand-canonical recovers them by ED)" : "present")
+            """
         )
         for key in data.metadata.generator.keys.sorted() where key != "plan" {
             print("  \(key): \(data.metadata.generator[key]!)")
@@ -39,7 +43,10 @@ struct DatasetMerge: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge", abstract: "Concatenate datasets of one lattice size and one set of Holstein parameters.",
         discussion:
-            "The output keeps the first input's metadata and records the inputs. μ is kept only if every input has it; --recover-mu fills it in by ED where missing."
+            """
+            The output keeps the first input's metadata and records the inputs. μ is kept only if every input has \
+            it; --recover-mu fills it in by ED where missing.
+            """
     )
     @Argument(help: "Input datasets (.npz), in order.") var inputs: [String]
     @Option(help: "Output dataset (.npz).") var output: String
@@ -67,7 +74,10 @@ struct DatasetMerge: ParsableCommand {
         try result.write(to: URL(fileURLWithPath: output))
         if !quiet {
             printError(
-                "dataset merge: wrote \(result.count) configurations to \(output)\(result.chemicalPotentials == nil ? " (no mu)" : "")"
+                """
+                dataset merge: wrote \(result.count) configurations to \
+                \(output)\(result.chemicalPotentials == nil ? " (no mu)" : "")
+                """
             )
         }
     }
@@ -77,7 +87,10 @@ struct DatasetSplitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "split", abstract: "Write the training and validation parts of a dataset as train uses them.",
         discussion:
-            "Default: every third configuration to validation (train's default split), or a seeded random split with --val-fraction."
+            """
+            Default: every third configuration to validation (train's default split), or a seeded random split with \
+            --val-fraction.
+            """
     )
     @Argument(help: "Dataset (.npz).") var dataset: String
     @Option(help: "Output for the training part (.npz).") var training: String
@@ -114,12 +127,18 @@ struct DatasetSplitCommand: ParsableCommand {
         ] {
             var subset = try data.subset(indices)
             subset.metadata.generator["splitFrom"] =
-                "\(dataset) (\(part): \(valFraction.map { "random fraction \($0), seed \(splitSeed)" } ?? "every third"))"
+                """
+                \(dataset) (\(part): \
+                \(valFraction.map { "random fraction \($0), seed \(splitSeed)" } ?? "every third"))
+                """
             try subset.write(to: URL(fileURLWithPath: path))
         }
         if !quiet {
             printError(
-                "dataset split: \(split.training.count) training → \(training), \(split.validation.count) validation → \(validation)"
+                """
+                dataset split: \(split.training.count) training → \(training), \(split.validation.count) validation \
+                → \(validation)
+                """
             )
         }
     }

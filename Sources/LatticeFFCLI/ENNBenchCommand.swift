@@ -9,7 +9,10 @@ struct ENNBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "enn",
         abstract:
-            "Equivariant network throughput (Table I architecture, float32): forward sites/s, training sites/s, sgemm 1024³ rate."
+            """
+            Equivariant network throughput (Table I architecture, float32): forward sites/s, training sites/s, sgemm \
+            1024³ rate.
+            """
     )
 
     enum Defaults: BenchDefaults {

@@ -11,7 +11,10 @@ struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
         abstract:
-            "Force errors of a model (ENN or MLP) on an ED dataset: RMSE, MAE, max, R², σ_δ (overall and per kind), parity plot and histogram."
+            """
+            Force errors of a model (ENN or MLP) on an ED dataset: RMSE, MAE, max, R², σ_δ (overall and per kind), \
+            parity plot and histogram.
+            """
     )
 
     @Option(help: "Model file (.npz).") var model: String
@@ -22,7 +25,10 @@ struct EvaluateCommand: ParsableCommand {
     var subset: EvaluationSubset = .all
     @Option(
         help:
-            "Edges of the |Q_i| bins of the error-by-amplitude table, comma-separated and increasing (sites with a small lattice distortion carry most of the error)."
+            """
+            Edges of the |Q_i| bins of the error-by-amplitude table, comma-separated and increasing (sites with a \
+            small lattice distortion carry most of the error).
+            """
     )
     var amplitudeBins: String = "0.5,1,2"
 

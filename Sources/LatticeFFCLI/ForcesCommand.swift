@@ -13,7 +13,8 @@ struct ForcesCommand: ParsableCommand {
         commandName: "forces",
         abstract: "Exact-diagonalization Holstein forces F_i = −k0 Q_i − κ Σ_nn Q_j + g(⟨n_i⟩ − ½).",
         discussion: """
-            Q.npy holds float64 [L, L] or a batch [n, L, L] (site i = x + L·y, arrays indexed [y, x]); outputs have the \
+            Q.npy holds float64 [L, L] or a batch [n, L, L] (site i = x + L·y, arrays indexed [y, x]); outputs have \
+            the \
             same shape. A batch runs several configurations at once (one core each) or one at a time with a \
             multithreaded eigensolver, whichever is faster for the size; the choice is printed and recorded.
             """)

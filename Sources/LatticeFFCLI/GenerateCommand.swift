@@ -14,7 +14,8 @@ struct GenerateCommand: ParsableCommand {
             Presets: 'paper' = 40×40, 200 random + 8 quench runs × 2000 steps with 50 snapshots each (400), \
             about 75 min on 2 cores; 'small' = 12×12, 16 random + 2 × 12 snapshots, seconds. Options override \
             the preset. With --sampler-model a trained model drives the quench runs and ED labels only the \
-            snapshots (kind 'quench-sampled'): about 40× fewer ED solves per run. Finished pieces are kept in the work directory (default OUTPUT.parts): run the same \
+            snapshots (kind 'quench-sampled'): about 40× fewer ED solves per run. Finished pieces are kept in the \
+            work directory (default OUTPUT.parts): run the same \
             command again to resume after an interruption.
             """)
 
@@ -114,11 +115,18 @@ func generateDataset(_ job: GenerationJob, quiet: Bool) throws {
     if !quiet {
         let driver = plan.samplerModel.map { "driven by \($0.path), " } ?? ""
         printError(
-            "generate: preset \(plan.preset), L = \(plan.size), \(plan.randomCount) random + \(plan.quenchRuns) runs × \(plan.snapshotSteps.count) snapshots (\(plan.quenchSteps) steps each, \(driver)\(plan.edSolves) ED solves), work dir \(work.path)"
+            """
+            generate: preset \(plan.preset), L = \(plan.size), \(plan.randomCount) random + \(plan.quenchRuns) runs \
+            × \(plan.snapshotSteps.count) snapshots (\(plan.quenchSteps) steps each, \(driver)\(plan.edSolves) ED \
+            solves), work dir \(work.path)
+            """
         )
         if finished.random + finished.quench > 0 {
             printError(
-                "generate: resuming — \(finished.random) random batches and \(finished.quench) quench runs already done"
+                """
+                generate: resuming — \(finished.random) random batches and \(finished.quench) quench runs already \
+                done
+                """
             )
         }
     }

@@ -35,7 +35,10 @@ struct ModelInit: ParsableCommand {
     var lattice: LatticeChoice = .square
     @Option(
         help:
-            "Head: linear (the paper's; the default) or fermi:K (K exact Fermi steps in the site's own Q; docs/TRAINING.md).",
+            """
+            Head: linear (the paper's; the default) or fermi:K (K exact Fermi steps in the site's own Q; \
+            docs/TRAINING.md).
+            """,
         transform: ForceHead.init(parsing:))
     var head: ForceHead = .linear
     @Option(help: "Output model file (.npz).")
@@ -56,7 +59,10 @@ struct ModelInit: ParsableCommand {
         }
         if let ennWidths, let widthsAlias, ennWidths != widthsAlias {
             throw ValidationError(
-                "--enn-widths \(ennWidths) and --widths \(widthsAlias) disagree (--widths is the older spelling of --enn-widths)"
+                """
+                --enn-widths \(ennWidths) and --widths \(widthsAlias) disagree (--widths is the older spelling of \
+                --enn-widths)
+                """
             )
         }
         guard parsedWidths != nil else {
@@ -72,7 +78,10 @@ struct ModelInit: ParsableCommand {
         let network = try EquivariantNetwork<Float>(configuration: configuration, seed: seed)
         try network.save(to: URL(fileURLWithPath: output))
         print(
-            "wrote \(output): \(network.structure.parameterCount) parameters, gate \(gate), SHA-256 \(network.weightsSHA256)"
+            """
+            wrote \(output): \(network.structure.parameterCount) parameters, gate \(gate), SHA-256 \
+            \(network.weightsSHA256)
+            """
         )
     }
 }

@@ -22,9 +22,15 @@ struct PredictCommand: ParsableCommand {
     var threads: Int = 2
     @Option(
         help: ArgumentHelp(
-            "Evaluate a grand-canonical model at this chemical potential μ instead of at the model's fixed electron number: a number, or a .npy of one μ per configuration.",
+            """
+            Evaluate a grand-canonical model at this chemical potential μ instead of at the model's fixed electron \
+            number: a number, or a .npy of one μ per configuration.
+            """,
             discussion:
-                "Only for models trained with --readout grand-canonical: they learn the μ = 0 map, and μ shifts every site energy. Without it, fixed-N models solve for the μ that gives half filling."
+                """
+                Only for models trained with --readout grand-canonical: they learn the μ = 0 map, and μ shifts \
+                every site energy. Without it, fixed-N models solve for the μ that gives half filling.
+                """
         ))
     var mu: String?
     @Option(name: .customLong("chemical-potential"), help: .hidden)
@@ -37,7 +43,10 @@ struct PredictCommand: ParsableCommand {
         guard (1...2).contains(threads) else { throw ValidationError("--threads must be 1 or 2, got \(threads)") }
         if let mu, let muAlias, mu != muAlias {
             throw ValidationError(
-                "--mu \(mu) and --chemical-potential \(muAlias) disagree (--chemical-potential is the older spelling of --mu)"
+                """
+                --mu \(mu) and --chemical-potential \(muAlias) disagree (--chemical-potential is the older spelling \
+                of --mu)
+                """
             )
         }
     }

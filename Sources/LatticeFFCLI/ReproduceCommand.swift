@@ -49,7 +49,12 @@ struct ReproduceCommand: ParsableCommand {
         if !dryRun { try prepareOutputDirectory(out) }
         let steps = plan.steps.filter { selected.contains($0.part) }
         printError(
-            "reproduce: preset \(preset.rawValue)\(preset == .demo ? " — a REDUCED version of the paper's protocol (smaller lattices, fewer runs and steps)" : ""); estimated cost \(formatDuration(plan.estimatedSeconds(parts: selected))) on 2 cores"
+            """
+            reproduce: preset \
+            \(preset.rawValue)\(preset == .demo
+                ? " — a REDUCED version of the paper's protocol (smaller lattices, fewer runs and steps)" : ""); \
+            estimated cost \(formatDuration(plan.estimatedSeconds(parts: selected))) on 2 cores
+            """
         )
         var progress = StageProgress(estimates: steps.map(\.seconds))
         let models = ModelCache()
@@ -92,7 +97,8 @@ struct StageProgress {
 
     /// The line printed before stage `stage`.
     func header(stage: Int, part: String) -> String {
-        "[\(stage + 1)/\(estimates.count)] \(part) — this stage ≈ \(formatDuration(estimates[stage] * speedFactor)), "
+        "[\(stage + 1)/\(estimates.count)] \(part) — "
+            + "this stage ≈ \(formatDuration(estimates[stage] * speedFactor)), "
             + "ETA for the rest ≈ \(formatDuration(remaining(from: stage)))"
     }
 

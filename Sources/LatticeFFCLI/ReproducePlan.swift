@@ -117,7 +117,10 @@ struct ReproducePlan {
                 h.filling == d.filling
             else {
                 throw CLIError(
-                    "reproduce compares with ED at k0 = 1, κ = 0.18, t = 1, fixed N; the model was trained with \(describe(h))"
+                    """
+                    reproduce compares with ED at k0 = 1, κ = 0.18, t = 1, fixed N; the model was trained with \
+                    \(describe(h))
+                    """
                 )
             }
             edCoupling = h.coupling
@@ -204,7 +207,12 @@ struct ReproducePlan {
         var lines = ["# LatticeFF reproduction report (preset `\(preset)`)", ""]
         if preset == .demo {
             lines += [
-                "**This is a reduced version** of the paper's protocol for a first look: ML vs ED on \(fig5Size)×\(fig5Size) with \(fig5Runs) runs of \(fig5Steps.last!) steps (paper: 40×40, 30 runs, 9000 steps), coarsening on \(coarseningSize)×\(coarseningSize) for \(coarseningSteps) steps (paper: 200×200, 25,000 steps). Exponents from such short, small runs are rough.",
+                """
+                **This is a reduced version** of the paper's protocol for a first look: ML vs ED on \
+                \(fig5Size)×\(fig5Size) with \(fig5Runs) runs of \(fig5Steps.last!) steps (paper: 40×40, 30 runs, \
+                9000 steps), coarsening on \(coarseningSize)×\(coarseningSize) for \(coarseningSteps) steps (paper: \
+                200×200, 25,000 steps). Exponents from such short, small runs are rough.
+                """,
                 "",
             ]
         }
@@ -214,25 +222,32 @@ struct ReproducePlan {
         if let data = try? Data(contentsOf: URL(fileURLWithPath: path("fig5/compare/comparison.json"))),
             let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
         {
-            lines += ["| step | ⟨z²⟩ | max \\|z\\| | within 2σ | relative RMS difference |", "|---|---|---|---|---|"]
+            lines += [
+                "| step | ⟨z²⟩ | max \\|z\\| | within 2σ | relative RMS difference |", "|---|---|---|---|---|",
+            ]
             for entry in (json["steps"] as? [[String: Any]]) ?? [] {
                 func f(_ k: String) -> String { (entry[k] as? Double).map { String(format: "%.3g", $0) } ?? "–" }
                 lines.append(
-                    "| \(entry["step"] as? Int ?? 0) | \(f("mean_squared_z")) | \(f("max_abs_z")) | \(f("fraction_within_2_sigma")) | \(f("relative_rms_difference")) |"
+                    """
+                    | \(entry["step"] as? Int ?? 0) | \(f("mean_squared_z")) | \(f("max_abs_z")) | \
+                    \(f("fraction_within_2_sigma")) | \(f("relative_rms_difference")) |
+                    """
                 )
             }
             lines += [
                 "",
-                "z(r) = (C_ED − C_ML)/√(se_ED² + se_ML²); ⟨z²⟩ ≈ 1 means agreement within the statistical error. "
-                    + "Both ensembles use the same seeds (identical initial states and thermal noise), so the comparison also "
-                    + "shows how far the ML trajectories drift from the ED ones; ⟨z²⟩ ≪ 1 means they stay close.", "",
+                "z(r) = (C_ED − C_ML)/√(se_ED² + se_ML²); ⟨z²⟩ ≈ 1 means agreement within the "
+                    + "statistical error. Both ensembles use the same seeds (identical initial states and "
+                    + "thermal noise), so the comparison also shows how far the ML trajectories drift from the "
+                    + "ED ones; ⟨z²⟩ ≪ 1 means they stay close.", "",
                 "![C(r) ML vs ED](fig5/compare/comparison.png)", "",
             ]
         } else {
             lines += ["(not run)", ""]
         }
         lines += [
-            "## Coarsening after quenches (paper Figs. 6–7)", "", "| kT | α (this run) | fit window (t) | α (paper) |",
+            "## Coarsening after quenches (paper Figs. 6–7)", "",
+            "| kT | α (this run) | fit window (t) | α (paper) |",
             "|---|---|---|---|",
         ]
         for t in temperatures {
@@ -254,7 +269,8 @@ struct ReproducePlan {
         lines += [
             "",
             "Figures per temperature in `coarsening/kT*/analysis/`: "
-                + "`phi_snapshots.png` (local CDW order φ_i), `domain_length.png` (L(t) with fit and t^½), `collapse.png`, `structure_factor_maps.png`.",
+                + "`phi_snapshots.png` (local CDW order φ_i), `domain_length.png` (L(t) with fit and t^½), "
+                + "`collapse.png`, `structure_factor_maps.png`.",
             "",
         ]
         for t in temperatures {

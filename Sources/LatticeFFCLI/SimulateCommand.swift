@@ -13,13 +13,18 @@ struct SimulateCommand: ParsableCommand {
         commandName: "simulate",
         abstract: "Langevin dynamics of the Holstein lattice with ED or network forces (checkpointed, resumable).",
         discussion: """
-            Scheme: velocity Verlet, then an exact Ornstein–Uhlenbeck velocity refresh (one force evaluation per step).
+            Scheme: velocity Verlet, then an exact Ornstein–Uhlenbeck velocity refresh (one force evaluation per \
+            step).
             SIGINT/SIGTERM stop at the next step boundary after writing a checkpoint; --resume continues bit for bit.
             """)
 
     @Option(
         help:
-            "Force field: ed (exact diagonalization), harmonic (the exact g = 0 limit), cluster:R (exact diagonalization of the radius-R cluster around each site: linear in L, e.g. cluster:2.237) or a trained MODEL.npz (ENN or MLP).",
+            """
+            Force field: ed (exact diagonalization), harmonic (the exact g = 0 limit), cluster:R (exact \
+            diagonalization of the radius-R cluster around each site: linear in L, e.g. cluster:2.237) or a trained \
+            MODEL.npz (ENN or MLP).
+            """,
         transform: ForceFieldSpec.init(parsing:))
     var forces: ForceFieldSpec?
     @Option(help: "Lattice size L (L×L sites, periodic).")
@@ -36,7 +41,10 @@ struct SimulateCommand: ParsableCommand {
     @Option(
         name: .customLong("init"),
         help:
-            "Initial state: random (reference hot start), zero, checkerboard (ordered CDW with noise 0.1) or a .npy/.npz FILE. (default: random)",
+            """
+            Initial state: random (reference hot start), zero, checkerboard (ordered CDW with noise 0.1) or a \
+            .npy/.npz FILE. (default: random)
+            """,
         transform: InitialStateChoice.init(parsing:))
     var initialState: InitialStateChoice?
     @Option(help: "Base seed (default: random, recorded in params.json); run r uses a seed derived from it.")
@@ -117,7 +125,10 @@ struct SimulateCommand: ParsableCommand {
         func same<T: Equatable>(_ option: String, _ given: T?, _ recorded: T) throws {
             if let given, given != recorded {
                 throw SimulateError(
-                    "\(option) \(given) differs from the run's params.json (\(recorded)); a resumed run keeps its parameters"
+                    """
+                    \(option) \(given) differs from the run's params.json (\(recorded)); a resumed run keeps its \
+                    parameters
+                    """
                 )
             }
         }

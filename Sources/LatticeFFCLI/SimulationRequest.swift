@@ -57,7 +57,10 @@ struct SimulationRequest: Equatable {
         let trained = forceField.holsteinParameters
         if forceField is NetworkForceField, !quiet, trained != holstein {
             printError(
-                "warning: the model was trained on data with \(describe(trained)); this run uses \(describe(holstein)) (the model's forces are for its own parameters)"
+                """
+                warning: the model was trained on data with \(describe(trained)); this run uses \(describe(holstein)) \
+                (the model's forces are for its own parameters)
+                """
             )
         }
         let initial = initialState.condition(langevin: langevin, holstein: holstein)
@@ -104,8 +107,11 @@ func runSimulation(_ simulation: Simulation, forceField: any ForceField, output:
             report: { printError($0) })
     if !quiet {
         printError(
-            "simulate: \(try p.spec()) forces, L = \(p.size), \(p.runs) run(s) × \(p.steps) steps, seed \(p.baseSeed), "
-                + "\(p.execution.mode) (\(p.execution.workers) worker(s), \(p.execution.blasThreads) BLAS thread(s)) → \(url.path)"
+            """
+            simulate: \(try p.spec()) forces, L = \(p.size), \(p.runs) run(s) × \(p.steps) steps, \
+            seed \(p.baseSeed), \(p.execution.mode) (\(p.execution.workers) worker(s), \
+            \(p.execution.blasThreads) BLAS thread(s)) → \(url.path)
+            """
         )
     }
     let outcome = try simulation.run(forceField: forceField, stop: stop, progress: progress)
@@ -116,7 +122,10 @@ func runSimulation(_ simulation: Simulation, forceField: any ForceField, output:
     }
     let signalNumber = stop.stoppingSignal ?? SIGINT
     printError(
-        "stopped by signal \(signalNumber): checkpoints written; continue with `latticeff simulate --output \(output) --resume`"
+        """
+        stopped by signal \(signalNumber): checkpoints written; continue with `latticeff simulate --output \(output) \
+        --resume`
+        """
     )
     throw ExitCode(128 + signalNumber)
 }

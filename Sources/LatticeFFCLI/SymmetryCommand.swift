@@ -14,7 +14,10 @@ struct SymmetryCommand: ParsableCommand {
     var lattice: LatticeChoice = .square
     @Option(
         help:
-            "Point group (D4 = C4v on square; C6v = D6 or C3v, C2v, C1v, … on triangular). Default: the lattice's full group."
+            """
+            Point group (D4 = C4v on square; C6v = D6 or C3v, C2v, C1v, … on triangular). Default: the lattice's \
+            full group.
+            """
     )
     var group: String?
     @Option(help: "Neighbourhood cutoff radius in lattice units (default √13 ≈ 3.606).")

@@ -33,12 +33,18 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Maximum epochs.") var epochs: Int = 100
     @Option(
         help:
-            "Initial learning rate (\(recipeValues(\.learningRate))). With --resume: continue at this rate (the schedule restarts from it)."
+            """
+            Initial learning rate (\(recipeValues(\.learningRate))). With --resume: continue at this rate (the \
+            schedule restarts from it).
+            """
     )
     var learningRate: Double?
     @Option(
         help:
-            "Learning-rate schedule: plateau (reduce-on-plateau of the validation loss) or cosine (anneal to 0 over --epochs); \(recipeValues(\.schedule))."
+            """
+            Learning-rate schedule: plateau (reduce-on-plateau of the validation loss) or cosine (anneal to 0 over \
+            --epochs); \(recipeValues(\.schedule)).
+            """
     )
     var schedule: LearningRateSchedule?
     @Option(help: "Configurations per Adam step (\(recipeValues(\.batchConfigurations))).") var batch: Int?
@@ -50,12 +56,18 @@ struct TrainCommand: ParsableCommand {
     var architecture: ModelArchitecture = .enn
     @Option(
         help:
-            "Hidden widths of the MLP, comma-separated (default: 3 equal layers with the ENN's parameter count, 256,256,256 for √13)."
+            """
+            Hidden widths of the MLP, comma-separated (default: 3 equal layers with the ENN's parameter count, \
+            256,256,256 for √13).
+            """
     )
     var mlpWidths: String?
     @Option(
         help:
-            "Hidden widths of the ENN per IR, comma-separated, one number per gated layer (paper Table I: 32,8,4). Pass the same value with --resume."
+            """
+            Hidden widths of the ENN per IR, comma-separated, one number per gated layer (paper Table I: 32,8,4). \
+            Pass the same value with --resume.
+            """
     )
     var ennWidths: String?
     @Option(help: "Gate of the ENN: smooth or reference (\(recipeValues(\.gate))). Pass the same value with --resume.")
@@ -63,39 +75,63 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Neighbourhood radius (lattice units; default √13).") var radius: Double = 13.0.squareRoot()
     @Option(
         help:
-            "Readout: total (the network learns F), electronic (it learns g(n − ½); the exact elastic force is added) or grand-canonical (it learns g(n − ½) at μ = 0, a local map; fixed-N forces solve for the chemical potential); \(recipeValues(\.readout))."
+            """
+            Readout: total (the network learns F), electronic (it learns g(n − ½); the exact elastic force is \
+            added) or grand-canonical (it learns g(n − ½) at μ = 0, a local map; fixed-N forces solve for the \
+            chemical potential); \(recipeValues(\.readout)).
+            """
     )
     var readout: ForceReadout?
     @Option(
         help:
-            "Input normalisation: ir-max (one scale per IR type, largest value) or channel-rms (unit RMS per input channel); \(recipeValues(\.inputScaling))."
+            """
+            Input normalisation: ir-max (one scale per IR type, largest value) or channel-rms (unit RMS per input \
+            channel); \(recipeValues(\.inputScaling)).
+            """
     )
     var inputScaling: InputScalingMethod?
     @Option(
         help:
-            "ENN only: pointwise map of Q before the features, identity or asinh:W (W·asinh(Q/W); \(recipeValues(\.inputTransform)); docs/TRAINING.md)."
+            """
+            ENN only: pointwise map of Q before the features, identity or asinh:W (W·asinh(Q/W); \
+            \(recipeValues(\.inputTransform)); docs/TRAINING.md).
+            """
     )
     var inputTransform: InputTransform?
     @Option(
         help:
-            "ENN only: how the readout becomes the force, linear or fermi:K (K exact Fermi steps in the site's own Q; \(recipeValues(\.head)); docs/TRAINING.md). Pass the same value with --resume; with --initial-model it turns a linear-head model into a fermi:K one with unchanged forces at the start."
+            """
+            ENN only: how the readout becomes the force, linear or fermi:K (K exact Fermi steps in the site's own Q; \
+            \(recipeValues(\.head)); docs/TRAINING.md). Pass the same value with --resume; with --initial-model it \
+            turns a linear-head model into a fermi:K one with unchanged forces at the start.
+            """
     )
     var head: ForceHead?
     @Option(
         help:
-            "ENN with --readout grand-canonical only: what the network's output is added to, none or cluster:R (exact diagonalization of the R-cluster around each site; \(recipeValues(\.baseline)); cluster:2.237 = the 21 sites within √5; docs/TRAINING.md). Kept by --resume and --initial-model."
+            """
+            ENN with --readout grand-canonical only: what the network's output is added to, none or cluster:R (exact \
+            diagonalization of the R-cluster around each site; \(recipeValues(\.baseline)); cluster:2.237 = the 21 \
+            sites within √5; docs/TRAINING.md). Kept by --resume and --initial-model.
+            """
     )
     var baseline: ForceBaseline?
     @Flag(
         inversion: .prefixedNo,
         help:
-            "Also train on the particle–hole image (−Q, −F) of every configuration (exact at half filling, even L, so applied only there; \(recipeValues(\.particleHole) { $0 ? "on" : "off" }))."
+            """
+            Also train on the particle–hole image (−Q, −F) of every configuration (exact at half filling, even \
+            L, so applied only there; \(recipeValues(\.particleHole) { $0 ? "on" : "off" })).
+            """
     )
     var particleHole: Bool?
     @Flag(
         name: .customLong("electron-projection"), inversion: .prefixedNo,
         help:
-            "Project fixed-N forces onto the sum rule Σ g(n − ½) = 0 (fixed-N data only; \(recipeValues(\.electronNumberProjection) { $0 ? "on" : "off" }))."
+            """
+            Project fixed-N forces onto the sum rule Σ g(n − ½) = 0 (fixed-N data only; \
+            \(recipeValues(\.electronNumberProjection) { $0 ? "on" : "off" })).
+            """
     )
     var electronProjection: Bool?
     @Option(help: "Reduce-on-plateau patience in epochs (\(recipeValues(\.plateauPatience))).") var plateauPatience:
@@ -105,18 +141,27 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Stop after this many minutes (checked after each epoch).") var maxMinutes: Double?
     @Option(
         help:
-            "Use only K training configurations, spread evenly over the training set so the mix of kinds is kept (learning curves)."
+            """
+            Use only K training configurations, spread evenly over the training set so the mix of kinds is kept \
+            (learning curves).
+            """
     )
     var limitTraining: Int?
     @Option(
         help:
-            "Validate on this dataset instead of a split of --data (every third configuration of it, or all with --validate-on-all); all of --data is then training data."
+            """
+            Validate on this dataset instead of a split of --data (every third configuration of it, or all with \
+            --validate-on-all); all of --data is then training data.
+            """
     )
     var validationData: String?
     @Flag(help: "With --validation-data: validate on all of its configurations.") var validateOnAll = false
     @Option(
         help:
-            "Start from this trained model's weights and input scales (fine-tuning on new data); its architecture, gate, radius, input transform and baseline are used."
+            """
+            Start from this trained model's weights and input scales (fine-tuning on new data); its architecture, \
+            gate, radius, input transform and baseline are used.
+            """
     )
     var initialModel: String?
     @Flag(help: "Continue from OUTPUT.checkpoint.npz.") var resume = false
@@ -252,7 +297,10 @@ func runTraining(_ request: TrainingRequest, quiet: Bool, plots: Bool = true) th
         recoverChemicalPotentials: { dataset in
             if !quiet {
                 printError(
-                    "train: the dataset has no chemical potentials ('mu'); recovering them by ED for \(dataset.count) configurations"
+                    """
+                    train: the dataset has no chemical potentials ('mu'); recovering them by ED for \(dataset.count) \
+                    configurations
+                    """
                 )
             }
             return try withRecoveredChemicalPotentials(dataset, label: "train", quiet: quiet)
@@ -261,8 +309,9 @@ func runTraining(_ request: TrainingRequest, quiet: Bool, plots: Bool = true) th
     if !quiet {
         printError(
             String(
-                format: "train: wrote %@ (epoch %d of %d, validation RMSE %.5f, σ_δ %.5f)", output, outcome.best.epoch,
-                outcome.epochsRun, outcome.best.validationRMSE, outcome.best.validationSigmaDelta))
+                format: "train: wrote %@ (epoch %d of %d, validation RMSE %.5f, σ_δ %.5f)", output,
+                outcome.best.epoch, outcome.epochsRun, outcome.best.validationRMSE,
+                outcome.best.validationSigmaDelta))
     }
 }
 
@@ -272,7 +321,8 @@ func printTrainingProgress(_ event: TrainingEvent, recipe: ResolvedRecipe) {
     case .resumed(let epoch): printError("train: resuming after epoch \(epoch)")
     case .started(let training, let validation, let size, let model):
         printError("train: recipe \(recipe.summary)")
-        printError("train: \(training) training / \(validation) validation configurations of \(size)×\(size), \(model)")
+        printError(
+            "train: \(training) training / \(validation) validation configurations of \(size)×\(size), \(model)")
     case .epochFinished(let r, _, let secondsLeft):
         printError(
             String(

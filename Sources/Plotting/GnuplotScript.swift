@@ -75,7 +75,10 @@ struct GnuplotScript {
         add(plot.legend == "off" ? "unset key" : "set key \(plot.legend) opaque box lc rgb '#cccccc'")
         for value in plot.horizontalLines where value.isFinite {
             add(
-                "set arrow from graph 0, first \(Self.number(value)) to graph 1, first \(Self.number(value)) nohead lc rgb '#888888' dt 3"
+                """
+                set arrow from graph 0, first \(Self.number(value)) to graph 1, first \(Self.number(value)) nohead lc \
+                rgb '#888888' dt 3
+                """
             )
         }
         var items: [String] = []
@@ -184,7 +187,10 @@ struct GnuplotScript {
         guard map.rows >= 1, map.columns >= 1, map.values.count == map.rows * map.columns else {
             throw PlotError(
                 .invalidFigure(
-                    "heat map of \(map.rows)×\(map.columns) needs \(map.rows * map.columns) values, got \(map.values.count)"
+                    """
+                    heat map of \(map.rows)×\(map.columns) needs \(map.rows * map.columns) values, got \
+                    \(map.values.count)
+                    """
                 ))
         }
         let shown = map.logarithmicColor ? map.values.map { $0 > 0 ? $0 : .nan } : map.values
@@ -244,10 +250,16 @@ struct GnuplotScript {
         }
         let file = data(matrix)
         var plot =
-            "plot \(file) matrix using (\(Self.number(x0))+$1*\(Self.number(dx))):(\(Self.number(y0))+$2*\(Self.number(dy))):3 with image"
+            """
+            plot \(file) matrix using \
+            (\(Self.number(x0))+$1*\(Self.number(dx))):(\(Self.number(y0))+$2*\(Self.number(dy))):3 with image
+            """
         if !missing.isEmpty {
             plot +=
-                ", \\\n     \(data(missing)) using 1:2:(\(Self.number(dx / 2))):(\(Self.number(dy / 2))) with boxxyerror fs solid 1.0 noborder lc rgb '#808080'"
+                """
+                , \\\n     \(data(missing)) using 1:2:(\(Self.number(dx / 2))):(\(Self.number(dy / 2))) with \
+                boxxyerror fs solid 1.0 noborder lc rgb '#808080'
+                """
         }
         add(plot)
     }

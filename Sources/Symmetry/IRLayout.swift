@@ -33,7 +33,10 @@ public struct IRLayout: Hashable, Sendable, CustomStringConvertible {
             let label = String(term.dropFirst(digits.count))
             guard let i = theory.index(of: label) else {
                 throw SymmetryError(
-                    "unknown IR '\(label)' in '\(text)' (group \(theory.group.name) has \(theory.labels.joined(separator: ", ")))"
+                    """
+                    unknown IR '\(label)' in '\(text)' (group \(theory.group.name) has \
+                    \(theory.labels.joined(separator: ", ")))
+                    """
                 )
             }
             mult[i] += digits.isEmpty ? 1 : Int(digits)!

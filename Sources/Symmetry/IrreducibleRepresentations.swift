@@ -142,7 +142,10 @@ public struct RepresentationTheory: Sendable {
                 let rotationsOnly = !group.elements.contains { $0.determinant == -1 }
                 if abs(norm - 2) < 1e-6 && cluster.count == 2 && rotationsOnly {
                     throw SymmetryError(
-                        "point group \(group.name) has irreducible representations of complex type; only groups with real IRs (C1, C2, C1v, C2v, C3v, C4v, C6v) are supported"
+                        """
+                        point group \(group.name) has irreducible representations of complex type; only groups with \
+                        real IRs (C1, C2, C1v, C2v, C3v, C4v, C6v) are supported
+                        """
                     )
                 }
                 throw SymmetryError("accidental degeneracy while splitting the regular representation of \(group.name)")

@@ -152,7 +152,10 @@ public struct PointGroup: Sendable {
         {
             guard let op = geometry.latticeOperation(cartesian: matrix) else {
                 throw SymmetryError(
-                    "point group \(name) is not a symmetry of the \(geometry.name) lattice (\(what) does not map it onto itself)"
+                    """
+                    point group \(name) is not a symmetry of the \(geometry.name) lattice (\(what) does not map it \
+                    onto itself)
+                    """
                 )
             }
             generators.append(op)

@@ -5,7 +5,8 @@ import ForceModels
 import Foundation
 import IO
 
-/// Adam with bias correction: m ← β1 m + (1−β1) g, v ← β2 v + (1−β2) g², θ ← θ − lr·m̂/(√v̂ + ε).
+/// Adam with bias correction: m ← β1 m + (1−β1) g, v ← β2 v + (1−β2) g², θ ← θ − lr·m̂/(√v̂ +
+/// ε).
 ///
 /// The state (moments and step count) is `Codable` and can be saved to / restored from an `.npz`
 /// (`archive()` / `init(archive:)`), so training resumes exactly where it stopped.
@@ -38,7 +39,10 @@ public struct AdamOptimizer<T: ModelScalar>: Codable, Equatable, Sendable {
     public mutating func step(parameters: inout [T], gradients: [T]) throws {
         guard parameters.count == firstMoment.count, gradients.count == firstMoment.count else {
             throw ForceModelError(
-                "Adam state holds \(firstMoment.count) parameters, got \(parameters.count) parameters and \(gradients.count) gradients"
+                """
+                Adam state holds \(firstMoment.count) parameters, got \(parameters.count) parameters and \
+                \(gradients.count) gradients
+                """
             )
         }
         step += 1

@@ -97,12 +97,18 @@ public func evaluateModel(
 ) throws -> Evaluation {
     guard model.holstein == dataset.metadata.holstein else {
         throw TrainingSessionError(
-            "dataset \(dataName) was made with Holstein parameters \(holsteinDescription(dataset.metadata.holstein)), the model with \(holsteinDescription(model.holstein))"
+            """
+            dataset \(dataName) was made with Holstein parameters \(holsteinDescription(dataset.metadata.holstein)), \
+            the model with \(holsteinDescription(model.holstein))
+            """
         )
     }
     guard dataset.size >= model.minimumLatticeSize else {
         throw TrainingSessionError(
-            "dataset lattice L = \(dataset.size) is too small for the model's neighbourhood (needs L ≥ \(model.minimumLatticeSize))"
+            """
+            dataset lattice L = \(dataset.size) is too small for the model's neighbourhood (needs L ≥ \
+            \(model.minimumLatticeSize))
+            """
         )
     }
     let indices = subset.indices(count: dataset.count)

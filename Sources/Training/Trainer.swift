@@ -1,5 +1,5 @@
-/// The training loop of a force model (the equivariant network or a baseline): Adam on the force MSE, one configuration per
-/// step (as the reference), reduce-on-plateau and model selection on the validation set,
+/// The training loop of a force model (the equivariant network or a baseline): Adam on the force MSE, one
+/// configuration per step (as the reference), reduce-on-plateau and model selection on the validation set,
 /// checkpoints after every epoch from which training resumes exactly.
 
 import Datasets
@@ -142,7 +142,10 @@ public final class Trainer {
             }
             guard symmetricFilling, data.size % 2 == 0 else {
                 throw DatasetError(
-                    "particle–hole augmentation needs half filling (fixed N = L²/2 or μ = 0) on an even L (bipartite lattice)"
+                    """
+                    particle–hole augmentation needs half filling (fixed N = L²/2 or μ = 0) on an even L \
+                    (bipartite lattice)
+                    """
                 )
             }
         }
@@ -207,7 +210,10 @@ public final class Trainer {
         case .fixedElectronNumber:
             guard let mu = data.chemicalPotentials else {
                 throw DatasetError(
-                    "a grand-canonical readout needs each configuration's chemical potential (dataset array 'mu'); recover it with ED first"
+                    """
+                    a grand-canonical readout needs each configuration's chemical potential (dataset array 'mu'); \
+                    recover it with ED first
+                    """
                 )
             }
             return mu.map { $0 / g }
@@ -430,7 +436,10 @@ public final class Trainer {
         }
         guard (saved.architecture ?? "enn") == network.architecture else {
             throw DatasetError(
-                "\(url.path): checkpoint was made for architecture \(saved.architecture ?? "enn"), not \(network.architecture)"
+                """
+                \(url.path): checkpoint was made for architecture \(saved.architecture ?? "enn"), not \
+                \(network.architecture)
+                """
             )
         }
         let parameters: [Float], best: [Float], scales: [Double]
@@ -481,7 +490,10 @@ public final class Trainer {
             enn.outputScale = saved.outputScale ?? 1
             if let gate = saved.gate, gate != enn.configuration.gate {
                 throw DatasetError(
-                    "\(url.path): checkpoint was made with gate \(gate.rawValue); pass --gate \(gate.rawValue) (or its --recipe)"
+                    """
+                    \(url.path): checkpoint was made with gate \(gate.rawValue); pass --gate \(gate.rawValue) (or its \
+                    --recipe)
+                    """
                 )
             }
         }

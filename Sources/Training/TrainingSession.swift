@@ -97,7 +97,10 @@ public func runTrainingSession(
         ?? makeModel(request, holstein: dataset.metadata.holstein)
     guard dataset.size >= network.minimumLatticeSize else {
         throw TrainingSessionError(
-            "dataset lattice L = \(dataset.size) is too small for radius \(request.radius) (needs L ≥ \(network.minimumLatticeSize))"
+            """
+            dataset lattice L = \(dataset.size) is too small for radius \(request.radius) (needs L ≥ \
+            \(network.minimumLatticeSize))
+            """
         )
     }
     let trainer = try makeTrainer(
@@ -217,7 +220,8 @@ func makeModel(_ request: TrainingRequest, holstein: HolsteinParameters) throws 
     let widths = configuration.hiddenWidths.map { $0.map(String.init).joined(separator: "/") }.joined(separator: ",")
     return (
         network,
-        "architecture enn (widths \(widths)), \(network.parameterCount) parameters, gate \(recipe.gate.rawValue)\(notes)"
+        "architecture enn (widths \(widths)), \(network.parameterCount) parameters, "
+            + "gate \(recipe.gate.rawValue)\(notes)"
     )
 }
 
@@ -243,7 +247,10 @@ func startingModel(
     options.initialModelSHA256 = model.weightsSHA256
     guard model.readout == options.readout else {
         throw TrainingSessionError(
-            "--initial-model \(initial.path) has the \(model.readout.rawValue) readout; pass --readout \(model.readout.rawValue)"
+            """
+            --initial-model \(initial.path) has the \(model.readout.rawValue) readout; pass --readout \
+            \(model.readout.rawValue)
+            """
         )
     }
     let head =

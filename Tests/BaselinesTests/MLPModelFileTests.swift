@@ -41,10 +41,12 @@ struct MLPModelFileTests {
             import numpy, json, hashlib, zipfile
             z = numpy.load('\(url.path)')
             meta = json.loads(zipfile.ZipFile('\(url.path)').read('metadata.json'))
-            h = hashlib.sha256(b''.join(numpy.ascontiguousarray(z[n], dtype='<f4').tobytes() for n in meta['parameterOrder'])).hexdigest()
+            h = hashlib.sha256(b''.join(numpy.ascontiguousarray(z[n], dtype='<f4').tobytes() for n in \
+            meta['parameterOrder'])).hexdigest()
             assert h == meta['weightsSHA256'], (h, meta['weightsSHA256'])
             assert sum(z[n].size for n in meta['parameterOrder']) == meta['parameterCount'] == 143617
-            assert meta['parameterOrder'][:3] == ['layer0.weight', 'layer0.bias', 'layer1.weight'], meta['parameterOrder']
+            assert meta['parameterOrder'][:3] == ['layer0.weight', 'layer0.bias', 'layer1.weight'], \
+            meta['parameterOrder']
             assert z['layer0.weight'].shape == (45, 256) and z['layer0.weight'].dtype == numpy.float32
             assert z['layer3.weight'].shape == (256, 1) and z['layer3.bias'].shape == (1,)
             assert meta['widths'] == [256, 256, 256] and meta['neighbourhoodSites'] == 45

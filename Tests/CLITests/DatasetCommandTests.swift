@@ -5,7 +5,10 @@ import Testing
 @Suite("latticeff dataset, generate --sampler-model, train --initial-model")
 struct DatasetCommandTests {
     @Test(
-        "split → merge gives back every configuration; info counts kinds; merge refuses other sizes and keeps inputs intact"
+        """
+        split → merge gives back every configuration; info counts kinds; merge refuses other sizes and keeps inputs \
+        intact
+        """
     )
     func splitMergeInfo() throws {
         let dirScratch = try TemporaryDirectory()
@@ -118,7 +121,10 @@ struct DatasetCommandTests {
     }
 
     @Test(
-        "train --input-transform and --enn-widths: recorded in the model, kept by --resume, refused where they cannot apply"
+        """
+        train --input-transform and --enn-widths: recorded in the model, kept by --resume, refused where they cannot \
+        apply
+        """
     )
     func inputTransformAndWidths() throws {
         let (scratch, path) = try datasetAndModel()
@@ -187,7 +193,10 @@ struct DatasetCommandTests {
     }
 
     @Test(
-        "train --head fermi:K and --baseline cluster:R: recorded in the model, kept by --resume, refused where they cannot apply"
+        """
+        train --head fermi:K and --baseline cluster:R: recorded in the model, kept by --resume, refused where they \
+        cannot apply
+        """
     )
     func headAndBaseline() throws {
         let (scratch, path) = try datasetAndModel()

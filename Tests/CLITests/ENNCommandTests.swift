@@ -78,12 +78,16 @@ struct ENNCommandTests {
     }
 
     @Test(
-        "predict --chemical-potential: a grand-canonical model at fixed μ is its μ = 0 map of Q + μ/g; refused for other readouts"
+        """
+        predict --chemical-potential: a grand-canonical model at fixed μ is its μ = 0 map of Q + μ/g; refused for \
+        other readouts
+        """
     )
     func predictAtFixedChemicalPotential() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
-        let model = root.appendingPathComponent("models/holstein-square-d4-asinh025-cos.npz").path  // grand-canonical, g = 3.5
+        // grand-canonical, g = 3.5
+        let model = root.appendingPathComponent("models/holstein-square-d4-asinh025-cos.npz").path
         let dirScratch = try TemporaryDirectory()
         let dir = dirScratch.url
         let path = { (name: String) in dir.appendingPathComponent(name).path }
@@ -95,7 +99,8 @@ struct ENNCommandTests {
             mu = numpy.array([0.3, -0.5])
             numpy.save('\(path("q.npy"))', q); numpy.save('\(path("mu.npy"))', mu)
             numpy.save('\(path("q-shifted.npy"))', q + mu[:, None, None] / 3.5)
-            numpy.save('\(path("mu-bad.npy"))', mu[:1]); numpy.save('\(path("mu-nan.npy"))', numpy.array([numpy.nan, 0.0]))
+            numpy.save('\(path("mu-bad.npy"))', mu[:1]); numpy.save('\(path("mu-nan.npy"))', numpy.array([numpy.nan, \
+            0.0]))
             """)
         #expect(status == 0, "\(out)")
         #expect(

@@ -62,7 +62,8 @@ struct ForcesCommandTests {
             assert F.dtype == np.float64 and F.shape == (3, 6, 6) and n.shape == (3, 6, 6), (F.dtype, F.shape)
             m = json.load(open(sys.argv[5])); mus = json.loads(sys.argv[6])
             mu = [c['chemicalPotential'] for c in m['configurations']]
-            print(abs(F - rF).max(), abs(n - rn).max(), max(abs(a - b) for a, b in zip(mu, mus)), m['latticeSize'], m['configurationCount'])
+            print(abs(F - rF).max(), abs(n - rn).max(), max(abs(a - b) for a, b in zip(mu, mus)), m['latticeSize'], \
+            m['configurationCount'])
             """, [f, n, refF, refN, meta, mus.trimmingCharacters(in: .whitespacesAndNewlines)])
         let values = check.split(separator: " ").compactMap {
             Double($0.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -78,7 +79,10 @@ struct ForcesCommandTests {
         let run1 = try runLatticeFF(["forces", single, "--output", f1, "--filling", filling])
         #expect(run1.status == 0, "\(run1.stderr)")
         let d1 = try runPython(
-            "import numpy as np, sys; a = np.load(sys.argv[1]); assert a.shape == (6, 6); print(abs(a - np.load(sys.argv[2])[0]).max())",
+            """
+            import numpy as np, sys; a = np.load(sys.argv[1]); assert a.shape == (6, 6); print(abs(a - \
+            np.load(sys.argv[2])[0]).max())
+            """,
             [f1, f])
         #expect((Double(d1.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 1) < 1e-12)
     }

@@ -45,7 +45,10 @@ struct HelpAndExitStatusTests {
     }
 
     @Test(
-        "Older spellings are hidden aliases: predict/Holstein --chemical-potential of --mu, model init --widths of --enn-widths"
+        """
+        Older spellings are hidden aliases: predict/Holstein --chemical-potential of --mu, model init --widths of \
+        --enn-widths
+        """
     )
     func spellingAliases() throws {
         for command in [["forces"], ["generate"], ["simulate"], ["predict"]] {

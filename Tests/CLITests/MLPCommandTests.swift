@@ -46,7 +46,8 @@ struct MLPCommandTests {
             assert abs(o['top1PercentShare'] - s[-k:].sum() / s.sum()) < 1e-9
             bins = r['byAmplitude']['all']; edges = [0, 0.5, 1, 2, numpy.inf]
             assert [b['lower'] for b in bins] == edges[:-1] and bins[-1].get('upper') is None
-            assert abs(sum(b['siteFraction'] for b in bins) - 1) < 1e-12 and abs(sum(b['squaredErrorShare'] for b in bins) - 1) < 1e-9
+            assert abs(sum(b['siteFraction'] for b in bins) - 1) < 1e-12 and abs(sum(b['squaredErrorShare'] for b in \
+            bins) - 1) < 1e-9
             for b, lo, hi in zip(bins, edges, edges[1:]):
                 m = (q >= lo) & (q < hi)
                 assert abs(b['siteFraction'] - m.mean()) < 1e-12

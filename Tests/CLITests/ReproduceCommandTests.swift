@@ -88,7 +88,10 @@ struct ReproduceCommandTests {
     }
 
     @Test(
-        "Without gnuplot on PATH: the one-line fix and exit status 1, before any work (no output directory, no command run)"
+        """
+        Without gnuplot on PATH: the one-line fix and exit status 1, before any work (no output directory, no command \
+        run)
+        """
     )
     func missingGnuplot() throws {
         let dirScratch = try TemporaryDirectory()
@@ -105,8 +108,8 @@ struct ReproduceCommandTests {
         #expect(run.status == 1)
         #expect(
             run.stderr
-                == "Error: gnuplot not found ('gnuplot' is not on PATH); install it, e.g. `apt-get install gnuplot-nox`, "
-                + "or skip figures\n", "\(run.stderr)")
+                == "Error: gnuplot not found ('gnuplot' is not on PATH); install it, "
+                + "e.g. `apt-get install gnuplot-nox`, or skip figures\n", "\(run.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out.path))
         // --only report plots nothing and needs no gnuplot.
         let report = try runWithPath(

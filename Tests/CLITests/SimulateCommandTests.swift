@@ -33,7 +33,10 @@ struct SimulateCommandTests {
     }
 
     @Test(
-        "Cluster-ED forces (--forces cluster:R): run, params.json kind, exact electron number, resume; bad radii refused"
+        """
+        Cluster-ED forces (--forces cluster:R): run, params.json kind, exact electron number, resume; \
+        bad radii refused
+        """
     )
     func clusterRun() throws {
         let outScratch = try TemporaryDirectory()

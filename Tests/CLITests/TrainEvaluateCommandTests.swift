@@ -50,7 +50,10 @@ struct TrainEvaluateCommandTests {
     }
 
     @Test(
-        "train: the default recipe is recorded (no '+'), overrides are marked, --recipe paper trains the Table I network; runtime errors exit 1"
+        """
+        train: the default recipe is recorded (no '+'), overrides are marked, --recipe paper trains the Table I \
+        network; runtime errors exit 1
+        """
     )
     func recipesRecorded() throws {
         let dirScratch = try TemporaryDirectory()
@@ -98,7 +101,10 @@ struct TrainEvaluateCommandTests {
     }
 
     @Test(
-        "train --no-plots needs no gnuplot and writes no learning curve; without it a missing gnuplot fails before any work"
+        """
+        train --no-plots needs no gnuplot and writes no learning curve; without it a missing gnuplot fails before any \
+        work
+        """
     )
     func noPlots() throws {
         let dirScratch = try TemporaryDirectory()

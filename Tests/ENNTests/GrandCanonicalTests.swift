@@ -40,7 +40,10 @@ struct GrandCanonicalTests {
     }
 
     @Test(
-        "with the exact μ = 0 map the shift search reproduces fixed-N ED: forces to N × tolerance, Σn = N/2, shift = μ/g where μ is not in a gap",
+        """
+        with the exact μ = 0 map the shift search reproduces fixed-N ED: forces to N × tolerance, Σn = N/2, shift \
+        = μ/g where μ is not in a gap
+        """,
         arguments: [0.3, 1.0, 5.0])
     func searchRecoversFixedN(amplitude: Double) throws {
         let L = 8, holstein = HolsteinParameters()
@@ -72,7 +75,10 @@ struct GrandCanonicalTests {
     }
 
     @Test(
-        "warm start from the previous μ (and Newton step from its compressibility): same fixed-N forces within N × tolerance, fewer evaluations; a bad start is refused",
+        """
+        warm start from the previous μ (and Newton step from its compressibility): same fixed-N forces within N × \
+        tolerance, fewer evaluations; a bad start is refused
+        """,
         arguments: [0.5, 1.5])
     func warmStart(amplitude: Double) throws {
         let L = 8, holstein = HolsteinParameters(), g = holstein.coupling

@@ -35,7 +35,8 @@ struct InputTransformTests {
         #expect(relativeDifference(transformed, plain) < 1e-12)
         #expect(relativeDifference(transformed, try network.forces(configurations: q, count: 2, size: 6)) < 1e-12)
         network.inputTransform = .identity
-        #expect(relativeDifference(try network.networkOutputs(configurations: q, count: 2, size: 6), plain) > 1e-3)  // it matters
+        // it matters
+        #expect(relativeDifference(try network.networkOutputs(configurations: q, count: 2, size: 6), plain) > 1e-3)
     }
 
     @Test("exactly D4- and translation-equivariant with the transform (float64)")

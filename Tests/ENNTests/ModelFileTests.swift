@@ -34,7 +34,8 @@ struct ModelFileTests {
             z = numpy.load('\(url.path)')
             import zipfile
             meta = json.loads(zipfile.ZipFile('\(url.path)').read('metadata.json'))
-            h = hashlib.sha256(b''.join(numpy.ascontiguousarray(z[n], dtype='<f4').tobytes() for n in meta['parameterOrder'])).hexdigest()
+            h = hashlib.sha256(b''.join(numpy.ascontiguousarray(z[n], dtype='<f4').tobytes() for n in \
+            meta['parameterOrder'])).hexdigest()
             assert h == meta['weightsSHA256'], (h, meta['weightsSHA256'])
             assert sum(z[n].size for n in meta['parameterOrder']) == meta['parameterCount'] == 143135
             assert z['layer2.E.weight'].shape == (4128, 8) and z['layer2.E.weight'].dtype == numpy.float32
@@ -56,7 +57,8 @@ struct ModelFileTests {
             meta = json.loads(zipfile.ZipFile('\(url.path)').read('metadata.json'))
             arrays = {n: z[n] for n in meta['parameterOrder']}
             arrays['layer4.A1.bias'] = numpy.array([0.75], dtype=numpy.float32)
-            meta['weightsSHA256'] = hashlib.sha256(b''.join(numpy.ascontiguousarray(arrays[n], dtype='<f4').tobytes() for n in meta['parameterOrder'])).hexdigest()
+            meta['weightsSHA256'] = hashlib.sha256(b''.join(numpy.ascontiguousarray(arrays[n], dtype='<f4').tobytes() \
+            for n in meta['parameterOrder'])).hexdigest()
             numpy.savez_compressed('\(modified.path)', **arrays)
             with zipfile.ZipFile('\(modified.path)', 'a') as f: f.writestr('metadata.json', json.dumps(meta))
             print('written')

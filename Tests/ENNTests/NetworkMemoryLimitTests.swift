@@ -21,7 +21,8 @@ struct NetworkMemoryLimitTests {
                 configuration: NetworkConfiguration(hiddenWidths: [[100_000], [100_000], [4]]), seed: 1)
         } throws: { error in
             let text = "\(error)"
-            return error is MemoryLimitError && text.hasPrefix("a network of ") && text.contains(" parameters needs ≈ ")
+            return error is MemoryLimitError && text.hasPrefix("a network of ")
+                && text.contains(" parameters needs ≈ ")
                 && text.hasSuffix("(override with --ignore-memory-limit)")
         }
         #expect(throws: ForceModelError.self) {
@@ -36,7 +37,8 @@ struct NetworkMemoryLimitTests {
             #expect {
                 try NetworkStructure(configuration: NetworkConfiguration(radius: 2000))
             } throws: { error in
-                "\(error)".hasPrefix("the features of radius 2000.0 (≈ 1.26e+07 sites, a dense sites² basis) needs ≈ ")
+                "\(error)".hasPrefix(
+                    "the features of radius 2000.0 (≈ 1.26e+07 sites, a dense sites² basis) needs ≈ ")
             }
         }
     }

@@ -9,7 +9,10 @@ import Testing
 @Suite("Electronic-force readout")
 struct ReadoutTests {
     @Test(
-        "Forces are the total-readout output plus −k0 Q − κ Σ_nn Q; the loss is the total-force MSE; the file keeps the readout"
+        """
+        Forces are the total-readout output plus −k0 Q − κ Σ_nn Q; the loss is the total-force MSE; the file \
+        keeps the readout
+        """
     )
     func electronicReadout() throws {
         let L = 8

@@ -15,7 +15,9 @@ struct LocalClusterSolverTests {
         return h
     }()
 
-    @Test("cluster shapes: 5, 9, 13, 21, 45 sites within 1, √2, 2, √5, √13; bonds are the open square-lattice bonds")
+    @Test(
+        "cluster shapes: 5, 9, 13, 21, 45 sites within 1, √2, 2, √5, √13; bonds are the open square-lattice bonds"
+    )
     func shapes() throws {
         for (radius, sites, bonds) in [
             (1.0, 5, 4), (2.0.squareRoot(), 9, 12), (2.0, 13, 16), (5.0.squareRoot(), 21, 32),

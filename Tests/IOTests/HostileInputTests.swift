@@ -151,7 +151,8 @@ struct HostileInputTests {
         #expect {
             _ = try NPZArchive(contentsOf: url, budget: MemoryBudget(availableBytes: 1 << 30))
         } throws: { error in
-            "\(error)" == "reading \(url.path) needs ≈ 4096 GiB, 1 GiB available (override with --ignore-memory-limit)"
+            "\(error)"
+                == "reading \(url.path) needs ≈ 4096 GiB, 1 GiB available (override with --ignore-memory-limit)"
         }
     }
 
@@ -230,7 +231,8 @@ struct MemoryBudgetTests {
             Issue.record("not refused")
         } catch let error as MemoryLimitError {
             #expect(
-                error.description == "exact diagonalization needs ≈ 763 GiB, 64 GiB available; each solve ≈ 3.32 days "
+                error.description
+                    == "exact diagonalization needs ≈ 763 GiB, 64 GiB available; each solve ≈ 3.32 days "
                     + "(override with --ignore-memory-limit)")
         }
         do {
@@ -238,7 +240,8 @@ struct MemoryBudgetTests {
             Issue.record("not refused")
         } catch let error as MemoryLimitError {
             #expect(
-                error.description.hasPrefix("a simulation on the 5000000000×5000000000 lattice (N = 2.5e+19) needs ≈ "))
+                error.description.hasPrefix(
+                    "a simulation on the 5000000000×5000000000 lattice (N = 2.5e+19) needs ≈ "))
         }
         try MemoryBudget(availableBytes: nil).require(bytes: .infinity, for: "anything (unknown limit)")
     }

@@ -26,7 +26,8 @@ private func declaredDependencies() throws -> [String: [String]] {
     let targets = try declaredTargets()
     let pattern = try NSRegularExpression(
         pattern:
-            #"\.(?:target|systemLibrary|executableTarget|testTarget)\(\s*name:\s*"(\w+)"(,\s*dependencies:\s*\[([^\]]*)\])?"#
+            #"\.(?:target|systemLibrary|executableTarget|testTarget)\(\s*name:\s*"(\w+)""#
+            + #"(,\s*dependencies:\s*\[([^\]]*)\])?"#
     )
     var dependencies: [String: [String]] = [:]
     for match in pattern.matches(in: manifest, range: NSRange(manifest.startIndex..., in: manifest)) {

@@ -29,7 +29,8 @@ public struct DerivativeTolerance: Sendable, CustomStringConvertible {
         relative: 1e-6, floor: 1e-3, scale: .eachComponent, name: "float64Network")
 
     /// ED forces against the free energy (F at fixed N, Ω at fixed μ) in float64: the free energy sums
-    /// N ≤ 64 eigenvalues, each with error ~ε‖H‖ ≈ 2e-15, so rounding in the quotient is ≲ 1e-8 (N·ε‖H‖/2h)
+    /// N ≤ 64 eigenvalues, each with error ~ε‖H‖ ≈ 2e-15, so rounding in the quotient is ≲ 1e-8
+    /// (N·ε‖H‖/2h)
     /// and truncation (T ≥ 0.1 keeps f‴ moderate) ~1e-10; 1e-6 of the largest force bounds both with
     /// margin, while a force missing a term (the μ or elastic part) is off by O(1).
     public static let freeEnergy = DerivativeTolerance(

@@ -205,7 +205,10 @@ struct TrainerTests {
     }
 
     @Test(
-        "Particle–hole augmentation: one step's loss is the mean over (Q, F) and (−Q, −F); refused away from half filling"
+        """
+        Particle–hole augmentation: one step's loss is the mean over (Q, F) and (−Q, −F); refused away from \
+        half filling
+        """
     )
     func particleHole() throws {
         let data = Self.data
