@@ -37,21 +37,15 @@ struct MLPModelFileTests {
         let q = random.field(81)
         #expect(try loaded.forces(configuration: q, size: 9) == (try mlp.forces(configuration: q, size: 9)))
         let (status, output) = try python(
-            """
-            import numpy, json, hashlib, zipfile
-            z = numpy.load('\(url.path)')
-            meta = json.loads(zipfile.ZipFile('\(url.path)').read('metadata.json'))
-            h = hashlib.sha256(b''.join(numpy.ascontiguousarray(z[n], dtype='<f4').tobytes() for n in \
-            meta['parameterOrder'])).hexdigest()
-            assert h == meta['weightsSHA256'], (h, meta['weightsSHA256'])
-            assert sum(z[n].size for n in meta['parameterOrder']) == meta['parameterCount'] == 143617
-            assert meta['parameterOrder'][:3] == ['layer0.weight', 'layer0.bias', 'layer1.weight'], \
-            meta['parameterOrder']
-            assert z['layer0.weight'].shape == (45, 256) and z['layer0.weight'].dtype == numpy.float32
-            assert z['layer3.weight'].shape == (256, 1) and z['layer3.bias'].shape == (1,)
-            assert meta['widths'] == [256, 256, 256] and meta['neighbourhoodSites'] == 45
-            print('ok', meta['architecture'], meta['activation'], meta['readout'], meta['inputScale'])
-            """)
+            pythonModelFileChecks(url) + """
+                assert sum(z[n].size for n in meta['parameterOrder']) == meta['parameterCount'] == 143617
+                assert meta['parameterOrder'][:3] == ['layer0.weight', 'layer0.bias', 'layer1.weight'], \
+                meta['parameterOrder']
+                assert z['layer0.weight'].shape == (45, 256) and z['layer0.weight'].dtype == numpy.float32
+                assert z['layer3.weight'].shape == (256, 1) and z['layer3.bias'].shape == (1,)
+                assert meta['widths'] == [256, 256, 256] and meta['neighbourhoodSites'] == 45
+                print('ok', meta['architecture'], meta['activation'], meta['readout'], meta['inputScale'])
+                """)
         #expect(status == 0 && output.contains("ok mlp silu electronic 4.25"), Comment(rawValue: output))
     }
 

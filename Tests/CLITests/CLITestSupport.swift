@@ -1,3 +1,4 @@
+import ENN
 import Foundation
 import Testing
 
@@ -91,4 +92,14 @@ func runWithPath(_ path: String, _ arguments: [String]) throws -> CommandResult 
     return CommandResult(
         status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
         stderr: String(decoding: e, as: UTF8.self))
+}
+
+/// A small untrained network (radius 2, widths 3, 2) saved as `dir/model.npz`, for tests of a command's
+/// chain and checks rather than of a model's accuracy.
+func smallModel(in dir: URL) throws -> URL {
+    let model = dir.appendingPathComponent("model.npz")
+    let network = try EquivariantNetwork<Float>(
+        configuration: NetworkConfiguration(radius: 2, hiddenWidths: [[3], [2]]), seed: 1)
+    try network.save(to: model)
+    return model
 }

@@ -14,10 +14,7 @@ struct ReproduceActionTests {
     func displayedCommandsMatchTypedSteps() throws {
         let dirScratch = try TemporaryDirectory()
         let dir = dirScratch.url
-        let model = dir.appendingPathComponent("model.npz")
-        let network = try EquivariantNetwork<Float>(
-            configuration: NetworkConfiguration(radius: 2, hiddenWidths: [[3], [2]]), seed: 1)
-        try network.save(to: model)
+        let model = try smallModel(in: dir)
         let paper = try ReproducePlan(preset: .paper, output: dir.appendingPathComponent("paper"), model: nil, seed: 7)
         let demo = try ReproducePlan(
             preset: .demo, output: dir.appendingPathComponent("demo"), model: model.path, seed: 9)

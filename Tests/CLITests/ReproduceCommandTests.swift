@@ -11,11 +11,7 @@ struct ReproduceCommandTests {
     func tinyDemo() throws {
         let dirScratch = try TemporaryDirectory()
         let dir = dirScratch.url
-        let model = dir.appendingPathComponent("model.npz")
-        // A small untrained network: the chain, not the accuracy, is under test.
-        let network = try EquivariantNetwork<Float>(
-            configuration: NetworkConfiguration(radius: 2, hiddenWidths: [[3], [2]]), seed: 1)
-        try network.save(to: model)
+        let model = try smallModel(in: dir)  // the chain, not the accuracy, is under test
         let out = dir.appendingPathComponent("repro")
         let run = try runLatticeFF([
             "reproduce", "--preset", "demo", "--tiny", "--model", model.path, "--output", out.path,
@@ -76,15 +72,6 @@ struct ReproduceCommandTests {
             #expect(run.status != 0)
             #expect(run.stderr.hasPrefix("Error:"), "\(args): \(run.stderr)")
         }
-    }
-
-    /// A saved small network (the prerequisites, not the model, are under test).
-    private func smallModel(in dir: URL) throws -> URL {
-        let model = dir.appendingPathComponent("model.npz")
-        let network = try EquivariantNetwork<Float>(
-            configuration: NetworkConfiguration(radius: 2, hiddenWidths: [[3], [2]]), seed: 1)
-        try network.save(to: model)
-        return model
     }
 
     @Test(

@@ -29,18 +29,11 @@ struct ModelFileTests {
         #expect(back.holstein == network.holstein)
         #expect(back.weightsSHA256 == network.weightsSHA256)
         let (status, output) = try python(
-            """
-            import numpy, json, hashlib
-            z = numpy.load('\(url.path)')
-            import zipfile
-            meta = json.loads(zipfile.ZipFile('\(url.path)').read('metadata.json'))
-            h = hashlib.sha256(b''.join(numpy.ascontiguousarray(z[n], dtype='<f4').tobytes() for n in \
-            meta['parameterOrder'])).hexdigest()
-            assert h == meta['weightsSHA256'], (h, meta['weightsSHA256'])
-            assert sum(z[n].size for n in meta['parameterOrder']) == meta['parameterCount'] == 143135
-            assert z['layer2.E.weight'].shape == (4128, 8) and z['layer2.E.weight'].dtype == numpy.float32
-            print('ok', meta['gate'], meta['inputScales']['E'])
-            """)
+            pythonModelFileChecks(url) + """
+                assert sum(z[n].size for n in meta['parameterOrder']) == meta['parameterCount'] == 143135
+                assert z['layer2.E.weight'].shape == (4128, 8) and z['layer2.E.weight'].dtype == numpy.float32
+                print('ok', meta['gate'], meta['inputScales']['E'])
+                """)
         #expect(status == 0 && output.contains("ok reference 4"), Comment(rawValue: output))
     }
 

@@ -61,3 +61,19 @@ public func runPython(_ script: String, arguments: [String] = [], in directory: 
     guard status == 0 else { throw PythonFailure(status: status, output: output) }
     return output
 }
+
+/// The start of a python3 script that opens the model file at `url` with NumPy as `z`, its
+/// `metadata.json` as `meta`, and asserts that the SHA-256 of the float32 arrays in
+/// `meta['parameterOrder']` equals `meta['weightsSHA256']` (what every model file promises, read by an
+/// independent implementation). Append the architecture's own assertions.
+public func pythonModelFileChecks(_ url: URL) -> String {
+    """
+    import numpy, json, hashlib, zipfile
+    z = numpy.load('\(url.path)')
+    meta = json.loads(zipfile.ZipFile('\(url.path)').read('metadata.json'))
+    h = hashlib.sha256(b''.join(numpy.ascontiguousarray(z[n], dtype='<f4').tobytes() for n in \
+    meta['parameterOrder'])).hexdigest()
+    assert h == meta['weightsSHA256'], (h, meta['weightsSHA256'])
+
+    """
+}
