@@ -34,16 +34,6 @@ public enum FermiFunction {
         for e in eigenvalues { sum += grandPotentialTerm(e - mu, temperature: t) }
         return sum
     }
-
-    /// Σ_m f(ε_m − μ).
-    public static func particleNumber(
-        _ eigenvalues: UnsafeBufferPointer<Double>, chemicalPotential mu: Double,
-        temperature t: Double
-    ) -> Double {
-        var sum = 0.0
-        for e in eigenvalues { sum += occupation(e - mu, temperature: t) }
-        return sum
-    }
 }
 
 extension FermiFunction {

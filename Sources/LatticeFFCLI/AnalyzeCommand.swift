@@ -22,8 +22,11 @@ struct AnalysisOutputOptions: ParsableArguments {
     var gnuplot: String?
     @Flag(help: "Use the connected correlation ⟨(Q_i − Q̄)(Q_j − Q̄)⟩ instead of ⟨Q_i Q_j⟩.")
     var connected = false
-    @Option(help: "Worker threads (default: all cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .customLong("threads"), help: "Worker threads (default: all cores).")
+    var requestedThreads: Int?
+
+    /// `--threads`, or every core of this machine.
+    var threads: Int { requestedThreads ?? ProcessInfo.processInfo.activeProcessorCount }
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be ≥ 1") }

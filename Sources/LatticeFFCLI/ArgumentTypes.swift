@@ -127,3 +127,21 @@ extension ForceHead: ExpressibleByArgument {
     public init?(argument: String) { try? self.init(parsing: argument) }
     public var defaultValueDescription: String { description }
 }
+
+/// A neighbourhood or cutoff radius in lattice units (a positive number), shown in help as the
+/// paper's √13 when it is that one.
+struct RadiusArgument: ExpressibleByArgument, Equatable {
+    /// The radius of the paper's Table I network: √13 (45 sites on the square lattice).
+    static let paper = RadiusArgument(value: 13.0.squareRoot())
+
+    var value: Double
+
+    init(value: Double) { self.value = value }
+
+    init?(argument: String) {
+        guard let value = Double(argument), value.isFinite, value > 0 else { return nil }
+        self.value = value
+    }
+
+    var defaultValueDescription: String { self == .paper ? "√13 ≈ 3.606" : "\(value)" }
+}

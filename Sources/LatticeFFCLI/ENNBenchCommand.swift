@@ -23,8 +23,9 @@ struct ENNBench: ParsableCommand {
     var trainingSize: Int = 40
     @Option(help: "Gate.")
     var gate: GateKind = .smooth
-    @Option(help: "Neighbourhood radius (lattice units; default √13, the paper's). Sizes must be ≥ 2·halo + 1.")
-    var radius: Double = 13.0.squareRoot()
+    @Option(name: .customLong("radius"), help: "Neighbourhood radius (lattice units). Sizes must be ≥ 2·halo + 1.")
+    var radiusArgument: RadiusArgument = .paper
+    var radius: Double { radiusArgument.value }
 
     func validate() throws {
         guard trainingSize >= Defaults.minimumSize else {

@@ -23,8 +23,9 @@ struct ModelInit: ParsableCommand {
     var seed: UInt64
     @Option(help: "Gate.")
     var gate: GateKind = .smooth
-    @Option(help: "Neighbourhood cutoff radius (default √13).")
-    var radius: Double = 13.0.squareRoot()
+    @Option(name: .customLong("radius"), help: "Neighbourhood cutoff radius (lattice units).")
+    var radiusArgument: RadiusArgument = .paper
+    var radius: Double { radiusArgument.value }
     @Option(help: "Hidden widths per IR, comma-separated, one number per layer (default: \(Self.defaultWidths)).")
     var ennWidths: String?
     @Option(name: .customLong("widths"), help: .hidden)

@@ -20,8 +20,9 @@ struct SymmetryCommand: ParsableCommand {
             """
     )
     var group: String?
-    @Option(help: "Neighbourhood cutoff radius in lattice units (default √13 ≈ 3.606).")
-    var radius: Double = 13.0.squareRoot()
+    @Option(name: .customLong("radius"), help: "Neighbourhood cutoff radius in lattice units.")
+    var radiusArgument: RadiusArgument = .paper
+    var radius: Double { radiusArgument.value }
     @Flag(help: "Print JSON instead of text.")
     var json = false
     @Option(help: "Also write the JSON report to this file.")

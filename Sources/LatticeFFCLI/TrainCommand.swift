@@ -72,7 +72,9 @@ struct TrainCommand: ParsableCommand {
     var ennWidths: String?
     @Option(help: "Gate of the ENN: smooth or reference (\(recipeValues(\.gate))). Pass the same value with --resume.")
     var gate: GateKind?
-    @Option(help: "Neighbourhood radius (lattice units; default √13).") var radius: Double = 13.0.squareRoot()
+    @Option(name: .customLong("radius"), help: "Neighbourhood radius (lattice units).")
+    var radiusArgument: RadiusArgument = .paper
+    var radius: Double { radiusArgument.value }
     @Option(
         help:
             """

@@ -52,7 +52,7 @@ import Testing
         let csv = try String(contentsOf: scratch.file("numbers/domain_length.csv"), encoding: .utf8)
         #expect(csv.hasPrefix("step,time,L_mean,L_stderr,run-000,run-001\n") && csv.split(separator: "\n").count == 5)
 
-        guard Plotter().isAvailable else { return }
+        try #require(Plotter().isAvailable, "gnuplot is missing: make deps installs it (apt-get install gnuplot-nox)")
         let all = try analysis.write(to: scratch.file("figures"), plotter: Plotter(), fitWindowGiven: false)
         let figures = all.filter { $0.hasSuffix(".png") }
         #expect(figures.count == 6)
