@@ -66,18 +66,8 @@ struct HolsteinOptions: ParsableArguments {
     }
 
     func validate() throws {
-        if let coupling, let couplingAlias, coupling != couplingAlias {
-            throw ValidationError(
-                "--coupling \(coupling) and --g \(couplingAlias) disagree (--g is the older spelling of --coupling)")
-        }
-        if let mu, let muAlias, mu != muAlias {
-            throw ValidationError(
-                """
-                --mu \(mu) and --chemical-potential \(muAlias) disagree (--chemical-potential is another spelling of \
-                --mu)
-                """
-            )
-        }
+        try checkSpellingsAgree(option: "--coupling", coupling, olderSpelling: "--g", couplingAlias)
+        try checkSpellingsAgree(option: "--mu", mu, olderSpelling: "--chemical-potential", muAlias)
         if givenMu != nil, filling == .fixedN {
             throw ValidationError("--mu sets a fixed chemical potential; --filling fixed-n solves for it")
         }
@@ -223,4 +213,15 @@ func parseSizeList(_ text: String, minimum: Int) -> [Int]? {
     }
     // Splitting keeps empty entries, so "" and "8,,4" fail as non-integers.
     return v.contains(where: { $0 == nil || $0! < minimum }) ? nil : v.map { $0! }
+}
+
+/// Refuses an option given under its current and its older (hidden) spelling with different values.
+func checkSpellingsAgree<Value: Equatable>(
+    option: String, _ value: Value?, olderSpelling: String, _ older: Value?
+) throws {
+    if let value, let older, value != older {
+        throw ValidationError(
+            "\(option) \(value) and \(olderSpelling) \(older) disagree (\(olderSpelling) is the older spelling of \(option))"
+        )
+    }
 }

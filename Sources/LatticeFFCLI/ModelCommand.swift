@@ -58,14 +58,7 @@ struct ModelInit: ParsableCommand {
         do { _ = try PointGroup.named(group, on: lattice.geometry) } catch let error as SymmetryError {
             throw ValidationError(error.description)
         }
-        if let ennWidths, let widthsAlias, ennWidths != widthsAlias {
-            throw ValidationError(
-                """
-                --enn-widths \(ennWidths) and --widths \(widthsAlias) disagree (--widths is the older spelling of \
-                --enn-widths)
-                """
-            )
-        }
+        try checkSpellingsAgree(option: "--enn-widths", ennWidths, olderSpelling: "--widths", widthsAlias)
         guard parsedWidths != nil else {
             throw ValidationError("--enn-widths must be comma-separated integers ≥ 1, got '\(widths)'")
         }

@@ -41,14 +41,7 @@ struct PredictCommand: ParsableCommand {
 
     func validate() throws {
         guard (1...2).contains(threads) else { throw ValidationError("--threads must be 1 or 2, got \(threads)") }
-        if let mu, let muAlias, mu != muAlias {
-            throw ValidationError(
-                """
-                --mu \(mu) and --chemical-potential \(muAlias) disagree (--chemical-potential is the older spelling \
-                of --mu)
-                """
-            )
-        }
+        try checkSpellingsAgree(option: "--mu", mu, olderSpelling: "--chemical-potential", muAlias)
     }
 
     func run() throws {
