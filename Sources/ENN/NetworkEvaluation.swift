@@ -268,10 +268,8 @@ extension EquivariantNetwork {
             throw ForceModelError(
                 "need \(count) × \(n) configuration and target values, got \(q.count) and \(targets.count)")
         }
-        let head = configuration.head
-        try head.validate(holstein)
+        try configuration.head.validate(holstein)
         let prep = prepared(), chunk = prep.blocksPerChunk * 8, outs = structure.outputCount
-        let (g, temperature, outputScale) = (holstein.coupling, holstein.temperature, self.outputScale)
         let chunksPer = (n + chunk - 1) / chunk
         let transformed = inputTransform.apply(q)
         let halos: [HaloField<T>] = (0..<count).map { c in
@@ -279,16 +277,7 @@ extension EquivariantNetwork {
                 HaloField<T>(field: $0, size: size, halo: featurizer.neighbourhood.haloWidth)
             }
         }
-        var electronicTargets = targets
-        if readout.addsElasticForce {
-            try addElasticForces(
-                q, count: count, size: size, lattice: configuration.lattice, holstein: holstein, to: &electronicTargets,
-                sign: -1)
-        }
-        if let base = try baselineOutputs(q, count: count, size: size, cached: true) {
-            for i in electronicTargets.indices { electronicTargets[i] -= base[i] }
-        }
-        let targetsT = electronicTargets.map { T($0) }
+        let targetsT = try networkTargets(q, targets: targets, count: count, size: size)
         let workspaces = (0..<Self.gradientSlots).map { _ in
             Workspace(structure: structure, blocks: prep.blocksPerChunk)
         }
@@ -315,30 +304,9 @@ extension EquivariantNetwork {
                                     halo: halos[c], sites: start..<(start + sites), into: ws.features)
                                 let out = tmp + slot * 2 * chunk * outs, dOut = out + chunk * outs
                                 self.forwardChunk(ws, prep, count: sites, output: out)
-                                var sum = 0.0
-                                for i in 0..<sites {
-                                    let site = c * n + start + i
-                                    if outs == 1 && outputScale == 1 {
-                                        // The paper's network: G = o (kept in T arithmetic, as before heads and
-                                        // scales existed).
-                                        let error = out[i] - target[site]
-                                        sum += Double(error) * Double(error)
-                                        dOut[i] = T(scale) * error
-                                    } else {
-                                        let value =
-                                            outputScale
-                                            * head.output(
-                                                channels: out + i * outs, q: qRaw[site], coupling: g,
-                                                temperature: temperature, gradient: dOut + i * outs)
-                                        let error = value - Double(target[site])
-                                        sum += error * error
-                                        // Gradient of loss / outputScale²: the network learns its remainder at unit
-                                        // scale
-                                        // (Adam's ε would otherwise swamp gradients ∝ outputScale²).
-                                        for r in 0..<outs { dOut[i * outs + r] *= T(scale * error / outputScale) }
-                                    }
-                                }
-                                loss[slot] += sum
+                                loss[slot] += self.chunkLoss(
+                                    outputs: out, outputGradient: dOut, sites: sites, first: c * n + start,
+                                    targets: target, configurations: qRaw, scale: scale)
                                 self.backwardChunk(
                                     ws, prep, count: sites, outputGradient: dOut, gradient: gradients + slot * pc,
                                     featureGradient: nil)
@@ -349,5 +317,54 @@ extension EquivariantNetwork {
             }
         }
         return (losses.reduce(0, +) / Double(count * n), Self.sumSlots(slots, count: pc))
+    }
+
+    /// The targets of the network's own output, in `T`: the force `targets` less the elastic force
+    /// (when the readout adds it) and less the baseline's forces (when there is one).
+    func networkTargets(_ q: [Double], targets: [Double], count: Int, size: Int) throws -> [T] {
+        var electronicTargets = targets
+        if readout.addsElasticForce {
+            try addElasticForces(
+                q, count: count, size: size, lattice: configuration.lattice, holstein: holstein, to: &electronicTargets,
+                sign: -1)
+        }
+        if let base = try baselineOutputs(q, count: count, size: size, cached: true) {
+            for i in electronicTargets.indices { electronicTargets[i] -= base[i] }
+        }
+        return electronicTargets.map { T($0) }
+    }
+
+    /// Sum of squared errors of one chunk's `sites` network outputs (`outputs`, outputCount channels
+    /// a site) against `targets[first...]`, whose configuration values are `configurations[first...]`.
+    /// Writes into `outputGradient` the gradient of loss / outputScale² with respect to the outputs,
+    /// where `scale` = 2 / (configurations · sites) is the derivative of the mean of the squares.
+    func chunkLoss(
+        outputs out: UnsafeMutablePointer<T>, outputGradient dOut: UnsafeMutablePointer<T>, sites: Int, first: Int,
+        targets target: UnsafePointer<T>, configurations qRaw: UnsafePointer<Double>, scale: Double
+    ) -> Double {
+        let head = configuration.head, outs = structure.outputCount
+        let (g, temperature, outputScale) = (holstein.coupling, holstein.temperature, self.outputScale)
+        var sum = 0.0
+        for i in 0..<sites {
+            let site = first + i
+            if outs == 1 && outputScale == 1 {
+                // The paper's network: G = o (kept in T arithmetic, as before heads and scales existed).
+                let error = out[i] - target[site]
+                sum += Double(error) * Double(error)
+                dOut[i] = T(scale) * error
+            } else {
+                let value =
+                    outputScale
+                    * head.output(
+                        channels: out + i * outs, q: qRaw[site], coupling: g, temperature: temperature,
+                        gradient: dOut + i * outs)
+                let error = value - Double(target[site])
+                sum += error * error
+                // Gradient of loss / outputScale²: the network learns its remainder at unit scale
+                // (Adam's ε would otherwise swamp gradients ∝ outputScale²).
+                for r in 0..<outs { dOut[i * outs + r] *= T(scale * error / outputScale) }
+            }
+        }
+        return sum
     }
 }

@@ -419,29 +419,8 @@ public final class Trainer {
 
     /// Resumes from a checkpoint written by `saveCheckpoint` for the same architecture, layout and dataset.
     public init(resumingFrom url: URL, network: any TrainableForceModel, data: ForceDataset) throws {
-        let archive: NPZArchive
-        do { archive = try NPZArchive(contentsOf: url) } catch {
-            throw DatasetError("cannot read checkpoint: \(error)")
-        }
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        guard let json = archive.extraFiles["trainer.json"],
-            let saved = try? decoder.decode(TrainerState.self, from: json)
-        else {
-            throw DatasetError("\(url.path): not a training checkpoint (trainer.json missing or invalid)")
-        }
-        guard saved.datasetFingerprint == Self.fingerprint(data) else {
-            throw DatasetError("\(url.path): checkpoint was made with a different dataset")
-        }
-        guard (saved.architecture ?? "enn") == network.architecture else {
-            throw DatasetError(
-                """
-                \(url.path): checkpoint was made for architecture \(saved.architecture ?? "enn"), not \
-                \(network.architecture)
-                """
-            )
-        }
+        let (archive, saved) = try Self.readCheckpoint(url)
+        try Self.validateCheckpoint(saved, url: url, network: network, data: data)
         let parameters: [Float], best: [Float], scales: [Double]
         do {
             parameters = try archive.values("parameters", shape: [network.parameterCount])
@@ -455,8 +434,55 @@ public final class Trainer {
         shifts = try Self.inputShifts(data: data, readout: saved.options.readout)
         network.parameters = parameters
         network.inputScales = scales
+        try Self.restoreEquivariantSettings(of: network, from: archive, state: saved, url: url)
+        bestParameters = best
+        optimizer = try AdamOptimizer<Float>(archive: archive)
+        state = saved
+    }
+
+    /// The archive at `url` and the trainer state stored in its trainer.json.
+    static func readCheckpoint(_ url: URL) throws -> (archive: NPZArchive, state: TrainerState) {
+        let archive: NPZArchive
+        do { archive = try NPZArchive(contentsOf: url) } catch {
+            throw DatasetError("cannot read checkpoint: \(error)")
+        }
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        guard let json = archive.extraFiles["trainer.json"],
+            let saved = try? decoder.decode(TrainerState.self, from: json)
+        else {
+            throw DatasetError("\(url.path): not a training checkpoint (trainer.json missing or invalid)")
+        }
+        return (archive, saved)
+    }
+
+    /// Throws unless the checkpoint state `saved` was made with `data` and for `network`'s architecture.
+    static func validateCheckpoint(
+        _ saved: TrainerState, url: URL, network: any TrainableForceModel, data: ForceDataset
+    ) throws {
+        guard saved.datasetFingerprint == Self.fingerprint(data) else {
+            throw DatasetError("\(url.path): checkpoint was made with a different dataset")
+        }
+        guard (saved.architecture ?? "enn") == network.architecture else {
+            throw DatasetError(
+                """
+                \(url.path): checkpoint was made for architecture \(saved.architecture ?? "enn"), not \
+                \(network.architecture)
+                """
+            )
+        }
+    }
+
+    /// Restores what only an equivariant network has (channel scales, input transform, baseline,
+    /// output scale) from the checkpoint, and checks its gate; throws where another architecture's
+    /// checkpoint carries any of them.
+    static func restoreEquivariantSettings(
+        of network: any TrainableForceModel, from archive: NPZArchive, state saved: TrainerState, url: URL
+    ) throws {
+        let enn = network as? EquivariantNetwork<Float>
         if archive.arrays["channel_scales"] != nil {
-            guard let enn = network as? EquivariantNetwork<Float> else {
+            guard let enn else {
                 throw DatasetError("\(url.path): channel scales in a checkpoint of a \(network.architecture) model")
             }
             do {
@@ -467,38 +493,34 @@ public final class Trainer {
             }
         }
         if let transform = saved.inputTransform {
-            guard let enn = network as? EquivariantNetwork<Float> else {
+            guard let enn else {
                 throw DatasetError("\(url.path): input transform in a checkpoint of a \(network.architecture) model")
             }
             do { enn.inputTransform = try InputTransform(parsing: transform) } catch let e as ForceModelError {
                 throw DatasetError("\(url.path): \(e.message)")
             }
-        } else if let enn = network as? EquivariantNetwork<Float> {
+        } else if let enn {
             enn.inputTransform = .identity
         }
         if let baseline = saved.baseline {
-            guard let enn = network as? EquivariantNetwork<Float> else {
+            guard let enn else {
                 throw DatasetError("\(url.path): baseline in a checkpoint of a \(network.architecture) model")
             }
             do { enn.baseline = try ForceBaseline(parsing: baseline) } catch let e as ForceModelError {
                 throw DatasetError("\(url.path): \(e.message)")
             }
-        } else if let enn = network as? EquivariantNetwork<Float> {
+        } else if let enn {
             enn.baseline = .none
         }
-        if let enn = network as? EquivariantNetwork<Float> {
-            enn.outputScale = saved.outputScale ?? 1
-            if let gate = saved.gate, gate != enn.configuration.gate {
-                throw DatasetError(
-                    """
-                    \(url.path): checkpoint was made with gate \(gate.rawValue); pass --gate \(gate.rawValue) (or its \
-                    --recipe)
-                    """
-                )
-            }
+        guard let enn else { return }
+        enn.outputScale = saved.outputScale ?? 1
+        if let gate = saved.gate, gate != enn.configuration.gate {
+            throw DatasetError(
+                """
+                \(url.path): checkpoint was made with gate \(gate.rawValue); pass --gate \(gate.rawValue) (or its \
+                --recipe)
+                """
+            )
         }
-        bestParameters = best
-        optimizer = try AdamOptimizer<Float>(archive: archive)
-        state = saved
     }
 }
