@@ -86,86 +86,129 @@ public func benchmarkDynamics(
     report: (String) -> Void = { _ in }
 ) throws -> [DynamicsBenchmarkResult] {
     var results: [DynamicsBenchmarkResult] = []
-    let cores = ProcessInfo.processInfo.activeProcessorCount
     func record(_ r: DynamicsBenchmarkResult) {
         results.append(r)
-        let label =
-            r.name.padding(toLength: 24, withPad: " ", startingAt: 0) + " "
-            + r.forceField.padding(toLength: 9, withPad: " ", startingAt: 0)
-        report(
-            label
-                + String(
-                    format:
-                        " L=%-4d %6d steps %10.4g steps/s   overhead %9.1f µs/step = %.3f%% of a %.2g s network step",
-                    r.size, r.steps, r.stepsPerSecond, r.overheadMicrosecondsPerStep,
-                    r.overheadPercentOfNetworkStep, networkStepSeconds)
-                + (r.networkPassesPerStep.map { String(format: "   %.2f network passes/step", $0) } ?? ""))
+        report(reportLine(r, networkStepSeconds: networkStepSeconds))
     }
-    func result(
-        _ name: String, _ L: Int, _ kind: String, _ steps: Int, threads: Int, total: Double, force: Double
-    ) -> DynamicsBenchmarkResult {
-        let overhead = max(0, total - force) / Double(steps)
-        return DynamicsBenchmarkResult(
-            name: name, size: L, forceField: kind, steps: steps, blasThreads: threads,
-            secondsPerStep: total / Double(steps), stepsPerSecond: Double(steps) / total,
-            overheadMicrosecondsPerStep: overhead * 1e6,
-            overheadPercentOfNetworkStep: 100 * overhead / networkStepSeconds)
-    }
-
+    let cores = ProcessInfo.processInfo.activeProcessorCount
     let parameters = LangevinParameters()
     for L in edSizes {
-        let field = TimedForceField(try EDForceField(size: L))
-        try BLASRuntime.withThreads(cores) {
-            var state = try hotStart(size: L, field: field, parameters: parameters)
-            let steps = try calibratedSteps(budget: seconds, minimum: 3) {
-                try LangevinIntegrator(parameters: parameters).step(&state, forceField: field)
-            }
-            let (total, force) = try timeSteps(steps, field: field, state: &state, parameters: parameters)
-            record(result("ed-steps", L, "ed", steps, threads: cores, total: total, force: force))
-        }
+        try record(
+            edSteps(
+                size: L, seconds: seconds, cores: cores, parameters: parameters,
+                networkStepSeconds: networkStepSeconds))
     }
     if let network {
         for L in networkSizes {
-            // A model that searches for μ is also run from an ordered (gapped) CDW start, and without
-            // the warm start from the previous step's μ.
-            let probe = try network(L).evaluate([Double](repeating: 0.1, count: L * L)).scalars
-            let searches = probe.chemicalPotential != nil
-            for (coldStart, ordered) in searches
-                ? [(false, false), (true, false), (false, true), (true, true)] : [(false, false)]
-            {
-                let field = TimedForceField(try network(L), coldStart: coldStart)
-                var state = try hotStart(
-                    size: L, field: field, parameters: parameters,
-                    initial: ordered
-                        ? .checkerboard(amplitude: orderedAmplitude(field.holsteinParameters), noise: 0.1) : nil)
-                let steps = try calibratedSteps(budget: seconds, minimum: 3) {
-                    try LangevinIntegrator(parameters: parameters).step(&state, forceField: field)
-                }
-                let passesBefore = field.networkPasses
-                let (total, force) = try timeSteps(steps, field: field, state: &state, parameters: parameters)
-                var r = result(
-                    "network-steps" + (ordered ? "-cdw" : "") + (coldStart ? "-cold-mu" : ""), L, field.descriptor.kind,
-                    steps,
-                    threads: cores, total: total, force: force)
-                r.networkPassesPerStep = Double(field.networkPasses - passesBefore) / Double(steps)
-                record(r)
-            }
+            try networkSteps(
+                size: L, network: network, seconds: seconds, cores: cores, parameters: parameters,
+                networkStepSeconds: networkStepSeconds, record: record)
         }
     }
     for L in overheadSizes {
-        let field = TimedForceField(try HarmonicForceField(size: L))
+        try integratorOverhead(
+            size: L, seconds: seconds, parameters: parameters, networkStepSeconds: networkStepSeconds,
+            record: record)
+    }
+    return results
+}
+
+/// The text line `report` receives for one result.
+private func reportLine(_ r: DynamicsBenchmarkResult, networkStepSeconds: Double) -> String {
+    let label =
+        r.name.padding(toLength: 24, withPad: " ", startingAt: 0) + " "
+        + r.forceField.padding(toLength: 9, withPad: " ", startingAt: 0)
+    return label
+        + String(
+            format: " L=%-4d %6d steps %10.4g steps/s   overhead %9.1f µs/step = %.3f%% of a %.2g s network step",
+            r.size, r.steps, r.stepsPerSecond, r.overheadMicrosecondsPerStep,
+            r.overheadPercentOfNetworkStep, networkStepSeconds)
+        + (r.networkPassesPerStep.map { String(format: "   %.2f network passes/step", $0) } ?? "")
+}
+
+/// A result from the total wall time of `steps` steps and the part of it spent in the force field.
+private func dynamicsResult(
+    _ name: String, _ L: Int, _ kind: String, _ steps: Int, threads: Int, total: Double, force: Double,
+    networkStepSeconds: Double
+) -> DynamicsBenchmarkResult {
+    let overhead = max(0, total - force) / Double(steps)
+    return DynamicsBenchmarkResult(
+        name: name, size: L, forceField: kind, steps: steps, blasThreads: threads,
+        secondsPerStep: total / Double(steps), stepsPerSecond: Double(steps) / total,
+        overheadMicrosecondsPerStep: overhead * 1e6,
+        overheadPercentOfNetworkStep: 100 * overhead / networkStepSeconds)
+}
+
+/// Steps/s with ED forces on an L×L lattice, all `cores` in the eigensolver ("ed-steps").
+private func edSteps(
+    size L: Int, seconds: Double, cores: Int, parameters: LangevinParameters, networkStepSeconds: Double
+) throws -> DynamicsBenchmarkResult {
+    let field = TimedForceField(try EDForceField(size: L))
+    return try BLASRuntime.withThreads(cores) {
         var state = try hotStart(size: L, field: field, parameters: parameters)
-        let steps = try calibratedSteps(budget: seconds / 2, minimum: 20) {
+        let steps = try calibratedSteps(budget: seconds, minimum: 3) {
             try LangevinIntegrator(parameters: parameters).step(&state, forceField: field)
         }
         let (total, force) = try timeSteps(steps, field: field, state: &state, parameters: parameters)
-        record(result("integrator-overhead", L, "harmonic", steps, threads: 1, total: total, force: force))
-
-        let outputSteps = 500
-        let (runTotal, runForce) = try timedRun(size: L, steps: outputSteps)
-        record(result("overhead-with-output", L, "harmonic", outputSteps, threads: 1, total: runTotal, force: runForce))
+        return dynamicsResult(
+            "ed-steps", L, "ed", steps, threads: cores, total: total, force: force,
+            networkStepSeconds: networkStepSeconds)
     }
-    return results
+}
+
+/// Steps/s with the network's forces on an L×L lattice from the hot start ("network-steps"). A
+/// model that searches for μ is also run from an ordered (gapped) CDW start ("-cdw"), and without
+/// the warm start from the previous step's μ ("-cold-mu").
+private func networkSteps(
+    size L: Int, network: (Int) throws -> any ForceField, seconds: Double, cores: Int,
+    parameters: LangevinParameters, networkStepSeconds: Double, record: (DynamicsBenchmarkResult) -> Void
+) throws {
+    let probe = try network(L).evaluate([Double](repeating: 0.1, count: L * L)).scalars
+    let searches = probe.chemicalPotential != nil
+    for (coldStart, ordered) in searches
+        ? [(false, false), (true, false), (false, true), (true, true)] : [(false, false)]
+    {
+        let field = TimedForceField(try network(L), coldStart: coldStart)
+        var state = try hotStart(
+            size: L, field: field, parameters: parameters,
+            initial: ordered
+                ? .checkerboard(amplitude: orderedAmplitude(field.holsteinParameters), noise: 0.1) : nil)
+        let steps = try calibratedSteps(budget: seconds, minimum: 3) {
+            try LangevinIntegrator(parameters: parameters).step(&state, forceField: field)
+        }
+        let passesBefore = field.networkPasses
+        let (total, force) = try timeSteps(steps, field: field, state: &state, parameters: parameters)
+        var r = dynamicsResult(
+            "network-steps" + (ordered ? "-cdw" : "") + (coldStart ? "-cold-mu" : ""), L, field.descriptor.kind,
+            steps, threads: cores, total: total, force: force, networkStepSeconds: networkStepSeconds)
+        r.networkPassesPerStep = Double(field.networkPasses - passesBefore) / Double(steps)
+        record(r)
+    }
+}
+
+/// The integrator's own cost per step on an L×L lattice with harmonic forces (one core): bare
+/// ("integrator-overhead") and in a full 500-step run writing output ("overhead-with-output").
+private func integratorOverhead(
+    size L: Int, seconds: Double, parameters: LangevinParameters, networkStepSeconds: Double,
+    record: (DynamicsBenchmarkResult) -> Void
+) throws {
+    let field = TimedForceField(try HarmonicForceField(size: L))
+    var state = try hotStart(size: L, field: field, parameters: parameters)
+    let steps = try calibratedSteps(budget: seconds / 2, minimum: 20) {
+        try LangevinIntegrator(parameters: parameters).step(&state, forceField: field)
+    }
+    let (total, force) = try timeSteps(steps, field: field, state: &state, parameters: parameters)
+    record(
+        dynamicsResult(
+            "integrator-overhead", L, "harmonic", steps, threads: 1, total: total, force: force,
+            networkStepSeconds: networkStepSeconds))
+
+    let outputSteps = 500
+    let (runTotal, runForce) = try timedRun(size: L, steps: outputSteps)
+    record(
+        dynamicsResult(
+            "overhead-with-output", L, "harmonic", outputSteps, threads: 1, total: runTotal, force: runForce,
+            networkStepSeconds: networkStepSeconds))
 }
 
 /// The CDW amplitude g/(2(k0 − 4κ)) of the ordered state.

@@ -51,6 +51,21 @@ public func benchmarkENN(
     sizes: [Int], trainingSize: Int = 40, gate: GateKind = .smooth, radius: Double = 13.0.squareRoot(),
     repeats: Int = 5, progress: (String) -> Void = { _ in }
 ) throws -> [ENNBenchmarkResult] {
+    var results = sgemmReferenceResults(progress: progress)
+    let network = try referenceNetwork(
+        gate: gate, radius: radius, sizes: sizes + [trainingSize], progress: progress)
+    results += try forwardResults(
+        network: network, sizes: sizes, gate: gate, radius: radius, repeats: repeats, progress: progress)
+    results += layerKernelResults(
+        network: network, trainingSize: trainingSize, gate: gate, repeats: repeats, progress: progress)
+    results += try trainingResults(
+        network: network, trainingSize: trainingSize, gate: gate, radius: radius, repeats: repeats,
+        progress: progress)
+    return results
+}
+
+/// The sgemm 1024³ rate with 1 and 2 threads: the machine's practical peak for the run.
+private func sgemmReferenceResults(progress: (String) -> Void) -> [ENNBenchmarkResult] {
     var results: [ENNBenchmarkResult] = []
     for threads in [1, 2] {
         let rate = sgemmRate(threads: threads)
@@ -60,27 +75,47 @@ public func benchmarkENN(
                 sitesPerSecond: 0, gigaflops: rate))
         progress(String(format: "sgemm 1024³           threads=%d  %8.1f GFLOP/s", threads, rate))
     }
+    return results
+}
+
+/// The float32 reference network (seed 1) with the given gate and radius; throws if any of
+/// `sizes` is below the network's minimum lattice size.
+private func referenceNetwork(
+    gate: GateKind, radius: Double, sizes: [Int], progress: (String) -> Void
+) throws -> EquivariantNetwork<Float> {
     var configuration = NetworkConfiguration.reference(gate: gate)
     configuration.radius = radius
     let network = try EquivariantNetwork<Float>(configuration: configuration, seed: 1)
     let minimum = network.featurizer.minimumLatticeSize
-    if let small = (sizes + [trainingSize]).first(where: { $0 < minimum }) {
+    if let small = sizes.first(where: { $0 < minimum }) {
         throw ForceModelError("lattice size \(small) is too small for radius \(radius) (needs L ≥ \(minimum))")
     }
     progress(
         String(
             format: "network: radius %.4g, %d neighbourhood sites, %d parameters", radius,
             network.featurizer.neighbourhood.count, network.parameters.count))
-    let flopsPerSite = 2 * Double(network.structure.multiplyAddsPerSite)
-    func field(_ l: Int) -> [Double] {
-        var state: UInt64 = 12345
-        return (0..<(l * l)).map { _ in
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return 4 * (Double(state >> 11) / Double(1 << 53) - 0.5)
-        }
+    return network
+}
+
+/// A deterministic pseudo-random L×L displacement field, uniform in [−2, 2).
+private func benchmarkField(_ l: Int) -> [Double] {
+    var state: UInt64 = 12345
+    return (0..<(l * l)).map { _ in
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return 4 * (Double(state >> 11) / Double(1 << 53) - 0.5)
     }
+}
+
+/// Whole-lattice force evaluation at each size in `sizes`, 1 and 2 threads (half the repeats
+/// from L = 200).
+private func forwardResults(
+    network: EquivariantNetwork<Float>, sizes: [Int], gate: GateKind, radius: Double, repeats: Int,
+    progress: (String) -> Void
+) throws -> [ENNBenchmarkResult] {
+    var results: [ENNBenchmarkResult] = []
+    let flopsPerSite = 2 * Double(network.structure.multiplyAddsPerSite)
     for l in sizes {
-        let q = field(l)
+        let q = benchmarkField(l)
         try network.setInputScales(fromConfigurations: q, count: 1, size: l)
         for threads in [1, 2] {
             network.threads = threads
@@ -99,8 +134,16 @@ public func benchmarkENN(
                     l, threads, seconds, sites / seconds, sites * flopsPerSite / seconds / 1e9))
         }
     }
-    // Kernel choice for the widest layer (layer 2) on trainingSize² sites: fused vs the GEMMs of the
-    // alternatives (1 thread).
+    return results
+}
+
+/// Kernel choice for the widest layer (layer 2) on trainingSize² sites: the fused kernel vs the
+/// GEMMs alone of the materialised and bilinear alternatives (1 thread).
+private func layerKernelResults(
+    network: EquivariantNetwork<Float>, trainingSize: Int, gate: GateKind, repeats: Int,
+    progress: (String) -> Void
+) -> [ENNBenchmarkResult] {
+    var results: [ENNBenchmarkResult] = []
     let sites = trainingSize * trainingSize, layer = min(1, network.structure.layers.count - 1)
     let layerFlops =
         2
@@ -133,8 +176,18 @@ public func benchmarkENN(
                 format: "layer %d %@ (GEMMs only) threads=1  %9.4f s  %9.0f sites/s  %6.1f GFLOP/s",
                 layer + 1, name, seconds, Double(sites) / seconds, flops / seconds / 1e9))
     }
+    return results
+}
 
-    let l = trainingSize, q = field(l)
+/// Training steps (loss + gradients + Adam step) on one trainingSize² configuration, 1 and 2
+/// threads; GFLOP/s counts forward + backward as 3 × the forward flops.
+private func trainingResults(
+    network: EquivariantNetwork<Float>, trainingSize: Int, gate: GateKind, radius: Double, repeats: Int,
+    progress: (String) -> Void
+) throws -> [ENNBenchmarkResult] {
+    var results: [ENNBenchmarkResult] = []
+    let flopsPerSite = 2 * Double(network.structure.multiplyAddsPerSite)
+    let l = trainingSize, q = benchmarkField(l)
     let targets = q.map { -$0 }
     var adam = AdamOptimizer<Float>(parameterCount: network.structure.parameterCount)
     for threads in [1, 2] {
