@@ -94,22 +94,25 @@ struct AnalyzeCommandTests {
         try Data("garbage".utf8).write(
             to: corrupt.appendingPathComponent(String(format: "run-000/snapshots/step-%08d.npz", steps[0])))
         let out = scratch.file("out").path
-        let cases: [([String], String)] = [
-            (["analyze", scratch.file("missing").path, "--output", out], "does not exist"),
-            (["analyze", empty.path, "--output", out], "holds no runs"),
-            (["analyze", corrupt.path, "--output", out], "step-"),
-            (["analyze", runs.path, "--output", out, "--steps", "7"], "step 7 is not a snapshot"),
-            (["analyze", runs.path, "--output", out, "--steps", "a,b"], "--steps"),
-            (["analyze", runs.path, "--output", out, "--fit-window", "5,1"], "--fit-window"),
-            (["analyze", runs.path, "--output", out, "--gnuplot", "/nonexistent/gnuplot"], "gnuplot not found"),
+        let cases: [([String], String, Int32)] = [
+            (["analyze", scratch.file("missing").path, "--output", out], "does not exist", runtimeErrorStatus),
+            (["analyze", empty.path, "--output", out], "holds no runs", runtimeErrorStatus),
+            (["analyze", corrupt.path, "--output", out], "step-", runtimeErrorStatus),
+            (["analyze", runs.path, "--output", out, "--steps", "7"], "step 7 is not a snapshot", runtimeErrorStatus),
+            (["analyze", runs.path, "--output", out, "--steps", "a,b"], "--steps", usageErrorStatus),
+            (["analyze", runs.path, "--output", out, "--fit-window", "5,1"], "--fit-window", usageErrorStatus),
+            (
+                ["analyze", runs.path, "--output", out, "--gnuplot", "/nonexistent/gnuplot"], "gnuplot not found",
+                runtimeErrorStatus
+            ),
             (
                 ["analyze", "compare", runs.path, small.path, "--output", out, "--steps", "\(steps[0])"],
-                "lattice sizes differ"
+                "lattice sizes differ", runtimeErrorStatus
             ),
         ]
-        for (arguments, fragment) in cases {
+        for (arguments, fragment, status) in cases {
             let r = try runLatticeFF(arguments)
-            #expect(r.status != 0, "\(arguments)")
+            #expect(r.status == status, "\(arguments)")
             let lines = r.stderr.split(separator: "\n")
             #expect(
                 lines.first?.hasPrefix("Error:") == true && lines.first?.contains(fragment) == true,

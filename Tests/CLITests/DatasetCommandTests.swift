@@ -51,18 +51,21 @@ struct DatasetCommandTests {
         #expect(other.status == 0, "\(other.stderr)")
         let before = try Data(contentsOf: URL(fileURLWithPath: path("m.npz")))
         let mixed = try runLatticeFF(["dataset", "merge", path("t.npz"), path("o.npz"), "--output", path("m.npz")])
-        #expect(mixed.status != 0 && mixed.stderr.contains("L = 8 and L = 10"), "\(mixed.stderr)")
+        #expect(mixed.status == runtimeErrorStatus && mixed.stderr.contains("L = 8 and L = 10"), "\(mixed.stderr)")
         #expect(
             try Data(contentsOf: URL(fileURLWithPath: path("m.npz"))) == before,
             "a failed merge must not touch the output")
-        for bad in [
-            ["dataset", "merge", path("t.npz"), "--output", path("x.npz")],
-            ["dataset", "merge", path("t.npz"), path("missing.npz"), "--output", path("x.npz")],
-            ["dataset", "split", path("d.npz"), "--training", path("x.npz"), "--validation", path("x.npz")],
-            ["dataset", "info", path("missing.npz")],
+        for (bad, status) in [
+            (["dataset", "merge", path("t.npz"), "--output", path("x.npz")], usageErrorStatus),
+            (["dataset", "merge", path("t.npz"), path("missing.npz"), "--output", path("x.npz")], runtimeErrorStatus),
+            (
+                ["dataset", "split", path("d.npz"), "--training", path("x.npz"), "--validation", path("x.npz")],
+                usageErrorStatus
+            ),
+            (["dataset", "info", path("missing.npz")], runtimeErrorStatus),
         ] {
             let r = try runLatticeFF(bad)
-            #expect(r.status != 0 && r.stderr.contains("Error:"), "\(bad): \(r.stderr)")
+            #expect(r.status == status && r.stderr.contains("Error:"), "\(bad): \(r.stderr)")
         }
     }
 
@@ -108,16 +111,17 @@ struct DatasetCommandTests {
             "train", "--data", path("s.npz"), "--output", path("u.npz"), "--initial-model", path("m.npz"),
         ])
         #expect(
-            wrongReadout.status != 0 && wrongReadout.stderr.contains("--readout electronic"), "\(wrongReadout.stderr)")
+            wrongReadout.status == runtimeErrorStatus && wrongReadout.stderr.contains("--readout electronic"),
+            "\(wrongReadout.stderr)")
         let missing = try runLatticeFF([
             "generate", "--size", "8", "--random", "1", "--quench-runs", "1", "--sampler-model", path("none.npz"),
             "--output", path("x.npz"),
         ])
-        #expect(missing.status != 0 && missing.stderr.contains("--sampler-model"), "\(missing.stderr)")
+        #expect(missing.status == runtimeErrorStatus && missing.stderr.contains("--sampler-model"), "\(missing.stderr)")
         let both = try runLatticeFF([
             "train", "--data", path("s.npz"), "--output", path("t.npz"), "--initial-model", path("m.npz"), "--resume",
         ])
-        #expect(both.status != 0 && both.stderr.contains("--resume"), "\(both.stderr)")
+        #expect(both.status == usageErrorStatus && both.stderr.contains("--resume"), "\(both.stderr)")
     }
 
     @Test(
@@ -163,7 +167,8 @@ struct DatasetCommandTests {
             "train", "--data", path("d.npz"), "--output", path("w.npz"), "--radius", "2", "--epochs", "2",
             "--resume", "--quiet",
         ])
-        #expect(resumeOther.status != 0 && resumeOther.stderr.contains("layout"), "\(resumeOther.stderr)")
+        #expect(
+            resumeOther.status == runtimeErrorStatus && resumeOther.stderr.contains("layout"), "\(resumeOther.stderr)")
         let resumeSame = try runLatticeFF([
             "train", "--data", path("d.npz"), "--output", path("w.npz"), "--radius", "2", "--epochs", "2",
             "--enn-widths", "6,3", "--resume", "--quiet",
@@ -176,7 +181,8 @@ struct DatasetCommandTests {
             let r = try runLatticeFF(
                 ["train", "--data", path("d.npz"), "--output", path("b.npz"), "--epochs", "1"] + bad)
             #expect(
-                r.status != 0 && r.stderr.hasPrefix("Error:") && !FileManager.default.fileExists(atPath: path("b.npz")),
+                r.status == usageErrorStatus && r.stderr.hasPrefix("Error:")
+                    && !FileManager.default.fileExists(atPath: path("b.npz")),
                 "\(bad): \(r.stderr)")
         }
         for bad in [
@@ -187,7 +193,8 @@ struct DatasetCommandTests {
             let r = try runLatticeFF(
                 ["train", "--data", path("d.npz"), "--output", path("b.npz"), "--epochs", "1"] + bad)
             #expect(
-                r.status != 0 && r.stderr.hasPrefix("Error:") && !FileManager.default.fileExists(atPath: path("b.npz")),
+                r.status == usageErrorStatus && r.stderr.hasPrefix("Error:")
+                    && !FileManager.default.fileExists(atPath: path("b.npz")),
                 "\(bad): \(r.stderr)")
         }
     }
@@ -216,7 +223,8 @@ struct DatasetCommandTests {
             "train", "--data", path("d.npz"), "--output", path("h.npz"), "--radius", "2", "--epochs", "2",
             "--readout", "grand-canonical", "--recipe", "paper", "--enn-widths", "4,2", "--resume", "--quiet",
         ])
-        #expect(fermiResume.status != 0 && fermiResume.stderr.contains("layout"), "\(fermiResume.stderr)")
+        #expect(
+            fermiResume.status == runtimeErrorStatus && fermiResume.stderr.contains("layout"), "\(fermiResume.stderr)")
         let widened = try runLatticeFF([
             "train", "--data", path("d.npz"), "--output", path("hw.npz"), "--initial-model", path("m.npz"),
             "--readout", "electronic", "--head", "fermi:2", "--epochs", "1",
@@ -256,14 +264,16 @@ struct DatasetCommandTests {
             let r = try runLatticeFF(
                 ["train", "--data", path("d.npz"), "--output", path("b.npz"), "--epochs", "1"] + bad)
             #expect(
-                r.status != 0 && r.stderr.hasPrefix("Error:") && !FileManager.default.fileExists(atPath: path("b.npz")),
+                r.status == usageErrorStatus && r.stderr.hasPrefix("Error:")
+                    && !FileManager.default.fileExists(atPath: path("b.npz")),
                 "\(bad): \(r.stderr)")
         }
         for bad in [["--head", "fermi:0"], ["--head", "sigmoid"], ["--head", "fermi:1", "--architecture", "mlp"]] {
             let r = try runLatticeFF(
                 ["train", "--data", path("d.npz"), "--output", path("b.npz"), "--epochs", "1"] + bad)
             #expect(
-                r.status != 0 && r.stderr.hasPrefix("Error:") && !FileManager.default.fileExists(atPath: path("b.npz")),
+                r.status == usageErrorStatus && r.stderr.hasPrefix("Error:")
+                    && !FileManager.default.fileExists(atPath: path("b.npz")),
                 "\(bad): \(r.stderr)")
         }
     }

@@ -62,17 +62,20 @@ struct ENNCommandTests {
     @Test(
         "bad input gives a one-line error and a non-zero exit",
         arguments: [
-            ["model", "init", "--seed", "1", "--gate", "relu", "--output", "/tmp/x.npz"],
-            ["model", "init", "--seed", "1", "--widths", "32,0", "--output", "/tmp/x.npz"],
-            ["model", "init", "--seed", "1", "--group", "Oh", "--output", "/tmp/x.npz"],
-            ["model", "init", "--seed", "1", "--output", "/nonexistent-dir/m.npz"],
-            ["model", "info", "/nonexistent/m.npz"],
-            ["predict", "--model", "/nonexistent/m.npz", "/nonexistent/q.npy", "--output", "/tmp/f.npy"],
-            ["bench", "enn", "--sizes", "3"],
+            (["model", "init", "--seed", "1", "--gate", "relu", "--output", "/tmp/x.npz"], usageErrorStatus),
+            (["model", "init", "--seed", "1", "--widths", "32,0", "--output", "/tmp/x.npz"], usageErrorStatus),
+            (["model", "init", "--seed", "1", "--group", "Oh", "--output", "/tmp/x.npz"], usageErrorStatus),
+            (["model", "init", "--seed", "1", "--output", "/nonexistent-dir/m.npz"], runtimeErrorStatus),
+            (["model", "info", "/nonexistent/m.npz"], runtimeErrorStatus),
+            (
+                ["predict", "--model", "/nonexistent/m.npz", "/nonexistent/q.npy", "--output", "/tmp/f.npy"],
+                runtimeErrorStatus
+            ),
+            (["bench", "enn", "--sizes", "3"], usageErrorStatus),
         ])
-    func errors(arguments: [String]) throws {
+    func errors(arguments: [String], status: Int32) throws {
         let r = try runLatticeFF(arguments)
-        #expect(r.status != 0)
+        #expect(r.status == status)
         let lines = r.stderr.split(separator: "\n")
         #expect(lines.first?.hasPrefix("Error:") == true, "stderr: \(r.stderr)")
     }
@@ -149,7 +152,7 @@ struct ENNCommandTests {
             let r = try runLatticeFF([
                 "predict", "--model", m, path("q.npy"), "--chemical-potential", mu, "--output", path("f-x.npy"),
             ])
-            #expect(r.status != 0 && r.stderr.hasPrefix("Error:"), "\(r.stderr)")
+            #expect(r.status == runtimeErrorStatus && r.stderr.hasPrefix("Error:"), "\(r.stderr)")
             #expect(!FileManager.default.fileExists(atPath: path("f-x.npy")))
         }
     }
@@ -166,7 +169,7 @@ struct ENNCommandTests {
         for input in [bad, tiny] {
             let out = dir.appendingPathComponent("f.npy").path
             let r = try runLatticeFF(["predict", "--model", model, input, "--output", out])
-            #expect(r.status != 0 && r.stderr.hasPrefix("Error:"))
+            #expect(r.status == runtimeErrorStatus && r.stderr.hasPrefix("Error:"))
             #expect(!FileManager.default.fileExists(atPath: out))
         }
     }

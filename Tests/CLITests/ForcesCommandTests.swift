@@ -104,18 +104,20 @@ struct ForcesCommandTests {
             open(os.path.join(d, 'garbage.npy'), 'wb').write(b'not a numpy file at all')
             """, [dir.path])
         let out = dir.appendingPathComponent("F.npy").path
-        let cases: [([String], String)] = [
-            (["nonsquare.npy"], "square"), (["flat.npy"], "shape"), (["tiny.npy"], "minimum"),
-            (["float32.npy"], "float64"), (["inf.npy"], "not finite"), (["garbage.npy"], "garbage.npy"),
-            (["missing.npy"], "missing.npy"),
-            (["ok.npy", "--filling", "half"], "--filling"),
-            (["ok.npy", "--temperature=-0.5"], "temperature"),
-            (["ok.npy", "--g", "nan"], "coupling"),
+        let cases: [([String], String, Int32)] = [
+            (["nonsquare.npy"], "square", runtimeErrorStatus), (["flat.npy"], "shape", runtimeErrorStatus),
+            (["tiny.npy"], "minimum", runtimeErrorStatus),
+            (["float32.npy"], "float64", runtimeErrorStatus), (["inf.npy"], "not finite", runtimeErrorStatus),
+            (["garbage.npy"], "garbage.npy", runtimeErrorStatus),
+            (["missing.npy"], "missing.npy", runtimeErrorStatus),
+            (["ok.npy", "--filling", "half"], "--filling", usageErrorStatus),
+            (["ok.npy", "--temperature=-0.5"], "temperature", usageErrorStatus),
+            (["ok.npy", "--g", "nan"], "coupling", usageErrorStatus),
         ]
-        for (arguments, fragment) in cases {
+        for (arguments, fragment, status) in cases {
             let path = dir.appendingPathComponent(arguments[0]).path
             let run = try runLatticeFF(["forces", path, "--output", out] + arguments.dropFirst())
-            #expect(run.status != 0, "\(arguments) should fail")
+            #expect(run.status == status, "\(arguments) should fail with exit \(status)")
             let firstLine = run.stderr.split(separator: "\n").first.map(String.init) ?? ""
             #expect(firstLine.hasPrefix("Error:") && firstLine.contains(fragment), "\(arguments): \(run.stderr)")
             #expect(!FileManager.default.fileExists(atPath: out), "\(arguments) left an output file")
@@ -124,11 +126,11 @@ struct ForcesCommandTests {
         let run = try runLatticeFF([
             "forces", dir.appendingPathComponent("ok.npy").path, "--output", "/nonexistent-dir/F.npy",
         ])
-        #expect(run.status != 0 && run.stderr.contains("does not exist"))
+        #expect(run.status == runtimeErrorStatus && run.stderr.contains("does not exist"))
         // An existing output stays intact when the new run fails.
         try Data("keep".utf8).write(to: URL(fileURLWithPath: out))
         let failing = try runLatticeFF(["forces", dir.appendingPathComponent("inf.npy").path, "--output", out])
-        #expect(failing.status != 0)
+        #expect(failing.status == runtimeErrorStatus)
         #expect(try String(contentsOfFile: out, encoding: .utf8) == "keep")
     }
 }

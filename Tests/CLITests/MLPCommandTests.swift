@@ -56,7 +56,7 @@ struct MLPCommandTests {
             """)
         #expect(agree == 0 && agreeText.contains("ok"), "\(agreeText)")
         let badBins = try runLatticeFF(["evaluate", "--model", model, "--data", data, "--amplitude-bins", "1,0.5"])
-        #expect(badBins.status != 0 && badBins.stderr.contains("--amplitude-bins"), "\(badBins.stderr)")
+        #expect(badBins.status == usageErrorStatus && badBins.stderr.contains("--amplitude-bins"), "\(badBins.stderr)")
 
         let info = try runLatticeFF(["model", "info", model])
         #expect(
@@ -93,7 +93,7 @@ struct MLPCommandTests {
         let wrong = try runLatticeFF([
             "train", "--data", data, "--output", model, "--radius", "2", "--epochs", "3", "--resume", "--quiet",
         ])
-        #expect(wrong.status != 0 && wrong.stderr.contains("architecture mlp"), "\(wrong.stderr)")
+        #expect(wrong.status == runtimeErrorStatus && wrong.stderr.contains("architecture mlp"), "\(wrong.stderr)")
     }
 
     @Test("Unknown architectures and --mlp-widths without mlp or malformed are rejected")
@@ -109,7 +109,7 @@ struct MLPCommandTests {
                     "train", "--data", dir.appendingPathComponent("none.npz").path,
                     "--output", dir.appendingPathComponent("m.npz").path,
                 ] + extra)
-            #expect(r.status != 0 && r.stderr.contains("Error:"), "\(extra): \(r.stderr)")
+            #expect(r.status == usageErrorStatus && r.stderr.contains("Error:"), "\(extra): \(r.stderr)")
             #expect(!r.stderr.contains("none.npz"), "\(extra): options must be checked before the data is read")
         }
     }

@@ -64,12 +64,13 @@ struct ReproduceCommandTests {
     func badInput() throws {
         let dirScratch = try TemporaryDirectory()
         let dir = dirScratch.url
-        for args in [
-            ["--preset", "huge"], ["--only", "fig9"], ["--model", dir.appendingPathComponent("none.npz").path],
-            ["--model", dir.appendingPathComponent("model.bin").path],
+        for (args, status) in [
+            (["--preset", "huge"], usageErrorStatus), (["--only", "fig9"], usageErrorStatus),
+            (["--model", dir.appendingPathComponent("none.npz").path], runtimeErrorStatus),
+            (["--model", dir.appendingPathComponent("model.bin").path], usageErrorStatus),
         ] {
             let run = try runLatticeFF(["reproduce", "--output", dir.appendingPathComponent("o").path] + args)
-            #expect(run.status != 0)
+            #expect(run.status == status, "\(args)")
             #expect(run.stderr.hasPrefix("Error:"), "\(args): \(run.stderr)")
         }
     }

@@ -58,12 +58,12 @@ struct SimulateCommandTests {
         #expect(more.status == 0, "stderr: \(more.stderr)")
         for bad in ["cluster:0.5", "cluster:x", "cluster:7"] {
             let b = try simulate(["--forces", bad, "--size", "8", "--steps", "5", "--output", out.path + "-bad"])
-            #expect(b.status != 0 && b.stderr.contains("cluster:R"), "\(bad): \(b.stderr)")
+            #expect(b.status == usageErrorStatus && b.stderr.contains("cluster:R"), "\(bad): \(b.stderr)")
         }
         let small = try simulate([
             "--forces", "cluster:3.6", "--size", "6", "--steps", "5", "--output", out.path + "-small",
         ])
-        #expect(small.status != 0 && small.stderr.contains("L ≥ 7"), "\(small.stderr)")
+        #expect(small.status == runtimeErrorStatus && small.stderr.contains("L ≥ 7"), "\(small.stderr)")
     }
 
     @Test("Every Holstein parameter is an option: recorded in params.json, obeyed by the forces, fixed on resume")
@@ -100,13 +100,13 @@ struct SimulateCommandTests {
         // At fixed μ = 0.3 > 0 the lattice holds more than half an electron per site on average.
         #expect(n.reduce(0, +) / 36 != 0.5)
         let changed = try simulate(["--output", out.path, "--resume", "--steps", "40", "--kappa", "0.2"])
-        #expect(changed.status != 0 && changed.stderr.contains("--kappa"), "\(changed.stderr)")
+        #expect(changed.status == runtimeErrorStatus && changed.stderr.contains("--kappa"), "\(changed.stderr)")
         let refilled = try simulate(["--output", out.path, "--resume", "--steps", "40", "--filling", "fixed-n"])
-        #expect(refilled.status != 0 && refilled.stderr.contains("--filling"), "\(refilled.stderr)")
+        #expect(refilled.status == runtimeErrorStatus && refilled.stderr.contains("--filling"), "\(refilled.stderr)")
         let same = try simulate(["--output", out.path, "--resume", "--steps", "40", "--kappa", "0.1", "--mu", "0.3"])
         #expect(same.status == 0, "\(same.stderr)")
         let otherMu = try simulate(["--output", out.path, "--resume", "--steps", "40", "--mu", "0.2"])
-        #expect(otherMu.status != 0 && otherMu.stderr.contains("--filling/--mu"), "\(otherMu.stderr)")
+        #expect(otherMu.status == runtimeErrorStatus && otherMu.stderr.contains("--filling/--mu"), "\(otherMu.stderr)")
         let muAlone = try simulate([
             "--forces", "ed", "--size", "6", "--steps", "2", "--snapshot-every", "2", "--mu", "0.3",
             "--output", out.path + "-mu",
@@ -124,7 +124,7 @@ struct SimulateCommandTests {
         for bad in [["--filling", "half"], ["--filling", "fixed-n", "--mu", "0.2"], ["--k0", "nan"]] {
             let r = try simulate(
                 ["--forces", "ed", "--size", "6", "--steps", "2", "--output", out.path + "-bad"] + bad)
-            #expect(r.status != 0 && r.stderr.contains("Error:"), "\(bad): \(r.stderr)")
+            #expect(r.status == usageErrorStatus && r.stderr.contains("Error:"), "\(bad): \(r.stderr)")
         }
     }
 
@@ -269,7 +269,9 @@ struct SimulateCommandTests {
         #expect(
             try simulate(["--forces", "harmonic", "--size", "4", "--steps", "20", "--output", out.path]).status == 0)
         let changed = try simulate(["--resume", "--temperature", "0.2", "--output", out.path])
-        #expect(changed.status != 0 && changed.stderr.hasPrefix("Error:") && changed.stderr.contains("temperature"))
+        #expect(
+            changed.status == runtimeErrorStatus && changed.stderr.hasPrefix("Error:")
+                && changed.stderr.contains("temperature"))
         #expect(try simulate(["--resume", "--steps", "40", "--output", out.path]).status == 0)
         let csv = try String(contentsOf: out.appendingPathComponent("run-000/timeseries.csv"), encoding: .utf8)
         #expect(csv.contains("\n40,2.0,"))
@@ -278,23 +280,25 @@ struct SimulateCommandTests {
     @Test(
         "Bad input: one-line error, exit ≠ 0, nothing written",
         arguments: [
-            ["--forces", "dft", "--size", "4", "--steps", "5"],  // unknown force field
-            ["--forces", "MODEL_GARBAGE", "--size", "4", "--steps", "5"],  // corrupt model file
-            ["--forces", "/nonexistent/model.npz", "--size", "4", "--steps", "5"],  // missing model file
-            ["--forces", "MODEL_EMPTY", "--size", "4", "--steps", "5"],  // valid archive, no network support
-            ["--forces", "ed", "--size", "4", "--steps", "5", "--dt=-0.05"],
-            ["--forces", "ed", "--size", "4", "--steps", "5", "--dt", "nan"],
-            ["--forces", "ed", "--size", "4", "--steps", "5", "--temperature=-0.1"],
-            ["--forces", "ed", "--size", "4", "--steps", "5", "--mass", "0"],
-            ["--forces", "ed", "--size", "1", "--steps", "5"],
-            ["--forces", "ed", "--size", "4", "--steps=-5"],
-            ["--forces", "ed", "--size", "4", "--steps", "5", "--runs", "0"],
-            ["--forces", "ed", "--size", "4", "--steps", "5", "--init", "hot"],
-            ["--forces", "ed", "--size", "4", "--steps", "5", "--init", "/nonexistent/q.npy"],
-            ["--size", "4", "--steps", "5"],  // no force field
-            ["--resume"],  // not a run directory
+            (["--forces", "dft", "--size", "4", "--steps", "5"], usageErrorStatus),  // unknown force field
+            (["--forces", "MODEL_GARBAGE", "--size", "4", "--steps", "5"], runtimeErrorStatus),  // corrupt model file
+            // missing model file
+            (["--forces", "/nonexistent/model.npz", "--size", "4", "--steps", "5"], runtimeErrorStatus),
+            // valid archive, no network support
+            (["--forces", "MODEL_EMPTY", "--size", "4", "--steps", "5"], runtimeErrorStatus),
+            (["--forces", "ed", "--size", "4", "--steps", "5", "--dt=-0.05"], usageErrorStatus),
+            (["--forces", "ed", "--size", "4", "--steps", "5", "--dt", "nan"], usageErrorStatus),
+            (["--forces", "ed", "--size", "4", "--steps", "5", "--temperature=-0.1"], usageErrorStatus),
+            (["--forces", "ed", "--size", "4", "--steps", "5", "--mass", "0"], usageErrorStatus),
+            (["--forces", "ed", "--size", "1", "--steps", "5"], usageErrorStatus),
+            (["--forces", "ed", "--size", "4", "--steps=-5"], usageErrorStatus),
+            (["--forces", "ed", "--size", "4", "--steps", "5", "--runs", "0"], usageErrorStatus),
+            (["--forces", "ed", "--size", "4", "--steps", "5", "--init", "hot"], usageErrorStatus),
+            (["--forces", "ed", "--size", "4", "--steps", "5", "--init", "/nonexistent/q.npy"], runtimeErrorStatus),
+            (["--size", "4", "--steps", "5"], usageErrorStatus),  // no force field
+            (["--resume"], runtimeErrorStatus),  // not a run directory
         ])
-    func badInput(arguments: [String]) throws {
+    func badInput(arguments: [String], status: Int32) throws {
         let dirScratch = try TemporaryDirectory()
         let dir = dirScratch.url
         let garbage = dir.appendingPathComponent("garbage.npz"), empty = dir.appendingPathComponent("empty.npz")
@@ -303,7 +307,7 @@ struct SimulateCommandTests {
         let out = dir.appendingPathComponent("out")
         let args = arguments.map { $0 == "MODEL_GARBAGE" ? garbage.path : $0 == "MODEL_EMPTY" ? empty.path : $0 }
         let r = try simulate(args + ["--output", out.path])
-        #expect(r.status != 0)
+        #expect(r.status == status)
         #expect(r.stderr.hasPrefix("Error:"), "stderr: \(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
@@ -315,14 +319,16 @@ struct SimulateCommandTests {
         let keep = dir.appendingPathComponent("keep.txt")
         try Data("precious".utf8).write(to: keep)
         let existing = try simulate(["--forces", "ed", "--size", "4", "--steps", "5", "--output", dir.path])
-        #expect(existing.status != 0 && existing.stderr.hasPrefix("Error:") && existing.stderr.contains("--resume"))
+        #expect(
+            existing.status == runtimeErrorStatus && existing.stderr.hasPrefix("Error:")
+                && existing.stderr.contains("--resume"))
         #expect(
             try Data(contentsOf: keep) == Data("precious".utf8)
                 && !FileManager.default.fileExists(atPath: dir.appendingPathComponent("params.json").path))
         let unwritable = try simulate([
             "--forces", "ed", "--size", "4", "--steps", "5", "--output", keep.appendingPathComponent("sub").path,
         ])
-        #expect(unwritable.status != 0 && unwritable.stderr.hasPrefix("Error:"))
+        #expect(unwritable.status == runtimeErrorStatus && unwritable.stderr.hasPrefix("Error:"))
         #expect(unwritable.stderr.split(separator: "\n").count == 1, "stderr: \(unwritable.stderr)")
     }
 

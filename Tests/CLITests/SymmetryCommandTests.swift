@@ -44,18 +44,18 @@ struct SymmetryCommandTests {
     @Test(
         "invalid input gives an error naming the problem and a non-zero exit",
         arguments: [
-            ["symmetry", "--lattice", "square", "--group", "C6v"],
-            ["symmetry", "--radius=-1"],
-            ["symmetry", "--radius", "nan"],
-            ["symmetry", "--lattice", "hexagonal"],
-            ["symmetry", "--group", "C4"],
-            ["symmetry", "--group", "Oh"],
-            ["symmetry", "--no-such-option"],
-            ["symmetry", "--output", "/nonexistent-dir/x/report.json"],
+            (["symmetry", "--lattice", "square", "--group", "C6v"], usageErrorStatus),
+            (["symmetry", "--radius=-1"], usageErrorStatus),
+            (["symmetry", "--radius", "nan"], usageErrorStatus),
+            (["symmetry", "--lattice", "hexagonal"], usageErrorStatus),
+            (["symmetry", "--group", "C4"], runtimeErrorStatus),
+            (["symmetry", "--group", "Oh"], usageErrorStatus),
+            (["symmetry", "--no-such-option"], usageErrorStatus),
+            (["symmetry", "--output", "/nonexistent-dir/x/report.json"], runtimeErrorStatus),
         ])
-    func errors(arguments: [String]) throws {
+    func errors(arguments: [String], status: Int32) throws {
         let r = try runLatticeFF(arguments)
-        #expect(r.status != 0)
+        #expect(r.status == status)
         let firstLine = r.stderr.split(separator: "\n").first.map(String.init) ?? ""
         #expect(firstLine.hasPrefix("Error:"), "stderr: \(r.stderr)")
     }
