@@ -247,10 +247,13 @@ private func threeDigits(_ value: Double) -> String {
     value >= 100 ? String(format: "%.0f", value) : String(format: "%.3g", value)
 }
 
-/// A duration, three significant digits: `"45 s"`, `"12 min"`, `"3.5 h"`, `"6.17 days"`, `"41 years"`.
+/// A duration, three significant digits and no exponent: `"< 1 ms"`, `"287 ms"`, `"45 s"`, `"12 min"`,
+/// `"3.5 h"`, `"6.17 days"`, `"41 years"`.
 public func formatEstimatedDuration(_ seconds: Double) -> String {
     guard seconds.isFinite else { return "forever" }
     switch seconds {
+    case ..<0.001: return "< 1 ms"
+    case ..<1: return threeDigits(seconds * 1000) + " ms"
     case ..<90: return threeDigits(seconds) + " s"
     case ..<(90 * 60): return threeDigits(seconds / 60) + " min"
     case ..<(48 * 3600): return threeDigits(seconds / 3600) + " h"

@@ -221,7 +221,8 @@ func checkSpellingsAgree<Value: Equatable>(
 ) throws {
     if let value, let older, value != older {
         throw ValidationError(
-            "\(option) \(value) and \(olderSpelling) \(older) disagree (\(olderSpelling) is the older spelling of \(option))"
+            "\(option) \(value) and \(olderSpelling) \(older) disagree "
+                + "(\(olderSpelling) is the older spelling of \(option))"
         )
     }
 }

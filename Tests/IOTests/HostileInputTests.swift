@@ -310,6 +310,8 @@ struct MemoryBudgetTests {
         #expect(formatBytes(.infinity).contains("overflow"))
         #expect(formatEstimatedDuration(286_720) == "3.32 days")
         #expect(formatEstimatedDuration(45) == "45 s")
+        #expect(formatEstimatedDuration(0.287) == "287 ms")
+        #expect(formatEstimatedDuration(2.87e-7) == "< 1 ms")
         #expect(formatEstimatedDuration(3e9) == "95.1 years")
     }
 }
