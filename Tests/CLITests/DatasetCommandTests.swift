@@ -174,29 +174,17 @@ struct DatasetCommandTests {
             "--enn-widths", "6,3", "--resume", "--quiet",
         ])
         #expect(resumeSame.status == 0, "\(resumeSame.stderr)")
-        for bad in [
-            ["--enn-widths", "6,0"], ["--enn-widths", "a"], ["--enn-widths", "8", "--architecture", "mlp"],
-            ["--enn-widths", "8", "--initial-model", path("m.npz"), "--readout", "electronic"],
-        ] {
-            let r = try runLatticeFF(
-                ["train", "--data", path("d.npz"), "--output", path("b.npz"), "--epochs", "1"] + bad)
-            #expect(
-                r.status == usageErrorStatus && r.stderr.hasPrefix("Error:")
-                    && !FileManager.default.fileExists(atPath: path("b.npz")),
-                "\(bad): \(r.stderr)")
-        }
-        for bad in [
-            ["--input-transform", "asinh:0"], ["--input-transform", "log"],
-            ["--input-transform", "asinh:1", "--architecture", "mlp"],
-            ["--input-transform", "asinh:1", "--initial-model", path("m.npz"), "--readout", "electronic"],
-        ] {
-            let r = try runLatticeFF(
-                ["train", "--data", path("d.npz"), "--output", path("b.npz"), "--epochs", "1"] + bad)
-            #expect(
-                r.status == usageErrorStatus && r.stderr.hasPrefix("Error:")
-                    && !FileManager.default.fileExists(atPath: path("b.npz")),
-                "\(bad): \(r.stderr)")
-        }
+        try expectTrainRefuses(
+            [
+                ["--enn-widths", "6,0"], ["--enn-widths", "a"], ["--enn-widths", "8", "--architecture", "mlp"],
+                ["--enn-widths", "8", "--initial-model", path("m.npz"), "--readout", "electronic"],
+            ], path: path)
+        try expectTrainRefuses(
+            [
+                ["--input-transform", "asinh:0"], ["--input-transform", "log"],
+                ["--input-transform", "asinh:1", "--architecture", "mlp"],
+                ["--input-transform", "asinh:1", "--initial-model", path("m.npz"), "--readout", "electronic"],
+            ], path: path)
     }
 
     @Test(
@@ -255,20 +243,21 @@ struct DatasetCommandTests {
         #expect(basedResume.status == 0, "\(basedResume.stderr)")
         #expect(
             try runLatticeFF(["model", "info", path("c.npz")]).stdout.contains("baseline: cluster ED of radius 1.5"))
-        for bad in [
-            ["--baseline", "cluster:0.5", "--readout", "grand-canonical"],
-            ["--baseline", "cluster:1.5", "--readout", "electronic"],
-            ["--baseline", "cluster:1.5", "--readout", "grand-canonical", "--architecture", "mlp"],
-            ["--baseline", "cluster:1.5", "--readout", "electronic", "--initial-model", path("m.npz")],
-        ] {
-            let r = try runLatticeFF(
-                ["train", "--data", path("d.npz"), "--output", path("b.npz"), "--epochs", "1"] + bad)
-            #expect(
-                r.status == usageErrorStatus && r.stderr.hasPrefix("Error:")
-                    && !FileManager.default.fileExists(atPath: path("b.npz")),
-                "\(bad): \(r.stderr)")
-        }
-        for bad in [["--head", "fermi:0"], ["--head", "sigmoid"], ["--head", "fermi:1", "--architecture", "mlp"]] {
+        try expectTrainRefuses(
+            [
+                ["--baseline", "cluster:0.5", "--readout", "grand-canonical"],
+                ["--baseline", "cluster:1.5", "--readout", "electronic"],
+                ["--baseline", "cluster:1.5", "--readout", "grand-canonical", "--architecture", "mlp"],
+                ["--baseline", "cluster:1.5", "--readout", "electronic", "--initial-model", path("m.npz")],
+            ], path: path)
+        try expectTrainRefuses(
+            [["--head", "fermi:0"], ["--head", "sigmoid"], ["--head", "fermi:1", "--architecture", "mlp"]], path: path)
+    }
+
+    /// `train` on d.npz with each of `arguments` added is a usage error (64) with one `Error:` line, and
+    /// writes no model.
+    private func expectTrainRefuses(_ arguments: [[String]], path: (String) -> String) throws {
+        for bad in arguments {
             let r = try runLatticeFF(
                 ["train", "--data", path("d.npz"), "--output", path("b.npz"), "--epochs", "1"] + bad)
             #expect(
