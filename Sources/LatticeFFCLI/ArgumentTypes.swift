@@ -128,8 +128,8 @@ extension ForceHead: ExpressibleByArgument {
     public var defaultValueDescription: String { description }
 }
 
-/// A neighbourhood or cutoff radius in lattice units (a positive number), shown in help as the
-/// paper's √13 when it is that one.
+/// A neighbourhood or cutoff radius in lattice units (a finite number ≥ 0; each command checks its own
+/// lower bound), shown in help as the paper's √13 when it is that one.
 struct RadiusArgument: ExpressibleByArgument, Equatable {
     /// The radius of the paper's Table I network: √13 (45 sites on the square lattice).
     static let paper = RadiusArgument(value: 13.0.squareRoot())
@@ -139,7 +139,7 @@ struct RadiusArgument: ExpressibleByArgument, Equatable {
     init(value: Double) { self.value = value }
 
     init?(argument: String) {
-        guard let value = Double(argument), value.isFinite, value > 0 else { return nil }
+        guard let value = Double(argument), value.isFinite, value >= 0 else { return nil }
         self.value = value
     }
 
