@@ -20,6 +20,9 @@ public final class DatasetGenerator {
     public static let randomBatchSize = 8
     /// Cores to use.
     public var cores = ProcessInfo.processInfo.activeProcessorCount
+    /// The sampler model (`plan.samplerModel`) as a force field, read once; each quench run drives its
+    /// own copy (`makeIndependentCopy`: the weights are shared, the workspaces are not).
+    private let sampler: NetworkForceField?
 
     /// Opens (or creates) the work directory; throws if it holds a different plan.
     public init(plan: GenerationPlan, workDirectory: URL) throws {
@@ -45,7 +48,7 @@ public final class DatasetGenerator {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try writeAtomically(encoder.encode(plan), to: planURL)
         }
-        if let sampler = plan.samplerModel { _ = try Self.loadSampler(sampler, plan: plan) }
+        sampler = try plan.samplerModel.map { try Self.loadSampler($0, plan: plan) }
     }
 
     /// Opens the sampler model as a force field for the plan's lattice; refuses a changed file, a
@@ -124,6 +127,8 @@ public final class DatasetGenerator {
             let workers = min(cores, pending.count)
             let failure = FirstError()
             let planCopy = plan
+            // Read-only while the runs go: each run takes its own copy of it.
+            nonisolated(unsafe) let sharedSampler = sampler
             let parts = pending.map(quenchPart)
             // Each worker takes the next pending run when it finishes one (a shared queue, not a fixed
             // round-robin share: runs can take very different times on a shared machine).
@@ -132,7 +137,8 @@ public final class DatasetGenerator {
                 DispatchQueue.concurrentPerform(iterations: workers) { _ in
                     while failure.error == nil, let k = queue.next() {
                         do {
-                            try Self.runQuench(plan: planCopy, run: pending[k], to: parts[k], tracker: tracker)
+                            try Self.runQuench(
+                                plan: planCopy, run: pending[k], sampler: sharedSampler, to: parts[k], tracker: tracker)
                         } catch { failure.set(error) }
                     }
                 }
@@ -144,9 +150,11 @@ public final class DatasetGenerator {
 
     /// One quench run: reference hot start, Langevin at the bath temperature driven by ED (or by the
     /// sampler model), snapshots saved at the plan's steps (Q, and F, n, μ of ED).
-    static func runQuench(plan: GenerationPlan, run r: Int, to url: URL, tracker: WorkTracker) throws {
+    static func runQuench(
+        plan: GenerationPlan, run r: Int, sampler: NetworkForceField?, to url: URL, tracker: WorkTracker
+    ) throws {
         let field = try EDForceField(size: plan.size, parameters: plan.holstein)
-        let driver: any ForceField = try plan.samplerModel.map { try loadSampler($0, plan: plan) } ?? field
+        let driver: any ForceField = try sampler?.makeIndependentCopy() ?? field
         let workPerStep = plan.samplerModel == nil ? 1 : Double(plan.snapshotSteps.count) / Double(plan.quenchSteps)
         var generator = Xoshiro256(seed: Xoshiro256.derivedSeed(base: plan.seed, index: 1_000_000 + r))
         let start = InitialCondition.referenceHotStart(mass: plan.langevin.mass)

@@ -15,11 +15,7 @@ public enum ForceModelFile {
     /// Reads and validates a model file: "enn" (also when `architecture` is absent, as in files
     /// written before baselines existed) or "mlp". Errors are one-line `ForceModelError`s naming the file.
     public static func load(from url: URL) throws -> any TrainableForceModel {
-        let archive: NPZArchive
-        do { archive = try NPZArchive(contentsOf: url) } catch let error as NumPyError {
-            throw ForceModelError("cannot read model: \(error)")
-        }
-        return try load(archive: archive, path: url.path)
+        try load(archive: ModelContainer.readArchive(from: url), path: url.path)
     }
 
     /// Validates and builds the model in `archive` (`path` names it in errors).

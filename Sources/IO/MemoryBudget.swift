@@ -41,7 +41,7 @@ public struct MemoryLimitSettingError: Error, CustomStringConvertible, Sendable,
 /// `KiB`, `MiB`, `GiB` or `TiB`, e.g. `8GiB`: see `parseLimit(_:)`; it replaces what is detected, e.g. for a
 /// share of a node), else the smaller of the cgroup limit (v2 `memory.max`, v1 `memory.limit_in_bytes`; unset
 /// when `max` or ≥ 2⁶⁰) and `MemAvailable` of `/proc/meminfo`; where neither can be read (macOS) nothing is
-/// refused. The check is skipped when `MemoryBudget.ignoresLimit` is set (the CLI's `--ignore-memory-limit`)
+/// refused. The check is skipped after `MemoryBudget.ignoreLimitFromNowOn()` (the CLI's `--ignore-memory-limit`)
 /// or the environment has `LATTICEFF_IGNORE_MEMORY_LIMIT=1`. Estimates are lower bounds of the peak
 /// (the large arrays only), so a refused request certainly does not fit. Cost: two small file reads.
 public struct MemoryBudget: Sendable, Equatable {
@@ -60,7 +60,7 @@ public struct MemoryBudget: Sendable, Equatable {
 
     /// A budget that replaces `system` in the current task and the tasks it starts, e.g. a small fixed limit
     /// for a test (`MemoryBudget.$scoped.withValue(MemoryBudget(availableBytes: 1 << 30)) { … }`): unlike the
-    /// environment or `ignoresLimit`, it never reaches code running beside it.
+    /// environment or `--ignore-memory-limit`, it never reaches code running beside it.
     @TaskLocal public static var scoped: MemoryBudget?
 
     /// The budget of this process now (see the type's documentation), or unlimited when overridden;
@@ -128,13 +128,9 @@ public struct MemoryBudget: Sendable, Equatable {
         return bytes
     }
 
-    /// Set by `--ignore-memory-limit`: every `system` budget is unlimited for the rest of the process.
-    public static var ignoresLimit: Bool {
-        get {
-            if ProcessInfo.processInfo.environment["LATTICEFF_IGNORE_MEMORY_LIMIT"] == "1" { return true }
-            return overrideState.withLock { $0 }
-        }
-        set { overrideState.withLock { $0 = newValue } }
+    /// `--ignore-memory-limit`: every `system` budget is unlimited for the rest of the process.
+    public static func ignoreLimitFromNowOn() {
+        overrideState.withLock { $0 = true }
     }
 
     private static let overrideState = LockedFlag()

@@ -59,10 +59,10 @@ func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
 
-/// Removes `--ignore-memory-limit` (valid anywhere before a `--`) and sets `MemoryBudget.ignoresLimit`.
+/// Removes `--ignore-memory-limit` (valid anywhere before a `--`) and lifts the memory limit (`MemoryBudget.ignoreLimitFromNowOn`).
 func takeMemoryLimitOverride(_ arguments: [String]) -> [String] {
     let end = arguments.firstIndex(of: "--") ?? arguments.endIndex
     let kept = arguments[..<end].filter { $0 != "--ignore-memory-limit" }
-    if kept.count < end { MemoryBudget.ignoresLimit = true }
+    if kept.count < end { MemoryBudget.ignoreLimitFromNowOn() }
     return kept + arguments[end...]
 }
