@@ -83,12 +83,7 @@ extension TrainableForceModel {
 public func modelSummaryFooter(
     holstein h: HolsteinParameters, training: TrainingSummary?, weightsSHA256: String
 ) -> [String] {
-    var lines = [
-        """
-        Holstein: t=\(h.hopping) g=\(h.coupling) k0=\(h.stiffness) κ=\(h.neighbourCoupling) T=\(h.temperature) \
-        filling \(h.filling)
-        """
-    ]
+    var lines = ["Holstein: \(h.summary)"]
     if let t = training {
         lines.append(
             """

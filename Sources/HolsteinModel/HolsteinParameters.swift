@@ -18,6 +18,15 @@ public enum Filling: Codable, Sendable, Equatable {
     case fixedElectronNumber
     /// Grand canonical at the given chemical potential μ; N_e = Σ_i ⟨n_i⟩ is an output.
     case fixedChemicalPotential(Double)
+
+    /// Whether the filling is particle–hole symmetric: N_e = N/2, or μ = 0 (the point the map
+    /// Q → −Q, n → 1 − n leaves unchanged).
+    public var isParticleHoleSymmetric: Bool {
+        switch self {
+        case .fixedElectronNumber: true
+        case .fixedChemicalPotential(let mu): mu == 0
+        }
+    }
 }
 
 /// Couplings, temperature and filling of the Holstein model.
@@ -46,6 +55,17 @@ public struct HolsteinParameters: Codable, Sendable, Equatable {
         self.neighbourCoupling = neighbourCoupling
         self.temperature = temperature
         self.filling = filling
+    }
+
+    /// One line for messages and `model info`: "t=1.0 g=3.5 k0=1.0 κ=0.18 T=0.1 fixed-n" (or
+    /// "fixed-mu μ=0.2"), the filling in `--filling`'s words.
+    public var summary: String {
+        let fillingText: String
+        switch filling {
+        case .fixedElectronNumber: fillingText = "fixed-n"
+        case .fixedChemicalPotential(let mu): fillingText = "fixed-mu μ=\(mu)"
+        }
+        return "t=\(hopping) g=\(coupling) k0=\(stiffness) κ=\(neighbourCoupling) T=\(temperature) \(fillingText)"
     }
 
     /// Throws `ElectronicError` unless every parameter is finite and T ≥ 0.

@@ -24,7 +24,7 @@ struct DatasetInfo: ParsableCommand {
                 "  " + summary.kind.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0)
                     + String(format: " %5d  std(F) %.4f", summary.count, summary.forceStandardDeviation) + steps)
         }
-        print("  Holstein: \(describe(data.metadata.holstein))")
+        print("  Holstein: \(data.metadata.holstein.summary)")
         print(
             """
               chemical potentials (mu): \

@@ -104,6 +104,3 @@ struct EvaluateCommand: ParsableCommand {
             to: directory.appendingPathComponent("error-histogram.png"))
     }
 }
-
-/// "t=1 g=3.5 k0=1 κ=0.18 T=0.1 fixed-n" for error messages.
-func describe(_ p: HolsteinParameters) -> String { holsteinDescription(p) }

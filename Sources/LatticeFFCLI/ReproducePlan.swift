@@ -119,7 +119,7 @@ struct ReproducePlan {
                 throw CLIError(
                     """
                     reproduce compares with ED at k0 = 1, κ = 0.18, t = 1, fixed N; the model was trained with \
-                    \(describe(h))
+                    \(h.summary)
                     """
                 )
             }

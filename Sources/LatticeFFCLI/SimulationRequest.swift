@@ -58,7 +58,7 @@ struct SimulationRequest: Equatable {
         if forceField is NetworkForceField, !quiet, trained != holstein {
             printError(
                 """
-                warning: the model was trained on data with \(describe(trained)); this run uses \(describe(holstein)) \
+                warning: the model was trained on data with \(trained.summary); this run uses \(holstein.summary) \
                 (the model's forces are for its own parameters)
                 """
             )

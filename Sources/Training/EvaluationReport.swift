@@ -98,8 +98,8 @@ public func evaluateModel(
     guard model.holstein == dataset.metadata.holstein else {
         throw TrainingSessionError(
             """
-            dataset \(dataName) was made with Holstein parameters \(holsteinDescription(dataset.metadata.holstein)), \
-            the model with \(holsteinDescription(model.holstein))
+            dataset \(dataName) was made with Holstein parameters \(dataset.metadata.holstein.summary), \
+            the model with \(model.holstein.summary)
             """
         )
     }
@@ -135,14 +135,4 @@ public func evaluateModel(
         overall: ForceErrorMetrics(predicted: predicted, exact: chosen.forces), byKind: byKind,
         byAmplitude: byAmplitude, seconds: seconds)
     return Evaluation(report: report, predicted: predicted, exact: chosen.forces)
-}
-
-/// "t=1 g=3.5 k0=1 κ=0.18 T=0.1 fixed-n" for error messages.
-public func holsteinDescription(_ p: HolsteinParameters) -> String {
-    let filling: String
-    switch p.filling {
-    case .fixedElectronNumber: filling = "fixed-n"
-    case .fixedChemicalPotential(let mu): filling = "fixed-mu μ=\(mu)"
-    }
-    return "t=\(p.hopping) g=\(p.coupling) k0=\(p.stiffness) κ=\(p.neighbourCoupling) T=\(p.temperature) \(filling)"
 }

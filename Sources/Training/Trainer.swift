@@ -135,12 +135,7 @@ public final class Trainer {
             throw DatasetError("the model's Holstein parameters differ from the dataset's")
         }
         if options.particleHoleAugmentation == true {
-            let symmetricFilling: Bool
-            switch data.metadata.holstein.filling {
-            case .fixedElectronNumber: symmetricFilling = true
-            case .fixedChemicalPotential(let mu): symmetricFilling = mu == 0
-            }
-            guard symmetricFilling, data.size % 2 == 0 else {
+            guard data.metadata.holstein.filling.isParticleHoleSymmetric, data.size % 2 == 0 else {
                 throw DatasetError(
                     """
                     particle–hole augmentation needs half filling (fixed N = L²/2 or μ = 0) on an even L \

@@ -162,11 +162,7 @@ func loadTrainingData(_ request: TrainingRequest) throws -> (ForceDataset, Datas
 func trainingOptions(_ request: TrainingRequest, dataset: ForceDataset) -> TrainingOptions {
     let recipe = request.recipe.recipe, changed = request.recipe.changed
     let fixedN = dataset.metadata.holstein.filling == .fixedElectronNumber
-    let halfFilled: Bool
-    switch dataset.metadata.holstein.filling {
-    case .fixedElectronNumber: halfFilled = true
-    case .fixedChemicalPotential(let mu): halfFilled = mu == 0
-    }
+    let halfFilled = dataset.metadata.holstein.filling.isParticleHoleSymmetric
     var options = TrainingOptions()
     options.epochs = request.epochs
     options.learningRate = recipe.learningRate
