@@ -59,7 +59,8 @@ func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
 
-/// Removes `--ignore-memory-limit` (valid anywhere before a `--`) and lifts the memory limit (`MemoryBudget.ignoreLimitFromNowOn`).
+/// Removes `--ignore-memory-limit` (valid anywhere before a `--`) and lifts the memory limit
+/// (`MemoryBudget.ignoreLimitFromNowOn`).
 func takeMemoryLimitOverride(_ arguments: [String]) -> [String] {
     let end = arguments.firstIndex(of: "--") ?? arguments.endIndex
     let kept = arguments[..<end].filter { $0 != "--ignore-memory-limit" }
