@@ -167,7 +167,7 @@ let package = Package(
             name: "ENNTests",
             dependencies: [
                 "ENN", "ForceModels", "ForceFieldInterface", "ForceFields", "Features", "Lattice", "Symmetry", "IO",
-                "Electronic", "HolsteinModel", "LinearAlgebra", "Training", "TestSupport",
+                "Electronic", "HolsteinModel", "LinearAlgebra", "Training", "Benchmarks", "TestSupport",
             ],
             swiftSettings: cpuFlags),
         .testTarget(

@@ -70,7 +70,9 @@ enum StateFiles {
     /// `rng_has_spare` bool [1]) and the length of `timeseries.csv` at this step
     /// (`timeseries_bytes` int64 [1]), and the last evaluation's chemical potential when the force
     /// field reports one (`chemical_potential` float64 [1]: a model that solves for μ starts the next
-    /// step's search there, so a resumed run repeats the uninterrupted one bit for bit); written atomically.
+    /// step's search there, so a resumed run repeats the uninterrupted one bit for bit), with what the
+    /// force field carries to its next step (`carried_<name>` float64 1-d arrays,
+    /// `ForceEvaluation.carried`); written atomically.
     static func writeCheckpoint(_ state: DynamicsState, timeStep: Double, timeseriesBytes: UInt64, to url: URL) throws {
         var arrays = try stateArrays(state, timeStep: timeStep)
         arrays["rng_state"] = NumPyArray(state.generator.state.map { Int64(bitPattern: $0) })
@@ -79,6 +81,7 @@ enum StateFiles {
         arrays["timeseries_bytes"] = NumPyArray([Int64(timeseriesBytes)])
         if let mu = state.evaluation?.chemicalPotential { arrays["chemical_potential"] = NumPyArray([mu]) }
         if let kappa = state.evaluation?.compressibility { arrays["compressibility"] = NumPyArray([kappa]) }
+        for (name, values) in state.evaluation?.carried ?? [:] { arrays["carried_" + name] = NumPyArray(values) }
         try NPZArchive(arrays: arrays).write(to: url)
     }
 
@@ -107,6 +110,15 @@ enum StateFiles {
                     state.evaluation?.compressibility = try archive.values(
                         "compressibility", as: Double.self, shape: [1])[0]
                 }
+            }
+            var carried: [String: [Double]] = [:]
+            for name in archive.arrays.keys where name.hasPrefix("carried_") {
+                carried[String(name.dropFirst("carried_".count))] = try archive.values(
+                    name, as: Double.self, shape: [-1])
+            }
+            if !carried.isEmpty {
+                if state.evaluation == nil { state.evaluation = ForceEvaluation() }
+                state.evaluation?.carried = carried
             }
             return (state, UInt64(bytes))
         } catch {

@@ -193,6 +193,13 @@ extension EquivariantNetwork {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func networkOutputs(configurations q: [Double], count: Int, size: Int) throws -> [Double] {
+        try networkOutputs(configurations: q, count: count, size: size, includingBaseline: true)
+    }
+
+    /// `networkOutputs(configurations:count:size:)`, with the baseline added only when `includingBaseline`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    func networkOutputs(configurations q: [Double], count: Int, size: Int, includingBaseline: Bool) throws -> [Double] {
         let lattice = try lattice(size: size)
         let n = lattice.siteCount
         guard q.count == count * n else {
@@ -240,7 +247,7 @@ extension EquivariantNetwork {
                 }
             }
         }
-        if let base = try baselineOutputs(raw, count: count, size: size, cached: false) {
+        if includingBaseline, let base = try baselineOutputs(raw, count: count, size: size, cached: false) {
             for i in out.indices { out[i] += base[i] }
         }
         return out

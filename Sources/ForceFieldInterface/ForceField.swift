@@ -52,6 +52,11 @@ public struct ForceEvaluation: Sendable, Equatable, Codable {
     public var compressibility: Double?
     /// Network passes the evaluation took (a network model; > 1 while a grand-canonical readout searches for μ).
     public var networkPasses: Int?
+    /// What a force field carries to its next evaluation along a trajectory, as named float64
+    /// arrays (a fixed-N network: its recent shifts and per-site response, `ShiftTracking`).
+    /// Checkpointed with the state (`carried_<name>` arrays), so a resumed run repeats the
+    /// uninterrupted one bit for bit; nil for force fields that carry nothing.
+    public var carried: [String: [Double]]?
 
     public init(
         potentialEnergy: Double? = nil, chemicalPotential: Double? = nil, electronCount: Double? = nil,

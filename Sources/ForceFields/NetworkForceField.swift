@@ -16,6 +16,17 @@ public final class NetworkForceField: ForceField {
     /// Path of the model file (recorded in the descriptor), if loaded from one.
     public let modelPath: String?
     private let weightsHash: String
+    /// How a fixed-N grand-canonical model finds μ along a trajectory.
+    public enum ShiftSearch: Sendable, Equatable {
+        /// About one network pass per step (`trackedElectronicForces`), within `settings`' bound of the exact root.
+        case tracked(ShiftTrackingSettings)
+        /// The root search to `grandCanonicalTolerance` at every evaluation (2–19 passes; the reference).
+        case exact
+    }
+    /// `.tracked` with the default settings unless set otherwise.
+    public var shiftSearch = ShiftSearch.tracked(ShiftTrackingSettings())
+    /// The error estimate of the last tracked evaluation (`TrackedElectronicForces.errorEstimate`), if any.
+    public private(set) var lastShiftErrorEstimate: Double?
 
     /// Throws if the lattice is too small for the network's neighbourhood or of the wrong kind.
     public init(network: any TrainableForceModel, size: Int, modelPath: String? = nil) throws {
@@ -61,11 +72,20 @@ public final class NetworkForceField: ForceField {
         guard q.count == n, forces.count == n, densities.map({ $0.count == n }) ?? true else {
             throw ForceModelError("configuration, forces and densities must hold \(n) values for L = \(latticeSize)")
         }
-        let output = try network.forcesAndChemicalPotentials(
-            configurations: Array(q), count: 1, size: latticeSize,
-            startingFrom: previous?.chemicalPotential.map {
-                [ChemicalPotentialStart(chemicalPotential: $0, compressibility: previous?.compressibility)]
-            })
+        let output: ForceModelOutput
+        var carried: [String: [Double]]? = nil
+        if case .tracked(let settings) = shiftSearch, let trackable = network as? any ShiftTrackableModel {
+            let tracked = try trackable.trackedForces(
+                configuration: Array(q), size: latticeSize,
+                state: ShiftTrackingState(carried: previous?.carried, siteCount: n), settings: settings)
+            (output, carried, lastShiftErrorEstimate) = (tracked.output, tracked.state?.carried, tracked.errorEstimate)
+        } else {
+            output = try network.forcesAndChemicalPotentials(
+                configurations: Array(q), count: 1, size: latticeSize,
+                startingFrom: previous?.chemicalPotential.map {
+                    [ChemicalPotentialStart(chemicalPotential: $0, compressibility: previous?.compressibility)]
+                })
+        }
         let f = output.forces
         for i in 0..<n { forces[i] = f[i] }
         if let densities {
@@ -86,6 +106,7 @@ public final class NetworkForceField: ForceField {
         var evaluation = ForceEvaluation(
             chemicalPotential: output.chemicalPotentials?.first, electronCount: densities.map { $0.reduce(0, +) },
             elasticEnergy: elastic, networkPasses: output.networkPasses)
+        evaluation.carried = carried
         // Carry the compressibility forward when this search did not measure a new one.
         evaluation.compressibility =
             output.compressibilities?.first ?? (output.chemicalPotentials == nil ? nil : previous?.compressibility)
@@ -94,6 +115,8 @@ public final class NetworkForceField: ForceField {
 
     /// A copy sharing the (read-only during evaluation) network; evaluation allocates its own buffers.
     public func makeIndependentCopy() throws -> any ForceField {
-        try NetworkForceField(network: network, size: latticeSize, modelPath: modelPath)
+        let copy = try NetworkForceField(network: network, size: latticeSize, modelPath: modelPath)
+        copy.shiftSearch = shiftSearch
+        return copy
     }
 }

@@ -9,7 +9,9 @@ import LinearAlgebra
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure the speed of LatticeFF's kernels.",
-        subcommands: [FeaturesBench.self, EDBench.self, ENNBench.self, DynamicsBench.self, ClusterBench.self])
+        subcommands: [
+            FeaturesBench.self, EDBench.self, ENNBench.self, DynamicsBench.self, ClusterBench.self, FixedNBench.self,
+        ])
 }
 
 /// Per-benchmark defaults of `BenchOptions`; nil where a benchmark has no such option (it is then hidden and refused).

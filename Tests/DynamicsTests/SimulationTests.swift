@@ -90,6 +90,9 @@ struct SimulationTests {
         try expectIdenticalOutput(whole, pieces)
         let checkpoint = try NPZArchive(contentsOf: pieces.appendingPathComponent("run-000/checkpoint.npz"))
         #expect(try checkpoint.values("chemical_potential", as: Double.self, shape: [1])[0].isFinite)
+        // The tracked fixed-N path's state (recent shifts, the network's response) travels in the checkpoint.
+        #expect(try checkpoint.values("carried_shift_response", as: Double.self, shape: [36]).count == 36)
+        #expect(try checkpoint.values("carried_shift_history", as: Double.self, shape: [-1]).count == 2)
     }
 
     @Test("A run killed after its last checkpoint (rows and snapshots beyond it) resumes bit-identically")

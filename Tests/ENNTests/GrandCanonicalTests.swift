@@ -154,6 +154,7 @@ struct GrandCanonicalTests {
         let network = try randomNetwork(smallConfiguration(gate: .smooth), seed: 4, as: Float.self)
         network.readout = .grandCanonical
         let field = try NetworkForceField(network: network, size: L)
+        field.shiftSearch = .exact
         var random = TestRandom(seed: 5)
         let q = random.field(L * L).map { 2 * $0 }
         let (forces, densities, scalars) = try field.evaluate(q)
