@@ -26,25 +26,6 @@ public struct ENNBenchmarkResult: Codable, Sendable {
     public var gigaflops: Double
 }
 
-/// sgemm 1024³ GFLOP/s with `threads` BLAS threads (median of `repeats`).
-public func sgemmRate(threads: Int, repeats: Int = 5) -> Double {
-    let n = 1024
-    let a = [Float](repeating: 0.5, count: n * n), b = [Float](repeating: 0.25, count: n * n)
-    var c = [Float](repeating: 0, count: n * n)
-    let seconds = BLASRuntime.withThreads(threads) {
-        medianSeconds(repeats: repeats) {
-            a.withUnsafeBufferPointer { pa in
-                b.withUnsafeBufferPointer { pb in
-                    c.withUnsafeMutableBufferPointer { pc in
-                        sgemm(m: n, n: n, k: n, a: pa.baseAddress!, b: pb.baseAddress!, c: pc.baseAddress!)
-                    }
-                }
-            }
-        }
-    }
-    return 2 * Double(n * n * n) / seconds / 1e9
-}
-
 /// Forward at each size in `sizes` and training (loss + gradients + Adam step on one
 /// `trainingSize`² configuration) for the reference architecture, float32, 1 and 2 threads.
 public func benchmarkENN(
@@ -66,16 +47,11 @@ public func benchmarkENN(
 
 /// The sgemm 1024³ rate with 1 and 2 threads: the machine's practical peak for the run.
 private func sgemmReferenceResults(progress: (String) -> Void) -> [ENNBenchmarkResult] {
-    var results: [ENNBenchmarkResult] = []
-    for threads in [1, 2] {
-        let rate = sgemmRate(threads: threads)
-        results.append(
-            ENNBenchmarkResult(
-                name: "sgemm-1024", size: 0, threads: threads, gate: "-", seconds: 2 * pow(1024, 3) / rate / 1e9,
-                sitesPerSecond: 0, gigaflops: rate))
-        progress(String(format: "sgemm 1024³           threads=%d  %8.1f GFLOP/s", threads, rate))
+    sgemmReference(threads: [1, 2], progress: progress).map {
+        ENNBenchmarkResult(
+            name: "sgemm-1024", size: 0, threads: $0.threads, gate: "-", seconds: $0.seconds, sitesPerSecond: 0,
+            gigaflops: $0.gigaflops)
     }
-    return results
 }
 
 /// The float32 reference network (seed 1) with the given gate and radius; throws if any of
