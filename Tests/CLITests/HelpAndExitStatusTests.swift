@@ -11,7 +11,7 @@ let helpPinnedCommands: [[String]] = [
     ["dataset", "split"],
     ["model"], ["model", "init"], ["model", "info"], ["predict"], ["simulate"], ["analyze"], ["analyze", "run"],
     ["analyze", "compare"], ["bench"], ["bench", "features"], ["bench", "ed"], ["bench", "enn"], ["bench", "dynamics"],
-    ["bench", "cluster"], ["train"], ["evaluate"], ["reproduce"],
+    ["bench", "cluster"], ["bench", "fixed-n"], ["train"], ["evaluate"], ["reproduce"],
 ]
 
 @Suite("latticeff: golden --help text and exact exit statuses")
@@ -141,6 +141,14 @@ struct HelpAndExitStatusTests {
         (["bench", "dynamics", "--repeats", "3"], usageErrorStatus),
         (
             ["bench", "dynamics", "--ed-sizes", "", "--overhead-sizes", "", "--model", "/nonexistent/m.npz"],
+            runtimeErrorStatus
+        ),
+        (["bench", "fixed-n", "--steps", "0"], usageErrorStatus),
+        (["bench", "fixed-n", "--start", "sideways"], usageErrorStatus),
+        (["bench", "fixed-n", "--maximum-passes", "0"], usageErrorStatus),
+        (["bench", "fixed-n", "--model", "/nonexistent/m.npz", "--size", "8"], runtimeErrorStatus),
+        (
+            ["bench", "fixed-n", "--model", "models/holstein-square-d4-electronic.npz", "--size", "8"],
             runtimeErrorStatus
         ),
     ]
