@@ -99,13 +99,15 @@ struct ReproducePlan {
         // The ED reference must use the model's Holstein parameters; `simulate --forces ed` sets g and
         // T, so a model trained with other k0, κ, t or filling cannot be compared here.
         var edCoupling: Double?
-        // Network passes per force evaluation: a grand-canonical model searches for μ (≈ 2–3 passes
-        // with the warm start along a trajectory, docs/PERFORMANCE.md); the model `train` makes here is one.
-        var passes = 2.75
+        // Network passes per force evaluation (docs/PERFORMANCE.md): a fixed-N grand-canonical model
+        // tracks μ at ≈ 1.1 passes per step over a cluster baseline and ≈ 3 without; the model `train`
+        // makes here is one with a baseline.
+        var passes = 1.1
         if FileManager.default.fileExists(atPath: self.model) {
             let loaded = try ForceModelFile.load(from: URL(fileURLWithPath: self.model))
             loadedModel = loaded
-            passes = loaded.readout == .grandCanonical ? 2.75 : 1
+            let hasBaseline = (loaded as? EquivariantNetwork<Float>).map { $0.baseline != .none } ?? false
+            passes = loaded.readout == .grandCanonical ? (hasBaseline ? 1.1 : 3) : 1
             // A cluster baseline adds one cluster solve per step (≈ 12 µs per site for 21 sites on two
             // cores, growing as m³; docs/PERFORMANCE.md), expressed in network passes of 1/150,000 s per site.
             if let enn = loaded as? EquivariantNetwork<Float>, let solver = try enn.baselineSolver() {
