@@ -6,7 +6,8 @@ import HolsteinModel
 import LinearAlgebra
 
 /// Cluster-solver benchmark: a random field on an L×L lattice (uniform in ±1.5), every site's
-/// cluster solved by Lanczos in SIMD lanes (the default), by scalar Lanczos and by each LAPACK driver, 1 and 2 threads.
+/// cluster solved by Lanczos in SIMD lanes (the default), by scalar Lanczos and by each LAPACK
+/// driver, 1 and 2 threads.
 public func benchmarkCluster(
     radii: [Double], size: Int, repeats: Int = 3, progress: (String) -> Void = { _ in }
 ) throws -> [BenchmarkResult] {

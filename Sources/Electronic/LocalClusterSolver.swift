@@ -6,7 +6,7 @@
 //   round-robin to ≤ 2 workers (LAPACK with 1 BLAS thread); a site's bits depend only on its own
 //   cluster, so results do not depend on `threads`.
 // - Speed: Lanczos from the centre carries one eigenvector row; the default runs 8 clusters in lock
-//   step in SIMD lanes (≈ 3× the scalar Lanczos, which is 1.7–2× faster than the best LAPACK driver);
+//   step in SIMD lanes (≈ 4× the scalar Lanczos, which is 1.7–2× faster than the best LAPACK driver);
 //   the spectra are kept so that the fixed-N μ search re-sums them without diagonalizing.
 
 /// Densities from local clusters: site i's density from exact diagonalization of the open cluster
