@@ -109,12 +109,13 @@ final class CentreSpectrumLanes {
                     } else {
                         for a in 0..<m { w[a] = w[a].addingProduct(-alpha, vk[a]) }
                     }
-                    orthogonalize(rows: k + 1)
-                    orthogonalize(rows: k + 1)
                     if k == m - 1 {
+                        // The Krylov space is complete: w is dropped, so it is not orthogonalized.
                         e[k] = zero
                         break
                     }
+                    orthogonalize(rows: k + 1)
+                    orthogonalize(rows: k + 1)
                     var squares = zero
                     for a in 0..<m { squares = squares.addingProduct(w[a], w[a]) }
                     let norm = squares.squareRoot()
@@ -230,7 +231,8 @@ final class CentreSpectrumLanes {
             let f = s * ei, b = c * ei
             let gShifted = d[i + 1] - p
             let r = (f * f).addingProduct(g, g).squareRoot()
-            e[i + 1] = blend(on[i], r, e[i + 1])
+            // e_{i+1} = r, except e_split = 0 (the scalar step sets it to r, then to 0 at its end).
+            e[i + 1] = blend(begins[i], zero, blend(on[i], r, e[i + 1]))
             var rotate = on[i]
             let deflate = rotate & bits(r .== zero)
             if Self.anySet(deflate) {
@@ -258,7 +260,6 @@ final class CentreSpectrumLanes {
         let completed = on[l] & ~deflated
         d[l] = blend(completed, d[l] - p, d[l])
         e[l] = blend(completed, g, e[l])
-        for k in (l + 1)...top { e[k] = pick(split .== Double(k), zero, e[k]) }
     }
 
     /// Whether any bit of x is set.
