@@ -1,0 +1,313 @@
+// Goals, in order: accuracy, reproducibility, speed. Trade-offs made here:
+// - Accuracy: float64; the same algorithm as `CentreSpectrumWorkspace` (Lanczos from the centre with
+//   full reorthogonalization, then implicit QL with Wilkinson shifts carrying the first eigenvector
+//   row), agreeing with it and with LAPACK to 1e-12; the second Gram–Schmidt pass is always done.
+// - Reproducibility: every lane is computed by elementwise operations only and masked steps leave a
+//   lane's data untouched, so a cluster's bits do not depend on the other clusters of its group.
+// - Speed: `ClusterLanes.scalarCount` clusters (same graph, different diagonals) run in lock step,
+//   one cluster per SIMD lane: no lane-dependent branch in Lanczos, masked rotations in the QL.
+//   Measured at R = √5 (m = 21): ≈ 4× the scalar solver per thread; the QL is ~60% of the time
+//   (≈ 555 rotations per cluster, one vector sqrt and one vector division each, plus ≈ 1.4× lock-step
+//   waste), the two Gram–Schmidt passes ~35%. 8 lanes beat 4 (2× slower) and 16 (slower Lanczos).
+//   Masks are blended as bit vectors: the stdlib's `replacing(with:where:)` and carried `SIMDMask`s
+//   compile to lane shuffles and half-width registers here (1.5× slower QL).
+
+/// The centre spectra of a group of clusters of the same shape, one cluster per SIMD lane.
+
+import Foundation
+import HolsteinModel
+
+/// One cluster per lane (8 lanes of Double: two AVX2 registers).
+typealias ClusterLanes = SIMD8<Double>
+/// The bits of `ClusterLanes`.
+typealias ClusterLaneBits = SIMD8<UInt64>
+
+/// Lock-step centre spectra of `ClusterLanes.scalarCount` clusters of m sites sharing one adjacency.
+///
+/// Lanczos from e_0 with two classical Gram–Schmidt passes against all previous vectors (no branch
+/// per lane); a lane whose Krylov space closes (‖w‖ ≤ 1e-13 × its bound of ‖H‖) gets β = 0 and zero
+/// vectors from then on, i.e. decoupled zero levels of weight 0. Then implicit QL with per-lane
+/// Wilkinson shifts and split indices, rotations masked to the identity outside a lane's block.
+/// Cost per group ≈ 2m³ vector FMAs (Lanczos) + O(m²) masked rotations (QL); memory m² lanes.
+final class CentreSpectrumLanes {
+    let m: Int
+    private let start: [Int], neighbour: [Int]
+    /// Lanczos vectors, basis[k·m + a] = component a of v_k.
+    private let basis: UnsafeMutablePointer<ClusterLanes>
+    private let w: UnsafeMutablePointer<ClusterLanes>
+    private let coefficients: UnsafeMutablePointer<ClusterLanes>
+    /// Jacobi matrix (diagonal d, off-diagonal e) and the first eigenvector row z.
+    private let d: UnsafeMutablePointer<ClusterLanes>
+    private let e: UnsafeMutablePointer<ClusterLanes>
+    private let z: UnsafeMutablePointer<ClusterLanes>
+    /// Per-rotation lane masks of one QL step (2m).
+    private let masks: UnsafeMutablePointer<ClusterLaneBits>
+
+    /// `neighbours[a]`: the members bonded to member a (a hopping −t each).
+    init(neighbours: [[Int]]) {
+        m = neighbours.count
+        var start = [0]
+        for list in neighbours { start.append(start.last! + list.count) }
+        self.start = start
+        neighbour = neighbours.flatMap { $0 }
+        basis = .allocate(capacity: m * m)
+        w = .allocate(capacity: m)
+        coefficients = .allocate(capacity: m)
+        d = .allocate(capacity: m)
+        e = .allocate(capacity: m)
+        z = .allocate(capacity: m)
+        masks = .allocate(capacity: 2 * m)
+    }
+
+    deinit {
+        for p in [basis, w, coefficients, d, e, z] { p.deallocate() }
+        masks.deallocate()
+    }
+
+    /// Levels θ_k (into `levels[0..<m]`) and weights w_k = z_k² (into `weights[0..<m]`) per lane for
+    /// the cluster Hamiltonians diag(`diagonal[a]`) − t·adjacency; a lane with a K < m dimensional
+    /// Krylov space gets m − K levels of weight exactly 0. Diagonals must be finite. Throws when a
+    /// lane's QL needs more than 60 steps for one eigenvalue (the scalar solver's error).
+    func spectra(
+        diagonal: UnsafePointer<ClusterLanes>, hopping t: Double,
+        levels: UnsafeMutablePointer<ClusterLanes>, weights: UnsafeMutablePointer<ClusterLanes>
+    ) throws {
+        var scale = ClusterLanes(repeating: 4 * abs(t))
+        for a in 0..<m { scale = Self.larger(scale, Self.magnitude(diagonal[a]) + 4 * abs(t)) }
+        let breakdown = 1e-13 * Self.larger(scale, ClusterLanes(repeating: 1e-300))
+        lanczos(diagonal: diagonal, hopping: t, breakdown: breakdown)
+        for k in 0..<m { z[k] = ClusterLanes(repeating: k == 0 ? 1 : 0) }
+        try jacobiEigenvalues()
+        for k in 0..<m {
+            levels[k] = d[k]
+            weights[k] = z[k] * z[k]
+        }
+    }
+
+    /// Lanczos with full reorthogonalization in lanes: α into `d`, β into `e` (β_{m−1} = 0).
+    private func lanczos(diagonal: UnsafePointer<ClusterLanes>, hopping t: Double, breakdown: ClusterLanes) {
+        let m = self.m
+        let zero = ClusterLanes(repeating: 0), one = ClusterLanes(repeating: 1)
+        basis.initialize(repeating: zero, count: m * m)
+        basis[0] = one
+        start.withUnsafeBufferPointer { start in
+            neighbour.withUnsafeBufferPointer { neighbour in
+                for k in 0..<m {
+                    let vk = basis + k * m
+                    // w = H v_k
+                    for a in 0..<m {
+                        var hop = zero
+                        for n in start[a]..<start[a + 1] { hop += vk[neighbour[n]] }
+                        w[a] = diagonal[a] * vk[a] - t * hop
+                    }
+                    var alpha = zero
+                    for a in 0..<m { alpha = alpha.addingProduct(vk[a], w[a]) }
+                    d[k] = alpha
+                    if k > 0 {
+                        let minusBeta = -e[k - 1], prev = vk - m
+                        for a in 0..<m { w[a] = w[a].addingProduct(-alpha, vk[a]).addingProduct(minusBeta, prev[a]) }
+                    } else {
+                        for a in 0..<m { w[a] = w[a].addingProduct(-alpha, vk[a]) }
+                    }
+                    if k == m - 1 {
+                        // The Krylov space is complete: w is dropped, so it is not orthogonalized.
+                        e[k] = zero
+                        break
+                    }
+                    orthogonalize(rows: k + 1)
+                    orthogonalize(rows: k + 1)
+                    var squares = zero
+                    for a in 0..<m { squares = squares.addingProduct(w[a], w[a]) }
+                    let norm = squares.squareRoot()
+                    let broken = norm .<= breakdown
+                    e[k] = pick(broken, zero, norm)
+                    let inverse = 1 / pick(broken, one, norm)
+                    let next = vk + m
+                    for a in 0..<m { next[a] = pick(broken, zero, w[a] * inverse) }
+                }
+            }
+        }
+    }
+
+    /// One classical Gram–Schmidt pass of `w` against v_0..<v_rows: the coefficients are computed
+    /// four rows at a time (independent accumulators), then subtracted four rows at a time.
+    @inline(__always)
+    private func orthogonalize(rows: Int) {
+        let m = self.m, zero = ClusterLanes(repeating: 0)
+        var j = 0
+        while j + 4 <= rows {
+            let v0 = basis + j * m, v1 = v0 + m, v2 = v1 + m, v3 = v2 + m
+            var c0 = zero, c1 = zero, c2 = zero, c3 = zero
+            for a in 0..<m {
+                let x = w[a]
+                c0 = c0.addingProduct(v0[a], x)
+                c1 = c1.addingProduct(v1[a], x)
+                c2 = c2.addingProduct(v2[a], x)
+                c3 = c3.addingProduct(v3[a], x)
+            }
+            coefficients[j] = c0
+            coefficients[j + 1] = c1
+            coefficients[j + 2] = c2
+            coefficients[j + 3] = c3
+            j += 4
+        }
+        while j < rows {
+            let v0 = basis + j * m
+            var c0 = zero
+            for a in 0..<m { c0 = c0.addingProduct(v0[a], w[a]) }
+            coefficients[j] = c0
+            j += 1
+        }
+        j = 0
+        while j + 4 <= rows {
+            let v0 = basis + j * m, v1 = v0 + m, v2 = v1 + m, v3 = v2 + m
+            let c0 = -coefficients[j], c1 = -coefficients[j + 1], c2 = -coefficients[j + 2], c3 = -coefficients[j + 3]
+            for a in 0..<m {
+                w[a] = w[a].addingProduct(c0, v0[a]).addingProduct(c1, v1[a]).addingProduct(c2, v2[a])
+                    .addingProduct(c3, v3[a])
+            }
+            j += 4
+        }
+        while j < rows {
+            let v0 = basis + j * m, c0 = -coefficients[j]
+            for a in 0..<m { w[a] = w[a].addingProduct(c0, v0[a]) }
+            j += 1
+        }
+    }
+
+    /// Eigenvalues of every lane's Jacobi matrix (d, e) into `d`, rotating `z` alongside. The
+    /// eigenvalue index l is shared by the lanes; each lane has its own split index and stops
+    /// iterating (masked) once its e[l] is negligible. Throws after 60 steps on one eigenvalue.
+    /// Masks are recomputed from comparisons where used (no mask is carried across iterations).
+    private func jacobiEigenvalues() throws {
+        let m = self.m
+        for l in 0..<(m - 1) {
+            var iterations = ClusterLanes(repeating: 0)
+            while true {
+                // Per-lane split: the first s ≥ l with |e_s| ≤ ε(|d_s| + |d_{s+1}|), else m − 1.
+                var split = ClusterLanes(repeating: Double(m - 1))
+                var s = m - 2
+                while s >= l {
+                    let size = Self.magnitude(d[s]) + Self.magnitude(d[s + 1])
+                    split = pick(
+                        Self.magnitude(e[s]) .<= Double.ulpOfOne * size, ClusterLanes(repeating: Double(s)), split)
+                    s -= 1
+                }
+                let top = Self.largest(split)
+                if top == Double(l) { break }
+                iterations = pick(split .> Double(l), iterations + 1, iterations)
+                if Self.largest(iterations) > 60 {
+                    throw ElectronicError("cluster spectrum: QL iteration did not converge")
+                }
+                qlStep(l: l, split: split, top: Int(top))
+            }
+        }
+    }
+
+    /// One implicit QL step with per-lane Wilkinson shifts on each lane's block l...split (lanes with
+    /// split = l are left unchanged); a lane whose rotation deflates its block (r = 0) stops there, as
+    /// in the scalar step. One square root and one reciprocal per rotation; the lane masks of every
+    /// rotation are set up front as bit vectors (blends on them stay in full-width registers).
+    @inline(__always)
+    private func qlStep(l: Int, split: ClusterLanes, top: Int) {
+        let one = ClusterLanes(repeating: 1), zero = ClusterLanes(repeating: 0)
+        // Shift from the leading 2×2 block; inactive lanes get harmless values (their data is masked).
+        let el = pick(split .== Double(l), one, e[l])
+        var g = (d[l + 1] - d[l]) / (2 * el)
+        let root = (g * g + 1).squareRoot()
+        let anchor = d[l] - el / (g + pick(g .< 0, -root, root))
+        // Rotation i runs where split > i (`on`); a lane's sweep begins at i = split − 1 (`begins`).
+        let on = masks, begins = masks + m
+        for i in l..<top {
+            on[i] = bits(split .> Double(i))
+            begins[i] = bits(split .== Double(i + 1))
+        }
+        var s = one, c = one, p = zero, deflated = ClusterLaneBits()
+        g = zero
+        var i = top - 1
+        while i >= l {
+            g = blend(begins[i], d[i + 1] - anchor, g)
+            let ei = e[i]
+            let f = s * ei, b = c * ei
+            let gShifted = d[i + 1] - p
+            let r = (f * f).addingProduct(g, g).squareRoot()
+            // e_{i+1} = r, except e_split = 0 (the scalar step sets it to r, then to 0 at its end).
+            e[i + 1] = blend(begins[i], zero, blend(on[i], r, e[i + 1]))
+            var rotate = on[i]
+            let deflate = rotate & bits(r .== zero)
+            if Self.anySet(deflate) {
+                // Rare: the block splits here (r = 0); those lanes stop, as the scalar step returns.
+                d[i + 1] = blend(deflate, gShifted, d[i + 1])
+                rotate &= ~deflate
+                deflated |= deflate
+                for k in l..<i { on[k] &= ~deflate }
+            }
+            // Lanes with r = 0 get inf/NaN here; every use below is masked by `rotate`.
+            let inverse = 1 / r
+            let sNew = f * inverse, cNew = g * inverse
+            let rNew = ((d[i] - gShifted) * sNew).addingProduct(2 * cNew, b)
+            let pNew = sNew * rNew
+            d[i + 1] = blend(rotate, gShifted + pNew, d[i + 1])
+            let zi = z[i], zf = z[i + 1]
+            z[i + 1] = blend(rotate, sNew * zi + cNew * zf, zf)
+            z[i] = blend(rotate, cNew * zi - sNew * zf, zi)
+            s = blend(rotate, sNew, s)
+            c = blend(rotate, cNew, c)
+            p = blend(rotate, pNew, p)
+            g = blend(rotate, (-b).addingProduct(cNew, rNew), g)
+            i -= 1
+        }
+        let completed = on[l] & ~deflated
+        d[l] = blend(completed, d[l] - p, d[l])
+        e[l] = blend(completed, g, e[l])
+    }
+
+    /// Whether any bit of x is set.
+    @inline(__always)
+    static func anySet(_ x: ClusterLaneBits) -> Bool {
+        var union: UInt64 = 0
+        for lane in 0..<ClusterLaneBits.scalarCount { union |= x[lane] }
+        return union != 0
+    }
+
+    /// |x| per lane (clears the sign bits).
+    @inline(__always)
+    static func magnitude(_ x: ClusterLanes) -> ClusterLanes {
+        let bits = unsafeBitCast(x, to: ClusterLaneBits.self) & ClusterLaneBits(repeating: 0x7fff_ffff_ffff_ffff)
+        return unsafeBitCast(bits, to: ClusterLanes.self)
+    }
+
+    /// max(x, y) per lane.
+    @inline(__always)
+    static func larger(_ x: ClusterLanes, _ y: ClusterLanes) -> ClusterLanes { pick(y .> x, y, x) }
+
+    /// The largest lane of x.
+    @inline(__always)
+    static func largest(_ x: ClusterLanes) -> Double {
+        var result = x[0]
+        for lane in 1..<ClusterLanes.scalarCount where x[lane] > result { result = x[lane] }
+        return result
+    }
+}
+
+/// A lane mask as bits (all ones where set).
+@inline(__always)
+func bits(_ mask: SIMDMask<ClusterLanes.MaskStorage>) -> ClusterLaneBits {
+    unsafeBitCast(mask._storage, to: ClusterLaneBits.self)
+}
+
+/// `yes` in the lanes whose bits are set in `mask`, else `no`.
+@inline(__always)
+func blend(_ mask: ClusterLaneBits, _ yes: ClusterLanes, _ no: ClusterLanes) -> ClusterLanes {
+    let a = unsafeBitCast(yes, to: ClusterLaneBits.self), b = unsafeBitCast(no, to: ClusterLaneBits.self)
+    return unsafeBitCast((a & mask) | (b & ~mask), to: ClusterLanes.self)
+}
+
+/// `yes` in the lanes where `mask` is set, else `no` (bitwise: the stdlib's `replacing(with:where:)`
+/// compiles to lane shuffles).
+@inline(__always)
+func pick(
+    _ mask: SIMDMask<ClusterLanes.MaskStorage>, _ yes: ClusterLanes, _ no: ClusterLanes
+) -> ClusterLanes {
+    blend(bits(mask), yes, no)
+}

@@ -1,0 +1,169 @@
+import Foundation
+import HolsteinModel
+import LinearAlgebra
+import TestSupport
+import Testing
+
+@testable import Electronic
+
+/// The lock-step SIMD cluster solver (`.lanczosSIMD`, the default) against the scalar Lanczos and
+/// LAPACK dsyevd: densities, weights, thread independence, breakdown lanes and errors.
+@Suite("cluster centre spectra in SIMD lanes")
+struct ClusterSIMDTests {
+    static let radii = [1.0, 2.0.squareRoot(), 2.0, 5.0.squareRoot(), 3.0, 13.0.squareRoot()]
+    static let potentials = [-2.3, -0.4, 0.0, 0.7, 3.1]
+
+    static func parameters(hopping: Double = 1) -> HolsteinParameters {
+        var h = HolsteinParameters()
+        h.hopping = hopping
+        h.filling = .fixedChemicalPotential(0)
+        return h
+    }
+
+    /// Uniform field in ±`amplitude`.
+    static func uniformField(_ L: Int, seed: UInt64, amplitude: Double) -> [Double] {
+        var random = TestRandom(seed: seed)
+        return random.field(L * L).map { amplitude * $0 }
+    }
+
+    /// Largest |g(n_i − ½)| difference between `.lanczosSIMD` and `reference`, over `potentials`;
+    /// also checks that the SIMD weights sum to 1 per site and that the default is `.lanczosSIMD`.
+    static func largestDifference(
+        _ q: [Double], size L: Int, radius: Double, reference: LocalClusterSolver.Method,
+        parameters h: HolsteinParameters = parameters()
+    ) throws -> Double {
+        var solver = try LocalClusterSolver(radius: radius, parameters: h)
+        #expect(solver.method == .lanczosSIMD)
+        let simd = try solver.spectra(q, size: L)
+        solver.method = reference
+        let other = try solver.spectra(q, size: L)
+        for i in 0..<(L * L) {
+            let sum = simd.weights[(i * simd.stride)..<((i + 1) * simd.stride)].reduce(0, +)
+            #expect(abs(sum - 1) < 1e-12, "site \(i): Σ_k w_k = \(sum)")
+        }
+        var largest = 0.0
+        for mu in potentials {
+            let a = simd.electronicForces(chemicalPotential: mu), b = other.electronicForces(chemicalPotential: mu)
+            largest = max(largest, zip(a, b).map { abs($0 - $1) }.max()!)
+        }
+        return largest
+    }
+
+    @Test(
+        "random fields (uniform ±1.5 and ±6), radii 1 to √13: SIMD = scalar Lanczos = dsyevd to 1e-12",
+        arguments: [1.5, 6.0])
+    func randomFields(amplitude: Double) throws {
+        for (index, radius) in Self.radii.enumerated() {
+            let q = Self.uniformField(11, seed: 40 + UInt64(index), amplitude: amplitude)
+            for reference in [LocalClusterSolver.Method.lanczos, .lapack(.divideAndConquer)] {
+                let difference = try Self.largestDifference(q, size: 11, radius: radius, reference: reference)
+                #expect(difference < 1e-12, "±\(amplitude), radius \(radius), \(reference): \(difference)")
+            }
+        }
+    }
+
+    @Test("symmetric fields (checkerboard, uniform; Krylov breakdown in every lane) and L·L not a multiple of 8")
+    func symmetricFieldsAndRaggedGroups() throws {
+        for L in [7, 9] {
+            #expect((L * L) % ClusterLanes.scalarCount != 0)
+            for q in [checkerboard(L, amplitude: 1.2), [Double](repeating: 0.3, count: L * L)] {
+                for radius in Self.radii where 2 * Int(radius) + 1 <= L {
+                    for reference in [LocalClusterSolver.Method.lanczos, .lapack(.divideAndConquer)] {
+                        let difference = try Self.largestDifference(q, size: L, radius: radius, reference: reference)
+                        #expect(difference < 1e-12, "L \(L), radius \(radius), \(reference): \(difference)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Rounding in the levels is ε‖H‖ ≈ 8e-13 here (scalar Lanczos and dsyevd differ by 2.1e-12 for
+    /// √5), so the tolerance is 1e-12 per 1000 of g·max|Q|.
+    @Test("one site at |Q| = 1e3 in a random field: SIMD = scalar Lanczos = dsyevd to 3.5e-12")
+    func hugeField() throws {
+        for (radius, sign) in [(5.0.squareRoot(), 1.0), (13.0.squareRoot(), -1.0), (1.0, -1.0)] {
+            var q = Self.uniformField(9, seed: 7, amplitude: 1.5)
+            q[40] = sign * 1e3
+            for reference in [LocalClusterSolver.Method.lanczos, .lapack(.divideAndConquer)] {
+                let difference = try Self.largestDifference(q, size: 9, radius: radius, reference: reference)
+                #expect(
+                    difference < 1e-15 * Self.parameters().coupling * 1e3,
+                    "radius \(radius), Q = \(q[40]), \(reference): \(difference)")
+            }
+        }
+    }
+
+    @Test("atomic limit t = 0: g(n_i − ½) with n_i = f(−gQ_i − μ) exactly, at several μ and radii")
+    func atomicLimit() throws {
+        let h = Self.parameters(hopping: 0)
+        let L = 9
+        let q = Self.uniformField(L, seed: 11, amplitude: 1.5)
+        for radius in Self.radii {
+            let spectra = try LocalClusterSolver(radius: radius, parameters: h).spectra(q, size: L)
+            for mu in Self.potentials {
+                let forces = spectra.electronicForces(chemicalPotential: mu)
+                for i in q.indices {
+                    let n = FermiFunction.occupation(-h.coupling * q[i] - mu, temperature: h.temperature)
+                    #expect(abs(forces[i] - h.coupling * (n - 0.5)) < 1e-12, "radius \(radius), μ \(mu), site \(i)")
+                }
+            }
+        }
+    }
+
+    @Test("spectra are bit-identical on 1 and 2 threads; a uniform shift only moves the levels")
+    func threadIndependence() throws {
+        let L = 13
+        let q = Self.uniformField(L, seed: 3, amplitude: 1.5)
+        for radius in [2.0, 5.0.squareRoot(), 13.0.squareRoot()] {
+            let solver = try LocalClusterSolver(radius: radius, parameters: Self.parameters())
+            let one = try solver.spectra(q, size: L, threads: 1), two = try solver.spectra(q, size: L, threads: 2)
+            #expect(one.levels == two.levels && one.weights == two.weights, "radius \(radius)")
+            let shifted = try solver.electronicForces(q.map { $0 + 0.37 }, size: L, chemicalPotential: 0.2)
+            let resummed = two.electronicForces(shift: 0.37, chemicalPotential: 0.2)
+            #expect(zip(shifted, resummed).map { abs($0 - $1) }.max()! < 1e-11, "radius \(radius)")
+        }
+    }
+
+    @Test("a non-finite Q throws the scalar solver's error", arguments: [Double.nan, .infinity, -.infinity])
+    func nonFinite(value: Double) throws {
+        var q = Self.uniformField(9, seed: 5, amplitude: 1)
+        q[30] = value
+        var solver = try LocalClusterSolver(radius: 5.0.squareRoot(), parameters: Self.parameters())
+        var messages: [String] = []
+        for method in [LocalClusterSolver.Method.lanczosSIMD, .lanczos] {
+            solver.method = method
+            do {
+                _ = try solver.spectra(q, size: 9)
+                Issue.record("\(method) accepted Q = \(value)")
+            } catch let error as ElectronicError {
+                messages.append(error.description)
+            }
+        }
+        #expect(messages.count == 2 && messages[0] == messages[1], "\(messages)")
+        #expect(messages.first?.contains("did not converge") == true)
+    }
+
+    @Test("electronicForces equals the sum over every level with nonzero weight to 1e-14 (T = 0.1, 0.02, 0)")
+    func fermiSums() throws {
+        let L = 9
+        var q = Self.uniformField(L, seed: 19, amplitude: 6)
+        q[10] = 300
+        for temperature in [0.1, 0.02, 0] {
+            var h = Self.parameters()
+            h.temperature = temperature
+            let spectra = try LocalClusterSolver(radius: 5.0.squareRoot(), parameters: h).spectra(q, size: L)
+            for (shift, mu) in [(0.0, 0.0), (0.3, -1.1), (-0.2, 2.4)] {
+                let forces = spectra.electronicForces(shift: shift, chemicalPotential: mu)
+                for i in 0..<(L * L) {
+                    var density = 0.0
+                    for k in (i * spectra.stride)..<((i + 1) * spectra.stride) where spectra.weights[k] != 0 {
+                        let x = spectra.levels[k] - (h.coupling * shift + mu)  // as before this change
+                        density += spectra.weights[k] * FermiFunction.occupation(x, temperature: temperature)
+                    }
+                    let reference = h.coupling * (density - 0.5)
+                    #expect(abs(forces[i] - reference) <= 1e-14 * abs(reference) + 1e-16, "T \(temperature), site \(i)")
+                }
+            }
+        }
+    }
+}
