@@ -210,3 +210,56 @@ func gemmSeconds(_ shapes: [GEMMShape], repeats: Int) -> Double {
         }
     }
 }
+
+/// `latticeff bench enn --profile`: the forward pass of one L² configuration per stage on one thread
+/// (least thread CPU seconds of `repeats` passes per stage, robust to other load), each layer's
+/// GFLOP/s (linear-map multiply-adds, as the forward rows count them) next to the sgemm 1024³ rate of
+/// the same run, and a digest of the outputs' bits on 1 and 2 threads (equal before and after a change
+/// that must keep the bits).
+public func profileENNForward(
+    sizes: [Int], gate: GateKind = .smooth, radius: Double = 13.0.squareRoot(), repeats: Int = 5,
+    progress: (String) -> Void = { _ in }
+) throws {
+    let sgemm = sgemmRate(threads: 1)
+    progress(String(format: "sgemm 1024³           threads=1  %8.1f GFLOP/s", sgemm))
+    let network = try referenceNetwork(gate: gate, radius: radius, sizes: sizes, progress: progress)
+    let layerFlops = network.structure.layers.map { p in
+        2
+            * Double(
+                p.input.labels.indices.reduce(0) {
+                    $0 + p.auxiliaryWidths[$1] * p.output.multiplicities[$1] * p.output.dimensions[$1]
+                })
+    }
+    for l in sizes {
+        let q = benchmarkField(l)
+        try network.setInputScales(fromConfigurations: q, count: 1, size: l)
+        let runs = try (0..<max(1, repeats)).map { _ in try network.forwardStageSeconds(configuration: q, size: l) }
+        let least = runs[0].indices.map { i in runs.map { $0[i].seconds }.min()! }
+        let total = least.reduce(0, +), sites = Double(l * l)
+        for (i, seconds) in least.enumerated() {
+            let stage = runs[0][i].stage
+            let name = stage.padding(toLength: 10, withPad: " ", startingAt: 0)
+            var line = String(format: "profile L=%-4d %@ %9.4f s  %5.1f %%", l, name, seconds, 100 * seconds / total)
+            if stage.hasPrefix("layer"), let k = Int(stage.dropFirst(6)) {
+                let rate = sites * layerFlops[k - 1] / seconds / 1e9
+                line += String(format: "  %6.1f GFLOP/s (%.0f %% of sgemm)", rate, 100 * rate / sgemm)
+            }
+            progress(line)
+        }
+        let rate = sites * layerFlops.reduce(0, +) / total / 1e9
+        progress(String(format: "profile L=%-4d total      %9.4f s  %6.1f GFLOP/s overall", l, total, rate))
+        for threads in [1, 2] {
+            network.threads = threads
+            progress(String(format: "digest L=%d threads=%d %016llx", l, threads, try outputDigest(network, q, l)))
+        }
+    }
+}
+
+/// FNV-1a-style digest of the bits of `networkOutputs` for one configuration: equal digests before and
+/// after a change to the kernels mean bit-identical outputs.
+private func outputDigest(_ network: EquivariantNetwork<Float>, _ q: [Double], _ l: Int) throws -> UInt64 {
+    let outputs = try network.networkOutputs(configurations: q, count: 1, size: l)
+    var digest: UInt64 = 14_695_981_039_346_656_037
+    for v in outputs { digest = (digest ^ v.bitPattern) &* 1_099_511_628_211 }
+    return digest
+}

@@ -221,6 +221,8 @@ public final class EquivariantNetwork<T: ModelScalar>: @unchecked Sendable {
         let scratch: BackwardScratch<T>
         /// Row-major features of the chunk from the featurizer.
         let features: UnsafeMutablePointer<T>
+        /// One block's auxiliary products of one output IR (`layerForward`).
+        let products: UnsafeMutablePointer<SIMD8<T>>
         let sizes: [Int]
         var all: [UnsafeMutablePointer<SIMD8<T>>] { act + pre + actGradient + preGradient }
 
@@ -242,10 +244,12 @@ public final class EquivariantNetwork<T: ModelScalar>: @unchecked Sendable {
             let leftMax = structure.layers.map { $0.input.multiplicities.max() ?? 0 }.max() ?? 0
             scratch = BackwardScratch(capacity: max(1, leftMax * blocks * 4))
             features = .allocate(capacity: max(1, blocks * 8 * structure.featurizer.featureCount))
+            products = .allocate(capacity: EquivariantNetwork.productCapacity)
         }
         deinit {
             all.forEach { $0.deallocate() }
             features.deallocate()
+            products.deallocate()
         }
     }
 
@@ -256,6 +260,24 @@ public final class EquivariantNetwork<T: ModelScalar>: @unchecked Sendable {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     func forwardChunk(_ ws: Workspace, _ prep: Prepared, count: Int, output: UnsafeMutablePointer<T>) {
+        let blocks = (count + 7) / 8
+        scaleInput(ws, prep, count: count)
+        parameters.withUnsafeBufferPointer { p in
+            for (l, plan) in structure.layers.enumerated() {
+                layerForward(ws, prep, layer: l, blocks: blocks)
+                if plan.gated {
+                    gateForward(
+                        plan, layer: l, parameters: p.baseAddress!, pre: ws.pre[l + 1], act: ws.act[l + 1],
+                        blocks: blocks)
+                }
+            }
+            readout(ws, parameters: p.baseAddress!, count: count, output: output)
+        }
+    }
+
+    /// act[0] = raw features (`ws.features`, [count × featureCount]) × inverse scales, in site blocks
+    /// (lanes of sites ≥ count zero).
+    func scaleInput(_ ws: Workspace, _ prep: Prepared, count: Int) {
         let f = featureCount, blocks = (count + 7) / 8
         let input = ws.act[0]
         prep.inverseScales.withUnsafeBufferPointer { inv in
@@ -272,25 +294,24 @@ public final class EquivariantNetwork<T: ModelScalar>: @unchecked Sendable {
                 }
             }
         }
-        parameters.withUnsafeBufferPointer { p in
-            for (l, plan) in structure.layers.enumerated() {
-                prep.cg[l].withUnsafeBufferPointer { cg in
-                    layerForward(
-                        plan, packed: prep.packed[l], cg: cg.baseAddress!, cgOffsets: prep.cgOffsets[l],
-                        input: ws.act[l], output: ws.pre[l + 1], blocks: blocks)
-                }
-                if plan.gated {
-                    gateForward(
-                        plan, layer: l, parameters: p.baseAddress!, pre: ws.pre[l + 1], act: ws.act[l + 1],
-                        blocks: blocks)
-                }
-            }
-            let last = structure.layers.count - 1, outs = structure.outputCount
-            let bias = structure.biasBlock(layer: last, ir: 0).offset
-            let readout = ws.pre[last + 1]
-            for site in 0..<count {
-                for r in 0..<outs { output[site * outs + r] = readout[(site / 8) * outs + r][site % 8] + p[bias + r] }
-            }
+    }
+
+    /// pre[l + 1] = layer l's fused products + linear map of act[l], `blocks` site blocks.
+    func layerForward(_ ws: Workspace, _ prep: Prepared, layer l: Int, blocks: Int) {
+        prep.cg[l].withUnsafeBufferPointer { cg in
+            layerForward(
+                structure.layers[l], packed: prep.packed[l], cg: cg.baseAddress!, cgOffsets: prep.cgOffsets[l],
+                input: ws.act[l], output: ws.pre[l + 1], blocks: blocks, products: ws.products)
+        }
+    }
+
+    /// Readout channels + biases of `count` sites, [count × structure.outputCount].
+    func readout(_ ws: Workspace, parameters p: UnsafePointer<T>, count: Int, output: UnsafeMutablePointer<T>) {
+        let last = structure.layers.count - 1, outs = structure.outputCount
+        let bias = structure.biasBlock(layer: last, ir: 0).offset
+        let readout = ws.pre[last + 1]
+        for site in 0..<count {
+            for r in 0..<outs { output[site * outs + r] = readout[(site / 8) * outs + r][site % 8] + p[bias + r] }
         }
     }
 
@@ -351,17 +372,41 @@ public final class EquivariantNetwork<T: ModelScalar>: @unchecked Sendable {
 
     /// Runs `work(worker, item)` for items 0..<count on up to 2 workers; worker w takes items
     /// w, w + 2, … (with one worker, all items in order), so item i always lands in slot i mod 2.
-    func forEachItem(_ count: Int, _ work: @escaping @Sendable (_ slot: Int, _ item: Int) -> Void) {
+    /// With `dynamic` (passes whose result does not depend on the slot: forward), a worker takes the
+    /// next item not yet taken instead, so a worker slowed by other load does not hold up the pass.
+    func forEachItem(
+        _ count: Int, dynamic: Bool = false, _ work: @escaping @Sendable (_ slot: Int, _ item: Int) -> Void
+    ) {
         let workers = min(max(1, threads), Self.gradientSlots, count)
         if workers <= 1 {
             for i in 0..<count { work(i % Self.gradientSlots, i) }
             return
         }
+        let next = ItemCounter()
         BLASRuntime.withThreads(1) {
             DispatchQueue.concurrentPerform(iterations: workers) { w in
-                for i in stride(from: w, to: count, by: workers) { work(w, i) }
+                if dynamic {
+                    while let i = next.take(below: count) { work(w, i) }
+                } else {
+                    for i in stride(from: w, to: count, by: workers) { work(w, i) }
+                }
             }
         }
+    }
+}
+
+/// The next unclaimed item of a dynamically scheduled loop (one lock per item: items are chunks).
+final class ItemCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+
+    /// Claims the next item, nil once all `count` are taken.
+    func take(below count: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard next < count else { return nil }
+        next += 1
+        return next - 1
     }
 }
 

@@ -25,7 +25,7 @@ extension EquivariantNetwork {
         features.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 let shared = Unchecked((src.baseAddress!, dst.baseAddress!, workspaces, prep))
-                forEachItem(chunks) { slot, c in
+                forEachItem(chunks, dynamic: true) { slot, c in
                     let (src, dst, workspaces, prep) = shared.value
                     let start = c * chunk, count = min(chunk, siteCount - start)
                     let ws = workspaces[slot]
@@ -229,7 +229,7 @@ extension EquivariantNetwork {
                                 dst.baseAddress! + c * n, tmp.baseAddress!, workspaces, prep, halo,
                                 qRaw.baseAddress! + c * n
                             ))
-                        forEachItem(chunksPer) { slot, item in
+                        forEachItem(chunksPer, dynamic: true) { slot, item in
                             let (dst, tmp, workspaces, prep, halo, qRaw) = shared.value
                             let start = item * chunk, sites = min(chunk, n - start)
                             let ws = workspaces[slot], channels = tmp + slot * chunk * outs
@@ -251,6 +251,69 @@ extension EquivariantNetwork {
             for i in out.indices { out[i] += base[i] }
         }
         return out
+    }
+
+    /// CPU seconds (of the calling thread, so that other processes' load counts less) per stage of
+    /// `networkOutputs` on one `size`² configuration, one thread, each stage timed apart chunk by
+    /// chunk: "halo" (input transform + padded field), "featurize", "scale", "layer l" (products +
+    /// linear map) and "gate l" per layer, "readout" (biases + head). For `latticeff bench enn
+    /// --profile`; the forward pass's arithmetic, without the baseline.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    package func forwardStageSeconds(configuration q: [Double], size: Int) throws -> [(stage: String, seconds: Double)]
+    {
+        let n = try lattice(size: size).siteCount
+        let prep = prepared(), chunk = prep.blocksPerChunk * 8, outs = structure.outputCount, head = configuration.head
+        let ws = Workspace(structure: structure, blocks: prep.blocksPerChunk)
+        let layers = structure.layers.count
+        var seconds = [Double](repeating: 0, count: 4 + 2 * layers)
+        func now() -> Double {
+            var time = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+            return Double(time.tv_sec) + 1e-9 * Double(time.tv_nsec)
+        }
+        var clock = now()
+        func lap(_ stage: Int) {
+            let time = now()
+            seconds[stage] += time - clock
+            clock = time
+        }
+        let halo: HaloField<T> = inputTransform.apply(q).withUnsafeBufferPointer {
+            HaloField<T>(field: $0, size: size, halo: featurizer.neighbourhood.haloWidth)
+        }
+        lap(0)
+        var channels = [T](repeating: 0, count: chunk * outs), out = [Double](repeating: 0, count: n)
+        parameters.withUnsafeBufferPointer { p in
+            for start in stride(from: 0, to: n, by: chunk) {
+                let sites = min(chunk, n - start), blocks = (sites + 7) / 8
+                featurizer.features(halo: halo, sites: start..<(start + sites), into: ws.features)
+                lap(1)
+                scaleInput(ws, prep, count: sites)
+                lap(2)
+                for (l, plan) in structure.layers.enumerated() {
+                    layerForward(ws, prep, layer: l, blocks: blocks)
+                    lap(3 + 2 * l)
+                    if plan.gated {
+                        gateForward(
+                            plan, layer: l, parameters: p.baseAddress!, pre: ws.pre[l + 1], act: ws.act[l + 1],
+                            blocks: blocks)
+                    }
+                    lap(4 + 2 * l)
+                }
+                channels.withUnsafeMutableBufferPointer { c in
+                    readout(ws, parameters: p.baseAddress!, count: sites, output: c.baseAddress!)
+                    for i in 0..<sites {
+                        out[start + i] = head.output(
+                            channels: c.baseAddress! + i * outs, q: q[start + i], coupling: holstein.coupling,
+                            temperature: holstein.temperature)
+                    }
+                }
+                lap(3 + 2 * layers)
+            }
+        }
+        let names =
+            ["halo", "featurize", "scale"] + (1...layers).flatMap { ["layer \($0)", "gate \($0)"] } + ["readout"]
+        return Array(zip(names, seconds)).map { (stage: $0.0, seconds: $0.1) }
     }
 
     /// Forces of one configuration (L·L values, site i = x + L·y).

@@ -26,16 +26,24 @@ struct ENNBench: ParsableCommand {
     @Option(name: .customLong("radius"), help: "Neighbourhood radius (lattice units). Sizes must be ≥ 2·halo + 1.")
     var radiusArgument: RadiusArgument = .paper
     var radius: Double { radiusArgument.value }
+    @Flag(
+        help: "Instead: each stage of the forward pass (featurize, layers, gates) on one thread, and an output digest.")
+    var profile = false
 
     func validate() throws {
         guard trainingSize >= Defaults.minimumSize else {
             throw ValidationError("--training-size must be ≥ \(Defaults.minimumSize), got \(trainingSize)")
         }
         guard radius >= 1, radius.isFinite else { throw ValidationError("--radius must be ≥ 1, got \(radius)") }
+        if profile && bench.json { throw ValidationError("--profile prints text only (no --json)") }
     }
 
     func run() throws {
         bench.printHeader()
+        if profile {
+            return try profileENNForward(
+                sizes: bench.parsedSizes!, gate: gate, radius: radius, repeats: bench.repeats, progress: bench.line)
+        }
         try bench.finish(
             try benchmarkENN(
                 sizes: bench.parsedSizes!, trainingSize: trainingSize, gate: gate, radius: radius,

@@ -68,3 +68,19 @@ struct GateAndScaleTests {
         }
     }
 }
+
+@Test("the gates' float32 σ has the bits of Float.sigmoid, NaN and infinities included")
+func floatSigmoidBits() {
+    var values: [Float] = [.nan, -.nan, .infinity, -.infinity, 0, -0.0, 87, -87, 86.99999, -87.00001, 1e30, -1e30]
+    var state: UInt32 = 7
+    for _ in 0..<20_000 {
+        state = state &* 1_664_525 &+ 1_013_904_223
+        values.append(Float(bitPattern: state))  // every exponent
+        values.append(Float(Int32(bitPattern: state)) * 1e-7)  // |x| ≲ 215, the range that matters
+    }
+    for start in stride(from: 0, to: values.count - 7, by: 8) {
+        let x = SIMD8<Float>(values[start..<(start + 8)])
+        let (a, b) = (floatSigmoid(x), Float.sigmoid(x))
+        for i in 0..<8 { #expect(a[i].bitPattern == b[i].bitPattern, "x = \(x[i])") }
+    }
+}

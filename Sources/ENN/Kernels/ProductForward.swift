@@ -6,7 +6,11 @@
 //   r, s), so it does not depend on the thread count, the chunk size or the site's block.
 // - Speed: 8 sites per SIMD8 vector; an output tile of 8 accumulators stays in registers over all
 //   pairs; weights are repacked [tile][row][8] for broadcast loads; the 2512–4128-wide auxiliary
-//   layer is never stored. Partial tiles run on zero weights (< 1 wasted tile per IR).
+//   layers are never stored, a block's products only when they fit L1 and serve several tiles
+//   (layer 1). Partial tiles run on zero weights (< 1 wasted tile per IR); 1-d outputs of ≤ 4
+//   channels (layer 3, the readout) fill a tile with two blocks instead.
+// - Bits: every path (fused, stored products, paired blocks) gives each accumulator the same
+//   products in the same order, so outputs do not depend on which one runs.
 
 /// Forward kernel of one layer: the auxiliary products and the linear map fused, 8 sites per SIMD
 /// vector, so the 2512–4128 wide auxiliary layers are never stored.
@@ -24,7 +28,8 @@ import ForceModels
 struct PackedLayer<T: ModelScalar> {
     /// Per output IR: [tile][aux row][8] (empty for IRs the layer does not output).
     var tiles: [[T]]
-    /// Channels per tile per output IR (8 for 1-d, 4 for 2-d IRs).
+    /// Channels per tile per output IR (8 for 1-d, 4 for 2-d IRs, and 4 for 1-d IRs of ≤ 4
+    /// channels, whose tile serves two blocks: lanes j and j + 4 hold the same weight).
     var tileWidth: [Int]
 
     /// Packs W_k ([aux_k × n_k] row-major inside `parameters`) of every output IR of `plan`.
@@ -34,7 +39,7 @@ struct PackedLayer<T: ModelScalar> {
         tileWidth = [Int](repeating: 8, count: irCount)
         for k in 0..<irCount where plan.output.multiplicities[k] > 0 {
             let n = plan.output.multiplicities[k], aux = plan.auxiliaryWidths[k]
-            let width = 8 / plan.output.dimensions[k]
+            let width = plan.output.dimensions[k] == 2 || n <= 4 ? 4 : 8
             let count = (n + width - 1) / width
             let w = parameters.baseAddress! + structure.weightBlock(layer: layer, ir: k).offset
             var packed = [T](repeating: 0, count: count * aux * 8)
@@ -85,6 +90,14 @@ struct Accumulator8<T: ModelScalar> {
     }
 }
 
+/// One coupling of an output IR with its CG block, input offsets and left-factor sparsity.
+struct CouplingArguments<T: ModelScalar> {
+    let coupling: Coupling
+    let cg: UnsafePointer<T>
+    let leftOffset: Int, rightOffset: Int
+    let pattern: LeftFactorPattern
+}
+
 /// Left factor L[γ][β] = Σ_α cg[α][β][γ] x_α(r) of one pair family, for one block (≤ 2×2 vectors).
 @inline(__always)
 func leftFactor<T: ModelScalar>(
@@ -117,9 +130,15 @@ func leftFactor<T: ModelScalar>(
 
 extension EquivariantNetwork {
     /// Pre-activations of `plan` for `blocks` site blocks: output[blk] = W · aux(input[blk]).
+    /// An output IR with several tiles and products that fit L1 first stores the block's products z
+    /// (aux_k · d_k ≤ `productCapacity` vectors, into `products`) and then runs every tile over
+    /// them (`tileOverProducts`), so z is computed once per block instead of once per tile (and the
+    /// short pair loops of layer 1 become one loop); otherwise tiles run fused (`tileFused`).
+    /// Either way every accumulator takes the same products in the same order, so the bits agree.
     func layerForward(
         _ plan: LayerPlan, packed: PackedLayer<T>, cg: UnsafePointer<T>, cgOffsets: [[Int]],
-        input: UnsafePointer<SIMD8<T>>, output: UnsafeMutablePointer<SIMD8<T>>, blocks: Int
+        input: UnsafePointer<SIMD8<T>>, output: UnsafeMutablePointer<SIMD8<T>>, blocks: Int,
+        products: UnsafeMutablePointer<SIMD8<T>>
     ) {
         let inSize = plan.input.size, outSize = plan.output.size
         let irCount = plan.output.labels.count
@@ -129,29 +148,39 @@ extension EquivariantNetwork {
             let width = packed.tileWidth[k], aux = plan.auxiliaryWidths[k]
             let tileCount = (n + width - 1) / width
             let outOffset = plan.output.offset(k)
-            let patterns = plan.couplings[k].map(\.leftFactorPattern)
+            // Stored products pay off when they are reused and stay in L1 (layer 1). Layer 2's E
+            // (4128 × 2 vectors, 2 tiles) measured slower stored, whole or in L1-sized segments.
+            let stored = tileCount > 1 && aux * dk <= Self.productCapacity
+            let couplings = plan.couplings[k].enumerated().map { ci, c in
+                CouplingArguments(
+                    coupling: c, cg: cg + cgOffsets[k][ci], leftOffset: c.left.map { inOffsets[$0] } ?? 0,
+                    rightOffset: inOffsets[c.right], pattern: c.leftFactorPattern)
+            }
+            if dk == 1 && width == 4 {
+                // ≤ 4 channels: one tile computes two blocks (accumulators j < 4: block b, j ≥ 4: b + 1).
+                packed.tiles[k].withUnsafeBufferPointer { w in
+                    for blk in stride(from: 0, to: blocks, by: 2) {
+                        let two = blk + 1 < blocks, x = input + blk * inSize, y = output + blk * outSize
+                        let acc = tilePaired(couplings, x: x, x + (two ? inSize : 0), w.baseAddress!)
+                        for o in 0..<n {
+                            y[outOffset + o] = acc[o]
+                            if two { y[outSize + outOffset + o] = acc[4 + o] }
+                        }
+                    }
+                }
+                continue
+            }
             packed.tiles[k].withUnsafeBufferPointer { tiles in
                 for blk in 0..<blocks {
                     let x = input + blk * inSize, y = output + blk * outSize
+                    if stored {
+                        for a in couplings { storeProducts(a, dk: dk, x: x, products: products) }
+                    }
                     for t in 0..<tileCount {
-                        var acc = Accumulator8<T>()
                         let w = tiles.baseAddress! + t * aux * 8
-                        for (ci, c) in plan.couplings[k].enumerated() {
-                            let leftOffset = c.left.map { inOffsets[$0] } ?? 0
-                            let rightOffset = inOffsets[c.right]
-                            let cgc = cg + cgOffsets[k][ci]
-                            switch (c.rightDimension, dk, patterns[ci]) {
-                            case (1, 1, _):
-                                pairs(c, cg: cgc, x: x, leftOffset, rightOffset, w, &acc, ScalarTimesScalar.self)
-                            case (2, 1, _):
-                                pairs(c, cg: cgc, x: x, leftOffset, rightOffset, w, &acc, DoubletToScalar.self)
-                            case (2, 2, .diagonal):
-                                pairs(c, cg: cgc, x: x, leftOffset, rightOffset, w, &acc, DoubletToDoubletDiagonal.self)
-                            case (2, 2, .crossed):
-                                pairs(c, cg: cgc, x: x, leftOffset, rightOffset, w, &acc, DoubletToDoubletCrossed.self)
-                            default: pairs(c, cg: cgc, x: x, leftOffset, rightOffset, w, &acc, DoubletToDoublet.self)
-                            }
-                        }
+                        let acc =
+                            stored
+                            ? tileOverProducts(w, products, aux: aux, dk: dk) : tileFused(couplings, dk: dk, x: x, w)
                         for j in 0..<8 {
                             let o = t * width + j % width
                             if o < n { y[outOffset + (j / width) * n + o] = acc[j] }
@@ -160,6 +189,164 @@ extension EquivariantNetwork {
                 }
             }
         }
+    }
+
+    /// One output tile (8 accumulators) of one block: every pair of every coupling, products fused.
+    @inline(__always)
+    func tileFused(
+        _ couplings: [CouplingArguments<T>], dk: Int, x: UnsafePointer<SIMD8<T>>, _ w: UnsafePointer<T>
+    )
+        -> Accumulator8<T>
+    {
+        var acc = Accumulator8<T>()
+        for a in couplings {
+            let c = a.coupling, cg = a.cg, lo = a.leftOffset, ro = a.rightOffset
+            switch (c.rightDimension, dk, a.pattern) {
+            case (1, 1, _): pairs(c, cg: cg, x: x, lo, ro, w, &acc, ScalarTimesScalar.self)
+            case (2, 1, _): pairs(c, cg: cg, x: x, lo, ro, w, &acc, DoubletToScalar.self)
+            case (2, 2, .diagonal): pairs(c, cg: cg, x: x, lo, ro, w, &acc, DoubletToDoubletDiagonal.self)
+            case (2, 2, .crossed): pairs(c, cg: cg, x: x, lo, ro, w, &acc, DoubletToDoubletCrossed.self)
+            default: pairs(c, cg: cg, x: x, lo, ro, w, &acc, DoubletToDoublet.self)
+            }
+        }
+        return acc
+    }
+
+    /// The tile of a ≤ 4-channel 1-d output for two blocks `x` and `xB`: `pairs`' products of each
+    /// block, block x into accumulators 0–3, block xB into 4–7 (the same weights).
+    @inline(__always)
+    func tilePaired(
+        _ couplings: [CouplingArguments<T>], x: UnsafePointer<SIMD8<T>>, _ xB: UnsafePointer<SIMD8<T>>,
+        _ w: UnsafePointer<T>
+    ) -> Accumulator8<T> {
+        var acc = Accumulator8<T>()
+        for a in couplings {
+            if a.coupling.rightDimension == 1 {
+                pairsPaired(a, x: x, xB, w, &acc, ScalarTimesScalar.self)
+            } else {
+                pairsPaired(a, x: x, xB, w, &acc, DoubletToScalar.self)
+            }
+        }
+        return acc
+    }
+
+    /// `pairs` for a 1-d result on two blocks at once (see `tilePaired`).
+    @inline(__always)
+    func pairsPaired<D: PairDimensions>(
+        _ a: CouplingArguments<T>, x: UnsafePointer<SIMD8<T>>, _ xB: UnsafePointer<SIMD8<T>>, _ w: UnsafePointer<T>,
+        _ acc: inout Accumulator8<T>, _: D.Type
+    ) {
+        let c = a.coupling, twoRight = D.twoRight, mb = c.rightCount
+        let y0 = x + a.rightOffset, y1 = y0 + mb, yB0 = xB + a.rightOffset, yB1 = yB0 + mb
+        var a0 = acc.a0, a1 = acc.a1, a2 = acc.a2, a3 = acc.a3, a4 = acc.a4, a5 = acc.a5, a6 = acc.a6, a7 = acc.a7
+        for r in 0..<c.leftCount {
+            let l = leftFactor(c, cg: a.cg, x: x, leftOffset: a.leftOffset, r: r)
+            let lB = leftFactor(c, cg: a.cg, x: xB, leftOffset: a.leftOffset, r: r)
+            var row = w + (c.auxiliaryOffset + c.firstPair(r)) * 8
+            var s = c.firstRight(r)
+            while s < mb {
+                var z = l.0 * y0[s], zB = lB.0 * yB0[s]
+                if twoRight {
+                    z.addProduct(l.1, y1[s])
+                    zB.addProduct(lB.1, yB1[s])
+                }
+                a0.addProduct(row[0], z)
+                a1.addProduct(row[1], z)
+                a2.addProduct(row[2], z)
+                a3.addProduct(row[3], z)
+                a4.addProduct(row[4], zB)
+                a5.addProduct(row[5], zB)
+                a6.addProduct(row[6], zB)
+                a7.addProduct(row[7], zB)
+                row += 8
+                s += 1
+            }
+        }
+        acc = Accumulator8(a0: a0, a1: a1, a2: a2, a3: a3, a4: a4, a5: a5, a6: a6, a7: a7)
+    }
+
+    /// Stores the products z of one coupling for one block: pair p (row auxiliaryOffset + p) at
+    /// `products[(auxiliaryOffset + p)·dk + γ]`, computed as `pairs` computes them.
+    @inline(__always)
+    func storeProducts(
+        _ a: CouplingArguments<T>, dk: Int, x: UnsafePointer<SIMD8<T>>, products: UnsafeMutablePointer<SIMD8<T>>
+    ) {
+        let c = a.coupling, cg = a.cg, lo = a.leftOffset, ro = a.rightOffset
+        switch (c.rightDimension, dk, a.pattern) {
+        case (1, 1, _): storePairs(c, cg: cg, x: x, lo, ro, products, ScalarTimesScalar.self)
+        case (2, 1, _): storePairs(c, cg: cg, x: x, lo, ro, products, DoubletToScalar.self)
+        case (2, 2, .diagonal): storePairs(c, cg: cg, x: x, lo, ro, products, DoubletToDoubletDiagonal.self)
+        case (2, 2, .crossed): storePairs(c, cg: cg, x: x, lo, ro, products, DoubletToDoubletCrossed.self)
+        default: storePairs(c, cg: cg, x: x, lo, ro, products, DoubletToDoublet.self)
+        }
+    }
+
+    /// `pairs` with the products stored instead of accumulated.
+    @inline(__always)
+    func storePairs<D: PairDimensions>(
+        _ c: Coupling, cg: UnsafePointer<T>, x: UnsafePointer<SIMD8<T>>, _ leftOffset: Int, _ rightOffset: Int,
+        _ products: UnsafeMutablePointer<SIMD8<T>>, _: D.Type
+    ) {
+        let twoRight = D.twoRight, twoResult = D.twoResult
+        let u00 = D.uses00, u01 = D.uses01, u10 = D.uses10, u11 = D.uses11
+        let mb = c.rightCount
+        let y0 = x + rightOffset, y1 = x + rightOffset + mb
+        for r in 0..<c.leftCount {
+            let l = leftFactor(c, cg: cg, x: x, leftOffset: leftOffset, r: r)
+            let l0 = l.0, l1 = l.1, l2 = l.2, l3 = l.3
+            var z = products + (c.auxiliaryOffset + c.firstPair(r)) * (twoResult ? 2 : 1)
+            var s = c.firstRight(r)
+            while s < mb {
+                let b0 = y0[s]
+                let b1 = twoRight ? y1[s] : SIMD8<T>()
+                var z0 = u00 ? l0 * b0 : l1 * b1
+                if u00 && u01 { z0.addProduct(l1, b1) }
+                z[0] = z0
+                if twoResult {
+                    var z1 = u10 ? l2 * b0 : l3 * b1
+                    if u10 && u11 { z1.addProduct(l3, b1) }
+                    z[1] = z1
+                    z += 2
+                } else {
+                    z += 1
+                }
+                s += 1
+            }
+        }
+    }
+
+    /// One output tile over stored products (`storeProducts`): acc_j += w[p][j]·z_p for p in order.
+    @inline(__always)
+    func tileOverProducts(
+        _ w: UnsafePointer<T>, _ products: UnsafePointer<SIMD8<T>>, aux: Int, dk: Int
+    )
+        -> Accumulator8<T>
+    {
+        dk == 2 ? tileOverProducts(w, products, aux: aux, 2) : tileOverProducts(w, products, aux: aux, 1)
+    }
+
+    /// `tileOverProducts` for a result dimension `dk` fixed at the call (a constant after inlining,
+    /// so the loop keeps all 8 accumulators in registers).
+    @inline(__always)
+    func tileOverProducts(
+        _ w: UnsafePointer<T>, _ products: UnsafePointer<SIMD8<T>>, aux: Int, _ dk: Int
+    )
+        -> Accumulator8<T>
+    {
+        var a0 = SIMD8<T>(), a1 = SIMD8<T>(), a2 = SIMD8<T>(), a3 = SIMD8<T>()
+        var a4 = SIMD8<T>(), a5 = SIMD8<T>(), a6 = SIMD8<T>(), a7 = SIMD8<T>()
+        for p in 0..<aux {
+            let row = w + p * 8, z0 = products[p * dk], zHigh = products[p * dk + dk - 1]
+            a0.addProduct(row[0], z0)
+            a1.addProduct(row[1], z0)
+            a2.addProduct(row[2], z0)
+            a3.addProduct(row[3], z0)
+            a4.addProduct(row[4], zHigh)
+            a5.addProduct(row[5], zHigh)
+            a6.addProduct(row[6], zHigh)
+            a7.addProduct(row[7], zHigh)
+        }
+        return Accumulator8(a0: a0, a1: a1, a2: a2, a3: a3, a4: a4, a5: a5, a6: a6, a7: a7)
     }
 
     /// Inner loop over the pairs of one coupling, specialised for the coupling's compile-time shape
@@ -217,6 +404,9 @@ extension EquivariantNetwork {
 }
 
 extension EquivariantNetwork {
+    /// Vectors `layerForward` stores at most per block (32 KiB, so they stay in L1).
+    static var productCapacity: Int { 32 * 1024 / MemoryLayout<SIMD8<T>>.size }
+
     /// One layer's fused products + linear map over `blocks` blocks of 8 sites with the current
     /// parameters (inputs and outputs [block][channel] lanes): the kernel `latticeff bench enn` times in
     /// isolation. Specialized here, beside the kernel, so that a caller in another module (Benchmarks)
@@ -228,10 +418,12 @@ extension EquivariantNetwork {
     ) {
         let prep = prepared()
         let plan = structure.layers[layer]
+        let products = UnsafeMutablePointer<SIMD8<T>>.allocate(capacity: Self.productCapacity)
+        defer { products.deallocate() }
         prep.cg[layer].withUnsafeBufferPointer { cg in
             layerForward(
                 plan, packed: prep.packed[layer], cg: cg.baseAddress!, cgOffsets: prep.cgOffsets[layer],
-                input: input, output: output, blocks: blocks)
+                input: input, output: output, blocks: blocks, products: products)
         }
     }
 }
