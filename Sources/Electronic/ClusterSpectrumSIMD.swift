@@ -1,14 +1,17 @@
 // Goals, in order: accuracy, reproducibility, speed. Trade-offs made here:
 // - Accuracy: float64; the same algorithm as `CentreSpectrumWorkspace` (Lanczos from the centre with
 //   full reorthogonalization, then implicit QL with Wilkinson shifts carrying the first eigenvector
-//   row), agreeing with it and with LAPACK to 1e-12; the second Gram–Schmidt pass is always done.
+//   row), agreeing with it and with LAPACK to 1e-12; the second Gram–Schmidt pass is done for the
+//   whole group when any lane needs it ("twice is enough": the first pass removed most of its w).
 // - Reproducibility: every lane is computed by elementwise operations only and masked steps leave a
-//   lane's data untouched, so a cluster's bits do not depend on the other clusters of its group.
+//   lane's data untouched; only the choice of the second Gram–Schmidt pass couples the lanes, and the
+//   groups (consecutive sites) do not depend on the thread count, so results are deterministic.
 // - Speed: `ClusterLanes.scalarCount` clusters (same graph, different diagonals) run in lock step,
 //   one cluster per SIMD lane: no lane-dependent branch in Lanczos, masked rotations in the QL.
-//   Measured at R = √5 (m = 21): ≈ 4× the scalar solver per thread; the QL is ~60% of the time
-//   (≈ 555 rotations per cluster, one vector sqrt and one vector division each, plus ≈ 1.4× lock-step
-//   waste), the two Gram–Schmidt passes ~35%. 8 lanes beat 4 (2× slower) and 16 (slower Lanczos).
+//   Measured at R = √5 (m = 21): ≈ 4.8× the scalar solver per thread; the QL is ~60% of the time
+//   (one vector sqrt and one vector division per rotation, latency-bound; each lane has its own
+//   eigenvalue index, so a lane moves on as soon as its eigenvalue converges), the Lanczos ~25%.
+//   8 lanes beat 4 (2× slower) and 16 (slower Lanczos).
 //   Masks are blended as bit vectors: the stdlib's `replacing(with:where:)` and carried `SIMDMask`s
 //   compile to lane shuffles and half-width registers here (1.5× slower QL).
 
@@ -24,11 +27,12 @@ typealias ClusterLaneBits = SIMD8<UInt64>
 
 /// Lock-step centre spectra of `ClusterLanes.scalarCount` clusters of m sites sharing one adjacency.
 ///
-/// Lanczos from e_0 with two classical Gram–Schmidt passes against all previous vectors (no branch
-/// per lane); a lane whose Krylov space closes (‖w‖ ≤ 1e-13 × its bound of ‖H‖) gets β = 0 and zero
-/// vectors from then on, i.e. decoupled zero levels of weight 0. Then implicit QL with per-lane
-/// Wilkinson shifts and split indices, rotations masked to the identity outside a lane's block.
-/// Cost per group ≈ 2m³ vector FMAs (Lanczos) + O(m²) masked rotations (QL); memory m² lanes.
+/// Lanczos from e_0 with one or two classical Gram–Schmidt passes against all previous vectors (the
+/// second when any lane needs it; no branch per lane); a lane whose Krylov space closes
+/// (‖w‖ ≤ 1e-13 × its bound of ‖H‖) gets β = 0 and zero vectors from then on, i.e. decoupled zero
+/// levels of weight 0. Then implicit QL with per-lane Wilkinson shifts, eigenvalue and split indices,
+/// rotations masked to the identity outside a lane's block.
+/// Cost per group ≈ m³ to 2m³ vector FMAs (Lanczos) + O(m²) masked rotations (QL); memory m² lanes.
 final class CentreSpectrumLanes {
     let m: Int
     private let start: [Int], neighbour: [Int]
@@ -114,10 +118,17 @@ final class CentreSpectrumLanes {
                         e[k] = zero
                         break
                     }
-                    orthogonalize(rows: k + 1)
+                    var before = zero
+                    for a in 0..<m { before = before.addingProduct(w[a], w[a]) }
                     orthogonalize(rows: k + 1)
                     var squares = zero
                     for a in 0..<m { squares = squares.addingProduct(w[a], w[a]) }
+                    // Twice is enough: a second pass when some lane lost most of w in the first.
+                    if Self.anySet(bits(squares .< 0.5 * before)) {
+                        orthogonalize(rows: k + 1)
+                        squares = zero
+                        for a in 0..<m { squares = squares.addingProduct(w[a], w[a]) }
+                    }
                     let norm = squares.squareRoot()
                     let broken = norm .<= breakdown
                     e[k] = pick(broken, zero, norm)
@@ -175,57 +186,87 @@ final class CentreSpectrumLanes {
         }
     }
 
-    /// Eigenvalues of every lane's Jacobi matrix (d, e) into `d`, rotating `z` alongside. The
-    /// eigenvalue index l is shared by the lanes; each lane has its own split index and stops
-    /// iterating (masked) once its e[l] is negligible. Throws after 60 steps on one eigenvalue.
-    /// Masks are recomputed from comparisons where used (no mask is carried across iterations).
+    /// Eigenvalues of every lane's Jacobi matrix (d, e) into `d`, rotating `z` alongside. Each lane
+    /// has its own eigenvalue index l (`first`) and split index: a lane whose e[l] is negligible moves
+    /// on to l + 1 at once, without waiting for the other lanes, so a lane's sequence of QL steps is
+    /// that of the scalar solver. Throws after 60 steps on one eigenvalue of a lane.
     private func jacobiEigenvalues() throws {
-        let m = self.m
-        for l in 0..<(m - 1) {
-            var iterations = ClusterLanes(repeating: 0)
+        let m = self.m, last = ClusterLanes(repeating: Double(m - 1)), zero = ClusterLanes(repeating: 0)
+        var first = zero, iterations = zero
+        while true {
+            var (split, next) = splits(first: first)
             while true {
-                // Per-lane split: the first s ≥ l with |e_s| ≤ ε(|d_s| + |d_{s+1}|), else m − 1.
-                var split = ClusterLanes(repeating: Double(m - 1))
-                var s = m - 2
-                while s >= l {
-                    let size = Self.magnitude(d[s]) + Self.magnitude(d[s + 1])
-                    split = pick(
-                        Self.magnitude(e[s]) .<= Double.ulpOfOne * size, ClusterLanes(repeating: Double(s)), split)
-                    s -= 1
+                let advance = bits(split .== first) & bits(first .< last)
+                if !Self.anySet(advance) { break }
+                first = blend(advance, first + 1, first)
+                iterations = blend(advance, zero, iterations)
+                split = blend(advance, next, split)
+                if Self.anySet(advance & bits(split .== first) & bits(first .< last)) {
+                    (split, next) = splits(first: first)
                 }
-                let top = Self.largest(split)
-                if top == Double(l) { break }
-                iterations = pick(split .> Double(l), iterations + 1, iterations)
-                if Self.largest(iterations) > 60 {
-                    throw ElectronicError("cluster spectrum: QL iteration did not converge")
-                }
-                qlStep(l: l, split: split, top: Int(top))
             }
+            let active = bits(split .> first)
+            if !Self.anySet(active) { break }
+            iterations = blend(active, iterations + 1, iterations)
+            if Self.largest(iterations) > 60 {
+                throw ElectronicError("cluster spectrum: QL iteration did not converge")
+            }
+            qlStep(first: first, split: split, active: active)
         }
     }
 
-    /// One implicit QL step with per-lane Wilkinson shifts on each lane's block l...split (lanes with
-    /// split = l are left unchanged); a lane whose rotation deflates its block (r = 0) stops there, as
-    /// in the scalar step. One square root and one reciprocal per rotation; the lane masks of every
-    /// rotation are set up front as bit vectors (blends on them stay in full-width registers).
+    /// Per lane, the first s ≥ l (`split`) and the first s ≥ l + 1 (`next`) with
+    /// |e_s| ≤ ε(|d_s| + |d_{s+1}|), else m − 1, where l = `first`.
     @inline(__always)
-    private func qlStep(l: Int, split: ClusterLanes, top: Int) {
-        let one = ClusterLanes(repeating: 1), zero = ClusterLanes(repeating: 0)
-        // Shift from the leading 2×2 block; inactive lanes get harmless values (their data is masked).
-        let el = pick(split .== Double(l), one, e[l])
-        var g = (d[l + 1] - d[l]) / (2 * el)
-        let root = (g * g + 1).squareRoot()
-        let anchor = d[l] - el / (g + pick(g .< 0, -root, root))
-        // Rotation i runs where split > i (`on`); a lane's sweep begins at i = split − 1 (`begins`).
-        let on = masks, begins = masks + m
-        for i in l..<top {
-            on[i] = bits(split .> Double(i))
-            begins[i] = bits(split .== Double(i + 1))
+    private func splits(first: ClusterLanes) -> (split: ClusterLanes, next: ClusterLanes) {
+        let m = self.m
+        var split = ClusterLanes(repeating: Double(m - 1)), next = split
+        var s = m - 2
+        let low = Int(Self.smallest(first))
+        while s >= low {
+            let size = Self.magnitude(d[s]) + Self.magnitude(d[s + 1])
+            let index = ClusterLanes(repeating: Double(s))
+            let negligible = bits(Self.magnitude(e[s]) .<= Double.ulpOfOne * size)
+            split = blend(negligible & bits(first .<= index), index, split)
+            next = blend(negligible & bits(first .< index), index, next)
+            s -= 1
         }
-        var s = one, c = one, p = zero, deflated = ClusterLaneBits()
+        return (split, next)
+    }
+
+    /// One implicit QL step with per-lane Wilkinson shifts on each `active` lane's block
+    /// first...split (other lanes are left unchanged); a lane whose rotation deflates its block (r = 0)
+    /// stops there, as in the scalar step. One square root and one reciprocal per rotation; the lane
+    /// masks of every rotation are set up front as bit vectors (blends on them stay in full-width
+    /// registers).
+    @inline(__always)
+    private func qlStep(first: ClusterLanes, split: ClusterLanes, active: ClusterLaneBits) {
+        let one = ClusterLanes(repeating: 1), zero = ClusterLanes(repeating: 0)
+        let top = Int(Self.largest(blend(active, split, zero)))
+        let low = Int(Self.smallest(blend(active, first, ClusterLanes(repeating: Double(m)))))
+        let high = Int(Self.largest(blend(active, first, zero)))
+        // Shift from each lane's leading 2×2 block; inactive lanes get harmless values (masked data).
+        var el = one, dl = zero, dNext = zero
+        for j in low...high {
+            let here = active & bits(first .== Double(j))
+            el = blend(here, e[j], el)
+            dl = blend(here, d[j], dl)
+            dNext = blend(here, d[j + 1], dNext)
+        }
+        var g = (dNext - dl) / (2 * el)
+        let root = (g * g + 1).squareRoot()
+        let anchor = dl - el / (g + pick(g .< 0, -root, root))
+        // Rotation i runs where first ≤ i < split (`on`); a lane's sweep begins at i = split − 1.
+        let on = masks, begins = masks + m
+        for i in low..<top {
+            let index = ClusterLanes(repeating: Double(i))
+            on[i] = active & bits(split .> index) & bits(first .<= index)
+            begins[i] = active & bits(split .== index + 1)
+        }
+        var s = one, c = one, p = zero
         g = zero
         var i = top - 1
-        while i >= l {
+        while i >= low {
             g = blend(begins[i], d[i + 1] - anchor, g)
             let ei = e[i]
             let f = s * ei, b = c * ei
@@ -239,8 +280,7 @@ final class CentreSpectrumLanes {
                 // Rare: the block splits here (r = 0); those lanes stop, as the scalar step returns.
                 d[i + 1] = blend(deflate, gShifted, d[i + 1])
                 rotate &= ~deflate
-                deflated |= deflate
-                for k in l..<i { on[k] &= ~deflate }
+                for k in low..<i { on[k] &= ~deflate }
             }
             // Lanes with r = 0 get inf/NaN here; every use below is masked by `rotate`.
             let inverse = 1 / r
@@ -255,11 +295,14 @@ final class CentreSpectrumLanes {
             c = blend(rotate, cNew, c)
             p = blend(rotate, pNew, p)
             g = blend(rotate, (-b).addingProduct(cNew, rNew), g)
+            if i <= high {
+                // The sweep of the lanes with l = i ends here.
+                let completed = rotate & bits(first .== Double(i))
+                d[i] = blend(completed, d[i] - p, d[i])
+                e[i] = blend(completed, g, e[i])
+            }
             i -= 1
         }
-        let completed = on[l] & ~deflated
-        d[l] = blend(completed, d[l] - p, d[l])
-        e[l] = blend(completed, g, e[l])
     }
 
     /// Whether any bit of x is set.
@@ -280,6 +323,14 @@ final class CentreSpectrumLanes {
     /// max(x, y) per lane.
     @inline(__always)
     static func larger(_ x: ClusterLanes, _ y: ClusterLanes) -> ClusterLanes { pick(y .> x, y, x) }
+
+    /// The smallest lane of x.
+    @inline(__always)
+    static func smallest(_ x: ClusterLanes) -> Double {
+        var result = x[0]
+        for lane in 1..<ClusterLanes.scalarCount where x[lane] < result { result = x[lane] }
+        return result
+    }
 
     /// The largest lane of x.
     @inline(__always)
