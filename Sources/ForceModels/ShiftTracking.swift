@@ -192,7 +192,8 @@ private func predictedShift(_ q: [Double], state: ShiftTrackingState?, model: Li
         guard model.baseline != nil, let last = state.networkSum else { return extrapolated }
         // The exact baseline of the new configuration with the last network sum, moved along its response.
         return model.solve(
-            anchor: last.shift, constant: last.sum, slope: state.response?.reduce(0, +) ?? 0, start: shifts[0]
+            anchor: last.shift, constant: last.sum, slope: state.response?.reduce(0, +) ?? 0, start: shifts[0],
+            newtonSteps: 2
         ).shift
     }
     let sorted = q.sorted(), n = q.count
@@ -225,11 +226,11 @@ private struct LinearShiftModel {
     }
 
     /// The root of Σ_i B_i(s) + `constant` + (s − `anchor`)·`slope` within `radius` of `start`.
+    /// `newtonSteps`: stop after that many Newton steps (a prediction needs no more).
     func solve(
-        anchor: Double, constant: Double, slope: Double, start: Double, radius: Double? = nil
-    ) -> (
-        shift: Double, clamped: Bool
-    ) {
+        anchor: Double, constant: Double, slope: Double, start: Double, radius: Double? = nil,
+        newtonSteps: Int = 12
+    ) -> (shift: Double, clamped: Bool) {
         let reach = radius ?? trustRadius, tolerance = 1e-13 * Double(siteCount)
         func total(_ s: Double) -> (value: Double, slope: Double) {
             let exact = baseline?.electronicForceSum(shift: s) ?? (sum: 0, slope: 0)
@@ -239,9 +240,13 @@ private struct LinearShiftModel {
         if abs(f) <= tolerance { return (s, false) }
         // Newton while it stays within reach and |f| falls (the model need not be monotone).
         var bracket: (Double, Double, Double, Double)? = nil  // (s₁, f₁, s₂, f₂) with f₁·f₂ < 0
-        for _ in 0..<12 where d != 0 {
+        for step in 0..<newtonSteps where d != 0 {
             let next = s - f / d
             guard abs(next - start) <= reach else { break }
+            // Converged to rounding, or a prediction that needs no further step: no evaluation more.
+            if abs(next - s) <= 1e-14 * max(1, abs(s)) || (step == newtonSteps - 1 && newtonSteps < 12) {
+                return (next, false)
+            }
             let (fn, dn) = total(next)
             if abs(fn) <= tolerance { return (next, false) }
             if (fn < 0) != (f < 0) {

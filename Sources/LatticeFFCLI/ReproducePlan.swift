@@ -108,10 +108,10 @@ struct ReproducePlan {
             loadedModel = loaded
             let hasBaseline = (loaded as? EquivariantNetwork<Float>).map { $0.baseline != .none } ?? false
             passes = loaded.readout == .grandCanonical ? (hasBaseline ? 1.1 : 3) : 1
-            // A cluster baseline adds one cluster solve per step (≈ 12 µs per site for 21 sites on two
+            // A cluster baseline adds one cluster solve per step (≈ 2 µs per site for 21 sites on two
             // cores, growing as m³; docs/PERFORMANCE.md), expressed in network passes of 1/150,000 s per site.
             if let enn = loaded as? EquivariantNetwork<Float>, let solver = try enn.baselineSolver() {
-                passes += 12e-6 * pow(Double(solver.siteCount) / 21, 3) * 150_000
+                passes += 2e-6 * pow(Double(solver.siteCount) / 21, 3) * 150_000
             }
             let h = loaded.holstein
             let d = HolsteinParameters()
