@@ -86,7 +86,7 @@ public struct ShiftTrackingSettings: Sendable, Equatable {
     /// root along 200×200 trajectories stays below 1e-5 max and 1e-7 RMS (docs/PERFORMANCE.md).
     public var tolerance = 1e-5
     /// Measure the response again after this many evaluations.
-    public var maximumResponseAge = 10
+    public var maximumResponseAge = 20
     /// Smallest secant step for measuring the response (s units).
     public var responseStep = 1e-3
     /// Largest move of s on the linear model before the network is evaluated there (s units).
