@@ -2,9 +2,10 @@
 // - Accuracy: float64 throughout; each cluster is diagonalized exactly (Lanczos + QL by default,
 //   agreeing with LAPACK's dsyev/dsyevd/dsyevr to 1e-12); the approximation is the cluster itself
 //   (the density response beyond radius R is dropped: ~1e-3·g at √5 on post-quench configurations).
-// - Reproducibility: sites go in groups of `ClusterLanes.scalarCount` consecutive sites, groups dealt
-//   round-robin to ≤ 2 workers (LAPACK with 1 BLAS thread); a site's bits depend only on its own
-//   cluster, so results do not depend on `threads`.
+// - Reproducibility: sites go in groups of `ClusterLanes.scalarCount` consecutive sites, groups (for
+//   `.lanczosSIMD` pairs of groups 2k, 2k + 1) dealt round-robin to ≤ 2 workers (LAPACK with 1 BLAS
+//   thread); a site's bits depend only on its own cluster (and group), so results do not depend on
+//   `threads`.
 // - Speed: Lanczos from the centre carries one eigenvector row; the default runs 8 clusters in lock
 //   step in SIMD lanes (≈ 4× the scalar Lanczos, which is 1.7–2× faster than the best LAPACK driver);
 //   the spectra are kept so that the fixed-N μ search re-sums them without diagonalizing.
@@ -113,7 +114,9 @@ public struct LocalClusterSolver: Sendable {
         let n = L * L, m = siteCount
         var levels = [Double](repeating: 0, count: n * m), weights = [Double](repeating: 0, count: n * m)
         let groups = (n + ClusterLanes.scalarCount - 1) / ClusterLanes.scalarCount
-        let workers = max(1, min(threads, 2, groups))
+        // `.lanczosSIMD` takes groups in pairs (2k, 2k + 1), pairs dealt round-robin to the workers.
+        let pairs = (groups + 1) / 2
+        let workers = max(1, min(threads, 2, method == .lanczosSIMD ? pairs : groups))
         let failures = FailureBox()
         q.withUnsafeBufferPointer { qb in
             levels.withUnsafeMutableBufferPointer { lb in
@@ -125,7 +128,8 @@ public struct LocalClusterSolver: Sendable {
                             do {
                                 if method == .lanczosSIMD {
                                     try solveLanes(
-                                        shared, size: L, groups: Swift.stride(from: worker, to: groups, by: workers))
+                                        shared, size: L, groups: groups,
+                                        pairs: Swift.stride(from: worker, to: pairs, by: workers))
                                 } else {
                                     try solveSites(
                                         shared, size: L, groups: Swift.stride(from: worker, to: groups, by: workers))
@@ -167,38 +171,48 @@ public struct LocalClusterSolver: Sendable {
         }
     }
 
-    /// One worker of `spectra` for `.lanczosSIMD`: each group's clusters in the lanes of one
-    /// `CentreSpectrumLanes` call; lanes past the last site repeat the last site and are dropped.
-    private func solveLanes(_ shared: UncheckedPointers, size L: Int, groups: StrideTo<Int>) throws {
+    /// One worker of `spectra` for `.lanczosSIMD`: each pair of groups (2k, 2k + 1; the last pair may
+    /// hold one group) in one `CentreSpectrumLanes` call, each group's clusters in the lanes of its
+    /// half; lanes past the last site repeat the last site and are dropped.
+    private func solveLanes(
+        _ shared: UncheckedPointers, size L: Int, groups: Int, pairs: StrideTo<Int>
+    ) throws {
         let n = L * L, m = siteCount, width = ClusterLanes.scalarCount
         let (t, g) = (parameters.hopping, parameters.coupling)
         let lanes = CentreSpectrumLanes(neighbours: neighbours)
-        var buffers = [ClusterLanes](repeating: ClusterLanes(), count: 3 * m)
+        var buffers = [ClusterLanes](repeating: ClusterLanes(), count: 6 * m)
         let members = UnsafeMutablePointer<Int>.allocate(capacity: width * m)
         defer { members.deallocate() }
         try buffers.withUnsafeMutableBufferPointer { buffers in
-            let diagonal = buffers.baseAddress!, levels = diagonal + m, weights = levels + m
-            for group in groups {
-                for lane in 0..<width {
-                    self.members(of: min(group * width + lane, n - 1), size: L, into: members + lane * m)
-                }
-                for a in 0..<m {
+            let diagonal = buffers.baseAddress!, levels = diagonal + 2 * m, weights = levels + 2 * m
+            for pair in pairs {
+                let count = min(2, groups - 2 * pair)
+                for half in 0..<count {
+                    let group = 2 * pair + half, diagonal = diagonal + half * m
                     for lane in 0..<width {
-                        let value = shared.q[members[lane * m + a]]
-                        // The scalar solver's error for a non-finite Q (its QL cannot converge on NaN).
-                        guard value.isFinite else {
-                            throw ElectronicError("cluster spectrum: QL iteration did not converge")
+                        self.members(of: min(group * width + lane, n - 1), size: L, into: members + lane * m)
+                    }
+                    for a in 0..<m {
+                        for lane in 0..<width {
+                            let value = shared.q[members[lane * m + a]]
+                            // The scalar solver's error for a non-finite Q (its QL cannot converge on NaN).
+                            guard value.isFinite else {
+                                throw ElectronicError("cluster spectrum: QL iteration did not converge")
+                            }
+                            diagonal[a][lane] = -g * value
                         }
-                        diagonal[a][lane] = -g * value
                     }
                 }
-                try lanes.spectra(diagonal: diagonal, hopping: t, levels: levels, weights: weights)
-                for lane in 0..<min(width, n - group * width) {
-                    let site = group * width + lane
-                    let lv = shared.levels + site * m, wt = shared.weights + site * m
-                    for k in 0..<m {
-                        lv[k] = levels[k][lane]
-                        wt[k] = weights[k][lane]
+                try lanes.spectra(diagonal: diagonal, groups: count, hopping: t, levels: levels, weights: weights)
+                for half in 0..<count {
+                    let group = 2 * pair + half, levels = levels + half * m, weights = weights + half * m
+                    for lane in 0..<min(width, n - group * width) {
+                        let site = group * width + lane
+                        let lv = shared.levels + site * m, wt = shared.weights + site * m
+                        for k in 0..<m {
+                            lv[k] = levels[k][lane]
+                            wt[k] = weights[k][lane]
+                        }
                     }
                 }
             }

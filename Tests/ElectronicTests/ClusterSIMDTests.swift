@@ -212,4 +212,62 @@ struct ClusterSIMDTests {
             }
         }
     }
+
+    /// Two groups' QL steps run interleaved in one call; each lane's result must not depend on the
+    /// other group (nor on the order of the two), so sites give the same bits whatever the pairing.
+    @Test("two groups in one call (interleaved QL) = each group alone, bit for bit, in either order")
+    func pairedGroups() throws {
+        let side = 5, m = side * side, lanes = ClusterLanes.scalarCount
+        var neighbours = [[Int]](repeating: [], count: m)
+        for a in 0..<m {
+            let x = a % side, y = a / side
+            if x > 0 { neighbours[a].append(a - 1) }
+            if x < side - 1 { neighbours[a].append(a + 1) }
+            if y > 0 { neighbours[a].append(a - side) }
+            if y < side - 1 { neighbours[a].append(a + side) }
+        }
+        var random = TestRandom(seed: 29)
+        // Group 0: breakdown, checkerboard, tiny to huge fields; group 1: random fields (fewer QL steps).
+        var diagonal = [ClusterLanes](repeating: ClusterLanes(), count: 2 * m)
+        for lane in 0..<lanes {
+            let amplitudes = [0.0, 0.0, 1e-9, 0.05, 1.5, 6.0, 40.0, 3.0]
+            let field = random.field(m), other = random.field(m)
+            for a in 0..<m {
+                let checker = lane == 1 ? ((a % side + a / side) % 2 == 0 ? 1.3 : -1.3) : 0.4
+                diagonal[a][lane] = lane < 2 ? checker : amplitudes[lane] * field[a]
+                diagonal[m + a][lane] = (0.5 + Double(lane)) * other[a]
+            }
+        }
+        let solver = CentreSpectrumLanes(neighbours: neighbours)
+        var levels = diagonal, weights = diagonal
+        try solver.spectra(diagonal: diagonal, groups: 2, hopping: 1, levels: &levels, weights: &weights)
+        let swapped = Array(diagonal[m...] + diagonal[..<m])
+        var swappedLevels = swapped, swappedWeights = swapped
+        try solver.spectra(
+            diagonal: swapped, groups: 2, hopping: 1, levels: &swappedLevels, weights: &swappedWeights)
+        for group in 0..<2 {
+            let alone = Array(diagonal[(group * m)..<((group + 1) * m)])
+            var level = alone, weight = alone
+            try solver.spectra(diagonal: alone, hopping: 1, levels: &level, weights: &weight)
+            let range = (group * m)..<((group + 1) * m), other = ((1 - group) * m)..<((2 - group) * m)
+            #expect(Array(levels[range]) == level && Array(weights[range]) == weight, "group \(group)")
+            #expect(Array(swappedLevels[other]) == level && Array(swappedWeights[other]) == weight, "group \(group)")
+        }
+    }
+
+    @Test("an odd number of groups (the last pair has one group): bit-identical on 1 and 2 threads, = scalar")
+    func oddGroupCount() throws {
+        for L in [7, 9] {
+            let groups = (L * L + ClusterLanes.scalarCount - 1) / ClusterLanes.scalarCount
+            #expect(groups % 2 == 1)
+            let q = Self.uniformField(L, seed: 31 + UInt64(L), amplitude: 2)
+            for radius in [Self.radii[1], Self.radii[3]] {
+                let solver = try LocalClusterSolver(radius: radius, parameters: Self.parameters())
+                let one = try solver.spectra(q, size: L, threads: 1), two = try solver.spectra(q, size: L, threads: 2)
+                #expect(one.levels == two.levels && one.weights == two.weights, "L \(L), radius \(radius)")
+                let difference = try Self.largestDifference(q, size: L, radius: radius, reference: .lanczos)
+                #expect(difference < 1e-12, "L \(L), radius \(radius): \(difference)")
+            }
+        }
+    }
 }
