@@ -87,9 +87,14 @@ extension ClusterSpectra {
                     while k < end {
                         // 4 levels (the last chunk padded with weight 0).
                         var x = SIMD4<Double>(repeating: 0), weight = SIMD4<Double>(repeating: 0)
-                        for lane in 0..<min(4, end - k) {
-                            x[lane] = theta[k + lane]
-                            weight[lane] = w[k + lane]
+                        if end - k >= 4 {
+                            x = UnsafeRawPointer(theta.baseAddress! + k).loadUnaligned(as: SIMD4<Double>.self)
+                            weight = UnsafeRawPointer(w.baseAddress! + k).loadUnaligned(as: SIMD4<Double>.self)
+                        } else {
+                            for lane in 0..<(end - k) {
+                                x[lane] = theta[k + lane]
+                                weight[lane] = w[k + lane]
+                            }
                         }
                         let y = ((x - offset) * inverseT).clamped(lowerBound: low, upperBound: high)
                         let e = negativeExponential(y.replacing(with: -y, where: y .< 0))
@@ -120,8 +125,9 @@ func negativeExponential(_ a: SIMD4<Double>) -> SIMD4<Double> {
     ]
     var p = SIMD4<Double>(repeating: coefficients[0])
     for n in 1..<coefficients.count { p = p * u + SIMD4<Double>(repeating: coefficients[n]) }
-    let exponent = SIMD4<Int64>(repeating: 1023) &- SIMD4<Int64>(k, rounding: .toNearestOrEven)
-    return p * unsafeBitCast(exponent &<< 52, to: SIMD4<Double>.self)
+    // 2^{−k}: the integer 1023 − k lands in the low mantissa bits of (1023 − k) + 1.5·2^52.
+    let biased = unsafeBitCast((1023 - k) + 6_755_399_441_055_744.0, to: SIMD4<UInt64>.self)
+    return p * unsafeBitCast((biased & SIMD4(repeating: 0x7FF)) &<< 52, to: SIMD4<Double>.self)
 }
 
 /// A raw pointer handed to `concurrentPerform` workers that write disjoint elements.

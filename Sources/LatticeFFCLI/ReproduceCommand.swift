@@ -12,7 +12,7 @@ struct ReproduceCommand: ParsableCommand {
         commandName: "reproduce",
         abstract: "Run the paper's chain (dataset, training, ML vs ED, coarsening, analysis) and write report.md.",
         discussion: """
-            --preset demo: a REDUCED version for a first look (≈ 12 min on 2 cores): the shipped model, \
+            --preset demo: a REDUCED version for a first look (≈ 3 min on 2 cores): the shipped model, \
             ML vs ED on 24×24 (4 runs × 1000 steps), coarsening on 64×64 for 2000 steps per temperature. \
             --preset paper: the full protocol (dataset of 600 ED configurations on 40×40, training, 30 runs \
             of ML and ED dynamics on 40×40 for 9000 steps, 200×200 coarsening for 25,000 steps per \
