@@ -24,10 +24,11 @@ extension Double: ModelScalar {
 extension Float: ModelScalar {
     /// Vectorised: e^t by range reduction t = n·ln2 + r (|r| ≤ ln2/2), a degree-6 polynomial for e^r
     /// (relative error < 2e-7 on the reduced range) and 2^n from the exponent bits; arguments are
-    /// clamped to ±87 so that no lane overflows. σ is within a few ulp of the exact value.
-    @inline(__always)
+    /// clamped to ±87 (`clampedToExponentRange`) so that no lane overflows. σ is within a few ulp of
+    /// the exact value. Not inlined: inlined into the gate loop it compiled to scalar code.
+    @inline(never)
     public static func sigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let t = (-x).clamped(lowerBound: SIMD8(repeating: -87), upperBound: SIMD8(repeating: 87))
+        let t = clampedToExponentRange(-x)
         let magic = SIMD8<Float>(repeating: 12_582_912)  // 1.5·2^23: rounds to an integer in the low bits
         let shifted = t * 1.442_695_04 + magic
         let n = shifted - magic
@@ -44,4 +45,20 @@ extension Float: ModelScalar {
         let scale = unsafeBitCast(bits &<< 23, to: SIMD8<Float>.self)
         return 1 / (1 + p * scale)
     }
+}
+
+/// t clamped to [−87, 87] as `clamped(lowerBound:upperBound:)` does, NaN → −87, by integer masks
+/// (the stdlib's generic `clamped` runs lane by lane out of line):
+/// t + 87 is negative or NaN exactly where t < −87 or t is NaN, 87 − t negative exactly where t > 87
+/// (a rounded difference of floats keeps its sign; t = ±87 gives +0 and keeps t, the same value).
+@inline(__always)
+package func clampedToExponentRange(_ t: SIMD8<Float>) -> SIMD8<Float> {
+    let limit: Float = 87
+    let low = unsafeBitCast(t + limit, to: SIMD8<Int32>.self)
+    let replaceLow = (low &>> 31) | ((0x7F80_0000 &- low) &>> 31)  // negative, or NaN (when not negative)
+    let lowBits = Int32(bitPattern: (-limit).bitPattern), limitBits = Int32(bitPattern: limit.bitPattern)
+    let raised = (unsafeBitCast(t, to: SIMD8<Int32>.self) & ~replaceLow) | (replaceLow & lowBits)
+    let r = unsafeBitCast(raised, to: SIMD8<Float>.self)
+    let replaceHigh = unsafeBitCast(limit - r, to: SIMD8<Int32>.self) &>> 31
+    return unsafeBitCast((raised & ~replaceHigh) | (replaceHigh & limitBits), to: SIMD8<Float>.self)
 }

@@ -24,7 +24,7 @@ extension EquivariantNetwork {
         let one = SIMD8<T>(repeating: 1)
         switch structure.configuration.gate {
         case .smooth:
-            let s = Self.sigmoid(u + bias)
+            let s = T.sigmoid(u + bias)
             let inverseRoot = one / (one + u).squareRoot()
             let q = s * inverseRoot
             let dqDb = q * (one - s)
@@ -37,7 +37,7 @@ extension EquivariantNetwork {
             let t = u.squareRoot()
             let safe = t + SIMD8<T>(repeating: 1e-12)
             let indicator = t / safe
-            let s = Self.sigmoid(t + bias)
+            let s = T.sigmoid(t + bias)
             let slope = s * (one - s)
             let inverse = indicator / safe
             let q = s * inverse
@@ -45,13 +45,6 @@ extension EquivariantNetwork {
             let dqDb = slope * inverse
             return (q, twoDqDu, dqDb)
         }
-    }
-
-    /// `T.sigmoid`, with float32 through `floatSigmoid` (the same bits, faster).
-    @inline(__always)
-    static func sigmoid(_ x: SIMD8<T>) -> SIMD8<T> {
-        guard T.self == Float.self else { return T.sigmoid(x) }
-        return unsafeBitCast(floatSigmoid(unsafeBitCast(x, to: SIMD8<Float>.self)), to: SIMD8<T>.self)
     }
 
     /// act = gate(pre) for every output multiplet of `plan`, `blocks` blocks.
@@ -105,43 +98,4 @@ extension EquivariantNetwork {
             }
         }
     }
-}
-
-/// `Float.sigmoid` (ForceModels) operation for operation, so bit for bit the same (GateAndScaleTests
-/// checks it), with the clamp to ±87 done by integer masks: the stdlib's generic `clamped` runs lane
-/// by lane out of line. The masks give what `clamped` gives for every argument (NaN → −87, as
-/// `Float.maximum` drops a NaN). Not inlined: inlined into the gate loop it compiled to scalar code.
-@inline(never)
-package func floatSigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    let t = clampToLimit(-x)
-    let magic = SIMD8<Float>(repeating: 12_582_912)  // 1.5·2^23: rounds to an integer in the low bits
-    let shifted = t * 1.442_695_04 + magic
-    let n = shifted - magic
-    var r = t - n * 0.693_359_375  // ln 2 split in two (Cephes): exact n·C1
-    r = r + n * 2.121_944_40e-4
-    var p = SIMD8<Float>(repeating: 1.0 / 720)
-    p = p * r + 1.0 / 120
-    p = p * r + 1.0 / 24
-    p = p * r + 1.0 / 6
-    p = p * r + 0.5
-    p = p * r + 1
-    p = p * r + 1
-    let bits = unsafeBitCast(shifted, to: SIMD8<UInt32>.self) &- 0x4B40_0000 &+ 127
-    let scale = unsafeBitCast(bits &<< 23, to: SIMD8<Float>.self)
-    return 1 / (1 + p * scale)
-}
-
-/// t clamped to [−87, 87] as `clamped(lowerBound:upperBound:)` does, NaN → −87, without lane masks:
-/// t + 87 is negative or NaN exactly where t < −87 or t is NaN, 87 − t negative exactly where t > 87
-/// (a rounded difference of floats keeps its sign; t = ±87 gives +0 and keeps t, the same value).
-@inline(__always)
-func clampToLimit(_ t: SIMD8<Float>) -> SIMD8<Float> {
-    let limit: Float = 87
-    let low = unsafeBitCast(t + limit, to: SIMD8<Int32>.self)
-    let replaceLow = (low &>> 31) | ((0x7F80_0000 &- low) &>> 31)  // negative, or NaN (when not negative)
-    let lowBits = Int32(bitPattern: (-limit).bitPattern), limitBits = Int32(bitPattern: limit.bitPattern)
-    let raised = (unsafeBitCast(t, to: SIMD8<Int32>.self) & ~replaceLow) | (replaceLow & lowBits)
-    let r = unsafeBitCast(raised, to: SIMD8<Float>.self)
-    let replaceHigh = unsafeBitCast(limit - r, to: SIMD8<Int32>.self) &>> 31
-    return unsafeBitCast((raised & ~replaceHigh) | (replaceHigh & limitBits), to: SIMD8<Float>.self)
 }
