@@ -173,14 +173,7 @@ struct ClusterSIMDTests {
     @Test("a mixed group (breakdown, tiny, random, huge lanes) on a 5×5 grid: each lane = scalar Lanczos to 1e-12")
     func mixedGroup() throws {
         let side = 5, m = side * side, t = 1.0
-        var neighbours = [[Int]](repeating: [], count: m)
-        for a in 0..<m {
-            let x = a % side, y = a / side
-            if x > 0 { neighbours[a].append(a - 1) }
-            if x < side - 1 { neighbours[a].append(a + 1) }
-            if y > 0 { neighbours[a].append(a - side) }
-            if y < side - 1 { neighbours[a].append(a + side) }
-        }
+        let neighbours = openGridNeighbours(side: side)
         let lanes = ClusterLanes.scalarCount
         var random = TestRandom(seed: 23)
         var diagonals = [[Double]]()
@@ -218,14 +211,7 @@ struct ClusterSIMDTests {
     @Test("two groups in one call (interleaved QL) = each group alone, bit for bit, in either order")
     func pairedGroups() throws {
         let side = 5, m = side * side, lanes = ClusterLanes.scalarCount
-        var neighbours = [[Int]](repeating: [], count: m)
-        for a in 0..<m {
-            let x = a % side, y = a / side
-            if x > 0 { neighbours[a].append(a - 1) }
-            if x < side - 1 { neighbours[a].append(a + 1) }
-            if y > 0 { neighbours[a].append(a - side) }
-            if y < side - 1 { neighbours[a].append(a + side) }
-        }
+        let neighbours = openGridNeighbours(side: side)
         var random = TestRandom(seed: 29)
         // Group 0: breakdown, checkerboard, tiny to huge fields; group 1: random fields (fewer QL steps).
         var diagonal = [ClusterLanes](repeating: ClusterLanes(), count: 2 * m)
@@ -270,4 +256,18 @@ struct ClusterSIMDTests {
             }
         }
     }
+}
+
+/// Adjacency lists of an open side×side square grid (site a = x + side·y): the cluster graph of the
+/// lane tests.
+private func openGridNeighbours(side: Int) -> [[Int]] {
+    var neighbours = [[Int]](repeating: [], count: side * side)
+    for a in 0..<(side * side) {
+        let x = a % side, y = a / side
+        if x > 0 { neighbours[a].append(a - 1) }
+        if x < side - 1 { neighbours[a].append(a + 1) }
+        if y > 0 { neighbours[a].append(a - side) }
+        if y < side - 1 { neighbours[a].append(a + side) }
+    }
+    return neighbours
 }
