@@ -20,7 +20,7 @@ extension ClusterSpectra {
                 for block in Swift.stride(from: worker, to: blocks, by: 2) {
                     let range = (block * n / blocks)..<((block + 1) * n / blocks)
                     var sum = 0.0, slope = 0.0
-                    accumulate(sites: range, shift: shift) { _, g, response in
+                    accumulate(sites: range, offset: coupling * shift) { _, g, response in
                         sum += g
                         slope += response
                     }
@@ -40,13 +40,19 @@ extension ClusterSpectra {
     /// Every site's G_i(s) = g(⟨n_i⟩ − ½) and response χ_i = dG_i/ds at shift `shift` (see
     /// `electronicForceSum`), [L·L] each.
     public func electronicForcesAndResponses(shift: Double) -> (forces: [Double], responses: [Double]) {
+        electronicForcesAndResponses(levelOffset: coupling * shift)
+    }
+
+    /// G_i and χ_i with every level moved down by `levelOffset` = g·s + μ.
+    func electronicForcesAndResponses(levelOffset: Double) -> (forces: [Double], responses: [Double]) {
         let n = size * size
         var forces = [Double](repeating: 0, count: n), responses = [Double](repeating: 0, count: n)
         forces.withUnsafeMutableBufferPointer { f in
             responses.withUnsafeMutableBufferPointer { r in
                 let (fp, rp) = (SendablePointer(f.baseAddress!), SendablePointer(r.baseAddress!))
                 DispatchQueue.concurrentPerform(iterations: 2) { worker in
-                    accumulate(sites: (worker * n / 2)..<((worker + 1) * n / 2), shift: shift) { i, g, response in
+                    accumulate(sites: (worker * n / 2)..<((worker + 1) * n / 2), offset: levelOffset) {
+                        i, g, response in
                         fp.value[i] = g
                         rp.value[i] = response
                     }
@@ -59,12 +65,13 @@ extension ClusterSpectra {
     /// Blocks of sites summed in order by `electronicForceSum`.
     static let sumBlocks = 16
 
-    /// Calls `body(i, G_i, χ_i)` for each site in `sites`. T > 0: 4 levels at a time with
-    /// `negativeExponential` (|y| = |θ − g·s|/T clamped at 50: beyond it the occupation is 0 or 1
-    /// to 2e-22 and the response below 2e-22); T = 0: the step function, no response.
+    /// Calls `body(i, G_i, χ_i)` for each site in `sites`, every level moved down by `offset` = g·s + μ.
+    /// T > 0: 4 levels at a time with `negativeExponential` (|y| = |θ − offset|/T clamped at 50:
+    /// beyond it the occupation is 0 or 1 to 2e-22 and the response below 2e-22); T = 0: the step
+    /// function, no response.
     @inline(__always)
-    private func accumulate(sites: Range<Int>, shift: Double, _ body: (Int, Double, Double) -> Void) {
-        let (g, t, offset, m) = (coupling, temperature, coupling * shift, stride)
+    private func accumulate(sites: Range<Int>, offset: Double, _ body: (Int, Double, Double) -> Void) {
+        let (g, t, m) = (coupling, temperature, stride)
         levels.withUnsafeBufferPointer { theta in
             weights.withUnsafeBufferPointer { w in
                 guard t > 0 else {

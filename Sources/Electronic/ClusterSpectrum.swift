@@ -216,30 +216,9 @@ public struct ClusterSpectra: Sendable {
     public let temperature: Double
 
     /// g(⟨n_i⟩ − ½) of every site for the configuration shifted by `shift` (Q → Q + s), at chemical
-    /// potential `mu`: ⟨n_i⟩ = Σ_k w_ik f(θ_ik − g·s − μ). Cost: one `exp` per level with nonzero
-    /// weight within 40·T of μ (levels ≥ 37 T below μ have f = 1 exactly in double precision; levels
-    /// > 40 T above contribute < 5e-18 w_ik and are skipped), so equal to summing every level to 1e-16.
+    /// potential `mu`: ⟨n_i⟩ = Σ_k w_ik f(θ_ik − g·s − μ), by the vectorized Fermi sums of
+    /// `electronicForcesAndResponses` (equal to libm's level-by-level sum to 1e-14, test).
     public func electronicForces(shift: Double = 0, chemicalPotential mu: Double = 0) -> [Double] {
-        let offset = coupling * shift + mu, n = size * size, m = stride, g = coupling, t = temperature
-        return [Double](unsafeUninitializedCapacity: n) { forces, count in
-            levels.withUnsafeBufferPointer { levels in
-                weights.withUnsafeBufferPointer { weights in
-                    for i in 0..<n {
-                        let level = levels.baseAddress! + i * m, weight = weights.baseAddress! + i * m
-                        var density = 0.0
-                        for k in 0..<m where weight[k] != 0 {
-                            let x = level[k] - offset
-                            if t > 0 && x < -37 * t {
-                                density += weight[k]
-                            } else if t == 0 || x <= 40 * t {
-                                density += weight[k] * FermiFunction.occupation(x, temperature: t)
-                            }
-                        }
-                        forces[i] = g * (density - 0.5)
-                    }
-                }
-            }
-            count = n
-        }
+        electronicForcesAndResponses(levelOffset: coupling * shift + mu).forces
     }
 }
