@@ -106,13 +106,11 @@ struct ReproducePlan {
         if FileManager.default.fileExists(atPath: self.model) {
             let loaded = try ForceModelFile.load(from: URL(fileURLWithPath: self.model))
             loadedModel = loaded
-            let hasBaseline = (loaded as? EquivariantNetwork<Float>).map { $0.baseline != .none } ?? false
-            passes = loaded.readout == .grandCanonical ? (hasBaseline ? 1.1 : 3) : 1
+            let cluster = try (loaded as? EquivariantNetwork<Float>)?.baselineSolver()
+            passes = loaded.readout == .grandCanonical ? (cluster != nil ? 1.1 : 3) : 1
             // A cluster baseline adds one cluster solve per step (≈ 2 µs per site for 21 sites on two
             // cores, growing as m³; docs/PERFORMANCE.md), expressed in network passes of 1/150,000 s per site.
-            if let enn = loaded as? EquivariantNetwork<Float>, let solver = try enn.baselineSolver() {
-                passes += 2e-6 * pow(Double(solver.siteCount) / 21, 3) * 150_000
-            }
+            if let cluster { passes += 2e-6 * pow(Double(cluster.siteCount) / 21, 3) * 150_000 }
             let h = loaded.holstein
             let d = HolsteinParameters()
             guard h.stiffness == d.stiffness, h.neighbourCoupling == d.neighbourCoupling, h.hopping == d.hopping,
