@@ -107,9 +107,11 @@ public final class NetworkForceField: ForceField {
             chemicalPotential: output.chemicalPotentials?.first, electronCount: densities.map { $0.reduce(0, +) },
             elasticEnergy: elastic, networkPasses: output.networkPasses)
         evaluation.carried = carried
-        // Carry the compressibility forward when this search did not measure a new one.
-        evaluation.compressibility =
-            output.compressibilities?.first ?? (output.chemicalPotentials == nil ? nil : previous?.compressibility)
+        // The exact search: carry the compressibility forward when this search did not measure a new one.
+        if carried == nil {
+            evaluation.compressibility =
+                output.compressibilities?.first ?? (output.chemicalPotentials == nil ? nil : previous?.compressibility)
+        }
         return evaluation
     }
 
