@@ -23,7 +23,8 @@ extension EnsembleAnalysis {
         try output.writeCSV(
             ["step", "time", "q", "S_mean", "S_stderr", "count"], profileRows(structureFactorProfiles),
             "structure_factor.csv")
-        try output.writeCSV(["step", "time", "L", "qL", "S_over_L2"], collapseRows(), "collapse.csv")
+        try output.writeCSV(
+            ["step", "time", "L", "qL", "S_over_L2", "S_over_L2_stderr"], collapseRows(), "collapse.csv")
         let k = selectedSteps.count
         try output.writeNPZ(
             [
@@ -57,6 +58,7 @@ extension EnsembleAnalysis {
             ] as [String: Any],
             "fit": fit, "selected_steps": selectedSteps, "selected_times": selectedTimes,
             "collapse_spread": collapse.quality,
+            "porod": porodJSON(),
             "definitions": [
                 "correlation":
                     "C(r) = <Q_i Q_{i+r}> over sites and displacements with |r| = r (periodic), mean over runs",
@@ -87,13 +89,21 @@ extension EnsembleAnalysis {
         }
     }
 
+    /// The collapse curves (q > 0) with the standard errors of the ensemble S(q) carried along.
+    private var collapseCurves: [CollapseCurve] {
+        collapse.curves.map { curve in
+            guard let profile = structureFactorProfiles.first(where: { $0.time == curve.time }) else { return curve }
+            return CollapseCurve(length: curve.length, profile: profile)
+        }
+    }
+
     private func collapseRows() -> [[CSVValue]] {
-        collapse.curves.flatMap { curve in
+        collapseCurves.flatMap { curve in
             let step = selectedTimes.firstIndex(of: curve.time).map { selectedSteps[$0] } ?? -1
             return curve.scaledWavenumber.indices.map { b in
                 [
                     .int(step), .number(curve.time), .number(curve.length), .number(curve.scaledWavenumber[b]),
-                    .number(curve.scaledStructureFactor[b]),
+                    .number(curve.scaledStructureFactor[b]), .number(curve.scaledStandardError?[b] ?? .nan),
                 ] as [CSVValue]
             }
         }
@@ -102,38 +112,12 @@ extension EnsembleAnalysis {
     // MARK: figures
 
     private func writeFigures(_ output: inout OutputDirectory) throws {
-        let columns = selectedSteps.count
-        let width = min(520 * columns, 2200)
-        let reach = orderParameterSnapshots.flatMap(\.values).filter(\.isFinite).map(abs).max() ?? 1
-        let phiPanels = zip(orderParameterSnapshots, selectedTimes).map { phi, time in
-            Panel.heatMap(
-                HeatMap(
-                    title: "t = \(label(time, digits: 5))", rows: size, columns: size, values: phi.values,
-                    colorRange: -max(reach, 1e-12)...max(reach, 1e-12)))
-        }
-        try output.writeFigure(
-            Figure(
-                title: "local CDW order {/Symbol f}_i (\(Plotter.plainText(runNames[0])))", rows: 1,
-                columns: columns, panels: phiPanels, width: width, height: 480), "phi_snapshots.png")
-
-        let edge = Double.pi - 2 * Double.pi / Double(size)
-        let mapPanels = zip(meanStructureFactors, selectedTimes).map { s, time in
-            // k = 0 carries no weight by construction (mean removed): grey, so it does not stretch the log colour scale
-            var values = s.values
-            values[0] = .nan
-            return Panel.heatMap(
-                HeatMap(
-                    title: "S(k), t = \(label(time, digits: 5))", rows: size, columns: size, values: values,
-                    palette: .sequential, logarithmicColor: true, xExtent: -Double.pi...edge,
-                    yExtent: -Double.pi...edge, xLabel: "k_x - {/Symbol p}", yLabel: "k_y - {/Symbol p}"))
-        }
-        try output.writeFigure(
-            Figure(
-                title: "structure factor around Q = ({/Symbol p}, {/Symbol p}), mean of \(runNames.count) run(s)",
-                rows: 1, columns: columns, panels: mapPanels, width: width, height: 480),
-            "structure_factor_maps.png")
+        let width = min(520 * selectedSteps.count, 2200)
+        try output.writeFigure(orderParameterFigure(width: width), "phi_snapshots.png")
+        try output.writeFigure(structureFactorMapFigure(width: width), "structure_factor_maps.png")
         try output.writeFigure(Figure(.line(domainLengthPlot()), width: 800, height: 600), "domain_length.png")
         try output.writeFigure(Figure(.line(collapsePlot()), width: 800, height: 600), "collapse.png")
+        try output.writeFigure(Figure(.line(porodPlot()), width: 900, height: 650), "porod.png")
         try output.writeFigure(
             Figure(
                 .line(
@@ -148,6 +132,49 @@ extension EnsembleAnalysis {
                         structureFactorProfiles, title: "structure factor",
                         x: "q = |k - Q|", y: "S(q)", logY: true, style: .linesPoints)), width: 800, height: 600),
             "structure_factor_profiles.png")
+    }
+
+    /// φ of the first run at the selected steps, one symmetric colour range for all panels.
+    private func orderParameterFigure(width: Int) -> Figure {
+        let reach = max(orderParameterSnapshots.flatMap(\.values).filter(\.isFinite).map(abs).max() ?? 1, 1e-12)
+        let panels = zip(orderParameterSnapshots, selectedTimes).map { phi, time in
+            Panel.heatMap(
+                HeatMap(
+                    title: "t = \(label(time, digits: 5))", rows: size, columns: size, values: phi.values,
+                    colorRange: -reach...reach))
+        }
+        return Figure(
+            title: """
+                local CDW order {/Symbol f}_i (\(Plotter.plainText(runNames[0]))), shared colour range \
+                ±\(label(reach))
+                """,
+            rows: 1, columns: selectedSteps.count, panels: panels, width: width, height: 480)
+    }
+
+    /// S(k) around Q at the selected steps on one logarithmic colour range (the positive finite values of all
+    /// panels, k = 0 left out), stated in the title.
+    private func structureFactorMapFigure(width: Int) -> Figure {
+        let edge = Double.pi - 2 * Double.pi / Double(size)
+        let maps = meanStructureFactors.map { s -> [Double] in
+            // k = 0 carries no weight by construction (mean removed): grey, outside the colour range
+            var values = s.values
+            values[0] = .nan
+            return values
+        }
+        let positive = maps.flatMap { $0 }.filter { $0.isFinite && $0 > 0 }
+        let range = positive.min().flatMap { low in positive.max().map { low...$0 } }
+        let panels = zip(maps, selectedTimes).map { values, time in
+            Panel.heatMap(
+                HeatMap(
+                    title: "t = \(label(time, digits: 5))", rows: size, columns: size, values: values,
+                    palette: .sequential, colorRange: range, logarithmicColor: true, xExtent: -Double.pi...edge,
+                    yExtent: -Double.pi...edge, xLabel: "k_x - {/Symbol p}", yLabel: "k_y - {/Symbol p}",
+                    colorLabel: "S(k)"))
+        }
+        var title = "structure factor S(k) around Q = ({/Symbol p}, {/Symbol p}), mean of \(runNames.count) run(s)"
+        if let range { title += "; one log colour scale \(label(range.lowerBound))…\(label(range.upperBound))" }
+        return Figure(
+            title: title, rows: 1, columns: selectedSteps.count, panels: panels, width: width, height: 480)
     }
 
     private func domainLengthPlot() -> LinePlot {
@@ -187,17 +214,79 @@ extension EnsembleAnalysis {
             series: series, legend: "top left")
     }
 
+    /// S/L² against qL (q > 0) on log–log axes, error bars with more than one run, the spread in the title.
     private func collapsePlot() -> LinePlot {
-        let series = collapse.curves.enumerated().map { index, curve in
+        let curves = collapseCurves
+        let series = curves.map { curve in
             PlotSeries(
-                label: "t = \(label(curve.time, digits: 5))", x: curve.scaledWavenumber, y: curve.scaledStructureFactor,
+                label: "t = \(label(curve.time, digits: 5)), L = \(label(curve.length))", x: curve.scaledWavenumber,
+                y: curve.scaledStructureFactor, yErrors: runNames.count > 1 ? curve.scaledStandardError : nil,
                 style: .linesPoints)
         }
-        let reach = collapse.curves.compactMap { $0.scaledWavenumber.filter(\.isFinite).max() }.min() ?? 10
+        let xs = curves.flatMap(\.scaledWavenumber).filter { $0.isFinite && $0 > 0 }
+        let ys = curves.flatMap { curve in
+            curve.scaledStructureFactor.indices.flatMap { b -> [Double] in
+                let y = curve.scaledStructureFactor[b], error = abs(curve.scaledStandardError?[b] ?? 0)
+                return error.isFinite && runNames.count > 1 ? [y, y + error] : [y]
+            }
+        }.filter { $0.isFinite && $0 > 0 }
         return LinePlot(
-            title: "scaling collapse, spread = \(label(collapse.quality, digits: 2))",
-            xAxis: PlotAxis("q L", range: 0...max(min(reach, 12), 1)),
-            yAxis: PlotAxis("S(q, t) / L^2", logarithmic: true), series: series)
+            title: "scaling collapse (q > 0), spread = \(label(collapse.quality, digits: 2))",
+            xAxis: PlotAxis("q L(t)", logarithmic: true, range: paddedLogRange(xs, factor: 1.15)),
+            yAxis: PlotAxis("S(q, t) / L(t)^2", logarithmic: true, range: paddedLogRange(ys, factor: 2)),
+            series: series)
+    }
+
+    /// S(q) on log–log axes with the Porod-tail fits (dashed, over their windows) and a q^{-3} reference.
+    private func porodPlot() -> LinePlot {
+        let tails = porodTails
+        var series: [PlotSeries] = []
+        for (index, (profile, tail)) in zip(structureFactorProfiles, tails).enumerated() {
+            let color = PlotSeries.defaultColors[index % PlotSeries.defaultColors.count]
+            func exponent(_ fit: PowerLawFit?) -> String {
+                fit.map { String(format: "%.2f ± %.2f", $0.exponent, $0.exponentError) } ?? "n/a"
+            }
+            let text = """
+                t = \(label(profile.time, digits: 5)): a = \(exponent(tail.intermediate)) (q L ∈ [4, 16]), \
+                \(exponent(tail.largeWavenumber)) (q ∈ [1, {/Symbol p}])
+                """
+            series.append(
+                PlotSeries(
+                    label: text, x: profile.distances, y: profile.mean,
+                    yErrors: runNames.count > 1 ? profile.standardError : nil, style: .points, color: color))
+            for fit in [tail.intermediate, tail.largeWavenumber].compactMap({ $0 }) {
+                series.append(
+                    .powerLaw(
+                        prefactor: fit.prefactor, exponent: fit.exponent, from: fit.window.lowerBound,
+                        to: fit.window.upperBound, color: color))
+            }
+        }
+        if let reference = porodReference(tails) { series.append(reference) }
+        let qs = structureFactorProfiles.flatMap(\.distances).filter { $0.isFinite && $0 > 0 }
+        return LinePlot(
+            title: """
+                Porod tail of S(q), q = |k - Q|, mean of \(runNames.count) run(s); dashed: fits S ∝ q^a over \
+                q L ∈ [4, 16] (q ≤ 1) and q ∈ [1, {/Symbol p}]
+                """,
+            xAxis: PlotAxis("q = |k - Q|", logarithmic: true, range: paddedLogRange(qs, factor: 1.1)),
+            yAxis: PlotAxis("S(q)", logarithmic: true), series: series)
+    }
+
+    /// A grey q^{-3} reference over the intermediate windows (over q ∈ [1/4, 1] when there is none), twice
+    /// above the last step's S(q) at its upper end.
+    private func porodReference(_ tails: [PorodTail]) -> PlotSeries? {
+        let windows = tails.compactMap { $0.intermediate?.window }
+        let lower = windows.map(\.lowerBound).min() ?? 0.25, upper = windows.map(\.upperBound).max() ?? 1
+        guard let profile = structureFactorProfiles.last else { return nil }
+        let usable = profile.distances.indices.filter { b in
+            let s = profile.mean[b]
+            return profile.distances[b] > 0 && s > 0 && s.isFinite
+        }
+        let distance = { (b: Int) -> Double in abs(log(profile.distances[b] / upper)) }
+        guard let anchor = usable.min(by: { distance($0) < distance($1) }) else { return nil }
+        let prefactor = 2 * profile.mean[anchor] * pow(profile.distances[anchor], 3)
+        return .powerLaw(
+            label: "Porod q^{-3}", prefactor: prefactor, exponent: -3, from: lower, to: upper, color: "#444444")
     }
 
     private func profilePlot(
@@ -213,4 +302,11 @@ extension EnsembleAnalysis {
             title: "\(title), mean of \(runNames.count) run(s)", xAxis: PlotAxis(x),
             yAxis: PlotAxis(y, logarithmic: logY), series: series, horizontalLines: logY ? [] : [0])
     }
+}
+
+/// [min/factor, max·factor] of the positive finite values, or `nil` (automatic range) when there are none.
+private func paddedLogRange(_ values: [Double], factor: Double) -> ClosedRange<Double>? {
+    let positive = values.filter { $0.isFinite && $0 > 0 }
+    guard let low = positive.min(), let high = positive.max() else { return nil }
+    return (low / factor)...(high * factor)
 }

@@ -20,6 +20,12 @@ public struct PlotSeries: Sendable, Equatable {
         case dashed
     }
 
+    /// The colour cycle series without a `color` take in turn (by their index in the plot): `"#rrggbb"`.
+    public static let defaultColors = [
+        "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
+        "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22",
+    ]
+
     /// Legend entry (`nil`: none).
     public var label: String?
     public var x: [Double]
@@ -27,7 +33,7 @@ public struct PlotSeries: Sendable, Equatable {
     /// Symmetric error bars on `y` (same count), or `nil`.
     public var yErrors: [Double]?
     public var style: Style
-    /// `"#rrggbb"`; `nil` takes the next colour of the default cycle.
+    /// `"#rrggbb"`; `nil` takes the colour of `defaultColors` at the series' index.
     public var color: String?
     /// Marker shape for `.points` and `.linesPoints`.
     public var marker: Marker

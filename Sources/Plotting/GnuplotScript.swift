@@ -7,10 +7,7 @@ struct GnuplotScript {
     private(set) var lines: [String] = []
     private(set) var dataFiles: [(name: String, contents: String)] = []
 
-    static let colorCycle = [
-        "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
-        "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22",
-    ]
+    static let colorCycle = PlotSeries.defaultColors
 
     mutating func add(_ line: String) { lines.append(line) }
 
@@ -60,18 +57,29 @@ struct GnuplotScript {
 
     // MARK: panels
 
-    private mutating func addAxes(title: String, x: PlotAxis, y: PlotAxis) {
+    /// Titles, labels, log scales (with readable tick labels, see `logTickLines`) and fixed ranges.
+    /// `xData`/`yData`: the extent of what is plotted, for the tick labels of automatic log ranges.
+    private mutating func addAxes(
+        title: String, x: PlotAxis, y: PlotAxis, xData: ClosedRange<Double>? = nil, yData: ClosedRange<Double>? = nil
+    ) {
         if !title.isEmpty { add("set title \(Self.quoted(title))") }
         add("set xlabel \(Self.quoted(x.label))")
         add("set ylabel \(Self.quoted(y.label))")
-        if x.logarithmic { add("set logscale x") }
-        if y.logarithmic { add("set logscale y") }
+        if x.logarithmic {
+            add("set logscale x")
+            Self.logTickLines(axis: "x", extent: x.range ?? xData).forEach { add($0) }
+        }
+        if y.logarithmic {
+            add("set logscale y")
+            Self.logTickLines(axis: "y", extent: y.range ?? yData).forEach { add($0) }
+        }
         if let r = x.range { add("set xrange [\(Self.number(r.lowerBound)):\(Self.number(r.upperBound))]") }
         if let r = y.range { add("set yrange [\(Self.number(r.lowerBound)):\(Self.number(r.upperBound))]") }
     }
 
     private mutating func addLinePlot(_ plot: LinePlot) throws {
-        addAxes(title: plot.title, x: plot.xAxis, y: plot.yAxis)
+        let (xData, yData) = Self.dataExtents(plot)
+        addAxes(title: plot.title, x: plot.xAxis, y: plot.yAxis, xData: xData, yData: yData)
         add(plot.legend == "off" ? "unset key" : "set key \(plot.legend) opaque box lc rgb '#cccccc'")
         for value in plot.horizontalLines where value.isFinite {
             add(
@@ -171,9 +179,11 @@ struct GnuplotScript {
             addMessage("no data")
             return
         }
+        let positive = bins.heights.filter { $0 > 0 }
         addAxes(
             title: histogram.title, x: PlotAxis(histogram.xLabel),
-            y: PlotAxis(histogram.density ? "density" : "count", logarithmic: histogram.logarithmicCounts))
+            y: PlotAxis(histogram.density ? "density" : "count", logarithmic: histogram.logarithmicCounts),
+            yData: positive.min().flatMap { low in positive.max().map { low...$0 } })
         add("unset key")
         add("set boxwidth \(Self.number(bins.width)) absolute")
         add("set style fill solid 0.6 border lc rgb '#1f3f6f'")
@@ -219,7 +229,7 @@ struct GnuplotScript {
         }
         if map.logarithmicColor {
             add("set logscale cb")
-            add("set format cb '10^{%L}'")
+            Self.logTickLines(axis: "cb", extent: colorRange).forEach { add($0) }
         }
         add("set cbrange [\(Self.number(colorRange.lowerBound)):\(Self.number(colorRange.upperBound))]")
         if !map.colorLabel.isEmpty { add("set cblabel \(Self.quoted(map.colorLabel))") }
@@ -274,6 +284,38 @@ struct GnuplotScript {
     }
 
     // MARK: formatting
+
+    /// Tick labels of logarithmic axis `axis` (`x`, `y`, `cb`) showing `extent` (`nil`: unknown): powers
+    /// `10^{n}` when it spans more than 2 decades or is unknown; otherwise plain numbers (`%g`) with extra
+    /// ticks at 2 and 5 times each power of ten, so that a short range still has several labels.
+    static func logTickLines(axis: String, extent: ClosedRange<Double>?) -> [String] {
+        guard let extent, extent.lowerBound > 0, extent.upperBound.isFinite,
+            log10(extent.upperBound / extent.lowerBound) <= 2
+        else { return ["set format \(axis) '10^{%L}'"] }
+        let first = Int(log10(extent.lowerBound).rounded(.down)), last = Int(log10(extent.upperBound).rounded(.down))
+        let ticks = (first...last).flatMap { power in [2.0, 5.0].map { $0 * pow(10, Double(power)) } }
+        return ["set format \(axis) '%g'", "set \(axis)tics add (\(ticks.map(number).joined(separator: ", ")))"]
+    }
+
+    /// The extents of the finite points of `plot` (positive ones on a log axis), error bars included; `nil`
+    /// where there is none.
+    private static func dataExtents(_ plot: LinePlot) -> (x: ClosedRange<Double>?, y: ClosedRange<Double>?) {
+        var xs: [Double] = [], ys: [Double] = []
+        let logX = plot.xAxis.logarithmic, logY = plot.yAxis.logarithmic
+        for series in plot.series where series.x.count == series.y.count {
+            for index in series.x.indices {
+                let x = series.x[index], y = series.y[index], error = abs(series.yErrors?[index] ?? 0)
+                guard x.isFinite, y.isFinite, error.isFinite, !(logX && x <= 0), !(logY && y <= 0) else { continue }
+                xs.append(x)
+                ys += [y, y + error] + (logY && y - error <= 0 ? [] : [y - error])
+            }
+        }
+        func extent(_ values: [Double]) -> ClosedRange<Double>? {
+            guard let low = values.min(), let high = values.max() else { return nil }
+            return low...high
+        }
+        return (extent(xs), extent(ys))
+    }
 
     /// First centre and spacing of `count` grid cells whose centres span `extent` (default: 0, 1, 2, …).
     private static func gridAxis(_ extent: ClosedRange<Double>?, count: Int) -> (Double, Double) {

@@ -91,4 +91,50 @@ import Testing
         #expect(abs(collapseSpread([base, scaled]) - 0.5) < 1e-12)
         #expect(collapseSpread([base]).isNaN)
     }
+
+    @Test("the q = 0 bin never enters a curve, so a stray S(q = 0) does not spoil a self-similar collapse")
+    func zeroWavenumberLeftOut() {
+        let curves = [4.0, 8, 16].map { length in
+            var curve = Self.curve(length: length, dimensionPower: 2)
+            // the q = 0 bin with a value far off the scaling function, as S(k = Q) can be
+            let profile = RadialProfile(
+                distances: [0] + curve.scaledWavenumber.map { $0 / length },
+                values: [1e-6 * length] + curve.scaledStructureFactor.map { $0 * length * length },
+                counts: Array(repeating: 1, count: curve.scaledWavenumber.count + 1))
+            curve = CollapseCurve(time: length, length: length, profile: profile)
+            return curve
+        }
+        for curve in curves {
+            #expect(curve.scaledWavenumber.allSatisfy { $0 > 0 })
+            #expect(curve.scaledWavenumber.count == curve.scaledStructureFactor.count)
+        }
+        #expect(ScalingCollapse(curves: curves).quality < 0.02)
+        // points with x = 0 put into a curve by hand are ignored by the spread as well
+        let withZero = curves.map { curve in
+            var copy = curve
+            copy.scaledWavenumber.insert(0, at: 0)
+            copy.scaledStructureFactor.insert(1e-6 * curve.time, at: 0)
+            return copy
+        }
+        #expect(collapseSpread(withZero) == collapseSpread(curves))
+    }
+
+    @Test("an ensemble profile's standard errors are scaled by 1/L² with the values; a single run has none")
+    func standardErrors() throws {
+        let qs = (0..<9).map { Double($0) * 0.25 }
+        let runs = [1.0, 2.0, 4.0].map { a in
+            RadialProfile(distances: qs, values: qs.map { a / (1 + $0) }, counts: qs.map { _ in 1 })
+        }
+        let profile = EnsembleProfile(step: 7, time: 0.5, profiles: runs)
+        let curve = CollapseCurve(length: 3, profile: profile)
+        let errors = try #require(curve.scaledStandardError)
+        #expect(curve.time == 0.5 && curve.scaledWavenumber == qs.dropFirst().map { $0 * 3 })
+        #expect(errors.count == 8)
+        for (b, error) in errors.enumerated() {
+            #expect(abs(error - profile.standardError[b + 1] / 9) <= 1e-15 * profile.standardError[b + 1])
+            #expect(abs(curve.scaledStructureFactor[b] - profile.mean[b + 1] / 9) <= 1e-15 * profile.mean[b + 1])
+        }
+        let single = CollapseCurve(length: 3, profile: EnsembleProfile(step: 7, time: 0.5, profiles: [runs[0]]))
+        #expect(single.scaledStandardError == nil)
+    }
 }

@@ -55,7 +55,7 @@ import Testing
         try #require(Plotter().isAvailable, "gnuplot is missing: make deps installs it (apt-get install gnuplot-nox)")
         let all = try analysis.write(to: scratch.file("figures"), plotter: Plotter(), fitWindowGiven: false)
         let figures = all.filter { $0.hasSuffix(".png") }
-        #expect(figures.count == 6)
+        #expect(figures.count == 7)
         for name in figures {
             let bytes = try Data(contentsOf: scratch.file("figures/\(name)"))
             #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]), "\(name)")

@@ -55,8 +55,13 @@ struct PlottingTests {
         let sequential = HeatMap(
             rows: 8, columns: 8, values: ramp, palette: .sequential, logarithmicColor: true,
             xExtent: -Double.pi...Double.pi, yExtent: -Double.pi...Double.pi, colorLabel: "S(k)")
+        let shortLog = LinePlot(
+            xAxis: PlotAxis("q L", logarithmic: true), yAxis: PlotAxis("S", logarithmic: true, range: 0.3...20),
+            series: [PlotSeries(x: [1.5, 3, 6, 12], y: [15, 5, 2, 0.5], yErrors: [1, 0.5, 0.2, 0.1], style: .points)])
         return [
-            ("log-log with errors, fit and reference", .line(logLog)), ("linear with horizontal line", .line(linear)),
+            ("log-log with errors, fit and reference", .line(logLog)),
+            ("log-log over less than two decades (1-2-5 ticks)", .line(shortLog)),
+            ("linear with horizontal line", .line(linear)),
             ("parity", .parity(parity)), ("histogram", .histogram(histogram)),
             ("diverging heat map", .heatMap(diverging)), ("sequential log heat map with extents", .heatMap(sequential)),
             ("message", .message("no data")),
