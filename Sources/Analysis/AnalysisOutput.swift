@@ -49,8 +49,10 @@ extension EnsembleAnalysis {
             "per_run": perRunFits,
             "alpha_mean": exponent.mean, "alpha_standard_error": exponent.standardError,
             "alpha_standard_deviation": exponent.standardDeviation, "runs_fitted": exponent.perRun.count,
+            "automatic_window": automaticWindowFit.summaryJSON(),
         ]
         return [
+            "conservation": conservation.summaryJSON(),
             "size": size, "runs": runNames, "parameters": parameters, "steps": steps, "times": times,
             "domain_length": [
                 "mean": meanDomainLength, "standard_error": domainLengthError,

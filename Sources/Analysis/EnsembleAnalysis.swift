@@ -78,6 +78,10 @@ public struct EnsembleAnalysis: Sendable {
     public var runFits: [PowerLawFit?]
     /// Mean ± standard error of the per-run exponents.
     public var exponent: EnsembleExponent
+    /// The same fits in the automatic window (identical to the above when no window was given).
+    public var automaticWindowFit: WindowedGrowthFit
+    /// Kinetic temperature and mean density over each run, from timeseries.csv.
+    public var conservation: ConservationReport
     public var selectedSteps: [Int]
     public var selectedTimes: [Double]
     /// C(r) of Q at each selected step, averaged over runs.
@@ -90,6 +94,11 @@ public struct EnsembleAnalysis: Sendable {
     public var orderParameterSnapshots: [LatticeField]
     /// S(q)/L² vs qL at the selected steps (ensemble-averaged S and L).
     public var collapse: ScalingCollapse
+
+    /// Fit of the ensemble-averaged L(t) in the automatic window.
+    public var automaticFit: PowerLawFit? { automaticWindowFit.meanFit }
+    /// The per-run exponents in the automatic window.
+    public var automaticExponent: EnsembleExponent { automaticWindowFit.exponent }
 }
 
 /// Up to three steps for snapshots and profiles: the first step after 0, the last, and the step nearest
@@ -146,11 +155,10 @@ public func analyzeEnsemble(
     let lengthStatistics = steps.indices.map { j in meanAndStandardError(lengths.map { $0[j] }) }
     let meanLength = lengthStatistics.map(\.mean)
 
-    let window = options.fitWindow ?? PowerLawFit.lateTimeWindow(times: times)
-    let meanFit = window.flatMap { try? PowerLawFit.fit(times: times, values: meanLength, window: $0) }
-    let runFits = lengths.map { values in
-        window.flatMap { try? PowerLawFit.fit(times: times, values: values, window: $0) }
-    }
+    let growth = WindowedGrowthFit(times: times, mean: meanLength, perRun: lengths, window: options.fitWindow)
+    let automatic =
+        options.fitWindow == nil
+        ? growth : WindowedGrowthFit(times: times, mean: meanLength, perRun: lengths, window: nil)
 
     var correlations: [EnsembleProfile] = [], profiles: [EnsembleProfile] = [], maps: [LatticeField] = []
     var phis: [LatticeField] = [], curves: [CollapseCurve] = [], selectedTimes: [Double] = []
@@ -175,8 +183,8 @@ public func analyzeEnsemble(
     return EnsembleAnalysis(
         size: size, runNames: ensemble.runs.map(\.name), parameters: ensemble.parameters, steps: steps, times: times,
         domainLengths: lengths, meanDomainLength: meanLength, domainLengthError: lengthStatistics.map(\.standardError),
-        fitWindow: window, meanFit: meanFit, runFits: runFits,
-        exponent: EnsembleExponent(perRun: runFits.compactMap { $0?.exponent }),
+        fitWindow: growth.window, meanFit: growth.meanFit, runFits: growth.runFits, exponent: growth.exponent,
+        automaticWindowFit: automatic, conservation: ConservationReport(ensemble),
         selectedSteps: selected, selectedTimes: selectedTimes, correlations: correlations,
         structureFactorProfiles: profiles, meanStructureFactors: maps, orderParameterSnapshots: phis,
         collapse: ScalingCollapse(curves: curves))

@@ -89,3 +89,40 @@ public struct EnsembleExponent: Sendable, Equatable {
         standardError = standardDeviation / n.squareRoot()
     }
 }
+
+/// The growth exponent of an ensemble in one window: the fit of the mean L(t), each run's fit and the spread of
+/// the per-run α.
+public struct WindowedGrowthFit: Sendable, Equatable {
+    /// The window (`nil` when the automatic rule finds fewer than 2 positive times).
+    public var window: ClosedRange<Double>?
+    /// Fit of the ensemble-averaged L(t) (`nil` if fewer than 2 usable points in the window).
+    public var meanFit: PowerLawFit?
+    /// Fit of each run's L(t) (`nil` where fewer than 2 usable points).
+    public var runFits: [PowerLawFit?]
+    /// Mean, standard deviation and standard error of the per-run α.
+    public var exponent: EnsembleExponent
+
+    /// Fits `mean` and every series of `perRun` (each aligned with `times`) in `window`, or in
+    /// `PowerLawFit.lateTimeWindow(times:)` when `window` is `nil`. A window reaching past the data fits the
+    /// points inside it.
+    public init(times: [Double], mean: [Double], perRun: [[Double]], window: ClosedRange<Double>?) {
+        let window = window ?? PowerLawFit.lateTimeWindow(times: times)
+        self.window = window
+        meanFit = window.flatMap { try? PowerLawFit.fit(times: times, values: mean, window: $0) }
+        runFits = perRun.map { values in
+            window.flatMap { try? PowerLawFit.fit(times: times, values: values, window: $0) }
+        }
+        exponent = EnsembleExponent(perRun: runFits.compactMap { $0?.exponent })
+    }
+
+    /// `window`, `ensemble_average_fit`, `alpha_mean`, `alpha_standard_error`, `alpha_standard_deviation`,
+    /// `runs_fitted` (the keys of analysis.json's `fit` and growth.json's fits).
+    func summaryJSON() -> [String: Any] {
+        [
+            "window": window.map { [$0.lowerBound, $0.upperBound] as Any } ?? NSNull(),
+            "ensemble_average_fit": fitJSON(meanFit), "alpha_mean": exponent.mean,
+            "alpha_standard_error": exponent.standardError, "alpha_standard_deviation": exponent.standardDeviation,
+            "runs_fitted": exponent.perRun.count,
+        ]
+    }
+}

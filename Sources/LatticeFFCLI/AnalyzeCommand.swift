@@ -3,23 +3,40 @@ import ArgumentParser
 import Foundation
 import Plotting
 
-/// `latticeff analyze [run] RUN_DIR` and `latticeff analyze compare DIR_A DIR_B`: coarsening observables and the
-/// ML-vs-ED correlation check, from run directories written by `latticeff simulate`.
+/// `latticeff analyze [run] RUN_DIR`, `latticeff analyze compare DIR_A DIR_B` and `latticeff analyze growth DIR…`:
+/// coarsening observables, the ML-vs-ED correlation check and L(t) of several ensembles on one plot, from run
+/// directories written by `latticeff simulate`.
 struct AnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
         abstract:
-            "Analyze run directories: L(t), growth exponent, C(r), S(k), φ, scaling collapse; compare two ensembles.",
+            """
+            Analyze run directories: L(t), growth exponent, C(r), S(k), φ, scaling collapse, conservation; compare \
+            two ensembles; L(t) of several on one plot.
+            """,
         discussion: "`latticeff analyze RUN_DIR` is short for `latticeff analyze run RUN_DIR`. See docs/ANALYSIS.md.",
-        subcommands: [AnalyzeRun.self, AnalyzeCompare.self], defaultSubcommand: AnalyzeRun.self)
+        subcommands: [AnalyzeRun.self, AnalyzeCompare.self, AnalyzeGrowth.self], defaultSubcommand: AnalyzeRun.self)
 }
 
-/// Options shared by both analyze subcommands.
-struct AnalysisOutputOptions: ParsableArguments {
+/// The figure options of every analyze subcommand.
+struct PlotOptions: ParsableArguments {
     @Flag(help: "Write numbers only (no PNG figures, gnuplot not needed).")
     var noPlots = false
     @Option(help: "gnuplot executable (default: $LATTICEFF_GNUPLOT or gnuplot on PATH).")
     var gnuplot: String?
+
+    /// The plotter, checked to find gnuplot before any work starts; `nil` with --no-plots.
+    func plotter() throws -> Plotter? {
+        if noPlots { return nil }
+        let plotter = Plotter(gnuplot: gnuplot)
+        _ = try plotter.executablePath()
+        return plotter
+    }
+}
+
+/// Options shared by `analyze run` and `analyze compare`.
+struct AnalysisOutputOptions: ParsableArguments {
+    @OptionGroup var plots: PlotOptions
     @Flag(help: "Use the connected correlation ⟨(Q_i − Q̄)(Q_j − Q̄)⟩ instead of ⟨Q_i Q_j⟩.")
     var connected = false
     @Option(name: .customLong("threads"), help: "Worker threads (default: all cores).")
@@ -32,13 +49,8 @@ struct AnalysisOutputOptions: ParsableArguments {
         guard threads >= 1 else { throw ValidationError("--threads must be ≥ 1") }
     }
 
-    /// The plotter, checked to find gnuplot before any work starts; `nil` with --no-plots.
-    func plotter() throws -> Plotter? {
-        if noPlots { return nil }
-        let plotter = Plotter(gnuplot: gnuplot)
-        _ = try plotter.executablePath()
-        return plotter
-    }
+    /// `plots.plotter()`.
+    func plotter() throws -> Plotter? { try plots.plotter() }
 }
 
 /// Parses "200,1000,9000" into non-negative step numbers.
@@ -49,6 +61,16 @@ func parseSteps(_ text: String, option: String) throws -> [Int] {
         throw ValidationError("\(option) must be comma-separated step numbers ≥ 0, got '\(text)'")
     }
     return steps.map { $0! }
+}
+
+/// Parses `--fit-window` "tmin,tmax" (0 ≤ tmin < tmax, finite).
+func parseFitWindow(_ text: String) throws -> ClosedRange<Double> {
+    let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+    guard parts.count == 2, let low = parts[0], let high = parts[1], low.isFinite, high.isFinite, low >= 0, low < high
+    else {
+        throw ValidationError("--fit-window must be 'tmin,tmax' with 0 ≤ tmin < tmax, got '\(text)'")
+    }
+    return low...high
 }
 
 struct AnalyzeRun: ParsableCommand {
@@ -69,23 +91,18 @@ struct AnalyzeRun: ParsableCommand {
     )
     var steps: String?
     @Option(
-        help: "Time window of the power-law fit L ~ t^α, 'tmin,tmax' (default: the upper half of the log time range).")
+        help:
+            """
+            Time window of the power-law fit L ~ t^α, 'tmin,tmax' (also fitted: the automatic window, the upper \
+            half of the log time range).
+            """
+    )
     var fitWindow: String?
     @OptionGroup var options: AnalysisOutputOptions
 
     func validate() throws {
         if let steps { _ = try parseSteps(steps, option: "--steps") }
-        if let fitWindow { _ = try parsedFitWindow(fitWindow) }
-    }
-
-    func parsedFitWindow(_ text: String) throws -> ClosedRange<Double> {
-        let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard parts.count == 2, let low = parts[0], let high = parts[1], low.isFinite, high.isFinite, low >= 0,
-            low < high
-        else {
-            throw ValidationError("--fit-window must be 'tmin,tmax' with 0 ≤ tmin < tmax, got '\(text)'")
-        }
-        return low...high
+        if let fitWindow { _ = try parseFitWindow(fitWindow) }
     }
 
     func run() throws {
@@ -93,7 +110,7 @@ struct AnalyzeRun: ParsableCommand {
         let ensemble = try RunEnsemble.open(URL(fileURLWithPath: runDirectory))
         let analysisOptions = AnalysisOptions(
             selectedSteps: try steps.map { try parseSteps($0, option: "--steps") },
-            fitWindow: try fitWindow.map(parsedFitWindow),
+            fitWindow: try fitWindow.map(parseFitWindow),
             connectedCorrelation: options.connected, threads: options.threads)
         let analysis = try analyzeEnsemble(ensemble, options: analysisOptions)
         let outputURL = URL(fileURLWithPath: output ?? (runDirectory as NSString).appendingPathComponent("analysis"))
@@ -102,18 +119,11 @@ struct AnalyzeRun: ParsableCommand {
         print(
             "L = \(analysis.size), \(analysis.runNames.count) run(s), \(analysis.steps.count) common snapshot steps "
                 + "(t = \(format(analysis.times.first!))…\(format(analysis.times.last!)))")
-        if let fit = analysis.meanFit {
-            var line =
-                "growth exponent α = \(format(fit.exponent)) ± \(format(fit.exponentError)) (fit of the mean L(t), "
-                + "t = \(format(fit.window.lowerBound))…\(format(fit.window.upperBound)), \(fit.pointCount) points)"
-            if analysis.exponent.perRun.count > 1 {
-                line +=
-                    "; per run: \(format(analysis.exponent.mean)) ± \(format(analysis.exponent.standardError)) (s.e.)"
-            }
-            print(line)
-        } else {
-            print("growth exponent: not fitted (fewer than 2 usable times in the window)")
+        print(growthLine(analysis.meanFit, analysis.exponent, prefix: "growth exponent"))
+        if fitWindow != nil {
+            print(growthLine(analysis.automaticFit, analysis.automaticExponent, prefix: "automatic window"))
         }
+        print(conservationLine(analysis.conservation))
         print(
             "selected steps: \(analysis.selectedSteps.map(String.init).joined(separator: ", ")); "
                 + "collapse spread \(format(analysis.collapse.quality))")
@@ -162,7 +172,40 @@ struct AnalyzeCompare: ParsableCommand {
     }
 }
 
+/// "PREFIX α = 0.31 ± 0.02 (fit of the mean L(t), t = 50…1250, 12 points); per run: 0.3 ± 0.01 (s.e.)".
+func growthLine(_ fit: PowerLawFit?, _ exponent: EnsembleExponent, prefix: String) -> String {
+    guard let fit else { return "\(prefix) α: not fitted (fewer than 2 usable times in the window)" }
+    var line =
+        "\(prefix) α = \(format(fit.exponent)) ± \(format(fit.exponentError)) (fit of the mean L(t), "
+        + "t = \(format(fit.window.lowerBound))…\(format(fit.window.upperBound)), \(fit.pointCount) points)"
+    if exponent.perRun.count > 1 {
+        line += "; per run: \(format(exponent.mean)) ± \(format(exponent.standardError)) (s.e.)"
+    }
+    return line
+}
+
+/// "conservation: m⟨v²⟩/kT = 1.002 ± 0.003 over t = 300…600, drift …; mean density 0.5 (max |Δ| 2e-15 over
+/// the run)".
+private func conservationLine(_ report: ConservationReport) -> String {
+    var parts: [String] = []
+    if let ratio = report.kineticTemperatureRatio, let window = report.window {
+        parts.append(
+            "m⟨v²⟩/kT = \(format(ratio.mean)) ± \(format(ratio.standardError)) over t = "
+                + "\(format(window.lowerBound))…\(format(window.upperBound)), drift \(format(ratio.driftPerTime)) "
+                + "per unit time (\(format(ratio.driftOverWindow)) over the window)")
+    } else {
+        parts.append("m⟨v²⟩/kT: \(report.unavailable["kinetic_temperature_ratio"] ?? "unavailable")")
+    }
+    if let density = report.meanDensity {
+        parts.append(
+            "mean density \(format(density.initial)) (max |Δ| \(format(density.maxAbsDeviation)) over the run)")
+    } else {
+        parts.append("mean density: \(report.unavailable["mean_density"] ?? "unavailable")")
+    }
+    return "conservation: " + parts.joined(separator: "; ")
+}
+
 /// Four significant digits, or "n/a" for non-finite values.
-private func format(_ value: Double) -> String {
+func format(_ value: Double) -> String {
     value.isFinite ? String(format: "%.4g", value) : "n/a"
 }

@@ -99,3 +99,10 @@ public func writeGrowingDomains(
         parameters: ["size": size, "dt": dt, "temperature": 0.1, "runs": runs])
     return steps
 }
+
+/// Replaces `DIR/run-NNN/timeseries.csv` (run `run`) with `csv`, e.g. to give known kinetic temperatures and
+/// mean densities or an older header.
+public func replaceTimeseries(_ directory: URL, run: Int, csv: String) throws {
+    try Data(csv.utf8).write(
+        to: directory.appendingPathComponent(String(format: "run-%03d", run)).appendingPathComponent("timeseries.csv"))
+}

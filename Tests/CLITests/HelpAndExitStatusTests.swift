@@ -10,7 +10,8 @@ let helpPinnedCommands: [[String]] = [
     ["symmetry"], ["forces"], ["generate"], ["dataset"], ["dataset", "info"], ["dataset", "merge"],
     ["dataset", "split"],
     ["model"], ["model", "init"], ["model", "info"], ["predict"], ["simulate"], ["analyze"], ["analyze", "run"],
-    ["analyze", "compare"], ["bench"], ["bench", "features"], ["bench", "ed"], ["bench", "enn"], ["bench", "dynamics"],
+    ["analyze", "compare"], ["analyze", "growth"], ["bench"], ["bench", "features"], ["bench", "ed"], ["bench", "enn"],
+    ["bench", "dynamics"],
     ["bench", "cluster"], ["bench", "fixed-n"], ["train"], ["evaluate"], ["reproduce"],
 ]
 
@@ -134,6 +135,8 @@ struct HelpAndExitStatusTests {
         (["simulate", "--resume", "--output", "OUT"], runtimeErrorStatus),
         (["analyze", "run", "RUN", "--steps", "x"], usageErrorStatus),
         (["analyze", "run", "/nonexistent/run", "--no-plots"], runtimeErrorStatus),
+        (["analyze", "growth", "DIR", "--labels", "a,b"], usageErrorStatus),
+        (["analyze", "growth", "/nonexistent/run", "--no-plots", "--output", "OUT"], runtimeErrorStatus),
         (["bench", "features", "--sizes", "3"], usageErrorStatus),
         (["bench", "ed", "--repeats", "0"], usageErrorStatus),
         (["bench", "enn", "--gate", "relu"], usageErrorStatus),
