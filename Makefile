@@ -22,7 +22,7 @@ release: deps
 
 # Main job on a small built-in default: a REDUCED version of the paper's Sec. III with the shipped model
 # (ML vs ED correlations on 24×24, quenches to kT = 0.1, 0.2, 0.3 on 64×64, analysis, figures, report;
-# about 12 minutes on 2 cores). Rerunning continues from what is already in demo-output/.
+# about 5 minutes on 2 cores). Rerunning continues from what is already in demo-output/.
 demo: release
 	$(BIN) reproduce --preset demo --output demo-output
 	@echo "see demo-output/report.md and the figures next to it"

@@ -135,8 +135,8 @@ let package = Package(
         .executableTarget(
             name: "LatticeFFCLI",
             dependencies: [
-                "LinearAlgebra", "IO", "Symmetry", "Lattice", "Features", "Electronic", "HolsteinModel",
-                "ForceFieldInterface", "Dynamics",
+                "LinearAlgebra", "RandomNumbers", "IO", "Symmetry", "Lattice", "Features", "Electronic",
+                "HolsteinModel", "ForceFieldInterface", "Dynamics",
                 "ForceModels", "ENN", "Baselines", "ForceFields", "Datasets", "DataGeneration", "Training", "Plotting",
                 "Analysis", "Benchmarks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

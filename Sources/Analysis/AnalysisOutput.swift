@@ -153,8 +153,8 @@ extension EnsembleAnalysis {
             rows: 1, columns: selectedSteps.count, panels: panels, width: width, height: 480)
     }
 
-    /// S(k) around Q at the selected steps on one logarithmic colour range (the positive finite values of all
-    /// panels, k = 0 left out), stated in the title.
+    /// S(k) around Q at the selected steps on one logarithmic colour range (from the 1st percentile of the
+    /// positive finite values of all panels to their maximum, k = 0 left out), stated in the title.
     private func structureFactorMapFigure(width: Int) -> Figure {
         let edge = Double.pi - 2 * Double.pi / Double(size)
         let maps = meanStructureFactors.map { s -> [Double] in
@@ -164,7 +164,10 @@ extension EnsembleAnalysis {
             return values
         }
         let positive = maps.flatMap { $0 }.filter { $0.isFinite && $0 > 0 }
-        let range = positive.min().flatMap { low in positive.max().map { low...$0 } }
+        // The lower end at the 1st percentile: a few isolated near-zero wavevectors would otherwise stretch the
+        // scale over eight decades; values below it take the lowest colour.
+        let sorted = positive.sorted()
+        let range = sorted.last.map { sorted[sorted.count / 100]...$0 }
         let panels = zip(maps, selectedTimes).map { values, time in
             Panel.heatMap(
                 HeatMap(
@@ -248,8 +251,12 @@ extension EnsembleAnalysis {
             func exponent(_ fit: PowerLawFit?) -> String {
                 fit.map { String(format: "%.2f ± %.2f", $0.exponent, $0.exponentError) } ?? "n/a"
             }
+            let window =
+                tail.intermediate.map {
+                    " (q ∈ [\(label($0.window.lowerBound, digits: 2)), 1])"
+                } ?? ""
             let text = """
-                t = \(label(profile.time, digits: 5)): a = \(exponent(tail.intermediate)) (q L ∈ [4, 16]), \
+                t = \(label(profile.time, digits: 5)): a = \(exponent(tail.intermediate))\(window), \
                 \(exponent(tail.largeWavenumber)) (q ∈ [1, {/Symbol p}])
                 """
             series.append(
@@ -268,7 +275,7 @@ extension EnsembleAnalysis {
         return LinePlot(
             title: """
                 Porod tail of S(q), q = |k - Q|, mean of \(runNames.count) run(s); dashed: fits S ∝ q^a over \
-                q L ∈ [4, 16] (q ≤ 1) and q ∈ [1, {/Symbol p}]
+                q ∈ [2 q_{1/2}, 1] (q_{1/2}: half width of the peak) and q ∈ [1, {/Symbol p}]
                 """,
             xAxis: PlotAxis("q = |k - Q|", logarithmic: true, range: paddedLogRange(qs, factor: 1.1)),
             yAxis: PlotAxis("S(q)", logarithmic: true), series: series)

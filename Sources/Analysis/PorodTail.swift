@@ -3,54 +3,79 @@
 import Foundation
 
 /// Power-law fits S ∝ q^a of one step's radial S(q) (q = |k − Q|) in two windows:
-/// - intermediate, q·L ∈ [4, 16] and q ≤ 1, where sharp domain walls give Porod's law S ∝ q^{−(d+1)} = q^{−3}
-///   (d = 2);
+/// - intermediate, q ∈ [2 q½, 1] with q½ the half width at half maximum of the CDW peak: beyond the peak,
+///   sharp domain walls give Porod's law S ∝ q^{−(d+1)} = q^{−3} (d = 2);
 /// - large q, q ∈ [1, π], where the paper reports a softer tail.
 ///
 /// Each fit is ordinary least squares of ln S on ln q over the bins inside the window with finite, positive
-/// S (`PowerLawFit`, its `window` being the q window); `nil` when fewer than 3 such bins.
+/// S (`PowerLawFit`, its `window` being the q window); `nil` when fewer than 3 such bins. The window follows
+/// the peak, not L(t): L (the paper's inverse mean |k − Q|) is dominated by the large-q tail and is of order
+/// one lattice spacing in the CDW quenches, far below the domain size the peak width shows.
 public struct PorodTail: Sendable, Equatable {
-    /// Lower and upper q·L of the intermediate window.
-    public static let intermediateScaledWindow = 4.0...16.0
-    /// The q window of the large-q fit.
+    /// The intermediate window starts at this multiple of the peak's half width.
+    public static let halfWidthsBeforeTail = 2.0
+    /// The q window of the large-q fit (also the upper end of the intermediate window).
     public static let largeWavenumberWindow = 1.0...Double.pi
 
     public var step: Int
     public var time: Double
-    /// The domain length L(t) the intermediate window is scaled with.
+    /// The domain length L(t) at this step (reported with the fits).
     public var domainLength: Double
-    /// The fit over q ∈ [4/L, min(16/L, 1)], or `nil`.
+    /// Half width at half maximum q½ of the peak of S(q), or `nil` (see `peakHalfWidth`).
+    public var peakHalfWidth: Double?
+    /// The fit over q ∈ [2 q½, 1], or `nil`.
     public var intermediate: PowerLawFit?
     /// The fit over q ∈ [1, π], or `nil`.
     public var largeWavenumber: PowerLawFit?
 
     public init(
-        step: Int, time: Double, domainLength: Double, intermediate: PowerLawFit?, largeWavenumber: PowerLawFit?
+        step: Int, time: Double, domainLength: Double, peakHalfWidth: Double?, intermediate: PowerLawFit?,
+        largeWavenumber: PowerLawFit?
     ) {
         self.step = step
         self.time = time
         self.domainLength = domainLength
+        self.peakHalfWidth = peakHalfWidth
         self.intermediate = intermediate
         self.largeWavenumber = largeWavenumber
     }
 
-    /// The intermediate q window [4/L, min(16/L, 1)]; `nil` when it is empty or L is not finite and positive.
-    public static func intermediateWindow(domainLength: Double) -> ClosedRange<Double>? {
-        guard domainLength.isFinite, domainLength > 0 else { return nil }
-        let lower = intermediateScaledWindow.lowerBound / domainLength
-        let upper = min(intermediateScaledWindow.upperBound / domainLength, 1)
-        return lower <= upper ? lower...upper : nil
+    /// The half width at half maximum of a radial profile (bins with q > 0): from the bin of the largest S
+    /// outwards, the first q where S falls below half of it, interpolated linearly between the neighbouring bins;
+    /// `nil` when S never falls that low or there is no finite positive value.
+    public static func peakHalfWidth(distances: [Double], values: [Double]) -> Double? {
+        // q = 0 (S at Q itself) is one wavevector, far noisier than the shells around it: left out.
+        let finite = values.indices.filter { values[$0].isFinite && distances[$0].isFinite && distances[$0] > 0 }
+        guard let top = finite.max(by: { values[$0] < values[$1] }), values[top] > 0 else { return nil }
+        let half = values[top] / 2
+        var previous = top
+        for index in finite where index > top {
+            if values[index] < half {
+                let (q0, q1, s0, s1) = (distances[previous], distances[index], values[previous], values[index])
+                return q0 + (q1 - q0) * (s0 - half) / (s0 - s1)
+            }
+            previous = index
+        }
+        return nil
+    }
+
+    /// The intermediate q window [2 q½, 1]; `nil` when it is empty or q½ is not finite and positive.
+    public static func intermediateWindow(halfWidth: Double) -> ClosedRange<Double>? {
+        guard halfWidth.isFinite, halfWidth > 0 else { return nil }
+        let lower = halfWidthsBeforeTail * halfWidth, upper = largeWavenumberWindow.lowerBound
+        return lower < upper ? lower...upper : nil
     }
 }
 
-/// The Porod-tail fits (see `PorodTail`) of the radial profile `distances` (q), `values` (S(q)) at domain
-/// length `domainLength`.
+/// The Porod-tail fits (see `PorodTail`) of the radial profile `distances` (q), `values` (S(q)); `domainLength`
+/// is reported with them.
 public func porodTailFits(
-    distances: [Double], values: [Double], domainLength: Double, step: Int = 0, time: Double = .nan
+    distances: [Double], values: [Double], domainLength: Double = .nan, step: Int = 0, time: Double = .nan
 ) -> PorodTail {
-    PorodTail(
-        step: step, time: time, domainLength: domainLength,
-        intermediate: PorodTail.intermediateWindow(domainLength: domainLength).flatMap {
+    let halfWidth = PorodTail.peakHalfWidth(distances: distances, values: values)
+    return PorodTail(
+        step: step, time: time, domainLength: domainLength, peakHalfWidth: halfWidth,
+        intermediate: halfWidth.flatMap(PorodTail.intermediateWindow(halfWidth:)).flatMap {
             powerLawFit(distances, values, window: $0)
         },
         largeWavenumber: powerLawFit(distances, values, window: PorodTail.largeWavenumberWindow))
@@ -86,6 +111,7 @@ extension EnsembleAnalysis {
         porodTails.map { tail in
             [
                 "step": tail.step, "time": tail.time, "L": tail.domainLength,
+                "peak_half_width": tail.peakHalfWidth as Any? ?? NSNull(),
                 "intermediate": porodFitJSON(tail.intermediate), "large_q": porodFitJSON(tail.largeWavenumber),
             ] as [String: Any]
         }

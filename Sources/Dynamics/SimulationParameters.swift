@@ -21,14 +21,15 @@ public struct ExecutionPlan: Codable, Sendable, Equatable {
         self.blasThreads = blasThreads
     }
 
-    /// Parallel over runs when one force evaluation uses one core (the harmonic field, ED with L ≤ 30)
+    /// Parallel over runs when one force evaluation uses one core (the harmonic field, ED with L ≤ 40:
+    /// `bench ed` measures 3.75 configurations/s at L = 40 with one per core vs 3.37/s with 2 BLAS threads each)
     /// and there are at least two runs; otherwise sequential with every core inside the force field
-    /// (a single ED trajectory still gains ≈ 1.4× from a second BLAS thread).
+    /// (a single ED trajectory still gains ≈ 1.4× from a second BLAS thread; at L = 50 the two are even).
     public static func choose(
         forceFieldKind kind: String, size L: Int, runs: Int,
         cores: Int = ProcessInfo.processInfo.activeProcessorCount
     ) -> ExecutionPlan {
-        let singleCore = kind == "harmonic" || (kind == "ed" && L <= 30)
+        let singleCore = kind == "harmonic" || (kind == "ed" && L <= 40)
         let cores = max(1, cores)
         if singleCore && runs >= 2 && cores >= 2 {
             return ExecutionPlan(mode: "parallel-runs", workers: min(cores, runs), blasThreads: 1)

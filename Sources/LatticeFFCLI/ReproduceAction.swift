@@ -1,4 +1,5 @@
 import Analysis
+import Dynamics
 import ForceFieldInterface
 import ForceFields
 import ForceModels
@@ -79,7 +80,11 @@ enum ReproduceAction: Equatable {
     case train(TrainRun)
     case simulate(SimulateRun)
     case compare(first: String, second: String, steps: [Int], output: String)
-    case analyze(run: String, output: String)
+    /// `analyze RUN --output OUT [--fit-window tmin,tmax]`.
+    case analyze(run: String, output: String, fitWindow: ClosedRange<Double>?)
+    /// `analyze growth DIR… --labels … [--fit-window …] --output OUT`: the L(t) of several analyzed runs on one
+    /// plot; inputs without an analysis yet are left out when the step runs.
+    case growth(inputs: [String], labels: [String], fitWindow: ClosedRange<Double>?, output: String)
 
     /// The dataset of a `generate` step: the paper preset with the default Holstein parameters.
     static func generationJob(output: String, seed: UInt64) -> GenerationJob {
@@ -111,8 +116,11 @@ enum ReproduceAction: Equatable {
                 "analyze", "compare", first, second, "--steps", steps.map(String.init).joined(separator: ","),
                 "--output", output,
             ]
-        case .analyze(let run, let output):
-            return ["analyze", run, "--output", output]
+        case .analyze(let run, let output, let window):
+            return ["analyze", run, "--output", output] + (window.map { ["--fit-window", windowText($0)] } ?? [])
+        case .growth(let inputs, let labels, let window, let output):
+            return ["analyze", "growth"] + inputs + ["--labels", labels.joined(separator: ",")]
+                + (window.map { ["--fit-window", windowText($0)] } ?? []) + ["--output", output]
         }
     }
 
@@ -127,9 +135,7 @@ enum ReproduceAction: Equatable {
             try checkTrainingPrerequisites(output: run.output)
             try runTraining(try run.request(), quiet: false)
         case .simulate(let run):
-            let (simulation, forceField) = try run.request.create(
-                at: URL(fileURLWithPath: run.output), quiet: false,
-                loadModel: models.load)
+            let (simulation, forceField) = try run.openOrCreate(models: models)
             try runSimulation(simulation, forceField: forceField, output: run.output, quiet: false)
         case .compare(let first, let second, let steps, let output):
             let a = try RunEnsemble.open(URL(fileURLWithPath: first))
@@ -139,13 +145,92 @@ enum ReproduceAction: Equatable {
             printError(
                 "  compared C(r) at steps \(steps.map(String.init).joined(separator: ", ")): overall ⟨z²⟩ = "
                     + String(format: "%.3g", comparison.meanSquaredZ) + "; wrote \(files.count) files to \(output)")
-        case .analyze(let run, let output):
-            let analysis = try analyzeEnsemble(try RunEnsemble.open(URL(fileURLWithPath: run)))
-            let files = try analysis.write(to: URL(fileURLWithPath: output), plotter: plotter, fitWindowGiven: false)
+        case .analyze(let run, let output, let window):
+            let analysis = try analyzeEnsemble(
+                try RunEnsemble.open(URL(fileURLWithPath: run)), options: AnalysisOptions(fitWindow: window))
+            let files = try analysis.write(
+                to: URL(fileURLWithPath: output), plotter: plotter, fitWindowGiven: window != nil)
             let alpha =
                 analysis.meanFit.map { String(format: "α = %.3f ± %.3f", $0.exponent, $0.exponentError) }
                 ?? "α not fitted"
             printError("  \(alpha); wrote \(files.count) files to \(output)")
+        case .growth(let inputs, let labels, let window, let output):
+            let present = zip(inputs, labels).filter {
+                FileManager.default.fileExists(atPath: $0.0 + "/analysis/analysis.json")
+            }
+            guard !present.isEmpty else {
+                printError("  no analyzed coarsening run yet; nothing to draw")
+                return
+            }
+            let series = try present.map { try loadGrowthSeries(from: URL(fileURLWithPath: $0.0), label: $0.1) }
+            let drawing = (try? plotter.executablePath()) != nil ? plotter : nil  // numbers only without gnuplot
+            let files = try GrowthOverview(series: series, fitWindow: window).write(
+                to: URL(fileURLWithPath: output), plotter: drawing)
+            printError("  \(series.count) series; wrote \(files.count) files to \(output)")
         }
+    }
+
+    /// Whether the step finished in an earlier invocation: a simulation whose runs all reached their target.
+    /// Throws when the output directory holds a different simulation. Other steps: false (they are cheap, or
+    /// are checked through `Step.skipIfExists`).
+    func isFinished() throws -> Bool {
+        guard case .simulate(let run) = self, let simulation = try run.existingSimulation() else { return false }
+        let p = simulation.parameters
+        return try simulation.stepsDone() == p.runs * p.steps
+    }
+}
+
+/// "tmin,tmax" as `--fit-window` reads it.
+private func windowText(_ window: ClosedRange<Double>) -> String {
+    "\(shortNumber(window.lowerBound)),\(shortNumber(window.upperBound))"
+}
+
+/// 50 for 50.0, 0.5 for 0.5.
+private func shortNumber(_ value: Double) -> String {
+    value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+}
+
+extension SimulateRun {
+    /// The simulation already in `output`, checked to be this run (same forces, size, steps, runs, seed,
+    /// temperature, cadence); `nil` when there is none. Throws a one-line error for a different run.
+    func existingSimulation() throws -> Simulation? {
+        let url = URL(fileURLWithPath: output)
+        guard FileManager.default.fileExists(atPath: url.appendingPathComponent("params.json").path) else {
+            return nil
+        }
+        let simulation = try Simulation.open(at: url)
+        let p = simulation.parameters, r = request
+        let recorded = try p.spec().withAbsoluteModelPath
+        var differences: [String] = []
+        if recorded != r.forces.withAbsoluteModelPath { differences.append("forces \(recorded)") }
+        if p.size != r.size { differences.append("size \(p.size)") }
+        if p.steps != r.steps { differences.append("steps \(p.steps)") }
+        if p.runs != r.runs { differences.append("runs \(p.runs)") }
+        if p.baseSeed != r.seed { differences.append("seed \(p.baseSeed)") }
+        if p.temperature != r.holstein.temperature { differences.append("temperature \(p.temperature)") }
+        if p.forceField.holstein.coupling != r.holstein.coupling, case .ed = r.forces {
+            differences.append("coupling \(p.forceField.holstein.coupling)")
+        }
+        if p.snapshotEvery != r.snapshotEvery { differences.append("snapshot cadence \(p.snapshotEvery)") }
+        guard differences.isEmpty else {
+            throw CLIError(
+                """
+                \(output) holds another simulation (\(differences.joined(separator: ", "))); move it away or choose \
+                another --output
+                """
+            )
+        }
+        return simulation
+    }
+
+    /// The simulation to integrate: the one in `output`, resumed from its checkpoints, or a new one.
+    func openOrCreate(models: ModelCache) throws -> (Simulation, any ForceField) {
+        guard let simulation = try existingSimulation() else {
+            return try request.create(at: URL(fileURLWithPath: output), quiet: false, loadModel: models.load)
+        }
+        let p = simulation.parameters
+        let forceField = try p.spec().makeForceField(
+            size: p.size, holstein: p.forceField.holstein, loadModel: models.load)
+        return (simulation, forceField)
     }
 }

@@ -12,11 +12,15 @@ struct ReproduceCommand: ParsableCommand {
         commandName: "reproduce",
         abstract: "Run the paper's chain (dataset, training, ML vs ED, coarsening, analysis) and write report.md.",
         discussion: """
-            --preset demo: a REDUCED version for a first look (≈ 3 min on 2 cores): the shipped model, \
+            --preset demo: a REDUCED version for a first look (≈ 5 min on 2 cores): the shipped model, \
             ML vs ED on 24×24 (4 runs × 1000 steps), coarsening on 64×64 for 2000 steps per temperature. \
-            --preset paper: the full protocol (dataset of 600 ED configurations on 40×40, training, 30 runs \
-            of ML and ED dynamics on 40×40 for 9000 steps, 200×200 coarsening for 25,000 steps per \
-            temperature); its cost is estimated first and every part is resumable (--only PART). \
+            --preset paper: the paper's Sec. III (without --model: the dataset of 600 ED configurations on \
+            40×40 and training first); ML vs ED on 40×40, 10 runs × 2000 steps per side (same seeds, and \
+            independent seeds for ML); quenches to kT = 0.1, 0.2, 0.3 on 200×200 for 25,000 steps (t = 1250), \
+            3 runs per temperature on 100×100 for the spread of α, one 200×200 quench at kT = 0.1 with the \
+            fixed-N electronic model (α vs force accuracy); α in the paper's window t ∈ [50, 1250]. The cost is \
+            measured on this machine before starting (≈ 8 h on 2 cores); every part is resumable: rerun the \
+            same command, or --only PART. \
             Parts: \(ReproducePart.allCases.map(\.rawValue).joined(separator: ", ")).
             """)
 
@@ -24,6 +28,12 @@ struct ReproduceCommand: ParsableCommand {
     @Option(help: "Output directory (created; rerunning continues finished parts).") var output: String
     @Option(help: "Use this model instead of training one (default for demo: models/holstein-square-d4.npz).")
     var model: String?
+    @Option(
+        help: """
+            The second model of part 'accuracy' (default: models/holstein-square-d4-electronic.npz, the \
+            paper-faithful fixed-N model).
+            """)
+    var comparisonModel: String?
     @Option(
         help: "Only these parts (comma-separated: \(ReproducePart.allCases.map(\.rawValue).joined(separator: ","))).",
         transform: ReproducePart.list(parsing:))
@@ -33,8 +43,10 @@ struct ReproduceCommand: ParsableCommand {
     @Flag(help: .hidden) var tiny = false
 
     func validate() throws {
-        if let model, !model.hasSuffix(".npz") {
-            throw ValidationError("--model must be a model file ending in .npz, got '\(model)'")
+        for (option, value) in [("--model", model), ("--comparison-model", comparisonModel)] {
+            if let value, !value.hasSuffix(".npz") {
+                throw ValidationError("\(option) must be a model file ending in .npz, got '\(value)'")
+            }
         }
     }
 
@@ -44,33 +56,47 @@ struct ReproduceCommand: ParsableCommand {
         // Prerequisites, before any computation: gnuplot (training and the analyses plot), the model readable
         // and valid (the plan loads it), the output directory writable.
         let plotter = Plotter()
-        if !dryRun && !selected.isDisjoint(with: [.train, .fig5, .coarsening]) { _ = try plotter.executablePath() }
-        let plan = try ReproducePlan(preset: preset, output: out, model: model, seed: seed, tiny: tiny)
+        if !dryRun && !selected.isDisjoint(with: [.train, .fig5, .coarsening, .ensembles, .accuracy]) {
+            _ = try plotter.executablePath()
+        }
+        let plan = try ReproducePlan(
+            preset: preset, output: out, model: model, comparisonModel: comparisonModel, seed: seed, tiny: tiny)
         if !dryRun { try prepareOutputDirectory(out) }
-        let steps = plan.steps.filter { selected.contains($0.part) }
+        let models = ModelCache()
+        if let loaded = plan.loadedModel { models.insert(loaded, path: plan.model) }
+        var steps = plan.steps.filter { selected.contains($0.part) }
+        var costNote = "rough estimate"
+        if !dryRun {
+            let cost = try ReproduceCost.measure(steps, models: models)
+            steps = try steps.map(cost.estimated)
+            if !cost.summary.isEmpty { costNote = "measured here: " + cost.summary }
+        }
+        let total = steps.reduce(0) { $0 + $1.seconds }
         printError(
             """
             reproduce: preset \
             \(preset.rawValue)\(preset == .demo
                 ? " — a REDUCED version of the paper's protocol (smaller lattices, fewer runs and steps)" : ""); \
-            estimated cost \(formatDuration(plan.estimatedSeconds(parts: selected))) on 2 cores
+            cost ≈ \(formatDuration(total)) on \(ProcessInfo.processInfo.activeProcessorCount) cores (\(costNote))
             """
         )
         var progress = StageProgress(estimates: steps.map(\.seconds))
-        let models = ModelCache()
-        if let loaded = plan.loadedModel { models.insert(loaded, path: plan.model) }
+        var log = ReproduceStageLog(output: out)
         for (index, step) in steps.enumerated() {
             printError("\n" + progress.header(stage: index, part: step.part.rawValue))
-            printError("$ latticeff " + step.arguments.map(shellQuoted).joined(separator: " "))
+            let command = "latticeff " + step.arguments.map(shellQuoted).joined(separator: " ")
+            printError("$ " + command)
             if dryRun { continue }
-            if step.skipIfExists.map({ FileManager.default.fileExists(atPath: $0) }) ?? false {
-                printError("  (done before: \(step.skipIfExists!) exists)")
+            if try step.skipIfExists.map({ FileManager.default.fileExists(atPath: $0) }) ?? step.action.isFinished() {
+                printError("  (done before)")
                 progress.finish(stage: index, seconds: 0)
                 continue
             }
             let start = Date()
             try step.action.perform(plotter: plotter, models: models)
-            progress.finish(stage: index, seconds: Date().timeIntervalSince(start))
+            let seconds = Date().timeIntervalSince(start)
+            try log.record(command: command, part: step.part.rawValue, seconds: seconds)
+            progress.finish(stage: index, seconds: seconds)
         }
         if selected.contains(.report), !dryRun {
             let report = try plan.writeReport()

@@ -42,13 +42,19 @@ struct ReproduceActionTests {
                 #expect(command.first == first && command.second == second && command.output == output)
                 #expect(try parseSteps(command.steps, option: "--steps") == steps)
                 kinds.insert("compare")
-            case .analyze(let run, let output):
+            case .analyze(let run, let output, let window):
                 let command = try #require(parsed as? AnalyzeRun, "\(step.arguments)")
                 #expect(command.runDirectory == run && command.output == output && command.steps == nil)
+                #expect(try command.fitWindow.map(parseFitWindow) == window)
                 kinds.insert("analyze")
+            case .growth(let inputs, let labels, let window, let output):
+                let command = try #require(parsed as? AnalyzeGrowth, "\(step.arguments)")
+                #expect(command.directories == inputs && command.parsedLabels == labels && command.output == output)
+                #expect(try command.fitWindow.map(parseFitWindow) == window)
+                kinds.insert("growth")
             }
         }
-        #expect(kinds == ["generate", "train", "simulate", "compare", "analyze"])
+        #expect(kinds == ["generate", "train", "simulate", "compare", "analyze", "growth"])
         // The demo's ED reference runs at the model's coupling, shown on its command line.
         let ed = try #require(demo.steps.first { $0.arguments.contains("ed") })
         #expect(ed.arguments.contains("--coupling"))
@@ -75,6 +81,9 @@ struct ReproduceActionTests {
         for bad in [["--preset", "huge"], ["--only", "fig9"], ["--only", "fig5,"]] {
             #expect(throws: (any Error).self) { try ReproduceCommand.parse(["--output", "o"] + bad) }
         }
-        #expect(ReproducePart.allCases.map(\.rawValue) == ["data", "train", "fig5", "coarsening", "report"])
+        #expect(
+            ReproducePart.allCases.map(\.rawValue) == [
+                "data", "train", "fig5", "coarsening", "ensembles", "accuracy", "report",
+            ])
     }
 }

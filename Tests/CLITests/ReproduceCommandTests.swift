@@ -19,21 +19,27 @@ struct ReproduceCommandTests {
         #expect(run.status == 0, "\(run.stderr)")
         // Per-stage progress with an ETA, and the children's own progress (not silenced).
         #expect(
-            run.stderr.contains("[1/9] fig5 — this stage ≈ ") && run.stderr.contains("[9/9] coarsening"),
+            run.stderr.contains("[1/12] fig5 — this stage ≈ ") && run.stderr.contains("[12/12] report"),
             "\(run.stderr)")
         #expect(
             run.stderr.contains("ETA for the rest ≈ ") && run.stderr.contains("simulate: ed forces, L = 8"),
             "\(run.stderr)")
+        // The cost is measured before starting (every simulation's force field timed here).
+        #expect(run.stderr.contains("measured here: ed @ 8×8 "), "\(run.stderr)")
         let fm = FileManager.default
         for file in [
             "report.md", "fig5/compare/comparison.json", "fig5/ed/params.json", "fig5/ml/params.json",
             "coarsening/kT0.1/analysis/analysis.json", "coarsening/kT0.3/analysis/domain_length.png",
+            "fig5/compare-independent/comparison.json", "growth/growth.json", "growth/growth.png",
+            "reproduce-stages.json",
         ] {
             #expect(fm.fileExists(atPath: out.appendingPathComponent(file).path), "missing \(file)")
         }
         let report = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(report.contains("reduced version"))
-        #expect(report.contains("| 0.2 |") && report.contains("0.115"))
+        #expect(report.contains("| 0.2 |") && report.contains("0.115") && report.contains("0.111"))
+        #expect(report.contains("## Commands and wall time on this machine") && report.contains("m⟨v²⟩/kT"))
+        #expect(report.contains("ML with independent seeds"))
         // A second invocation continues: finished simulations are not redone.
         let again = try runLatticeFF([
             "reproduce", "--preset", "demo", "--tiny", "--model", model.path, "--output", out.path, "--only",
@@ -49,15 +55,64 @@ struct ReproduceCommandTests {
         let out = dir.appendingPathComponent("paper")
         let run = try runLatticeFF(["reproduce", "--preset", "paper", "--output", out.path, "--dry-run"])
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stderr.contains("[1/11] data — this stage ≈ 1 h 15 min"), "\(run.stderr)")
+        #expect(run.stderr.contains("[1/22] data — this stage ≈ 1 h 15 min"), "\(run.stderr)")
         #expect(
             run.stderr.contains(
                 "$ latticeff generate --preset paper --seed 2024 --output \(out.path)/data/paper.npz --keep-parts"))
         #expect(
             run.stderr.contains(
-                "$ latticeff analyze compare \(out.path)/fig5/ed \(out.path)/fig5/ml --steps 200,1000,9000"))
-        #expect(run.stderr.contains("[11/11] coarsening"))
+                "$ latticeff analyze compare \(out.path)/fig5/ed \(out.path)/fig5/ml --steps 200,1000,2000"))
+        #expect(
+            run.stderr.contains(
+                "--temperature 0.3 --runs 3 --seed 2024 --snapshot-every 50 --output \(out.path)/ensembles/kT0.3"))
+        #expect(run.stderr.contains("--output \(out.path)/coarsening/kT0.1/analysis --fit-window 50,1250"))
+        #expect(run.stderr.contains("[20/22] accuracy") && run.stderr.contains("[22/22] report"), "\(run.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
+    @Test(
+        """
+        An interrupted simulation is resumed, not skipped, on the next invocation; an output directory holding \
+        another simulation is a one-line error
+        """
+    )
+    func resumesPartialRuns() throws {
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
+        let model = try smallModel(in: dir)
+        let out = dir.appendingPathComponent("repro")
+        let run = out.appendingPathComponent("coarsening/kT0.1")
+        // The plan's kT = 0.1 quench stopped at step 30 of 60: params.json says 60, the checkpoint 30.
+        let first = try runLatticeFF([
+            "simulate", "--forces", model.path, "--size", "12", "--steps", "30", "--temperature", "0.1", "--runs", "1",
+            "--seed", "2024", "--snapshot-every", "10", "--checkpoint-every", "10", "--output", run.path, "--quiet",
+        ])
+        #expect(first.status == 0, "\(first.stderr)")
+        let paramsURL = run.appendingPathComponent("params.json")
+        var params = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: paramsURL)) as? [String: Any])
+        params["steps"] = 60
+        params["checkpointEvery"] = 500
+        try JSONSerialization.data(withJSONObject: params).write(to: paramsURL)
+        let resumed = try runLatticeFF([
+            "reproduce", "--preset", "demo", "--tiny", "--model", model.path, "--output", out.path, "--only",
+            "coarsening",
+        ])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let series = try String(contentsOf: run.appendingPathComponent("run-000/timeseries.csv"), encoding: .utf8)
+        #expect(series.split(separator: "\n").last?.hasPrefix("60,") == true, "\(series.suffix(200))")
+        #expect(!resumed.stderr.contains("done before"), "\(resumed.stderr)")
+        // Another seed in the same place: refused, nothing overwritten.
+        params["seed"] = 7
+        try JSONSerialization.data(withJSONObject: params).write(to: paramsURL)
+        let other = try runLatticeFF([
+            "reproduce", "--preset", "demo", "--tiny", "--model", model.path, "--output", out.path, "--only",
+            "coarsening",
+        ])
+        #expect(other.status == 1)
+        #expect(
+            other.stderr.split(separator: "\n").last?.hasPrefix("Error: \(run.path) holds another simulation (seed 7)")
+                == true, "\(other.stderr)")
     }
 
     @Test("Unknown presets and parts, and a missing model, are one-line errors")

@@ -148,6 +148,9 @@ struct SimulationTests {
         #expect(ExecutionPlan.choose(forceFieldKind: "harmonic", size: 400, runs: 8, cores: 16).workers == 8)
         #expect(
             ExecutionPlan.choose(forceFieldKind: "ed", size: 40, runs: 4, cores: 2)
+                == ExecutionPlan(mode: "parallel-runs", workers: 2, blasThreads: 1))
+        #expect(
+            ExecutionPlan.choose(forceFieldKind: "ed", size: 50, runs: 4, cores: 2)
                 == ExecutionPlan(mode: "sequential", workers: 1, blasThreads: 2))
         #expect(ExecutionPlan.choose(forceFieldKind: "enn", size: 200, runs: 4, cores: 2).mode == "sequential")
         #expect(ExecutionPlan.choose(forceFieldKind: "ed", size: 24, runs: 1, cores: 2).workers == 1)
