@@ -45,15 +45,19 @@ extension GrowthOverview {
         ]
     }
 
-    /// Mean L(t) of every series with error bars (several runs), then each window fit dashed (same colour) over
-    /// the points it used, and the Allen–Cahn t^{1/2} line through the first fit at its first point.
+    /// Mean L(t) of every series with error bars (several runs), labelled with its α, then each window fit dashed
+    /// (same colour) over the points it used, and the Allen–Cahn t^{1/2} line through the first fit at its first
+    /// point.
     func plot() -> LinePlot {
         let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
         let markers: [PlotSeries.Marker] = [.circle, .square, .triangle, .diamond]
         var series: [PlotSeries] = entries.enumerated().map { index, entry in
             let s = entry.series
+            let alpha = entry.windowFit.meanFit.map {
+                ": {/Symbol a} = \(label($0.exponent)) ± \(label($0.exponentError, digits: 2))"
+            }
             return PlotSeries(
-                label: Plotter.plainText(s.label), x: s.times, y: s.meanLength,
+                label: Plotter.plainText(s.label) + (alpha ?? ""), x: s.times, y: s.meanLength,
                 yErrors: s.runs > 1 ? s.lengthError : nil, style: .points, color: colors[index % colors.count],
                 marker: markers[index % markers.count])
         }
@@ -62,7 +66,6 @@ extension GrowthOverview {
             if let fit = entry.windowFit.meanFit, let span = entry.fittedTimeRange {
                 series.append(
                     .powerLaw(
-                        label: "{/Symbol a} = \(label(fit.exponent)) ± \(label(fit.exponentError, digits: 2))",
                         prefactor: fit.prefactor, exponent: fit.exponent, from: span.lowerBound, to: span.upperBound,
                         color: color))
             }

@@ -255,8 +255,9 @@ struct ReproducePlan {
                 (path("ensembles/kT\($0)"), "kT = \($0) (L = \(config.ensembleSize) × \(config.ensembleRuns) runs)")
             }
         }
-        if comparisonModel != nil {
-            inputs.append((path("accuracy/kT0.1"), "kT = 0.1 (L = \(config.coarseningSize) second model)"))
+        if let comparisonModel {
+            let name = URL(fileURLWithPath: comparisonModel).deletingPathExtension().lastPathComponent
+            inputs.append((path("accuracy/kT0.1"), "kT = 0.1 (L = \(config.coarseningSize) \(name))"))
         }
         return inputs
     }

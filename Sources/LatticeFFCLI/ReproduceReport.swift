@@ -31,7 +31,7 @@ private func plusMinus(_ value: Double?, _ error: Double?, digits: Int = 3) -> S
 /// "t 50–1250" from a [t0, t1] JSON array.
 private func windowText(_ value: Any?) -> String {
     guard let window = value as? [Double], window.count == 2 else { return "–" }
-    return String(format: "%.0f–%.0f", window[0], window[1])
+    return String(format: "%g–%g", window[0], window[1])
 }
 
 extension ReproducePlan {
@@ -93,11 +93,12 @@ extension ReproducePlan {
     }
 
     private func coarseningSection() -> [String] {
-        let window = config.fitWindow.map { String(format: "t %.0f–%.0f", $0.lowerBound, $0.upperBound) }
+        let window = config.fitWindow.map { String(format: "t %g–%g", $0.lowerBound, $0.upperBound) }
         var lines = [
             "## Coarsening after quenches (paper Figs. 6–7)", "",
             "Growth exponent α of L(t) ∝ t^α: fit of the ensemble-mean L(t) ± its fit error"
-                + (window.map { " in the paper's window \($0)" } ?? " in the automatic window")
+                + (window.map { " in the window \($0)" + (preset == .paper ? " (the paper's)" : "") }
+                    ?? " in the automatic window")
                 + "; the automatic window (upper half of the log time range) beside it; for ensembles the mean ± "
                 + "standard deviation of the per-run α.", "",
             "| kT | run | α (\(window ?? "window")) | α (automatic window) | per-run α: mean ± s.d. (runs) | α paper | "
@@ -121,8 +122,8 @@ extension ReproducePlan {
                 fitted > 1
                 ? plusMinus(json.number("fit.alpha_mean"), json.number("fit.alpha_standard_deviation")) + " (\(fitted))"
                 : "–"
-            let paper = Self.paperAlpha[temperature].map { String($0) } ?? "–"
-            let independent = Self.independentAlpha[temperature].map { String($0) } ?? "–"
+            let paper = Self.paperAlpha[temperature].map { String(format: "%.3f", $0) } ?? "–"
+            let independent = Self.independentAlpha[temperature].map { String(format: "%.3f", $0) } ?? "–"
             lines.append(
                 "| \(temperature) | \(label) | \(main) | \(automatic) (t \(automaticWindow)) | \(spread) | \(paper) | "
                     + "\(independent) |")
