@@ -2,7 +2,7 @@
 # Each first installs the Debian packages it needs (idempotent, quiet when already present).
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
-DEBIAN_PACKAGES := libopenblas-dev liblapacke-dev libfftw3-dev gnuplot-nox pkg-config
+DEBIAN_PACKAGES := libopenblas-dev liblapacke-dev libfftw3-dev libopenmpi-dev openmpi-bin gnuplot-nox pkg-config
 BIN := .build/release/latticeff
 
 .PHONY: deps demo test build release bench clean

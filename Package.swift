@@ -31,7 +31,8 @@ let package = Package(
         .library(
             name: "LatticeFF",
             targets: [
-                "LinearAlgebra", "RandomNumbers", "IO", "Symmetry", "Lattice", "HolsteinModel", "Electronic",
+                "LinearAlgebra", "RandomNumbers", "IO", "Parallel", "Symmetry", "Lattice", "HolsteinModel",
+                "Electronic",
                 "ForceFieldInterface", "Dynamics",
                 "Features", "ForceModels", "ENN", "Baselines", "ForceFields", "Datasets", "DataGeneration", "Training",
                 "Plotting", "Analysis",
@@ -46,11 +47,16 @@ let package = Package(
         .systemLibrary(
             name: "CLAPACK", path: "Sources/CLAPACK", providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
         .systemLibrary(name: "CFFTW", path: "Sources/CFFTW", providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(
+            name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
 
         // MARK: leaves — no physics (BLAS/LAPACK facade, seeded generators, NumPy files and hashing)
         .target(name: "LinearAlgebra", dependencies: ["CLAPACK", "CFFTW"], swiftSettings: hotCode),
         .target(name: "RandomNumbers", swiftSettings: hotCode),
         .target(name: "IO", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        // Open MPI facade: the job's ranks and collectives, a singleton without a launcher (docs/PARALLEL.md)
+        .target(name: "Parallel", dependencies: ["CMPI"]),
 
         // MARK: geometry and symmetry (point groups, IRs, projection bases, Clebsch–Gordan; lattices)
         .target(name: "Symmetry", dependencies: ["LinearAlgebra"], swiftSettings: cpuFlags),
@@ -135,7 +141,7 @@ let package = Package(
         .executableTarget(
             name: "LatticeFFCLI",
             dependencies: [
-                "LinearAlgebra", "RandomNumbers", "IO", "Symmetry", "Lattice", "Features", "Electronic",
+                "LinearAlgebra", "RandomNumbers", "IO", "Parallel", "Symmetry", "Lattice", "Features", "Electronic",
                 "HolsteinModel", "ForceFieldInterface", "Dynamics",
                 "ForceModels", "ENN", "Baselines", "ForceFields", "Datasets", "DataGeneration", "Training", "Plotting",
                 "Analysis", "Benchmarks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -146,6 +152,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Symmetry", "Lattice"], path: "Tests/TestSupport"),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"], swiftSettings: cpuFlags),
         .testTarget(name: "RandomNumbersTests", dependencies: ["RandomNumbers"]),
+        .testTarget(name: "ParallelTests", dependencies: ["Parallel"]),
         .testTarget(name: "IOTests", dependencies: ["IO", "TestSupport"]),
         .testTarget(name: "SymmetryTests", dependencies: ["Symmetry", "TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "LatticeTests", dependencies: ["Lattice", "TestSupport"], swiftSettings: cpuFlags),

@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import IO
 import LinearAlgebra
+import Parallel
 
 @main
 struct LatticeFF: ParsableCommand {
@@ -37,7 +38,41 @@ struct LatticeFF: ParsableCommand {
             printError("Error: \(error)")
             Foundation.exit(64)
         }
-        main(arguments)
+        if Communicator.launchedByMPI { runAsMPIJob(arguments) } else { main(arguments) }
+    }
+
+    /// One rank of an MPI job (`mpirun -n K latticeff …`, docs/PARALLEL.md): MPI is started before parsing and
+    /// finalized after the command. Errors every rank meets alike (usage, validation, `--help`) are printed by
+    /// rank 0 only and every rank exits with the same status; an error thrown while a command runs is printed
+    /// by the rank that met it, with its rank, and ends the whole job (MPI_Abort), so no rank waits forever.
+    static func runAsMPIJob(_ arguments: [String]) -> Never {
+        let world: Communicator
+        do { world = try Communicator.world() } catch {
+            printError("Error: \(error)")
+            Foundation.exit(1)
+        }
+        var command: any ParsableCommand
+        do { command = try parseAsRoot(arguments) } catch {
+            let code = exitCode(for: error)
+            if world.isRoot {
+                let message = fullMessage(for: error)
+                if code == .success { print(message) } else { printError(message) }
+            }
+            world.finalize()
+            Foundation.exit(code.rawValue)
+        }
+        do { try command.run() } catch {
+            if error is ExitCode || error is CleanExit {
+                world.finalize()
+                Foundation.exit(exitCode(for: error).rawValue)
+            }
+            let message = fullMessage(for: error)
+            world.abort(
+                message: world.size > 1 ? "\(message) (rank \(world.rank) of \(world.size))" : message,
+                code: exitCode(for: error).rawValue)
+        }
+        world.finalize()
+        Foundation.exit(0)
     }
 }
 

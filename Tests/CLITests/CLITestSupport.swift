@@ -103,3 +103,17 @@ func smallModel(in dir: URL) throws -> URL {
     try network.save(to: model)
     return model
 }
+
+/// Open MPI's launcher, as the test suite runs it (root allowed, more ranks than cores allowed, no banners).
+let mpirunPath = "/usr/bin/mpirun"
+
+/// Runs `latticeff arguments` as an MPI job of `ranks` processes under `mpirun` (docs/PARALLEL.md), with a
+/// time limit so that a hanging job fails the test instead of the suite (`timeout` kills the job).
+func runLatticeFFUnderMPI(ranks: Int, _ arguments: [String], seconds: Int = 300) throws -> CommandResult {
+    try runProcess(
+        URL(fileURLWithPath: "/usr/bin/timeout"),
+        [
+            "--kill-after=10", String(seconds), mpirunPath, "--allow-run-as-root", "--oversubscribe", "-q", "-n",
+            String(ranks), try latticeffBinary().path,
+        ] + arguments)
+}

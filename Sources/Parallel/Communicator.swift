@@ -1,0 +1,175 @@
+// The thin facade over Open MPI (module CMPI): one world communicator for the whole process, or a singleton
+// (rank 0 of 1) that never touches MPI when the program was not started by `mpirun`/`srun`.
+
+import CMPI
+import Foundation
+
+/// A failure of an MPI call: the call and Open MPI's error string, one line.
+public struct ParallelError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The processes of this job (MPI_COMM_WORLD) and the collective operations LatticeFF uses. Every collective
+/// must be called by every rank in the same order, from the thread that started MPI (MPI_THREAD_FUNNELED).
+/// Without a launcher the communicator is a singleton: rank 0 of 1, every operation local.
+///
+/// Cost: one call is a few µs on one node (latency); data moves at memory or network bandwidth.
+public final class Communicator: @unchecked Sendable {
+    /// This process's rank, 0 ..< size.
+    public let rank: Int
+    /// Number of processes.
+    public let size: Int
+    /// True when MPI was initialized (started under a launcher), false for the singleton.
+    public let usesMPI: Bool
+
+    private init(rank: Int, size: Int, usesMPI: Bool) {
+        self.rank = rank
+        self.size = size
+        self.usesMPI = usesMPI
+    }
+
+    /// Rank 0 (writes files, prints progress).
+    public var isRoot: Bool { rank == 0 }
+
+    nonisolated(unsafe) private static var started: Communicator?
+    private static let lock = NSLock()
+
+    /// True when the environment shows a launcher started this process as part of a job (Open MPI's
+    /// `mpirun`, PMIx, Slurm's PMI): only then is MPI initialized.
+    public static var launchedByMPI: Bool {
+        let environment = ProcessInfo.processInfo.environment
+        return ["OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"].contains { environment[$0] != nil }
+    }
+
+    /// The job's communicator, started on first use (MPI_Init_thread with MPI_THREAD_FUNNELED under a launcher,
+    /// the singleton otherwise); later calls return the same instance.
+    /// - Throws: `ParallelError` when MPI cannot start or does not provide the funneled thread level.
+    public static func world() throws -> Communicator {
+        lock.lock()
+        defer { lock.unlock() }
+        if let started { return started }
+        guard launchedByMPI else {
+            let single = Communicator(rank: 0, size: 1, usesMPI: false)
+            started = single
+            return single
+        }
+        var provided: Int32 = 0
+        let code = MPI_Init_thread(nil, nil, latticeff_mpi_thread_funneled(), &provided)
+        guard code == latticeff_mpi_success() else { throw ParallelError("MPI_Init_thread failed: \(message(code))") }
+        guard provided >= latticeff_mpi_thread_funneled() else {
+            MPI_Abort(latticeff_mpi_comm_world(), 1)
+            throw ParallelError("MPI provides thread level \(provided), LatticeFF needs MPI_THREAD_FUNNELED")
+        }
+        var rank: Int32 = 0, size: Int32 = 0
+        MPI_Comm_rank(latticeff_mpi_comm_world(), &rank)
+        MPI_Comm_size(latticeff_mpi_comm_world(), &size)
+        let world = Communicator(rank: Int(rank), size: Int(size), usesMPI: true)
+        started = world
+        return world
+    }
+
+    /// Ends MPI (MPI_Finalize) if it was started; call once at exit, after the last collective.
+    public func finalize() {
+        guard usesMPI else { return }
+        var finalized: Int32 = 0
+        MPI_Finalized(&finalized)
+        if finalized == 0 { MPI_Finalize() }
+    }
+
+    /// Ends every rank of the job with `code` after printing `message` (one line) on this rank's standard
+    /// error. Used when one rank fails and the others may be waiting in a collective: never a hang.
+    public func abort(message: String, code: Int32 = 1) -> Never {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        if usesMPI { MPI_Abort(latticeff_mpi_comm_world(), code) }
+        exit(code)
+    }
+
+    /// Waits until every rank has arrived.
+    public func barrier() throws {
+        guard usesMPI else { return }
+        try check(MPI_Barrier(latticeff_mpi_comm_world()), "MPI_Barrier")
+    }
+
+    /// Rank `root`'s bytes on every rank (the others' `bytes` are replaced; their sizes need not match).
+    public func broadcast(_ bytes: inout [UInt8], root: Int = 0) throws {
+        guard usesMPI else { return }
+        var count = Int64(bytes.count)
+        try check(MPI_Bcast(&count, 1, latticeff_mpi_int64(), Int32(root), latticeff_mpi_comm_world()), "MPI_Bcast")
+        if rank != root { bytes = [UInt8](repeating: 0, count: Int(count)) }
+        try bytes.withUnsafeMutableBytes { buffer in
+            try check(
+                MPI_Bcast(
+                    buffer.baseAddress, Int32(count), latticeff_mpi_byte(), Int32(root), latticeff_mpi_comm_world()),
+                "MPI_Bcast")
+        }
+    }
+
+    /// Rank `root`'s values on every rank.
+    public func broadcast(_ values: inout [Double], root: Int = 0) throws {
+        var bytes = values.withUnsafeBytes { [UInt8]($0) }
+        try broadcast(&bytes, root: root)
+        values = bytes.withUnsafeBytes { [Double]($0.bindMemory(to: Double.self)) }
+    }
+
+    /// Every rank's `values` (counts may differ), in rank order, on every rank.
+    public func allGather(_ values: [Double]) throws -> [[Double]] {
+        guard usesMPI else { return [values] }
+        var count = Int64(values.count)
+        var counts = [Int64](repeating: 0, count: size)
+        try check(
+            MPI_Allgather(
+                &count, 1, latticeff_mpi_int64(), &counts, 1, latticeff_mpi_int64(), latticeff_mpi_comm_world()),
+            "MPI_Allgather")
+        let receiveCounts = counts.map { Int32($0) }
+        var offsets = [Int32](repeating: 0, count: size)
+        for r in 1..<max(size, 1) { offsets[r] = offsets[r - 1] + receiveCounts[r - 1] }
+        var all = [Double](repeating: 0, count: Int(receiveCounts.reduce(0, +)))
+        var send = values
+        try check(
+            MPI_Allgatherv(
+                &send, Int32(values.count), latticeff_mpi_double(), &all, receiveCounts, offsets,
+                latticeff_mpi_double(), latticeff_mpi_comm_world()), "MPI_Allgatherv")
+        return (0..<size).map { r in Array(all[Int(offsets[r])..<Int(offsets[r] + receiveCounts[r])]) }
+    }
+
+    /// Element-wise sums over ranks, added in rank order on every rank (the same bits for the same per-rank
+    /// inputs whatever MPI's reduction tree; an allgather, so meant for short arrays).
+    public func sumInRankOrder(_ values: [Double]) throws -> [Double] {
+        let all = try allGather(values)
+        guard let first = all.first else { return [] }
+        var total = first
+        for part in all.dropFirst() {
+            guard part.count == total.count else {
+                throw ParallelError("sumInRankOrder: ranks passed \(total.count) and \(part.count) values")
+            }
+            for i in total.indices { total[i] += part[i] }
+        }
+        return total
+    }
+
+    /// Element-wise maximum over ranks (MPI_Allreduce with MPI_MAX; exact, order-independent).
+    public func maximum(_ values: [Double]) throws -> [Double] {
+        guard usesMPI else { return values }
+        var send = values, result = [Double](repeating: 0, count: values.count)
+        try check(
+            MPI_Allreduce(
+                &send, &result, Int32(values.count), latticeff_mpi_double(), latticeff_mpi_max(),
+                latticeff_mpi_comm_world()), "MPI_Allreduce")
+        return result
+    }
+
+    private func check(_ code: Int32, _ call: String) throws {
+        guard code != latticeff_mpi_success() else { return }
+        throw ParallelError("\(call) failed on rank \(rank): \(Self.message(code))")
+    }
+
+    /// Open MPI's text for an error code.
+    static func message(_ code: Int32) -> String {
+        var buffer = [CChar](repeating: 0, count: Int(MPI_MAX_ERROR_STRING) + 1)
+        var length: Int32 = 0
+        MPI_Error_string(code, &buffer, &length)
+        let bytes = buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
