@@ -80,8 +80,8 @@ enum ReproduceAction: Equatable {
     case train(TrainRun)
     case simulate(SimulateRun)
     case compare(first: String, second: String, steps: [Int], output: String)
-    /// `analyze RUN --output OUT [--fit-window tmin,tmax]`.
-    case analyze(run: String, output: String, fitWindow: ClosedRange<Double>?)
+    /// `analyze RUN --output OUT [--fit-window tmin,tmax] [--steps a,b,c]`.
+    case analyze(run: String, output: String, fitWindow: ClosedRange<Double>?, steps: [Int]?)
     /// `analyze growth DIR… --labels … [--fit-window …] --output OUT`: the L(t) of several analyzed runs on one
     /// plot; inputs without an analysis yet are left out when the step runs.
     case growth(inputs: [String], labels: [String], fitWindow: ClosedRange<Double>?, output: String)
@@ -116,8 +116,9 @@ enum ReproduceAction: Equatable {
                 "analyze", "compare", first, second, "--steps", steps.map(String.init).joined(separator: ","),
                 "--output", output,
             ]
-        case .analyze(let run, let output, let window):
+        case .analyze(let run, let output, let window, let steps):
             return ["analyze", run, "--output", output] + (window.map { ["--fit-window", windowText($0)] } ?? [])
+                + (steps.map { ["--steps", $0.map(String.init).joined(separator: ",")] } ?? [])
         case .growth(let inputs, let labels, let window, let output):
             return ["analyze", "growth"] + inputs + ["--labels", labels.joined(separator: ",")]
                 + (window.map { ["--fit-window", windowText($0)] } ?? []) + ["--output", output]
@@ -145,9 +146,10 @@ enum ReproduceAction: Equatable {
             printError(
                 "  compared C(r) at steps \(steps.map(String.init).joined(separator: ", ")): overall ⟨z²⟩ = "
                     + String(format: "%.3g", comparison.meanSquaredZ) + "; wrote \(files.count) files to \(output)")
-        case .analyze(let run, let output, let window):
+        case .analyze(let run, let output, let window, let steps):
             let analysis = try analyzeEnsemble(
-                try RunEnsemble.open(URL(fileURLWithPath: run)), options: AnalysisOptions(fitWindow: window))
+                try RunEnsemble.open(URL(fileURLWithPath: run)),
+                options: AnalysisOptions(selectedSteps: steps, fitWindow: window))
             let files = try analysis.write(
                 to: URL(fileURLWithPath: output), plotter: plotter, fitWindowGiven: window != nil)
             let alpha =

@@ -52,6 +52,8 @@ struct ReproduceProtocol: Equatable {
     var ensembleSize: Int, ensembleRuns: Int
     /// The fit window of every coarsening analysis (`nil`: the automatic window).
     var fitWindow: ClosedRange<Double>?
+    /// Steps of the φ snapshots, S(k) maps, collapse and Porod fits of every quench (`nil`: analyze's default).
+    var analysisSteps: [Int]?
     /// Whether the second model's quench (part `accuracy`) belongs to the preset.
     var comparesModels: Bool
     var snapshotEvery: Int
@@ -62,20 +64,23 @@ struct ReproduceProtocol: Equatable {
             return ReproduceProtocol(
                 fig5Size: 8, fig5Runs: 2, fig5Steps: [20, 40], coarseningSize: 12, coarseningSteps: 60,
                 ensembleSize: preset == .paper ? 10 : 0, ensembleRuns: preset == .paper ? 2 : 0,
-                fitWindow: preset == .paper ? 0.5...3 : nil, comparesModels: preset == .paper, snapshotEvery: 10)
+                fitWindow: preset == .paper ? 0.5...3 : nil, analysisSteps: preset == .paper ? [10, 30, 60] : nil,
+                comparesModels: preset == .paper, snapshotEvery: 10)
         }
         switch preset {
         case .demo:
             return ReproduceProtocol(
                 fig5Size: 24, fig5Runs: 4, fig5Steps: [100, 300, 1000], coarseningSize: 64, coarseningSteps: 2000,
-                ensembleSize: 0, ensembleRuns: 0, fitWindow: nil, comparesModels: false, snapshotEvery: 25)
+                ensembleSize: 0, ensembleRuns: 0, fitWindow: nil, analysisSteps: nil, comparesModels: false,
+                snapshotEvery: 25)
         case .paper:
             // Fig. 5 at the paper's 40×40 with as many ED runs as fit in ≈ 1.5 h on 2 cores (the paper: 30 runs
-            // to step 9000, ≈ 20 h here); coarsening as in the paper, its window t ∈ [50, 1250].
+            // to step 9000, ≈ 20 h here); coarsening as in the paper, its window t ∈ [50, 1250], snapshots and
+            // profiles at t = 50, 250, 1250.
             return ReproduceProtocol(
                 fig5Size: 40, fig5Runs: 10, fig5Steps: [200, 1000, 2000], coarseningSize: 200,
                 coarseningSteps: 25_000, ensembleSize: 100, ensembleRuns: 3, fitWindow: 50...1250,
-                comparesModels: true, snapshotEvery: 50)
+                analysisSteps: [1000, 5000, 25_000], comparesModels: true, snapshotEvery: 50)
         }
     }
 }
@@ -238,7 +243,9 @@ struct ReproducePlan {
         return [
             Step(part: part, action: .simulate(run), skipIfExists: nil, seconds: seconds),
             Step(
-                part: part, action: .analyze(run: dir, output: dir + "/analysis", fitWindow: config.fitWindow),
+                part: part,
+                action: .analyze(
+                    run: dir, output: dir + "/analysis", fitWindow: config.fitWindow, steps: config.analysisSteps),
                 skipIfExists: nil,
                 seconds: 10 + Double(runs * config.coarseningSteps / config.snapshotEvery) * 1e-6
                     * Double(size * size)),

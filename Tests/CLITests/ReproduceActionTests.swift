@@ -42,9 +42,10 @@ struct ReproduceActionTests {
                 #expect(command.first == first && command.second == second && command.output == output)
                 #expect(try parseSteps(command.steps, option: "--steps") == steps)
                 kinds.insert("compare")
-            case .analyze(let run, let output, let window):
+            case .analyze(let run, let output, let window, let steps):
                 let command = try #require(parsed as? AnalyzeRun, "\(step.arguments)")
-                #expect(command.runDirectory == run && command.output == output && command.steps == nil)
+                #expect(command.runDirectory == run && command.output == output)
+                #expect(try command.steps.map { try parseSteps($0, option: "--steps") } == steps)
                 #expect(try command.fitWindow.map(parseFitWindow) == window)
                 kinds.insert("analyze")
             case .growth(let inputs, let labels, let window, let output):
