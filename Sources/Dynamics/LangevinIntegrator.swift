@@ -1,8 +1,9 @@
 // Goals, in order: accuracy, reproducibility, speed. Trade-offs made here:
 // - Accuracy: float64; velocity Verlet (error O(dt²) per unit time) with the exact Ornstein–Uhlenbeck
 //   refresh (decay e^(−γ dt), noise from −expm1, exact for any γ dt) instead of an Euler–Maruyama kick.
-// - Reproducibility: sequential O(N) loops in a fixed order and normals from the state's own
-//   generator (checkpointed): the same state and force field give the same next state bit for bit.
+// - Reproducibility: sequential O(N) loops in a fixed order and normals indexed by (seed, step, site)
+//   (`ThermalNoise.counter`), or, for older run directories, from the state's own checkpointed generator:
+//   the same state and force field give the same next state bit for bit.
 // - Speed: one force evaluation per step (F_old is applied during the drift, not stored); the
 //   finiteness checks reuse sums taken in the update passes, so they cost one extra O(N) pass.
 
@@ -10,6 +11,7 @@
 /// evaluation per step, followed by the exact Ornstein–Uhlenbeck velocity refresh.
 
 import ForceFieldInterface
+import RandomNumbers
 
 /// One step, for any `ForceField`:
 ///
@@ -22,12 +24,18 @@ import ForceFieldInterface
 public struct LangevinIntegrator: Sendable {
     public let parameters: LangevinParameters
     public let thermostat: OrnsteinUhlenbeckThermostat
+    /// The noise scheme; with `.counter`, the normals of `CounterNormals(seed: noiseSeed)`.
+    public let noise: ThermalNoise
+    public let noiseSeed: UInt64
 
-    /// Throws `DynamicsError.invalidParameter` for invalid parameters.
-    public init(parameters: LangevinParameters) throws {
+    /// Throws `DynamicsError.invalidParameter` for invalid parameters. `noise` `.sequential` draws from the
+    /// state's generator; `.counter` from `CounterNormals(seed: noiseSeed)` (a trajectory's seed).
+    public init(parameters: LangevinParameters, noise: ThermalNoise = .sequential, noiseSeed: UInt64 = 0) throws {
         try parameters.validate()
         self.parameters = parameters
         thermostat = OrnsteinUhlenbeckThermostat(parameters: parameters)
+        self.noise = noise
+        self.noiseSeed = noiseSeed
     }
 
     /// Evaluates forces and densities at the state's coordinates (the step-0 evaluation of a new run).
@@ -81,6 +89,7 @@ public struct LangevinIntegrator: Sendable {
         }
 
         // Second half kick with the new force, then the thermostat.
+        let noise = self.noise, normals = CounterNormals(seed: noiseSeed)
         let (forceSum, velocitySum) = state.velocities.withUnsafeMutableBufferPointer { v in
             state.forces.withUnsafeBufferPointer { f in
                 var forceSum = 0.0
@@ -88,7 +97,13 @@ public struct LangevinIntegrator: Sendable {
                     v[i] += halfKick * f[i]
                     forceSum += f[i]
                 }
-                thermostat.refresh(v, generator: &state.generator)
+                switch noise {
+                case .sequential: thermostat.refresh(v, generator: &state.generator)
+                case .counter:
+                    withUnsafeTemporaryAllocation(of: Double.self, capacity: v.count) { scratch in
+                        thermostat.refresh(v, normals: normals, step: nextStep, firstSite: 0, scratch: scratch)
+                    }
+                }
                 var velocitySum = 0.0
                 for i in v.indices { velocitySum += v[i] }
                 return (forceSum, velocitySum)

@@ -73,6 +73,12 @@ public struct SimulationParameters: Codable, Sendable, Equatable {
     public var checkpointEvery: Int
     public var timeseriesEvery: Int
     public var execution: ExecutionPlan
+    /// The thermal noise scheme; `nil` (no key: directories written before it was recorded) means
+    /// `.sequential`. New runs: `.counter`.
+    public var thermalNoise: ThermalNoise?
+
+    /// The scheme in force (`.sequential` for older directories).
+    public var noise: ThermalNoise { thermalNoise ?? .sequential }
 
     /// JSON keys: the property names, except `dt` and `seed` (the `simulate` option names).
     private enum CodingKeys: String, CodingKey {
@@ -81,7 +87,7 @@ public struct SimulationParameters: Codable, Sendable, Equatable {
         case mass, damping
         case timeStep = "dt"
         case temperature, initialState
-        case snapshotEvery, checkpointEvery, timeseriesEvery, execution
+        case snapshotEvery, checkpointEvery, timeseriesEvery, execution, thermalNoise
     }
 
     public init(
@@ -89,8 +95,9 @@ public struct SimulationParameters: Codable, Sendable, Equatable {
         forceField: ForceFieldDescriptor, size: Int, steps: Int, runs: Int = 1, baseSeed: UInt64,
         langevin: LangevinParameters,
         initialState: InitialCondition, snapshotEvery: Int = 50, checkpointEvery: Int = 500,
-        timeseriesEvery: Int = 10, execution: ExecutionPlan? = nil
+        timeseriesEvery: Int = 10, execution: ExecutionPlan? = nil, thermalNoise: ThermalNoise = .counter
     ) {
+        self.thermalNoise = thermalNoise
         self.softwareVersion = softwareVersion
         self.created = ISO8601DateFormatter().string(from: created)
         self.forces = forces

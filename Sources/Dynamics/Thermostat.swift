@@ -21,7 +21,8 @@ public struct OrnsteinUhlenbeckThermostat: Sendable, Equatable {
     }
 
     /// Refreshes every velocity in place, drawing one normal per site from `generator` (none when the
-    /// noise vanishes, γ = 0 or kT = 0). O(N).
+    /// noise vanishes, γ = 0 or kT = 0). O(N). The noise scheme of run directories written before
+    /// `ThermalNoise.counter`.
     public func refresh(_ velocities: UnsafeMutableBufferPointer<Double>, generator: inout Xoshiro256) {
         let a = decay, sigma = noiseStandardDeviation
         if sigma == 0 {
@@ -32,4 +33,32 @@ public struct OrnsteinUhlenbeckThermostat: Sendable, Equatable {
             velocities[i] = a * velocities[i] + sigma * generator.normal()
         }
     }
+
+    /// Refreshes velocities of sites `firstSite ..< firstSite + velocities.count` in place with the
+    /// counter-based normals of `step` (`CounterNormals`): the same bits whichever thread or rank owns a site.
+    /// O(N); `scratch` holds at least `velocities.count` values.
+    public func refresh(
+        _ velocities: UnsafeMutableBufferPointer<Double>, normals: CounterNormals, step: Int, firstSite: Int,
+        scratch: UnsafeMutableBufferPointer<Double>
+    ) {
+        let a = decay, sigma = noiseStandardDeviation
+        if sigma == 0 {
+            if a != 1 { for i in velocities.indices { velocities[i] *= a } }
+            return
+        }
+        let xi = UnsafeMutableBufferPointer(rebasing: scratch[0..<velocities.count])
+        normals.fill(xi, step: UInt64(step), firstSite: firstSite)
+        for i in velocities.indices { velocities[i] = a * velocities[i] + sigma * xi[i] }
+    }
+}
+
+/// Where the thermal noise of a simulation comes from (`params.json` key `thermalNoise`).
+public enum ThermalNoise: String, Codable, Sendable, Equatable {
+    /// One Xoshiro256 stream per trajectory, drawn site by site in order (checkpointed): run directories
+    /// written before the counter scheme (no `thermalNoise` key).
+    case sequential = "sequential-xoshiro256"
+    /// Philox4x32-10 keyed by the trajectory's seed, indexed by step and site (`CounterNormals`): the noise
+    /// of a site does not depend on how the lattice is split, so domain-decomposed runs are bit-identical
+    /// for any number of ranks. New runs.
+    case counter = "counter-philox4x32-10"
 }

@@ -26,7 +26,8 @@ struct Trajectory {
         self.parameters = parameters
         self.layout = layout
         self.index = index
-        integrator = try LangevinIntegrator(parameters: parameters.langevin)
+        integrator = try LangevinIntegrator(
+            parameters: parameters.langevin, noise: parameters.noise, noiseSeed: parameters.seed(run: index))
     }
 
     var name: String { layout.run(index).lastPathComponent }

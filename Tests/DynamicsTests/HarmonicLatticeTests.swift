@@ -33,8 +33,10 @@ struct HarmonicLatticeTests {
     /// statistical error comes from 20 blocks of 1000 steps (50 time units ≫ 1/γ), and the test
     /// also demands that this error be small (≤ 2 %) so that it has teeth. The scheme's own O(dt²)
     /// bias is ≈ (ω dt)²/4 ≈ 2·10⁻⁴ here, far below the tolerance.
-    @Test("Thermal run: equipartition and the exact ⟨Q²⟩ within statistical error")
-    func equipartition() throws {
+    @Test(
+        "Thermal run: equipartition and the exact ⟨Q²⟩ within statistical error, with either noise scheme",
+        arguments: [ThermalNoise.sequential, .counter])
+    func equipartition(noise: ThermalNoise) throws {
         let L = 16, n = Double(L * L)
         let langevin = LangevinParameters()
         let field = try HarmonicForceField(size: L)
@@ -42,7 +44,7 @@ struct HarmonicLatticeTests {
         let v0 = generator.normals(L * L, standardDeviation: (langevin.temperature / langevin.mass).squareRoot())
         var state = try preparedState(
             field, q: [Double](repeating: 0, count: L * L), v: v0, langevin: langevin, seed: 99)
-        let integrator = try LangevinIntegrator(parameters: langevin)
+        let integrator = try LangevinIntegrator(parameters: langevin, noise: noise, noiseSeed: 5)
         for _ in 0..<2000 { try integrator.step(&state, forceField: field) }  // burn-in: 100 time units = 20/γ
 
         let blocks = 20, blockSteps = 1000
