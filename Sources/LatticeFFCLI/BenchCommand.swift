@@ -11,6 +11,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench", abstract: "Measure the speed of LatticeFF's kernels.",
         subcommands: [
             FeaturesBench.self, EDBench.self, ENNBench.self, DynamicsBench.self, ClusterBench.self, FixedNBench.self,
+            ParallelBench.self,
         ])
 }
 

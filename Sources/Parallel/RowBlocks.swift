@@ -46,3 +46,8 @@ public struct RowBlocks: Sendable, Equatable {
         return ((own.lowerBound - halo)..<(own.upperBound + halo)).map { (($0 % size) + size) % size }
     }
 }
+
+extension RowBlocks {
+    /// The rows of the halo exchange must come from the neighbouring blocks only: `halo` ≤ every block's rows.
+    public var halosFromNeighboursOnly: Bool { parts == 1 || halo <= size / parts }
+}

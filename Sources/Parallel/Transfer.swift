@@ -7,19 +7,22 @@ import CMPI
 public final class Transfer: @unchecked Sendable {
     fileprivate var request: MPI_Request?
     fileprivate let buffer: UnsafeMutableBufferPointer<Double>
+    /// Number of values.
+    public let count: Int
     /// True for a receive (its values are the result), false for a send.
     public let isReceive: Bool
 
     fileprivate init(count: Int, isReceive: Bool) {
         buffer = .allocate(capacity: max(count, 1))
         buffer.initialize(repeating: 0)
+        self.count = count
         self.isReceive = isReceive
     }
 
     deinit { buffer.deallocate() }
 
     /// The values (a receive: valid after `wait`).
-    public var values: [Double] { Array(buffer.prefix(buffer.count)) }
+    public var values: [Double] { Array(buffer.prefix(count)) }
 }
 
 extension Communicator {

@@ -12,7 +12,7 @@ let helpPinnedCommands: [[String]] = [
     ["model"], ["model", "init"], ["model", "info"], ["predict"], ["simulate"], ["analyze"], ["analyze", "run"],
     ["analyze", "compare"], ["analyze", "growth"], ["bench"], ["bench", "features"], ["bench", "ed"], ["bench", "enn"],
     ["bench", "dynamics"],
-    ["bench", "cluster"], ["bench", "fixed-n"], ["train"], ["evaluate"], ["reproduce"],
+    ["bench", "cluster"], ["bench", "fixed-n"], ["bench", "parallel"], ["train"], ["evaluate"], ["reproduce"],
 ]
 
 @Suite("latticeff: golden --help text and exact exit statuses")
@@ -139,6 +139,7 @@ struct HelpAndExitStatusTests {
         (["analyze", "growth", "/nonexistent/run", "--no-plots", "--output", "OUT"], runtimeErrorStatus),
         (["bench", "features", "--sizes", "3"], usageErrorStatus),
         (["bench", "ed", "--repeats", "0"], usageErrorStatus),
+        (["bench", "parallel", "--halo", "0"], usageErrorStatus),
         (["bench", "enn", "--gate", "relu"], usageErrorStatus),
         (["bench", "cluster", "--sizes", "40"], usageErrorStatus),
         (["bench", "dynamics", "--repeats", "3"], usageErrorStatus),

@@ -18,4 +18,27 @@ struct MPIJobTests {
         #expect(run.status == 64, "\(run.stderr)")
         #expect(run.stderr.components(separatedBy: "Error: ").count == 2, "\(run.stderr)")
     }
+
+    @Test(
+        "bench parallel: row-block halos arrive intact with 1, 2 and 3 ranks (L = 22 not divisible by 3)",
+        arguments: [1, 2, 3])
+    func haloExchange(ranks: Int) throws {
+        let arguments = ["bench", "parallel", "--sizes", "22", "--repeats", "3", "--halo", "2", "--json"]
+        let run = ranks == 1 ? try runLatticeFF(arguments) : try runLatticeFFUnderMPI(ranks: ranks, arguments)
+        #expect(run.status == 0, "\(run.stderr)")
+        let results = try #require(
+            try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]], "\(run.stdout)")
+        #expect(results.count == 1)
+        #expect(results[0]["haloCheck"] as? String == "ok")
+        #expect(results[0]["ranks"] as? Int == ranks)
+        let expectedRows = [1: [22], 2: [11, 11], 3: [8, 7, 7]][ranks]!
+        #expect(results[0]["rowsPerRank"] as? [Int] == expectedRows)
+    }
+
+    @Test("bench parallel refuses more ranks than the halo allows: one line from rank 0, non-zero exit")
+    func haloTooWide() throws {
+        let run = try runLatticeFFUnderMPI(ranks: 3, ["bench", "parallel", "--sizes", "6", "--halo", "3"], seconds: 60)
+        #expect(run.status != 0)
+        #expect(run.stderr.components(separatedBy: "Error: ").count >= 2, "\(run.stderr)")
+    }
 }
