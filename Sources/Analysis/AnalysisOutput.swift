@@ -198,7 +198,9 @@ extension EnsembleAnalysis {
                 y: meanDomainLength, yErrors: errors, style: .points, color: "#1f77b4"))
         var title = "domain length"
         if let fit = meanFit {
-            let (t0, t1) = (fit.window.lowerBound, fit.window.upperBound)
+            // The fit drawn over the part of its window the data cover (a window may reach past the run).
+            let covered = times.filter { fit.window.contains($0) && $0 > 0 }
+            let (t0, t1) = (covered.min() ?? fit.window.lowerBound, covered.max() ?? fit.window.upperBound)
             var fitLabel = "fit {/Symbol a} = \(label(fit.exponent)) ± \(label(fit.exponentError, digits: 2))"
             if exponent.perRun.count > 1 {
                 fitLabel += " (runs: \(label(exponent.mean)) ± \(label(exponent.standardError, digits: 2)))"
@@ -212,7 +214,8 @@ extension EnsembleAnalysis {
                 .powerLaw(
                     label: "Allen–Cahn t^{1/2}", prefactor: anchor, exponent: 0.5, from: t0, to: t1,
                     color: "#444444"))
-            title += ", fit window t = \(label(t0, digits: 4))…\(label(t1, digits: 4))"
+            title +=
+                ", fit window t = \(label(fit.window.lowerBound, digits: 4))…\(label(fit.window.upperBound, digits: 4))"
         }
         return LinePlot(
             title: title, xAxis: PlotAxis("t", logarithmic: true), yAxis: PlotAxis("L(t)", logarithmic: true),
