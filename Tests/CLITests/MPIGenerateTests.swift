@@ -52,6 +52,17 @@ struct MPIGenerateTests {
         }
     }
 
+    @Test("model-driven quench runs (--sampler-model, read by every rank): -n 3 gives the serial dataset")
+    func samplerIdenticalToSerial() throws {
+        let dir = try TemporaryDirectory()
+        let sampler = ["--sampler-model", try smallModel(in: dir.url).path]
+        let serial = try runLatticeFF(arguments(dir.file("serial.npz"), extra: sampler))
+        #expect(serial.status == 0, "\(serial.stderr)")
+        let run = try runLatticeFFUnderMPI(ranks: 3, arguments(dir.file("ranks.npz"), extra: sampler), seconds: 240)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try Data(contentsOf: dir.file("ranks.npz")) == Data(contentsOf: dir.file("serial.npz")))
+    }
+
     @Test("an interrupted serial run resumes under -n 2, an interrupted -n 3 run serially: the same file")
     func resumeUnderAnotherK() throws {
         let dir = try TemporaryDirectory()
