@@ -24,17 +24,24 @@ public final class DatasetGenerator {
     /// own copy (`makeIndependentCopy`: the weights are shared, the workspaces are not).
     private let sampler: NetworkForceField?
 
-    /// Opens (or creates) the work directory; throws if it holds a different plan.
-    public init(plan: GenerationPlan, workDirectory: URL) throws {
+    /// Opens (or, when `create`, creates) the work directory; throws if it holds a different plan. With
+    /// `create` false the directory and its `plan.json` must already exist (a rank of an MPI job opening the
+    /// directory rank 0 prepared: it must be on a filesystem every rank sees).
+    public init(plan: GenerationPlan, workDirectory: URL, create: Bool = true) throws {
         try plan.validate()
         try HolsteinSolver.checkMemory(size: plan.size)  // before the work directory exists
         self.plan = plan
         self.workDirectory = workDirectory
         let fm = FileManager.default
+        let planURL = workDirectory.appendingPathComponent("plan.json")
+        if !create, !fm.fileExists(atPath: planURL.path) {
+            throw DatasetError(
+                "work directory \(workDirectory.path) has no plan.json here: it must be on a filesystem every rank sees"
+            )
+        }
         do { try fm.createDirectory(at: workDirectory, withIntermediateDirectories: true) } catch {
             throw DatasetError("cannot create work directory \(workDirectory.path): \(error.localizedDescription)")
         }
-        let planURL = workDirectory.appendingPathComponent("plan.json")
         if fm.fileExists(atPath: planURL.path) {
             let saved = try? JSONDecoder().decode(GenerationPlan.self, from: Data(contentsOf: planURL))
             guard saved == plan else {
@@ -92,21 +99,37 @@ public final class DatasetGenerator {
 
     /// Runs whatever is not finished yet, then assembles and returns the dataset.
     /// `progress(fractionDone, message)` is called from worker threads (serialised).
+    /// Cost: `plan.edSolves` ED solves less those of finished pieces, on `cores` cores.
     public func run(progress: @escaping @Sendable (Double, String) -> Void = { _, _ in }) throws -> ForceDataset {
-        // One unit = one ED solve (a random configuration, a Langevin step, or a sampled snapshot).
-        let totalWork = Double(plan.edSolves)
-        let workPerRun = Double(plan.edSolves - plan.randomCount) / Double(max(1, plan.quenchRuns))
-        let tracker = WorkTracker(total: totalWork, report: progress)
+        try generate(pieces, progress: progress)
+        return try assemble()
+    }
 
-        // Random configurations, batch by batch (parallel over configurations inside a batch, one
-        // BLAS thread each).
+    /// Computes those of `pieces` that are not finished yet and saves each as its file in the work directory
+    /// (atomically); finished ones are skipped. The random batches go first, one after another (parallel over
+    /// configurations inside a batch), then the quench runs, in parallel over runs. Every ED solve uses
+    /// exactly one BLAS thread (OpenBLAS rounds differently with more) and every piece draws from its own
+    /// seed, so a piece is the same bit for bit whoever computes it, with however many cores, in whatever
+    /// order, however often the generation was interrupted. `progress` counts the ED solves of `pieces`.
+    public func generate(
+        _ pieces: [GenerationPiece], progress: @escaping @Sendable (Double, String) -> Void = { _, _ in }
+    ) throws {
+        // One unit = one ED solve (a random configuration, a Langevin step, or a sampled snapshot).
+        let tracker = WorkTracker(total: Double(pieces.map(cost(of:)).reduce(0, +)), report: progress)
+        let done = pieces.filter(isFinished)
+        if !done.isEmpty {
+            tracker.add(Double(done.map(cost(of:)).reduce(0, +)), "\(done.count) pieces done before")
+        }
+        let batches = pieces.compactMap { if case .randomBatch(let b) = $0, !isFinished($0) { b } else { nil } }
+        let runs = pieces.compactMap { if case .quenchRun(let r) = $0, !isFinished($0) { r } else { nil } }
+        if !batches.isEmpty { try generateRandomBatches(batches, tracker: tracker) }
+        if !runs.isEmpty { try generateQuenchRuns(runs, tracker: tracker) }
+    }
+
+    private func generateRandomBatches(_ batches: [Int], tracker: WorkTracker) throws {
         let field = try EDForceField(size: plan.size, parameters: plan.holstein)
-        for b in 0..<randomBatches {
+        for b in batches {
             let range = (b * Self.randomBatchSize)..<min(plan.randomCount, (b + 1) * Self.randomBatchSize)
-            if FileManager.default.fileExists(atPath: randomPart(b).path) {
-                tracker.add(Double(range.count), "random batch \(b) done before")
-                continue
-            }
             let q = range.flatMap { randomConfiguration($0) }
             let result = try BatchForceEvaluator(cores: cores).evaluate(
                 field, configurations: q, count: range.count,
@@ -117,35 +140,29 @@ public final class DatasetGenerator {
                 mu: result.scalars.map { $0.chemicalPotential ?? .nan })
             tracker.add(Double(range.count), "random configurations \(range.upperBound)/\(plan.randomCount)")
         }
+    }
 
-        // Quench runs, parallel over runs. Every ED solve uses exactly one BLAS thread (OpenBLAS
-        // rounds differently with more), so the dataset is the same bit for bit whatever the
-        // number of cores and however often the generation was interrupted.
-        let pending = (0..<plan.quenchRuns).filter { !FileManager.default.fileExists(atPath: quenchPart($0).path) }
-        tracker.add(Double(plan.quenchRuns - pending.count) * workPerRun, "quench runs done before")
-        if !pending.isEmpty {
-            let workers = min(cores, pending.count)
-            let failure = FirstError()
-            let planCopy = plan
-            // Read-only while the runs go: each run takes its own copy of it.
-            nonisolated(unsafe) let sharedSampler = sampler
-            let parts = pending.map(quenchPart)
-            // Each worker takes the next pending run when it finishes one (a shared queue, not a fixed
-            // round-robin share: runs can take very different times on a shared machine).
-            let queue = RunQueue(count: pending.count)
-            BLASRuntime.withThreads(1) {
-                DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                    while failure.error == nil, let k = queue.next() {
-                        do {
-                            try Self.runQuench(
-                                plan: planCopy, run: pending[k], sampler: sharedSampler, to: parts[k], tracker: tracker)
-                        } catch { failure.set(error) }
-                    }
+    private func generateQuenchRuns(_ pending: [Int], tracker: WorkTracker) throws {
+        let workers = min(cores, pending.count)
+        let failure = FirstError()
+        let planCopy = plan
+        // Read-only while the runs go: each run takes its own copy of it.
+        nonisolated(unsafe) let sharedSampler = sampler
+        let parts = pending.map(quenchPart)
+        // Each worker takes the next pending run when it finishes one (a shared queue, not a fixed
+        // round-robin share: runs can take very different times on a shared machine).
+        let queue = RunQueue(count: pending.count)
+        BLASRuntime.withThreads(1) {
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                while failure.error == nil, let k = queue.next() {
+                    do {
+                        try Self.runQuench(
+                            plan: planCopy, run: pending[k], sampler: sharedSampler, to: parts[k], tracker: tracker)
+                    } catch { failure.set(error) }
                 }
             }
-            if let error = failure.error { throw error }
         }
-        return try assemble()
+        if let error = failure.error { throw error }
     }
 
     /// One quench run: reference hot start, Langevin at the bath temperature driven by ED (or by the
@@ -220,7 +237,15 @@ public final class DatasetGenerator {
     }
 
     /// Joins the finished pieces: random configurations first, then the runs' snapshots in run order.
+    /// Throws a one-line `DatasetError` naming the first missing piece when any is not finished.
+    /// Cost: reads every piece once.
     public func assemble() throws -> ForceDataset {
+        let missing = pendingPieces
+        if let first = missing.first {
+            throw DatasetError(
+                "work directory \(workDirectory.path) lacks \(missing.count) finished piece(s), e.g. "
+                    + "\(file(of: first).lastPathComponent)")
+        }
         var q = [Double](), f = [Double](), d = [Double](), kinds = [ConfigurationKind](), steps = [Int64]()
         var mu: [Double]? = []
         func append(_ url: URL, kind: ConfigurationKind) throws {

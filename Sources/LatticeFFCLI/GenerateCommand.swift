@@ -4,6 +4,7 @@ import Datasets
 import ForceFields
 import ForceModels
 import Foundation
+import Parallel
 
 /// `latticeff generate`: an ED dataset of random and post-quench configurations.
 struct GenerateCommand: ParsableCommand {
@@ -16,7 +17,9 @@ struct GenerateCommand: ParsableCommand {
             the preset. With --sampler-model a trained model drives the quench runs and ED labels only the \
             snapshots (kind 'quench-sampled'): about 40× fewer ED solves per run. Finished pieces are kept in the \
             work directory (default OUTPUT.parts): run the same \
-            command again to resume after an interruption.
+            command again to resume after an interruption. Under 'mpirun -n K' the pieces are shared out over \
+            the ranks (the work directory must be on a filesystem every rank sees); the dataset is the same bit \
+            for bit, and a run interrupted under one K resumes under any other.
             """)
 
     @Option(help: "Preset (options below override it).")
@@ -86,13 +89,18 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let job = try makeJob(samplerSHA256: try samplerModel.map(samplerWeightsSHA256) ?? "")
-        try generateDataset(job, quiet: quiet)
+        let world = try Communicator.world()
+        let prepare = { try makeJob(samplerSHA256: try samplerModel.map(samplerWeightsSHA256) ?? "") }
+        if world.size > 1 {
+            try generateDataset(ranks: world, quiet: quiet, prepare: prepare)
+        } else {
+            try generateDataset(try prepare(), quiet: quiet)
+        }
     }
 }
 
 /// A dataset to generate, as typed values: what `generate`'s options give, and what `reproduce` builds.
-struct GenerationJob: Equatable {
+struct GenerationJob: Equatable, Codable {
     var plan: GenerationPlan
     /// The dataset file (.npz).
     var output: String
@@ -105,22 +113,15 @@ struct GenerationJob: Equatable {
 }
 
 /// Generates `job`'s dataset (resuming from finished pieces in its work directory) and writes it; the
-/// plan and progress with an ETA on standard error unless `quiet`. The one code path of `generate` and
-/// `reproduce`.
+/// plan and progress with an ETA on standard error unless `quiet`. The code path of a serial `generate` and of
+/// `reproduce`; `generateDataset(ranks:quiet:prepare:)` is the one of an MPI job.
 func generateDataset(_ job: GenerationJob, quiet: Bool) throws {
     let (plan, output, work) = (job.plan, job.output, job.workURL)
     try checkWritable(output, option: "--output")
     let generator = try DatasetGenerator(plan: plan, workDirectory: work)
     let finished = generator.finishedPieces
     if !quiet {
-        let driver = plan.samplerModel.map { "driven by \($0.path), " } ?? ""
-        printError(
-            """
-            generate: preset \(plan.preset), L = \(plan.size), \(plan.randomCount) random + \(plan.quenchRuns) runs \
-            × \(plan.snapshotSteps.count) snapshots (\(plan.quenchSteps) steps each, \(driver)\(plan.edSolves) ED \
-            solves), work dir \(work.path)
-            """
-        )
+        printPlan(plan, work: work)
         if finished.random + finished.quench > 0 {
             printError(
                 """
@@ -133,16 +134,138 @@ func generateDataset(_ job: GenerationJob, quiet: Bool) throws {
     let start = Date()
     let reporter = ThrottledFractionReporter(enabled: !quiet, start: start)
     let dataset = try generator.run { fraction, message in reporter.report(fraction, message) }
+    try writeDataset(dataset, job: job, quiet: quiet, start: start)
+}
+
+/// Writes the assembled dataset atomically (with the software version), removes the work directory unless
+/// `keepParts`, and says so unless `quiet`.
+private func writeDataset(_ dataset: ForceDataset, job: GenerationJob, quiet: Bool, start: Date) throws {
     var withSoftware = dataset
     withSoftware.metadata.software = "latticeff \(LatticeFF.version)"
-    try withSoftware.write(to: URL(fileURLWithPath: output))
-    if !job.keepParts { try? FileManager.default.removeItem(at: work) }
+    try withSoftware.write(to: URL(fileURLWithPath: job.output))
+    if !job.keepParts { try? FileManager.default.removeItem(at: job.workURL) }
     if !quiet {
         printError(
             String(
-                format: "generate: wrote %d configurations to %@ in %@", dataset.count, output,
+                format: "generate: wrote %d configurations to %@ in %@", dataset.count, job.output,
                 formatDuration(Date().timeIntervalSince(start))))
     }
+}
+
+/// The plan's one-line summary on standard error.
+private func printPlan(_ plan: GenerationPlan, work: URL) {
+    let driver = plan.samplerModel.map { "driven by \($0.path), " } ?? ""
+    printError(
+        """
+        generate: preset \(plan.preset), L = \(plan.size), \(plan.randomCount) random + \(plan.quenchRuns) runs \
+        × \(plan.snapshotSteps.count) snapshots (\(plan.quenchSteps) steps each, \(driver)\(plan.edSolves) ED \
+        solves), work dir \(work.path)
+        """
+    )
+}
+
+// MARK: - Over the ranks of an MPI job
+
+/// What rank 0 tells the others before the work starts: the job and the pieces not finished yet.
+private struct RankStart: Codable {
+    var job: GenerationJob
+    var pending: [GenerationPiece]
+}
+
+/// `generate` as one rank of an MPI job of `world.size` ranks. Rank 0 prepares the job (`prepare`: options,
+/// sampler hash), checks the output and opens or creates the work directory, then broadcasts the job and the
+/// pending pieces, or its error, which rank 0 alone prints and every rank exits with. Every rank opens the
+/// work directory and computes its share (`GenerationPiece.shares`: by ED solves, deterministic) with
+/// `coresPerRank` cores, writing each finished piece there as the serial run does; after a barrier rank 0
+/// assembles the dataset in the serial order and writes it. Pieces draw from their own seeds and use one
+/// BLAS thread per ED solve, so the file is the serial run's bit for bit. Progress: rank 0's share.
+/// Cost: the serial run's ED solves spread over the ranks, plus one broadcast, one allgather, one barrier.
+func generateDataset(ranks world: Communicator, quiet: Bool, prepare: () throws -> GenerationJob) throws {
+    var rootGenerator: DatasetGenerator?
+    let start = try decideOnRoot(world) { () -> RankStart in
+        let job = try prepare()
+        try checkWritable(job.output, option: "--output")
+        let generator = try DatasetGenerator(plan: job.plan, workDirectory: job.workURL)
+        rootGenerator = generator
+        return RankStart(job: job, pending: generator.pendingPieces)
+    }
+    let job = start.job
+    var opened: DatasetGenerator?
+    var failure: Error?
+    do {
+        opened = try rootGenerator ?? DatasetGenerator(plan: job.plan, workDirectory: job.workURL, create: false)
+    } catch {
+        failure = error
+    }
+    try agreeOnFailure(world, failure)
+    guard let generator = opened else { return }
+    generator.cores = coresPerRank()
+    let mine = generator.share(of: start.pending, rank: world.rank, ranks: world.size)
+    let began = Date()
+    if !quiet, world.isRoot {
+        printPlan(job.plan, work: job.workURL)
+        let (all, left) = (generator.pieces.count, start.pending.count)
+        printError(
+            """
+            generate: \(world.size) ranks × \(generator.cores) core(s); \(all - left) of \(all) pieces done before, \
+            rank 0 computes \(mine.count) of the \(left) left (progress: rank 0's share)
+            """)
+    }
+    let reporter = ThrottledFractionReporter(enabled: !quiet && world.isRoot, start: began)
+    try generator.generate(mine) { fraction, message in reporter.report(fraction, message) }
+    try world.barrier()
+    _ = try decideOnRoot(world) { () -> Bool in
+        try writeDataset(try generator.assemble(), job: job, quiet: quiet, start: began)
+        return true
+    }
+}
+
+/// Runs `body` on rank 0 only and broadcasts its result, or its error, to every rank. On an error rank 0
+/// prints it (as the serial command would) and every rank throws `ExitCode` with the error's status, so
+/// the job ends with one error and one status, never a hang. Cost: one broadcast of the JSON result.
+private func decideOnRoot<T: Codable>(_ world: Communicator, _ body: () throws -> T) throws -> T {
+    var bytes = [UInt8]()
+    if world.isRoot {
+        var decision = RootDecision<T>()
+        do { decision.value = try body() } catch {
+            decision.error = LatticeFF.fullMessage(for: error)
+            decision.code = LatticeFF.exitCode(for: error).rawValue
+        }
+        bytes = [UInt8](try JSONEncoder().encode(decision))
+    }
+    try world.broadcast(&bytes)
+    let decision = try JSONDecoder().decode(RootDecision<T>.self, from: Data(bytes))
+    if let error = decision.error {
+        if world.isRoot { printError(error) }
+        throw ExitCode(decision.code)
+    }
+    guard let value = decision.value else { throw CLIError("rank \(world.rank) received no result from rank 0") }
+    return value
+}
+
+/// Rank 0's result, or its error message and exit status.
+private struct RootDecision<T: Codable>: Codable {
+    var value: T?
+    var error: String?
+    var code: Int32 = 0
+}
+
+/// Ends every rank with exit status 1 when any rank passes an error: the lowest such rank prints it, with
+/// its rank, and the others stay silent. Cost: one allgather of one value per rank.
+private func agreeOnFailure(_ world: Communicator, _ error: Error?) throws {
+    let failed = try world.allGather([error == nil ? 0 : 1]).map { $0.first ?? 1 }
+    guard let first = failed.firstIndex(of: 1) else { return }
+    if let error, first == world.rank {
+        printError("\(LatticeFF.fullMessage(for: error)) (rank \(world.rank) of \(world.size))")
+    }
+    throw ExitCode(1)
+}
+
+/// Concurrent ED solves on this rank: the node's cores shared by the ranks on it
+/// (`OMPI_COMM_WORLD_LOCAL_SIZE`), at least one. Each solve uses one BLAS thread.
+func coresPerRank() -> Int {
+    let local = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? 1
+    return max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, local))
 }
 
 /// The weights hash of the model file at `path`; a one-line error (exit 1) when it cannot be read.
