@@ -129,6 +129,27 @@ struct MPIEnsembleTests {
         try expectSameRuns(whole, killed)
     }
 
+    @Test("reproduce under -n 2: --dry-run prints the serial plan once; an unusable output is one error line")
+    func reproduceOnce() throws {
+        let scratch = try TemporaryDirectory()
+        let out = scratch.file("paper")
+        let dry = ["reproduce", "--preset", "paper", "--output", out.path, "--dry-run"]
+        let job = try runLatticeFFUnderMPI(ranks: 2, dry, seconds: 120)
+        #expect(job.status == 0, "\(job.stderr)")
+        #expect(job.stderr == (try runLatticeFF(dry)).stderr, "\(job.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+        let file = scratch.file("a-file")
+        try Data("x".utf8).write(to: file)
+        let model = try smallModel(in: scratch.url)
+        let failed = try runLatticeFFUnderMPI(
+            ranks: 2, ["reproduce", "--preset", "demo", "--tiny", "--model", model.path, "--output", file.path],
+            seconds: 120)
+        #expect(failed.status == 1, "\(failed.stderr)")
+        let lines = failed.stderr.split(separator: "\n")
+        #expect(
+            lines.count == 1 && lines[0].hasPrefix("Error: ") && !failed.stderr.contains("rank"), "\(failed.stderr)")
+    }
+
     @Test("reproduce --preset demo --tiny under -n 2: the serial run's Fig. 5 ensembles bit for bit, one report")
     func reproduce() throws {
         let scratch = try TemporaryDirectory()
@@ -175,8 +196,9 @@ struct MPIEnsembleTests {
 func expectSameRuns(
     _ serial: URL, _ job: URL, ranks: Int = 1, sourceLocation: SourceLocation = #_sourceLocation
 ) throws {
-    let files = try filesBelow(serial)
-    #expect(files == (try filesBelow(job)), sourceLocation: sourceLocation)
+    let files = try filesBelow(serial), other = try filesBelow(job)
+    #expect(
+        files == other, "\(Set(files).symmetricDifference(other).sorted())", sourceLocation: sourceLocation)
     #expect(files.contains("run-000/checkpoint.npz") && files.contains("params.json"), sourceLocation: sourceLocation)
     for file in files where file != "params.json" {
         let same =

@@ -109,6 +109,10 @@ struct SimulationTests {
         _ = try simulation.run(forceField: field, until: 180)  // rows to 175, snapshots to 150
         try saved.write(to: checkpoint)  // as if killed at 180 without checkpointing
         #expect(try simulation.checkpointStep(run: 0) == 100)
+        // … in the middle of atomic writes: their temporary files were never renamed into place.
+        try Data("partial".utf8).write(to: killed.appendingPathComponent("run-000/.checkpoint.npz.tmp-1f"))
+        try Data("partial".utf8).write(
+            to: killed.appendingPathComponent("run-000/snapshots/.step-00000200.npz.tmp-2e"))
         _ = try Simulation.open(at: killed).run(forceField: field)
         try expectIdenticalOutput(whole, killed)
     }
