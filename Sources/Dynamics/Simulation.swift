@@ -8,7 +8,8 @@ import LinearAlgebra
 
 /// What a call of `Simulation.run` achieved.
 public struct SimulationOutcome: Sendable, Equatable {
-    /// Outcome of every trajectory, by run index.
+    /// Outcome of every trajectory integrated, in the order of the `runs` given to `Simulation.run` (all runs:
+    /// by run index).
     public var trajectories: [TrajectoryOutcome]
     /// True when every trajectory reached the target number of steps.
     public var isComplete: Bool { trajectories.allSatisfy { $0 == .completed } }
@@ -105,38 +106,45 @@ public final class Simulation {
         return try StateFiles.readCheckpoint(from: url, size: parameters.size).state.step
     }
 
-    /// Integrates every trajectory up to `min(limit, steps)` steps, resuming each from its checkpoint.
-    /// `forceField` must match `params.json` (kind, size, model hash); parallel workers use copies.
-    /// Throws `DynamicsError.trajectoryFailed` naming every failed trajectory after the others finished.
+    /// Integrates the trajectories `runs` (default: all) up to `min(limit, steps)` steps, resuming each from its
+    /// checkpoint; an MPI rank passes its share of the ensemble. Every trajectory is independent (own seed,
+    /// own files), so which process or worker integrates it does not change its bits; only the recorded
+    /// `execution.blasThreads` does, and it is always used. At most `min(execution.workers, maxWorkers,
+    /// runs.count)` trajectories run at once. `forceField` must match `params.json` (kind, size, model hash);
+    /// parallel workers use copies. Throws `DynamicsError.trajectoryFailed` naming every failed trajectory after
+    /// the others finished. Cost: one force evaluation per step and trajectory.
     public func run(
         forceField: any ForceField, stop: StopRequest = StopRequest(), until limit: Int = .max,
-        progress: ProgressMeter? = nil
+        progress: ProgressMeter? = nil, runs selected: [Int]? = nil, maxWorkers: Int = .max
     ) throws -> SimulationOutcome {
         try checkMatches(forceField)
         let plan = parameters.execution
-        let trajectories = try (0..<parameters.runs).map {
-            try Trajectory(parameters: parameters, layout: layout, index: $0)
+        let indices = selected ?? Array(0..<parameters.runs)
+        if let bad = indices.first(where: { !(0..<parameters.runs).contains($0) }) {
+            throw DynamicsError.invalidParameter("no run \(bad) in a simulation of \(parameters.runs) run(s)")
         }
-        let results = ResultBox(count: parameters.runs)
+        let trajectories = try indices.map { try Trajectory(parameters: parameters, layout: layout, index: $0) }
+        let results = ResultBox(count: indices.count)
+        let workers = max(1, min(plan.workers, maxWorkers, indices.count))
         try BLASRuntime.withThreads(plan.blasThreads) {
-            if plan.workers <= 1 {
-                for trajectory in trajectories {
+            if workers <= 1 {
+                for (position, trajectory) in trajectories.enumerated() {
                     results.set(
-                        trajectory.index,
+                        position,
                         Result {
                             try trajectory.run(forceField: forceField, stop: stop, limit: limit, progress: progress)
                         })
                 }
                 return
             }
-            let fields = try [forceField] + (1..<plan.workers).map { _ in try forceField.makeIndependentCopy() }
+            let fields = try [forceField] + (1..<workers).map { _ in try forceField.makeIndependentCopy() }
             let shared = SharedWorkers(fields: fields)
-            DispatchQueue.concurrentPerform(iterations: plan.workers) { worker in
-                while let run = results.claim() {
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                while let position = results.claim() {
                     results.set(
-                        run,
+                        position,
                         Result {
-                            try trajectories[run].run(
+                            try trajectories[position].run(
                                 forceField: shared.fields[worker], stop: stop, limit: limit, progress: progress)
                         })
                 }
@@ -154,9 +162,9 @@ public final class Simulation {
         return SimulationOutcome(trajectories: outcomes.map { try! $0.get() })
     }
 
-    /// Steps done so far over all trajectories (from their checkpoints).
-    public func stepsDone() throws -> Int {
-        try (0..<parameters.runs).reduce(0) { $0 + (try checkpointStep(run: $1) ?? 0) }
+    /// Steps done so far over the trajectories `runs` (default: all), from their checkpoints.
+    public func stepsDone(runs: [Int]? = nil) throws -> Int {
+        try (runs ?? Array(0..<parameters.runs)).reduce(0) { $0 + (try checkpointStep(run: $1) ?? 0) }
     }
 
     private func checkMatches(_ forceField: any ForceField) throws {

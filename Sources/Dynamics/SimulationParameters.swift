@@ -36,6 +36,20 @@ public struct ExecutionPlan: Codable, Sendable, Equatable {
         }
         return ExecutionPlan(mode: "sequential", workers: 1, blasThreads: cores)
     }
+
+    /// The plan recorded for a run created by one rank of an MPI job whose ranks each have `coresPerRank` of
+    /// the node's `cores`: the serial plan (`choose` with every core) when a rank would use the same BLAS
+    /// thread count, as for ensembles (then params.json is the serial one); otherwise the rank's own plan, so
+    /// that every later resume, serial or under any number of ranks, keeps the rank's BLAS thread count and
+    /// with it the bits. Without a launcher (`coresPerRank` = `cores`) it is `choose`. Cost O(1).
+    public static func forJob(
+        forceFieldKind kind: String, size L: Int, runs: Int, coresPerRank: Int,
+        cores: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) -> ExecutionPlan {
+        let serial = choose(forceFieldKind: kind, size: L, runs: runs, cores: cores)
+        let rank = choose(forceFieldKind: kind, size: L, runs: runs, cores: coresPerRank)
+        return serial.blasThreads == rank.blasThreads ? serial : rank
+    }
 }
 
 /// Every parameter of a simulation (`params.json`).

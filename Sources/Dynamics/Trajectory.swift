@@ -88,6 +88,7 @@ struct Trajectory {
             for step in layout.snapshotSteps(index) where step > state.step {
                 try fm.removeItem(at: layout.snapshot(index, step: step))
             }
+            try removeUnfinishedWrites()
             return (state, handle)
         }
 
@@ -113,6 +114,18 @@ struct Trajectory {
         try StateFiles.writeSnapshot(state, timeStep: parameters.timeStep, to: layout.snapshot(index, step: 0))
         try checkpoint(state, timeseries: handle)
         return (state, handle)
+    }
+
+    /// Removes the temporary files of atomic writes that a killed process left in `run-NNN/` and its
+    /// snapshots (`.NAME.tmp-…`, never renamed into place). Cost: one directory listing each.
+    private func removeUnfinishedWrites() throws {
+        let fm = FileManager.default
+        for directory in [layout.run(index), layout.snapshots(index)] {
+            for name in (try? fm.contentsOfDirectory(atPath: directory.path)) ?? []
+            where name.hasPrefix(".") && name.contains(".tmp-") {
+                try fm.removeItem(at: directory.appendingPathComponent(name))
+            }
+        }
     }
 
     private func append(_ state: DynamicsState, to handle: FileHandle) throws {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IO
+import Parallel
 import Plotting
 
 /// `latticeff reproduce`: the paper's Sec. III chain — ML vs ED validation (Fig. 5) and coarsening
@@ -50,11 +51,78 @@ struct ReproduceCommand: ParsableCommand {
         }
     }
 
+    /// Under mpirun (docs/PARALLEL.md) every rank walks the plan: simulate steps share their runs among the
+    /// ranks; everything else (checks, cost, analyses, report, printing, the stage log) is rank 0's, and no
+    /// rank starts a step before the previous one is complete.
     func run() throws {
         let out = URL(fileURLWithPath: output)
         let selected = Set(only ?? ReproducePart.allCases)
-        // Prerequisites, before any computation: gnuplot (training and the analyses plot), the model readable
-        // and valid (the plan loads it), the output directory writable.
+        let world = try Communicator.world()
+        var prepared: (plan: ReproducePlan, steps: [ReproducePlan.Step], models: ModelCache, plotter: Plotter)?
+        _ = try world.onRoot {
+            prepared = try prepare(out: out, selected: selected)
+            return []
+        }
+        if dryRun { return }
+        if prepared == nil {  // another rank: the same plan (the estimates are rank 0's)
+            let plan = try ReproducePlan(
+                preset: preset, output: out, model: model, comparisonModel: comparisonModel, seed: seed, tiny: tiny)
+            let models = ModelCache()
+            if let loaded = plan.loadedModel { models.insert(loaded, path: plan.model) }
+            prepared = (plan, plan.steps.filter { selected.contains($0.part) }, models, Plotter())
+        }
+        let (plan, steps, models, plotter) = prepared!
+        var progress = StageProgress(estimates: steps.map(\.seconds))
+        var log = ReproduceStageLog(output: out)
+        for (index, step) in steps.enumerated() {
+            let command = "latticeff " + step.arguments.map(shellQuoted).joined(separator: " ")
+            let skip = try world.onRoot {
+                printError("\n" + progress.header(stage: index, part: step.part.rawValue))
+                printError("$ " + command)
+                let done = step.skipIfExists.map { FileManager.default.fileExists(atPath: $0) }
+                if try done ?? step.action.isFinished() {
+                    printError("  (done before)")
+                    progress.finish(stage: index, seconds: 0)
+                    return [1]
+                }
+                return [0]
+            }
+            if skip == [1] { continue }
+            let start = Date()
+            if case .simulate(let run) = step.action {
+                try runSimulationAsJob(world: world, output: run.output, quiet: false, loadModel: models.load) {
+                    try run.openOrCreate(models: models)
+                }
+            } else {
+                _ = try world.onRoot {
+                    try step.action.perform(plotter: plotter, models: models)
+                    return []
+                }
+            }
+            _ = try world.onRoot {
+                let seconds = Date().timeIntervalSince(start)
+                try log.record(command: command, part: step.part.rawValue, seconds: seconds)
+                progress.finish(stage: index, seconds: seconds)
+                return []
+            }
+        }
+        _ = try world.onRoot {
+            if selected.contains(.report) {
+                let report = try plan.writeReport()
+                printError("\nreproduce: report written to \(report.path)")
+            }
+            return []
+        }
+    }
+
+    /// Checks the prerequisites before any computation (gnuplot for training and the analyses' plots, the
+    /// model readable and valid, the output directory writable), builds the plan, measures the cost of its
+    /// steps and prints it; with --dry-run prints the steps too and stops there.
+    private func prepare(
+        out: URL, selected: Set<ReproducePart>
+    ) throws -> (
+        plan: ReproducePlan, steps: [ReproducePlan.Step], models: ModelCache, plotter: Plotter
+    ) {
         let plotter = Plotter()
         if !dryRun && !selected.isDisjoint(with: [.train, .fig5, .coarsening, .ensembles, .accuracy]) {
             _ = try plotter.executablePath()
@@ -80,28 +148,14 @@ struct ReproduceCommand: ParsableCommand {
             cost ≈ \(formatDuration(total)) on \(ProcessInfo.processInfo.activeProcessorCount) cores (\(costNote))
             """
         )
-        var progress = StageProgress(estimates: steps.map(\.seconds))
-        var log = ReproduceStageLog(output: out)
-        for (index, step) in steps.enumerated() {
-            printError("\n" + progress.header(stage: index, part: step.part.rawValue))
-            let command = "latticeff " + step.arguments.map(shellQuoted).joined(separator: " ")
-            printError("$ " + command)
-            if dryRun { continue }
-            if try step.skipIfExists.map({ FileManager.default.fileExists(atPath: $0) }) ?? step.action.isFinished() {
-                printError("  (done before)")
-                progress.finish(stage: index, seconds: 0)
-                continue
+        if dryRun {
+            let progress = StageProgress(estimates: steps.map(\.seconds))
+            for (index, step) in steps.enumerated() {
+                printError("\n" + progress.header(stage: index, part: step.part.rawValue))
+                printError("$ latticeff " + step.arguments.map(shellQuoted).joined(separator: " "))
             }
-            let start = Date()
-            try step.action.perform(plotter: plotter, models: models)
-            let seconds = Date().timeIntervalSince(start)
-            try log.record(command: command, part: step.part.rawValue, seconds: seconds)
-            progress.finish(stage: index, seconds: seconds)
         }
-        if selected.contains(.report), !dryRun {
-            let report = try plan.writeReport()
-            printError("\nreproduce: report written to \(report.path)")
-        }
+        return (plan, steps, models, plotter)
     }
 }
 

@@ -5,6 +5,7 @@ import ForceFields
 import ForceModels
 import Foundation
 import IO
+import Parallel
 
 /// `latticeff simulate`: Langevin dynamics driven by ED or a network force field, written to a run
 /// directory (docs/FORMATS.md), checkpointed and exactly resumable.
@@ -16,6 +17,8 @@ struct SimulateCommand: ParsableCommand {
             Scheme: velocity Verlet, then an exact Ornstein–Uhlenbeck velocity refresh (one force evaluation per \
             step).
             SIGINT/SIGTERM stop at the next step boundary after writing a checkpoint; --resume continues bit for bit.
+            Under `mpirun -n K` the runs are shared among the K ranks, each run's files identical to a serial \
+            run's (docs/PARALLEL.md).
             """)
 
     @Option(
@@ -93,11 +96,13 @@ struct SimulateCommand: ParsableCommand {
         }
     }
 
+    /// Under mpirun (docs/PARALLEL.md) rank 0 alone creates or opens the run directory and the ranks share the runs.
     func run() throws {
         let url = URL(fileURLWithPath: output)
-        let (simulation, forceField) =
+        let world = try Communicator.world()
+        try runSimulationAsJob(world: world, output: output, quiet: quiet) {
             resume ? try resumedSimulation(at: url) : try makeRequest().create(at: url, quiet: quiet)
-        try runSimulation(simulation, forceField: forceField, output: output, quiet: quiet)
+        }
     }
 
     /// The new run the options describe (defaults applied; no --seed: a random one). Needs `validate()`.

@@ -5,6 +5,7 @@ import ForceFields
 import ForceModels
 import Foundation
 import HolsteinModel
+import Parallel
 
 /// A new `latticeff simulate` run as typed values: what the verb's options give once defaults are applied,
 /// and what `reproduce` builds directly. `create(at:quiet:loadModel:)` and `runSimulation` are the one
@@ -43,10 +44,12 @@ struct SimulationRequest: Equatable {
 
     /// Creates the run directory at `url` after checking every input (nothing is written on bad input), and
     /// builds its force field (a model file is read once, by `loadModel`). Warns on standard error, unless
-    /// `quiet`, when a model was trained with other Holstein parameters than the run's.
+    /// `quiet`, when a model was trained with other Holstein parameters than the run's. The execution plan is
+    /// `ExecutionPlan.forJob` for `coresPerRank` (the machine's cores, or under mpirun this rank's share).
     func create(
         at url: URL, quiet: Bool,
-        loadModel: (URL) throws -> any TrainableForceModel = ForceModelFile.load(from:)
+        loadModel: (URL) throws -> any TrainableForceModel = ForceModelFile.load(from:),
+        coresPerRank: Int = Communicator.coresPerRank()
     )
         throws -> (Simulation, any ForceField)
     {
@@ -69,7 +72,9 @@ struct SimulationRequest: Equatable {
             softwareVersion: LatticeFF.version, forces: spec.description, forceFieldSpec: spec,
             forceField: forceField.descriptor,
             size: size, steps: steps, runs: runs, baseSeed: seed, langevin: langevin, initialState: initial,
-            snapshotEvery: snapshotEvery, checkpointEvery: checkpointEvery, timeseriesEvery: timeseriesEvery)
+            snapshotEvery: snapshotEvery, checkpointEvery: checkpointEvery, timeseriesEvery: timeseriesEvery,
+            execution: .forJob(
+                forceFieldKind: forceField.descriptor.kind, size: size, runs: runs, coresPerRank: coresPerRank))
         return (try Simulation.create(at: url, parameters: parameters), forceField)
     }
 }
@@ -93,39 +98,58 @@ extension InitialStateChoice {
 /// Integrates `simulation` (run directory `output`) to its target with `forceField`: a header and progress
 /// lines on standard error unless `quiet`, the completion line on standard output. SIGINT/SIGTERM stop at
 /// the next step boundary after a checkpoint; then prints how to resume and throws `ExitCode(128 + signal)`.
-func runSimulation(_ simulation: Simulation, forceField: any ForceField, output: String, quiet: Bool) throws {
+/// In an MPI job (`world.size` > 1) each rank integrates its share of the runs (`Communicator.share`) with at most
+/// its cores' worth of workers; rank 0 alone prints (its own share's progress), and every rank waits for the
+/// others before the completion or stop line, so all end with the same status.
+func runSimulation(
+    _ simulation: Simulation, forceField: any ForceField, output: String, quiet: Bool,
+    world: Communicator? = nil
+) throws {
     let url = URL(fileURLWithPath: output)
     let p = simulation.parameters
+    let job = (world?.size ?? 1) > 1 ? world : nil
+    let runs = job?.share(ofRuns: p.runs) ?? Array(0..<p.runs)
+    let prints = !quiet && (job?.isRoot ?? true)
     let stop = StopRequest()
     let handlers = stop.installSignalHandlers()
     defer { handlers.cancel() }
     let progress =
-        quiet
-        ? nil
-        : ProgressMeter(
-            totalSteps: p.runs * p.steps, alreadyDone: try simulation.stepsDone(),
+        prints
+        ? ProgressMeter(
+            totalSteps: runs.count * p.steps, alreadyDone: try simulation.stepsDone(runs: runs),
             report: { printError($0) })
-    if !quiet {
+        : nil
+    let maxWorkers = job.map { _ in max(1, Communicator.coresPerRank() / p.execution.blasThreads) } ?? .max
+    if prints {
+        let ranks = job.map { "\($0.size) ranks (progress: rank 0's \(runs.count) run(s)), each " } ?? ""
         printError(
             """
             simulate: \(try p.spec()) forces, L = \(p.size), \(p.runs) run(s) × \(p.steps) steps, \
-            seed \(p.baseSeed), \(p.execution.mode) (\(p.execution.workers) worker(s), \
+            seed \(p.baseSeed), \(ranks)\(p.execution.mode) (\(min(p.execution.workers, maxWorkers)) worker(s), \
             \(p.execution.blasThreads) BLAS thread(s)) → \(url.path)
             """
         )
     }
-    let outcome = try simulation.run(forceField: forceField, stop: stop, progress: progress)
+    let outcome = try simulation.run(
+        forceField: forceField, stop: stop, progress: progress, runs: runs, maxWorkers: maxWorkers)
     progress?.finish()
-    if outcome.isComplete {
-        print("completed \(p.runs) trajectory(ies) × \(p.steps) steps in \(url.path)")
+    var signalNumber = outcome.isComplete ? 0 : stop.stoppingSignal ?? SIGINT
+    if let job {
+        // Every rank reaches this point unless one failed (that one ends the job): the same status for all.
+        try job.idleBarrier()
+        signalNumber = Int32(try job.maximum([Double(signalNumber)])[0])
+    }
+    if signalNumber == 0 {
+        if job?.isRoot ?? true { print("completed \(p.runs) trajectory(ies) × \(p.steps) steps in \(url.path)") }
         return
     }
-    let signalNumber = stop.stoppingSignal ?? SIGINT
-    printError(
-        """
-        stopped by signal \(signalNumber): checkpoints written; continue with `latticeff simulate --output \(output) \
-        --resume`
-        """
-    )
+    if job?.isRoot ?? true {
+        printError(
+            """
+            stopped by signal \(signalNumber): checkpoints written; continue with `latticeff simulate --output \
+            \(output) --resume`
+            """
+        )
+    }
     throw ExitCode(128 + signalNumber)
 }

@@ -37,9 +37,11 @@ public final class Communicator: @unchecked Sendable {
 
     /// True when the environment shows a launcher started this process as part of a job (Open MPI's
     /// `mpirun`, PMIx, Slurm's PMI): only then is MPI initialized.
-    public static var launchedByMPI: Bool {
-        let environment = ProcessInfo.processInfo.environment
-        return ["OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"].contains { environment[$0] != nil }
+    public static var launchedByMPI: Bool { launchedByMPI(environment: ProcessInfo.processInfo.environment) }
+
+    /// `launchedByMPI` for the given environment variables.
+    public static func launchedByMPI(environment: [String: String]) -> Bool {
+        ["OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"].contains { environment[$0] != nil }
     }
 
     /// The job's communicator, started on first use (MPI_Init_thread with MPI_THREAD_FUNNELED under a launcher,
@@ -89,6 +91,40 @@ public final class Communicator: @unchecked Sendable {
     public func barrier() throws {
         guard usesMPI else { return }
         try check(MPI_Barrier(latticeff_mpi_comm_world()), "MPI_Barrier")
+    }
+
+    /// Waits until every rank has arrived, sleeping between polls (MPI_Ibarrier, MPI_Test every `pollSeconds`)
+    /// instead of Open MPI's busy wait: for ranks that wait while another computes for minutes, so that the
+    /// waiting ranks leave their cores to the working ones. Costs up to `pollSeconds` of extra latency.
+    public func idleBarrier(pollSeconds: Double = 0.005) throws {
+        guard usesMPI else { return }
+        var request = latticeff_mpi_request_null()
+        try check(MPI_Ibarrier(latticeff_mpi_comm_world(), &request), "MPI_Ibarrier")
+        var done: Int32 = 0
+        while true {
+            try check(MPI_Test(&request, &done, latticeff_mpi_status_ignore()), "MPI_Test")
+            if done != 0 { return }
+            usleep(useconds_t(pollSeconds * 1e6))
+        }
+    }
+
+    /// Processes of this job on this node: Open MPI's `OMPI_COMM_WORLD_LOCAL_SIZE`, else Slurm's
+    /// `SLURM_NTASKS_PER_NODE` when it is a single number, else 1.
+    public static func ranksOnThisNode(environment: [String: String] = ProcessInfo.processInfo.environment) -> Int {
+        for key in ["OMPI_COMM_WORLD_LOCAL_SIZE", "SLURM_NTASKS_PER_NODE"] {
+            if let text = environment[key], let count = Int(text), count >= 1 { return count }
+        }
+        return 1
+    }
+
+    /// Cores this process may use: the machine's active cores divided among the ranks on this node, at least 1
+    /// (all of them outside a launcher). Cost O(1).
+    public static func coresPerRank(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        cores: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) -> Int {
+        let ranks = launchedByMPI(environment: environment) ? ranksOnThisNode(environment: environment) : 1
+        return max(1, cores / ranks)
     }
 
     /// Rank `root`'s bytes on every rank (the others' `bytes` are replaced; their sizes need not match).

@@ -107,6 +107,9 @@ func smallModel(in dir: URL) throws -> URL {
 /// Open MPI's launcher, as the test suite runs it (root allowed, more ranks than cores allowed, no banners).
 let mpirunPath = "/usr/bin/mpirun"
 
+/// True when Open MPI's launcher is installed; the MPI tests are skipped without it.
+let mpirunAvailable = FileManager.default.isExecutableFile(atPath: mpirunPath)
+
 /// Runs `latticeff arguments` as an MPI job of `ranks` processes under `mpirun` (docs/PARALLEL.md), with a
 /// time limit so that a hanging job fails the test instead of the suite (`timeout` kills the job).
 func runLatticeFFUnderMPI(ranks: Int, _ arguments: [String], seconds: Int = 300) throws -> CommandResult {

@@ -3,7 +3,7 @@
 import Foundation
 import Testing
 
-@Suite("latticeff under mpirun")
+@Suite("latticeff under mpirun", .enabled(if: mpirunAvailable, "needs Open MPI's mpirun"))
 struct MPIJobTests {
     @Test("--version under 3 ranks: printed once, exit status 0")
     func version() throws {

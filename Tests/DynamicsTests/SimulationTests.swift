@@ -109,6 +109,10 @@ struct SimulationTests {
         _ = try simulation.run(forceField: field, until: 180)  // rows to 175, snapshots to 150
         try saved.write(to: checkpoint)  // as if killed at 180 without checkpointing
         #expect(try simulation.checkpointStep(run: 0) == 100)
+        // … in the middle of atomic writes: their temporary files were never renamed into place.
+        try Data("partial".utf8).write(to: killed.appendingPathComponent("run-000/.checkpoint.npz.tmp-1f"))
+        try Data("partial".utf8).write(
+            to: killed.appendingPathComponent("run-000/snapshots/.step-00000200.npz.tmp-2e"))
         _ = try Simulation.open(at: killed).run(forceField: field)
         try expectIdenticalOutput(whole, killed)
     }
@@ -138,6 +142,36 @@ struct SimulationTests {
         #expect(try q(parallel, 0) != q(other, 0))
         let seeds = Set((0..<3).map { Xoshiro256.derivedSeed(base: 1, index: $0) })
         #expect(seeds.count == 3)
+    }
+
+    @Test("A share of the runs per call (as MPI ranks integrate them) writes the files of one call with all runs")
+    func sharedRuns() throws {
+        let field = try HarmonicForceField(size: 4)
+        let whole = temporaryURL(), shared = temporaryURL()
+        _ = try Simulation.create(at: whole, parameters: smallParameters(field, steps: 60, runs: 5)).run(
+            forceField: field)
+        let simulation = try Simulation.create(at: shared, parameters: smallParameters(field, steps: 60, runs: 5))
+        for share in [[1, 4], [0, 2], [3]] {
+            let outcome = try simulation.run(forceField: field, runs: share, maxWorkers: 1)
+            #expect(outcome.trajectories == Array(repeating: .completed, count: share.count))
+        }
+        #expect(try simulation.run(forceField: field, runs: []).trajectories.isEmpty)
+        #expect(try simulation.stepsDone(runs: [0, 3]) == 120)
+        try expectIdenticalOutput(whole, shared)
+        #expect(throws: DynamicsError.self) { try simulation.run(forceField: field, runs: [5]) }
+        #expect(throws: DynamicsError.self) { try simulation.run(forceField: field, runs: [-1]) }
+    }
+
+    @Test("Execution plan of a run created by one MPI rank: the serial plan unless a rank's BLAS threads differ")
+    func jobPlan() {
+        let serial = ExecutionPlan.choose(forceFieldKind: "ed", size: 24, runs: 5, cores: 2)
+        #expect(ExecutionPlan.forJob(forceFieldKind: "ed", size: 24, runs: 5, coresPerRank: 1, cores: 2) == serial)
+        #expect(
+            ExecutionPlan.forJob(forceFieldKind: "ed", size: 50, runs: 5, coresPerRank: 4, cores: 16)
+                == ExecutionPlan(mode: "sequential", workers: 1, blasThreads: 4))
+        #expect(
+            ExecutionPlan.forJob(forceFieldKind: "enn", size: 64, runs: 2, coresPerRank: 16, cores: 16)
+                == ExecutionPlan.choose(forceFieldKind: "enn", size: 64, runs: 2, cores: 16))
     }
 
     @Test("Execution plan: parallel runs only for one-core force fields and R ≥ 2")

@@ -23,6 +23,18 @@ import Testing
         #expect(try world.maximum([3, -1]) == [3, -1])
     }
 
+    @Test("cores per rank: the node's cores shared by the ranks on it (at least 1); all of them without a launcher")
+    func coresPerRank() throws {
+        #expect(Communicator.coresPerRank(environment: [:], cores: 8) == 8)
+        #expect(Communicator.coresPerRank(environment: ["OMPI_COMM_WORLD_LOCAL_SIZE": "4"], cores: 8) == 8)
+        let job = ["OMPI_COMM_WORLD_SIZE": "6", "OMPI_COMM_WORLD_LOCAL_SIZE": "3"]
+        #expect(Communicator.coresPerRank(environment: job, cores: 8) == 2)
+        #expect(Communicator.coresPerRank(environment: job, cores: 2) == 1)
+        #expect(Communicator.ranksOnThisNode(environment: ["SLURM_NTASKS_PER_NODE": "2(x3)"]) == 1)
+        #expect(Communicator.ranksOnThisNode(environment: ["PMI_RANK": "0", "SLURM_NTASKS_PER_NODE": "4"]) == 4)
+        try Communicator.world().idleBarrier()
+    }
+
     @Test("point-to-point messages need another rank: the singleton refuses them with one line")
     func noPeers() throws {
         let world = try Communicator.world()
