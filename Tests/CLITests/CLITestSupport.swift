@@ -114,9 +114,18 @@ let mpirunAvailable = FileManager.default.isExecutableFile(atPath: mpirunPath)
 /// time limit so that a hanging job fails the test instead of the suite (`timeout` kills the job).
 func runLatticeFFUnderMPI(ranks: Int, _ arguments: [String], seconds: Int = 300) throws -> CommandResult {
     try runProcess(
-        URL(fileURLWithPath: "/usr/bin/timeout"),
-        [
-            "--kill-after=10", String(seconds), mpirunPath, "--allow-run-as-root", "--oversubscribe", "-q", "-n",
-            String(ranks), try latticeffBinary().path,
-        ] + arguments)
+        URL(fileURLWithPath: "/usr/bin/env"),
+        ["python3", "-c", unblockingSignalsAndExec, "/usr/bin/timeout", "--kill-after=10", String(seconds)]
+            + mpirunArguments(ranks: ranks) + arguments)
 }
+
+/// `mpirun … -n ranks latticeff` as the tests launch it.
+func mpirunArguments(ranks: Int) throws -> [String] {
+    [mpirunPath, "--allow-run-as-root", "--oversubscribe", "-q", "-n", String(ranks), try latticeffBinary().path]
+}
+
+/// A python3 program that clears the signal mask and executes its arguments: the test runner's threads block
+/// SIGTERM and child processes inherit the mask, so `timeout` could otherwise stop `mpirun` only with SIGKILL
+/// (which leaves its ranks behind).
+let unblockingSignalsAndExec =
+    "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])"

@@ -103,10 +103,10 @@ struct MPIEnsembleTests {
         #expect(try runLatticeFF(ensemble(steps: 600, output: whole)).status == 0)
         let binary = try latticeffBinary().path
         let job = Process()
-        job.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        job.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         job.arguments =
-            ["--kill-after=10", "120", mpirunPath, "--allow-run-as-root", "--oversubscribe", "-q", "-n", "2", binary]
-            + ensemble(steps: 600, output: killed)
+            ["python3", "-c", unblockingSignalsAndExec, "/usr/bin/timeout", "--kill-after=10", "120"]
+            + (try mpirunArguments(ranks: 2)) + ensemble(steps: 600, output: killed)
         (job.standardOutput, job.standardError) = (FileHandle.nullDevice, FileHandle.nullDevice)
         try job.run()
         // Once run-001 is under way, SIGKILL the rank process with the highest pid (rank 1 as a rule).

@@ -98,17 +98,11 @@ struct MPIGenerateTests {
         // 10×10 and 1000-step runs: the quench runs last about a second after the random batches.
         let longer = ["--size", "10", "--quench-steps", "1000"]
         // The test runner's threads block SIGTERM and children inherit the mask: python3 clears it first.
-        let unblock =
-            "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); "
-            + "os.execv(sys.argv[1], sys.argv[1:])"
         let job = Process()
         job.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         job.arguments =
-            [
-                "python3", "-c", unblock, "/usr/bin/timeout", "--kill-after=10", "120", mpirunPath,
-                "--allow-run-as-root", "--oversubscribe", "-q", "-n", "2",
-            ]
-            + [try latticeffBinary().path] + arguments(output, extra: longer)
+            ["python3", "-c", unblockingSignalsAndExec, "/usr/bin/timeout", "--kill-after=10", "120"]
+            + (try mpirunArguments(ranks: 2)) + arguments(output, extra: longer)
         job.standardOutput = FileHandle.nullDevice
         job.standardError = FileHandle.nullDevice
         try job.run()
@@ -176,9 +170,9 @@ struct MPIGenerateTests {
         // Ranks 1 and 2 see a 1 KiB memory limit (an MPMD job): they refuse to open the work directory.
         let binary = try latticeffBinary().path
         let run = try runProcess(
-            URL(fileURLWithPath: "/usr/bin/timeout"),
-            ["--kill-after=10", "60", mpirunPath, "--allow-run-as-root", "--oversubscribe", "-q", "-n", "1", binary]
-                + arguments(output)
+            URL(fileURLWithPath: "/usr/bin/env"),
+            ["python3", "-c", unblockingSignalsAndExec, "/usr/bin/timeout", "--kill-after=10", "60"]
+                + (try mpirunArguments(ranks: 1)) + arguments(output)
                 + [":", "-n", "2", "/usr/bin/env", "LATTICEFF_MEMORY_LIMIT=1KiB", binary] + arguments(output))
         #expect(run.status == runtimeErrorStatus, "\(run.stderr)")
         #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
