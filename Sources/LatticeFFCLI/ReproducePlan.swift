@@ -89,6 +89,9 @@ struct ReproduceProtocol: Equatable {
 struct ReproducePlan {
     /// The paper's growth exponents (Sec. III B) at kT = 0.1, 0.2, 0.3.
     static let paperAlpha: [Double: Double] = [0.1: 0.059, 0.2: 0.115, 0.3: 0.155]
+    /// Seconds per site and step of the default model on 2 cores (0.16 s per 200×200 step, docs/PERFORMANCE.md):
+    /// the rough estimate of --dry-run.
+    static let modelSecondsPerSite = 4e-6
     /// An independent PyTorch reproduction of the paper's protocol (reference conventions §7).
     static let independentAlpha: [Double: Double] = [0.1: 0.060, 0.2: 0.111, 0.3: 0.154]
 
@@ -163,7 +166,7 @@ struct ReproducePlan {
         steps = chainSteps(seed: seed, edCoupling: edCoupling, train: preset == .paper && model == nil)
     }
 
-    /// The steps in order, with rough cost estimates (network passes at 150,000 sites/s, ED from the
+    /// The steps in order, with rough cost estimates for --dry-run (`Self.modelSecondsPerSite`, ED from the
     /// measured 40×40 rate); `ReproduceCost` measures them before a run.
     private func chainSteps(seed: UInt64, edCoupling: Double?, train: Bool) -> [Step] {
         var steps: [Step] = []
@@ -219,7 +222,7 @@ struct ReproducePlan {
             let seconds =
                 name == "ed"
                 ? Double(runs * length) * 0.27 * pow(Double(size) / 40, 6)
-                : 1.1 * Double(runs * length * size * size) / 150_000
+                : Self.modelSecondsPerSite * Double(runs * length * size * size)
             steps.append(Step(part: .fig5, action: .simulate(run), skipIfExists: nil, seconds: seconds))
         }
         for (second, output) in [("ml", "fig5/compare"), ("ml-independent", "fig5/compare-independent")] {
@@ -239,7 +242,7 @@ struct ReproducePlan {
         let run = SimulateRun(
             forces: .model(path: model), coupling: nil, size: size, steps: config.coarseningSteps,
             temperature: temperature, runs: runs, seed: seed, snapshotEvery: config.snapshotEvery, output: dir)
-        let seconds = 1.1 * Double(runs * config.coarseningSteps * size * size) / 150_000
+        let seconds = Self.modelSecondsPerSite * Double(runs * config.coarseningSteps * size * size)
         return [
             Step(part: part, action: .simulate(run), skipIfExists: nil, seconds: seconds),
             Step(
