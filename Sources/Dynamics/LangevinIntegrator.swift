@@ -99,10 +99,7 @@ public struct LangevinIntegrator: Sendable {
                 }
                 switch noise {
                 case .sequential: thermostat.refresh(v, generator: &state.generator)
-                case .counter:
-                    withUnsafeTemporaryAllocation(of: Double.self, capacity: v.count) { scratch in
-                        thermostat.refresh(v, normals: normals, step: nextStep, firstSite: 0, scratch: scratch)
-                    }
+                case .counter: thermostat.refresh(v, normals: normals, step: nextStep, firstSite: 0)
                 }
                 var velocitySum = 0.0
                 for i in v.indices { velocitySum += v[i] }

@@ -36,19 +36,26 @@ public struct OrnsteinUhlenbeckThermostat: Sendable, Equatable {
 
     /// Refreshes velocities of sites `firstSite ..< firstSite + velocities.count` in place with the
     /// counter-based normals of `step` (`CounterNormals`): the same bits whichever thread or rank owns a site.
-    /// O(N); `scratch` holds at least `velocities.count` values.
+    /// O(N); the normals pass through a 512-value stack buffer (no allocation per step).
     public func refresh(
-        _ velocities: UnsafeMutableBufferPointer<Double>, normals: CounterNormals, step: Int, firstSite: Int,
-        scratch: UnsafeMutableBufferPointer<Double>
+        _ velocities: UnsafeMutableBufferPointer<Double>, normals: CounterNormals, step: Int, firstSite: Int
     ) {
         let a = decay, sigma = noiseStandardDeviation
         if sigma == 0 {
             if a != 1 { for i in velocities.indices { velocities[i] *= a } }
             return
         }
-        let xi = UnsafeMutableBufferPointer(rebasing: scratch[0..<velocities.count])
-        normals.fill(xi, step: UInt64(step), firstSite: firstSite)
-        for i in velocities.indices { velocities[i] = a * velocities[i] + sigma * xi[i] }
+        let chunk = 512  // even, so a chunk never splits a pair of sites sharing one Philox block
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: chunk) { scratch in
+            var start = 0
+            while start < velocities.count {
+                let count = min(chunk, velocities.count - start)
+                let xi = UnsafeMutableBufferPointer(rebasing: scratch[0..<count])
+                normals.fill(xi, step: UInt64(step), firstSite: firstSite + start)
+                for i in 0..<count { velocities[start + i] = a * velocities[start + i] + sigma * xi[i] }
+                start += count
+            }
+        }
     }
 }
 

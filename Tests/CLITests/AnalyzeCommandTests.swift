@@ -5,9 +5,7 @@ import Testing
 
 @Suite("latticeff analyze")
 struct AnalyzeCommandTests {
-    func json(_ url: URL) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
-    }
+    func json(_ url: URL) throws -> [String: Any] { try readJSONObject(url) }
 
     @Test("analyze RUN_DIR (default subcommand): the growth exponent built into synthetic domains, all outputs")
     func analyzeGrowingDomains() throws {

@@ -5,9 +5,7 @@ import Testing
 
 @Suite("latticeff analyze: two fit windows, conservation, analyze growth")
 struct AnalyzeGrowthCommandTests {
-    func json(_ url: URL) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
-    }
+    func json(_ url: URL) throws -> [String: Any] { try readJSONObject(url) }
 
     @Test("analyze --fit-window also fits the automatic window; conservation in analysis.json and on stdout")
     func twoWindowsAndConservation() throws {

@@ -129,3 +129,8 @@ func mpirunArguments(ranks: Int) throws -> [String] {
 /// (which leaves its ranks behind).
 let unblockingSignalsAndExec =
     "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])"
+
+/// The JSON object in the file at `url` (a test fails when it is not one).
+func readJSONObject(_ url: URL) throws -> [String: Any] {
+    try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+}
