@@ -95,8 +95,9 @@ struct MPIGenerateTests {
     func killedAndResumed() throws {
         let dir = try TemporaryDirectory()
         let output = dir.file("d.npz"), work = dir.file("d.npz.parts")
-        // 10×10 and 1000-step runs: the quench runs last about a second after the random batches.
-        let longer = ["--size", "10", "--quench-steps", "1000"]
+        // 10×10 and 8000-step runs: the quench runs last several seconds after the random batches (about 8 s
+        // here), far longer than mpirun takes to end its ranks after SIGTERM (about 1 s), even on a fast machine.
+        let longer = ["--size", "10", "--quench-steps", "8000"]
         // The test runner's threads block SIGTERM and children inherit the mask: python3 clears it first.
         let job = Process()
         job.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -113,9 +114,13 @@ struct MPIGenerateTests {
             }
         }
         while job.isRunning, Date() < deadline, !firstPieceDone() { Thread.sleep(forTimeInterval: 0.005) }
+        let killed = Date()
         job.terminate()
         job.waitUntilExit()
-        #expect(!FileManager.default.fileExists(atPath: output.path), "the job ended before it was killed")
+        let exitSeconds = Date().timeIntervalSince(killed)
+        #expect(
+            !FileManager.default.fileExists(atPath: output.path),
+            "the job ended before it was killed (it exited \(exitSeconds) s after SIGTERM)")
         #expect(firstPieceDone(), "no piece was finished when the job was killed")
         try expectNoProcess(mentioning: output.path)
         let resumed = try runLatticeFFUnderMPI(ranks: 3, arguments(output, extra: longer), seconds: 240)
