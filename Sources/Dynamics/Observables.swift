@@ -1,5 +1,6 @@
 /// Scalar observables of one state, as written to each run's `timeseries.csv`.
 
+import ForceFieldInterface
 import Foundation
 
 /// One line of `timeseries.csv`.
@@ -21,26 +22,41 @@ public struct TimeSeriesRow: Sendable, Equatable {
     /// The CSV header, fixed (docs/FORMATS.md).
     public static let csvHeader = "step,time,kinetic_temperature,potential_energy,mean_q,staggered_q,mean_density"
 
-    /// Observables of `state` (O(N)); `timeStep` and `mass` from the run's Langevin parameters.
+    /// Observables of `state` (O(N)); `timeStep` and `mass` from the run's Langevin parameters. Sums are
+    /// taken row by row and the rows added in order (`SerialRowSums`), as a row-decomposed run takes them.
     public init(state: DynamicsState, timeStep: Double, mass: Double) {
-        let L = state.size, n = Double(state.siteCount)
-        var v2 = 0.0, q = 0.0, staggered = 0.0, density = 0.0
-        for y in 0..<L {
-            for x in 0..<L {
-                let i = x + L * y
-                v2 += state.velocities[i] * state.velocities[i]
-                q += state.coordinates[i]
-                staggered += (x + y) % 2 == 0 ? state.coordinates[i] : -state.coordinates[i]
-                density += state.densities[i]
+        self = state.coordinates.withUnsafeBufferPointer { q in
+            state.velocities.withUnsafeBufferPointer { v in
+                state.densities.withUnsafeBufferPointer { d in
+                    try! Self(
+                        rowsOf: SerialRowSums(size: state.size), coordinates: q, velocities: v, densities: d,
+                        step: state.step, evaluation: state.evaluation, timeStep: timeStep, mass: mass)
+                }
             }
         }
-        step = state.step
-        time = Double(state.step) * timeStep
-        kineticTemperature = mass * v2 / n
-        potentialEnergy = state.evaluation?.potentialEnergy
-        meanQ = q / n
-        staggeredQ = staggered / n
-        meanDensity = density / n
+    }
+
+    /// Observables of a state whose rows may be spread over processes (`sums`; buffers indexed by global
+    /// site, own rows read): the same bits for every split. One reduction of four quantities.
+    public init(
+        rowsOf sums: any RowSums, coordinates q: UnsafeBufferPointer<Double>, velocities v: UnsafeBufferPointer<Double>,
+        densities d: UnsafeBufferPointer<Double>, step: Int, evaluation: ForceEvaluation?, timeStep: Double,
+        mass: Double
+    ) throws {
+        let L = sums.size, n = Double(L * L)
+        let totals = try sums.sums(4) { i, partial in
+            partial[0] += v[i] * v[i]
+            partial[1] += q[i]
+            partial[2] += (i % L + i / L) % 2 == 0 ? q[i] : -q[i]
+            partial[3] += d[i]
+        }
+        self.step = step
+        time = Double(step) * timeStep
+        kineticTemperature = mass * totals[0] / n
+        potentialEnergy = evaluation?.potentialEnergy
+        meanQ = totals[1] / n
+        staggeredQ = totals[2] / n
+        meanDensity = totals[3] / n
     }
 
     /// The CSV line (no newline). Numbers are written in Swift's shortest round-trip form, so the

@@ -162,6 +162,33 @@ public final class Simulation {
         return SimulationOutcome(trajectories: outcomes.map { try! $0.get() })
     }
 
+    /// Integrates every trajectory in turn, each split over the processes of `domain` by rows
+    /// (`DecomposedTrajectory`): collective, every process calls it with the same arguments; the root writes
+    /// the files, which are the serial run's bit for bit. Needs the counter-based noise and a force field that
+    /// evaluates blocks of rows. Cost per step: one force evaluation of the own rows, a halo exchange of
+    /// `forceField.haloRows` rows, a few row-ordered reductions; the snapshots and checkpoints gather the lattice.
+    public func runDecomposed(
+        forceField: any RowBlockForceField, domain: any RowDomain, stop: StopRequest = StopRequest(),
+        until limit: Int = .max, progress: ProgressMeter? = nil
+    ) throws -> SimulationOutcome {
+        try checkMatches(forceField)
+        guard domain.size == parameters.size else {
+            throw DynamicsError.invalidParameter(
+                "the row domain is for L = \(domain.size), the run has L = \(parameters.size)")
+        }
+        var outcomes: [TrajectoryOutcome] = []
+        try BLASRuntime.withThreads(parameters.execution.blasThreads) {
+            for run in 0..<parameters.runs {
+                let trajectory = try DecomposedTrajectory(
+                    parameters: parameters, layout: layout, index: run, domain: domain, forceField: forceField)
+                let outcome = try trajectory.run(stop: stop, limit: limit, progress: progress)
+                outcomes.append(outcome)
+                if outcome != .completed { break }
+            }
+        }
+        return SimulationOutcome(trajectories: outcomes)
+    }
+
     /// Steps done so far over the trajectories `runs` (default: all), from their checkpoints.
     public func stepsDone(runs: [Int]? = nil) throws -> Int {
         try (runs ?? Array(0..<parameters.runs)).reduce(0) { $0 + (try checkpointStep(run: $1) ?? 0) }

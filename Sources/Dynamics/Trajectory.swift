@@ -88,7 +88,7 @@ struct Trajectory {
             for step in layout.snapshotSteps(index) where step > state.step {
                 try fm.removeItem(at: layout.snapshot(index, step: step))
             }
-            try removeUnfinishedWrites()
+            try layout.removeUnfinishedWrites(index)
             return (state, handle)
         }
 
@@ -116,18 +116,6 @@ struct Trajectory {
         return (state, handle)
     }
 
-    /// Removes the temporary files of atomic writes that a killed process left in `run-NNN/` and its
-    /// snapshots (`.NAME.tmp-…`, never renamed into place). Cost: one directory listing each.
-    private func removeUnfinishedWrites() throws {
-        let fm = FileManager.default
-        for directory in [layout.run(index), layout.snapshots(index)] {
-            for name in (try? fm.contentsOfDirectory(atPath: directory.path)) ?? []
-            where name.hasPrefix(".") && name.contains(".tmp-") {
-                try fm.removeItem(at: directory.appendingPathComponent(name))
-            }
-        }
-    }
-
     private func append(_ state: DynamicsState, to handle: FileHandle) throws {
         let line = TimeSeriesRow(state: state, timeStep: parameters.timeStep, mass: parameters.mass).csvLine + "\n"
         try handle.write(contentsOf: Data(line.utf8))
@@ -139,5 +127,19 @@ struct Trajectory {
         let bytes = try timeseries.offset()
         try StateFiles.writeCheckpoint(
             state, timeStep: parameters.timeStep, timeseriesBytes: bytes, to: layout.checkpoint(index))
+    }
+}
+
+extension RunLayout {
+    /// Removes the temporary files of atomic writes that a killed process left in `run-NNN/` and its
+    /// snapshots (`.NAME.tmp-…`, never renamed into place). Cost: one directory listing each.
+    func removeUnfinishedWrites(_ index: Int) throws {
+        let fm = FileManager.default
+        for directory in [run(index), snapshots(index)] {
+            for name in (try? fm.contentsOfDirectory(atPath: directory.path)) ?? []
+            where name.hasPrefix(".") && name.contains(".tmp-") {
+                try fm.removeItem(at: directory.appendingPathComponent(name))
+            }
+        }
     }
 }

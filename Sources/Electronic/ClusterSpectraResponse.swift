@@ -12,7 +12,7 @@ extension ClusterSpectra {
     /// up to 2 threads; the sum is taken over fixed blocks in a fixed order, so it does not depend on
     /// the thread count.
     public func electronicForceSum(shift: Double) -> (sum: Double, slope: Double) {
-        let n = size * size, blocks = Self.sumBlocks
+        let n = sites.count, blocks = Self.sumBlocks
         var partial = [Double](repeating: 0, count: 2 * blocks)
         partial.withUnsafeMutableBufferPointer { out in
             let target = SendablePointer(out.baseAddress!)
@@ -37,15 +37,33 @@ extension ClusterSpectra {
         return (sum, slope)
     }
 
-    /// Every site's G_i(s) = g(⟨n_i⟩ − ½) and response χ_i = dG_i/ds at shift `shift` (see
-    /// `electronicForceSum`), [L·L] each.
+    /// Per held row (the held sites must be whole rows of `size` sites), Σ_i G_i(s) and Σ_i dG_i/ds over
+    /// the row's sites in x order: the partial sums a row-decomposed fixed-N search adds in row order
+    /// (`RowSums`), the same bits whichever process holds the row. One pass over the levels.
+    public func electronicForceRowSums(shift: Double) -> (sums: [Double], slopes: [Double]) {
+        let L = size, rows = sites.count / L
+        precondition(sites.lowerBound % L == 0 && sites.count % L == 0, "the held sites must be whole rows")
+        var sums = [Double](repeating: 0, count: rows), slopes = sums
+        for r in 0..<rows {
+            var sum = 0.0, slope = 0.0
+            accumulate(sites: (r * L)..<((r + 1) * L), offset: coupling * shift) { _, g, response in
+                sum += g
+                slope += response
+            }
+            (sums[r], slopes[r]) = (sum, slope)
+        }
+        return (sums, slopes)
+    }
+
+    /// Every held site's G_i(s) = g(⟨n_i⟩ − ½) and response χ_i = dG_i/ds at shift `shift` (see
+    /// `electronicForceSum`), [sites.count] each.
     public func electronicForcesAndResponses(shift: Double) -> (forces: [Double], responses: [Double]) {
         electronicForcesAndResponses(levelOffset: coupling * shift)
     }
 
     /// G_i and χ_i with every level moved down by `levelOffset` = g·s + μ.
     func electronicForcesAndResponses(levelOffset: Double) -> (forces: [Double], responses: [Double]) {
-        let n = size * size
+        let n = sites.count
         var forces = [Double](repeating: 0, count: n), responses = [Double](repeating: 0, count: n)
         forces.withUnsafeMutableBufferPointer { f in
             responses.withUnsafeMutableBufferPointer { r in
@@ -65,7 +83,8 @@ extension ClusterSpectra {
     /// Blocks of sites summed in order by `electronicForceSum`.
     static let sumBlocks = 16
 
-    /// Calls `body(i, G_i, χ_i)` for each site in `sites`, every level moved down by `offset` = g·s + μ.
+    /// Calls `body(i, G_i, χ_i)` for each held site i (local index: 0 is `self.sites.lowerBound`) in `sites`,
+    /// every level moved down by `offset` = g·s + μ.
     /// T > 0: 4 levels at a time with `negativeExponential` (|y| = |θ − offset|/T clamped at 50:
     /// beyond it the occupation is 0 or 1 to 2e-22 and the response below 2e-22); T = 0: the step
     /// function, no response.

@@ -206,17 +206,35 @@ struct CentreSpectrumWorkspace {
 /// densities at any uniform shift Q → Q + s of the configuration (the fixed-N search for μ) without
 /// diagonalizing again, since the shift only moves every level by −g·s.
 public struct ClusterSpectra: Sendable {
+    /// Linear lattice size L.
     public let size: Int
     /// Levels per site (the cluster size m); unused slots have weight 0.
     public let stride: Int
-    /// θ_ik and w_ik, [L·L × stride].
+    /// θ_ik and w_ik of the sites `sites`, [sites.count × stride] (site `sites.lowerBound` first).
     public let levels: [Double]
     public let weights: [Double]
     public let coupling: Double
     public let temperature: Double
+    /// The sites held (global indices x + L·y): all L² of them, or a block of rows
+    /// (`LocalClusterSolver.spectra(_:size:sites:)`).
+    public let sites: Range<Int>
 
-    /// g(⟨n_i⟩ − ½) of every site for the configuration shifted by `shift` (Q → Q + s), at chemical
-    /// potential `mu`: ⟨n_i⟩ = Σ_k w_ik f(θ_ik − g·s − μ), by the vectorized Fermi sums of
+    public init(
+        size: Int, stride: Int, levels: [Double], weights: [Double], coupling: Double, temperature: Double,
+        sites: Range<Int>? = nil
+    ) {
+        self.size = size
+        self.stride = stride
+        self.levels = levels
+        self.weights = weights
+        self.coupling = coupling
+        self.temperature = temperature
+        self.sites = sites ?? 0..<(size * size)
+        precondition(levels.count == self.sites.count * stride && weights.count == levels.count)
+    }
+
+    /// g(⟨n_i⟩ − ½) of every site held (`sites`, in order) for the configuration shifted by `shift`
+    /// (Q → Q + s), at chemical potential `mu`: ⟨n_i⟩ = Σ_k w_ik f(θ_ik − g·s − μ), by the vectorized Fermi sums of
     /// `electronicForcesAndResponses` (equal to libm's level-by-level sum to 1e-14, test).
     public func electronicForces(shift: Double = 0, chemicalPotential mu: Double = 0) -> [Double] {
         electronicForcesAndResponses(levelOffset: coupling * shift + mu).forces

@@ -104,6 +104,14 @@ public struct LocalClusterSolver: Sendable {
     /// taken in groups of `ClusterLanes.scalarCount` consecutive sites (for every method), groups dealt
     /// round-robin to ≤ 2 workers: a site's result does not depend on `threads`.
     public func spectra(_ q: [Double], size L: Int, threads: Int = 2) throws -> ClusterSpectra {
+        try spectra(q, size: L, sites: 0..<(L * L), threads: threads)
+    }
+
+    /// The centre spectra of the sites `sites` (a block of a row decomposition), with the bits of the whole
+    /// lattice's: the SIMD work units (pairs of groups, `unitSites` sites, aligned to site 0) that overlap
+    /// `sites` are solved whole. Reads Q within the cluster radius of those units' sites (`haloRows(size:)`
+    /// rows around a block of whole rows); other entries of `q` (L² values) are not read.
+    public func spectra(_ q: [Double], size L: Int, sites: Range<Int>, threads: Int = 2) throws -> ClusterSpectra {
         guard L >= minimumLatticeSize else {
             throw ElectronicError(
                 "L = \(L) is too small for a cluster of radius \(radius) (needs L ≥ \(minimumLatticeSize))")
@@ -111,9 +119,16 @@ public struct LocalClusterSolver: Sendable {
         guard q.count == L * L else {
             throw ElectronicError("configuration has \(q.count) values, expected \(L)×\(L)")
         }
-        let n = L * L, m = siteCount
-        var levels = [Double](repeating: 0, count: n * m), weights = [Double](repeating: 0, count: n * m)
-        let groups = (n + ClusterLanes.scalarCount - 1) / ClusterLanes.scalarCount
+        let n = L * L, m = siteCount, width = ClusterLanes.scalarCount, unit = Self.unitSites
+        precondition(sites.lowerBound >= 0 && sites.upperBound <= n, "sites outside the lattice")
+        guard !sites.isEmpty else {
+            return ClusterSpectra(
+                size: L, stride: m, levels: [], weights: [], coupling: parameters.coupling,
+                temperature: parameters.temperature, sites: sites)
+        }
+        let base = sites.lowerBound / unit * unit, end = min(n, (sites.upperBound + unit - 1) / unit * unit)
+        var levels = [Double](repeating: 0, count: (end - base) * m), weights = levels
+        let firstGroup = base / width, groups = (end - base + width - 1) / width
         // `.lanczosSIMD` takes groups in pairs (2k, 2k + 1), pairs dealt round-robin to the workers.
         let pairs = (groups + 1) / 2
         let workers = max(1, min(threads, 2, method == .lanczosSIMD ? pairs : groups))
@@ -121,18 +136,21 @@ public struct LocalClusterSolver: Sendable {
         q.withUnsafeBufferPointer { qb in
             levels.withUnsafeMutableBufferPointer { lb in
                 weights.withUnsafeMutableBufferPointer { wb in
+                    // Pointers shifted so that site i's levels sit at `levels + i·m` for i in base..<end.
                     let shared = UncheckedPointers(
-                        q: qb.baseAddress!, levels: lb.baseAddress!, weights: wb.baseAddress!)
+                        q: qb.baseAddress!, levels: lb.baseAddress! - base * m, weights: wb.baseAddress! - base * m)
                     BLASRuntime.withThreads(1) {
                         DispatchQueue.concurrentPerform(iterations: workers) { worker in
                             do {
                                 if method == .lanczosSIMD {
                                     try solveLanes(
-                                        shared, size: L, groups: groups,
+                                        shared, size: L, firstGroup: firstGroup, groups: groups,
                                         pairs: Swift.stride(from: worker, to: pairs, by: workers))
                                 } else {
                                     try solveSites(
-                                        shared, size: L, groups: Swift.stride(from: worker, to: groups, by: workers))
+                                        shared, size: L,
+                                        groups: Swift.stride(
+                                            from: firstGroup + worker, to: firstGroup + groups, by: workers))
                                 }
                             } catch {
                                 failures.record(error)
@@ -143,9 +161,20 @@ public struct LocalClusterSolver: Sendable {
             }
         }
         if let error = failures.first { throw error }
+        let kept = ((sites.lowerBound - base) * m)..<((sites.upperBound - base) * m)
         return ClusterSpectra(
-            size: L, stride: m, levels: levels, weights: weights, coupling: parameters.coupling,
-            temperature: parameters.temperature)
+            size: L, stride: m, levels: kept.count == levels.count ? levels : Array(levels[kept]),
+            weights: kept.count == weights.count ? weights : Array(weights[kept]), coupling: parameters.coupling,
+            temperature: parameters.temperature, sites: sites)
+    }
+
+    /// Sites per work unit of `spectra` (a pair of SIMD groups), units aligned to site 0.
+    static let unitSites = 2 * ClusterLanes.scalarCount
+
+    /// Rows around a block of whole rows that `spectra(_:size:sites:)` reads: the cluster's reach plus
+    /// the rows the work units overlapping the block's ends reach into.
+    public func haloRows(size L: Int) -> Int {
+        Int(radius.rounded(.down)) + (Self.unitSites - 1 + L - 1) / L
     }
 
     /// Adjacency lists of the cluster's members.
@@ -175,7 +204,7 @@ public struct LocalClusterSolver: Sendable {
     /// hold one group) in one `CentreSpectrumLanes` call, each group's clusters in the lanes of its
     /// half; lanes past the last site repeat the last site and are dropped.
     private func solveLanes(
-        _ shared: UncheckedPointers, size L: Int, groups: Int, pairs: StrideTo<Int>
+        _ shared: UncheckedPointers, size L: Int, firstGroup: Int, groups: Int, pairs: StrideTo<Int>
     ) throws {
         let n = L * L, m = siteCount, width = ClusterLanes.scalarCount
         let (t, g) = (parameters.hopping, parameters.coupling)
@@ -188,7 +217,7 @@ public struct LocalClusterSolver: Sendable {
             for pair in pairs {
                 let count = min(2, groups - 2 * pair)
                 for half in 0..<count {
-                    let group = 2 * pair + half, diagonal = diagonal + half * m
+                    let group = firstGroup + 2 * pair + half, diagonal = diagonal + half * m
                     for lane in 0..<width {
                         self.members(of: min(group * width + lane, n - 1), size: L, into: members + lane * m)
                     }
@@ -205,7 +234,7 @@ public struct LocalClusterSolver: Sendable {
                 }
                 try lanes.spectra(diagonal: diagonal, groups: count, hopping: t, levels: levels, weights: weights)
                 for half in 0..<count {
-                    let group = 2 * pair + half, levels = levels + half * m, weights = weights + half * m
+                    let group = firstGroup + 2 * pair + half, levels = levels + half * m, weights = weights + half * m
                     for lane in 0..<min(width, n - group * width) {
                         let site = group * width + lane
                         let lv = shared.levels + site * m, wt = shared.weights + site * m

@@ -11,7 +11,7 @@ import IO
 /// with the one μ that makes Σ_i ⟨n_i⟩ = N/2 (Newton steps on the cluster spectra, kept inside a
 /// bracket; the spectra do not depend on μ, so the search costs no further diagonalization).
 /// `simulate --forces cluster:R`. Accuracy on the paper's test set: docs/TRAINING.md, "Cluster-ED baseline".
-public final class ClusterForceField: ForceField {
+public final class ClusterForceField: RowBlockForceField {
     public let solver: LocalClusterSolver
     public let latticeSize: Int
     public let holsteinParameters: HolsteinParameters
@@ -42,46 +42,67 @@ public final class ClusterForceField: ForceField {
         _ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
         densities: UnsafeMutableBufferPointer<Double>?
     ) throws -> ForceEvaluation {
-        let L = latticeSize, n = L * L, h = holsteinParameters
-        guard q.count == n, forces.count == n else {
+        try evaluateAllRows(q, forces: forces, densities: densities)
+    }
+
+    /// The cluster's reach plus the alignment of the SIMD work units (`LocalClusterSolver.haloRows`).
+    public var haloRows: Int { solver.haloRows(size: latticeSize) }
+
+    /// Forces of the rows `sums.rows`: their clusters' spectra, at fixed N the μ of the row-ordered total
+    /// electron count (`chemicalPotential(_:sums:electrons:)`), and the elastic force.
+    public func evaluate(
+        rowsOf sums: any RowSums, _ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
+        densities: UnsafeMutableBufferPointer<Double>?, previous: ForceEvaluation?
+    ) throws -> ForceEvaluation {
+        let L = latticeSize, n = L * L, h = holsteinParameters, own = sums.ownSites
+        guard q.count == n, forces.count == n, densities.map({ $0.count == n }) ?? true, sums.size == L else {
             throw ElectronicError("configuration has \(q.count) values, expected \(L)×\(L)")
         }
-        guard q.allSatisfy({ $0.isFinite }) else { throw ElectronicError("configuration contains a non-finite value") }
-        let spectra = try solver.spectra(Array(q), size: L)
+        let nonFinite = own.contains { !q[$0].isFinite }
+        guard !(try sums.any(nonFinite)) else {
+            throw ElectronicError("configuration contains a non-finite value")
+        }
+        let spectra = try solver.spectra(Array(q), size: L, sites: own)
         let mu: Double
         switch h.filling {
         case .fixedChemicalPotential(let value): mu = value
-        case .fixedElectronNumber: mu = try Self.chemicalPotential(spectra, electrons: Double(n) / 2)
+        case .fixedElectronNumber: mu = try Self.chemicalPotential(spectra, sums: sums, electrons: Double(n) / 2)
         }
         let electronic = spectra.electronicForces(chemicalPotential: mu)
-        elastic.withUnsafeMutableBufferPointer { ElasticForce.compute(q, size: L, parameters: h, into: $0) }
-        var count = 0.0
-        for i in 0..<n {
-            forces[i] = electronic[i] + elastic[i]
-            let density = electronic[i] / h.coupling + 0.5
-            densities?[i] = density
-            count += density
+        elastic.withUnsafeMutableBufferPointer {
+            ElasticForce.compute(q, size: L, parameters: h, into: $0, rows: sums.rows)
         }
-        return ForceEvaluation(chemicalPotential: mu, electronCount: count)
+        for i in own {
+            forces[i] = electronic[i - own.lowerBound] + elastic[i]
+            densities?[i] = electronic[i - own.lowerBound] / h.coupling + 0.5
+        }
+        let count = try sums.sums(1) { i, partial in partial[0] += electronic[i - own.lowerBound] / h.coupling + 0.5 }
+        return ForceEvaluation(chemicalPotential: mu, electronCount: count[0])
     }
 
-    /// μ with Σ_ik w_ik f(θ_ik − μ) = `electrons`: safeguarded Newton (bisection when a step leaves
-    /// the bracket), to 1e-10 electrons.
-    static func chemicalPotential(_ spectra: ClusterSpectra, electrons target: Double) throws -> Double {
-        let t = spectra.temperature
-        func count(_ mu: Double) -> (value: Double, slope: Double) {
-            var value = 0.0, slope = 0.0
-            for k in spectra.levels.indices where spectra.weights[k] != 0 {
-                let f = FermiFunction.occupation(spectra.levels[k] - mu, temperature: t)
-                value += spectra.weights[k] * f
-                if t > 0 { slope += spectra.weights[k] * f * (1 - f) / t }
+    /// μ with Σ_ik w_ik f(θ_ik − μ) = `electrons` over the whole lattice, the count and its slope added
+    /// row by row in row order (`sums`; `spectra` holds the own rows): safeguarded Newton (bisection when
+    /// a step leaves the bracket), to 1e-10 electrons. The same μ on every process.
+    static func chemicalPotential(
+        _ spectra: ClusterSpectra, sums: any RowSums, electrons target: Double
+    ) throws -> Double {
+        let t = spectra.temperature, m = spectra.stride, first = spectra.sites.lowerBound
+        func count(_ mu: Double) throws -> (value: Double, slope: Double) {
+            let totals = try sums.sums(2) { i, partial in
+                let base = (i - first) * m
+                for k in base..<(base + m) where spectra.weights[k] != 0 {
+                    let f = FermiFunction.occupation(spectra.levels[k] - mu, temperature: t)
+                    partial[0] += spectra.weights[k] * f
+                    if t > 0 { partial[1] += spectra.weights[k] * f * (1 - f) / t }
+                }
             }
-            return (value, slope)
+            return (totals[0], totals[1])
         }
-        var low = (spectra.levels.min() ?? 0) - 1, high = (spectra.levels.max() ?? 0) + 1
+        let extremes = try sums.maximum([-(spectra.levels.min() ?? 0), spectra.levels.max() ?? 0])
+        var low = -extremes[0] - 1, high = extremes[1] + 1
         var mu = 0.0
         for _ in 0..<200 {
-            let (value, slope) = count(mu)
+            let (value, slope) = try count(mu)
             let residual = value - target
             if abs(residual) <= 1e-10 { return mu }
             if residual > 0 { high = mu } else { low = mu }

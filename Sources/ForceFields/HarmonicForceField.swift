@@ -12,7 +12,7 @@ import HolsteinModel
 /// Potential energy Φ = ½ Qᵀ K Q = (k0/2) Σ Q_i² + κ Σ_⟨ij⟩ Q_i Q_j (= −½ Σ Q_i F_i). In thermal
 /// equilibrium ⟨Q_i²⟩ = (1/N) Σ_k kT / (k0 + 2κ (cos k_x + cos k_y)), k = 2π(n_x, n_y)/L, which
 /// needs k0 > 4|κ| (stable lattice).
-public final class HarmonicForceField: ForceField {
+public final class HarmonicForceField: RowBlockForceField {
     public let latticeSize: Int
     /// k0 and κ of `parameters`, with g = 0.
     public let holsteinParameters: HolsteinParameters
@@ -33,19 +33,30 @@ public final class HarmonicForceField: ForceField {
         _ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
         densities: UnsafeMutableBufferPointer<Double>?
     ) throws -> ForceEvaluation {
-        let n = siteCount
-        guard q.count == n, forces.count == n, densities.map({ $0.count == n }) ?? true else {
-            throw ForceFieldError("harmonic force field: buffers must hold L² = \(n) values")
-        }
-        ElasticForce.compute(q, size: latticeSize, parameters: holsteinParameters, into: forces)
-        var energy = 0.0
-        for i in 0..<n { energy -= q[i] * forces[i] }
-        if let densities { for i in 0..<n { densities[i] = 0.5 } }
-        return ForceEvaluation(potentialEnergy: 0.5 * energy, elasticEnergy: 0.5 * energy)
+        try evaluateAllRows(q, forces: forces, densities: densities)
     }
 
     public func makeIndependentCopy() throws -> any ForceField {
         try HarmonicForceField(size: latticeSize, parameters: holsteinParameters)
+    }
+
+    /// The nearest-neighbour term reads one row above and below.
+    public var haloRows: Int { 1 }
+
+    /// Forces of the rows `sums.rows`; the potential energy is a row-ordered total (`RowSums`).
+    public func evaluate(
+        rowsOf sums: any RowSums, _ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
+        densities: UnsafeMutableBufferPointer<Double>?, previous: ForceEvaluation?
+    ) throws -> ForceEvaluation {
+        let n = siteCount
+        guard q.count == n, forces.count == n, densities.map({ $0.count == n }) ?? true, sums.size == latticeSize
+        else {
+            throw ForceFieldError("harmonic force field: buffers must hold L² = \(n) values")
+        }
+        ElasticForce.compute(q, size: latticeSize, parameters: holsteinParameters, into: forces, rows: sums.rows)
+        let energy = try sums.sums(1) { i, partial in partial[0] -= q[i] * forces[i] }[0]
+        if let densities { for i in sums.ownSites { densities[i] = 0.5 } }
+        return ForceEvaluation(potentialEnergy: 0.5 * energy, elasticEnergy: 0.5 * energy)
     }
 
     /// Exact thermal ⟨Q_i²⟩ at temperature kT (the same on every site).

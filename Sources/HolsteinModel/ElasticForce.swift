@@ -3,13 +3,14 @@
 /// Elastic part of the force, −k0 Q_i − κ Σ_nn Q_j, and the densities a total force implies:
 /// ⟨n_i⟩ = (F_i − F_i^elastic)/g + ½ (reference conventions §1).
 public enum ElasticForce {
-    /// Writes −k0 Q_i − κ Σ_nn Q_j (periodic, site i = x + L·y) into `out`.
+    /// Writes −k0 Q_i − κ Σ_nn Q_j (periodic, site i = x + L·y) into `out` for the sites of `rows` (default
+    /// all; reads Q on those rows and the one above and below).
     public static func compute(
         _ q: UnsafeBufferPointer<Double>, size L: Int, parameters p: HolsteinParameters,
-        into out: UnsafeMutableBufferPointer<Double>
+        into out: UnsafeMutableBufferPointer<Double>, rows: Range<Int>? = nil
     ) {
         let k0 = p.stiffness, kappa = p.neighbourCoupling
-        for y in 0..<L {
+        for y in rows ?? 0..<L {
             let up = ((y + 1) % L) * L, down = ((y + L - 1) % L) * L, row = y * L
             for x in 0..<L {
                 let right = (x + 1) % L, left = (x + L - 1) % L

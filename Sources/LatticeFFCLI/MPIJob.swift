@@ -44,7 +44,7 @@ extension Communicator {
 /// force field (`loadModel` reads a model file) and integrates its share of the runs (`runSimulation`).
 /// Cost: `setup` plus the share's simulation on each rank.
 func runSimulationAsJob(
-    world: Communicator, output: String, quiet: Bool,
+    world: Communicator, output: String, quiet: Bool, decompose: Bool = false,
     loadModel: @escaping (URL) throws -> any TrainableForceModel = ForceModelFile.load(from:),
     setup: () throws -> (Simulation, any ForceField)
 ) throws {
@@ -61,5 +61,6 @@ func runSimulationAsJob(
         )
     }
     let (simulation, forceField) = prepared!
-    try runSimulation(simulation, forceField: forceField, output: output, quiet: quiet, world: world)
+    try runSimulation(
+        simulation, forceField: forceField, output: output, quiet: quiet, world: world, decompose: decompose)
 }

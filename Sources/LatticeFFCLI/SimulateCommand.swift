@@ -66,6 +66,13 @@ struct SimulateCommand: ParsableCommand {
     var resume = false
     @Flag(help: "No progress lines on standard error.")
     var quiet = false
+    @Flag(
+        help:
+            """
+            Under mpirun: split each run's lattice into blocks of rows, one per rank, instead of sharing the runs \
+            among the ranks (cluster:R and harmonic forces); the files are the serial run's bit for bit.
+            """)
+    var decompose = false
 
     private static let langevinDefaults = LangevinParameters()
 
@@ -100,12 +107,38 @@ struct SimulateCommand: ParsableCommand {
     func run() throws {
         let url = URL(fileURLWithPath: output)
         let world = try Communicator.world()
-        try runSimulationAsJob(world: world, output: output, quiet: quiet) {
+        if decompose, !resume, let forces, let size {
+            // Refused before the run directory is created (a resumed run is checked once opened).
+            try reportedOnce(isRoot: world.isRoot) {
+                if let problem = try decompositionProblem(forces, size: size, ranks: world.size) {
+                    throw AgreedError(SimulateError(problem))
+                }
+            }
+        }
+        try runSimulationAsJob(world: world, output: output, quiet: quiet, decompose: decompose) {
             resume ? try resumedSimulation(at: url) : try makeRequest().create(at: url, quiet: quiet)
         }
     }
 
     /// The new run the options describe (defaults applied; no --seed: a random one). Needs `validate()`.
+    /// `decompositionProblem` for a new run: ED and model forces are refused from the spec alone (nothing is
+    /// loaded); cluster and harmonic force fields are built (cheap) to learn their halo.
+    private func decompositionProblem(_ spec: ForceFieldSpec, size: Int, ranks: Int) throws -> String? {
+        switch spec {
+        case .ed, .model:
+            return """
+                --decompose: \(spec) forces cannot be split into blocks of rows yet (cluster:R and harmonic can); \
+                share the runs among the ranks instead (without --decompose)
+                """
+        case .harmonic, .cluster:
+            let field: any ForceField
+            do { field = try spec.makeForceField(size: size, holstein: try holstein.parameters()) } catch {
+                throw AgreedError(error)
+            }
+            return LatticeFFCLI.decompositionProblem(forceField: field, size: size, ranks: ranks, noise: .counter)
+        }
+    }
+
     func makeRequest() throws -> SimulationRequest {
         let d = Self.langevinDefaults
         var request = SimulationRequest(

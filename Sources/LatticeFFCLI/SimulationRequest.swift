@@ -103,11 +103,15 @@ extension InitialStateChoice {
 /// others before the completion or stop line, so all end with the same status.
 func runSimulation(
     _ simulation: Simulation, forceField: any ForceField, output: String, quiet: Bool,
-    world: Communicator? = nil
+    world: Communicator? = nil, decompose: Bool = false
 ) throws {
     let url = URL(fileURLWithPath: output)
     let p = simulation.parameters
     let job = (world?.size ?? 1) > 1 ? world : nil
+    if decompose {
+        try runDecomposedSimulation(simulation, forceField: forceField, output: output, quiet: quiet, job: job)
+        return
+    }
     let runs = job?.share(ofRuns: p.runs) ?? Array(0..<p.runs)
     let prints = !quiet && (job?.isRoot ?? true)
     let stop = StopRequest()
@@ -133,14 +137,23 @@ func runSimulation(
     let outcome = try simulation.run(
         forceField: forceField, stop: stop, progress: progress, runs: runs, maxWorkers: maxWorkers)
     progress?.finish()
-    var signalNumber = outcome.isComplete ? 0 : stop.stoppingSignal ?? SIGINT
+    try finishSimulation(
+        outcome.isComplete, stopSignal: stop.stoppingSignal, runs: p.runs, steps: p.steps, output: output, job: job)
+}
+
+/// The completion line, or the stop line and `ExitCode(128 + signal)`, with the same status on every rank.
+func finishSimulation(
+    _ complete: Bool, stopSignal: Int32?, runs: Int, steps: Int, output: String, job: Communicator?
+) throws {
+    let url = URL(fileURLWithPath: output)
+    var signalNumber = complete ? 0 : stopSignal ?? SIGINT
     if let job {
         // Every rank reaches this point unless one failed (that one ends the job): the same status for all.
         try job.idleBarrier()
         signalNumber = Int32(try job.maximum([Double(signalNumber)])[0])
     }
     if signalNumber == 0 {
-        if job?.isRoot ?? true { print("completed \(p.runs) trajectory(ies) × \(p.steps) steps in \(url.path)") }
+        if job?.isRoot ?? true { print("completed \(runs) trajectory(ies) × \(steps) steps in \(url.path)") }
         return
     }
     if job?.isRoot ?? true {

@@ -1,0 +1,95 @@
+// `mpirun -n K latticeff simulate --decompose`: one trajectory split into blocks of rows, the run directory
+// the serial one's bit for bit for every K, resumable with another K, bad requests one error line.
+
+import Foundation
+import TestSupport
+import Testing
+
+@Suite("one trajectory split over MPI ranks (--decompose)")
+struct MPIDecompositionTests {
+    /// L = 22 (not divisible by 3: blocks of 8, 7, 7 rows; the cluster's SIMD units of 16 sites then straddle
+    /// block edges), snapshots, checkpoints and time series along the way.
+    func trajectory(_ forces: String, steps: Int, output: URL, extra: [String] = []) -> [String] {
+        [
+            "simulate", "--forces", forces, "--size", "22", "--steps", String(steps), "--seed", "31",
+            "--snapshot-every", "50", "--checkpoint-every", "40", "--timeseries-every", "5", "--quiet",
+            "--output", output.path,
+        ] + extra
+    }
+
+    @Test(
+        "cluster (fixed N: μ from row-ordered sums) and harmonic forces, 200 steps: -n 2, -n 3 and --decompose alone = serial",
+        arguments: ["cluster:1", "harmonic"])
+    func identicalForAnyRankCount(forces: String) throws {
+        let scratch = try TemporaryDirectory()
+        let serial = scratch.file("serial")
+        let plain = try runLatticeFF(trajectory(forces, steps: 200, output: serial))
+        #expect(plain.status == 0, "\(plain.stderr)")
+        let one = scratch.file("one")
+        let alone = try runLatticeFF(trajectory(forces, steps: 200, output: one, extra: ["--decompose"]))
+        #expect(alone.status == 0, "\(alone.stderr)")
+        try expectSameRuns(serial, one)
+        for ranks in [2, 3] {
+            let split = scratch.file("ranks\(ranks)")
+            let job = try runLatticeFFUnderMPI(
+                ranks: ranks, trajectory(forces, steps: 200, output: split, extra: ["--decompose"]), seconds: 240)
+            #expect(job.status == 0, "\(job.stderr)")
+            #expect(job.stdout.split(separator: "\n").count == 1, "one completion line: \(job.stdout)")
+            try expectSameRuns(serial, split, ranks: ranks)
+        }
+    }
+
+    @Test(
+        "a run checkpointed under -n 3 continues under -n 2, then serially without --decompose: the uninterrupted files"
+    )
+    func resumedWithOtherRankCounts() throws {
+        let scratch = try TemporaryDirectory()
+        let whole = scratch.file("whole"), pieces = scratch.file("pieces")
+        #expect(try runLatticeFF(trajectory("cluster:1", steps: 240, output: whole)).status == 0)
+        let first = try runLatticeFFUnderMPI(
+            ranks: 3, trajectory("cluster:1", steps: 90, output: pieces, extra: ["--decompose"]), seconds: 240)
+        #expect(first.status == 0, "\(first.stderr)")
+        let resume = ["simulate", "--output", pieces.path, "--resume", "--quiet"]
+        let second = try runLatticeFFUnderMPI(ranks: 2, resume + ["--steps", "170", "--decompose"], seconds: 240)
+        #expect(second.status == 0, "\(second.stderr)")
+        let third = try runLatticeFF(resume + ["--steps", "240"])
+        #expect(third.status == 0, "\(third.stderr)")
+        try expectSameRuns(whole, pieces, ranks: 3)
+    }
+
+    @Test(
+        "refused before anything is written, one error line: ED or model forces, blocks narrower than the halo"
+    )
+    func refusals() throws {
+        let scratch = try TemporaryDirectory()
+        let cases: [(ranks: Int, arguments: [String], reason: String)] = [
+            (2, ["--forces", "ed", "--size", "8"], "cannot be split into blocks of rows"),
+            (3, ["--forces", "cluster:1", "--size", "8"], "narrower than the force field's halo of 3 rows"),
+        ]
+        for (index, request) in cases.enumerated() {
+            let output = scratch.file("refused\(index)")
+            let arguments =
+                ["simulate", "--steps", "10", "--seed", "1", "--quiet", "--decompose", "--output", output.path]
+                + request.arguments
+            let job = try runLatticeFFUnderMPI(ranks: request.ranks, arguments, seconds: 60)
+            #expect(job.status == 1, "\(job.stderr)")
+            let lines = job.stderr.split(separator: "\n")
+            #expect(lines.count == 1 && job.stderr.contains(request.reason), "\(job.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: output.path))
+            #expect(try processes(mentioning: output.path).isEmpty)
+        }
+        // A run directory of the sequential noise of earlier versions: refused on resume, left as it was.
+        let old = scratch.file("old")
+        #expect(try runLatticeFF(trajectory("harmonic", steps: 10, output: old)).status == 0)
+        let parameters = old.appendingPathComponent("params.json")
+        var json = try readJSONObject(parameters)
+        json["thermalNoise"] = nil
+        try JSONSerialization.data(withJSONObject: json).write(to: parameters)
+        let before = try Data(contentsOf: old.appendingPathComponent("run-000/checkpoint.npz"))
+        let job = try runLatticeFFUnderMPI(
+            ranks: 2, ["simulate", "--output", old.path, "--resume", "--steps", "20", "--decompose"], seconds: 60)
+        #expect(job.status == 1 && job.stderr.contains("sequential thermal noise"), "\(job.stderr)")
+        #expect(job.stderr.split(separator: "\n").count == 1, "\(job.stderr)")
+        #expect(try Data(contentsOf: old.appendingPathComponent("run-000/checkpoint.npz")) == before)
+    }
+}
