@@ -82,7 +82,8 @@ let package = Package(
 
         // MARK: what every trained model shares (protocol, readouts, cluster baseline, force assembly)
         .target(
-            name: "ForceModels", dependencies: ["Electronic", "HolsteinModel", "IO", "LinearAlgebra"],
+            name: "ForceModels",
+            dependencies: ["Electronic", "ForceFieldInterface", "HolsteinModel", "IO", "LinearAlgebra"],
             swiftSettings: hotCode),
 
         // MARK: the two architectures, peers on ForceModels: equivariant network and plain MLP

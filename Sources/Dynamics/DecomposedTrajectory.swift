@@ -136,9 +136,16 @@ struct DecomposedTrajectory {
     private func gathered(_ state: DynamicsState) throws -> DynamicsState? {
         let q = try domain.gatherRows(state.coordinates), v = try domain.gatherRows(state.velocities)
         let f = try domain.gatherRows(state.forces), d = try domain.gatherRows(state.densities)
+        // What the force field carries per site (L² values, the own sites' filled: the fixed-N response);
+        // other carried arrays are scalars, the same on every process.
+        var carried = state.evaluation?.carried ?? [:]
+        for name in carried.keys.sorted() where carried[name]!.count == state.siteCount {
+            carried[name] = try domain.gatherRows(carried[name]!)
+        }
         guard let q, let v, let f, let d else { return nil }
         var whole = state
         (whole.coordinates, whole.velocities, whole.forces, whole.densities) = (q, v, f, d)
+        if !carried.isEmpty { whole.evaluation?.carried = carried }
         return whole
     }
 

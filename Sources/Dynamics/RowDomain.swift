@@ -28,6 +28,7 @@ public final class SerialRowDomain: RowDomain {
         SerialRowSums.addInRowOrder(partials, quantities: quantities, rows: size)
     }
     public func maximum(_ values: [Double]) throws -> [Double] { values }
+    public func gatherAll(_ values: [Double]) throws -> [Double] { values }
     public func exchangeHalo(_ values: inout [Double], rows halo: Int) throws {}
     public func gatherRows(_ values: [Double]) throws -> [Double]? { values }
 }

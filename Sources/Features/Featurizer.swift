@@ -1,4 +1,4 @@
-/// Per-site IR coefficients of a whole configuration: neighbourhood gather × basis, as GEMMs.
+/// Per-site IR coefficients of a whole configuration: neighbourhood gather × basis, site by site.
 
 import Dispatch
 import Foundation
@@ -6,25 +6,28 @@ import Lattice
 import LinearAlgebra
 import Symmetry
 
-/// How the featurizer computes: the shell-block SIMD kernel (default) or a dense GEMM per chunk.
+/// How the featurizer computes: the shell-block SIMD kernel (default) or the dense basis product. Both
+/// work site by site, so a site's features do not depend on which sites share its chunk (what a row
+/// decomposition over MPI ranks needs to reproduce the serial bits).
 public enum FeatureKernel: String, Sendable, CaseIterable {
     case shellSIMD = "shell-simd"
-    case gemm
+    case dense
 }
 
 /// Maps a scalar field Q on a periodic lattice to the symmetry-adapted coefficients of every site's
 /// neighbourhood: features[i, f] = Σ_k B[f, k] · Q[i + offset_k].
 ///
 /// Output layout: row-major [sites × layout.size], site i = n1 + L·n2, columns in `layout` order
-/// (IR blocks, component-major; see `IRLayout`). Work is done in chunks of `chunkSize` sites, each a
-/// gather into a [chunk × n] matrix followed by one GEMM with the basis (n = neighbourhood size), so
-/// memory beyond the output is O(chunk·n) per thread; chunks run in parallel with 1 BLAS thread.
+/// (IR blocks, component-major; see `IRLayout`). Work is done in chunks of `chunkSize` sites (the
+/// shell-block SIMD kernel, or the dense basis product per site; n = neighbourhood size), so memory beyond
+/// the output is O(chunk·n) per thread; chunks run in parallel. A site's features have the same bits
+/// whatever chunk it falls in.
 public struct Featurizer: Sendable {
     public let neighbourhood: Neighbourhood
     public let basis: SymmetryAdaptedBasis
     /// Sites per chunk.
     public var chunkSize = 512
-    /// Kernel used by `features(of:on:)`; `.gemm` when the basis is not shell-block structured.
+    /// Kernel used by `features(of:on:)`; `.dense` when the basis is not shell-block structured.
     public var kernel: FeatureKernel
     let blocks: ShellBlocks?
 
@@ -35,7 +38,7 @@ public struct Featurizer: Sendable {
         neighbourhood = try Neighbourhood(group: theory.group, radius: radius)
         basis = try SymmetryAdaptedBasis(theory: theory, offsets: neighbourhood.offsets)
         blocks = ShellBlocks(basis: basis, shells: neighbourhood.shells)
-        kernel = blocks == nil ? .gemm : .shellSIMD
+        kernel = blocks == nil ? .dense : .shellSIMD
     }
 
     /// Smallest L for which all neighbourhood offsets reach distinct sites.
@@ -104,36 +107,34 @@ public struct Featurizer: Sendable {
         if let blocks, kernel == .shellSIMD {
             shellKernelFeatures(halo: halo, blocks: blocks, sites: sites, into: output)
         } else {
-            gemmFeatures(halo: halo, basis: basis.matrix.elements.map { T($0) }, sites: sites, into: output)
+            denseFeatures(halo: halo, basis: basis.matrix.elements.map { T($0) }, sites: sites, into: output)
         }
     }
 
-    /// Dense path: gather into [sites.count × n], then one GEMM with the basis ([featureCount × n]).
-    func gemmFeatures<T: BLASScalar>(
+    /// Dense path: for each site, gather its n neighbourhood values, then features[f] = Σ_k B[f, k]·Q[k] in k
+    /// order (the basis [featureCount × n]). Not one GEMM over the chunk: BLAS may round a row differently
+    /// with other rows beside it, and a site's bits must not depend on its chunk.
+    func denseFeatures<T: BLASScalar>(
         halo: HaloField<T>, basis basisT: [T], sites: Range<Int>,
         into output: UnsafeMutablePointer<T>
     ) {
-        let n = neighbourhood.count
+        let n = neighbourhood.count, f = featureCount
         let shifts = neighbourhood.offsets.map { $0.n2 * halo.stride + $0.n1 }
-        var gathered = [T](repeating: 0, count: sites.count * n)
-        halo.values.withUnsafeBufferPointer { v in
-            gathered.withUnsafeMutableBufferPointer { g in
-                shifts.withUnsafeBufferPointer { sh in
-                    var row = 0
-                    for i in sites {
+        withUnsafeTemporaryAllocation(of: T.self, capacity: n) { gathered in
+            halo.values.withUnsafeBufferPointer { v in
+                basisT.withUnsafeBufferPointer { b in
+                    for (row, i) in sites.enumerated() {
                         let centre = halo.index(i % halo.size, i / halo.size)
-                        let dst = g.baseAddress! + row * n
-                        for k in 0..<n { dst[k] = v[centre + sh[k]] }
-                        row += 1
+                        for k in 0..<n { gathered[k] = v[centre + shifts[k]] }
+                        let dst = output + row * f
+                        for feature in 0..<f {
+                            var sum: T = 0
+                            let coefficients = b.baseAddress! + feature * n
+                            for k in 0..<n { sum += coefficients[k] * gathered[k] }
+                            dst[feature] = sum
+                        }
                     }
                 }
-            }
-        }
-        gathered.withUnsafeBufferPointer { g in
-            basisT.withUnsafeBufferPointer { b in
-                T.gemm(
-                    .none, .transposed, m: sites.count, n: featureCount, k: n, alpha: 1,
-                    a: g.baseAddress!, lda: n, b: b.baseAddress!, ldb: n, beta: 0, c: output, ldc: featureCount)
             }
         }
     }

@@ -9,6 +9,8 @@ import Lattice
 public struct HaloField<T: BinaryFloatingPoint & Sendable>: Sendable {
     public let size: Int
     public let halo: Int
+    /// The first lattice row held (0 for the whole lattice; a block of rows starts later).
+    public let firstRow: Int
     public var stride: Int { size + 2 * halo }
     public private(set) var values: [T]
 
@@ -17,6 +19,7 @@ public struct HaloField<T: BinaryFloatingPoint & Sendable>: Sendable {
         precondition(field.count == l * l && h <= l, "field must hold L·L values and halo ≤ L")
         size = l
         halo = h
+        firstRow = 0
         let s = l + 2 * h
         var padded = [T](repeating: 0, count: s * s)
         padded.withUnsafeMutableBufferPointer { out in
@@ -29,6 +32,27 @@ public struct HaloField<T: BinaryFloatingPoint & Sendable>: Sendable {
         values = padded
     }
 
-    /// Index in `values` of lattice site (n1, n2), 0 ≤ n1, n2 < L.
-    @inlinable public func index(_ n1: Int, _ n2: Int) -> Int { (n2 + halo) * stride + n1 + halo }
+    /// The rows `rows` of an L×L periodic field with a border of width `halo` (rows above and below from the
+    /// lattice, periodic; columns periodic), each value `value(i)` for site i = x + L·y (a row decomposition's
+    /// block: `value` is called for the block's rows and `halo` rows on either side only).
+    public init(size l: Int, halo h: Int, rows: Range<Int>, value: (Int) -> Double) {
+        precondition(h <= l && rows.lowerBound >= 0 && rows.upperBound <= l, "rows within the lattice and halo ≤ L")
+        size = l
+        halo = h
+        firstRow = rows.lowerBound
+        let s = l + 2 * h, height = rows.count + 2 * h
+        var padded = [T](repeating: 0, count: s * height)
+        padded.withUnsafeMutableBufferPointer { out in
+            var row = [T](repeating: 0, count: l)
+            for r in 0..<height {
+                let n2 = ((rows.lowerBound - h + r) % l + l) % l
+                for x in 0..<l { row[x] = T(value(x + l * n2)) }
+                for col in 0..<s { out[r * s + col] = row[(col - h + l) % l] }
+            }
+        }
+        values = padded
+    }
+
+    /// Index in `values` of lattice site (n1, n2), 0 ≤ n1 < L, n2 within the rows held (±`halo`).
+    @inlinable public func index(_ n1: Int, _ n2: Int) -> Int { (n2 - firstRow + halo) * stride + n1 + halo }
 }

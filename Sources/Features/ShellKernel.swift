@@ -49,7 +49,8 @@ struct ShellBlocks: Sendable {
 
 extension Featurizer {
     /// Features of `sites` straight from the halo field (no gather buffer, no GEMM), 8 sites per SIMD
-    /// step along each lattice row, scalar for row tails. Same output layout as the GEMM path.
+    /// step along each lattice row, scalar for row tails (the same fused operations, so the same bits). Same
+    /// output layout as the dense path.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     func shellKernelFeatures<T: BLASScalarSIMD>(
@@ -88,9 +89,11 @@ extension Featurizer {
                         for (s, shell) in blocks.shells.enumerated() {
                             let n = shell.count
                             for (row, f) in blocks.features[s].enumerated() {
+                                // Fused multiply-adds in the SIMD lanes' order: a site's bits do not depend
+                                // on whether it falls in a SIMD step or a row tail (chunk boundaries move it).
                                 var acc: T = 0
                                 for (j, k) in shell.enumerated() {
-                                    acc += coefficients[s][row * n + j] * centre[shifts[k]]
+                                    acc.addProduct(coefficients[s][row * n + j], centre[shifts[k]])
                                 }
                                 output[(site - sites.lowerBound) * nf + f] = acc
                             }

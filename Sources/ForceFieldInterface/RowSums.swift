@@ -15,6 +15,9 @@ public protocol RowSums: AnyObject {
     func totals(rowPartials partials: [Double], quantities: Int) throws -> [Double]
     /// Elementwise maximum of `values` over all processes (order-independent).
     func maximum(_ values: [Double]) throws -> [Double]
+    /// The values of every process's own sites in site order, from this process's own sites' `values`
+    /// (an all-gather of L² values: for what needs the whole lattice once, such as a median).
+    func gatherAll(_ values: [Double]) throws -> [Double]
 }
 
 extension RowSums {
@@ -61,6 +64,8 @@ public final class SerialRowSums: RowSums {
 
     public func maximum(_ values: [Double]) throws -> [Double] { values }
 
+    public func gatherAll(_ values: [Double]) throws -> [Double] { values }
+
     /// Per quantity k, Σ_y partials[k · rows + y] in y order (from 0, as every decomposition adds them).
     public static func addInRowOrder(_ partials: [Double], quantities: Int, rows: Int) -> [Double] {
         (0..<quantities).map { k in
@@ -79,6 +84,9 @@ public protocol RowBlockForceField: ForceField {
     /// Rows of Q above and below a block that `evaluate(rowsOf:…)` reads: the reach of the forces plus
     /// whatever the alignment of its work units (SIMD groups, chunks) adds. At most L / 2.
     var haloRows: Int { get }
+    /// Why this instance cannot evaluate blocks of rows after all (a model architecture without a block
+    /// evaluation, say), or nil.
+    var rowBlockRefusal: String? { get }
     /// F_i (and ⟨n_i⟩ into `densities`) for the sites of `sums.rows` (buffers indexed by global site
     /// x + L·y, L² values; other entries are neither read nor written except rows `sums.rows` ± `haloRows`
     /// of `q`, periodic, which are read). The returned scalars are totals, the same on every process.
@@ -90,6 +98,8 @@ public protocol RowBlockForceField: ForceField {
 }
 
 extension RowBlockForceField {
+    public var rowBlockRefusal: String? { nil }
+
     /// The whole lattice as one block (`SerialRowSums`).
     public func evaluateAllRows(
         _ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,

@@ -10,7 +10,7 @@ import HolsteinModel
 
 /// Model forces F_i for an L×L lattice, with the densities they imply
 /// (⟨n_i⟩ = (F_i − F_i^elastic)/g + ½, `ElasticForce.impliedDensities`).
-public final class NetworkForceField: ForceField {
+public final class NetworkForceField: RowBlockForceField {
     public let network: any TrainableForceModel
     public let latticeSize: Int
     /// Path of the model file (recorded in the descriptor), if loaded from one.
@@ -72,6 +72,9 @@ public final class NetworkForceField: ForceField {
         guard q.count == n, forces.count == n, densities.map({ $0.count == n }) ?? true else {
             throw ForceModelError("configuration, forces and densities must hold \(n) values for L = \(latticeSize)")
         }
+        if rowBlockRefusal == nil {
+            return try evaluateAllRows(q, forces: forces, densities: densities, previous: previous)
+        }
         let output: ForceModelOutput
         var carried: [String: [Double]]? = nil
         if case .tracked(let settings) = shiftSearch, let trackable = network as? any ShiftTrackableModel {
@@ -120,5 +123,60 @@ public final class NetworkForceField: ForceField {
         let copy = try NetworkForceField(network: network, size: latticeSize, modelPath: modelPath)
         copy.shiftSearch = shiftSearch
         return copy
+    }
+}
+
+extension NetworkForceField {
+    /// The neighbourhood's, the cluster baseline's (with its alignment) or the elastic force's reach, whichever is
+    /// widest (0 for a model without a block evaluation).
+    public var haloRows: Int { ((network as? any RowBlockModel).flatMap { try? $0.haloRows(size: latticeSize) }) ?? 0 }
+
+    /// Equivariant networks with the tracked fixed-N search evaluate blocks of rows (and the whole lattice that
+    /// way); an MLP, or the exact root search (a reference), does not.
+    public var rowBlockRefusal: String? {
+        guard network is any RowBlockModel else {
+            return "\(network.architecture) models cannot evaluate blocks of rows (equivariant networks can)"
+        }
+        guard case .tracked = shiftSearch else { return "the exact μ search is a whole-lattice reference" }
+        return nil
+    }
+
+    /// Forces of the rows `sums.rows` (`RowBlockModel.blockForces`), the densities they imply, and the elastic
+    /// energy and electron count as row-ordered totals.
+    public func evaluate(
+        rowsOf sums: any RowSums, _ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,
+        densities: UnsafeMutableBufferPointer<Double>?, previous: ForceEvaluation?
+    ) throws -> ForceEvaluation {
+        let L = latticeSize, n = L * L, own = sums.ownSites, h = network.holstein
+        guard let model = network as? any RowBlockModel, case .tracked(let settings) = shiftSearch else {
+            throw ForceModelError(rowBlockRefusal ?? "no block evaluation")
+        }
+        guard q.count == n, forces.count == n, densities.map({ $0.count == n }) ?? true, sums.size == L else {
+            throw ForceModelError("configuration, forces and densities must hold \(n) values for L = \(L)")
+        }
+        let block = try model.blockForces(
+            rowsOf: sums, q, state: ShiftTrackingState(carried: previous?.carried, siteCount: n), settings: settings)
+        for (j, i) in own.enumerated() { forces[i] = block.forces[j] }
+        var electronCount: Double? = nil
+        if let densities {
+            var elastic = [Double](repeating: 0, count: n)
+            elastic.withUnsafeMutableBufferPointer {
+                ElasticForce.compute(q, size: L, parameters: h, into: $0, rows: sums.rows)
+            }
+            let inverseG = h.coupling == 0 ? 0 : 1 / h.coupling
+            for i in own { densities[i] = h.coupling == 0 ? 0.5 : (forces[i] - elastic[i]) * inverseG + 0.5 }
+            electronCount = try sums.sum(UnsafeBufferPointer(densities))
+        }
+        let elastic = try sums.sums(1) { i, partial in
+            let x = i % L, y = i / L
+            let right = (x + 1) % L + L * y, up = x + L * ((y + 1) % L)
+            partial[0] += 0.5 * h.stiffness * q[i] * q[i] + h.neighbourCoupling * q[i] * (q[right] + q[up])
+        }[0]
+        lastShiftErrorEstimate = block.errorEstimate
+        var evaluation = ForceEvaluation(
+            chemicalPotential: block.chemicalPotential, electronCount: electronCount, elasticEnergy: elastic,
+            networkPasses: block.passes)
+        evaluation.carried = block.state?.carried
+        return evaluation
     }
 }

@@ -20,6 +20,7 @@
 /// `maximumPasses` passes per evaluation.
 
 import Electronic
+import ForceFieldInterface
 import Foundation
 import HolsteinModel
 
@@ -114,32 +115,38 @@ public struct TrackedElectronicForces: Sendable {
     public var state: ShiftTrackingState
 }
 
-/// Fixed-N electronic forces of one configuration `q` (L·L values) at about one network pass,
-/// given the previous evaluation's `state` (nil: a cold start, 2–3 passes). `baseline`: the exact
-/// part's spectra (nil without one); `network(s)`: the network part's outputs for Q + s.
+/// Fixed-N electronic forces of one configuration at about one network pass, given the previous
+/// evaluation's `state` (nil: a cold start, 2–3 passes), for the sites of the rows `sums.rows` (all of
+/// them serially; a block of a row decomposition under MPI). `q`: L² values indexed by global site (own
+/// rows read; all of them on a cold start, gathered). `baseline`: the exact part's spectra of the own
+/// sites (nil without one); `network(s)`: the network part's outputs of the own sites for Q + s. Every
+/// sum over sites is row-ordered (`RowSums`), so the result has the same bits however the rows are split.
+/// The forces returned are those of the own sites; `state.response` holds L² values (the own sites'
+/// filled), as checkpoints store it.
 public func trackedElectronicForces(
-    _ q: [Double], baseline: ClusterSpectra?, state: ShiftTrackingState?,
-    settings: ShiftTrackingSettings = ShiftTrackingSettings(), network: (Double) throws -> [Double]
+    rowsOf sums: any RowSums, _ q: UnsafeBufferPointer<Double>, baseline: ClusterSpectra?,
+    state: ShiftTrackingState?, settings: ShiftTrackingSettings = ShiftTrackingSettings(),
+    network: (Double) throws -> [Double]
 ) throws -> TrackedElectronicForces {
-    let n = q.count
+    let own = sums.ownSites, n = sums.size * sums.size
+    let field = SiteField(sums: sums)
     var passes = 0
     func pass(_ s: Double) throws -> [Double] {
         passes += 1
         let values = try network(s)
-        guard values.count == n, values.allSatisfy({ $0.isFinite }) else {
-            throw ForceModelError("the network gave non-finite forces at shift \(s)")
-        }
+        let bad = values.count != own.count || !values.allSatisfy({ $0.isFinite })
+        guard !(try sums.any(bad)) else { throw ForceModelError("the network gave non-finite forces at shift \(s)") }
         return values
     }
-    let model = LinearShiftModel(baseline: baseline, siteCount: n, trustRadius: settings.trustRadius)
-    let s0 = predictedShift(q, state: state, model: model)
+    let model = LinearShiftModel(baseline: baseline, field: field, siteCount: n, trustRadius: settings.trustRadius)
+    let s0 = try predictedShift(q, state: state, model: model)
     var anchor = (s: s0, values: try pass(s0))
-    var response = state?.response
+    var response = state?.response.map { own.count == $0.count ? $0 : Array($0[own]) }
     var age = (state?.responseAge ?? 0) + 1
-    var drift = state?.responseDrift ?? response.map(maxAbs)
+    var drift = try state?.responseDrift ?? response.map(field.maxAbs)
     let previousResponse = response
     // Cold, the network is taken as constant over a wide range: the exact baseline finds the region of the root.
-    var solution = model.solve(
+    var solution = try model.solve(
         anchor: anchor.s, values: anchor.values, response: response,
         radius: state == nil ? settings.coldStartRadius : nil)
     var estimate = abs(solution.shift - anchor.s) * (drift ?? .infinity)
@@ -153,12 +160,14 @@ public func trackedElectronicForces(
         }
         let values = try pass(next)
         let secant = zip(values, anchor.values).map { ($0 - $1) / (next - anchor.s) }
-        drift = previousResponse.map { old in maxAbs(zip(secant, old).map { $0 - $1 }) } ?? maxAbs(secant)
+        drift =
+            try previousResponse.map { old in try field.maxAbs(zip(secant, old).map { $0 - $1 }) }
+            ?? field.maxAbs(secant)
         (response, age) = (secant, 0)
-        solution = model.solve(anchor: anchor.s, values: anchor.values, response: response)
+        solution = try model.solve(anchor: anchor.s, values: anchor.values, response: response)
         if abs(solution.shift - next) < abs(solution.shift - anchor.s) {
             anchor = (next, values)
-            solution = model.solve(anchor: anchor.s, values: anchor.values, response: response)
+            solution = try model.solve(anchor: anchor.s, values: anchor.values, response: response)
         }
         estimate = abs(solution.shift - anchor.s) * (drift ?? .infinity)
     }
@@ -169,44 +178,74 @@ public func trackedElectronicForces(
             response = zip(values, anchor.values).map { ($0 - $1) / (next - anchor.s) }
         }
         anchor = (next, values)
-        solution = model.solve(anchor: anchor.s, values: anchor.values, response: response)
+        solution = try model.solve(anchor: anchor.s, values: anchor.values, response: response)
         estimate = abs(solution.shift - anchor.s) * (drift ?? .infinity)
     }
     var forces = model.values(at: solution.shift, anchor: anchor.s, values: anchor.values, response: response)
-    let residual = forces.reduce(0, +) / Double(n)
-    for i in 0..<n { forces[i] -= residual }
+    let residual = try field.total(forces) / Double(n)
+    for i in forces.indices { forces[i] -= residual }
     let history = [solution.shift] + (state?.shifts.prefix(1).map { $0 } ?? [])
     return TrackedElectronicForces(
         forces: forces, shift: solution.shift, passes: passes, errorEstimate: estimate,
         state: ShiftTrackingState(
-            shifts: history, response: response, responseAge: age, responseDrift: drift,
-            networkSum: (anchor.s, anchor.values.reduce(0, +))))
+            shifts: history, response: response.map { field.placed($0) }, responseAge: age, responseDrift: drift,
+            networkSum: (anchor.s, try field.total(anchor.values))))
+}
+
+/// Sums and maxima over the own sites of a row domain, of arrays holding the own sites' values in order.
+struct SiteField {
+    let sums: any RowSums
+
+    /// Σ_i values over all sites, row-ordered.
+    func total(_ values: [Double]) throws -> Double {
+        let first = sums.ownSites.lowerBound
+        return try sums.sums(1) { i, partial in partial[0] += values[i - first] }[0]
+    }
+
+    /// max_i |values| over all sites.
+    func maxAbs(_ values: [Double]) throws -> Double {
+        try sums.maximum([values.reduce(0) { max($0, abs($1)) }])[0]
+    }
+
+    /// The own values as an L²-value array (zero elsewhere; the array itself when the domain holds every site).
+    func placed(_ values: [Double]) -> [Double] {
+        let own = sums.ownSites, n = sums.size * sums.size
+        guard own.count != n else { return values }
+        var all = [Double](repeating: 0, count: n)
+        for (j, i) in own.enumerated() { all[i] = values[j] }
+        return all
+    }
 }
 
 /// The first trial shift: linear extrapolation of the last two solutions, the last one, or (cold)
 /// the baseline's own root near the atomic-limit shift −median(Q) (that shift alone without a baseline).
-private func predictedShift(_ q: [Double], state: ShiftTrackingState?, model: LinearShiftModel) -> Double {
+private func predictedShift(
+    _ q: UnsafeBufferPointer<Double>, state: ShiftTrackingState?, model: LinearShiftModel
+) throws -> Double {
     if let state {
         let shifts = state.shifts
         let extrapolated = shifts.count >= 2 ? 2 * shifts[0] - shifts[1] : shifts[0]
         guard model.baseline != nil, let last = state.networkSum else { return extrapolated }
+        let own = model.field.sums.ownSites
+        let slope = try state.response.map { try model.field.total(own.count == $0.count ? $0 : Array($0[own])) } ?? 0
         // The exact baseline of the new configuration with the last network sum, moved along its response.
-        return model.solve(
-            anchor: last.shift, constant: last.sum, slope: state.response?.reduce(0, +) ?? 0, start: shifts[0],
-            newtonSteps: 2
+        return try model.solve(
+            anchor: last.shift, constant: last.sum, slope: slope, start: shifts[0], newtonSteps: 2
         ).shift
     }
-    let sorted = q.sorted(), n = q.count
+    let sums = model.field.sums
+    let sorted = try sums.gatherAll(Array(q[sums.ownSites])).sorted(), n = sorted.count
     let atomic = -0.5 * (sorted[(n - 1) / 2] + sorted[n / 2])
     guard model.baseline != nil else { return atomic }
-    let solution = model.solve(anchor: atomic, values: nil, response: nil, radius: 4)
+    let solution = try model.solve(anchor: atomic, values: nil, response: nil, radius: 4)
     return solution.clamped ? atomic : solution.shift
 }
 
 /// Σ_i [B_i(s) + V_i + (s − a)·χ_i] and its solution in s, for the baseline B (exact at every s),
-/// the network values V at the anchor shift a and their response χ.
+/// the network values V at the anchor shift a and their response χ (own sites; totals row-ordered).
 private struct LinearShiftModel {
     let baseline: ClusterSpectra?
+    let field: SiteField
     let siteCount: Int
     let trustRadius: Double
 
@@ -217,12 +256,18 @@ private struct LinearShiftModel {
     /// kept and the caller's uniform residual restores the electron number.
     func solve(
         anchor: Double, values: [Double]?, response: [Double]?, radius: Double? = nil
-    ) -> (
-        shift: Double, clamped: Bool
-    ) {
-        solve(
-            anchor: anchor, constant: values?.reduce(0, +) ?? 0, slope: response?.reduce(0, +) ?? 0, start: anchor,
-            radius: radius)
+    ) throws -> (shift: Double, clamped: Bool) {
+        try solve(
+            anchor: anchor, constant: try values.map(field.total) ?? 0, slope: try response.map(field.total) ?? 0,
+            start: anchor, radius: radius)
+    }
+
+    /// Σ_i B_i(s) and its slope, the per-row partial sums added in row order.
+    func baselineTotal(_ s: Double) throws -> (sum: Double, slope: Double) {
+        guard let baseline else { return (0, 0) }
+        let rows = baseline.electronicForceRowSums(shift: s)
+        let totals = try field.sums.totals(rowPartials: rows.sums + rows.slopes, quantities: 2)
+        return (totals[0], totals[1])
     }
 
     /// The root of Σ_i B_i(s) + `constant` + (s − `anchor`)·`slope` within `radius` of `start`.
@@ -230,13 +275,13 @@ private struct LinearShiftModel {
     func solve(
         anchor: Double, constant: Double, slope: Double, start: Double, radius: Double? = nil,
         newtonSteps: Int = 12
-    ) -> (shift: Double, clamped: Bool) {
+    ) throws -> (shift: Double, clamped: Bool) {
         let reach = radius ?? trustRadius, tolerance = 1e-13 * Double(siteCount)
-        func total(_ s: Double) -> (value: Double, slope: Double) {
-            let exact = baseline?.electronicForceSum(shift: s) ?? (sum: 0, slope: 0)
+        func total(_ s: Double) throws -> (value: Double, slope: Double) {
+            let exact = try baselineTotal(s)
             return (exact.sum + constant + (s - anchor) * slope, exact.slope + slope)
         }
-        var s = start, (f, d) = total(s)
+        var s = start, (f, d) = try total(s)
         if abs(f) <= tolerance { return (s, false) }
         // Newton while it stays within reach and |f| falls (the model need not be monotone).
         var bracket: (Double, Double, Double, Double)? = nil  // (s₁, f₁, s₂, f₂) with f₁·f₂ < 0
@@ -247,7 +292,7 @@ private struct LinearShiftModel {
             if abs(next - s) <= 1e-14 * max(1, abs(s)) || (step == newtonSteps - 1 && newtonSteps < 12) {
                 return (next, false)
             }
-            let (fn, dn) = total(next)
+            let (fn, dn) = try total(next)
             if abs(fn) <= tolerance { return (next, false) }
             if (fn < 0) != (f < 0) {
                 bracket = (s, f, next, fn)
@@ -261,7 +306,7 @@ private struct LinearShiftModel {
             let downhill = d != 0 ? (f / d > 0 ? -1.0 : 1.0) : (f > 0 ? -1.0 : 1.0)
             var ends: [(Double, Double)] = []
             for direction in [downhill, -downhill] {
-                let end = start + direction * reach, fe = total(end).value
+                let end = start + direction * reach, fe = try total(end).value
                 ends.append((end, fe))
                 if (fe < 0) != (f < 0) {
                     bracket = (s, f, end, fe)
@@ -278,11 +323,11 @@ private struct LinearShiftModel {
         }
         // Safeguarded Newton (bisection when a step leaves the bracket) on the bracket.
         var (a, fa, b, fb) = bracket!
-        (s, f, d) = (b, fb, total(b).slope)
+        (s, f, d) = (b, fb, try total(b).slope)
         for _ in 0..<200 {
             var next = d != 0 ? s - f / d : .nan
             if !(next > min(a, b) && next < max(a, b)) { next = 0.5 * (a + b) }
-            let (fn, dn) = total(next)
+            let (fn, dn) = try total(next)
             if (fn < 0) != (fa < 0) { (b, fb) = (next, fn) } else { (a, fa) = (next, fn) }
             (s, f, d) = (next, fn, dn)
             if abs(f) <= tolerance || abs(b - a) <= 1e-15 * max(1, abs(s)) { break }
@@ -339,8 +384,12 @@ extension ShiftTrackableModel {
         }
         guard q.allSatisfy({ $0.isFinite }) else { throw ForceModelError("configuration contains a non-finite value") }
         let spectra = try baselineSpectra(configuration: q, size: size)
-        let tracked = try trackedElectronicForces(q, baseline: spectra, state: state, settings: settings) { s in
-            try outputsWithoutBaseline(configuration: q.map { $0 + s }, size: size)
+        let tracked = try q.withUnsafeBufferPointer { qb in
+            try trackedElectronicForces(
+                rowsOf: SerialRowSums(size: size), qb, baseline: spectra, state: state, settings: settings
+            ) { s in
+                try outputsWithoutBaseline(configuration: q.map { $0 + s }, size: size)
+            }
         }
         var forces = tracked.forces
         if readout.addsElasticForce {

@@ -58,10 +58,11 @@ func runDecomposedSimulation(
 func decompositionProblem(forceField: any ForceField, size: Int, ranks: Int, noise: ThermalNoise) -> String? {
     guard let blockField = forceField as? any RowBlockForceField else {
         return """
-            --decompose: \(forceField.descriptor.kind) forces cannot be split into blocks of rows yet (cluster:R and \
-            harmonic can); share the runs among the ranks instead (without --decompose)
+            --decompose: \(forceField.descriptor.kind) forces cannot be split into blocks of rows; share the runs \
+            among the ranks instead (without --decompose)
             """
     }
+    if let reason = blockField.rowBlockRefusal { return "--decompose: \(reason)" }
     guard noise == .counter else {
         return """
             --decompose: this run directory uses the sequential thermal noise of earlier versions; resume it \

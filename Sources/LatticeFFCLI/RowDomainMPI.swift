@@ -38,6 +38,8 @@ final class CommunicatorRowDomain: RowDomain {
 
     func maximum(_ values: [Double]) throws -> [Double] { try world.maximum(values) }
 
+    func gatherAll(_ values: [Double]) throws -> [Double] { try world.allGather(values).flatMap { $0 } }
+
     func exchangeHalo(_ values: inout [Double], rows halo: Int) throws {
         guard halo > 0 else { return }
         let haloBlocks = try RowBlocks(size: size, parts: world.size, halo: halo)
@@ -53,8 +55,7 @@ final class CommunicatorRowDomain: RowDomain {
     }
 
     func gatherRows(_ values: [Double]) throws -> [Double]? {
-        let L = size
-        let pieces = try world.allGather(Array(values[(rows.lowerBound * L)..<(rows.upperBound * L)]))
-        return world.isRoot ? pieces.flatMap { $0 } : nil
+        let L = size, all = try gatherAll(Array(values[(rows.lowerBound * L)..<(rows.upperBound * L)]))
+        return world.isRoot ? all : nil
     }
 }

@@ -70,7 +70,8 @@ struct SimulateCommand: ParsableCommand {
         help:
             """
             Under mpirun: split each run's lattice into blocks of rows, one per rank, instead of sharing the runs \
-            among the ranks (cluster:R and harmonic forces); the files are the serial run's bit for bit.
+            among the ranks (cluster:R, harmonic and equivariant-network forces); the files are the serial run's \
+            bit for bit.
             """)
     var decompose = false
 
@@ -121,22 +122,20 @@ struct SimulateCommand: ParsableCommand {
     }
 
     /// The new run the options describe (defaults applied; no --seed: a random one). Needs `validate()`.
-    /// `decompositionProblem` for a new run: ED and model forces are refused from the spec alone (nothing is
-    /// loaded); cluster and harmonic force fields are built (cheap) to learn their halo.
+    /// `decompositionProblem` for a new run: ED forces are refused from the spec alone; other force fields are
+    /// built (a model file is read) to learn whether they evaluate blocks of rows, and their halo.
     private func decompositionProblem(_ spec: ForceFieldSpec, size: Int, ranks: Int) throws -> String? {
-        switch spec {
-        case .ed, .model:
+        if case .ed = spec {
             return """
-                --decompose: \(spec) forces cannot be split into blocks of rows yet (cluster:R and harmonic can); \
-                share the runs among the ranks instead (without --decompose)
+                --decompose: ED forces cannot be split into blocks of rows (one diagonalization of the whole \
+                lattice); share the runs among the ranks instead (without --decompose)
                 """
-        case .harmonic, .cluster:
-            let field: any ForceField
-            do { field = try spec.makeForceField(size: size, holstein: try holstein.parameters()) } catch {
-                throw AgreedError(error)
-            }
-            return LatticeFFCLI.decompositionProblem(forceField: field, size: size, ranks: ranks, noise: .counter)
         }
+        let field: any ForceField
+        do { field = try spec.makeForceField(size: size, holstein: try holstein.parameters()) } catch {
+            throw AgreedError(error)
+        }
+        return LatticeFFCLI.decompositionProblem(forceField: field, size: size, ranks: ranks, noise: .counter)
     }
 
     func makeRequest() throws -> SimulationRequest {

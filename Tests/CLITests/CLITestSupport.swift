@@ -104,6 +104,27 @@ func smallModel(in dir: URL) throws -> URL {
     return model
 }
 
+/// A small untrained network at fixed N, `dir/NAME.npz`: with `electronic` false as the default model is
+/// built (grand-canonical readout, a cluster-ED baseline of radius 1, input asinh:0.25, network output × 0.05);
+/// with `electronic` true as the paper-faithful fixed-N model (electronic-force readout with the
+/// electron-number projection). Radius 2, widths 3, 2: fast enough for trajectories in debug builds.
+func smallFixedNModel(in dir: URL, electronic: Bool) throws -> URL {
+    let model = dir.appendingPathComponent(electronic ? "electronic.npz" : "grand-canonical.npz")
+    let network = try EquivariantNetwork<Float>(
+        configuration: NetworkConfiguration(radius: 2, hiddenWidths: [[3], [2]]), seed: 3)
+    network.outputScale = 0.05
+    if electronic {
+        network.readout = .electronic
+        network.electronNumberProjection = true
+    } else {
+        network.readout = .grandCanonical
+        network.baseline = .cluster(radius: 1)
+        network.inputTransform = .asinh(width: 0.25)
+    }
+    try network.save(to: model)
+    return model
+}
+
 /// Open MPI's launcher, as the test suite runs it (root allowed, more ranks than cores allowed, no banners).
 let mpirunPath = "/usr/bin/mpirun"
 

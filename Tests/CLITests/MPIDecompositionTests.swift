@@ -2,6 +2,7 @@
 // the serial one's bit for bit for every K, resumable with another K, bad requests one error line.
 
 import Foundation
+import IO
 import TestSupport
 import Testing
 
@@ -18,7 +19,7 @@ struct MPIDecompositionTests {
     }
 
     @Test(
-        "cluster (fixed N: μ from row-ordered sums) and harmonic forces, 200 steps: -n 2, -n 3 and --decompose alone = serial",
+        "cluster (fixed N, row-ordered μ) and harmonic forces, 200 steps: -n 2, -n 3, --decompose alone = serial",
         arguments: ["cluster:1", "harmonic"])
     func identicalForAnyRankCount(forces: String) throws {
         let scratch = try TemporaryDirectory()
@@ -40,14 +41,39 @@ struct MPIDecompositionTests {
     }
 
     @Test(
-        "a run checkpointed under -n 3 continues under -n 2, then serially without --decompose: the uninterrupted files"
+        "fixed-N networks (tracked μ over a cluster baseline; electronic readout, projected): -n 2, -n 3 = serial",
+        arguments: [false, true])
+    func networkIdenticalForAnyRankCount(electronic: Bool) throws {
+        let scratch = try TemporaryDirectory()
+        let model = try smallFixedNModel(in: scratch.url, electronic: electronic).path
+        let serial = scratch.file("serial")
+        let plain = try runLatticeFF(trajectory(model, steps: 200, output: serial))
+        #expect(plain.status == 0, "\(plain.stderr)")
+        for ranks in [2, 3] {
+            let split = scratch.file("ranks\(ranks)")
+            let job = try runLatticeFFUnderMPI(
+                ranks: ranks, trajectory(model, steps: 200, output: split, extra: ["--decompose"]), seconds: 300)
+            #expect(job.status == 0, "\(job.stderr)")
+            try expectSameRuns(serial, split, ranks: ranks)
+        }
+        // The fixed-N tracking carries the per-site response in the checkpoint: gathered from every rank.
+        if !electronic {
+            let checkpoint = try NPZArchive(contentsOf: serial.appendingPathComponent("run-000/checkpoint.npz"))
+            #expect(try checkpoint.values("carried_shift_response", as: Double.self, shape: [-1]).count == 22 * 22)
+        }
+    }
+
+    @Test(
+        "a network run checkpointed under -n 3 continues under -n 2, then serially: the uninterrupted files"
     )
     func resumedWithOtherRankCounts() throws {
         let scratch = try TemporaryDirectory()
         let whole = scratch.file("whole"), pieces = scratch.file("pieces")
-        #expect(try runLatticeFF(trajectory("cluster:1", steps: 240, output: whole)).status == 0)
+        // The fixed-N network: its checkpoint carries the per-site response, gathered from the ranks and split again.
+        let model = try smallFixedNModel(in: scratch.url, electronic: false).path
+        #expect(try runLatticeFF(trajectory(model, steps: 240, output: whole)).status == 0)
         let first = try runLatticeFFUnderMPI(
-            ranks: 3, trajectory("cluster:1", steps: 90, output: pieces, extra: ["--decompose"]), seconds: 240)
+            ranks: 3, trajectory(model, steps: 90, output: pieces, extra: ["--decompose"]), seconds: 240)
         #expect(first.status == 0, "\(first.stderr)")
         let resume = ["simulate", "--output", pieces.path, "--resume", "--quiet"]
         let second = try runLatticeFFUnderMPI(ranks: 2, resume + ["--steps", "170", "--decompose"], seconds: 240)
@@ -63,7 +89,7 @@ struct MPIDecompositionTests {
     func refusals() throws {
         let scratch = try TemporaryDirectory()
         let cases: [(ranks: Int, arguments: [String], reason: String)] = [
-            (2, ["--forces", "ed", "--size", "8"], "cannot be split into blocks of rows"),
+            (2, ["--forces", "ed", "--size", "8"], "ED forces cannot be split into blocks of rows"),
             (3, ["--forces", "cluster:1", "--size", "8"], "narrower than the force field's halo of 3 rows"),
         ]
         for (index, request) in cases.enumerated() {

@@ -62,10 +62,14 @@ struct FeaturizerTests {
         #expect(featurizer.kernel == .shellSIMD)
         for kernel in FeatureKernel.allCases {
             featurizer.kernel = kernel
+            var first: [Double]? = nil
             for chunk in [7, 20, 4096] {  // chunks that end mid-row exercise the scalar row tails
                 featurizer.chunkSize = chunk
                 let chunked: [Double] = try featurizer.features(of: field, on: lattice, threads: 2)
                 #expect(zip(chunked, reference).map { abs($0 - $1) }.max()! < 1e-13, "\(kernel) chunk \(chunk)")
+                // Site by site: the same bits in every chunking (what an MPI row decomposition relies on).
+                #expect(chunked == (first ?? chunked), "\(kernel) chunk \(chunk)")
+                first = first ?? chunked
             }
         }
         let single: [Float] = try featurizer.features(of: field, on: lattice, as: Float.self)

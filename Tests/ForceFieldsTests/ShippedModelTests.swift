@@ -16,12 +16,15 @@ private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathCom
 
 @Suite("Shipped models: forces unchanged")
 struct ShippedModelTests {
-    /// Allowed deviation from the reference forces (|F| ≲ 4): the evaluation is deterministic, so the
-    /// same code gives the same bits; 1e-12 leaves room only for a different summation order.
-    static let tolerance = 1e-12
+    /// Allowed deviation from the reference forces (|F| ≲ 4): the network runs in float32, whose rounding
+    /// (a unit in the last place is 4.8e-7 at |F| = 4) is the only change allowed since the reference was
+    /// computed — the row tails of the feature kernel have since used fused multiply-adds, as its SIMD steps
+    /// always did, so that a site's bits do not depend on its chunk (measured: 1.1e-8 default, 8.0e-7 plain,
+    /// 2.4e-7 electronic). A real change of a model's evaluation moves forces by far more (model errors ≈ 1e-2).
+    static let tolerance = 2e-6
 
     @Test(
-        "Every shipped model gives the reference forces to 1e-12 (12×12, random and ordered halves)",
+        "Every shipped model gives the reference forces to float32 rounding (12×12, random and ordered halves)",
         arguments: [
             ("holstein-square-d4", "default"), ("holstein-square-d4-asinh025-cos", "plain"),
             ("holstein-square-d4-electronic", "electronic"),
