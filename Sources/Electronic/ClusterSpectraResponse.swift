@@ -39,20 +39,27 @@ extension ClusterSpectra {
 
     /// Per held row (the held sites must be whole rows of `size` sites), Σ_i G_i(s) and Σ_i dG_i/ds over
     /// the row's sites in x order: the partial sums a row-decomposed fixed-N search adds in row order
-    /// (`RowSums`), the same bits whichever process holds the row. One pass over the levels.
+    /// (`RowSums`), the same bits whichever process holds the row. One pass over the levels, on up to 2 threads.
     public func electronicForceRowSums(shift: Double) -> (sums: [Double], slopes: [Double]) {
         let L = size, rows = sites.count / L
         precondition(sites.lowerBound % L == 0 && sites.count % L == 0, "the held sites must be whole rows")
-        var sums = [Double](repeating: 0, count: rows), slopes = sums
-        for r in 0..<rows {
-            var sum = 0.0, slope = 0.0
-            accumulate(sites: (r * L)..<((r + 1) * L), offset: coupling * shift) { _, g, response in
-                sum += g
-                slope += response
+        var partial = [Double](repeating: 0, count: 2 * rows)
+        partial.withUnsafeMutableBufferPointer { out in
+            let target = SendablePointer(out.baseAddress!)
+            // Rows dealt to 2 threads; each row is summed by one thread in x order, so the bits do not depend on it.
+            DispatchQueue.concurrentPerform(iterations: min(2, rows)) { worker in
+                for r in Swift.stride(from: worker, to: rows, by: 2) {
+                    var sum = 0.0, slope = 0.0
+                    accumulate(sites: (r * L)..<((r + 1) * L), offset: coupling * shift) { _, g, response in
+                        sum += g
+                        slope += response
+                    }
+                    target.value[r] = sum
+                    target.value[rows + r] = slope
+                }
             }
-            (sums[r], slopes[r]) = (sum, slope)
         }
-        return (sums, slopes)
+        return (Array(partial[0..<rows]), Array(partial[rows...]))
     }
 
     /// Every held site's G_i(s) = g(⟨n_i⟩ − ½) and response χ_i = dG_i/ds at shift `shift` (see

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ForceFieldInterface
 import Foundation
 import Parallel
 
@@ -23,9 +24,19 @@ struct ParallelBench: ParsableCommand {
     @OptionGroup var options: BenchOptions<Defaults>
     @Option(help: "Halo rows on each side (the force field's reach; 3 for the shipped models).")
     var halo = 3
+    @Option(
+        help: """
+            Also time whole decomposed Langevin steps (simulate --decompose) with these forces (cluster:R, \
+            harmonic or an equivariant-network MODEL.npz): per step, compute, halo exchange and reductions.
+            """,
+        transform: ForceFieldSpec.init(parsing:))
+    var forces: ForceFieldSpec?
+    @Option(help: "Timed steps per size with --forces (after 3 warm-up steps).")
+    var steps = 10
 
     func validate() throws {
         guard halo >= 1 else { throw ValidationError("--halo must be ≥ 1, got \(halo)") }
+        guard steps >= 1 else { throw ValidationError("--steps must be ≥ 1, got \(steps)") }
     }
 
     struct Result: Codable, Equatable {
@@ -35,6 +46,8 @@ struct ParallelBench: ParsableCommand {
         var haloExchangeMicroseconds: Double
         var reductionMicroseconds: Double
         var haloCheck: String
+        /// Whole decomposed steps with `--forces`.
+        var steps: DecomposedStepTiming?
     }
 
     func run() throws {
@@ -43,8 +56,7 @@ struct ParallelBench: ParsableCommand {
         var results: [Result] = []
         for size in options.parsedSizes ?? [] {
             let blocks = try RowBlocks(size: size, parts: world.size, halo: halo)
-            let result = try measure(blocks: blocks, world: world)
-            results.append(result)
+            var result = try measure(blocks: blocks, world: world)
             if world.isRoot {
                 options.line(
                     String(
@@ -53,6 +65,19 @@ struct ParallelBench: ParsableCommand {
                         result.haloExchangeMicroseconds, result.haloBytesPerMessage, result.reductionMicroseconds,
                         result.haloCheck))
             }
+            if let forces {
+                let t = try measureSteps(forces: forces, size: size, steps: steps, warmUp: 3, world: world)
+                result.steps = t
+                if world.isRoot {
+                    options.line(
+                        String(
+                            format: "L=%-5d ranks=%d %@: %.4f s/step = compute %.4f + halo %.0f µs + %.1f reductions "
+                                + "%.0f µs (%.3g sites/s per rank)", size, world.size, "\(forces)", t.secondsPerStep,
+                            t.computeSecondsPerStep, t.haloMicrosecondsPerStep, t.reductionsPerStep,
+                            t.reductionMicrosecondsPerStep, t.sitesPerSecondPerRank))
+                }
+            }
+            results.append(result)
         }
         if world.isRoot { try options.finish(results) }
     }

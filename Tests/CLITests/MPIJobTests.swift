@@ -20,10 +20,13 @@ struct MPIJobTests {
     }
 
     @Test(
-        "bench parallel: row-block halos arrive intact with 1, 2 and 3 ranks (L = 22 not divisible by 3)",
+        "bench parallel: halos intact with 1, 2 and 3 ranks (L = 22); decomposed steps timed by part",
         arguments: [1, 2, 3])
     func haloExchange(ranks: Int) throws {
-        let arguments = ["bench", "parallel", "--sizes", "22", "--repeats", "3", "--halo", "2", "--json"]
+        let arguments = [
+            "bench", "parallel", "--sizes", "22", "--repeats", "3", "--halo", "2", "--json", "--forces", "harmonic",
+            "--steps", "2",
+        ]
         let run = ranks == 1 ? try runLatticeFF(arguments) : try runLatticeFFUnderMPI(ranks: ranks, arguments)
         #expect(run.status == 0, "\(run.stderr)")
         let results = try #require(
@@ -33,6 +36,15 @@ struct MPIJobTests {
         #expect(results[0]["ranks"] as? Int == ranks)
         let expectedRows = [1: [22], 2: [11, 11], 3: [8, 7, 7]][ranks]!
         #expect(results[0]["rowsPerRank"] as? [Int] == expectedRows)
+        // Whole steps: the parts add up to the step (compute is what the halo and the reductions leave).
+        let steps = try #require(results[0]["steps"] as? [String: Any], "\(results[0])")
+        let total = try #require(steps["secondsPerStep"] as? Double),
+            compute = try #require(
+                steps["computeSecondsPerStep"] as? Double)
+        let halo = try #require(steps["haloMicrosecondsPerStep"] as? Double)
+        #expect(total > 0 && compute > 0 && compute <= total && halo >= 0, "\(steps)")
+        #expect(steps["haloRows"] as? Int == 1 && steps["steps"] as? Int == 2)
+        #expect((steps["reductionsPerStep"] as? Double ?? 0) >= 3, "the stop flag, the finiteness checks, the energy")
     }
 
     @Test("bench parallel refuses more ranks than the halo allows: one line from rank 0, non-zero exit")
