@@ -87,6 +87,9 @@ public protocol RowBlockForceField: ForceField {
     /// Why this instance cannot evaluate blocks of rows after all (a model architecture without a block
     /// evaluation, say), or nil.
     var rowBlockRefusal: String? { get }
+    /// Worker threads of one evaluation (an MPI rank's share of its node's cores); a site's bits do not
+    /// depend on it.
+    var workerThreads: Int { get set }
     /// F_i (and ⟨n_i⟩ into `densities`) for the sites of `sums.rows` (buffers indexed by global site
     /// x + L·y, L² values; other entries are neither read nor written except rows `sums.rows` ± `haloRows`
     /// of `q`, periodic, which are read). The returned scalars are totals, the same on every process.

@@ -16,6 +16,8 @@ public final class ClusterForceField: RowBlockForceField {
     public let latticeSize: Int
     public let holsteinParameters: HolsteinParameters
     private var elastic: [Double]
+    /// Threads of the cluster solver (1 or 2; the results do not depend on it).
+    public var workerThreads = 2
 
     /// Throws for a radius outside 1…6, an L too small for the cluster, or T < 0.
     /// Throws `MemoryLimitError` when the lattice arrays exceed the available memory (`budget`).
@@ -62,7 +64,7 @@ public final class ClusterForceField: RowBlockForceField {
         guard !(try sums.any(nonFinite)) else {
             throw ElectronicError("configuration contains a non-finite value")
         }
-        let spectra = try solver.spectra(Array(q), size: L, sites: own)
+        let spectra = try solver.spectra(Array(q), size: L, sites: own, threads: workerThreads)
         let mu: Double
         switch h.filling {
         case .fixedChemicalPotential(let value): mu = value

@@ -43,6 +43,12 @@ public final class HarmonicForceField: RowBlockForceField {
     /// The nearest-neighbour term reads one row above and below.
     public var haloRows: Int { 1 }
 
+    /// One thread always (O(N) arithmetic).
+    public var workerThreads: Int {
+        get { 1 }
+        set {}
+    }
+
     /// Forces of the rows `sums.rows`; the potential energy is a row-ordered total (`RowSums`).
     public func evaluate(
         rowsOf sums: any RowSums, _ q: UnsafeBufferPointer<Double>, forces: UnsafeMutableBufferPointer<Double>,

@@ -127,6 +127,12 @@ public final class NetworkForceField: RowBlockForceField {
 }
 
 extension NetworkForceField {
+    /// The network's evaluation threads (`TrainableForceModel.threads`, shared with copies of this force field).
+    public var workerThreads: Int {
+        get { network.threads }
+        set { network.threads = max(1, min(2, newValue)) }
+    }
+
     /// The neighbourhood's, the cluster baseline's (with its alignment) or the elastic force's reach, whichever is
     /// widest (0 for a model without a block evaluation).
     public var haloRows: Int { ((network as? any RowBlockModel).flatMap { try? $0.haloRows(size: latticeSize) }) ?? 0 }

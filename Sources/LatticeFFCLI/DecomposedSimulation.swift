@@ -22,7 +22,9 @@ func runDecomposedSimulation(
         }
         let domain: any RowDomain =
             try job.map { try CommunicatorRowDomain(world: $0, size: p.size) } ?? SerialRowDomain(size: p.size)
-        return (forceField as! any RowBlockForceField, domain)
+        var blockField = forceField as! any RowBlockForceField
+        if job != nil { blockField.workerThreads = Communicator.coresPerRank() }
+        return (blockField, domain)
     }
     let prints = !quiet && domain.isRoot
     let stop = StopRequest()

@@ -33,10 +33,15 @@ struct ParallelBench: ParsableCommand {
     var forces: ForceFieldSpec?
     @Option(help: "Timed steps per size with --forces (after 3 warm-up steps).")
     var steps = 10
+    @Option(help: "Worker threads per rank with --forces (default: the rank's share of the node's cores).")
+    var workerThreads: Int?
 
     func validate() throws {
         guard halo >= 1 else { throw ValidationError("--halo must be ≥ 1, got \(halo)") }
         guard steps >= 1 else { throw ValidationError("--steps must be ≥ 1, got \(steps)") }
+        if let workerThreads, workerThreads < 1 {
+            throw ValidationError("--worker-threads must be ≥ 1, got \(workerThreads)")
+        }
     }
 
     struct Result: Codable, Equatable {
