@@ -83,6 +83,43 @@ struct MPIDecompositionTests {
         try expectSameRuns(whole, pieces, ranks: 3)
     }
 
+    @Test("a rank killed mid-run ends the decomposed job, no rank left; a serial resume gives the uninterrupted files")
+    func killedRank() throws {
+        let scratch = try TemporaryDirectory()
+        let whole = scratch.file("whole"), killed = scratch.file("killed")
+        let steps = ["--checkpoint-every", "100", "--snapshot-every", "200"]
+        #expect(try runLatticeFF(trajectory("harmonic", steps: 10000, output: whole, extra: steps)).status == 0)
+        let job = Process()
+        job.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        job.arguments =
+            ["python3", "-c", unblockingSignalsAndExec, "/usr/bin/timeout", "--kill-after=10", "120"]
+            + (try mpirunArguments(ranks: 3))
+            + trajectory("harmonic", steps: 10000, output: killed, extra: steps + ["--decompose"])
+        (job.standardOutput, job.standardError) = (FileHandle.nullDevice, FileHandle.nullDevice)
+        try job.run()
+        let marker = killed.appendingPathComponent("run-000/snapshots/step-00000200.npz").path
+        let started = Date()
+        while !FileManager.default.fileExists(atPath: marker) && Date().timeIntervalSince(started) < 60 {
+            usleep(5_000)
+        }
+        let binary = try latticeffBinary().path
+        let ranks = try processes(mentioning: killed.path).compactMap { line -> Int32? in
+            let fields = line.split(separator: " ")
+            return fields.count > 1 && fields[1] == binary ? Int32(fields[0]) : nil
+        }
+        try #require(ranks.count == 3, "\(ranks)")
+        kill(ranks.max()!, SIGKILL)
+        job.waitUntilExit()
+        #expect(job.terminationStatus != 0 && job.terminationStatus != 124, "\(job.terminationStatus)")
+        #expect(try processes(mentioning: killed.path).isEmpty)
+        let checkpoint = try NPZArchive(contentsOf: killed.appendingPathComponent("run-000/checkpoint.npz"))
+        let step = try checkpoint.values("step", as: Int64.self, shape: [1])[0]
+        #expect(step >= 200 && step < 10000, "the job must be killed before it finished: step \(step)")
+        let resumed = try runLatticeFF(["simulate", "--output", killed.path, "--resume", "--quiet"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        try expectSameRuns(whole, killed, ranks: 3)
+    }
+
     @Test(
         "refused before anything is written, one error line: ED or model forces, blocks narrower than the halo"
     )
