@@ -70,8 +70,8 @@ struct SimulateCommand: ParsableCommand {
         help:
             """
             Under mpirun: split each run's lattice into blocks of rows, one per rank, instead of sharing the runs \
-            among the ranks (cluster:R, harmonic and equivariant-network forces); the files are the serial run's \
-            bit for bit.
+            among the ranks (cluster:R, harmonic and equivariant-network forces; automatic with fewer runs than \
+            ranks); the files are the serial run's bit for bit.
             """)
     var decompose = false
 

@@ -98,9 +98,11 @@ extension InitialStateChoice {
 /// Integrates `simulation` (run directory `output`) to its target with `forceField`: a header and progress
 /// lines on standard error unless `quiet`, the completion line on standard output. SIGINT/SIGTERM stop at
 /// the next step boundary after a checkpoint; then prints how to resume and throws `ExitCode(128 + signal)`.
-/// In an MPI job (`world.size` > 1) each rank integrates its share of the runs (`Communicator.share`) with at most
-/// its cores' worth of workers; rank 0 alone prints (its own share's progress), and every rank waits for the
-/// others before the completion or stop line, so all end with the same status.
+/// In an MPI job (`world.size` > 1) each rank integrates its share of the runs (`Communicator.share`) with at
+/// most its cores' worth of workers — or, with `decompose` (or by itself with fewer runs than ranks, when the
+/// force field can be split), every run in turn over all ranks (`runDecomposedSimulation`); rank 0 alone prints
+/// (its own share's progress), and every rank waits for the others before the completion or stop line, so all
+/// end with the same status.
 func runSimulation(
     _ simulation: Simulation, forceField: any ForceField, output: String, quiet: Bool,
     world: Communicator? = nil, decompose: Bool = false
@@ -108,7 +110,14 @@ func runSimulation(
     let url = URL(fileURLWithPath: output)
     let p = simulation.parameters
     let job = (world?.size ?? 1) > 1 ? world : nil
-    if decompose {
+    // Fewer runs than ranks: split each run's lattice over all ranks instead of leaving ranks idle, when the
+    // force field can (the same decision on every rank; the files are the same either way).
+    let splitRuns =
+        job.map {
+            p.runs < $0.size
+                && decompositionProblem(forceField: forceField, size: p.size, ranks: $0.size, noise: p.noise) == nil
+        } ?? false
+    if decompose || splitRuns {
         try runDecomposedSimulation(simulation, forceField: forceField, output: output, quiet: quiet, job: job)
         return
     }

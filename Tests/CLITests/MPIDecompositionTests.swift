@@ -83,6 +83,20 @@ struct MPIDecompositionTests {
         try expectSameRuns(whole, pieces, ranks: 3)
     }
 
+    @Test("fewer runs than ranks: each run is split over all ranks by itself (no idle rank), the serial files")
+    func automaticWithFewerRuns() throws {
+        let scratch = try TemporaryDirectory()
+        let serial = scratch.file("serial"), job = scratch.file("job")
+        let arguments = ["--runs", "2", "--quiet"]
+        #expect(try runLatticeFF(trajectory("harmonic", steps: 60, output: serial, extra: arguments)).status == 0)
+        // With progress lines (no --quiet): rank 0's header says how the ranks are used.
+        let loud = trajectory("harmonic", steps: 60, output: job, extra: ["--runs", "2"]).filter { $0 != "--quiet" }
+        let run = try runLatticeFFUnderMPI(ranks: 3, loud, seconds: 120)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("each run split into 3 block(s) of rows"), "\(run.stderr)")
+        try expectSameRuns(serial, job, ranks: 3)
+    }
+
     @Test("a rank killed mid-run ends the decomposed job, no rank left; a serial resume gives the uninterrupted files")
     func killedRank() throws {
         let scratch = try TemporaryDirectory()
