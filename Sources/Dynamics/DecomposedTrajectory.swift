@@ -67,18 +67,13 @@ struct DecomposedTrajectory {
             }
             if state.step != lastCheckpoint { try checkpoint(state, timeseries: timeseries) }
             return state.step >= parameters.steps ? .completed : .stopped(step: state.step)
-        } catch let error as DynamicsError {
-            if case .nonFinite = error {
-                let kept =
-                    lastCheckpoint.map { "the last good checkpoint (step \($0)) is kept" }
-                    ?? "no checkpoint was written"
-                throw AgreedError(DynamicsError.trajectoryFailed("\(name): \(error); stopped, \(kept)"))
-            }
-            throw DynamicsError.trajectoryFailed("\(name): \(error)")
         } catch let error as AgreedError {
             throw error
         } catch {
-            throw DynamicsError.trajectoryFailed("\(name): \(error)")
+            let failure = DynamicsError.trajectoryFailure(name, error, lastCheckpoint: lastCheckpoint)
+            // A non-finite value is agreed through a reduction: every process stops at the same point.
+            if case .nonFinite = error as? DynamicsError { throw AgreedError(failure) }
+            throw failure
         }
     }
 

@@ -58,16 +58,8 @@ struct Trajectory {
             }
             if state.step != lastCheckpoint { try checkpoint(state, timeseries: timeseries) }
             return state.step >= parameters.steps ? .completed : .stopped(step: state.step)
-        } catch let error as DynamicsError {
-            if case .nonFinite = error {
-                let kept =
-                    lastCheckpoint.map { "the last good checkpoint (step \($0)) is kept" }
-                    ?? "no checkpoint was written"
-                throw DynamicsError.trajectoryFailed("\(name): \(error); stopped, \(kept)")
-            }
-            throw DynamicsError.trajectoryFailed("\(name): \(error)")
         } catch {
-            throw DynamicsError.trajectoryFailed("\(name): \(error)")
+            throw DynamicsError.trajectoryFailure(name, error, lastCheckpoint: lastCheckpoint)
         }
     }
 
@@ -141,5 +133,14 @@ extension RunLayout {
                 try fm.removeItem(at: directory.appendingPathComponent(name))
             }
         }
+    }
+}
+
+extension DynamicsError {
+    /// The error that ends trajectory `name`: its cause, and for a non-finite value which checkpoint is kept.
+    static func trajectoryFailure(_ name: String, _ error: any Error, lastCheckpoint: Int?) -> DynamicsError {
+        guard case .nonFinite = error as? DynamicsError else { return .trajectoryFailed("\(name): \(error)") }
+        let kept = lastCheckpoint.map { "the last good checkpoint (step \($0)) is kept" } ?? "no checkpoint was written"
+        return .trajectoryFailed("\(name): \(error); stopped, \(kept)")
     }
 }

@@ -165,9 +165,11 @@ extension NetworkForceField {
         for (j, i) in own.enumerated() { forces[i] = block.forces[j] }
         var electronCount: Double? = nil
         if let densities {
-            var elastic = [Double](repeating: 0, count: n)
-            elastic.withUnsafeMutableBufferPointer {
-                ElasticForce.compute(q, size: L, parameters: h, into: $0, rows: sums.rows)
+            var elastic = block.elastic ?? [Double](repeating: 0, count: n)
+            if block.elastic == nil {
+                elastic.withUnsafeMutableBufferPointer {
+                    ElasticForce.compute(q, size: L, parameters: h, into: $0, rows: sums.rows)
+                }
             }
             let inverseG = h.coupling == 0 ? 0 : 1 / h.coupling
             for i in own { densities[i] = h.coupling == 0 ? 0.5 : (forces[i] - elastic[i]) * inverseG + 0.5 }

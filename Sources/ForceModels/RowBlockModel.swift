@@ -31,6 +31,8 @@ public struct BlockForces: Sendable {
     /// The fixed-N tracking state for the next evaluation (grand-canonical at fixed N), and its error estimate.
     public var state: ShiftTrackingState?
     public var errorEstimate: Double?
+    /// The exact elastic force added to `forces` (L² values, the own rows filled), nil for a total-force model.
+    public var elastic: [Double]?
 }
 
 extension RowBlockModel {
@@ -79,6 +81,7 @@ extension RowBlockModel {
                 ElasticForce.compute(q, size: L, parameters: holstein, into: $0, rows: sums.rows)
             }
             for (j, i) in own.enumerated() { result.forces[j] += elastic[i] }
+            result.elastic = elastic
         }
         if electronNumberProjection {
             guard holstein.filling == .fixedElectronNumber else {
