@@ -30,14 +30,16 @@ func runLatticeFF(_ arguments: [String]) throws -> CommandResult {
     try runProcess(try latticeffBinary(), arguments)
 }
 
-/// Runs an executable (in `environment`, if given; else this process's) and collects its exit status,
-/// stdout and stderr.
-func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> CommandResult
-{
+/// Runs an executable (in `environment` and `directory`, if given; else this process's) and collects its
+/// exit status, stdout and stderr.
+func runProcess(
+    _ executable: URL, _ arguments: [String], environment: [String: String]? = nil, directory: URL? = nil
+) throws -> CommandResult {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
     if let environment { process.environment = environment }
+    if let directory { process.currentDirectoryURL = directory }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

@@ -115,6 +115,37 @@ struct ReproduceCommandTests {
                 == true, "\(other.stderr)")
     }
 
+    @Test(
+        """
+        --preset paper without the fixed-N model in reach: --only accuracy is a one-line error naming \
+        --comparison-model; the whole chain says that part is left out
+        """
+    )
+    func accuracyWithoutComparisonModel() throws {
+        let dirScratch = try TemporaryDirectory()
+        let dir = dirScratch.url
+        // A copy of the binary away from the repository: neither the working directory nor the binary's
+        // location leads to models/.
+        let binary = dir.appendingPathComponent("latticeff")
+        try FileManager.default.copyItem(at: try latticeffBinary(), to: binary)
+        let model = try smallModel(in: dir)
+        let base = ["reproduce", "--preset", "paper", "--model", model.path, "--output", "out", "--dry-run"]
+        let refused = try runProcess(binary, base + ["--only", "accuracy"], directory: dir)
+        #expect(refused.status == runtimeErrorStatus, "\(refused.stderr)")
+        #expect(
+            refused.stderr.hasPrefix("Error: part 'accuracy' needs the fixed-N model: pass --comparison-model FILE"),
+            "\(refused.stderr)")
+        #expect(refused.stderr.split(separator: "\n").count == 1, "\(refused.stderr)")
+        let whole = try runProcess(binary, base, directory: dir)
+        #expect(whole.status == 0, "\(whole.stderr)")
+        #expect(whole.stderr.contains("reproduce: part 'accuracy' left out"), "\(whole.stderr)")
+        #expect(!whole.stderr.contains("] accuracy"), "\(whole.stderr)")
+        let given = try runProcess(
+            binary, base + ["--only", "accuracy", "--comparison-model", model.path], directory: dir)
+        #expect(given.status == 0, "\(given.stderr)")
+        #expect(given.stderr.contains("[1/2] accuracy"), "\(given.stderr)")
+    }
+
     @Test("Unknown presets and parts, and a missing model, are one-line errors")
     func badInput() throws {
         let dirScratch = try TemporaryDirectory()
