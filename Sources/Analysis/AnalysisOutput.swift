@@ -191,19 +191,20 @@ extension EnsembleAnalysis {
                         label: index == 0 ? "single runs" : nil, x: times, y: run, style: .lines, color: "#c8c8c8"))
             }
         }
-        let errors = runNames.count > 1 ? domainLengthError : nil
+        let kept = logThinnedIndices(times)  // markers: 20 per decade of t (the CSV has every point)
+        let errors = runNames.count > 1 ? kept.map { domainLengthError[$0] } : nil
         series.append(
             PlotSeries(
-                label: runNames.count > 1 ? "mean of \(runNames.count) runs" : "L(t)", x: times,
-                y: meanDomainLength, yErrors: errors, style: .points, color: "#1f77b4"))
+                label: runNames.count > 1 ? "mean of \(runNames.count) runs" : "L(t)", x: kept.map { times[$0] },
+                y: kept.map { meanDomainLength[$0] }, yErrors: errors, style: .points, color: "#1f77b4"))
         var title = "domain length"
         if let fit = meanFit {
             // The fit drawn over the part of its window the data cover (a window may reach past the run).
             let covered = times.filter { fit.window.contains($0) && $0 > 0 }
             let (t0, t1) = (covered.min() ?? fit.window.lowerBound, covered.max() ?? fit.window.upperBound)
-            var fitLabel = "fit {/Symbol a} = \(label(fit.exponent)) ± \(label(fit.exponentError, digits: 2))"
+            var fitLabel = "fit {/Symbol a} = \(label(fit.exponent, error: fit.exponentError))"
             if exponent.perRun.count > 1 {
-                fitLabel += " (runs: \(label(exponent.mean)) ± \(label(exponent.standardError, digits: 2)))"
+                fitLabel += " (runs: \(label(exponent.mean, error: exponent.standardError)))"
             }
             series.append(
                 .powerLaw(
@@ -218,7 +219,8 @@ extension EnsembleAnalysis {
                 ", fit window t = \(label(fit.window.lowerBound, digits: 4))…\(label(fit.window.upperBound, digits: 4))"
         }
         return LinePlot(
-            title: title, xAxis: PlotAxis("t", logarithmic: true), yAxis: PlotAxis("L(t)", logarithmic: true),
+            title: title, xAxis: PlotAxis("t", logarithmic: true, range: logRange(series.flatMap(\.x))),
+            yAxis: PlotAxis("L(t)", logarithmic: true, range: logRange(series.flatMap(\.y), margin: 1.1)),
             series: series, legend: "top left")
     }
 

@@ -45,21 +45,21 @@ extension GrowthOverview {
         ]
     }
 
-    /// Mean L(t) of every series with error bars (several runs), labelled with its α, then each window fit dashed
-    /// (same colour) over the points it used, and the Allen–Cahn t^{1/2} line through the first fit at its first
-    /// point.
+    /// Mean L(t) of every series with error bars (several runs; markers thinned to 20 per decade of t),
+    /// labelled with its α, then each window fit dashed (same colour) over the points it used, and the Allen–Cahn
+    /// t^{1/2} line through the first fit at its first point; both axes logarithmic and tight around the data.
     func plot() -> LinePlot {
         let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
         let markers: [PlotSeries.Marker] = [.circle, .square, .triangle, .diamond]
         var series: [PlotSeries] = entries.enumerated().map { index, entry in
-            let s = entry.series
+            let s = entry.series, kept = logThinnedIndices(s.times)
             let alpha = entry.windowFit.meanFit.map {
-                ": {/Symbol a} = \(label($0.exponent)) ± \(label($0.exponentError, digits: 2))"
+                ": {/Symbol a} = \(label($0.exponent, error: $0.exponentError))"
             }
             return PlotSeries(
-                label: Plotter.plainText(s.label) + (alpha ?? ""), x: s.times, y: s.meanLength,
-                yErrors: s.runs > 1 ? s.lengthError : nil, style: .points, color: colors[index % colors.count],
-                marker: markers[index % markers.count])
+                label: Plotter.plainText(s.label) + (alpha ?? ""), x: kept.map { s.times[$0] },
+                y: kept.map { s.meanLength[$0] }, yErrors: s.runs > 1 ? kept.map { s.lengthError[$0] } : nil,
+                style: .points, color: colors[index % colors.count], marker: markers[index % markers.count])
         }
         for (index, entry) in entries.enumerated() {  // drawn over the points
             let color = colors[index % colors.count]
@@ -83,8 +83,10 @@ extension GrowthOverview {
             ", fit window t = \(label($0.lowerBound, digits: 4))…\(label($0.upperBound, digits: 4))"
         }
         return LinePlot(
-            title: "domain growth" + (window ?? ", automatic fit windows"), xAxis: PlotAxis("t", logarithmic: true),
-            yAxis: PlotAxis("L(t)", logarithmic: true), series: series, legend: "top left")
+            title: "domain growth" + (window ?? ", automatic fit windows"),
+            xAxis: PlotAxis("t", logarithmic: true, range: logRange(series.flatMap(\.x))),
+            yAxis: PlotAxis("L(t)", logarithmic: true, range: logRange(series.flatMap(\.y), margin: 1.1)),
+            series: series, legend: "top left")
     }
 }
 

@@ -98,3 +98,35 @@ func label(_ value: Double, digits: Int = 3) -> String {
     guard value.isFinite else { return "n/a" }
     return String(format: "%.\(digits)g", value)
 }
+
+/// A value with its error for figure labels, both to the error's precision: the error to one significant digit
+/// (two when that digit is 1), e.g. (0.05601, 0.00027) → "0.0560 ± 0.0003", (0.1133, 0.00016) → "0.11330 ± 0.00016".
+func label(_ value: Double, error: Double) -> String {
+    guard value.isFinite, error.isFinite, error > 0 else { return label(value) + " ± " + label(error, digits: 2) }
+    var decimals = -Int(Foundation.floor(Foundation.log10(error)))
+    if Foundation.floor(error * Foundation.pow(10, Double(decimals))) < 2 { decimals += 1 }
+    let places = max(decimals, 0)
+    return String(format: "%.\(places)f ± %.\(places)f", value, error)
+}
+
+/// Indices of `times` to draw as markers on a logarithmic time axis: the first positive finite time in each of
+/// `perDecade` equal bins per decade of log₁₀ t, and the last positive one (dense series stay readable and the
+/// fits drawn over them visible; the CSV files keep every point).
+func logThinnedIndices(_ times: [Double], perDecade: Int = 20) -> [Int] {
+    var kept: [Int] = [], lastBin: Int?
+    for (index, t) in times.enumerated() where t.isFinite && t > 0 {
+        let bin = Int(Foundation.floor(Foundation.log10(t) * Double(perDecade)))
+        if bin != lastBin { kept.append(index) }
+        lastBin = bin
+    }
+    if let last = times.lastIndex(where: { $0.isFinite && $0 > 0 }), kept.last != last { kept.append(last) }
+    return kept
+}
+
+/// A logarithmic axis range around the positive finite `values`, widened by the factor `margin` on both sides
+/// (`nil` without such values): tight around the data, not stretched to whole decades.
+func logRange(_ values: [Double], margin: Double = 1.25) -> ClosedRange<Double>? {
+    let positive = values.filter { $0.isFinite && $0 > 0 }
+    guard let low = positive.min(), let high = positive.max() else { return nil }
+    return (low / margin)...(high * margin)
+}

@@ -138,6 +138,25 @@ import Testing
         #expect(abs(reference.y[1] / reference.y[0] - (1024.0 / 4).squareRoot()) < 1e-9)
     }
 
+    @Test("figure helpers: value ± error to the error's precision; markers thinned per decade; tight log ranges")
+    func figureHelpers() throws {
+        #expect(label(0.05601, error: 0.00027) == "0.0560 ± 0.0003")
+        #expect(label(0.11327, error: 0.00016) == "0.11327 ± 0.00016")  // leading digit 1: two digits
+        #expect(label(12.34, error: 3) == "12 ± 3")
+        #expect(label(0.5, error: 0) == "0.5 ± 0")
+        // 25,001 steps of dt 0.05 (t = 0 … 1250, 4.4 decades above t = 0.05; t = 0 dropped): the first point of
+        // every occupied bin of 1/20 decade, and the last point.
+        let times = (0...25_000).map { Double($0) * 0.05 }
+        let kept = logThinnedIndices(times)
+        let bin = { (i: Int) in Int((log10(times[i]) * 20).rounded(.down)) }
+        let firsts = (1...25_000).filter { $0 == 1 || bin($0) != bin($0 - 1) }
+        #expect(kept == firsts + [25_000])
+        #expect(kept.count < 100)  // ≤ 20 per decade (4.4 decades), not 25,001
+        #expect(logThinnedIndices([0, -1, .nan]).isEmpty)
+        #expect(logRange([0, 2, 8, .infinity], margin: 2) == 1...16)
+        #expect(logRange([0, -3]) == nil)
+    }
+
     @Test("write: growth.json per series, growth.csv long format with quoted labels, no PNG without a plotter")
     func write() throws {
         let scratch = try TemporaryDirectory()
