@@ -242,8 +242,8 @@ extension EnsembleAnalysis {
         }.filter { $0.isFinite && $0 > 0 }
         return LinePlot(
             title: "scaling collapse (q > 0), spread = \(label(collapse.quality, digits: 2))",
-            xAxis: PlotAxis("q L(t)", logarithmic: true, range: paddedLogRange(xs, factor: 1.15)),
-            yAxis: PlotAxis("S(q, t) / L(t)^2", logarithmic: true, range: paddedLogRange(ys, factor: 2)),
+            xAxis: PlotAxis("q L(t)", logarithmic: true, range: logRange(xs, margin: 1.15)),
+            yAxis: PlotAxis("S(q, t) / L(t)^2", logarithmic: true, range: logRange(ys, margin: 2)),
             series: series)
     }
 
@@ -279,10 +279,10 @@ extension EnsembleAnalysis {
         let qs = structureFactorProfiles.flatMap(\.distances).filter { $0.isFinite && $0 > 0 }
         return LinePlot(
             title: """
-                Porod tail of S(q), q = |k - Q|, mean of \(runNames.count) run(s); dashed: fits S ∝ q^a over \
-                q ∈ [2 q_{1/2}, 1] (q_{1/2}: half width of the peak) and q ∈ [1, {/Symbol p}]
+                Porod tail of S(q), q = |k - Q|, \(runNames.count == 1 ? "one run" : "mean of \(runNames.count) runs")
+                dashed: fits S ∝ q^a over q ∈ [2 q_{1/2}, 1] (q_{1/2}: half width of the peak) and q ∈ [1, {/Symbol p}]
                 """,
-            xAxis: PlotAxis("q = |k - Q|", logarithmic: true, range: paddedLogRange(qs, factor: 1.1)),
+            xAxis: PlotAxis("q = |k - Q|", logarithmic: true, range: logRange(qs, margin: 1.1)),
             yAxis: PlotAxis("S(q)", logarithmic: true), series: series)
     }
 
@@ -316,11 +316,4 @@ extension EnsembleAnalysis {
             title: "\(title), mean of \(runNames.count) run(s)", xAxis: PlotAxis(x),
             yAxis: PlotAxis(y, logarithmic: logY), series: series, horizontalLines: logY ? [] : [0])
     }
-}
-
-/// [min/factor, max·factor] of the positive finite values, or `nil` (automatic range) when there are none.
-private func paddedLogRange(_ values: [Double], factor: Double) -> ClosedRange<Double>? {
-    let positive = values.filter { $0.isFinite && $0 > 0 }
-    guard let low = positive.min(), let high = positive.max() else { return nil }
-    return (low / factor)...(high * factor)
 }
