@@ -176,7 +176,7 @@ extension EnsembleAnalysis {
                     yExtent: -Double.pi...edge, xLabel: "k_x - {/Symbol p}", yLabel: "k_y - {/Symbol p}",
                     colorLabel: "S(k)"))
         }
-        var title = "structure factor S(k) around Q = ({/Symbol p}, {/Symbol p}), mean of \(runNames.count) run(s)"
+        var title = "structure factor S(k) around Q = ({/Symbol p}, {/Symbol p}), \(runsPhrase)"
         if let range { title += "; one log colour scale \(label(range.lowerBound))…\(label(range.upperBound))" }
         return Figure(
             title: title, rows: 1, columns: selectedSteps.count, panels: panels, width: width, height: 480)
@@ -247,6 +247,9 @@ extension EnsembleAnalysis {
             series: series)
     }
 
+    /// "one run" or "mean of N runs", for figure titles.
+    private var runsPhrase: String { runNames.count == 1 ? "one run" : "mean of \(runNames.count) runs" }
+
     /// S(q) on log–log axes with the Porod-tail fits (dashed, over their windows) and a q^{-3} reference.
     private func porodPlot() -> LinePlot {
         let tails = porodTails
@@ -279,7 +282,7 @@ extension EnsembleAnalysis {
         let qs = structureFactorProfiles.flatMap(\.distances).filter { $0.isFinite && $0 > 0 }
         return LinePlot(
             title: """
-                Porod tail of S(q), q = |k - Q|, \(runNames.count == 1 ? "one run" : "mean of \(runNames.count) runs")
+                Porod tail of S(q), q = |k - Q|, \(runsPhrase)
                 dashed: fits S ∝ q^a over q ∈ [2 q_{1/2}, 1] (q_{1/2}: half width of the peak) and q ∈ [1, {/Symbol p}]
                 """,
             xAxis: PlotAxis("q = |k - Q|", logarithmic: true, range: logRange(qs, margin: 1.1)),
@@ -313,7 +316,7 @@ extension EnsembleAnalysis {
                 yErrors: runNames.count > 1 ? p.standardError : nil, style: style)
         }
         return LinePlot(
-            title: "\(title), mean of \(runNames.count) run(s)", xAxis: PlotAxis(x),
+            title: "\(title), \(runsPhrase)", xAxis: PlotAxis(x),
             yAxis: PlotAxis(y, logarithmic: logY), series: series, horizontalLines: logY ? [] : [0])
     }
 }
