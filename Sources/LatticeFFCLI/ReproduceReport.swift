@@ -52,7 +52,7 @@ extension ReproducePlan {
             ]
         }
         lines += ["Model: `\(model)`", ""]
-        lines += fig5Section() + coarseningSection() + conservationSection() + stageSection()
+        lines += fig5Section() + coarseningSection() + dependenceSection() + conservationSection() + stageSection()
         let url = output.appendingPathComponent("report.md")
         try Data(lines.joined(separator: "\n").utf8).write(to: url, options: .atomic)
         return url
@@ -140,6 +140,53 @@ extension ReproducePlan {
             lines += [
                 "### kT = \(t)", "", "![φ snapshots](\(directory)/phi_snapshots.png)", "",
                 "![collapse](\(directory)/collapse.png)", "",
+            ]
+        }
+        return lines
+    }
+
+    /// Does α depend on L (the one large run against the smaller runs' spread) and on the force model's accuracy
+    /// (the second model's quench at kT = 0.1 against the first model's)? Only rows whose runs are analyzed.
+    private func dependenceSection() -> [String] {
+        let alpha = { (json: JSONFile) in
+            (json.number("fit.ensemble_average_fit.alpha"), json.number("fit.ensemble_average_fit.alpha_error"))
+        }
+        var sizeRows: [String] = []
+        for t in temperatures where config.ensembleRuns > 0 {
+            guard let large = JSONFile(path("coarsening/kT\(t)/analysis/analysis.json")),
+                let small = JSONFile(path("ensembles/kT\(t)/analysis/analysis.json")),
+                let value = alpha(large).0, let mean = small.number("fit.alpha_mean"),
+                let spread = small.number("fit.alpha_standard_deviation")
+            else { continue }
+            let error = alpha(large).1, runs = small.number("fit.runs_fitted").map { String(Int($0)) } ?? "?"
+            sizeRows.append(
+                """
+                | \(t) | \(plusMinus(value, error, digits: 4)) | \(plusMinus(mean, spread, digits: 4)) (\(runs)) | \
+                \(String(format: "%+.4f", value - mean)) | \(String(format: "%.1f", abs(value - mean) / spread)) |
+                """)
+        }
+        var lines: [String] = []
+        if !sizeRows.isEmpty {
+            lines +=
+                [
+                    "## Does α depend on L?", "",
+                    "| kT | α, L = \(config.coarseningSize) (one run, fit error) | α, L = \(config.ensembleSize): per-run "
+                        + "mean ± s.d. (runs) | difference | \\|difference\\| / s.d. |",
+                    "|---|---|---|---|---|",
+                ] + sizeRows + [""]
+        }
+        if let comparisonModel, let first = JSONFile(path("coarsening/kT0.1/analysis/analysis.json")),
+            let second = JSONFile(path("accuracy/kT0.1/analysis/analysis.json"))
+        {
+            let finalLength = { (json: JSONFile) in
+                ((json.value("domain_length.mean") as? [Double])?.last).map { String(format: "%.3f", $0) } ?? "–"
+            }
+            lines += [
+                "## Does α depend on the model's accuracy? (kT = 0.1, L = \(config.coarseningSize))", "",
+                "| model | α (fit error) | L at the last step |", "|---|---|---|",
+                "| `\(model)` | \(plusMinus(alpha(first).0, alpha(first).1, digits: 4)) | \(finalLength(first)) |",
+                "| `\(comparisonModel)` | \(plusMinus(alpha(second).0, alpha(second).1, digits: 4)) | "
+                    + "\(finalLength(second)) |", "",
             ]
         }
         return lines

@@ -48,6 +48,33 @@ struct ReproduceCommandTests {
         #expect(again.status == 0 && again.stderr.contains("done before"), "\(again.stderr)")
     }
 
+    @Test(
+        """
+        The paper chain's quenches at a tiny size: the report compares the large run's α with the smaller runs' \
+        spread per temperature, and the two models' α and final L at kT = 0.1
+        """
+    )
+    func paperQuenchReport() throws {
+        let scratch = try TemporaryDirectory()
+        let model = try smallModel(in: scratch.url)
+        let out = scratch.file("paper")
+        let run = try runLatticeFF([
+            "reproduce", "--preset", "paper", "--tiny", "--model", model.path, "--comparison-model", model.path,
+            "--only", "coarsening,ensembles,accuracy,report", "--output", out.path,
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
+        let sizeTable = report.components(separatedBy: "## Does α depend on L?").last ?? ""
+        let rows = sizeTable.split(separator: "\n").filter { $0.hasPrefix("| 0.") }
+        #expect(report.contains("## Does α depend on L?"), "\(report)")
+        #expect(report.contains("| α, L = 12 (one run, fit error) | α, L = 10: per-run mean ± s.d. (runs) |"))
+        for t in ["0.1", "0.2", "0.3"] {
+            #expect(rows.contains { $0.hasPrefix("| \(t) |") && $0.contains(" (2) |") }, "\(sizeTable)")
+        }
+        #expect(report.contains("## Does α depend on the model's accuracy? (kT = 0.1, L = 12)"), "\(report)")
+        #expect(report.components(separatedBy: "| `\(model.path)` |").count == 3, "\(report)")
+    }
+
     @Test("--dry-run prints every step with its stage header and runs nothing (no gnuplot, no output directory)")
     func dryRun() throws {
         let dirScratch = try TemporaryDirectory()
