@@ -1,6 +1,6 @@
 /// The row domain of an MPI job (`simulate --decompose`): rank k owns block k of `RowBlocks`, the
 /// row-ordered totals are all-gathered per-row partial sums added in row order, halos travel to the
-/// neighbouring ranks only (non-blocking), and the lattice is gathered for the root's files.
+/// neighbouring ranks only (non-blocking), and the lattice is gathered on the root alone for its files.
 
 import Dynamics
 import ForceFieldInterface
@@ -55,7 +55,7 @@ final class CommunicatorRowDomain: RowDomain {
     }
 
     func gatherRows(_ values: [Double]) throws -> [Double]? {
-        let L = size, all = try gatherAll(Array(values[(rows.lowerBound * L)..<(rows.upperBound * L)]))
-        return world.isRoot ? all : nil
+        let L = size
+        return try world.gather(Array(values[(rows.lowerBound * L)..<(rows.upperBound * L)]))?.flatMap { $0 }
     }
 }

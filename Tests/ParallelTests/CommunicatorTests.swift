@@ -19,6 +19,7 @@ import Testing
         try world.broadcast(&values)
         #expect(values == [0.1, -2.5])
         #expect(try world.allGather([1, 2]) == [[1, 2]])
+        #expect(try world.gather([1, 2]) == [[1, 2]])
         #expect(try world.sumInRankOrder([0.1, 0.2]) == [0.1, 0.2])
         #expect(try world.maximum([3, -1]) == [3, -1])
     }
