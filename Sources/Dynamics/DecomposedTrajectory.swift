@@ -80,21 +80,17 @@ struct DecomposedTrajectory {
     /// One Langevin step of the own rows: the arithmetic of `LangevinIntegrator.step` site by site.
     private func step(_ state: inout DynamicsState) throws {
         let dt = parameters.timeStep, halfKick = 0.5 * dt / parameters.mass, nextStep = state.step + 1
-        let own = domain.ownSites
-        var bad = false
-        state.coordinates.withUnsafeMutableBufferPointer { q in
-            state.velocities.withUnsafeMutableBufferPointer { v in
-                state.forces.withUnsafeBufferPointer { f in
-                    for i in own {
-                        q[i] += (v[i] + halfKick * f[i]) * dt
-                        v[i] += halfKick * f[i]
-                        if !q[i].isFinite { bad = true }
-                    }
-                }
-            }
-        }
+        let own = domain.ownSites, halo = forceField.haloRows, L = parameters.size
+        // The rows the neighbours need drift first; the interior drifts while they travel.
+        let interior =
+            2 * halo * L < own.count
+            ? (own.lowerBound + halo * L)..<(own.upperBound - halo * L) : own.upperBound..<own.upperBound
+        var bad = drift(&state, sites: own.lowerBound..<interior.lowerBound, halfKick: halfKick)
+        bad = drift(&state, sites: interior.upperBound..<own.upperBound, halfKick: halfKick) || bad
+        try domain.startHaloExchange(state.coordinates, rows: halo)
+        bad = drift(&state, sites: interior, halfKick: halfKick) || bad
+        try domain.finishHaloExchange(&state.coordinates)
         if try domain.any(bad) { throw DynamicsError.nonFinite(step: nextStep, what: "a coordinate Q") }
-        try domain.exchangeHalo(&state.coordinates, rows: forceField.haloRows)
         let evaluation = try evaluate(&state, previous: state.evaluation)
         let normals = CounterNormals(seed: integrator.noiseSeed), thermostat = integrator.thermostat
         var (badForce, badVelocity) = (false, false)
@@ -114,6 +110,24 @@ struct DecomposedTrajectory {
         if flags[1] > 0 { throw DynamicsError.nonFinite(step: nextStep, what: "a velocity") }
         state.step = nextStep
         state.evaluation = evaluation
+    }
+
+    /// The drift of `sites` (the first half kick and the position update); true when a coordinate is not finite.
+    private func drift(_ state: inout DynamicsState, sites: Range<Int>, halfKick: Double) -> Bool {
+        let dt = parameters.timeStep
+        var bad = false
+        state.coordinates.withUnsafeMutableBufferPointer { q in
+            state.velocities.withUnsafeMutableBufferPointer { v in
+                state.forces.withUnsafeBufferPointer { f in
+                    for i in sites {
+                        q[i] += (v[i] + halfKick * f[i]) * dt
+                        v[i] += halfKick * f[i]
+                        if !q[i].isFinite { bad = true }
+                    }
+                }
+            }
+        }
+        return bad
     }
 
     /// Forces and densities of the own rows at the state's coordinates (halo rows already set).

@@ -1,5 +1,6 @@
 /// What a row-decomposed trajectory needs from the job it runs in: the row-ordered sums of `RowSums`, the
-/// halo rows of its neighbours and the whole lattice gathered for the files. The MPI implementation lives
+/// halo rows of its neighbours (in two phases, so that interior work overlaps the messages) and the whole
+/// lattice gathered for the files. The MPI implementation lives
 /// with the command line (`Communicator`); `SerialRowDomain` is the one-process case. Dynamics itself knows
 /// nothing of MPI.
 
@@ -8,9 +9,13 @@ import ForceFieldInterface
 public protocol RowDomain: RowSums {
     /// True on the one process that writes the run's files.
     var isRoot: Bool { get }
-    /// Sets the `halo` rows above and below the own rows of `values` (L² values indexed by global site,
-    /// periodic) to the neighbouring processes' values of those rows. Throws when `halo` exceeds a block.
-    func exchangeHalo(_ values: inout [Double], rows halo: Int) throws
+    /// Starts sending the first and last `halo` own rows of `values` (L² values indexed by global site) to the
+    /// neighbouring processes and receiving theirs; the other own rows may change before `finishHaloExchange`.
+    /// One exchange at a time. Throws when `halo` exceeds a block.
+    func startHaloExchange(_ values: [Double], rows halo: Int) throws
+    /// Completes the exchange started last: sets the `halo` rows above and below the own rows of `values`
+    /// (periodic) to the neighbouring processes' values of those rows.
+    func finishHaloExchange(_ values: inout [Double]) throws
     /// The whole lattice from every process's own rows of `values` (L² values indexed by global site):
     /// all L² values on the root, nil elsewhere.
     func gatherRows(_ values: [Double]) throws -> [Double]?
@@ -29,7 +34,8 @@ public final class SerialRowDomain: RowDomain {
     }
     public func maximum(_ values: [Double]) throws -> [Double] { values }
     public func gatherAll(_ values: [Double]) throws -> [Double] { values }
-    public func exchangeHalo(_ values: inout [Double], rows halo: Int) throws {}
+    public func startHaloExchange(_ values: [Double], rows halo: Int) throws {}
+    public func finishHaloExchange(_ values: inout [Double]) throws {}
     public func gatherRows(_ values: [Double]) throws -> [Double]? { values }
 }
 

@@ -1,6 +1,6 @@
 /// The row domain of an MPI job (`simulate --decompose`): rank k owns block k of `RowBlocks`, the
 /// row-ordered totals are all-gathered per-row partial sums added in row order, halos travel to the
-/// neighbouring ranks only (non-blocking), and the lattice is gathered on the root alone for its files.
+/// neighbouring ranks only (non-blocking, while the interior rows drift), and the lattice is gathered on the root alone for its files.
 
 import Dynamics
 import ForceFieldInterface
@@ -40,11 +40,25 @@ final class CommunicatorRowDomain: RowDomain {
 
     func gatherAll(_ values: [Double]) throws -> [Double] { try world.allGather(values).flatMap { $0 } }
 
-    func exchangeHalo(_ values: inout [Double], rows halo: Int) throws {
+    /// The exchange in flight and its width (rows).
+    private var pending: (halo: PendingHalo, rows: Int)?
+
+    func startHaloExchange(_ values: [Double], rows halo: Int) throws {
         guard halo > 0 else { return }
         let haloBlocks = try RowBlocks(size: size, parts: world.size, halo: halo)
-        let L = size, own = Array(values[(rows.lowerBound * L)..<(rows.upperBound * L)])
-        let (before, after) = try world.finish(try world.startHaloExchange(own, width: L, blocks: haloBlocks))
+        try haloBlocks.requireHalosFromNeighbours()
+        let L = size, (first, last) = (rows.lowerBound * L, rows.upperBound * L)
+        pending = (
+            try world.startHaloExchange(
+                firstRows: Array(values[first..<(first + halo * L)]), lastRows: Array(values[(last - halo * L)..<last]),
+                width: L, blocks: haloBlocks), halo
+        )
+    }
+
+    func finishHaloExchange(_ values: inout [Double]) throws {
+        guard let (inFlight, halo) = pending else { return }
+        pending = nil
+        let L = size, (before, after) = try world.finish(inFlight)
         for r in 0..<halo {
             let above = ((rows.lowerBound - halo + r) % L + L) % L, below = (rows.upperBound + r) % L
             for x in 0..<L {

@@ -22,11 +22,23 @@ extension Communicator {
         guard own.count == rows * width else {
             throw ParallelError("rank \(rank) holds \(own.count) values, its \(rows) rows need \(rows * width)")
         }
-        guard blocks.halosFromNeighboursOnly else {
+        try blocks.requireHalosFromNeighbours()
+        return try startHaloExchange(
+            firstRows: Array(own[0..<(h * width)]), lastRows: Array(own[((rows - h) * width)...]), width: width,
+            blocks: blocks)
+    }
+
+    /// `startHaloExchange(_:width:blocks:)` from this rank's first and last `blocks.halo` rows alone (row-major,
+    /// `width` values per row): the rest of the block may change while the messages travel.
+    public func startHaloExchange(
+        firstRows first: [Double], lastRows last: [Double], width: Int, blocks: RowBlocks
+    ) throws -> PendingHalo {
+        let h = blocks.halo
+        guard blocks.parts == size, first.count == h * width, last.count == h * width else {
             throw ParallelError(
-                "a halo of \(h) rows is wider than a block of \(blocks.size / size) rows: use fewer ranks")
+                "rank \(rank): halo rows of \(first.count) and \(last.count) values for \(h) rows of \(width)")
         }
-        let first = Array(own[0..<(h * width)]), last = Array(own[((rows - h) * width)...])
+        try blocks.requireHalosFromNeighbours()
         guard size > 1 else { return PendingHalo(transfers: [], localBefore: last, localAfter: first) }
         let previous = (rank + size - 1) % size, next = (rank + 1) % size
         let transfers = [

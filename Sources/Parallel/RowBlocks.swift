@@ -50,4 +50,11 @@ public struct RowBlocks: Sendable, Equatable {
 extension RowBlocks {
     /// The rows of the halo exchange must come from the neighbouring blocks only: `halo` ≤ every block's rows.
     public var halosFromNeighboursOnly: Bool { parts == 1 || halo <= size / parts }
+
+    /// Throws `ParallelError` unless `halosFromNeighboursOnly`.
+    public func requireHalosFromNeighbours() throws {
+        guard halosFromNeighboursOnly else {
+            throw ParallelError("a halo of \(halo) rows is wider than a block of \(size / parts) rows: use fewer ranks")
+        }
+    }
 }

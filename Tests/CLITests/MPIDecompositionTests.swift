@@ -41,7 +41,10 @@ struct MPIDecompositionTests {
     }
 
     @Test(
-        "fixed-N networks (tracked μ over a cluster baseline; electronic readout, projected): -n 2, -n 3 = serial",
+        """
+        fixed-N networks (tracked μ over a cluster baseline; electronic readout, projected): -n 2, -n 3 = serial, \
+        and -n 5 (blocks of 4–5 rows: a block that its two 2-row halos cover drifts whole before the exchange)
+        """,
         arguments: [false, true])
     func networkIdenticalForAnyRankCount(electronic: Bool) throws {
         let scratch = try TemporaryDirectory()
@@ -49,7 +52,7 @@ struct MPIDecompositionTests {
         let serial = scratch.file("serial")
         let plain = try runLatticeFF(trajectory(model, steps: 200, output: serial))
         #expect(plain.status == 0, "\(plain.stderr)")
-        for ranks in [2, 3] {
+        for ranks in electronic ? [2, 3] : [2, 3, 5] {
             let split = scratch.file("ranks\(ranks)")
             let job = try runLatticeFFUnderMPI(
                 ranks: ranks, trajectory(model, steps: 200, output: split, extra: ["--decompose"]), seconds: 300)
