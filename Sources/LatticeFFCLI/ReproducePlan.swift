@@ -266,8 +266,10 @@ struct ReproducePlan {
             }
         }
         if let comparisonModel {
+            // The labels travel comma-separated (`analyze growth --labels`): none in the name.
             let name = URL(fileURLWithPath: comparisonModel).deletingPathExtension().lastPathComponent
-            inputs.append((path("accuracy/kT0.1"), "kT = 0.1 (L = \(config.coarseningSize) \(name))"))
+                .replacingOccurrences(of: ",", with: " ")
+            inputs.append((path("accuracy/kT0.1"), "kT = 0.1 (L = \(config.coarseningSize)) with \(name)"))
         }
         return inputs
     }
