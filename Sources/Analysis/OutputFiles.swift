@@ -99,9 +99,10 @@ func label(_ value: Double, digits: Int = 3) -> String {
     return String(format: "%.\(digits)g", value)
 }
 
-/// A value with its error for figure labels, both to the error's precision: the error to one significant digit
-/// (two when that digit is 1), e.g. (0.05601, 0.00027) → "0.0560 ± 0.0003", (0.1133, 0.00016) → "0.11330 ± 0.00016".
-func label(_ value: Double, error: Double) -> String {
+/// A value with its error, both to the error's precision (figure labels, printed results): the error to one
+/// significant digit (two when that digit is 1), e.g. (0.05601, 0.00027) → "0.0560 ± 0.0003",
+/// (0.11327, 0.00016) → "0.11327 ± 0.00016"; a zero or non-finite error gives compact numbers.
+public func label(_ value: Double, error: Double) -> String {
     guard value.isFinite, error.isFinite, error > 0 else { return label(value) + " ± " + label(error, digits: 2) }
     var decimals = -Int(Foundation.floor(Foundation.log10(error)))
     if Foundation.floor(error * Foundation.pow(10, Double(decimals))) < 2 { decimals += 1 }

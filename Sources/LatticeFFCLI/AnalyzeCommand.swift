@@ -172,14 +172,14 @@ struct AnalyzeCompare: ParsableCommand {
     }
 }
 
-/// "PREFIX α = 0.31 ± 0.02 (fit of the mean L(t), t = 50…1250, 12 points); per run: 0.3 ± 0.01 (s.e.)".
+/// "PREFIX α = 0.31 ± 0.02 (fit of the mean L(t), t = 50…1250, 12 points); per run: 0.30 ± 0.01 (s.e.)".
 func growthLine(_ fit: PowerLawFit?, _ exponent: EnsembleExponent, prefix: String) -> String {
     guard let fit else { return "\(prefix) α: not fitted (fewer than 2 usable times in the window)" }
     var line =
-        "\(prefix) α = \(format(fit.exponent)) ± \(format(fit.exponentError)) (fit of the mean L(t), "
+        "\(prefix) α = \(label(fit.exponent, error: fit.exponentError)) (fit of the mean L(t), "
         + "t = \(format(fit.window.lowerBound))…\(format(fit.window.upperBound)), \(fit.pointCount) points)"
     if exponent.perRun.count > 1 {
-        line += "; per run: \(format(exponent.mean)) ± \(format(exponent.standardError)) (s.e.)"
+        line += "; per run: \(label(exponent.mean, error: exponent.standardError)) (s.e.)"
     }
     return line
 }

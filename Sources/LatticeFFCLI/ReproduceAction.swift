@@ -153,7 +153,7 @@ enum ReproduceAction: Equatable {
             let files = try analysis.write(
                 to: URL(fileURLWithPath: output), plotter: plotter, fitWindowGiven: window != nil)
             let alpha =
-                analysis.meanFit.map { String(format: "α = %.3f ± %.3f", $0.exponent, $0.exponentError) }
+                analysis.meanFit.map { "α = " + label($0.exponent, error: $0.exponentError) }
                 ?? "α not fitted"
             printError("  \(alpha); wrote \(files.count) files to \(output)")
         case .growth(let inputs, let labels, let window, let output):
