@@ -1,3 +1,4 @@
+import Analysis
 import Foundation
 
 /// A JSON object read from a file, with typed look-ups along key paths ("fit.automatic_window.window").
@@ -20,18 +21,17 @@ private struct JSONFile {
     func number(_ path: String) -> Double? { value(path) as? Double ?? (value(path) as? Int).map(Double.init) }
 }
 
-/// "0.123 ± 0.004" (or "–").
+/// "0.1234 ± 0.0004", both to the error's precision ("–" without a value; `digits` decimals without an error).
 private func plusMinus(_ value: Double?, _ error: Double?, digits: Int = 3) -> String {
     guard let value, value.isFinite else { return "–" }
-    let format = "%.\(digits)f"
-    guard let error, error.isFinite else { return String(format: format, value) }
-    return String(format: format, value) + " ± " + String(format: format, error)
+    guard let error, error.isFinite else { return String(format: "%.\(digits)f", value) }
+    return label(value, error: error)
 }
 
-/// "t 50–1250" from a [t0, t1] JSON array.
+/// "50–1250" from a [t0, t1] JSON array (4 significant digits).
 private func windowText(_ value: Any?) -> String {
     guard let window = value as? [Double], window.count == 2 else { return "–" }
-    return String(format: "%g–%g", window[0], window[1])
+    return String(format: "%.4g–%.4g", window[0], window[1])
 }
 
 extension ReproducePlan {
@@ -75,10 +75,11 @@ extension ReproducePlan {
             ]
             for entry in (json.value("steps") as? [[String: Any]]) ?? [] {
                 func f(_ k: String) -> String { (entry[k] as? Double).map { String(format: "%.3g", $0) } ?? "–" }
+                let within = (entry["fraction_within_2_sigma"] as? Double).map { String(format: "%.1f %%", 100 * $0) }
                 lines.append(
                     """
                     | \(entry["step"] as? Int ?? 0) | \(f("mean_squared_z")) | \(f("max_abs_z")) | \
-                    \(f("fraction_within_2_sigma")) | \(f("relative_rms_difference")) |
+                    \(within ?? "–") | \(f("relative_rms_difference")) |
                     """
                 )
             }
