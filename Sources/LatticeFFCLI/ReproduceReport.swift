@@ -156,10 +156,10 @@ extension ReproducePlan {
         for t in temperatures where config.ensembleRuns > 0 {
             guard let large = JSONFile(path("coarsening/kT\(t)/analysis/analysis.json")),
                 let small = JSONFile(path("ensembles/kT\(t)/analysis/analysis.json")),
-                let value = alpha(large).0, let mean = small.number("fit.alpha_mean"),
+                case (let value?, let error) = alpha(large), let mean = small.number("fit.alpha_mean"),
                 let spread = small.number("fit.alpha_standard_deviation")
             else { continue }
-            let error = alpha(large).1, runs = small.number("fit.runs_fitted").map { String(Int($0)) } ?? "?"
+            let runs = small.number("fit.runs_fitted").map { String(Int($0)) } ?? "?"
             sizeRows.append(
                 """
                 | \(t) | \(plusMinus(value, error, digits: 4)) | \(plusMinus(mean, spread, digits: 4)) (\(runs)) | \
@@ -171,8 +171,8 @@ extension ReproducePlan {
             lines +=
                 [
                     "## Does α depend on L?", "",
-                    "| kT | α, L = \(config.coarseningSize) (one run, fit error) | α, L = \(config.ensembleSize): per-run "
-                        + "mean ± s.d. (runs) | difference | \\|difference\\| / s.d. |",
+                    "| kT | α, L = \(config.coarseningSize) (one run, fit error) | α, L = \(config.ensembleSize): "
+                        + "per-run mean ± s.d. (runs) | difference | \\|difference\\| / s.d. |",
                     "|---|---|---|---|---|",
                 ] + sizeRows + [""]
         }

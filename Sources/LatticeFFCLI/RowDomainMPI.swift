@@ -1,6 +1,7 @@
 /// The row domain of an MPI job (`simulate --decompose`): rank k owns block k of `RowBlocks`, the
 /// row-ordered totals are all-gathered per-row partial sums added in row order, halos travel to the
-/// neighbouring ranks only (non-blocking, while the interior rows drift), and the lattice is gathered on the root alone for its files.
+/// neighbouring ranks only (non-blocking, while the interior rows drift), and the lattice is gathered on the
+/// root alone for its files.
 
 import Dynamics
 import ForceFieldInterface

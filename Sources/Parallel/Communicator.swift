@@ -151,37 +151,21 @@ public final class Communicator: @unchecked Sendable {
     /// Every rank's `values` (counts may differ), in rank order, on every rank.
     public func allGather(_ values: [Double]) throws -> [[Double]] {
         guard usesMPI else { return [values] }
-        var count = Int64(values.count)
-        var counts = [Int64](repeating: 0, count: size)
-        try check(
-            MPI_Allgather(
-                &count, 1, latticeff_mpi_int64(), &counts, 1, latticeff_mpi_int64(), latticeff_mpi_comm_world()),
-            "MPI_Allgather")
-        let receiveCounts = counts.map { Int32($0) }
-        var offsets = [Int32](repeating: 0, count: size)
-        for r in 1..<max(size, 1) { offsets[r] = offsets[r - 1] + receiveCounts[r - 1] }
+        let (receiveCounts, offsets) = try gatheredLayout(count: values.count)
         var all = [Double](repeating: 0, count: Int(receiveCounts.reduce(0, +)))
         var send = values
         try check(
             MPI_Allgatherv(
                 &send, Int32(values.count), latticeff_mpi_double(), &all, receiveCounts, offsets,
                 latticeff_mpi_double(), latticeff_mpi_comm_world()), "MPI_Allgatherv")
-        return (0..<size).map { r in Array(all[Int(offsets[r])..<Int(offsets[r] + receiveCounts[r])]) }
+        return Self.split(all, counts: receiveCounts, offsets: offsets)
     }
 
     /// Every rank's `values` (counts may differ), in rank order, on rank `root` only (nil elsewhere): for what one
     /// rank writes, so the others never hold the whole.
     public func gather(_ values: [Double], root: Int = 0) throws -> [[Double]]? {
         guard usesMPI else { return [values] }
-        var count = Int64(values.count)
-        var counts = [Int64](repeating: 0, count: size)
-        try check(
-            MPI_Allgather(
-                &count, 1, latticeff_mpi_int64(), &counts, 1, latticeff_mpi_int64(), latticeff_mpi_comm_world()),
-            "MPI_Allgather")
-        let receiveCounts = counts.map { Int32($0) }
-        var offsets = [Int32](repeating: 0, count: size)
-        for r in 1..<max(size, 1) { offsets[r] = offsets[r - 1] + receiveCounts[r - 1] }
+        let (receiveCounts, offsets) = try gatheredLayout(count: values.count)
         let isRoot = rank == root
         var all = [Double](repeating: 0, count: isRoot ? Int(receiveCounts.reduce(0, +)) : 1)
         var send = values
@@ -190,7 +174,26 @@ public final class Communicator: @unchecked Sendable {
                 &send, Int32(values.count), latticeff_mpi_double(), &all, receiveCounts, offsets,
                 latticeff_mpi_double(), Int32(root), latticeff_mpi_comm_world()), "MPI_Gatherv")
         guard isRoot else { return nil }
-        return (0..<size).map { r in Array(all[Int(offsets[r])..<Int(offsets[r] + receiveCounts[r])]) }
+        return Self.split(all, counts: receiveCounts, offsets: offsets)
+    }
+
+    /// Every rank's value count (`count` here) and where its values start in the rank-ordered concatenation.
+    private func gatheredLayout(count: Int) throws -> (counts: [Int32], offsets: [Int32]) {
+        var mine = Int64(count)
+        var counts = [Int64](repeating: 0, count: size)
+        try check(
+            MPI_Allgather(
+                &mine, 1, latticeff_mpi_int64(), &counts, 1, latticeff_mpi_int64(), latticeff_mpi_comm_world()),
+            "MPI_Allgather")
+        let receiveCounts = counts.map { Int32($0) }
+        var offsets = [Int32](repeating: 0, count: size)
+        for r in 1..<max(size, 1) { offsets[r] = offsets[r - 1] + receiveCounts[r - 1] }
+        return (receiveCounts, offsets)
+    }
+
+    /// The rank-ordered concatenation `all` cut back into one array per rank.
+    private static func split(_ all: [Double], counts: [Int32], offsets: [Int32]) -> [[Double]] {
+        counts.indices.map { r in Array(all[Int(offsets[r])..<Int(offsets[r] + counts[r])]) }
     }
 
     /// Element-wise sums over ranks, added in rank order on every rank (the same bits for the same per-rank
