@@ -92,9 +92,8 @@ extension ClusterSpectra {
 
     /// Calls `body(i, G_i, χ_i)` for each held site i (local index: 0 is `self.sites.lowerBound`) in `sites`,
     /// every level moved down by `offset` = g·s + μ.
-    /// T > 0: 4 levels at a time with `negativeExponential` (|y| = |θ − offset|/T clamped at 50:
-    /// beyond it the occupation is 0 or 1 to 2e-22 and the response below 2e-22); T = 0: the step
-    /// function, no response.
+    /// T > 0: 8 levels at a time (`fermiTerms`; a site's last chunk reads into the next site's
+    /// levels, weighted 0); T = 0: the step function, no response.
     @inline(__always)
     private func accumulate(sites: Range<Int>, offset: Double, _ body: (Int, Double, Double) -> Void) {
         let (g, t, m) = (coupling, temperature, stride)
@@ -112,30 +111,29 @@ extension ClusterSpectra {
                     return
                 }
                 let (inverseT, responseScale) = (1 / t, g * g / t)
-                let (low, high) = (SIMD4<Double>(repeating: -50), SIMD4<Double>(repeating: 50))
+                let chunks = (m + 7) / 8, count = theta.count
+                // Lanes of chunk c that hold this site's levels (the rest are the next site's: weight 0).
+                let lanes = (0..<chunks).map { c in
+                    SIMD8<UInt64>((0..<8).map { 8 * c + $0 < m ? UInt64.max : 0 })
+                }
+                let padded = UnsafeMutablePointer<Double>.allocate(capacity: 16 * chunks)
+                padded.initialize(repeating: 0, count: 16 * chunks)
+                defer { padded.deallocate() }
                 for i in sites {
-                    var density = SIMD4<Double>(), response = SIMD4<Double>()
-                    var k = i * m
-                    let end = (i + 1) * m
-                    while k < end {
-                        // 4 levels (the last chunk padded with weight 0).
-                        var x = SIMD4<Double>(repeating: 0), weight = SIMD4<Double>(repeating: 0)
-                        if end - k >= 4 {
-                            x = UnsafeRawPointer(theta.baseAddress! + k).loadUnaligned(as: SIMD4<Double>.self)
-                            weight = UnsafeRawPointer(w.baseAddress! + k).loadUnaligned(as: SIMD4<Double>.self)
-                        } else {
-                            for lane in 0..<(end - k) {
-                                x[lane] = theta[k + lane]
-                                weight[lane] = w[k + lane]
-                            }
-                        }
-                        let y = ((x - offset) * inverseT).clamped(lowerBound: low, upperBound: high)
-                        let e = negativeExponential(y.replacing(with: -y, where: y .< 0))
-                        let inverse = 1 / (1 + e)
-                        // f = 1/(1 + e^{y}): e^{−|y|}/(1 + e^{−|y|}) above the Fermi level, 1/(1 + e^{−|y|}) below.
-                        density += weight * inverse.replacing(with: e * inverse, where: y .>= 0)
-                        response += weight * e * inverse * inverse
-                        k += 4
+                    var density = SIMD8<Double>(), response = SIMD8<Double>()
+                    var (levelStart, weightStart) = (theta.baseAddress! + i * m, w.baseAddress! + i * m)
+                    if i * m + 8 * chunks > count {
+                        // The last site: its chunks would read past the end; copied to a zero-padded buffer.
+                        for k in 0..<m { (padded[k], padded[8 * chunks + k]) = (theta[i * m + k], w[i * m + k]) }
+                        (levelStart, weightStart) = (UnsafePointer(padded), UnsafePointer(padded + 8 * chunks))
+                    }
+                    for c in 0..<chunks {
+                        let x = UnsafeRawPointer(levelStart + 8 * c).loadUnaligned(as: SIMD8<Double>.self)
+                        let raw = UnsafeRawPointer(weightStart + 8 * c).loadUnaligned(as: SIMD8<UInt64>.self)
+                        let weight = unsafeBitCast(raw & lanes[c], to: SIMD8<Double>.self)
+                        let terms = fermiTerms((x - offset) * inverseT)
+                        density = density.addingProduct(weight, terms.occupation)
+                        response = response.addingProduct(weight, terms.response)
                     }
                     body(i, g * (density.sum() - 0.5), responseScale * response.sum())
                 }
@@ -144,23 +142,63 @@ extension ClusterSpectra {
     }
 }
 
-/// e^{−a} for 0 ≤ a ≤ 50 in 4 lanes, to a few ulp: a = k·ln2 + r with |r| ≤ ln2/2 (ln2 in two
-/// parts), e^{−r} by its Taylor series to degree 13 (truncation below 2e-17 relative), times 2^{−k}
-/// set in the exponent bits.
+/// f(y) = 1/(1 + e^y) and f(1 − f) per lane for y = (θ − offset)/T, with |y| clamped at 50 (beyond it
+/// the occupation is 0 or 1 to 2e-22 and the response below 2e-22): e = e^{−|y|}, f = e/(1 + e) above
+/// the Fermi level and 1/(1 + e) below, f(1 − f) = e/(1 + e)².
 @inline(__always)
-func negativeExponential(_ a: SIMD4<Double>) -> SIMD4<Double> {
-    let k = (a * (1 / M_LN2)).rounded(.toNearestOrEven)
-    let u = k * 6.931_471_803_691_238_164_90e-01 - a + k * 1.908_214_929_270_587_700_02e-10  // −r
-    // Taylor coefficients 1/n!, n = 13 … 0.
-    let coefficients: [Double] = [
-        1.0 / 6_227_020_800, 1.0 / 479_001_600, 1.0 / 39_916_800, 1.0 / 3_628_800, 1.0 / 362_880, 1.0 / 40_320,
-        1.0 / 5040, 1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5, 1, 1,
-    ]
-    var p = SIMD4<Double>(repeating: coefficients[0])
-    for n in 1..<coefficients.count { p = p * u + SIMD4<Double>(repeating: coefficients[n]) }
+func fermiTerms(_ y: SIMD8<Double>) -> (occupation: SIMD8<Double>, response: SIMD8<Double>) {
+    let a = magnitude(y)
+    let e = negativeExponential(select(a .> 50, SIMD8(repeating: 50), a))
+    let inverse = 1 / (1 + e)
+    return (select(y .>= 0, e * inverse, inverse), e * inverse * inverse)
+}
+
+/// e^{−a} for 0 ≤ a ≤ 50 in 8 lanes, to a few ulp: a = k·ln2 + r with |r| ≤ ln2/2 (k rounded by
+/// adding 1.5·2^52, ln2 in two parts), e^{−r} by its Taylor series to degree 13 (truncation below
+/// 2e-17 relative) in fused multiply-adds, times 2^{−k} set in the exponent bits. Every step is a
+/// full-width vector operation (no per-lane rounding call, no coefficient array).
+@inline(__always)
+func negativeExponential(_ a: SIMD8<Double>) -> SIMD8<Double> {
+    let shifter = SIMD8<Double>(repeating: 6_755_399_441_055_744.0)  // 1.5·2^52: x + it rounds x to an integer
+    let k = (a * (1 / M_LN2) + shifter) - shifter
+    // −r = k·ln2_hi − a + k·ln2_lo
+    let minusR = (-a).addingProduct(k, SIMD8(repeating: 6.931_471_803_691_238_164_90e-01))
+        .addingProduct(k, SIMD8(repeating: 1.908_214_929_270_587_700_02e-10))
+    var p = SIMD8<Double>(repeating: 1.0 / 6_227_020_800)
+    p = SIMD8(repeating: 1.0 / 479_001_600).addingProduct(p, minusR)
+    p = SIMD8(repeating: 1.0 / 39_916_800).addingProduct(p, minusR)
+    p = SIMD8(repeating: 1.0 / 3_628_800).addingProduct(p, minusR)
+    p = SIMD8(repeating: 1.0 / 362_880).addingProduct(p, minusR)
+    p = SIMD8(repeating: 1.0 / 40_320).addingProduct(p, minusR)
+    p = SIMD8(repeating: 1.0 / 5040).addingProduct(p, minusR)
+    p = SIMD8(repeating: 1.0 / 720).addingProduct(p, minusR)
+    p = SIMD8(repeating: 1.0 / 120).addingProduct(p, minusR)
+    p = SIMD8(repeating: 1.0 / 24).addingProduct(p, minusR)
+    p = SIMD8(repeating: 1.0 / 6).addingProduct(p, minusR)
+    p = SIMD8(repeating: 0.5).addingProduct(p, minusR)
+    p = SIMD8(repeating: 1).addingProduct(p, minusR)
+    p = SIMD8(repeating: 1).addingProduct(p, minusR)
     // 2^{−k}: the integer 1023 − k lands in the low mantissa bits of (1023 − k) + 1.5·2^52.
-    let biased = unsafeBitCast((1023 - k) + 6_755_399_441_055_744.0, to: SIMD4<UInt64>.self)
-    return p * unsafeBitCast((biased & SIMD4(repeating: 0x7FF)) &<< 52, to: SIMD4<Double>.self)
+    let biased = unsafeBitCast((1023 - k) + shifter, to: SIMD8<UInt64>.self)
+    return p * unsafeBitCast((biased & SIMD8(repeating: 0x7FF)) &<< 52, to: SIMD8<Double>.self)
+}
+
+/// `yes` where `mask` is set, else `no`, as a bitwise blend (the stdlib's `replacing(with:where:)` and
+/// `clamped` compile to lane shuffles and generic calls here, a third of the sums' time).
+@inline(__always)
+private func select(
+    _ mask: SIMDMask<SIMD8<Double>.MaskStorage>, _ yes: SIMD8<Double>, _ no: SIMD8<Double>
+) -> SIMD8<Double> {
+    let bits = unsafeBitCast(mask, to: SIMD8<UInt64>.self)
+    let a = unsafeBitCast(yes, to: SIMD8<UInt64>.self), b = unsafeBitCast(no, to: SIMD8<UInt64>.self)
+    return unsafeBitCast((a & bits) | (b & ~bits), to: SIMD8<Double>.self)
+}
+
+/// |x| per lane (the sign bits cleared).
+@inline(__always)
+private func magnitude(_ x: SIMD8<Double>) -> SIMD8<Double> {
+    unsafeBitCast(
+        unsafeBitCast(x, to: SIMD8<UInt64>.self) & SIMD8(repeating: 0x7fff_ffff_ffff_ffff), to: SIMD8<Double>.self)
 }
 
 /// A raw pointer handed to `concurrentPerform` workers that write disjoint elements.

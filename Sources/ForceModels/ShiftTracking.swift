@@ -271,17 +271,19 @@ private struct LinearShiftModel {
     }
 
     /// The root of Σ_i B_i(s) + `constant` + (s − `anchor`)·`slope` within `radius` of `start`.
-    /// `newtonSteps`: stop after that many Newton steps (a prediction needs no more).
+    /// `newtonSteps`: stop after that many Newton steps (a prediction needs no more; it then neither
+    /// brackets nor converges). A Newton step whose result the curvature bound already places within
+    /// the tolerance is taken without evaluating the sums there (`withinTolerance`).
     func solve(
         anchor: Double, constant: Double, slope: Double, start: Double, radius: Double? = nil,
         newtonSteps: Int = 12
     ) throws -> (shift: Double, clamped: Bool) {
-        let reach = radius ?? trustRadius, tolerance = 1e-13 * Double(siteCount)
-        func total(_ s: Double) throws -> (value: Double, slope: Double) {
+        let reach = radius ?? trustRadius, tolerance = 1e-13 * Double(siteCount), prediction = newtonSteps < 12
+        func total(_ s: Double) throws -> (value: Double, slope: Double, baselineSlope: Double) {
             let exact = try baselineTotal(s)
-            return (exact.sum + constant + (s - anchor) * slope, exact.slope + slope)
+            return (exact.sum + constant + (s - anchor) * slope, exact.slope + slope, exact.slope)
         }
-        var s = start, (f, d) = try total(s)
+        var s = start, (f, d, curvatureScale) = try total(s)
         if abs(f) <= tolerance { return (s, false) }
         // Newton while it stays within reach and |f| falls (the model need not be monotone).
         var bracket: (Double, Double, Double, Double)? = nil  // (s₁, f₁, s₂, f₂) with f₁·f₂ < 0
@@ -289,27 +291,31 @@ private struct LinearShiftModel {
             let next = s - f / d
             guard abs(next - start) <= reach else { break }
             // Converged to rounding, or a prediction that needs no further step: no evaluation more.
-            if abs(next - s) <= 1e-14 * max(1, abs(s)) || (step == newtonSteps - 1 && newtonSteps < 12) {
+            if abs(next - s) <= 1e-14 * max(1, abs(s)) || (step == newtonSteps - 1 && prediction)
+                || withinTolerance(step: next - s, baselineSlope: curvatureScale, tolerance: tolerance)
+            {
                 return (next, false)
             }
-            let (fn, dn) = try total(next)
+            let (fn, dn, bn) = try total(next)
             if abs(fn) <= tolerance { return (next, false) }
-            if (fn < 0) != (f < 0) {
+            if (fn < 0) != (f < 0) && !prediction {
                 bracket = (s, f, next, fn)
+                (s, f, d, curvatureScale) = (next, fn, dn, bn)
                 break
             }
-            guard abs(fn) < abs(f) else { break }
-            (s, f, d) = (next, fn, dn)
+            guard abs(fn) < abs(f) || prediction else { break }
+            (s, f, d, curvatureScale) = (next, fn, dn, bn)
         }
         if bracket == nil {
             // Probe both ends of the reach, the downhill one first.
             let downhill = d != 0 ? (f / d > 0 ? -1.0 : 1.0) : (f > 0 ? -1.0 : 1.0)
-            var ends: [(Double, Double)] = []
+            var ends: [(Double, Double, Double, Double)] = []
             for direction in [downhill, -downhill] {
-                let end = start + direction * reach, fe = try total(end).value
-                ends.append((end, fe))
+                let end = start + direction * reach, (fe, de, be) = try total(end)
+                ends.append((end, fe, de, be))
                 if (fe < 0) != (f < 0) {
                     bracket = (s, f, end, fe)
+                    (s, f, d, curvatureScale) = (end, fe, de, be)
                     break
                 }
             }
@@ -321,19 +327,33 @@ private struct LinearShiftModel {
                 return abs(best.1) < abs(f) ? (best.0, true) : (s, true)
             }
         }
-        // Safeguarded Newton (bisection when a step leaves the bracket) on the bracket.
-        var (a, fa, b, fb) = bracket!
-        (s, f, d) = (b, fb, try total(b).slope)
+        // Safeguarded Newton (bisection when a step leaves the bracket) on the bracket, from its newer end
+        // (s, f, d: already evaluated).
+        var (a, fa, b, _) = bracket!
         for _ in 0..<200 {
             var next = d != 0 ? s - f / d : .nan
-            if !(next > min(a, b) && next < max(a, b)) { next = 0.5 * (a + b) }
-            let (fn, dn) = try total(next)
-            if (fn < 0) != (fa < 0) { (b, fb) = (next, fn) } else { (a, fa) = (next, fn) }
-            (s, f, d) = (next, fn, dn)
+            if !(next > min(a, b) && next < max(a, b)) {
+                next = 0.5 * (a + b)
+            } else if withinTolerance(step: next - s, baselineSlope: curvatureScale, tolerance: tolerance) {
+                return (next, false)
+            }
+            let (fn, dn, bn) = try total(next)
+            if (fn < 0) != (fa < 0) { b = next } else { (a, fa) = (next, fn) }
+            (s, f, d, curvatureScale) = (next, fn, dn, bn)
             if abs(f) <= tolerance || abs(b - a) <= 1e-15 * max(1, abs(s)) { break }
         }
-        _ = fb
         return (s, false)
+    }
+
+    /// Whether a Newton step of length `step` from a point where the total's baseline slope is
+    /// `baselineSlope` (B' = Σ_i dB_i/ds ≥ 0) is sure to land within `tolerance` of a root: the rest of
+    /// the total is linear in s and |B''| ≤ (g/T)·B' (each level's f(1 − f) changes at most at rate
+    /// g/T·f(1 − f)), so after the step |total| ≤ ½·max|B''|·step², with max B' ≤ 2B' over the step
+    /// while (g/T)|step| ≤ ln 2; half the tolerance is left for rounding. Never at T = 0.
+    private func withinTolerance(step: Double, baselineSlope: Double, tolerance: Double) -> Bool {
+        guard let baseline, baseline.temperature > 0 else { return false }
+        let rate = abs(baseline.coupling) / baseline.temperature
+        return rate * abs(step) <= M_LN2 && rate * baselineSlope * step * step <= 0.5 * tolerance
     }
 
     /// B_i(s) + V_i + (s − a)·χ_i for every site.

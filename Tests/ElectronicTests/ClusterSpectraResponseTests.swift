@@ -1,7 +1,8 @@
-import Electronic
 import Foundation
 import HolsteinModel
 import Testing
+
+@testable import Electronic
 
 /// The cluster densities' response to a uniform shift from stored spectra (what the tracked fixed-N
 /// path sums at every trial shift): equal to the plain Fermi sums, to the finite difference in s,
@@ -59,5 +60,24 @@ struct ClusterSpectraResponseTests {
         let (forces, responses) = cold.electronicForcesAndResponses(shift: 0.1)
         #expect(zip(forces, reference(cold, shift: 0.1)).allSatisfy { abs($0 - $1) <= 1e-14 })
         #expect(responses.allSatisfy { $0 == 0 })
+    }
+
+    @Test("the vector e^{−a} equals libm's exp(−a) to 4 ulp on [0, 50], at the range-reduction boundaries and ends")
+    func exponential() {
+        var arguments = (0...20_000).map { 50 * Double($0) / 20_000 }
+        // a = (k + ½)·ln2 ± ε: where the rounding of a/ln2 changes k.
+        for k in 0..<72 { arguments += [-1e-13, 0, 1e-13].map { (Double(k) + 0.5) * M_LN2 + $0 } }
+        arguments += [0, .leastNonzeroMagnitude, 1e-300, 50]
+        arguments = arguments.filter { $0 >= 0 && $0 <= 50 }
+        var worst = 0.0
+        for start in Swift.stride(from: 0, to: arguments.count - 7, by: 8) {
+            let a = SIMD8(arguments[start..<(start + 8)])
+            let e = negativeExponential(a)
+            for lane in 0..<8 {
+                let exact = exp(-a[lane])
+                worst = max(worst, abs(e[lane] - exact) / exact.ulp)
+            }
+        }
+        #expect(worst <= 4, "largest error \(worst) ulp")
     }
 }
