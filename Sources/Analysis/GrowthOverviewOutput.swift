@@ -48,9 +48,9 @@ extension GrowthOverview {
     /// Mean L(t) of every series with error bars (several runs; markers thinned to 20 per decade of t),
     /// labelled with its α, then each window fit dashed (same colour) over the points it used, and the Allen–Cahn
     /// t^{1/2} line through the first fit at its first point; both axes logarithmic and tight around the data.
+    /// One colour per temperature, so that runs of the same kT (other L, other model) read as one family.
     func plot() -> LinePlot {
-        let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
-        let markers: [PlotSeries.Marker] = [.circle, .square, .triangle, .diamond]
+        let styles = seriesStyles()
         var series: [PlotSeries] = entries.enumerated().map { index, entry in
             let s = entry.series, kept = logThinnedIndices(s.times)
             let alpha = entry.windowFit.meanFit.map {
@@ -59,10 +59,10 @@ extension GrowthOverview {
             return PlotSeries(
                 label: Plotter.plainText(s.label) + (alpha ?? ""), x: kept.map { s.times[$0] },
                 y: kept.map { s.meanLength[$0] }, yErrors: s.runs > 1 ? kept.map { s.lengthError[$0] } : nil,
-                style: .points, color: colors[index % colors.count], marker: markers[index % markers.count])
+                style: .points, color: styles[index].color, marker: styles[index].marker)
         }
         for (index, entry) in entries.enumerated() {  // drawn over the points
-            let color = colors[index % colors.count]
+            let color = styles[index].color
             if let fit = entry.windowFit.meanFit, let span = entry.fittedTimeRange {
                 series.append(
                     .powerLaw(
@@ -87,6 +87,25 @@ extension GrowthOverview {
             xAxis: PlotAxis("t", logarithmic: true, range: logRange(series.flatMap(\.x))),
             yAxis: PlotAxis("L(t)", logarithmic: true, range: logRange(series.flatMap(\.y), margin: 1.1)),
             series: series, legend: "top left")
+    }
+}
+
+extension GrowthOverview {
+    /// Colour and marker of each entry: the series of one temperature share a colour (temperatures in order of
+    /// first appearance; a series without one gets a colour of its own) and take the markers in turn, so a
+    /// temperature's 200×200 run, its smaller-lattice ensemble and another model's run differ by marker.
+    func seriesStyles() -> [(color: String, marker: PlotSeries.Marker)] {
+        let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
+        let markers: [PlotSeries.Marker] = [.circle, .square, .triangle, .diamond]
+        var slots: [String: Int] = [:], drawn: [String: Int] = [:]  // colour slot and series so far, per group
+        return entries.enumerated().map { index, entry in
+            let group = entry.series.temperature.flatMap { $0.isFinite ? "kT \($0)" : nil } ?? "series \(index)"
+            let slot = slots[group] ?? slots.count
+            slots[group] = slot
+            let k = drawn[group, default: 0]
+            drawn[group] = k + 1
+            return (colors[slot % colors.count], markers[k % markers.count])
+        }
     }
 }
 

@@ -129,13 +129,37 @@ import Testing
         let plot = overview.plot()
         #expect(plot.xAxis.logarithmic && plot.yAxis.logarithmic)
         #expect(plot.series.count == 5)
-        #expect(plot.series[0].yErrors != nil && plot.series[0].color != plot.series[1].color)
+        // Same temperature: one colour, markers in turn.
+        #expect(plot.series[0].yErrors != nil && plot.series[0].color == plot.series[1].color)
+        #expect(plot.series[0].marker != plot.series[1].marker)
         #expect(plot.series[2].style == .dashed && plot.series[2].x.first == 4 && plot.series[2].x.last == 1024)
         #expect(plot.series[2].color == plot.series[0].color && plot.series[3].color == plot.series[1].color)
         let reference = try #require(plot.series.last)
         #expect(reference.x.first == 4 && reference.x.last == 1024)
         #expect(abs(reference.y[0] - 4) < 1e-9)  // 2·√4
         #expect(abs(reference.y[1] / reference.y[0] - (1024.0 / 4).squareRoot()) < 1e-9)
+    }
+
+    @Test(
+        "one colour per temperature in order of first appearance, markers in turn within it; no temperature: own colour"
+    )
+    func styles() throws {
+        let scratch = try TemporaryDirectory()
+        for (name, kT) in [("a", 0.1), ("b", 0.2)] {
+            try Self.writeAnalysis(scratch.file(name), size: 64, temperature: kT)
+        }
+        try Self.writeAnalysis(scratch.file("c"), size: 64, temperature: nil)
+        let (a, b, c) = (
+            try loadGrowthSeries(from: scratch.file("a")), try loadGrowthSeries(from: scratch.file("b")),
+            try loadGrowthSeries(from: scratch.file("c"))
+        )
+        let styles = GrowthOverview(series: [a, b, c, a, c, b, a], fitWindow: nil).seriesStyles()
+        let colors = styles.map(\.color), markers = styles.map(\.marker)
+        #expect(Set(colors).count == 4)  // 0.1, 0.2 and one for each series without a temperature
+        #expect(colors[0] == colors[3] && colors[3] == colors[6] && colors[1] == colors[5])
+        #expect(colors[2] != colors[4] && !([colors[0], colors[1]].contains(colors[2])))
+        #expect([markers[0], markers[3], markers[6]] == [.circle, .square, .triangle])
+        #expect([markers[1], markers[5]] == [.circle, .square] && markers[2] == .circle && markers[4] == .circle)
     }
 
     @Test("figure helpers: value ± error to the error's precision; markers thinned per decade; tight log ranges")
