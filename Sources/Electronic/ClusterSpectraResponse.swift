@@ -147,10 +147,12 @@ extension ClusterSpectra {
 /// the Fermi level and 1/(1 + e) below, f(1 − f) = e/(1 + e)².
 @inline(__always)
 func fermiTerms(_ y: SIMD8<Double>) -> (occupation: SIMD8<Double>, response: SIMD8<Double>) {
-    let a = magnitude(y)
-    let e = negativeExponential(select(a .> 50, SIMD8(repeating: 50), a))
+    // Bitwise blends (`pick`, `ClusterSpectrumSIMD.swift`): the stdlib's `replacing(with:where:)` and `clamped`
+    // compile to lane shuffles and out-of-line generic calls here.
+    let a = CentreSpectrumLanes.magnitude(y)
+    let e = negativeExponential(pick(a .> 50, SIMD8(repeating: 50), a))
     let inverse = 1 / (1 + e)
-    return (select(y .>= 0, e * inverse, inverse), e * inverse * inverse)
+    return (pick(y .>= 0, e * inverse, inverse), e * inverse * inverse)
 }
 
 /// e^{−a} for 0 ≤ a ≤ 50 in 8 lanes, to a few ulp: a = k·ln2 + r with |r| ≤ ln2/2 (k rounded by
@@ -181,24 +183,6 @@ func negativeExponential(_ a: SIMD8<Double>) -> SIMD8<Double> {
     // 2^{−k}: the integer 1023 − k lands in the low mantissa bits of (1023 − k) + 1.5·2^52.
     let biased = unsafeBitCast((1023 - k) + shifter, to: SIMD8<UInt64>.self)
     return p * unsafeBitCast((biased & SIMD8(repeating: 0x7FF)) &<< 52, to: SIMD8<Double>.self)
-}
-
-/// `yes` where `mask` is set, else `no`, as a bitwise blend (the stdlib's `replacing(with:where:)` and
-/// `clamped` compile to lane shuffles and generic calls here, a third of the sums' time).
-@inline(__always)
-private func select(
-    _ mask: SIMDMask<SIMD8<Double>.MaskStorage>, _ yes: SIMD8<Double>, _ no: SIMD8<Double>
-) -> SIMD8<Double> {
-    let bits = unsafeBitCast(mask, to: SIMD8<UInt64>.self)
-    let a = unsafeBitCast(yes, to: SIMD8<UInt64>.self), b = unsafeBitCast(no, to: SIMD8<UInt64>.self)
-    return unsafeBitCast((a & bits) | (b & ~bits), to: SIMD8<Double>.self)
-}
-
-/// |x| per lane (the sign bits cleared).
-@inline(__always)
-private func magnitude(_ x: SIMD8<Double>) -> SIMD8<Double> {
-    unsafeBitCast(
-        unsafeBitCast(x, to: SIMD8<UInt64>.self) & SIMD8(repeating: 0x7fff_ffff_ffff_ffff), to: SIMD8<Double>.self)
 }
 
 /// A raw pointer handed to `concurrentPerform` workers that write disjoint elements.
