@@ -5,11 +5,16 @@ import Foundation
 import HolsteinModel
 import LinearAlgebra
 
+/// Every method `benchmarkCluster` can time: Lanczos in SIMD lanes (the default), scalar Lanczos,
+/// each LAPACK driver.
+public let clusterBenchmarkMethods: [LocalClusterSolver.Method] =
+    [.lanczosSIMD, .lanczos] + SmallSymmetricEigensolver.Driver.allCases.map { .lapack($0) }
+
 /// Cluster-solver benchmark: a random field on an L×L lattice (uniform in ±1.5), every site's
-/// cluster solved by Lanczos in SIMD lanes (the default), by scalar Lanczos and by each LAPACK
-/// driver, 1 and 2 threads.
+/// cluster solved by each of `methods` (default: all), 1 and 2 threads.
 public func benchmarkCluster(
-    radii: [Double], size: Int, repeats: Int = 3, progress: (String) -> Void = { _ in }
+    radii: [Double], size: Int, repeats: Int = 3, methods: [LocalClusterSolver.Method] = clusterBenchmarkMethods,
+    progress: (String) -> Void = { _ in }
 ) throws -> [BenchmarkResult] {
     var state: UInt64 = 99
     let field = (0..<(size * size)).map { _ -> Double in
@@ -21,8 +26,6 @@ public func benchmarkCluster(
     var results: [BenchmarkResult] = []
     for radius in radii {
         var solver = try LocalClusterSolver(radius: radius, parameters: parameters)
-        let methods: [LocalClusterSolver.Method] =
-            [.lanczosSIMD, .lanczos] + SmallSymmetricEigensolver.Driver.allCases.map { .lapack($0) }
         for method in methods {
             for threads in [1, 2] {
                 solver.method = method

@@ -133,7 +133,23 @@ struct ClusterBench: ParsableCommand {
     var radii: String = "1,1.415,2,2.237,2.829,3,3.163,3.606"
     @Option(help: "Lattice size L.")
     var size: Int = 40
+    @Option(
+        help: ArgumentHelp(
+            "Comma-separated solvers to time.",
+            discussion: "Values: \(clusterBenchmarkMethods.map(\.description).joined(separator: ", ")).",
+            valueName: "methods"))
+    var methods: String = clusterBenchmarkMethods.map(\.description).joined(separator: ",")
     @OptionGroup var bench: BenchOptions<Defaults>
+
+    /// The methods named in `methods`, nil if one is unknown or none is given.
+    var parsedMethods: [LocalClusterSolver.Method]? {
+        let names = methods.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        let chosen = names.map { name in clusterBenchmarkMethods.first { $0.description == name } }
+        guard !chosen.isEmpty, chosen.allSatisfy({ $0 != nil }) else { return nil }
+        return chosen.map { $0! }
+    }
 
     var parsedRadii: [Double]? {
         let v = radii.split(separator: ",").map {
@@ -151,11 +167,18 @@ struct ClusterBench: ParsableCommand {
         guard size >= Defaults.minimumSize else {
             throw ValidationError("--size must be ≥ \(Defaults.minimumSize), got \(size)")
         }
+        guard parsedMethods != nil else {
+            throw ValidationError(
+                "--methods must be comma-separated names from "
+                    + "\(clusterBenchmarkMethods.map(\.description).joined(separator: ", ")), got '\(methods)'")
+        }
     }
 
     func run() throws {
         bench.printHeader()
         try bench.finish(
-            try benchmarkCluster(radii: parsedRadii!, size: size, repeats: bench.repeats, progress: bench.line))
+            try benchmarkCluster(
+                radii: parsedRadii!, size: size, repeats: bench.repeats, methods: parsedMethods!,
+                progress: bench.line))
     }
 }

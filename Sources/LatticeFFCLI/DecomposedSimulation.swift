@@ -22,7 +22,7 @@ func runDecomposedSimulation(
         }
         let domain: any RowDomain =
             try job.map { try CommunicatorRowDomain(world: $0, size: p.size) } ?? SerialRowDomain(size: p.size)
-        var blockField = forceField as! any RowBlockForceField
+        let blockField = forceField as! any RowBlockForceField
         if job != nil { blockField.workerThreads = Communicator.coresPerRank() }
         return (blockField, domain)
     }

@@ -84,7 +84,7 @@ extension ParallelBench {
         if let problem = decompositionProblem(forceField: field, size: size, ranks: world.size, noise: .counter) {
             throw SimulateError(problem)
         }
-        var blockField = field as! any RowBlockForceField
+        let blockField = field as! any RowBlockForceField
         blockField.workerThreads = workerThreads ?? Communicator.coresPerRank()
         let domain = TimedRowDomain(
             world.size > 1 ? try CommunicatorRowDomain(world: world, size: size) : SerialRowDomain(size: size))
