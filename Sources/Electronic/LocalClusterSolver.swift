@@ -3,7 +3,7 @@
 //   agreeing with LAPACK's dsyev/dsyevd/dsyevr to 1e-12); the approximation is the cluster itself
 //   (the density response beyond radius R is dropped: ~1e-3·g at √5 on post-quench configurations).
 // - Reproducibility: sites go in groups of `ClusterLanes.scalarCount` consecutive sites, groups (for
-//   `.lanczosSIMD` pairs of groups 2k, 2k + 1) dealt round-robin to ≤ 2 workers (LAPACK with 1 BLAS
+//   `.lanczosSIMD` pairs of groups 2k, 2k + 1) dealt round-robin to up to `threads` workers (LAPACK with 1 BLAS
 //   thread); a site's bits depend only on its own cluster (and group), so results do not depend on
 //   `threads`.
 // - Speed: Lanczos from the centre carries one eigenvector row; the default runs 8 clusters in lock
@@ -102,7 +102,7 @@ public struct LocalClusterSolver: Sendable {
 
     /// Every site's centre spectrum (levels and weights) for the L×L configuration `q`. Sites are
     /// taken in groups of `ClusterLanes.scalarCount` consecutive sites (for every method), groups dealt
-    /// round-robin to ≤ 2 workers: a site's result does not depend on `threads`.
+    /// round-robin to up to `threads` workers: a site's result does not depend on `threads`.
     public func spectra(_ q: [Double], size L: Int, threads: Int = 2) throws -> ClusterSpectra {
         try spectra(q, size: L, sites: 0..<(L * L), threads: threads)
     }
@@ -131,7 +131,7 @@ public struct LocalClusterSolver: Sendable {
         let firstGroup = base / width, groups = (end - base + width - 1) / width
         // `.lanczosSIMD` takes groups in pairs (2k, 2k + 1), pairs dealt round-robin to the workers.
         let pairs = (groups + 1) / 2
-        let workers = max(1, min(threads, 2, method == .lanczosSIMD ? pairs : groups))
+        let workers = max(1, min(threads, method == .lanczosSIMD ? pairs : groups))
         let failures = FailureBox()
         q.withUnsafeBufferPointer { qb in
             levels.withUnsafeMutableBufferPointer { lb in

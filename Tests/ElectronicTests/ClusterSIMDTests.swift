@@ -110,7 +110,7 @@ struct ClusterSIMDTests {
         }
     }
 
-    @Test("spectra are bit-identical on 1 and 2 threads; a uniform shift only moves the levels")
+    @Test("spectra are bit-identical on 1, 2, 3 and 8 threads; a uniform shift only moves the levels")
     func threadIndependence() throws {
         let L = 13
         let q = Self.uniformField(L, seed: 3, amplitude: 1.5)
@@ -118,6 +118,10 @@ struct ClusterSIMDTests {
             let solver = try LocalClusterSolver(radius: radius, parameters: Self.parameters())
             let one = try solver.spectra(q, size: L, threads: 1), two = try solver.spectra(q, size: L, threads: 2)
             #expect(one.levels == two.levels && one.weights == two.weights, "radius \(radius)")
+            for threads in [3, 8] {
+                let many = try solver.spectra(q, size: L, threads: threads)
+                #expect(one.levels == many.levels && one.weights == many.weights, "radius \(radius), \(threads)")
+            }
             let shifted = try solver.electronicForces(q.map { $0 + 0.37 }, size: L, chemicalPotential: 0.2)
             let resummed = two.electronicForces(shift: 0.37, chemicalPotential: 0.2)
             #expect(zip(shifted, resummed).map { abs($0 - $1) }.max()! < 1e-11, "radius \(radius)")
