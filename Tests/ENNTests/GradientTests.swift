@@ -38,6 +38,33 @@ struct GradientTests {
         #expect(inputs.passes, "features: \(inputs)")
     }
 
+    /// Hidden widths 9 and 5: the 2-d IRs' tiles run once per component (more than 4 channels), over
+    /// stored products in layer 1 (two tiles, the second partial) and fused in layer 2 (one partial
+    /// tile). The forward kernels are checked against the separate backward kernels.
+    @Test("2-d outputs of more than 4 channels (component tiles, stored and fused): gradients = finite differences")
+    func componentTiles() throws {
+        let configuration = NetworkConfiguration(
+            lattice: "square", group: "D4", radius: 2.0.squareRoot(), hiddenWidths: [[9], [5]], gate: .smooth)
+        let network = try randomNetwork(configuration, seed: 5, as: Double.self)
+        let sites = 13
+        let features = randomFeatures(network, sites: sites, seed: 9)
+        var random = TestRandom(seed: 17)
+        let c = (0..<sites).map { _ in random.next() }
+        let (gradient, featureGradient) = try network.gradients(features: features, siteCount: sites, outputGradient: c)
+        let indices = network.structure.parameterBlocks.flatMap { block in
+            Array(stride(from: block.offset, to: block.offset + block.count, by: max(1, block.count / 4)))
+        }
+        let parameters = try FiniteDifference.check(
+            gradient, parametersOf: network, \.parameters, indices: indices, tolerance: .float64Network
+        ) { try loss(network, features, c, sites: sites) }
+        #expect(parameters.passes, "parameters: \(parameters)")
+        let inputs = try FiniteDifference.check(
+            featureGradient, at: features, indices: stride(from: 0, to: features.count, by: 5),
+            tolerance: .float64Network
+        ) { try loss(network, $0, c, sites: sites) }
+        #expect(inputs.passes, "features: \(inputs)")
+    }
+
     @Test("input scales enter the feature gradient", arguments: GateKind.allCases)
     func scaledInputs(gate: GateKind) throws {
         let network = try randomNetwork(
