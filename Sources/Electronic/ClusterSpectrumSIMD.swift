@@ -41,6 +41,9 @@ typealias ClusterLaneBits = SIMD8<UInt64>
 final class CentreSpectrumLanes {
     let m: Int
     private let start: [Int], neighbour: [Int]
+    /// support[k]: v_k (the k-th Lanczos vector from the centre, member 0) vanishes exactly at members
+    /// ≥ support[k] (those farther than k bonds), so Gram–Schmidt against it stops there.
+    private let support: [Int]
     /// Lanczos vectors, basis[k·m + a] = component a of v_k.
     private let basis: UnsafeMutablePointer<ClusterLanes>
     private let w: UnsafeMutablePointer<ClusterLanes>
@@ -55,6 +58,7 @@ final class CentreSpectrumLanes {
         for list in neighbours { start.append(start.last! + list.count) }
         self.start = start
         neighbour = neighbours.flatMap { $0 }
+        support = Self.supports(neighbours: neighbours)
         basis = .allocate(capacity: m * m)
         w = .allocate(capacity: m)
         coefficients = .allocate(capacity: m)
@@ -104,7 +108,8 @@ final class CentreSpectrumLanes {
     ) {
         let m = self.m
         let zero = ClusterLanes(repeating: 0), one = ClusterLanes(repeating: 1)
-        basis.initialize(repeating: zero, count: m * m)
+        // Only v_0 = e_0 is read before it is written: each later row is written whole first.
+        basis.initialize(repeating: zero, count: m)
         basis[0] = one
         start.withUnsafeBufferPointer { start in
             neighbour.withUnsafeBufferPointer { neighbour in
@@ -152,12 +157,43 @@ final class CentreSpectrumLanes {
         }
     }
 
-    /// One classical Gram–Schmidt pass of `w` against v_0..<v_rows: the coefficients are computed
-    /// four rows at a time (independent accumulators), then subtracted four rows at a time.
+    /// support[k] for k < m: one more than the largest member index within k bonds of member 0 (m
+    /// once every member is reached). H v_{k−1} and hence v_k reach one bond farther per step.
+    static func supports(neighbours: [[Int]]) -> [Int] {
+        let m = neighbours.count
+        var distance = [Int](repeating: Int.max, count: m), frontier = [0]
+        distance[0] = 0
+        while !frontier.isEmpty {
+            var next: [Int] = []
+            for a in frontier {
+                for b in neighbours[a] where distance[b] == Int.max {
+                    distance[b] = distance[a] + 1
+                    next.append(b)
+                }
+            }
+            frontier = next
+        }
+        return (0..<m).map { k in
+            // A member the centre never reaches stays 0 in every v_k: it is never in a support.
+            1 + (distance.indices.last { distance[$0] <= k } ?? 0)
+        }
+    }
+
+    /// One classical Gram–Schmidt pass of `w` against v_0..<v_rows: the leading rows that vanish past
+    /// their support one at a time over their support, the rest four rows at a time (coefficients in
+    /// independent accumulators, then subtracted); each w[a] takes the rows in order either way.
     @inline(__always)
     private func orthogonalize(rows: Int) {
         let m = self.m, zero = ClusterLanes(repeating: 0)
         var j = 0
+        while j < rows && support[j] < m {
+            let v0 = basis + j * m
+            var c0 = zero
+            for a in 0..<support[j] { c0 = c0.addingProduct(v0[a], w[a]) }
+            coefficients[j] = c0
+            j += 1
+        }
+        let sparse = j
         while j + 4 <= rows {
             let v0 = basis + j * m, v1 = v0 + m, v2 = v1 + m, v3 = v2 + m
             var c0 = zero, c1 = zero, c2 = zero, c3 = zero
@@ -182,6 +218,11 @@ final class CentreSpectrumLanes {
             j += 1
         }
         j = 0
+        while j < sparse {
+            let v0 = basis + j * m, c0 = -coefficients[j]
+            for a in 0..<support[j] { w[a] = w[a].addingProduct(c0, v0[a]) }
+            j += 1
+        }
         while j + 4 <= rows {
             let v0 = basis + j * m, v1 = v0 + m, v2 = v1 + m, v3 = v2 + m
             let c0 = -coefficients[j], c1 = -coefficients[j + 1], c2 = -coefficients[j + 2], c3 = -coefficients[j + 3]

@@ -245,6 +245,23 @@ struct ClusterSIMDTests {
         }
     }
 
+    /// Gram–Schmidt stops at support[k], past which the k-th Lanczos vector from the centre vanishes.
+    @Test(
+        "Lanczos supports: members within k bonds of the centre (√5 cluster: 1, 5, 13, 21; a path; unreached members)")
+    func lanczosSupports() throws {
+        let solver = try LocalClusterSolver(radius: 5.0.squareRoot(), parameters: Self.parameters())
+        let pairs = solver.bonds
+        var neighbours = [[Int]](repeating: [], count: solver.siteCount)
+        for (a, b) in pairs {
+            neighbours[a].append(b)
+            neighbours[b].append(a)
+        }
+        #expect(Array(CentreSpectrumLanes.supports(neighbours: neighbours).prefix(5)) == [1, 5, 13, 21, 21])
+        // A path 0 – 3 – 1 – 2 (member order not by distance) and an isolated member 4.
+        let path = [[3], [3, 2], [1], [0, 1], []]
+        #expect(CentreSpectrumLanes.supports(neighbours: path) == [1, 4, 4, 4, 4])
+    }
+
     @Test("an odd number of groups (the last pair has one group): bit-identical on 1 and 2 threads, = scalar")
     func oddGroupCount() throws {
         for L in [7, 9] {
