@@ -39,17 +39,19 @@ public struct ShiftTrackingCheckResult: Codable, Sendable {
     public var secondsPerStep: Double
 }
 
-/// Drives an L×L Langevin trajectory (`steps` steps, the reference parameters, seed 1) with the
-/// model's tracked fixed-N forces from the hot start or an ordered CDW start (`ordered`), and
+/// Drives an L×L Langevin trajectory (`steps` steps, the reference parameters at bath temperature
+/// `temperature`, seed 1) with the model's tracked fixed-N forces from the hot start or an ordered
+/// CDW start (`ordered`), and
 /// every `compareEvery` steps compares the forces with the exact root search on the same
 /// configuration. `progress` receives one line per comparison.
 public func checkShiftTracking(
     model: any ShiftTrackableModel, size L: Int, steps: Int, ordered: Bool, compareEvery: Int,
-    settings: ShiftTrackingSettings = ShiftTrackingSettings(), progress: (String) -> Void = { _ in }
+    temperature: Double = LangevinParameters().temperature, settings: ShiftTrackingSettings = ShiftTrackingSettings(),
+    progress: (String) -> Void = { _ in }
 ) throws -> ShiftTrackingCheckResult {
     let field = try NetworkForceField(network: model, size: L)
     field.shiftSearch = .tracked(settings)
-    let parameters = LangevinParameters()
+    let parameters = LangevinParameters(temperature: temperature)
     var generator = Xoshiro256(seed: 1)
     let h = model.holstein
     let initial: InitialCondition =

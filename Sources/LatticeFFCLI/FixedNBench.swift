@@ -1,5 +1,6 @@
 import ArgumentParser
 import Benchmarks
+import Dynamics
 import ForceFields
 import ForceModels
 import Foundation
@@ -37,6 +38,8 @@ struct FixedNBench: ParsableCommand {
     var start: TrajectoryStart = .hot
     @Option(help: "Compare with the exact search every this many steps.")
     var compareEvery: Int = 1
+    @Option(help: "Bath temperature kT of the Langevin trajectory.")
+    var temperature: Double = LangevinParameters().temperature
     @Option(help: "Tolerance of the tracked path's error estimate (force units).")
     var tolerance: Double = ShiftTrackingSettings().tolerance
     @Option(help: "Network passes per step at most on the tracked path.")
@@ -49,6 +52,9 @@ struct FixedNBench: ParsableCommand {
         guard size >= Defaults.minimumSize else { throw ValidationError("--size must be ≥ 8, got \(size)") }
         guard steps >= 1, compareEvery >= 1 else { throw ValidationError("--steps and --compare-every must be ≥ 1") }
         guard tolerance > 0, tolerance.isFinite else { throw ValidationError("--tolerance must be > 0") }
+        guard temperature >= 0, temperature.isFinite else {
+            throw ValidationError("--temperature must be a finite kT ≥ 0, got \(temperature)")
+        }
         guard maximumPasses >= 1, maximumResponseAge >= 0 else {
             throw ValidationError("--maximum-passes must be ≥ 1 and --maximum-response-age ≥ 0")
         }
@@ -61,14 +67,15 @@ struct FixedNBench: ParsableCommand {
         guard let trackable = try ForceModelFile.load(from: URL(fileURLWithPath: path)) as? any ShiftTrackableModel,
             trackable.readout == .grandCanonical, trackable.holstein.filling == .fixedElectronNumber
         else { throw CLIError("\(path) is not a grand-canonical model at fixed electron number: nothing to track") }
-        bench.line("# model: \(path); L = \(size), \(steps) steps from the \(start.rawValue) start")
+        bench.line(
+            "# model: \(path); L = \(size), \(steps) steps from the \(start.rawValue) start at kT = \(temperature)")
         var settings = ShiftTrackingSettings()
         settings.tolerance = tolerance
         settings.maximumPasses = maximumPasses
         settings.maximumResponseAge = maximumResponseAge
         let result = try checkShiftTracking(
             model: trackable, size: size, steps: steps, ordered: start == .ordered, compareEvery: compareEvery,
-            settings: settings, progress: bench.line)
+            temperature: temperature, settings: settings, progress: bench.line)
         bench.line(
             String(
                 format: """

@@ -150,6 +150,8 @@ struct HelpAndExitStatusTests {
         (["bench", "fixed-n", "--steps", "0"], usageErrorStatus),
         (["bench", "fixed-n", "--start", "sideways"], usageErrorStatus),
         (["bench", "fixed-n", "--maximum-passes", "0"], usageErrorStatus),
+        (["bench", "fixed-n", "--temperature", "-0.1"], usageErrorStatus),
+        (["bench", "fixed-n", "--temperature", "nan"], usageErrorStatus),
         (["bench", "fixed-n", "--model", "/nonexistent/m.npz", "--size", "8"], runtimeErrorStatus),
         (
             ["bench", "fixed-n", "--model", "models/holstein-square-d4-electronic.npz", "--size", "8"],
