@@ -14,6 +14,8 @@ import RandomNumbers
 public struct ShiftTrackingCheckResult: Codable, Sendable {
     public var size: Int
     public var start: String
+    /// Bath temperature kT of the trajectory.
+    public var temperature: Double
     public var steps: Int
     /// Steps at which the exact reference was computed.
     public var comparedSteps: Int
@@ -112,7 +114,8 @@ public func checkShiftTracking(
     }
     let stepped = passes.dropFirst()
     return ShiftTrackingCheckResult(
-        size: L, start: ordered ? "ordered" : "hot", steps: steps, comparedSteps: exactPasses.count,
+        size: L, start: ordered ? "ordered" : "hot", temperature: temperature, steps: steps,
+        comparedSteps: exactPasses.count,
         passesPerStep: Double(stepped.reduce(0, +)) / Double(max(1, stepped.count)),
         maximumPasses: stepped.max() ?? 0,
         exactPassesPerStep: Double(exactPasses.reduce(0, +)) / Double(max(1, exactPasses.count)),

@@ -105,15 +105,17 @@ struct DynamicsBenchCommandTests {
 
 @Suite("latticeff bench fixed-n")
 struct FixedNBenchCommandTests {
-    @Test("The default model on 8×8: every compared step within 1e-4 of the exact root, N exact, ≤ 3 passes")
+    @Test(
+        "The default model on 8×8 at kT = 0.3: every compared step within 1e-4 of the exact root, N exact, ≤ 3 passes")
     func trackedAgainstExact() throws {
         let r = try runLatticeFF([
             "bench", "fixed-n", "--model", DynamicsBenchCommandTests.shipped("holstein-square-d4.npz"), "--size", "8",
-            "--steps", "4", "--compare-every", "2", "--json",
+            "--steps", "4", "--compare-every", "2", "--temperature", "0.3", "--json",
         ])
         try #require(r.status == 0, "stderr: \(r.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         #expect(json["comparedSteps"] as? Int == 3 && json["start"] as? String == "hot")
+        #expect(json["temperature"] as? Double == 0.3, "\(json)")
         #expect((json["maximumForceDifference"] as? Double ?? 1) <= 1e-4, "\(json)")
         #expect((json["maximumElectronNumberError"] as? Double ?? 1) <= 1e-9, "\(json)")
         #expect((json["maximumPasses"] as? Int ?? 9) <= 3, "\(json)")
