@@ -32,7 +32,7 @@ extension Double: BLASScalar {
     }
 }
 
-/// BLAS scalars usable in SIMD kernels.
-public protocol BLASScalarSIMD: BLASScalar, SIMDScalar where Self.SIMD8Storage: Sendable {}
+/// BLAS scalars usable in SIMD kernels (Codable, as the SIMD vectors of them are).
+public protocol BLASScalarSIMD: BLASScalar, SIMDScalar, Codable where Self.SIMD8Storage: Sendable {}
 extension Float: BLASScalarSIMD {}
 extension Double: BLASScalarSIMD {}
