@@ -34,8 +34,9 @@ func outputFiles(_ root: URL) -> [String] {
     var files: [String] = []
     while let path = enumerator.nextObject() as? String {
         var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path, isDirectory: &isDirectory)
-        if !isDirectory.boolValue && path != "params.json" { files.append(path) }
+        let exists = FileManager.default.fileExists(
+            atPath: root.appendingPathComponent(path).path, isDirectory: &isDirectory)
+        if exists && !isDirectory.boolValue && path != "params.json" { files.append(path) }
     }
     return files.sorted()
 }
