@@ -326,12 +326,11 @@ func pick(
     blend(bits(mask), yes, no)
 }
 
-/// Per-lane QL bookkeeping of one group: eigenvalue index l (`first`), steps on it, split index and
-/// the lanes with a QL step to do (l < split).
+/// Per-lane QL bookkeeping of one group: eigenvalue index l (`first`), steps on it and split index;
+/// a lane has a QL step to do where l < split.
 struct QLProgress {
     var first = ClusterLanes(repeating: 0), iterations = ClusterLanes(repeating: 0)
     var split = ClusterLanes(repeating: 0)
-    var active = ClusterLaneBits(repeating: 0)
 }
 
 /// One group's Jacobi matrices in lanes (diagonal d, off-diagonal e) and the first eigenvector row z.
@@ -352,8 +351,8 @@ struct JacobiLanes {
         for p in [d, e, z] { p.deallocate() }
     }
 
-    /// Moves every lane whose e[l] is negligible on to l + 1 (repeatedly), then sets `active`; returns
-    /// whether any lane has a QL step to do. Throws after 60 steps on one eigenvalue of a lane.
+    /// Moves every lane whose e[l] is negligible on to l + 1 (repeatedly); returns whether any lane
+    /// has a QL step to do. Throws after 60 steps on one eigenvalue of a lane.
     @inline(__always)
     func advance(_ progress: inout QLProgress) throws -> Bool {
         let last = ClusterLanes(repeating: Double(m - 1)), zero = ClusterLanes(repeating: 0)
@@ -372,7 +371,6 @@ struct JacobiLanes {
         let active = bits(split .> first)
         progress.first = first
         progress.split = split
-        progress.active = active
         if !CentreSpectrumLanes.anySet(active) {
             progress.iterations = iterations
             return false
@@ -408,7 +406,7 @@ struct JacobiLanes {
     @inline(__always)
     func sweep(_ progress: QLProgress) -> QLSweep {
         let one = ClusterLanes(repeating: 1), zero = ClusterLanes(repeating: 0)
-        // `progress.active`, compared afresh: a whole-lane mask the blends below take in one instruction.
+        // The lanes with a step to do, compared here: a whole-lane mask the blends take in one instruction.
         let (first, split) = (progress.first, progress.split), active = bits(split .> first)
         let top = Int(CentreSpectrumLanes.largest(blend(active, split, zero)))
         let low = Int(CentreSpectrumLanes.smallest(blend(active, first, ClusterLanes(repeating: Double(m)))))

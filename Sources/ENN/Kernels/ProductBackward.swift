@@ -307,8 +307,11 @@ protocol PairDimensions {
     static var uses01: Bool { get }
     static var uses10: Bool { get }
     static var uses11: Bool { get }
+    /// z0 comes from row γ = 1 of L (a forward tile of the second component alone, `OneComponent`).
+    static var secondRow: Bool { get }
 }
 extension PairDimensions {
+    static var secondRow: Bool { false }
     static var uses00: Bool { true }
     static var uses01: Bool { twoRight }
     static var uses10: Bool { twoResult }

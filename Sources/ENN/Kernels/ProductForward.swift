@@ -250,47 +250,12 @@ extension EquivariantNetwork {
         for a in couplings {
             let c = a.coupling, cg = a.cg, lo = a.leftOffset, ro = a.rightOffset
             switch (c.rightDimension, a.pattern) {
-            case (2, .diagonal): pairs(c, cg: cg, x: x, lo, ro, w, &acc, DoubletToDoubletDiagonal.self, C.self)
-            case (2, .crossed): pairs(c, cg: cg, x: x, lo, ro, w, &acc, DoubletToDoubletCrossed.self, C.self)
-            default: pairs(c, cg: cg, x: x, lo, ro, w, &acc, DoubletToDoublet.self, C.self)
+            case (2, .diagonal): pairs(c, cg: cg, x: x, lo, ro, w, &acc, OneComponent<DoubletToDoubletDiagonal, C>.self)
+            case (2, .crossed): pairs(c, cg: cg, x: x, lo, ro, w, &acc, OneComponent<DoubletToDoubletCrossed, C>.self)
+            default: pairs(c, cg: cg, x: x, lo, ro, w, &acc, OneComponent<DoubletToDoublet, C>.self)
             }
         }
         return acc
-    }
-
-    /// `pairs` for component C of a 2-d result: z_C = L[C][0]·y0 + L[C][1]·y1 (the terms `D` uses),
-    /// formed exactly as `pairs` forms it, into all 8 accumulators (8 channels).
-    @inline(__always)
-    func pairs<D: PairDimensions, C: ResultComponent>(
-        _ c: Coupling, cg: UnsafePointer<T>, x: UnsafePointer<SIMD8<T>>, _ leftOffset: Int, _ rightOffset: Int,
-        _ w: UnsafePointer<T>, _ acc: inout Accumulator8<T>, _: D.Type, _: C.Type
-    ) {
-        let second = C.isSecond
-        let usesFirst = second ? D.uses10 : D.uses00, usesSecond = second ? D.uses11 : D.uses01
-        let mb = c.rightCount
-        let y0 = x + rightOffset, y1 = x + rightOffset + mb
-        var a0 = acc.a0, a1 = acc.a1, a2 = acc.a2, a3 = acc.a3, a4 = acc.a4, a5 = acc.a5, a6 = acc.a6, a7 = acc.a7
-        for r in 0..<c.leftCount {
-            let l = leftFactor(c, cg: cg, x: x, leftOffset: leftOffset, r: r)
-            let lFirst = second ? l.2 : l.0, lSecond = second ? l.3 : l.1
-            var row = w + (c.auxiliaryOffset + c.firstPair(r)) * 8
-            var s = c.firstRight(r)
-            while s < mb {
-                var z = usesFirst ? lFirst * y0[s] : lSecond * y1[s]
-                if usesFirst && usesSecond { z.addProduct(lSecond, y1[s]) }
-                a0.addProduct(row[0], z)
-                a1.addProduct(row[1], z)
-                a2.addProduct(row[2], z)
-                a3.addProduct(row[3], z)
-                a4.addProduct(row[4], z)
-                a5.addProduct(row[5], z)
-                a6.addProduct(row[6], z)
-                a7.addProduct(row[7], z)
-                row += 8
-                s += 1
-            }
-        }
-        acc = Accumulator8(a0: a0, a1: a1, a2: a2, a3: a3, a4: a4, a5: a5, a6: a6, a7: a7)
     }
 
     /// One tile of 8 channels of one component of a 2-d output over stored products (pair p's
@@ -299,21 +264,7 @@ extension EquivariantNetwork {
     func tileOverProducts(
         _ w: UnsafePointer<T>, _ products: UnsafePointer<SIMD8<T>>, aux: Int, component: Int
     ) -> Accumulator8<T> {
-        var a0 = SIMD8<T>(), a1 = SIMD8<T>(), a2 = SIMD8<T>(), a3 = SIMD8<T>()
-        var a4 = SIMD8<T>(), a5 = SIMD8<T>(), a6 = SIMD8<T>(), a7 = SIMD8<T>()
-        let z = products + component
-        for p in 0..<aux {
-            let row = w + p * 8, zp = z[2 * p]
-            a0.addProduct(row[0], zp)
-            a1.addProduct(row[1], zp)
-            a2.addProduct(row[2], zp)
-            a3.addProduct(row[3], zp)
-            a4.addProduct(row[4], zp)
-            a5.addProduct(row[5], zp)
-            a6.addProduct(row[6], zp)
-            a7.addProduct(row[7], zp)
-        }
-        return Accumulator8(a0: a0, a1: a1, a2: a2, a3: a3, a4: a4, a5: a5, a6: a6, a7: a7)
+        tileOverProducts(w, products + component, aux: aux, stride: 2, high: 0)
     }
 
     /// The tile of a ≤ 4-channel 1-d output for two blocks `x` and `xB`: `pairs`' products of each
@@ -426,21 +377,24 @@ extension EquivariantNetwork {
     )
         -> Accumulator8<T>
     {
-        dk == 2 ? tileOverProducts(w, products, aux: aux, 2) : tileOverProducts(w, products, aux: aux, 1)
+        dk == 2
+            ? tileOverProducts(w, products, aux: aux, stride: 2, high: 1)
+            : tileOverProducts(w, products, aux: aux, stride: 1, high: 0)
     }
 
-    /// `tileOverProducts` for a result dimension `dk` fixed at the call (a constant after inlining,
-    /// so the loop keeps all 8 accumulators in registers).
+    /// `tileOverProducts` over products `stride` vectors apart: lanes j < 4 take `products[p·stride]`,
+    /// lanes j ≥ 4 `products[p·stride + high]`. Both are constants at every call (after inlining), so
+    /// the loop keeps all 8 accumulators in registers.
     @inline(__always)
     func tileOverProducts(
-        _ w: UnsafePointer<T>, _ products: UnsafePointer<SIMD8<T>>, aux: Int, _ dk: Int
+        _ w: UnsafePointer<T>, _ products: UnsafePointer<SIMD8<T>>, aux: Int, stride: Int, high: Int
     )
         -> Accumulator8<T>
     {
         var a0 = SIMD8<T>(), a1 = SIMD8<T>(), a2 = SIMD8<T>(), a3 = SIMD8<T>()
         var a4 = SIMD8<T>(), a5 = SIMD8<T>(), a6 = SIMD8<T>(), a7 = SIMD8<T>()
         for p in 0..<aux {
-            let row = w + p * 8, z0 = products[p * dk], zHigh = products[p * dk + dk - 1]
+            let row = w + p * 8, z0 = products[p * stride], zHigh = products[p * stride + high]
             a0.addProduct(row[0], z0)
             a1.addProduct(row[1], z0)
             a2.addProduct(row[2], z0)
@@ -467,7 +421,8 @@ extension EquivariantNetwork {
         var a0 = acc.a0, a1 = acc.a1, a2 = acc.a2, a3 = acc.a3, a4 = acc.a4, a5 = acc.a5, a6 = acc.a6, a7 = acc.a7
         for r in 0..<c.leftCount {
             let l = leftFactor(c, cg: cg, x: x, leftOffset: leftOffset, r: r)
-            let l0 = l.0, l1 = l.1, l2 = l.2, l3 = l.3
+            // A tile of the second component alone forms z0 from row γ = 1 of L.
+            let l0 = D.secondRow ? l.2 : l.0, l1 = D.secondRow ? l.3 : l.1, l2 = l.2, l3 = l.3
             var row = w + (c.auxiliaryOffset + c.firstPair(r)) * 8
             var s = c.firstRight(r)
             while s < mb {
@@ -536,3 +491,13 @@ extension EquivariantNetwork {
 protocol ResultComponent { static var isSecond: Bool { get } }
 enum FirstComponent: ResultComponent { static var isSecond: Bool { false } }
 enum SecondComponent: ResultComponent { static var isSecond: Bool { true } }
+
+/// The shape D restricted to component C of its 2-d result: `pairs` then forms z_C alone (from row
+/// γ = C of L, with the terms D uses there) and adds it to all 8 accumulators, as for a 1-d result.
+enum OneComponent<D: PairDimensions, C: ResultComponent>: PairDimensions {
+    static var twoRight: Bool { D.twoRight }
+    static var twoResult: Bool { false }
+    static var secondRow: Bool { C.isSecond }
+    static var uses00: Bool { C.isSecond ? D.uses10 : D.uses00 }
+    static var uses01: Bool { C.isSecond ? D.uses11 : D.uses01 }
+}
