@@ -8,7 +8,7 @@ import LinearAlgebra
 /// Every method `benchmarkCluster` can time: Lanczos in SIMD lanes (the default), scalar Lanczos,
 /// each LAPACK driver.
 public let clusterBenchmarkMethods: [LocalClusterSolver.Method] =
-    [.lanczosSIMD, .lanczos] + SmallSymmetricEigensolver.Driver.allCases.map { .lapack($0) }
+    [.householderSIMD, .lanczos] + SmallSymmetricEigensolver.Driver.allCases.map { .lapack($0) }
 
 /// Cluster-solver benchmark: a random field on an L×L lattice (uniform in ±1.5), every site's
 /// cluster solved by each of `methods` (default: all), 1 and 2 threads.

@@ -1,20 +1,25 @@
 // Goals, in order: accuracy, reproducibility, speed. Trade-offs made here:
-// - Accuracy: float64; the same algorithm as `CentreSpectrumWorkspace` (Lanczos from the centre with
-//   full reorthogonalization, then implicit QL with Wilkinson shifts carrying the first eigenvector
-//   row), agreeing with it and with LAPACK to 1e-12; the second Gram–Schmidt pass is done for the
-//   whole group when any lane needs it ("twice is enough": the first pass removed most of its w).
+// - Accuracy: float64; Householder tridiagonalization (LAPACK dsytd2, lower) keeping the centre
+//   fixed (Q e_0 = e_0, so T has the centre's spectral measure: by the implicit-Q theorem it is the
+//   Jacobi matrix of `CentreSpectrumWorkspace`'s Lanczos up to the signs of its off-diagonal), then
+//   implicit QL with Wilkinson shifts carrying the first eigenvector row; it agrees with the scalar
+//   Lanczos and with LAPACK to 1e-12. Householder is backward stable without reorthogonalization,
+//   and a Krylov space that closes early needs no threshold: its e_k comes out 0 or within rounding
+//   of 0, and the levels past it get weight 0 (or of order (ε‖H‖)²).
 // - Reproducibility: every lane is computed by elementwise operations only and masked steps leave a
-//   lane's data untouched; only the choice of the second Gram–Schmidt pass couples the lanes, and the
-//   groups (consecutive sites) do not depend on the thread count, so results are deterministic.
+//   lane's data untouched, and the groups (consecutive sites) do not depend on the thread count, so
+//   results are deterministic and do not depend on the other lanes.
 // - Speed: `ClusterLanes.scalarCount` clusters (same graph, different diagonals) run in lock step,
-//   one cluster per SIMD lane: no lane-dependent branch in Lanczos, masked rotations in the QL.
-//   Measured at R = √5 (m = 21): ≈ 4.8× the scalar solver per thread; the QL is ~60% of the time
-//   (one vector sqrt and one vector division per rotation, latency-bound; each lane has its own
-//   eigenvalue index, so a lane moves on as soon as its eigenvalue converges), the Lanczos ~25%.
-//   8 lanes beat 4 (2× slower) and 16 (slower Lanczos). Two groups per call run their QL steps in
-//   one interleaved sweep (two independent sqrt/division chains in flight): the QL of a pair costs
-//   about that of one group, ≈ 15% less time per site on one thread at √5. A lane's result does not
-//   depend on the other group: it is bit-identical to a call with its group alone.
+//   one cluster per SIMD lane: no lane-dependent branch in the tridiagonalization, masked rotations in
+//   the QL. Measured at R = √5 (m = 21), one thread: ≈ 5.8× the scalar Lanczos; the QL is ~65% of the
+//   time (one vector sqrt and one vector division per rotation, latency-bound; each lane has its own
+//   eigenvalue index, so a lane moves on as soon as its eigenvalue converges), the Householder ~25%
+//   (2m³/3 vector FMAs on the stored lower triangle, two rows per pass; Lanczos with full
+//   reorthogonalization needed ≈ 2.5× the arithmetic and was 15% slower per configuration).
+//   8 lanes beat 4 (2× slower) and 16. Two groups per call run their QL steps in one interleaved
+//   sweep (two independent sqrt/division chains in flight): the QL of a pair costs about that of one
+//   group, ≈ 15% less time per site on one thread at √5. A lane's result does not depend on the
+//   other group: it is bit-identical to a call with its group alone.
 //   Masks are blended as bit vectors: the stdlib's `replacing(with:where:)` and carried `SIMDMask`s
 //   compile to lane shuffles and half-width registers here (1.5× slower QL). The rotations compare
 //   their masks afresh instead of loading them, so each blend is one `vblendvpd` (loaded masks cost
@@ -32,22 +37,18 @@ typealias ClusterLaneBits = SIMD8<UInt64>
 
 /// Lock-step centre spectra of `ClusterLanes.scalarCount` clusters of m sites sharing one adjacency.
 ///
-/// Lanczos from e_0 with one or two classical Gram–Schmidt passes against all previous vectors (the
-/// second when any lane needs it; no branch per lane); a lane whose Krylov space closes
-/// (‖w‖ ≤ 1e-13 × its bound of ‖H‖) gets β = 0 and zero vectors from then on, i.e. decoupled zero
-/// levels of weight 0. Then implicit QL with per-lane Wilkinson shifts, eigenvalue and split indices,
-/// rotations masked to the identity outside a lane's block.
-/// Cost per group ≈ m³ to 2m³ vector FMAs (Lanczos) + O(m²) masked rotations (QL); memory m² lanes.
+/// Householder tridiagonalization of each lane's H with the centre (member 0) fixed, then implicit QL
+/// with per-lane Wilkinson shifts, eigenvalue and split indices, rotations masked to the identity
+/// outside a lane's block. Cost per group ≈ (2/3)m³ vector FMAs (Householder) + O(m²) masked
+/// rotations (QL); memory m² lanes.
 final class CentreSpectrumLanes {
     let m: Int
     private let start: [Int], neighbour: [Int]
-    /// support[k]: v_k (the k-th Lanczos vector from the centre, member 0) vanishes exactly at members
-    /// ≥ support[k] (those farther than k bonds), so Gram–Schmidt against it stops there.
-    private let support: [Int]
-    /// Lanczos vectors, basis[k·m + a] = component a of v_k.
-    private let basis: UnsafeMutablePointer<ClusterLanes>
-    private let w: UnsafeMutablePointer<ClusterLanes>
-    private let coefficients: UnsafeMutablePointer<ClusterLanes>
+    /// Each lane's H, then its trailing blocks (lower triangle, row-major: matrix[i·m + k], k ≤ i).
+    private let matrix: UnsafeMutablePointer<ClusterLanes>
+    /// The Householder vector v and the vector p = τAv, then w = p − (τ/2)(pᵀv)v, of one column.
+    private let reflector: UnsafeMutablePointer<ClusterLanes>
+    private let product: UnsafeMutablePointer<ClusterLanes>
     /// The Jacobi matrices of up to two groups (their QL steps run interleaved).
     private let jacobi: (JacobiLanes, JacobiLanes)
 
@@ -58,22 +59,22 @@ final class CentreSpectrumLanes {
         for list in neighbours { start.append(start.last! + list.count) }
         self.start = start
         neighbour = neighbours.flatMap { $0 }
-        support = Self.supports(neighbours: neighbours)
-        basis = .allocate(capacity: m * m)
-        w = .allocate(capacity: m)
-        coefficients = .allocate(capacity: m)
+        matrix = .allocate(capacity: m * m)
+        reflector = .allocate(capacity: m)
+        product = .allocate(capacity: m)
         jacobi = (JacobiLanes(m: m), JacobiLanes(m: m))
     }
 
     deinit {
-        for p in [basis, w, coefficients] { p.deallocate() }
+        for p in [matrix, reflector, product] { p.deallocate() }
         jacobi.0.deallocate()
         jacobi.1.deallocate()
     }
 
     /// Levels θ_k (into `levels[0..<m]`) and weights w_k = z_k² (into `weights[0..<m]`) per lane for
-    /// the cluster Hamiltonians diag(`diagonal[a]`) − t·adjacency; a lane with a K < m dimensional
-    /// Krylov space gets m − K levels of weight exactly 0. Diagonals must be finite. Throws when a
+    /// the cluster Hamiltonians diag(`diagonal[a]`) − t·adjacency; a lane whose centre reaches only a
+    /// K < m dimensional Krylov space gets m − K levels of weight 0 (or of order (ε‖H‖)² where
+    /// rounding leaves e_K within ε‖H‖ of 0). Diagonals must be finite. Throws when a
     /// lane's QL needs more than 60 steps for one eigenvalue (the scalar solver's error).
     /// With `groups` = 2, a second group's diagonal, levels and weights follow at offset m; the two
     /// groups' QL iterations run interleaved (two independent dependency chains), and each lane's result
@@ -85,10 +86,7 @@ final class CentreSpectrumLanes {
         precondition(groups == 1 || groups == 2)
         for group in 0..<groups {
             let diagonal = diagonal + group * m, q = group == 0 ? jacobi.0 : jacobi.1
-            var scale = ClusterLanes(repeating: 4 * abs(t))
-            for a in 0..<m { scale = Self.larger(scale, Self.magnitude(diagonal[a]) + 4 * abs(t)) }
-            let breakdown = 1e-13 * Self.larger(scale, ClusterLanes(repeating: 1e-300))
-            lanczos(diagonal: diagonal, hopping: t, breakdown: breakdown, d: q.d, e: q.e)
+            tridiagonalize(diagonal: diagonal, hopping: t, d: q.d, e: q.e)
             for k in 0..<m { q.z[k] = ClusterLanes(repeating: k == 0 ? 1 : 0) }
         }
         try Self.eigenvalues(jacobi.0, groups == 2 ? jacobi.1 : nil)
@@ -101,141 +99,118 @@ final class CentreSpectrumLanes {
         }
     }
 
-    /// Lanczos with full reorthogonalization in lanes: α into `d`, β into `e` (β_{m−1} = 0).
-    private func lanczos(
-        diagonal: UnsafePointer<ClusterLanes>, hopping t: Double, breakdown: ClusterLanes,
+    /// Householder tridiagonalization (LAPACK dsytd2, lower) in lanes: Qᵀ H Q = T with Q e_0 = e_0,
+    /// for H = diag(`diagonal`) − t·adjacency; T's diagonal into `d`, its off-diagonal into `e`
+    /// (e[m − 1] = 0). Column j's reflector is skipped (τ = 0, e_j = A[j+1][j]) in the lanes where the
+    /// entries below A[j+1][j] are all 0, e.g. once the centre's Krylov space has closed.
+    func tridiagonalize(
+        diagonal: UnsafePointer<ClusterLanes>, hopping t: Double,
         d: UnsafeMutablePointer<ClusterLanes>, e: UnsafeMutablePointer<ClusterLanes>
     ) {
-        let m = self.m
+        let m = self.m, a = matrix
         let zero = ClusterLanes(repeating: 0), one = ClusterLanes(repeating: 1)
-        // Only v_0 = e_0 is read before it is written: each later row is written whole first.
-        basis.initialize(repeating: zero, count: m)
-        basis[0] = one
+        let hop = ClusterLanes(repeating: -t)
+        for i in 0..<m {
+            for k in 0..<i { a[i * m + k] = zero }
+            a[i * m + i] = diagonal[i]
+        }
         start.withUnsafeBufferPointer { start in
             neighbour.withUnsafeBufferPointer { neighbour in
-                for k in 0..<m {
-                    let vk = basis + k * m
-                    // w = H v_k
-                    for a in 0..<m {
-                        var hop = zero
-                        for n in start[a]..<start[a + 1] { hop += vk[neighbour[n]] }
-                        w[a] = diagonal[a] * vk[a] - t * hop
-                    }
-                    var alpha = zero
-                    for a in 0..<m { alpha = alpha.addingProduct(vk[a], w[a]) }
-                    d[k] = alpha
-                    if k > 0 {
-                        let minusBeta = -e[k - 1], prev = vk - m
-                        for a in 0..<m { w[a] = w[a].addingProduct(-alpha, vk[a]).addingProduct(minusBeta, prev[a]) }
-                    } else {
-                        for a in 0..<m { w[a] = w[a].addingProduct(-alpha, vk[a]) }
-                    }
-                    if k == m - 1 {
-                        // The Krylov space is complete: w is dropped, so it is not orthogonalized.
-                        e[k] = zero
-                        break
-                    }
-                    var before = zero
-                    for a in 0..<m { before = before.addingProduct(w[a], w[a]) }
-                    orthogonalize(rows: k + 1)
-                    var squares = zero
-                    for a in 0..<m { squares = squares.addingProduct(w[a], w[a]) }
-                    // Twice is enough: a second pass when some lane lost most of w in the first.
-                    if Self.anySet(bits(squares .< 0.5 * before)) {
-                        orthogonalize(rows: k + 1)
-                        squares = zero
-                        for a in 0..<m { squares = squares.addingProduct(w[a], w[a]) }
-                    }
-                    let norm = squares.squareRoot()
-                    let broken = norm .<= breakdown
-                    e[k] = pick(broken, zero, norm)
-                    let inverse = 1 / pick(broken, one, norm)
-                    let next = vk + m
-                    for a in 0..<m { next[a] = pick(broken, zero, w[a] * inverse) }
+                for i in 0..<m {
+                    for n in start[i]..<start[i + 1] where neighbour[n] < i { a[i * m + neighbour[n]] = hop }
                 }
             }
         }
-    }
-
-    /// support[k] for k < m: one more than the largest member index within k bonds of member 0 (m
-    /// once every member is reached). H v_{k−1} and hence v_k reach one bond farther per step.
-    static func supports(neighbours: [[Int]]) -> [Int] {
-        let m = neighbours.count
-        var distance = [Int](repeating: Int.max, count: m), frontier = [0]
-        distance[0] = 0
-        while !frontier.isEmpty {
-            var next: [Int] = []
-            for a in frontier {
-                for b in neighbours[a] where distance[b] == Int.max {
-                    distance[b] = distance[a] + 1
-                    next.append(b)
-                }
+        let v = reflector, p = product
+        for j in 0..<(m - 1) {
+            d[j] = a[j * m + j]
+            let alpha = a[(j + 1) * m + j]
+            if j == m - 2 {
+                e[j] = alpha
+                break
             }
-            frontier = next
+            var tail = zero
+            for i in (j + 2)..<m { tail = tail.addingProduct(a[i * m + j], a[i * m + j]) }
+            let none = bits(tail .== zero)
+            let norm = (alpha * alpha + tail).squareRoot()
+            let beta = blend(bits(alpha .>= zero), -norm, norm)
+            let tau = blend(none, zero, (beta - alpha) / blend(none, one, beta))
+            let scale = 1 / blend(none, one, alpha - beta)
+            e[j] = blend(none, alpha, beta)
+            v[j + 1] = one
+            for i in (j + 2)..<m { v[i] = a[i * m + j] * scale }
+            symmetricProduct(a, v, into: p, from: j + 1)
+            var pv = zero
+            for i in (j + 1)..<m {
+                p[i] = tau * p[i]
+                pv = pv.addingProduct(p[i], v[i])
+            }
+            let half = -0.5 * tau * pv
+            for i in (j + 1)..<m { p[i] = p[i].addingProduct(half, v[i]) }
+            rankTwoUpdate(a, v, p, from: j + 1)
         }
-        return (0..<m).map { k in
-            // A member the centre never reaches stays 0 in every v_k: it is never in a support.
-            1 + (distance.indices.last { distance[$0] <= k } ?? 0)
-        }
+        d[m - 1] = a[(m - 1) * m + m - 1]
+        e[m - 1] = zero
     }
 
-    /// One classical Gram–Schmidt pass of `w` against v_0..<v_rows: the leading rows that vanish past
-    /// their support one at a time over their support, the rest four rows at a time (coefficients in
-    /// independent accumulators, then subtracted); each w[a] takes the rows in order either way.
+    /// p[i] = Σ_k A[i][k]·v[k] for from ≤ i, k < m, A symmetric with its lower triangle stored
+    /// (row-major, stride m); two rows at a time, so that each v[k] and p[k] is loaded once for both.
     @inline(__always)
-    private func orthogonalize(rows: Int) {
-        let m = self.m, zero = ClusterLanes(repeating: 0)
-        var j = 0
-        while j < rows && support[j] < m {
-            let v0 = basis + j * m
-            var c0 = zero
-            for a in 0..<support[j] { c0 = c0.addingProduct(v0[a], w[a]) }
-            coefficients[j] = c0
-            j += 1
-        }
-        let sparse = j
-        while j + 4 <= rows {
-            let v0 = basis + j * m, v1 = v0 + m, v2 = v1 + m, v3 = v2 + m
-            var c0 = zero, c1 = zero, c2 = zero, c3 = zero
-            for a in 0..<m {
-                let x = w[a]
-                c0 = c0.addingProduct(v0[a], x)
-                c1 = c1.addingProduct(v1[a], x)
-                c2 = c2.addingProduct(v2[a], x)
-                c3 = c3.addingProduct(v3[a], x)
+    private func symmetricProduct(
+        _ a: UnsafeMutablePointer<ClusterLanes>, _ v: UnsafeMutablePointer<ClusterLanes>,
+        into p: UnsafeMutablePointer<ClusterLanes>, from first: Int
+    ) {
+        let m = self.m
+        for i in first..<m { p[i] = ClusterLanes(repeating: 0) }
+        var i = first
+        while i + 1 < m {
+            let row0 = a + i * m, row1 = row0 + m, v0 = v[i], v1 = v[i + 1]
+            var s0 = p[i], s1 = p[i + 1]
+            for k in first..<i {
+                let r0 = row0[k], r1 = row1[k], vk = v[k]
+                s0 = s0.addingProduct(r0, vk)
+                s1 = s1.addingProduct(r1, vk)
+                p[k] = p[k].addingProduct(r0, v0).addingProduct(r1, v1)
             }
-            coefficients[j] = c0
-            coefficients[j + 1] = c1
-            coefficients[j + 2] = c2
-            coefficients[j + 3] = c3
-            j += 4
+            s0 = s0.addingProduct(row0[i], v0).addingProduct(row1[i], v1)
+            s1 = s1.addingProduct(row1[i], v0).addingProduct(row1[i + 1], v1)
+            p[i] = s0
+            p[i + 1] = s1
+            i += 2
         }
-        while j < rows {
-            let v0 = basis + j * m
-            var c0 = zero
-            for a in 0..<m { c0 = c0.addingProduct(v0[a], w[a]) }
-            coefficients[j] = c0
-            j += 1
-        }
-        j = 0
-        while j < sparse {
-            let v0 = basis + j * m, c0 = -coefficients[j]
-            for a in 0..<support[j] { w[a] = w[a].addingProduct(c0, v0[a]) }
-            j += 1
-        }
-        while j + 4 <= rows {
-            let v0 = basis + j * m, v1 = v0 + m, v2 = v1 + m, v3 = v2 + m
-            let c0 = -coefficients[j], c1 = -coefficients[j + 1], c2 = -coefficients[j + 2], c3 = -coefficients[j + 3]
-            for a in 0..<m {
-                w[a] = w[a].addingProduct(c0, v0[a]).addingProduct(c1, v1[a]).addingProduct(c2, v2[a])
-                    .addingProduct(c3, v3[a])
+        if i < m {
+            let row = a + i * m, vi = v[i]
+            var sum = p[i]
+            for k in first..<i {
+                sum = sum.addingProduct(row[k], v[k])
+                p[k] = p[k].addingProduct(row[k], vi)
             }
-            j += 4
+            p[i] = sum.addingProduct(row[i], vi)
         }
-        while j < rows {
-            let v0 = basis + j * m, c0 = -coefficients[j]
-            for a in 0..<m { w[a] = w[a].addingProduct(c0, v0[a]) }
-            j += 1
+    }
+
+    /// A[i][k] −= v[i]·w[k] + w[i]·v[k] on the stored lower triangle from ≤ k ≤ i < m, two rows at a time.
+    @inline(__always)
+    private func rankTwoUpdate(
+        _ a: UnsafeMutablePointer<ClusterLanes>, _ v: UnsafeMutablePointer<ClusterLanes>,
+        _ w: UnsafeMutablePointer<ClusterLanes>, from first: Int
+    ) {
+        let m = self.m
+        var i = first
+        while i + 1 < m {
+            let row0 = a + i * m, row1 = row0 + m
+            let v0 = -v[i], w0 = -w[i], v1 = -v[i + 1], w1 = -w[i + 1]
+            for k in first...i {
+                let vk = v[k], wk = w[k]
+                row0[k] = row0[k].addingProduct(v0, wk).addingProduct(w0, vk)
+                row1[k] = row1[k].addingProduct(v1, wk).addingProduct(w1, vk)
+            }
+            row1[i + 1] = row1[i + 1].addingProduct(v1, w[i + 1]).addingProduct(w1, v[i + 1])
+            i += 2
+        }
+        if i < m {
+            let row = a + i * m, vi = -v[i], wi = -w[i]
+            for k in first...i { row[k] = row[k].addingProduct(vi, w[k]).addingProduct(wi, v[k]) }
         }
     }
 
@@ -282,10 +257,6 @@ final class CentreSpectrumLanes {
         let bits = unsafeBitCast(x, to: ClusterLaneBits.self) & ClusterLaneBits(repeating: 0x7fff_ffff_ffff_ffff)
         return unsafeBitCast(bits, to: ClusterLanes.self)
     }
-
-    /// max(x, y) per lane.
-    @inline(__always)
-    static func larger(_ x: ClusterLanes, _ y: ClusterLanes) -> ClusterLanes { pick(y .> x, y, x) }
 
     /// The smallest lane of x.
     @inline(__always)

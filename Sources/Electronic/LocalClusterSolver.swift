@@ -1,13 +1,13 @@
 // Goals, in order: accuracy, reproducibility, speed. Trade-offs made here:
-// - Accuracy: float64 throughout; each cluster is diagonalized exactly (Lanczos + QL by default,
+// - Accuracy: float64 throughout; each cluster is diagonalized exactly (Householder + QL by default,
 //   agreeing with LAPACK's dsyev/dsyevd/dsyevr to 1e-12); the approximation is the cluster itself
 //   (the density response beyond radius R is dropped: ~1e-3·g at √5 on post-quench configurations).
 // - Reproducibility: sites go in groups of `ClusterLanes.scalarCount` consecutive sites, groups (for
-//   `.lanczosSIMD` pairs of groups 2k, 2k + 1) dealt round-robin to up to `threads` workers (LAPACK with 1 BLAS
+//   `.householderSIMD` pairs of groups 2k, 2k + 1) dealt round-robin to up to `threads` workers (LAPACK with 1 BLAS
 //   thread); a site's bits depend only on its own cluster (and group), so results do not depend on
 //   `threads`.
-// - Speed: Lanczos from the centre carries one eigenvector row; the default runs 8 clusters in lock
-//   step in SIMD lanes (≈ 4× the scalar Lanczos, which is 1.7–2× faster than the best LAPACK driver);
+// - Speed: the QL carries one eigenvector row (the centre's); the default runs 8 clusters in lock
+//   step in SIMD lanes (≈ 6× the scalar Lanczos, which is 1.7–2× faster than the best LAPACK driver);
 //   the spectra are kept so that the fixed-N μ search re-sums them without diagonalizing.
 
 /// Densities from local clusters: site i's density from exact diagonalization of the open cluster
@@ -41,23 +41,24 @@ public struct LocalClusterSolver: Sendable {
     public let parameters: HolsteinParameters
     /// How each cluster's centre spectrum is computed (`latticeff bench cluster` compares them).
     public enum Method: Sendable, Equatable, CustomStringConvertible {
-        /// Lanczos + QL on `ClusterLanes.scalarCount` clusters at once, one per SIMD lane (the
-        /// default, fastest); equal to `.lanczos` and LAPACK to 1e-12.
-        case lanczosSIMD
+        /// Householder tridiagonalization with the centre fixed + QL on `ClusterLanes.scalarCount`
+        /// clusters at once, one per SIMD lane (the default, fastest); equal to `.lanczos` and LAPACK
+        /// to 1e-12.
+        case householderSIMD
         /// Lanczos from the centre + QL on the Jacobi matrix carrying one row, one cluster at a time.
         case lanczos
         /// Full LAPACK eigendecomposition with the given driver (reference).
         case lapack(SmallSymmetricEigensolver.Driver)
         public var description: String {
             switch self {
-            case .lanczosSIMD: return "lanczos-simd"
+            case .householderSIMD: return "householder-simd"
             case .lanczos: return "lanczos"
             case .lapack(let d):
                 return ["qr": "dsyev", "divideAndConquer": "dsyevd", "relativelyRobust": "dsyevr"][d.rawValue]!
             }
         }
     }
-    public var method: Method = .lanczosSIMD
+    public var method: Method = .householderSIMD
 
     /// Throws for a radius outside `LocalClusterRadius.range`, or non-finite parameters.
     public init(radius: Double, parameters: HolsteinParameters) throws {
@@ -129,9 +130,9 @@ public struct LocalClusterSolver: Sendable {
         let base = sites.lowerBound / unit * unit, end = min(n, (sites.upperBound + unit - 1) / unit * unit)
         var levels = [Double](repeating: 0, count: (end - base) * m), weights = levels
         let firstGroup = base / width, groups = (end - base + width - 1) / width
-        // `.lanczosSIMD` takes groups in pairs (2k, 2k + 1), pairs dealt round-robin to the workers.
+        // `.householderSIMD` takes groups in pairs (2k, 2k + 1), pairs dealt round-robin to the workers.
         let pairs = (groups + 1) / 2
-        let workers = max(1, min(threads, method == .lanczosSIMD ? pairs : groups))
+        let workers = max(1, min(threads, method == .householderSIMD ? pairs : groups))
         let failures = FailureBox()
         q.withUnsafeBufferPointer { qb in
             levels.withUnsafeMutableBufferPointer { lb in
@@ -142,7 +143,7 @@ public struct LocalClusterSolver: Sendable {
                     BLASRuntime.withThreads(1) {
                         DispatchQueue.concurrentPerform(iterations: workers) { worker in
                             do {
-                                if method == .lanczosSIMD {
+                                if method == .householderSIMD {
                                     try solveLanes(
                                         shared, size: L, firstGroup: firstGroup, groups: groups,
                                         pairs: Swift.stride(from: worker, to: pairs, by: workers))
@@ -200,7 +201,7 @@ public struct LocalClusterSolver: Sendable {
         }
     }
 
-    /// One worker of `spectra` for `.lanczosSIMD`: each pair of groups (2k, 2k + 1; the last pair may
+    /// One worker of `spectra` for `.householderSIMD`: each pair of groups (2k, 2k + 1; the last pair may
     /// hold one group) in one `CentreSpectrumLanes` call, each group's clusters in the lanes of its
     /// half; lanes past the last site repeat the last site and are dropped.
     private func solveLanes(

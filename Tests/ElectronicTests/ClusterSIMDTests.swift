@@ -6,7 +6,7 @@ import Testing
 
 @testable import Electronic
 
-/// The lock-step SIMD cluster solver (`.lanczosSIMD`, the default) against the scalar Lanczos and
+/// The lock-step SIMD cluster solver (`.householderSIMD`, the default) against the scalar Lanczos and
 /// LAPACK dsyevd: densities, weights, thread independence, breakdown lanes and errors.
 @Suite("cluster centre spectra in SIMD lanes")
 struct ClusterSIMDTests {
@@ -26,14 +26,14 @@ struct ClusterSIMDTests {
         return random.field(L * L).map { amplitude * $0 }
     }
 
-    /// Largest |g(n_i − ½)| difference between `.lanczosSIMD` and `reference`, over `potentials`;
-    /// also checks that the SIMD weights sum to 1 per site and that the default is `.lanczosSIMD`.
+    /// Largest |g(n_i − ½)| difference between `.householderSIMD` and `reference`, over `potentials`;
+    /// also checks that the SIMD weights sum to 1 per site and that the default is `.householderSIMD`.
     static func largestDifference(
         _ q: [Double], size L: Int, radius: Double, reference: LocalClusterSolver.Method,
         parameters h: HolsteinParameters = parameters()
     ) throws -> Double {
         var solver = try LocalClusterSolver(radius: radius, parameters: h)
-        #expect(solver.method == .lanczosSIMD)
+        #expect(solver.method == .householderSIMD)
         let simd = try solver.spectra(q, size: L)
         solver.method = reference
         let other = try solver.spectra(q, size: L)
@@ -134,7 +134,7 @@ struct ClusterSIMDTests {
         q[30] = value
         var solver = try LocalClusterSolver(radius: 5.0.squareRoot(), parameters: Self.parameters())
         var messages: [String] = []
-        for method in [LocalClusterSolver.Method.lanczosSIMD, .lanczos] {
+        for method in [LocalClusterSolver.Method.householderSIMD, .lanczos] {
             solver.method = method
             do {
                 _ = try solver.spectra(q, size: 9)
@@ -245,21 +245,55 @@ struct ClusterSIMDTests {
         }
     }
 
-    /// Gram–Schmidt stops at support[k], past which the k-th Lanczos vector from the centre vanishes.
-    @Test(
-        "Lanczos supports: members within k bonds of the centre (√5 cluster: 1, 5, 13, 21; a path; unreached members)")
-    func lanczosSupports() throws {
-        let solver = try LocalClusterSolver(radius: 5.0.squareRoot(), parameters: Self.parameters())
-        let pairs = solver.bonds
-        var neighbours = [[Int]](repeating: [], count: solver.siteCount)
-        for (a, b) in pairs {
-            neighbours[a].append(b)
-            neighbours[b].append(a)
+    /// Qᵀ H Q = T with Q e_0 = e_0: T has H's whole spectrum, and its leading entries are the
+    /// centre's moments: d_0 = H_00, e_0² = Σ_{a∼0} t², d_1 = the mean of H_aa over the centre's
+    /// neighbours (no two of them are bonded on the square lattice).
+    @Test("Householder in lanes (√5, √13): T has H's spectrum to 1e-12·‖H‖; d₀, e₀², d₁ are the centre's moments")
+    func householderTridiagonal() throws {
+        for radius in [Self.radii[3], Self.radii[5]] {
+            let solver = try LocalClusterSolver(radius: radius, parameters: Self.parameters())
+            let m = solver.siteCount, t = 1.3, lanes = ClusterLanes.scalarCount
+            var neighbours = [[Int]](repeating: [], count: m)
+            for (a, b) in solver.bonds {
+                neighbours[a].append(b)
+                neighbours[b].append(a)
+            }
+            var random = TestRandom(seed: 37)
+            var diagonal = [ClusterLanes](repeating: ClusterLanes(), count: m)
+            for lane in 0..<lanes {
+                // Lane 0 uniform: the centre's Krylov space closes early (e ≈ 0 past it).
+                let field = random.field(m).map { (lane == 0 ? 0 : 0.7 * Double(lane)) * $0 + 0.4 }
+                for a in 0..<m { diagonal[a][lane] = field[a] }
+            }
+            var d = diagonal, e = diagonal
+            CentreSpectrumLanes(neighbours: neighbours).tridiagonalize(diagonal: diagonal, hopping: t, d: &d, e: &e)
+            let eigensolver = SmallSymmetricEigensolver(n: m)
+            var components = [Double](repeating: 0, count: m)
+            for lane in 0..<lanes {
+                var h = [Double](repeating: 0, count: m * m), jacobi = h
+                for a in 0..<m {
+                    h[a * m + a] = diagonal[a][lane]
+                    for b in neighbours[a] { h[a * m + b] = -t }
+                    jacobi[a * m + a] = d[a][lane]
+                    if a + 1 < m { (jacobi[a * m + a + 1], jacobi[(a + 1) * m + a]) = (e[a][lane], e[a][lane]) }
+                }
+                try eigensolver.decompose(h, row: 0, components: &components)
+                let exact = eigensolver.eigenvalues
+                try eigensolver.decompose(jacobi, row: 0, components: &components)
+                let norm = exact.map(abs).max()!
+                let gap = zip(exact, eigensolver.eigenvalues).map { abs($0 - $1) }.max()!
+                #expect(gap <= 1e-12 * norm, "radius \(radius), lane \(lane): spectra differ by \(gap)")
+                #expect(e[m - 1][lane] == 0)
+                #expect(d[0][lane] == diagonal[0][lane], "lane \(lane)")
+                let bonded = Double(neighbours[0].count)
+                #expect(abs(e[0][lane] * e[0][lane] - bonded * t * t) <= 1e-13 * bonded * t * t, "lane \(lane)")
+                let mean = neighbours[0].map { diagonal[$0][lane] }.reduce(0, +) / bonded
+                #expect(abs(d[1][lane] - mean) <= 1e-13 * norm, "lane \(lane): d₁ \(d[1][lane]), mean \(mean)")
+            }
+            // The uniform lane: H e_0 stays in the centre's A1 sector, so T splits past its dimension.
+            let closed = (0..<(m - 1)).filter { abs(e[$0][0]) <= 1e-13 * 6 }
+            #expect(!closed.isEmpty, "radius \(radius): no e_k ≈ 0 in the uniform lane")
         }
-        #expect(Array(CentreSpectrumLanes.supports(neighbours: neighbours).prefix(5)) == [1, 5, 13, 21, 21])
-        // A path 0 – 3 – 1 – 2 (member order not by distance) and an isolated member 4.
-        let path = [[3], [3, 2], [1], [0, 1], []]
-        #expect(CentreSpectrumLanes.supports(neighbours: path) == [1, 4, 4, 4, 4])
     }
 
     @Test("an odd number of groups (the last pair has one group): bit-identical on 1 and 2 threads, = scalar")

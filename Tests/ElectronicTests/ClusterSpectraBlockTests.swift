@@ -9,7 +9,7 @@ import Testing
 struct ClusterSpectraBlockTests {
     @Test(
         "any block of rows, aligned to the SIMD units or not, holds exactly the whole lattice's levels and weights",
-        arguments: [LocalClusterSolver.Method.lanczosSIMD, .lanczos])
+        arguments: [LocalClusterSolver.Method.householderSIMD, .lanczos])
     func blocksEqualTheWhole(method: LocalClusterSolver.Method) throws {
         var solver = try LocalClusterSolver(radius: 2.237, parameters: HolsteinParameters())
         solver.method = method
