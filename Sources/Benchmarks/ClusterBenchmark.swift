@@ -5,7 +5,7 @@ import Foundation
 import HolsteinModel
 import LinearAlgebra
 
-/// Every method `benchmarkCluster` can time: Lanczos in SIMD lanes (the default), scalar Lanczos,
+/// Every method `benchmarkCluster` can time: Householder + QL in SIMD lanes (the default), scalar Lanczos,
 /// each LAPACK driver.
 public let clusterBenchmarkMethods: [LocalClusterSolver.Method] =
     [.householderSIMD, .lanczos] + SmallSymmetricEigensolver.Driver.allCases.map { .lapack($0) }

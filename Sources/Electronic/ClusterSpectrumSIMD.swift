@@ -2,7 +2,7 @@
 // - Accuracy: float64; Householder tridiagonalization (LAPACK dsytd2, lower) keeping the centre
 //   fixed (Q e_0 = e_0, so T has the centre's spectral measure: by the implicit-Q theorem it is the
 //   Jacobi matrix of `CentreSpectrumWorkspace`'s Lanczos up to the signs of its off-diagonal), then
-//   implicit QL with Wilkinson shifts carrying the first eigenvector row; it agrees with the scalar
+//   implicit QL with Wilkinson shifts (on T reversed) carrying the centre's eigenvector row; it agrees with the scalar
 //   Lanczos and with LAPACK to 1e-12. Householder is backward stable without reorthogonalization,
 //   and a Krylov space that closes early needs no threshold: its e_k comes out 0 or within rounding
 //   of 0, and the levels past it get weight 0 (or of order (ε‖H‖)²).
@@ -11,7 +11,7 @@
 //   results are deterministic and do not depend on the other lanes.
 // - Speed: `ClusterLanes.scalarCount` clusters (same graph, different diagonals) run in lock step,
 //   one cluster per SIMD lane: no lane-dependent branch in the tridiagonalization, masked rotations in
-//   the QL. Measured at R = √5 (m = 21), one thread: ≈ 5.8× the scalar Lanczos; the QL is ~65% of the
+//   the QL. Measured at R = √5 (m = 21), one thread: ≈ 7× the scalar Lanczos; the QL is ~65% of the
 //   time (one vector sqrt and one vector division per rotation, latency-bound; each lane has its own
 //   eigenvalue index, so a lane moves on as soon as its eigenvalue converges), the Householder ~25%
 //   (2m³/3 vector FMAs on the stored lower triangle, two rows per pass; Lanczos with full
@@ -309,7 +309,7 @@ struct QLProgress {
     var split = ClusterLanes(repeating: 0)
 }
 
-/// One group's Jacobi matrices in lanes (diagonal d, off-diagonal e) and the first eigenvector row z.
+/// One group's Jacobi matrices in lanes (diagonal d, off-diagonal e) and the carried eigenvector row z.
 struct JacobiLanes {
     let m: Int
     let d: UnsafeMutablePointer<ClusterLanes>

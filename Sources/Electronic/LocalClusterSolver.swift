@@ -179,7 +179,7 @@ public struct LocalClusterSolver: Sendable {
     }
 
     /// Adjacency lists of the cluster's members.
-    private var neighbours: [[Int]] {
+    var neighbours: [[Int]] {
         var neighbours = [[Int]](repeating: [], count: siteCount)
         for (a, b) in bonds {
             neighbours[a].append(b)

@@ -252,12 +252,7 @@ struct ClusterSIMDTests {
     func householderTridiagonal() throws {
         for radius in [Self.radii[3], Self.radii[5]] {
             let solver = try LocalClusterSolver(radius: radius, parameters: Self.parameters())
-            let m = solver.siteCount, t = 1.3, lanes = ClusterLanes.scalarCount
-            var neighbours = [[Int]](repeating: [], count: m)
-            for (a, b) in solver.bonds {
-                neighbours[a].append(b)
-                neighbours[b].append(a)
-            }
+            let m = solver.siteCount, t = 1.3, lanes = ClusterLanes.scalarCount, neighbours = solver.neighbours
             var random = TestRandom(seed: 37)
             var diagonal = [ClusterLanes](repeating: ClusterLanes(), count: m)
             for lane in 0..<lanes {
