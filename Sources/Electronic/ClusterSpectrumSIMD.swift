@@ -2,20 +2,21 @@
 // - Accuracy: float64; Householder tridiagonalization (LAPACK dsytd2, lower) keeping the centre
 //   fixed (Q e_0 = e_0, so T has the centre's spectral measure: by the implicit-Q theorem it is the
 //   Jacobi matrix of `CentreSpectrumWorkspace`'s Lanczos up to the signs of its off-diagonal), then
-//   implicit QL with Wilkinson shifts (on T reversed) carrying the centre's eigenvector row; it agrees with the scalar
-//   Lanczos and with LAPACK to 1e-12. Householder is backward stable without reorthogonalization,
-//   and a Krylov space that closes early needs no threshold: its e_k comes out 0 or within rounding
-//   of 0, and the levels past it get weight 0 (or of order (ε‖H‖)²).
+//   implicit QL with Wilkinson shifts (on T reversed) carrying the centre's eigenvector row; it
+//   agrees with the scalar Lanczos and with LAPACK to 1e-12. Householder is backward stable without
+//   reorthogonalization, and a Krylov space that closes early needs no threshold: its e_k comes out 0
+//   or within rounding of 0, and the levels past it get weight 0 (or of order (ε‖H‖)²).
 // - Reproducibility: every lane is computed by elementwise operations only and masked steps leave a
 //   lane's data untouched, and the groups (consecutive sites) do not depend on the thread count, so
 //   results are deterministic and do not depend on the other lanes.
 // - Speed: `ClusterLanes.scalarCount` clusters (same graph, different diagonals) run in lock step,
 //   one cluster per SIMD lane: no lane-dependent branch in the tridiagonalization, masked rotations in
-//   the QL. Measured at R = √5 (m = 21), one thread: ≈ 7× the scalar Lanczos; the QL is ~65% of the
-//   time (one vector sqrt and one vector division per rotation, latency-bound; each lane has its own
-//   eigenvalue index, so a lane moves on as soon as its eigenvalue converges), the Householder ~25%
-//   (2m³/3 vector FMAs on the stored lower triangle, two rows per pass; Lanczos with full
-//   reorthogonalization needed ≈ 2.5× the arithmetic and was 15% slower per configuration).
+//   the QL. Measured at R = √5 (m = 21), one thread: ≈ 7× the scalar Lanczos; the QL is ~58% of the
+//   time (rotations 45 %: one vector sqrt and one vector division each, latency-bound; the per-step
+//   shift and split search 13 %; each lane has its own eigenvalue index, so a lane moves on as soon as
+//   its eigenvalue converges), the Householder ~22% (2m³/3 vector FMAs on the stored lower
+//   triangle, two rows per pass; Lanczos with full reorthogonalization needed ≈ 2.5× the arithmetic
+//   and was 15% slower per configuration).
 //   8 lanes beat 4 (2× slower) and 16. Two groups per call run their QL steps in one interleaved
 //   sweep (two independent sqrt/division chains in flight): the QL of a pair costs about that of one
 //   group, ≈ 15% less time per site on one thread at √5. A lane's result does not depend on the

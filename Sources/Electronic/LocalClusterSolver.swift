@@ -7,7 +7,7 @@
 //   thread); a site's bits depend only on its own cluster (and group), so results do not depend on
 //   `threads`.
 // - Speed: the QL carries one eigenvector row (the centre's); the default runs 8 clusters in lock
-//   step in SIMD lanes (≈ 6× the scalar Lanczos, which is 1.7–2× faster than the best LAPACK driver);
+//   step in SIMD lanes (≈ 7× the scalar Lanczos, which is 1.7–2× faster than the best LAPACK driver);
 //   the spectra are kept so that the fixed-N μ search re-sums them without diagonalizing.
 
 /// Densities from local clusters: site i's density from exact diagonalization of the open cluster

@@ -7,9 +7,8 @@ struct ClusterBenchCommandTests {
     @Test("--methods times exactly the named solvers, in order, on 1 and 2 threads (--json)")
     func chosenMethods() throws {
         let r = try runLatticeFF([
-            "bench", "cluster", "--radii", "1", "--size", "13", "--methods", "dsyev, householder-simd", "--repeats",
-            "1",
-            "--json",
+            "bench", "cluster", "--radii", "1", "--size", "13", "--methods", "dsyev, householder-simd",
+            "--repeats", "1", "--json",
         ])
         #expect(r.status == 0, "\(r.stderr)")
         let list = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
