@@ -263,7 +263,9 @@ private func networkSteps(
     let parameters = settings.parameters
     for networkCase in selected where searches || networkCase == .hot || (cases != nil && !networkCase.coldStart) {
         PeakResidentMemory.reset()
-        let field = TimedForceField(try network.make(L), coldStart: networkCase.coldStart)
+        let inner = try network.make(L)
+        (inner as? any RowBlockForceField)?.workerThreads = settings.cores
+        let field = TimedForceField(inner, coldStart: networkCase.coldStart)
         var state = try hotStart(
             size: L, field: field, parameters: parameters,
             initial: networkCase.ordered

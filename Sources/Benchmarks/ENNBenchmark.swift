@@ -26,17 +26,19 @@ public struct ENNBenchmarkResult: Codable, Sendable {
     public var gigaflops: Double
 }
 
-/// Forward at each size in `sizes` and training (loss + gradients + Adam step on one
-/// `trainingSize`² configuration) for the reference architecture, float32, 1 and 2 threads.
+/// sgemm and forward at each size in `sizes` on each thread count of `threads`, and training (loss +
+/// gradients + Adam step on one `trainingSize`² configuration, 1 and 2 threads: the gradient slots)
+/// for the reference architecture, float32.
 public func benchmarkENN(
     sizes: [Int], trainingSize: Int = 40, gate: GateKind = .smooth, radius: Double = 13.0.squareRoot(),
-    repeats: Int = 5, progress: (String) -> Void = { _ in }
+    repeats: Int = 5, threads: [Int] = [1, 2], progress: (String) -> Void = { _ in }
 ) throws -> [ENNBenchmarkResult] {
-    var results = sgemmReferenceResults(progress: progress)
+    var results = sgemmReferenceResults(threads: threads, progress: progress)
     let network = try referenceNetwork(
         gate: gate, radius: radius, sizes: sizes + [trainingSize], progress: progress)
     results += try forwardResults(
-        network: network, sizes: sizes, gate: gate, radius: radius, repeats: repeats, progress: progress)
+        network: network, sizes: sizes, gate: gate, radius: radius, repeats: repeats, threads: threads,
+        progress: progress)
     results += layerKernelResults(
         network: network, trainingSize: trainingSize, gate: gate, repeats: repeats, progress: progress)
     results += try trainingResults(
@@ -45,9 +47,9 @@ public func benchmarkENN(
     return results
 }
 
-/// The sgemm 1024³ rate with 1 and 2 threads: the machine's practical peak for the run.
-private func sgemmReferenceResults(progress: (String) -> Void) -> [ENNBenchmarkResult] {
-    sgemmReference(threads: [1, 2], progress: progress).map {
+/// The sgemm 1024³ rate on each thread count of `threads`: the machine's practical peak for the run.
+private func sgemmReferenceResults(threads: [Int], progress: (String) -> Void) -> [ENNBenchmarkResult] {
+    sgemmReference(threads: threads, progress: progress).map {
         ENNBenchmarkResult(
             name: "sgemm-1024", size: 0, threads: $0.threads, gate: "-", seconds: $0.seconds, sitesPerSecond: 0,
             gigaflops: $0.gigaflops)
@@ -82,18 +84,18 @@ private func benchmarkField(_ l: Int) -> [Double] {
     }
 }
 
-/// Whole-lattice force evaluation at each size in `sizes`, 1 and 2 threads (half the repeats
-/// from L = 200).
+/// Whole-lattice force evaluation at each size in `sizes` on each thread count of `threads` (half
+/// the repeats from L = 200).
 private func forwardResults(
     network: EquivariantNetwork<Float>, sizes: [Int], gate: GateKind, radius: Double, repeats: Int,
-    progress: (String) -> Void
+    threads threadCounts: [Int], progress: (String) -> Void
 ) throws -> [ENNBenchmarkResult] {
     var results: [ENNBenchmarkResult] = []
     let flopsPerSite = 2 * Double(network.structure.multiplyAddsPerSite)
     for l in sizes {
         let q = benchmarkField(l)
         try network.setInputScales(fromConfigurations: q, count: 1, size: l)
-        for threads in [1, 2] {
+        for threads in threadCounts {
             network.threads = threads
             let seconds = try medianSeconds(repeats: l >= 200 ? max(1, repeats / 2) : repeats) {
                 _ = try network.forces(configuration: q, size: l)

@@ -44,15 +44,14 @@ extension EquivariantNetwork: RowBlockModel where T == Float {
         }
         let prep = prepared(), chunk = prep.blocksPerChunk * 8, outs = structure.outputCount
         let (g, temperature, outputScale) = (holstein.coupling, holstein.temperature, self.outputScale)
-        let workspaces = (0..<Self.gradientSlots).map { _ in
-            Workspace(structure: structure, blocks: prep.blocksPerChunk)
-        }
+        let chunks = (sites.count + chunk - 1) / chunk
+        let workspaces = forwardWorkspaces(prep, chunks: chunks)
         var out = [Double](repeating: 0, count: sites.count)
-        var scratch = [T](repeating: 0, count: Self.gradientSlots * chunk * outs)
+        var scratch = [T](repeating: 0, count: workspaces.count * chunk * outs)
         out.withUnsafeMutableBufferPointer { dst in
             scratch.withUnsafeMutableBufferPointer { tmp in
                 let shared = Unchecked((dst.baseAddress!, tmp.baseAddress!, workspaces, prep, halo, q.baseAddress!))
-                forEachItem((sites.count + chunk - 1) / chunk, dynamic: true) { slot, item in
+                forEachItem(chunks, dynamic: true) { slot, item in
                     let (dst, tmp, workspaces, prep, halo, q) = shared.value
                     let offset = item * chunk, count = min(chunk, sites.count - offset),
                         start = sites.lowerBound + offset

@@ -22,10 +22,10 @@ import Symmetry
 ///
 /// Parameters are one flat vector in the order of `structure.parameterBlocks` (the layout of
 /// gradients and of the optimizer state too). Evaluation is chunked (`chunkSize` sites, a multiple
-/// of 8) so memory stays bounded for any lattice size; chunks run on up to two workers, each with
-/// one BLAS thread. Forward results do not depend on `threads` or `chunkSize` (every site is
-/// computed by the same lanes of arithmetic); gradients are summed in two fixed slots (chunk index
-/// mod 2), so they do not depend on `threads` either.
+/// of 8) so memory stays bounded for any lattice size; forward chunks run on up to `threads` workers,
+/// gradient chunks on up to two, each worker with one BLAS thread. Forward results do not depend on
+/// `threads` or `chunkSize` (every site is computed by the same lanes of arithmetic); gradients are
+/// summed in two fixed slots (chunk index mod 2), so they do not depend on `threads` either.
 public final class EquivariantNetwork<T: ModelScalar>: @unchecked Sendable {
     public let structure: NetworkStructure
     /// All weights and biases, flat (see `structure.parameterBlocks`).
@@ -51,7 +51,9 @@ public final class EquivariantNetwork<T: ModelScalar>: @unchecked Sendable {
     public var electronNumberProjection = false
     /// Sites per chunk (rounded up to a multiple of 8).
     public var chunkSize = 256 { didSet { invalidatePrepared() } }
-    /// Worker threads (1 or 2; more are clamped to 2, the gradient slot count).
+    /// Worker threads: forward passes (and the cluster baseline) use up to this many, each with its own
+    /// workspace of one chunk's activations; gradient passes at most 2 (the gradient slot count).
+    /// Values below 1 count as 1.
     public var threads = 2
     /// What the network's output is added to (`ForceBaseline`; the paper's network: none).
     public var baseline: ForceBaseline = .none { didSet { baselineCaches.removeAll() } }
@@ -370,16 +372,17 @@ public final class EquivariantNetwork<T: ModelScalar>: @unchecked Sendable {
 
     // MARK: parallel driver
 
-    /// Runs `work(worker, item)` for items 0..<count on up to 2 workers; worker w takes items
-    /// w, w + 2, … (with one worker, all items in order), so item i always lands in slot i mod 2.
-    /// With `dynamic` (passes whose result does not depend on the slot: forward), a worker takes the
-    /// next item not yet taken instead, so a worker slowed by other load does not hold up the pass.
+    /// Runs `work(slot, item)` for items 0..<count on up to 2 workers; worker w takes items w, w + 2, …
+    /// (with one worker, all items in order), so item i always lands in slot i mod 2. With `dynamic`
+    /// (passes whose result does not depend on the slot: forward), up to `forwardSlots(count)`
+    /// workers each take the next item not yet taken instead, so a worker slowed by other load does
+    /// not hold up the pass; then the slot is the worker's index.
     func forEachItem(
         _ count: Int, dynamic: Bool = false, _ work: @escaping @Sendable (_ slot: Int, _ item: Int) -> Void
     ) {
-        let workers = min(max(1, threads), Self.gradientSlots, count)
+        let workers = dynamic ? forwardSlots(count) : min(max(1, threads), Self.gradientSlots, count)
         if workers <= 1 {
-            for i in 0..<count { work(i % Self.gradientSlots, i) }
+            for i in 0..<count { work(dynamic ? 0 : i % Self.gradientSlots, i) }
             return
         }
         let next = ItemCounter()
@@ -392,6 +395,15 @@ public final class EquivariantNetwork<T: ModelScalar>: @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// Workers (and workspaces) of a forward pass over `count` chunks: `threads`, at most one per
+    /// chunk, at least 1.
+    public func forwardSlots(_ count: Int) -> Int { max(1, min(threads, count)) }
+
+    /// One workspace per worker of a forward pass over `count` chunks (`forwardSlots`).
+    func forwardWorkspaces(_ prep: Prepared, chunks count: Int) -> [Workspace] {
+        (0..<forwardSlots(count)).map { _ in Workspace(structure: structure, blocks: prep.blocksPerChunk) }
     }
 }
 

@@ -19,9 +19,7 @@ extension EquivariantNetwork {
         var out = [T](repeating: 0, count: siteCount * outs)
         let prep = prepared(), chunk = prep.blocksPerChunk * 8, f = featureCount
         let chunks = (siteCount + chunk - 1) / chunk
-        let workspaces = (0..<Self.gradientSlots).map { _ in
-            Workspace(structure: structure, blocks: prep.blocksPerChunk)
-        }
+        let workspaces = forwardWorkspaces(prep, chunks: chunks)
         features.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 let shared = Unchecked((src.baseAddress!, dst.baseAddress!, workspaces, prep))
@@ -212,11 +210,9 @@ extension EquivariantNetwork {
         let prep = prepared(), chunk = prep.blocksPerChunk * 8, outs = structure.outputCount
         let (g, temperature, outputScale) = (holstein.coupling, holstein.temperature, self.outputScale)
         let chunksPer = (n + chunk - 1) / chunk
-        let workspaces = (0..<Self.gradientSlots).map { _ in
-            Workspace(structure: structure, blocks: prep.blocksPerChunk)
-        }
+        let workspaces = forwardWorkspaces(prep, chunks: chunksPer)
         var out = [Double](repeating: 0, count: count * n)
-        var scratch = [T](repeating: 0, count: Self.gradientSlots * chunk * outs)
+        var scratch = [T](repeating: 0, count: workspaces.count * chunk * outs)
         for c in 0..<count {
             let halo: HaloField<T> = transformed[(c * n)..<((c + 1) * n)].withUnsafeBufferPointer {
                 HaloField<T>(field: $0, size: size, halo: featurizer.neighbourhood.haloWidth)

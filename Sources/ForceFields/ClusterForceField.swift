@@ -16,7 +16,7 @@ public final class ClusterForceField: RowBlockForceField {
     public let latticeSize: Int
     public let holsteinParameters: HolsteinParameters
     private var elastic: [Double]
-    /// Threads of the cluster solver (1 or 2; the results do not depend on it).
+    /// Threads of the cluster solver (≥ 1; the results do not depend on it).
     public var workerThreads = 2
 
     /// Throws for a radius outside 1…6, an L too small for the cluster, or T < 0.

@@ -130,7 +130,7 @@ extension NetworkForceField {
     /// The network's evaluation threads (`TrainableForceModel.threads`, shared with copies of this force field).
     public var workerThreads: Int {
         get { network.threads }
-        set { network.threads = max(1, min(2, newValue)) }
+        set { network.threads = max(1, newValue) }
     }
 
     /// The neighbourhood's, the cluster baseline's (with its alignment) or the elastic force's reach, whichever is

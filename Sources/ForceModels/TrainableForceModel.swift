@@ -25,7 +25,8 @@ public protocol TrainableForceModel: AnyObject {
     /// Whether `forces` imposes the fixed-N sum rule Σ_i g(⟨n_i⟩ − ½) = 0 (`projectElectronNumber`).
     var electronNumberProjection: Bool { get set }
     var trainingSummary: TrainingSummary? { get set }
-    /// Worker threads for evaluation (1 or 2).
+    /// Worker threads for evaluation (the equivariant network's forward passes use up to this many,
+    /// the MLP baseline at most 2); the results do not depend on it.
     var threads: Int { get set }
     /// Lattice kind the model is for ("square" or "triangular").
     var latticeName: String { get }

@@ -23,7 +23,8 @@ func runDecomposedSimulation(
         let domain: any RowDomain =
             try job.map { try CommunicatorRowDomain(world: $0, size: p.size) } ?? SerialRowDomain(size: p.size)
         let blockField = forceField as! any RowBlockForceField
-        if job != nil { blockField.workerThreads = Communicator.coresPerRank() }
+        blockField.workerThreads =
+            job != nil ? Communicator.coresPerRank() : ProcessInfo.processInfo.activeProcessorCount
         return (blockField, domain)
     }
     let prints = !quiet && domain.isRoot

@@ -29,6 +29,12 @@ struct ENNBench: ParsableCommand {
     @Flag(
         help: "Instead: each stage of the forward pass (featurize, layers, gates) on one thread, and an output digest.")
     var profile = false
+    @Option(
+        name: .customLong("threads"),
+        help: "Comma-separated thread counts of the sgemm and forward rows (training: 1 and 2).")
+    var threadList = "1,2"
+    /// The validated thread counts.
+    var threads: [Int]? { parseSizeList(threadList, minimum: 1) }
 
     func validate() throws {
         guard trainingSize >= Defaults.minimumSize else {
@@ -36,6 +42,9 @@ struct ENNBench: ParsableCommand {
         }
         guard radius >= 1, radius.isFinite else { throw ValidationError("--radius must be ≥ 1, got \(radius)") }
         if profile && bench.json { throw ValidationError("--profile prints text only (no --json)") }
+        guard threads != nil else {
+            throw ValidationError("--threads must be comma-separated integers ≥ 1, got '\(threadList)'")
+        }
     }
 
     func run() throws {
@@ -47,6 +56,6 @@ struct ENNBench: ParsableCommand {
         try bench.finish(
             try benchmarkENN(
                 sizes: bench.parsedSizes!, trainingSize: trainingSize, gate: gate, radius: radius,
-                repeats: bench.repeats, progress: bench.line))
+                repeats: bench.repeats, threads: threads!, progress: bench.line))
     }
 }

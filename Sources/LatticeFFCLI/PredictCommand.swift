@@ -18,8 +18,8 @@ struct PredictCommand: ParsableCommand {
     var configurations: String
     @Option(help: "Output .npy (float64, same shape as the input).")
     var output: String
-    @Option(help: "Worker threads (1 or 2).")
-    var threads: Int = 2
+    @Option(help: "Worker threads (default: all cores; the forces do not depend on it).")
+    var threads: Int?
     @Option(
         help: ArgumentHelp(
             """
@@ -40,13 +40,13 @@ struct PredictCommand: ParsableCommand {
     var chemicalPotential: String? { mu ?? muAlias }
 
     func validate() throws {
-        guard (1...2).contains(threads) else { throw ValidationError("--threads must be 1 or 2, got \(threads)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
         try checkSpellingsAgree(option: "--mu", mu, olderSpelling: "--chemical-potential", muAlias)
     }
 
     func run() throws {
         let network = try ForceModelFile.load(from: URL(fileURLWithPath: model))
-        network.threads = threads
+        network.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
         let array = try NumPyArray(contentsOf: URL(fileURLWithPath: configurations))
         let shape = array.shape
         guard shape.count == 2 || shape.count == 3, shape[shape.count - 1] == shape[shape.count - 2], shape.last! > 0

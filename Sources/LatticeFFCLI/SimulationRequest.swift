@@ -133,13 +133,20 @@ func runSimulation(
             report: { printError($0) })
         : nil
     let maxWorkers = job.map { _ in max(1, Communicator.coresPerRank() / p.execution.blasThreads) } ?? .max
+    var forceThreads = ""
+    if min(p.execution.workers, maxWorkers, runs.count) <= 1, let blockField = forceField as? any RowBlockForceField {
+        // One trajectory at a time: every core of this process inside the force (its bits do not depend on it).
+        blockField.workerThreads =
+            job != nil ? Communicator.coresPerRank() : ProcessInfo.processInfo.activeProcessorCount
+        forceThreads = ", \(blockField.workerThreads) force thread(s)"
+    }
     if prints {
         let ranks = job.map { "\($0.size) ranks (progress: rank 0's \(runs.count) run(s)), each " } ?? ""
         printError(
             """
             simulate: \(try p.spec()) forces, L = \(p.size), \(p.runs) run(s) × \(p.steps) steps, \
             seed \(p.baseSeed), \(ranks)\(p.execution.mode) (\(min(p.execution.workers, maxWorkers)) worker(s), \
-            \(p.execution.blasThreads) BLAS thread(s)) → \(url.path)
+            \(p.execution.blasThreads) BLAS thread(s)\(forceThreads)) → \(url.path)
             """
         )
     }

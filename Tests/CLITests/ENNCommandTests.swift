@@ -49,7 +49,9 @@ struct ENNCommandTests {
 
     @Test("bench enn --json reports sgemm, forward and training rates")
     func bench() throws {
-        let r = try runLatticeFF(["bench", "enn", "--sizes", "7", "--training-size", "7", "--repeats", "1", "--json"])
+        let r = try runLatticeFF([
+            "bench", "enn", "--sizes", "7", "--training-size", "7", "--repeats", "1", "--threads", "1,3", "--json",
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         let list = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
         let names = Set(list.compactMap { $0["name"] as? String })
@@ -57,6 +59,10 @@ struct ENNCommandTests {
             names == [
                 "sgemm-1024", "forward", "training", "layer2-fused", "layer2-materialised-gemm", "layer2-bilinear-gemm",
             ])
+        func threads(_ name: String) -> [Int] {
+            list.filter { $0["name"] as? String == name }.compactMap { $0["threads"] as? Int }
+        }
+        #expect(threads("sgemm-1024") == [1, 3] && threads("forward") == [1, 3] && threads("training") == [1, 2])
     }
 
     @Test(
@@ -72,6 +78,8 @@ struct ENNCommandTests {
                 runtimeErrorStatus
             ),
             (["bench", "enn", "--sizes", "3"], usageErrorStatus),
+            (["bench", "enn", "--threads", "2,0"], usageErrorStatus),
+            (["bench", "enn", "--threads", "two"], usageErrorStatus),
         ])
     func errors(arguments: [String], status: Int32) throws {
         let r = try runLatticeFF(arguments)

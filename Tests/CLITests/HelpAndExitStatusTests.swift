@@ -112,7 +112,7 @@ struct HelpAndExitStatusTests {
         (["model", "init", "--seed", "1", "--head", "sigmoid", "--output", "m.npz"], usageErrorStatus),
         (["model", "init", "--seed", "1", "--output", "/nonexistent-dir/m.npz"], runtimeErrorStatus),
         (["model", "info", "/nonexistent/m.npz"], runtimeErrorStatus),
-        (["predict", "--model", "m.npz", "q.npy", "--output", "f.npy", "--threads", "3"], usageErrorStatus),
+        (["predict", "--model", "m.npz", "q.npy", "--output", "f.npy", "--threads", "0"], usageErrorStatus),
         (
             ["predict", "--model", "m.npz", "q.npy", "--output", "f.npy", "--mu", "0", "--chemical-potential", "1"],
             usageErrorStatus

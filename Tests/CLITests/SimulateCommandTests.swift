@@ -165,8 +165,15 @@ struct SimulateCommandTests {
             spec["kind"] as? String == "model"
                 && spec["path"] as? String == URL(fileURLWithPath: model).standardizedFileURL.path)
         #expect((params["forceField"] as? [String: Any])?["modelSHA256"] is String)
-        let resumed = try simulate(["--resume", "--forces", model, "--steps", "8", "--output", out.path])
+        let resumed = try runLatticeFF([
+            "simulate", "--resume", "--forces", model, "--steps", "8", "--output", out.path,
+        ])
         #expect(resumed.status == 0, "stderr: \(resumed.stderr)")
+        // One trajectory: every core inside the network's forward passes, said in the header.
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        #expect(
+            resumed.stderr.contains("1 worker(s), \(cores) BLAS thread(s), \(cores) force thread(s))"),
+            "\(resumed.stderr)")
     }
 
     @Test("--g is the older spelling of --coupling: same parameter, checked on resume")

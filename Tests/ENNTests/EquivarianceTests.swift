@@ -139,4 +139,28 @@ struct EquivarianceTests {
         let g2 = try network.lossAndGradients(configurations: q, targets: targets, count: 3, size: 9).gradient
         #expect(g1 == g2, "gradients must be bitwise independent of the thread count")
     }
+
+    @Test("forward passes run on up to `threads` workers and give the same bits on 1, 2, 3 and 7")
+    func forwardOnManyWorkers() throws {
+        let network = try randomNetwork(
+            smallConfiguration(gate: .smooth, radius: 5.0.squareRoot()), seed: 5, as: Float.self)
+        network.chunkSize = 8
+        var random = TestRandom(seed: 2)
+        let q = random.field(2 * 81)
+        let features = random.field(81 * network.featureCount).map { Float($0) }
+        #expect(network.forwardSlots(11) == 2 && network.forwardSlots(1) == 1)
+        var reference: (forces: [Double], outputs: [Float])? = nil
+        for threads in [1, 2, 3, 7] {
+            network.threads = threads
+            #expect(network.forwardSlots(11) == min(threads, 11))
+            let forces = try network.forces(configurations: q, count: 2, size: 9)
+            let outputs = try network.forward(features: features, siteCount: 81)
+            if let reference {
+                #expect(forces == reference.forces, "forces on \(threads) workers")
+                #expect(outputs == reference.outputs, "forward outputs on \(threads) workers")
+            } else {
+                reference = (forces, outputs)
+            }
+        }
+    }
 }

@@ -73,6 +73,30 @@ struct ShiftTrackingTests {
         #expect(a.scalars.networkPasses == 1 && a.scalars.carried == nil)
     }
 
+    @Test("Default model: the same bits on 1, 2 and 5 worker threads (network chunks and cluster groups)")
+    func workerThreadsDoNotChangeBits() throws {
+        let model = try shipped("holstein-square-d4")
+        try #require(model as? EquivariantNetwork<Float>).chunkSize = 16
+        var random = TestRandom(seed: 4)
+        let q = random.field(144).map { 1.3 * $0 }, moved = q.map { $0 + 0.01 }
+        var reference: [Double]? = nil
+        for threads in [1, 2, 5] {
+            let field = try NetworkForceField(network: model, size: 12)
+            field.workerThreads = threads
+            #expect(model.threads == threads)
+            let first = try field.evaluate(q)
+            var second = [Double](repeating: 0, count: 144)
+            let scalars = try moved.withUnsafeBufferPointer { qb in
+                try second.withUnsafeMutableBufferPointer {
+                    try field.evaluate(qb, forces: $0, densities: nil, previous: first.scalars)
+                }
+            }
+            #expect(scalars.networkPasses != nil)
+            let forces = first.forces + second
+            if let reference { #expect(forces == reference, "\(threads) worker threads") } else { reference = forces }
+        }
+    }
+
     @Test("Cold start: ≤ 3 passes, Σn = N/2, forces within the bound; the carried state round-trips")
     func coldStartAndState() throws {
         let model = try shipped("holstein-square-d4")
