@@ -245,6 +245,38 @@ struct ClusterSIMDTests {
         }
     }
 
+    @Test("rotations taken by every lane run unmasked with the bits of the masked rotations (random and mixed groups)")
+    func unmaskedRotations() throws {
+        let side = 5, m = side * side, lanes = ClusterLanes.scalarCount
+        let neighbours = openGridNeighbours(side: side)
+        var random = TestRandom(seed: 31)
+        var diagonal = [ClusterLanes](repeating: ClusterLanes(), count: 2 * m)
+        for lane in 0..<lanes {
+            let amplitudes = [0.0, 0.0, 1e-9, 0.05, 1.5, 6.0, 40.0, 3.0]
+            let field = random.field(m), other = random.field(m)
+            for a in 0..<m {
+                let checker = lane == 1 ? ((a % side + a / side) % 2 == 0 ? 1.3 : -1.3) : 0.4
+                diagonal[a][lane] = (0.5 + Double(lane)) * other[a]
+                diagonal[m + a][lane] = lane < 2 ? checker : amplitudes[lane] * field[a]
+            }
+        }
+        var results: [[ClusterLanes]] = []
+        for unmasked in [true, false] {
+            let solver = CentreSpectrumLanes(neighbours: neighbours, unmaskedRotations: unmasked)
+            var levels = diagonal, weights = diagonal
+            try solver.spectra(diagonal: diagonal, groups: 2, hopping: 1, levels: &levels, weights: &weights)
+            results.append(levels + weights)
+        }
+        #expect(results[0] == results[1])
+        let weights = results[0][(2 * m)...]
+        for lane in 0..<lanes {
+            for group in 0..<2 {
+                let sum = (0..<m).map { weights[2 * m + group * m + $0][lane] }.reduce(0, +)
+                #expect(abs(sum - 1) < 1e-13, "lane \(lane), group \(group): Σw = \(sum)")
+            }
+        }
+    }
+
     /// Qᵀ H Q = T with Q e_0 = e_0: T has H's whole spectrum, and its leading entries are the
     /// centre's moments: d_0 = H_00, e_0² = Σ_{a∼0} t², d_1 = the mean of H_aa over the centre's
     /// neighbours (no two of them are bonded on the square lattice).
