@@ -46,6 +46,7 @@ extension EquivariantNetwork: RowBlockModel where T == Float {
         let (g, temperature, outputScale) = (holstein.coupling, holstein.temperature, self.outputScale)
         let chunks = (sites.count + chunk - 1) / chunk
         let workspaces = forwardWorkspaces(prep, chunks: chunks)
+        defer { returnWorkspaces(workspaces) }
         var out = [Double](repeating: 0, count: sites.count)
         var scratch = [T](repeating: 0, count: workspaces.count * chunk * outs)
         out.withUnsafeMutableBufferPointer { dst in

@@ -20,6 +20,7 @@ extension EquivariantNetwork {
         let prep = prepared(), chunk = prep.blocksPerChunk * 8, f = featureCount
         let chunks = (siteCount + chunk - 1) / chunk
         let workspaces = forwardWorkspaces(prep, chunks: chunks)
+        defer { returnWorkspaces(workspaces) }
         features.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 let shared = Unchecked((src.baseAddress!, dst.baseAddress!, workspaces, prep))
@@ -211,6 +212,7 @@ extension EquivariantNetwork {
         let (g, temperature, outputScale) = (holstein.coupling, holstein.temperature, self.outputScale)
         let chunksPer = (n + chunk - 1) / chunk
         let workspaces = forwardWorkspaces(prep, chunks: chunksPer)
+        defer { returnWorkspaces(workspaces) }
         var out = [Double](repeating: 0, count: count * n)
         var scratch = [T](repeating: 0, count: workspaces.count * chunk * outs)
         for c in 0..<count {
