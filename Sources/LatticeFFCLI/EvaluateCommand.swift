@@ -42,6 +42,7 @@ struct EvaluateCommand: ParsableCommand {
     func run() throws {
         if plots != nil { _ = try Plotter().executablePath() }  // fail before the evaluation, not after it
         let network = try ForceModelFile.load(from: URL(fileURLWithPath: model))
+        network.threads = ProcessInfo.processInfo.activeProcessorCount  // forward passes on every core
         let dataset = try ForceDataset(contentsOf: URL(fileURLWithPath: data))
         if let json { try checkWritable(json, option: "--json") }
         let evaluation = try evaluateModel(

@@ -95,6 +95,9 @@ public func runTrainingSession(
     let (network, description) =
         try request.initialModel.map { try startingModel($0, request: request, options: &options) }
         ?? makeModel(request, holstein: dataset.metadata.holstein)
+    // Forward passes (validation, the cluster baseline's cache) on every core; the gradient passes keep their two
+    // fixed slots, so the trained weights do not depend on it.
+    network.threads = ProcessInfo.processInfo.activeProcessorCount
     guard dataset.size >= network.minimumLatticeSize else {
         throw TrainingSessionError(
             """
