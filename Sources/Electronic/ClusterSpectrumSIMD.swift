@@ -144,7 +144,7 @@ final class CentreSpectrumLanes {
             var tail = zero
             for i in (j + 2)..<m { tail = tail.addingProduct(a[i * m + j], a[i * m + j]) }
             let none = bits(tail .== zero)
-            let norm = (alpha * alpha + tail).squareRoot()
+            let norm = CentreSpectrumLanes.squareRoot(ofNonNegative: tail.addingProduct(alpha, alpha))
             let beta = blend(bits(alpha .>= zero), -norm, norm)
             let tau = blend(none, zero, (beta - alpha) / blend(none, one, beta))
             let scale = 1 / blend(none, one, alpha - beta)
@@ -260,6 +260,16 @@ final class CentreSpectrumLanes {
     static func anySet(_ x: ClusterLaneBits) -> Bool {
         let four = x.lowHalf | x.highHalf, two = four.lowHalf | four.highHalf
         return two[0] | two[1] != 0
+    }
+
+    /// √x per lane for x ≥ 0 (a sum of squares), as one vector square root. A plain `squareRoot()` of a
+    /// sum accumulated in a loop compiles to 8 scalar square roots, each with a branch to libm's `sqrt`
+    /// for negative input (its errno); √|x| lets the compiler drop that branch.
+    @inline(__always)
+    static func squareRoot(ofNonNegative x: ClusterLanes) -> ClusterLanes {
+        var root = ClusterLanes()
+        for lane in 0..<ClusterLanes.scalarCount { root[lane] = x[lane].magnitude.squareRoot() }
+        return root
     }
 
     /// |x| per lane (clears the sign bits).
