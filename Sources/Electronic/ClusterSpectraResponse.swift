@@ -9,15 +9,15 @@ extension ClusterSpectra {
     /// G_i(s) = g(⟨n_i⟩ − ½) and ⟨n_i⟩ = Σ_k w_ik f(θ_ik − g·s): dG_i/ds = g² Σ_k w_ik f(1 − f)/T ≥ 0
     /// (0 at T = 0). One pass over the levels (≈ 1 exp per level within 50·T of the Fermi level;
     /// levels further away count as exactly occupied or empty, an error below 1e-21 per level), on
-    /// up to 2 threads; the sum is taken over fixed blocks in a fixed order, so it does not depend on
-    /// the thread count.
+    /// up to `threads` threads; the sum is taken over fixed blocks in a fixed order, so it does not
+    /// depend on the thread count.
     public func electronicForceSum(shift: Double) -> (sum: Double, slope: Double) {
-        let n = sites.count, blocks = Self.sumBlocks
+        let n = sites.count, blocks = Self.sumBlocks, workers = min(threads, blocks)
         var partial = [Double](repeating: 0, count: 2 * blocks)
         partial.withUnsafeMutableBufferPointer { out in
             let target = SendablePointer(out.baseAddress!)
-            DispatchQueue.concurrentPerform(iterations: 2) { worker in
-                for block in Swift.stride(from: worker, to: blocks, by: 2) {
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                for block in Swift.stride(from: worker, to: blocks, by: workers) {
                     let range = (block * n / blocks)..<((block + 1) * n / blocks)
                     var sum = 0.0, slope = 0.0
                     accumulate(sites: range, offset: coupling * shift) { _, g, response in
@@ -39,16 +39,18 @@ extension ClusterSpectra {
 
     /// Per held row (the held sites must be whole rows of `size` sites), Σ_i G_i(s) and Σ_i dG_i/ds over
     /// the row's sites in x order: the partial sums a row-decomposed fixed-N search adds in row order
-    /// (`RowSums`), the same bits whichever process holds the row. One pass over the levels, on up to 2 threads.
+    /// (`RowSums`), the same bits whichever process holds the row. One pass over the levels, on up to `threads`
+    /// threads.
     public func electronicForceRowSums(shift: Double) -> (sums: [Double], slopes: [Double]) {
         let L = size, rows = sites.count / L
         precondition(sites.lowerBound % L == 0 && sites.count % L == 0, "the held sites must be whole rows")
         var partial = [Double](repeating: 0, count: 2 * rows)
+        let workers = max(1, min(threads, rows))
         partial.withUnsafeMutableBufferPointer { out in
             let target = SendablePointer(out.baseAddress!)
-            // Rows dealt to 2 threads; each row is summed by one thread in x order, so the bits do not depend on it.
-            DispatchQueue.concurrentPerform(iterations: min(2, rows)) { worker in
-                for r in Swift.stride(from: worker, to: rows, by: 2) {
+            // Rows dealt round-robin; each row is summed by one thread in x order, so the bits do not depend on it.
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                for r in Swift.stride(from: worker, to: rows, by: workers) {
                     var sum = 0.0, slope = 0.0
                     accumulate(sites: (r * L)..<((r + 1) * L), offset: coupling * shift) { _, g, response in
                         sum += g
@@ -75,8 +77,9 @@ extension ClusterSpectra {
         forces.withUnsafeMutableBufferPointer { f in
             responses.withUnsafeMutableBufferPointer { r in
                 let (fp, rp) = (SendablePointer(f.baseAddress!), SendablePointer(r.baseAddress!))
-                DispatchQueue.concurrentPerform(iterations: 2) { worker in
-                    accumulate(sites: (worker * n / 2)..<((worker + 1) * n / 2), offset: levelOffset) {
+                let workers = max(1, min(threads, n))
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    accumulate(sites: (worker * n / workers)..<((worker + 1) * n / workers), offset: levelOffset) {
                         i, g, response in
                         fp.value[i] = g
                         rp.value[i] = response

@@ -218,11 +218,15 @@ public struct ClusterSpectra: Sendable {
     /// The sites held (global indices x + L·y): all L² of them, or a block of rows
     /// (`LocalClusterSolver.spectra(_:size:sites:)`).
     public let sites: Range<Int>
+    /// Threads of the sums over the levels (`electronicForceSum`, `electronicForceRowSums`,
+    /// `electronicForcesAndResponses`; at least 1); their results do not depend on it.
+    public var threads: Int
 
     public init(
         size: Int, stride: Int, levels: [Double], weights: [Double], coupling: Double, temperature: Double,
-        sites: Range<Int>? = nil
+        sites: Range<Int>? = nil, threads: Int = 2
     ) {
+        self.threads = max(1, threads)
         self.size = size
         self.stride = stride
         self.levels = levels

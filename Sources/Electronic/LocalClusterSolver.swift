@@ -168,7 +168,7 @@ public struct LocalClusterSolver: Sendable {
         return ClusterSpectra(
             size: L, stride: m, levels: kept.count == levels.count ? levels : Array(levels[kept]),
             weights: kept.count == weights.count ? weights : Array(weights[kept]), coupling: parameters.coupling,
-            temperature: parameters.temperature, sites: sites)
+            temperature: parameters.temperature, sites: sites, threads: threads)
     }
 
     /// An array of `count` values left uninitialized, for buffers whose every entry is written before it is read.

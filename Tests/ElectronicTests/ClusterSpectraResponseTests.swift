@@ -47,6 +47,16 @@ struct ClusterSpectraResponseTests {
         let (sum, slope) = s.electronicForceSum(shift: shift)
         #expect(abs(sum - forces.reduce(0, +)) <= 1e-12 && abs(slope - responses.reduce(0, +)) <= 1e-10)
         #expect(s.electronicForceSum(shift: shift) == (sum, slope))  // fixed blocks: the same bits every time
+        let rows = s.electronicForceRowSums(shift: shift)
+        for threads in [1, 3, 7] {  // any thread count: the same bits
+            var other = s
+            other.threads = threads
+            let (otherForces, otherResponses) = other.electronicForcesAndResponses(shift: shift)
+            #expect(otherForces == forces && otherResponses == responses, "\(threads) threads")
+            #expect(other.electronicForceSum(shift: shift) == (sum, slope), "\(threads) threads")
+            let otherRows = other.electronicForceRowSums(shift: shift)
+            #expect(otherRows.sums == rows.sums && otherRows.slopes == rows.slopes, "\(threads) threads")
+        }
     }
 
     @Test("Far from every level (|θ − g s| ≫ 50 T) and at T = 0: occupations exactly 0/1, no response")
