@@ -146,7 +146,9 @@ public final class DatasetGenerator {
         let workers = min(cores, pending.count)
         let failure = FirstError()
         let planCopy = plan
-        // Read-only while the runs go: each run takes its own copy of it.
+        // The cores shared out among the concurrent runs for the sampler's forward passes (its bits do not
+        // depend on it). Read-only while the runs go: each run takes its own copy of it.
+        sampler?.workerThreads = max(1, cores / max(1, workers))
         nonisolated(unsafe) let sharedSampler = sampler
         let parts = pending.map(quenchPart)
         // Each worker takes the next pending run when it finishes one (a shared queue, not a fixed
