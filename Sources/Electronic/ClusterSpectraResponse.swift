@@ -12,7 +12,7 @@ extension ClusterSpectra {
     /// up to `threads` threads; the sum is taken over fixed blocks in a fixed order, so it does not
     /// depend on the thread count.
     public func electronicForceSum(shift: Double) -> (sum: Double, slope: Double) {
-        let n = sites.count, blocks = Self.sumBlocks, workers = min(threads, blocks)
+        let n = sites.count, blocks = Self.sumBlocks, workers = sumWorkers(blocks)
         var partial = [Double](repeating: 0, count: 2 * blocks)
         partial.withUnsafeMutableBufferPointer { out in
             let target = SendablePointer(out.baseAddress!)
@@ -45,7 +45,7 @@ extension ClusterSpectra {
         let L = size, rows = sites.count / L
         precondition(sites.lowerBound % L == 0 && sites.count % L == 0, "the held sites must be whole rows")
         var partial = [Double](repeating: 0, count: 2 * rows)
-        let workers = max(1, min(threads, rows))
+        let workers = sumWorkers(rows)
         partial.withUnsafeMutableBufferPointer { out in
             let target = SendablePointer(out.baseAddress!)
             // Rows dealt round-robin; each row is summed by one thread in x order, so the bits do not depend on it.
@@ -77,7 +77,7 @@ extension ClusterSpectra {
         forces.withUnsafeMutableBufferPointer { f in
             responses.withUnsafeMutableBufferPointer { r in
                 let (fp, rp) = (SendablePointer(f.baseAddress!), SendablePointer(r.baseAddress!))
-                let workers = max(1, min(threads, n))
+                let workers = sumWorkers(n)
                 DispatchQueue.concurrentPerform(iterations: workers) { worker in
                     accumulate(sites: (worker * n / workers)..<((worker + 1) * n / workers), offset: levelOffset) {
                         i, g, response in
@@ -89,6 +89,9 @@ extension ClusterSpectra {
         }
         return (forces, responses)
     }
+
+    /// Workers of a sum over `items` work units: `threads`, at most one per unit, at least 1.
+    private func sumWorkers(_ items: Int) -> Int { max(1, min(threads, items)) }
 
     /// Blocks of sites summed in order by `electronicForceSum`.
     static let sumBlocks = 16

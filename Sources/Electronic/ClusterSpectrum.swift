@@ -219,7 +219,7 @@ public struct ClusterSpectra: Sendable {
     /// (`LocalClusterSolver.spectra(_:size:sites:)`).
     public let sites: Range<Int>
     /// Threads of the sums over the levels (`electronicForceSum`, `electronicForceRowSums`,
-    /// `electronicForcesAndResponses`; at least 1); their results do not depend on it.
+    /// `electronicForcesAndResponses`; below 1 counts as 1); their results do not depend on it.
     public var threads: Int
 
     public init(

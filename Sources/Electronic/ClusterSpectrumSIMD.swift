@@ -28,8 +28,10 @@
 //   The lanes stay nearly in step (93 % of the lane-rotations swept are a lane's own), so in a sweep
 //   where every lane has a step on a block ending at the same index, the rotations between the
 //   highest lane's eigenvalue index and the block's end need no mask at all (`rotateAll`, the same
-//   bits); with lane reductions as compare-and-blend trees instead of loops over the lanes, ≈ 10 %
-//   less time per configuration (AMD EPYC VM, `bench cluster --size 200 --radii 2.237`).
+//   bits; `rotateAll` repeats the masked rotation's arithmetic without the blends: sharing it through
+//   a helper returning the seven new values measured 3–4 % slower, and a test pins the two to the same
+//   bits); with lane reductions as compare-and-blend trees instead of loops over the lanes, 11 % less
+//   time per configuration on one thread (AMD EPYC VM, `bench cluster --size 200 --radii 2.237`).
 
 /// The centre spectra of a group of clusters of the same shape, one cluster per SIMD lane.
 

@@ -23,8 +23,7 @@ func runDecomposedSimulation(
         let domain: any RowDomain =
             try job.map { try CommunicatorRowDomain(world: $0, size: p.size) } ?? SerialRowDomain(size: p.size)
         let blockField = forceField as! any RowBlockForceField
-        blockField.workerThreads =
-            job != nil ? Communicator.coresPerRank() : ProcessInfo.processInfo.activeProcessorCount
+        blockField.workerThreads = Communicator.coresPerRank()
         return (blockField, domain)
     }
     let prints = !quiet && domain.isRoot

@@ -136,8 +136,7 @@ func runSimulation(
     var forceThreads = ""
     if min(p.execution.workers, maxWorkers, runs.count) <= 1, let blockField = forceField as? any RowBlockForceField {
         // One trajectory at a time: every core of this process inside the force (its bits do not depend on it).
-        blockField.workerThreads =
-            job != nil ? Communicator.coresPerRank() : ProcessInfo.processInfo.activeProcessorCount
+        blockField.workerThreads = Communicator.coresPerRank()
         forceThreads = ", \(blockField.workerThreads) force thread(s)"
     }
     if prints {

@@ -210,24 +210,33 @@ struct ClusterSIMDTests {
         }
     }
 
+    /// Two groups' diagonals on a side × side open grid, [2·side²] lanes: a mixed group (lane 0 uniform
+    /// 0.4: Krylov breakdown; lane 1 a ±1.3 checkerboard; the others random fields of amplitude 1e-9 to
+    /// 40) and a random group (lane l: amplitude 0.5 + l), the mixed one first or second.
+    static func mixedAndRandomGroups(side: Int, seed: UInt64, mixedFirst: Bool) -> [ClusterLanes] {
+        let m = side * side, amplitudes = [0.0, 0.0, 1e-9, 0.05, 1.5, 6.0, 40.0, 3.0]
+        let (mixed, random) = mixedFirst ? (0, m) : (m, 0)
+        var generator = TestRandom(seed: seed)
+        var diagonal = [ClusterLanes](repeating: ClusterLanes(), count: 2 * m)
+        for lane in 0..<ClusterLanes.scalarCount {
+            let field = generator.field(m), other = generator.field(m)
+            for a in 0..<m {
+                let checker = lane == 1 ? ((a % side + a / side) % 2 == 0 ? 1.3 : -1.3) : 0.4
+                diagonal[mixed + a][lane] = lane < 2 ? checker : amplitudes[lane] * field[a]
+                diagonal[random + a][lane] = (0.5 + Double(lane)) * other[a]
+            }
+        }
+        return diagonal
+    }
+
     /// Two groups' QL steps run interleaved in one call; each lane's result must not depend on the
     /// other group (nor on the order of the two), so sites give the same bits whatever the pairing.
     @Test("two groups in one call (interleaved QL) = each group alone, bit for bit, in either order")
     func pairedGroups() throws {
-        let side = 5, m = side * side, lanes = ClusterLanes.scalarCount
+        let side = 5, m = side * side
         let neighbours = openGridNeighbours(side: side)
-        var random = TestRandom(seed: 29)
         // Group 0: breakdown, checkerboard, tiny to huge fields; group 1: random fields (fewer QL steps).
-        var diagonal = [ClusterLanes](repeating: ClusterLanes(), count: 2 * m)
-        for lane in 0..<lanes {
-            let amplitudes = [0.0, 0.0, 1e-9, 0.05, 1.5, 6.0, 40.0, 3.0]
-            let field = random.field(m), other = random.field(m)
-            for a in 0..<m {
-                let checker = lane == 1 ? ((a % side + a / side) % 2 == 0 ? 1.3 : -1.3) : 0.4
-                diagonal[a][lane] = lane < 2 ? checker : amplitudes[lane] * field[a]
-                diagonal[m + a][lane] = (0.5 + Double(lane)) * other[a]
-            }
-        }
+        let diagonal = Self.mixedAndRandomGroups(side: side, seed: 29, mixedFirst: true)
         let solver = CentreSpectrumLanes(neighbours: neighbours)
         var levels = diagonal, weights = diagonal
         try solver.spectra(diagonal: diagonal, groups: 2, hopping: 1, levels: &levels, weights: &weights)
@@ -249,17 +258,8 @@ struct ClusterSIMDTests {
     func unmaskedRotations() throws {
         let side = 5, m = side * side, lanes = ClusterLanes.scalarCount
         let neighbours = openGridNeighbours(side: side)
-        var random = TestRandom(seed: 31)
-        var diagonal = [ClusterLanes](repeating: ClusterLanes(), count: 2 * m)
-        for lane in 0..<lanes {
-            let amplitudes = [0.0, 0.0, 1e-9, 0.05, 1.5, 6.0, 40.0, 3.0]
-            let field = random.field(m), other = random.field(m)
-            for a in 0..<m {
-                let checker = lane == 1 ? ((a % side + a / side) % 2 == 0 ? 1.3 : -1.3) : 0.4
-                diagonal[a][lane] = (0.5 + Double(lane)) * other[a]
-                diagonal[m + a][lane] = lane < 2 ? checker : amplitudes[lane] * field[a]
-            }
-        }
+        // Group 0 random (every lane in step: the unmasked rotations), group 1 mixed (masks, breakdown).
+        let diagonal = Self.mixedAndRandomGroups(side: side, seed: 31, mixedFirst: false)
         var results: [[ClusterLanes]] = []
         for unmasked in [true, false] {
             let solver = CentreSpectrumLanes(neighbours: neighbours, unmaskedRotations: unmasked)
