@@ -44,13 +44,19 @@ struct DecomposedTrajectory {
     /// process calls it with the same arguments).
     func run(stop: StopRequest, limit: Int, progress: ProgressMeter?) throws -> TrajectoryOutcome {
         var lastCheckpoint: Int?
+        var failedStep: StepFailure?
         do {
             var (state, timeseries) = try prepare()
             defer { try? timeseries?.close() }
             lastCheckpoint = state.step
             let target = min(limit, parameters.steps)
             while state.step < target, !(try domain.any(stop.isRequested)) {
-                try step(&state)
+                do {
+                    try step(&state)
+                } catch {
+                    failedStep = StepFailure(step: state.step + 1, coordinates: state.coordinates)
+                    throw error
+                }
                 let step = state.step
                 if step % parameters.timeseriesEvery == 0 { try append(state, to: timeseries) }
                 if step % parameters.snapshotEvery == 0 {
@@ -70,7 +76,8 @@ struct DecomposedTrajectory {
         } catch let error as AgreedError {
             throw error
         } catch {
-            let failure = DynamicsError.trajectoryFailure(name, error, lastCheckpoint: lastCheckpoint)
+            let failure = DynamicsError.trajectoryFailure(
+                name, error, lastCheckpoint: lastCheckpoint, during: failedStep)
             // A non-finite value is agreed through a reduction: every process stops at the same point.
             if case .nonFinite = error as? DynamicsError { throw AgreedError(failure) }
             throw failure

@@ -37,13 +37,19 @@ struct Trajectory {
         forceField: any ForceField, stop: StopRequest, limit: Int, progress: ProgressMeter?
     ) throws -> TrajectoryOutcome {
         var lastCheckpoint: Int?
+        var failedStep: StepFailure?
         do {
             var (state, timeseries) = try prepare(forceField: forceField)
             defer { try? timeseries.close() }
             lastCheckpoint = state.step
             let target = min(limit, parameters.steps)
             while state.step < target && !stop.isRequested {
-                try integrator.step(&state, forceField: forceField)
+                do {
+                    try integrator.step(&state, forceField: forceField)
+                } catch {
+                    failedStep = StepFailure(step: state.step + 1, coordinates: state.coordinates)
+                    throw error
+                }
                 let step = state.step
                 if step % parameters.timeseriesEvery == 0 { try append(state, to: timeseries) }
                 if step % parameters.snapshotEvery == 0 {
@@ -59,7 +65,7 @@ struct Trajectory {
             if state.step != lastCheckpoint { try checkpoint(state, timeseries: timeseries) }
             return state.step >= parameters.steps ? .completed : .stopped(step: state.step)
         } catch {
-            throw DynamicsError.trajectoryFailure(name, error, lastCheckpoint: lastCheckpoint)
+            throw DynamicsError.trajectoryFailure(name, error, lastCheckpoint: lastCheckpoint, during: failedStep)
         }
     }
 
@@ -136,11 +142,37 @@ extension RunLayout {
     }
 }
 
+/// The step a trajectory was integrating when its force field (or integrator) threw, and the largest
+/// |Q_i| of the configuration it had reached.
+struct StepFailure {
+    let step: Int
+    let largestCoordinate: Double
+
+    init(step: Int, coordinates: [Double]) {
+        self.step = step
+        largestCoordinate = coordinates.reduce(0) { max($0, $1.magnitude) }
+    }
+
+    /// |Q| beyond which a configuration of the Holstein lattice has certainly diverged (the ordered
+    /// state has |Q| ≈ g/k0, a few units at the paper's parameters).
+    static let divergedCoordinate = 1e6
+}
+
 extension DynamicsError {
-    /// The error that ends trajectory `name`: its cause, and for a non-finite value which checkpoint is kept.
-    static func trajectoryFailure(_ name: String, _ error: any Error, lastCheckpoint: Int?) -> DynamicsError {
-        guard case .nonFinite = error as? DynamicsError else { return .trajectoryFailed("\(name): \(error)") }
+    /// The error that ends trajectory `name`: its cause; where it happened during a step, that step and
+    /// the largest |Q| reached (with a hint where the trajectory has diverged); and, for a non-finite value
+    /// or a failed step, which checkpoint is kept.
+    static func trajectoryFailure(
+        _ name: String, _ error: any Error, lastCheckpoint: Int?, during failure: StepFailure? = nil
+    ) -> DynamicsError {
         let kept = lastCheckpoint.map { "the last good checkpoint (step \($0)) is kept" } ?? "no checkpoint was written"
-        return .trajectoryFailed("\(name): \(error); stopped, \(kept)")
+        if case .nonFinite = error as? DynamicsError { return .trajectoryFailed("\(name): \(error); stopped, \(kept)") }
+        guard let failure else { return .trajectoryFailed("\(name): \(error)") }
+        let largest = String(format: "%.3g", failure.largestCoordinate)
+        let diverged =
+            failure.largestCoordinate > StepFailure.divergedCoordinate
+            ? ", the trajectory has diverged: a smaller --dt?" : ""
+        return .trajectoryFailed(
+            "\(name): step \(failure.step) failed (max |Q| = \(largest)\(diverged)): \(error); stopped, \(kept)")
     }
 }

@@ -9,7 +9,7 @@ public struct ElectronicError: Error, CustomStringConvertible, Equatable, Sendab
     /// One-line, human-readable reason.
     public let message: String
     public init(_ message: String) { self.message = message }
-    public var description: String { "ElectronicError: \(message)" }
+    public var description: String { message }
 }
 
 /// How the electron number is fixed.

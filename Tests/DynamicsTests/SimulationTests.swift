@@ -210,6 +210,31 @@ struct SimulationTests {
         #expect(try checkpoint.values("Q", as: Double.self).allSatisfy(\.isFinite))
     }
 
+    @Test(
+        "A force field that throws: the message names the step, the largest |Q| (and divergence beyond 1e6), the cause without a type name, the checkpoint kept",
+        arguments: [(1.0, false), (1e7, true)])
+    func forceFieldThrows(amplitude: Double, diverged: Bool) throws {
+        let field = try FailingForceField(size: 4, failAfter: 26, throwing: true)
+        let url = temporaryURL()
+        let parameters = smallParameters(
+            field, steps: 100, initial: .random(qStd: amplitude, vStd: 0), checkpointEvery: 10)
+        let simulation = try Simulation.create(at: url, parameters: parameters)
+        do {
+            _ = try simulation.run(forceField: field)
+            Issue.record("expected a failure")
+        } catch let error as DynamicsError {
+            let message = "\(error)"
+            #expect(message.hasPrefix("run-000: step 26 failed (max |Q| = "), "\(message)")
+            #expect(
+                message.hasSuffix(
+                    "): cluster spectrum: QL iteration did not converge; stopped, the last good checkpoint (step 20) is kept"
+                ), "\(message)")
+            #expect(message.contains("diverged") == diverged, "\(message)")
+            #expect(!message.contains("ElectronicError"), "\(message)")
+        }
+        #expect(try simulation.checkpointStep(run: 0) == 20)
+    }
+
     @Test("A stop request ends every trajectory at a step boundary with a checkpoint")
     func stopRequest() throws {
         let field = try HarmonicForceField(size: 4)
@@ -265,15 +290,18 @@ struct SimulationTests {
     }
 }
 
-/// Harmonic forces that turn NaN from evaluation `failAfter` on (evaluation 0 is the initial state).
+/// Harmonic forces that turn NaN (or, with `throwing`, throw an `ElectronicError` as a cluster solver
+/// would) from evaluation `failAfter` on (evaluation 0 is the initial state).
 final class FailingForceField: ForceField {
     let inner: HarmonicForceField
     let failAfter: Int
+    let throwing: Bool
     private var evaluations = 0
 
-    init(size: Int, failAfter: Int) throws {
+    init(size: Int, failAfter: Int, throwing: Bool = false) throws {
         inner = try HarmonicForceField(size: size)
         self.failAfter = failAfter
+        self.throwing = throwing
     }
     var latticeSize: Int { inner.latticeSize }
     var descriptor: ForceFieldDescriptor { inner.descriptor }
@@ -283,11 +311,14 @@ final class FailingForceField: ForceField {
         densities: UnsafeMutableBufferPointer<Double>?
     ) throws -> ForceEvaluation {
         let result = try inner.evaluate(q, forces: forces, densities: densities)
+        if evaluations >= failAfter && throwing {
+            throw ElectronicError("cluster spectrum: QL iteration did not converge")
+        }
         if evaluations >= failAfter { forces[3] = .nan }
         evaluations += 1
         return result
     }
     func makeIndependentCopy() throws -> any ForceField {
-        try FailingForceField(size: latticeSize, failAfter: failAfter)
+        try FailingForceField(size: latticeSize, failAfter: failAfter, throwing: throwing)
     }
 }
