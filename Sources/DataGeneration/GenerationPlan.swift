@@ -55,6 +55,24 @@ public struct GenerationPlan: Codable, Sendable, Equatable {
         return result.filter { $0 >= 1 && $0 <= steps }.sorted()
     }
 
+    /// `count` distinct snapshot steps of a `steps`-step run, as `latticeff generate --snapshots` places
+    /// them: half log-spaced from step min(10, steps/5) to steps/5, half evenly spaced after; where
+    /// rounding puts several on one step (short runs), the next free steps from the first take the
+    /// rest. Throws unless 1 ≤ count ≤ steps.
+    public static func snapshotSteps(count: Int, steps: Int) throws -> [Int] {
+        guard count >= 1, steps >= 1 else { throw DatasetError("--quench-steps and --snapshots must be ≥ 1") }
+        guard count <= steps else {
+            throw DatasetError(
+                "--snapshots \(count) exceeds the \(steps) steps of a quench run (one snapshot per step at most)")
+        }
+        let split = max(1, steps / 5), first = min(10, split)
+        var placed = Set(
+            coarseningSnapshotSteps(steps: steps, first: first, split: split, early: count / 2, late: count - count / 2)
+        )
+        for step in Array(first...steps) + Array(1..<first) where placed.count < count { placed.insert(step) }
+        return placed.sorted()
+    }
+
     /// The paper's dataset on 40×40: 200 random configurations and 400 post-quench snapshots
     /// (8 runs × 2000 steps at kT = 0.1, 50 snapshots each: 25 log-spaced in steps 10–400 and 25
     /// evenly spaced in 400–2000). About 75 min on 2 cores (16,000 ED steps at ≈ 0.55 s per step

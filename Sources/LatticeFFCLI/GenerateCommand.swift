@@ -55,13 +55,11 @@ struct GenerateCommand: ParsableCommand {
         if let quenchRuns { plan.quenchRuns = quenchRuns }
         if quenchSteps != nil || snapshots != nil {
             let steps = quenchSteps ?? plan.quenchSteps
-            let count = snapshots ?? plan.snapshotSteps.count
-            guard steps >= 1, count >= 1 else { throw ValidationError("--quench-steps and --snapshots must be ≥ 1") }
+            let count = snapshots ?? min(plan.snapshotSteps.count, steps)
             plan.quenchSteps = steps
-            let split = max(1, steps / 5)
-            plan.snapshotSteps = GenerationPlan.coarseningSnapshotSteps(
-                steps: steps, first: min(10, split), split: split,
-                early: count / 2, late: count - count / 2)
+            do {
+                plan.snapshotSteps = try GenerationPlan.snapshotSteps(count: count, steps: steps)
+            } catch let e as DatasetError { throw ValidationError(e.message) }
         }
         if let samplerModel {
             plan.samplerModel = SamplerModel(path: samplerModel, weightsSHA256: samplerSHA256)

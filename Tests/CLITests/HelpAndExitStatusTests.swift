@@ -93,6 +93,7 @@ struct HelpAndExitStatusTests {
         (["forces", "/nonexistent/q.npy", "--output", "f.npy"], runtimeErrorStatus),
         (["generate", "--preset", "huge", "--output", "d.npz"], usageErrorStatus),
         (["generate", "--output", "d.npy"], usageErrorStatus),
+        (["generate", "--quench-steps", "10", "--snapshots", "11", "--output", "d.npz"], usageErrorStatus),
         (["generate", "--output", "/nonexistent-dir/d.npz"], runtimeErrorStatus),
         (["generate", "--sampler-model", "/nonexistent/m.npz", "--output", "OUT.npz"], runtimeErrorStatus),
         (["dataset", "merge", "a.npz", "--output", "m.npz"], usageErrorStatus),

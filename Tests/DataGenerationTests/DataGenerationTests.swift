@@ -84,6 +84,29 @@ struct DataGenerationTests {
         #expect(GenerationPlan.paper().totalCount == 600)
     }
 
+    @Test(
+        "--snapshots: exactly the count asked, distinct and ascending within the run (short runs too); the coarsening placement where it has no collisions; more than one per step refused",
+        arguments: [(1, 1), (4, 20), (10, 12), (12, 300), (50, 2000), (291, 300), (300, 300)])
+    func snapshotPlacement(count: Int, steps: Int) throws {
+        let placed = try GenerationPlan.snapshotSteps(count: count, steps: steps)
+        #expect(placed.count == count)
+        #expect(placed == Array(Set(placed)).sorted() && placed.first! >= 1 && placed.last! <= steps)
+        let split = max(1, steps / 5)
+        let coarsening = GenerationPlan.coarseningSnapshotSteps(
+            steps: steps, first: min(10, split), split: split, early: count / 2, late: count - count / 2)
+        #expect(Set(coarsening).isSubset(of: Set(placed)))
+        if coarsening.count == count { #expect(placed == coarsening) }
+    }
+
+    @Test("--snapshots beyond the run's steps, and counts below 1, are refused")
+    func snapshotPlacementErrors() throws {
+        #expect(throws: DatasetError.self) { _ = try GenerationPlan.snapshotSteps(count: 301, steps: 300) }
+        #expect(throws: DatasetError.self) { _ = try GenerationPlan.snapshotSteps(count: 0, steps: 300) }
+        #expect(throws: DatasetError.self) { _ = try GenerationPlan.snapshotSteps(count: 4, steps: 0) }
+        // The paper's preset is the placement of 50 snapshots over 2000 steps.
+        #expect(try GenerationPlan.snapshotSteps(count: 50, steps: 2000) == GenerationPlan.paper().snapshotSteps)
+    }
+
     /// A small untrained electronic-readout network (exact elastic force, bounded electronic part)
     /// saved to a temporary file: a stand-in sampler whose trajectories differ from ED's.
     func samplerFile(holstein: HolsteinParameters) throws -> URL {
