@@ -195,6 +195,28 @@ public struct LocalClusterSolver: Sendable {
         return neighbours
     }
 
+    /// The largest |g·Q| the cluster solvers take: the squares of the site energies and their sums (the
+    /// Householder norms) stay far from overflow. A configuration beyond it has diverged.
+    public static let largestSiteEnergy = 1e150
+
+    /// The site energy −g·q of lattice site `site`; throws unless it is finite and within
+    /// ±`largestSiteEnergy`.
+    @inline(__always)
+    static func siteEnergy(_ q: Double, site: Int, coupling g: Double) throws -> Double {
+        let energy = -g * q
+        guard energy.magnitude <= largestSiteEnergy else { throw siteEnergyError(q, site: site, coupling: g) }
+        return energy
+    }
+
+    private static func siteEnergyError(_ q: Double, site: Int, coupling g: Double) -> ElectronicError {
+        if !q.isFinite { return ElectronicError("cluster spectrum: Q = \(q) at site \(site) is not finite") }
+        return ElectronicError(
+            String(
+                format:
+                    "cluster spectrum: the site energy −g·Q = %.3g at site %d is beyond the solvers' range (|g·Q| ≤ %.0e)",
+                -g * q, site, largestSiteEnergy))
+    }
+
     /// Indices of the members of site `site`'s cluster on the L×L torus into `members[0..<m]`
     /// (L ≥ `minimumLatticeSize`, so one wrap per coordinate suffices).
     @inline(__always)
@@ -234,12 +256,8 @@ public struct LocalClusterSolver: Sendable {
                     try diagonal.withMemoryRebound(to: Double.self, capacity: m * width) { scalars in
                         for a in 0..<m {
                             for lane in 0..<width {
-                                let value = shared.q[members[lane * m + a]]
-                                // The scalar solver's error for a non-finite Q (its QL cannot converge on NaN).
-                                guard value.isFinite else {
-                                    throw ElectronicError("cluster spectrum: QL iteration did not converge")
-                                }
-                                scalars[a * width + lane] = -g * value
+                                let site = members[lane * m + a]
+                                scalars[a * width + lane] = try Self.siteEnergy(shared.q[site], site: site, coupling: g)
                             }
                         }
                     }
@@ -282,7 +300,9 @@ public struct LocalClusterSolver: Sendable {
         for group in groups {
             for site in (group * width)..<min(n, (group + 1) * width) {
                 indices.withUnsafeMutableBufferPointer { members(of: site, size: L, into: $0.baseAddress!) }
-                for a in 0..<m { diagonal[a] = -g * shared.q[indices[a]] }
+                for a in 0..<m {
+                    diagonal[a] = try Self.siteEnergy(shared.q[indices[a]], site: indices[a], coupling: g)
+                }
                 let lv = shared.levels + site * m, wt = shared.weights + site * m
                 if let lapack {
                     for a in 0..<m { matrix[a * m + a] = diagonal[a] }

@@ -128,7 +128,9 @@ struct ClusterSIMDTests {
         }
     }
 
-    @Test("a non-finite Q throws the scalar solver's error", arguments: [Double.nan, .infinity, -.infinity])
+    @Test(
+        "a non-finite Q, or one whose site energy is beyond 1e150, throws one error naming the site, from both solvers",
+        arguments: [Double.nan, .infinity, -.infinity, 1e150, -3e300])
     func nonFinite(value: Double) throws {
         var q = Self.uniformField(9, seed: 5, amplitude: 1)
         q[30] = value
@@ -144,7 +146,29 @@ struct ClusterSIMDTests {
             }
         }
         #expect(messages.count == 2 && messages[0] == messages[1], "\(messages)")
-        #expect(messages.first?.contains("did not converge") == true)
+        #expect(messages.first?.contains("at site 30 ") == true, "\(messages)")
+        #expect(messages.first?.contains(value.isFinite ? "beyond the solvers' range" : "is not finite") == true)
+    }
+
+    @Test(
+        "site energies up to 1e150 are solved by both solvers: at |g·Q| ≈ 1e150 the site keeps its own level with weight 1"
+    )
+    func largestSiteEnergy() throws {
+        var q = Self.uniformField(9, seed: 6, amplitude: 1)
+        let g = Self.parameters().coupling
+        q[30] = 0.999 * LocalClusterSolver.largestSiteEnergy / g
+        var solver = try LocalClusterSolver(radius: 5.0.squareRoot(), parameters: Self.parameters())
+        for method in [LocalClusterSolver.Method.householderSIMD, .lanczos] {
+            solver.method = method
+            let spectra = try solver.spectra(q, size: 9)
+            let m = solver.siteCount
+            // Site 30's own cluster: its level sits at −g·Q (t/|g·Q| ≈ 1e-150 away) with weight 1 on the centre.
+            let levels = spectra.levels[(30 * m)..<(31 * m)], weights = spectra.weights[(30 * m)..<(31 * m)]
+            let k = try #require(levels.firstIndex { $0 < -1e149 })
+            #expect(levels[k] == -g * q[30])
+            #expect(abs(weights[k] - 1) < 1e-12)
+            #expect(spectra.levels.allSatisfy(\.isFinite) && spectra.weights.allSatisfy(\.isFinite))
+        }
     }
 
     @Test("electronicForces equals the sum over every level with nonzero weight to 1e-14 (T = 0.1, 0.02, 0)")
