@@ -177,9 +177,8 @@ public final class HolsteinSolver {
         guard densities.count == n, forces.count == n else {
             throw ElectronicError("output buffers must hold \(n) values (got \(densities.count), \(forces.count))")
         }
-        for i in 0..<n where !q[i].isFinite {
-            throw ElectronicError("configuration value Q[\(i)] = \(q[i]) is not finite")
-        }
+        let g = parameters.coupling
+        for i in 0..<n { _ = try ElectronicError.siteEnergy(q[i], site: i, coupling: g) }
     }
 
     /// Occupations f_m of the last decomposition under `parameters.filling`; returns μ (found by the

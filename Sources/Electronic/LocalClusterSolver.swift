@@ -196,26 +196,10 @@ public struct LocalClusterSolver: Sendable {
     }
 
     /// The largest |g·Q| the cluster solvers take: the squares of the site energies and their sums (the
-    /// Householder norms) stay far from overflow. A configuration beyond it has diverged.
+    /// Householder norms) stay far from overflow. Configurations are held to the much smaller
+    /// `ElectronicError.largestSiteEnergy` where they enter a force field; this bound is for the shifted
+    /// configurations Q + s a chemical-potential search may try.
     public static let largestSiteEnergy = 1e150
-
-    /// The site energy −g·q of lattice site `site`; throws unless it is finite and within
-    /// ±`largestSiteEnergy`.
-    @inline(__always)
-    static func siteEnergy(_ q: Double, site: Int, coupling g: Double) throws -> Double {
-        let energy = -g * q
-        guard energy.magnitude <= largestSiteEnergy else { throw siteEnergyError(q, site: site, coupling: g) }
-        return energy
-    }
-
-    private static func siteEnergyError(_ q: Double, site: Int, coupling g: Double) -> ElectronicError {
-        if !q.isFinite { return ElectronicError("cluster spectrum: Q = \(q) at site \(site) is not finite") }
-        return ElectronicError(
-            String(
-                format:
-                    "cluster spectrum: the site energy −g·Q = %.3g at site %d is beyond the solvers' range (|g·Q| ≤ %.0e)",
-                -g * q, site, largestSiteEnergy))
-    }
 
     /// Indices of the members of site `site`'s cluster on the L×L torus into `members[0..<m]`
     /// (L ≥ `minimumLatticeSize`, so one wrap per coordinate suffices).
@@ -257,7 +241,8 @@ public struct LocalClusterSolver: Sendable {
                         for a in 0..<m {
                             for lane in 0..<width {
                                 let site = members[lane * m + a]
-                                scalars[a * width + lane] = try Self.siteEnergy(shared.q[site], site: site, coupling: g)
+                                scalars[a * width + lane] = try ElectronicError.siteEnergy(
+                                    shared.q[site], site: site, coupling: g, limit: Self.largestSiteEnergy)
                             }
                         }
                     }
@@ -301,7 +286,8 @@ public struct LocalClusterSolver: Sendable {
             for site in (group * width)..<min(n, (group + 1) * width) {
                 indices.withUnsafeMutableBufferPointer { members(of: site, size: L, into: $0.baseAddress!) }
                 for a in 0..<m {
-                    diagonal[a] = try Self.siteEnergy(shared.q[indices[a]], site: indices[a], coupling: g)
+                    diagonal[a] = try ElectronicError.siteEnergy(
+                        shared.q[indices[a]], site: indices[a], coupling: g, limit: Self.largestSiteEnergy)
                 }
                 let lv = shared.levels + site * m, wt = shared.weights + site * m
                 if let lapack {

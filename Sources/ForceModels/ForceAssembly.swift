@@ -15,7 +15,7 @@ public func assembleForces(
     guard q.count == count * size * size else {
         throw ForceModelError("configurations have \(q.count) values, expected \(count) × \(size)×\(size)")
     }
-    guard q.allSatisfy({ $0.isFinite }) else { throw ForceModelError("configuration contains a non-finite value") }
+    try ElectronicError.checkSiteEnergies(q, coupling: holstein.coupling)
     var out: [Double], potentials: [Double]? = nil, compressibilities: [Double]? = nil, passes = count
     if readout == .grandCanonical {
         let solved = try grandCanonicalElectronicForces(

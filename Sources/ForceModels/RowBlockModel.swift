@@ -47,8 +47,14 @@ extension RowBlockModel {
     ) throws -> BlockForces {
         let L = sums.size, own = sums.ownSites
         guard q.count == L * L else { throw ForceModelError("configuration has \(q.count) values, expected \(L)×\(L)") }
-        guard !(try sums.any(own.contains { !q[$0].isFinite })) else {
-            throw ForceModelError("configuration contains a non-finite value")
+        if let bad = own.first(where: { !ElectronicError.accepts(q[$0], coupling: holstein.coupling) }) {
+            _ = try sums.any(true)
+            throw ElectronicError.refused(
+                q[bad], site: bad, coupling: holstein.coupling, limit: ElectronicError.largestSiteEnergy)
+        }
+        guard !(try sums.any(false)) else {
+            throw ForceModelError(
+                "configuration contains a non-finite value or a site energy beyond ±1e8 on another process")
         }
         var result: BlockForces
         switch (readout, holstein.filling) {

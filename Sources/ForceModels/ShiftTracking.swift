@@ -404,7 +404,7 @@ extension ShiftTrackableModel {
         guard q.count == size * size else {
             throw ForceModelError("configuration has \(q.count) values, expected \(size)×\(size)")
         }
-        guard q.allSatisfy({ $0.isFinite }) else { throw ForceModelError("configuration contains a non-finite value") }
+        try ElectronicError.checkSiteEnergies(q, coupling: holstein.coupling)
         let spectra = try baselineSpectra(configuration: q, size: size)
         let tracked = try q.withUnsafeBufferPointer { qb in
             try trackedElectronicForces(

@@ -55,6 +55,17 @@ struct SymmetryAndErrorTests {
         }
         q[3] = -.infinity
         #expect(throws: ElectronicError.self) { _ = try solver.solve(q) }
+        // Site energies up to ±1e8 are solved; beyond, one error names the site and the bound.
+        let g = HolsteinParameters().coupling
+        q[3] = -0.99 * ElectronicError.largestSiteEnergy / g
+        #expect(try solver.solve(q).forces.allSatisfy(\.isFinite))
+        q[3] = 1.01 * ElectronicError.largestSiteEnergy / g
+        do {
+            _ = try solver.solve(q)
+            Issue.record("a site energy beyond 1e8 accepted")
+        } catch let e as ElectronicError {
+            #expect(e.description.contains("Q[3]") && e.description.contains("beyond ±1e+08"), "\(e)")
+        }
         do {
             _ = try solver.solve([Double](repeating: 0, count: 15))
             Issue.record("wrong length accepted")

@@ -8,6 +8,7 @@
 import ForceFieldInterface
 import ForceFields
 import Foundation
+import HolsteinModel
 import IO
 import Testing
 
@@ -40,5 +41,35 @@ struct ShippedModelTests {
         let forces = try field.evaluate(q).forces
         let worst = zip(forces, expected).map { abs($0 - $1) }.max() ?? .infinity
         #expect(worst <= Self.tolerance, "\(model): largest deviation \(worst)")
+    }
+}
+
+@Suite("Site energies beyond ±1e8 are refused where a configuration enters a force field")
+struct SiteEnergyRangeTests {
+    @Test(
+        "ED, the cluster force field and every shipped model refuse |g·Q| > 1e8 with one error naming the site; 0.9e8 is evaluated",
+        arguments: [
+            "ed", "cluster", "holstein-square-d4", "holstein-square-d4-asinh025-cos", "holstein-square-d4-electronic",
+        ])
+    func refused(name: String) throws {
+        let L = 8
+        let field: any ForceField =
+            switch name {
+            case "ed": try EDForceField(size: L)
+            case "cluster": try ClusterForceField(size: L, radius: 5.0.squareRoot())
+            default:
+                try NetworkForceField(modelFile: repositoryRoot.appendingPathComponent("models/\(name).npz"), size: L)
+            }
+        let g = field.holsteinParameters.coupling
+        var q = (0..<(L * L)).map { Double(($0 * 7919) % 13) / 4 - 1.5 }
+        q[19] = 0.9 * ElectronicError.largestSiteEnergy / g
+        #expect(try field.evaluate(q).forces.allSatisfy(\.isFinite))
+        q[19] = -1.1 * ElectronicError.largestSiteEnergy / g
+        do {
+            _ = try field.evaluate(q)
+            Issue.record("\(name) accepted a site energy beyond 1e8")
+        } catch let error as ElectronicError {
+            #expect("\(error)".contains("Q[19]") && "\(error)".contains("beyond ±1e+08"), "\(error)")
+        }
     }
 }
