@@ -15,7 +15,7 @@ public func assembleForces(
     guard q.count == count * size * size else {
         throw ForceModelError("configurations have \(q.count) values, expected \(count) × \(size)×\(size)")
     }
-    try ElectronicError.checkSiteEnergies(q, coupling: holstein.coupling)
+    try ForceModelError.checkSiteEnergies(q, coupling: holstein.coupling)
     var out: [Double], potentials: [Double]? = nil, compressibilities: [Double]? = nil, passes = count
     if readout == .grandCanonical {
         let solved = try grandCanonicalElectronicForces(

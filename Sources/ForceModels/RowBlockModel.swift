@@ -49,8 +49,10 @@ extension RowBlockModel {
         guard q.count == L * L else { throw ForceModelError("configuration has \(q.count) values, expected \(L)×\(L)") }
         if let bad = own.first(where: { !ElectronicError.accepts(q[$0], coupling: holstein.coupling) }) {
             _ = try sums.any(true)
-            throw ElectronicError.refused(
-                q[bad], site: bad, coupling: holstein.coupling, limit: ElectronicError.largestSiteEnergy)
+            throw ForceModelError(
+                ElectronicError.refused(
+                    q[bad], site: bad, coupling: holstein.coupling, limit: ElectronicError.largestSiteEnergy
+                ).message)
         }
         guard !(try sums.any(false)) else {
             throw ForceModelError(

@@ -404,7 +404,7 @@ extension ShiftTrackableModel {
         guard q.count == size * size else {
             throw ForceModelError("configuration has \(q.count) values, expected \(size)×\(size)")
         }
-        try ElectronicError.checkSiteEnergies(q, coupling: holstein.coupling)
+        try ForceModelError.checkSiteEnergies(q, coupling: holstein.coupling)
         let spectra = try baselineSpectra(configuration: q, size: size)
         let tracked = try q.withUnsafeBufferPointer { qb in
             try trackedElectronicForces(

@@ -68,7 +68,7 @@ struct SiteEnergyRangeTests {
         do {
             _ = try field.evaluate(q)
             Issue.record("\(name) accepted a site energy beyond 1e8")
-        } catch let error as ElectronicError {
+        } catch {
             #expect("\(error)".contains("Q[19]") && "\(error)".contains("beyond ±1e+08"), "\(error)")
         }
     }
