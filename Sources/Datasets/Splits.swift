@@ -44,3 +44,21 @@ public struct DatasetSplit: Sendable, Equatable, Codable {
         return DatasetSplit(training: picked, validation: validation)
     }
 }
+
+extension ForceDataset {
+    /// How many of the configurations `indices` equal, bit for bit, one of the configurations `others`
+    /// (a validation set that repeats training data). Cost: one hash of each configuration's Q.
+    public func sharedConfigurations(_ indices: [Int], with others: [Int]) -> Int {
+        func key(_ c: Int) -> Int {
+            var hasher = Hasher()
+            for value in slice(q, c) { hasher.combine(value.bitPattern) }
+            return hasher.finalize()
+        }
+        func same(_ a: Int, _ b: Int) -> Bool {
+            slice(q, a).elementsEqual(slice(q, b)) { $0.bitPattern == $1.bitPattern }
+        }
+        var byKey: [Int: [Int]] = [:]
+        for c in others { byKey[key(c), default: []].append(c) }
+        return indices.filter { c in byKey[key(c)]?.contains { same(c, $0) } ?? false }.count
+    }
+}

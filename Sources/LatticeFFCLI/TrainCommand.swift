@@ -331,6 +331,10 @@ func printTrainingProgress(_ event: TrainingEvent, recipe: ResolvedRecipe) {
                 format: "epoch %4d  train RMSE %.5f  val RMSE %.5f  val σ_δ %.5f  lr %.2e  %.1f s%@  ETA ≤ %@",
                 r.epoch, r.trainRMSE, r.validationRMSE, r.validationSigmaDelta, r.learningRate, r.seconds,
                 r.best ? "  *best*" : "", formatDuration(secondsLeft)))
+    case .validationSharesTraining(let shared, let validation):
+        printError(
+            "train: warning: \(shared) of the \(validation) validation configurations are training configurations too "
+                + "(the same Q bit for bit): the validation error is not a held-out error")
     case .scheduleCutByTimeLimit(let fit, let limit):
         printError(
             "train: warning: at this pace --max-minutes stops the cosine schedule after about \(fit) of \(limit) "

@@ -65,6 +65,10 @@ public enum TrainingEvent {
     /// Once, after the first epoch of a run: at this pace `--max-minutes` stops a cosine schedule after
     /// about `epochsThatFit` of its `epochLimit` epochs, while the learning rate is still high.
     case scheduleCutByTimeLimit(epochsThatFit: Int, epochLimit: Int)
+    /// Before the first epoch: `shared` of the `validation` configurations are bit for bit training
+    /// configurations too (e.g. `--validation-data` is, or overlaps, `--data`), so the validation error
+    /// is not a held-out error.
+    case validationSharesTraining(shared: Int, validation: Int)
 }
 
 /// What a finished run produced (the model is already written to `TrainingRequest.output`).
@@ -113,6 +117,8 @@ public func runTrainingSession(
         .started(
             training: trainer.split.training.count, validation: trainer.split.validation.count,
             latticeSize: dataset.size, model: description))
+    let shared = dataset.sharedConfigurations(trainer.split.validation, with: trainer.split.training)
+    if shared > 0 { report(.validationSharesTraining(shared: shared, validation: trainer.split.validation.count)) }
     let start = Date()
     var warnedAboutTimeLimit = false
     while !trainer.finished {

@@ -104,6 +104,23 @@ struct DatasetsTests {
         #expect(throws: DatasetError.self) { _ = try a.appending(other) }
     }
 
+    @Test(
+        "Shared configurations: bit-identical Q counted once per validation configuration; one ulp or two swapped sites apart is not"
+    )
+    func sharedConfigurations() throws {
+        // sample(3) + sample(2): configurations 3 and 4 repeat 0 and 1 (the same seed).
+        let data = try sample(count: 3).appending(try sample(count: 2))
+        #expect(data.sharedConfigurations([3, 4], with: [0, 1, 2]) == 2)
+        #expect(data.sharedConfigurations([2, 3], with: [0, 1]) == 1)
+        #expect(data.sharedConfigurations([0], with: [1, 2]) == 0)
+        #expect(data.sharedConfigurations([3, 4], with: []) == 0)
+        let n = data.siteCount
+        var nudged = data
+        nudged.q[3 * n + 5] = nudged.q[3 * n + 5].nextUp
+        nudged.q.swapAt(4 * n + 1, 4 * n + 2)
+        #expect(nudged.sharedConfigurations([3, 4], with: [0, 1, 2]) == 0)
+    }
+
     @Test("Metrics: σ_δ is the two-pass standard deviation of δ; perfect prediction gives R² = 1")
     func metrics() {
         var r = TestRandom(seed: 5)

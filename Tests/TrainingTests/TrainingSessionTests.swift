@@ -142,6 +142,7 @@ struct TrainingSessionTests {
             case .epochFinished(let record, let limit, _): events.append("epoch \(record.epoch)/\(limit)")
             case .resumed: events.append("resumed")
             case .scheduleCutByTimeLimit: events.append("cut")
+            case .validationSharesTraining: events.append("shared")
             }
         }
         #expect(events == ["started", "epoch 1/1"])
@@ -221,8 +222,13 @@ struct TrainingSessionTests {
             try runTrainingSession(held, recoverChemicalPotentials: noRecovery)
         }
         held.validateOnAll = true
-        let outcome = try runTrainingSession(held, recoverChemicalPotentials: noRecovery)
+        // Its one configuration is a training configuration too: reported before the first epoch.
+        var shared: [(Int, Int)] = []
+        let outcome = try runTrainingSession(held, recoverChemicalPotentials: noRecovery) { event in
+            if case .validationSharesTraining(let count, let validation) = event { shared.append((count, validation)) }
+        }
         #expect(outcome.best.epoch == 1)
+        #expect(shared.count == 1 && shared.first?.0 == 1 && shared.first?.1 == 1, "\(shared)")
     }
 
     @Test("The evaluation report: metrics of the chosen subset, |Q| bins that partition the sites and the error")
