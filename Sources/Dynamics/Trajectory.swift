@@ -154,7 +154,7 @@ struct StepFailure {
     }
 
     /// |Q| beyond which a configuration of the Holstein lattice has certainly diverged (the ordered
-    /// state has |Q| ≈ g/k0, a few units at the paper's parameters).
+    /// checkerboard has |Q| = g/(2(k0 − 4κ)), about 6 at the paper's parameters).
     static let divergedCoordinate = 1e6
 }
 

@@ -16,8 +16,8 @@ extension ElectronicError {
     /// The largest |g·Q_i| (site energy) a configuration may have. Exact diagonalization and the cluster
     /// solvers are accurate to about ε·max|g·Q| in absolute terms (ε = 2.2e-16), so at 1e8 the O(t)
     /// electronic structure is still resolved to ~1e-8; beyond it rounding swamps it (measured: one site
-    /// at Q = 1e14 moved the ED forces of sites two bonds away by 0.15, at 1e20 by 3). Ordered states
-    /// have |g·Q| ≈ g²/k0, about 12 at the paper's parameters.
+    /// at Q = 1e14 moved the ED forces of sites two bonds away by 0.15, at 1e20 by 3). In an ordered
+    /// checkerboard |Q| = g/(2(k0 − 4κ)), so |g·Q| ≈ 22 at the paper's parameters.
     public static let largestSiteEnergy = 1e8
 
     /// Whether Q_i = `q` is finite with a site energy |g·q| ≤ `limit`.
