@@ -1,6 +1,7 @@
 /// How a trajectory starts: the reference hot start, rest, a noisy checkerboard, or a file.
 
 import Foundation
+import HolsteinModel
 import IO
 import RandomNumbers
 
@@ -64,10 +65,15 @@ public enum InitialCondition: Sendable, Equatable {
         }
     }
 
-    /// Checks a file start without drawing numbers (for validating input before any work starts).
-    public func validate(size L: Int) throws {
+    /// Checks a file start without drawing numbers (for validating input before any work starts); with a
+    /// coupling g ≠ 0, also that its site energies are within ±`ElectronicError.largestSiteEnergy`.
+    public func validate(size L: Int, coupling g: Double = 0) throws {
         switch self {
-        case .file(let path): _ = try Self.read(path: path, size: L)
+        case .file(let path):
+            let (q, _) = try Self.read(path: path, size: L)
+            do { try ElectronicError.checkSiteEnergies(q, coupling: g) } catch let error as ElectronicError {
+                throw DynamicsError.badInitialState("initial state \(path): \(error.message)")
+            }
         case .random(let qStd, let vStd):
             try Self.requireWidth(qStd, "Q standard deviation")
             try Self.requireWidth(vStd, "v standard deviation")

@@ -49,7 +49,7 @@ extension ElectronicError {
         return ElectronicError(
             String(
                 format:
-                    "site energy −g·Q[%d] = %.3g (Q = %.3g) is beyond ±%.0e, where rounding swamps the electronic structure (a diverged trajectory?)",
+                    "site energy −g·Q[%d] = %.3g (Q = %.3g) is beyond ±%.0e, where rounding swamps the electronic structure",
                 site, -g * q, q, limit))
     }
 }

@@ -67,7 +67,7 @@ struct SimulationRequest: Equatable {
             )
         }
         let initial = initialState.condition(langevin: langevin, holstein: holstein)
-        try initial.validate(size: size)
+        try initial.validate(size: size, coupling: trained.coupling)
         let parameters = SimulationParameters(
             softwareVersion: LatticeFF.version, forces: spec.description, forceFieldSpec: spec,
             forceField: forceField.descriptor,

@@ -302,6 +302,8 @@ struct SimulateCommandTests {
             (["--forces", "ed", "--size", "4", "--steps", "5", "--runs", "0"], usageErrorStatus),
             (["--forces", "ed", "--size", "4", "--steps", "5", "--init", "hot"], usageErrorStatus),
             (["--forces", "ed", "--size", "4", "--steps", "5", "--init", "/nonexistent/q.npy"], runtimeErrorStatus),
+            // a site energy beyond ±1e8: refused before the run directory exists
+            (["--forces", "ed", "--size", "4", "--steps", "5", "--init", "INIT_HUGE"], runtimeErrorStatus),
             (["--size", "4", "--steps", "5"], usageErrorStatus),  // no force field
             (["--resume"], runtimeErrorStatus),  // not a run directory
         ])
@@ -311,8 +313,11 @@ struct SimulateCommandTests {
         let garbage = dir.appendingPathComponent("garbage.npz"), empty = dir.appendingPathComponent("empty.npz")
         try Data("not a zip archive".utf8).write(to: garbage)
         try NPZArchive().write(to: empty)
+        let huge = dir.appendingPathComponent("huge.npy")
+        try NumPyArray((0..<16).map { $0 == 5 ? 1e9 : 0.5 }, shape: [4, 4]).write(to: huge)
         let out = dir.appendingPathComponent("out")
-        let args = arguments.map { $0 == "MODEL_GARBAGE" ? garbage.path : $0 == "MODEL_EMPTY" ? empty.path : $0 }
+        let placeholders = ["MODEL_GARBAGE": garbage.path, "MODEL_EMPTY": empty.path, "INIT_HUGE": huge.path]
+        let args = arguments.map { placeholders[$0] ?? $0 }
         let r = try simulate(args + ["--output", out.path])
         #expect(r.status == status)
         #expect(r.stderr.hasPrefix("Error:"), "stderr: \(r.stderr)")

@@ -66,6 +66,16 @@ struct InitialConditionTests {
             }
         }
         #expect(throws: DynamicsError.self) { try InitialCondition.random(qStd: -1, vStd: 1).validate(size: 3) }
+        // A site energy beyond ±1e8 is refused where there are electrons (g ≠ 0), naming the file and the site.
+        let huge = dir.appendingPathComponent("huge.npy")
+        try NumPyArray((0..<9).map { $0 == 4 ? 1e9 : 0.5 }, shape: [3, 3]).write(to: huge)
+        try InitialCondition.file(path: huge.path).validate(size: 3, coupling: 0)
+        do {
+            try InitialCondition.file(path: huge.path).validate(size: 3, coupling: 3.5)
+            Issue.record("a site energy of 3.5e9 accepted")
+        } catch let error as DynamicsError {
+            #expect("\(error)".contains("huge.npy") && "\(error)".contains("Q[4]") && "\(error)".contains("beyond"))
+        }
     }
 
     @Test(
