@@ -177,8 +177,7 @@ public final class HolsteinSolver {
         guard densities.count == n, forces.count == n else {
             throw ElectronicError("output buffers must hold \(n) values (got \(densities.count), \(forces.count))")
         }
-        let g = parameters.coupling
-        for i in 0..<n { _ = try ElectronicError.siteEnergy(q[i], site: i, coupling: g) }
+        try ElectronicError.checkSiteEnergies(q, coupling: parameters.coupling)
     }
 
     /// Occupations f_m of the last decomposition under `parameters.filling`; returns μ (found by the

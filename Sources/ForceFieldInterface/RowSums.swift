@@ -3,6 +3,9 @@
 /// sites in x order, then the rows' partial sums in y order — so it has the same bits however the rows
 /// are split, and the serial path (`SerialRowSums`) sums the same way.
 
+import Foundation
+import HolsteinModel
+
 /// The reductions a row block needs: totals of per-row partial sums and a maximum, over all blocks.
 public protocol RowSums: AnyObject {
     /// Linear lattice size L.
@@ -49,6 +52,23 @@ extension RowSums {
 
     /// True on every process when any process passes `flag` true.
     public func any(_ flag: Bool) throws -> Bool { try maximum([flag ? 1 : 0])[0] > 0 }
+
+    /// Throws on every process when any process owns a site whose Q (`q`, indexed by global site) is not
+    /// finite or has a site energy beyond ±`ElectronicError.largestSiteEnergy`: the owner throws
+    /// `ElectronicError.refused` for its first such site, the others a line saying it was another process's.
+    /// Collective: one reduction.
+    public func checkSiteEnergies(_ q: UnsafeBufferPointer<Double>, coupling g: Double) throws {
+        let bad = ownSites.first { !ElectronicError.accepts(q[$0], coupling: g) }
+        guard try any(bad != nil) else { return }
+        guard let bad else {
+            throw ElectronicError(
+                String(
+                    format:
+                        "configuration contains a non-finite value or a site energy beyond ±%.0e on another process",
+                    ElectronicError.largestSiteEnergy))
+        }
+        throw ElectronicError.refused(q[bad], site: bad, coupling: g, limit: ElectronicError.largestSiteEnergy)
+    }
 }
 
 /// All rows in one process: the order of the decomposed totals without any communication.

@@ -60,15 +60,7 @@ public final class ClusterForceField: RowBlockForceField {
         guard q.count == n, forces.count == n, densities.map({ $0.count == n }) ?? true, sums.size == L else {
             throw ElectronicError("configuration has \(q.count) values, expected \(L)×\(L)")
         }
-        if let bad = own.first(where: { !ElectronicError.accepts(q[$0], coupling: h.coupling) }) {
-            _ = try sums.any(true)
-            throw ElectronicError.refused(
-                q[bad], site: bad, coupling: h.coupling, limit: ElectronicError.largestSiteEnergy)
-        }
-        guard !(try sums.any(false)) else {
-            throw ElectronicError(
-                "configuration contains a non-finite value or a site energy beyond ±1e8 on another process")
-        }
+        try sums.checkSiteEnergies(q, coupling: h.coupling)
         let spectra = try solver.spectra(Array(q), size: L, sites: own, threads: workerThreads)
         let mu: Double
         switch h.filling {

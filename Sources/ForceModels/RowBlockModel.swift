@@ -47,16 +47,8 @@ extension RowBlockModel {
     ) throws -> BlockForces {
         let L = sums.size, own = sums.ownSites
         guard q.count == L * L else { throw ForceModelError("configuration has \(q.count) values, expected \(L)×\(L)") }
-        if let bad = own.first(where: { !ElectronicError.accepts(q[$0], coupling: holstein.coupling) }) {
-            _ = try sums.any(true)
-            throw ForceModelError(
-                ElectronicError.refused(
-                    q[bad], site: bad, coupling: holstein.coupling, limit: ElectronicError.largestSiteEnergy
-                ).message)
-        }
-        guard !(try sums.any(false)) else {
-            throw ForceModelError(
-                "configuration contains a non-finite value or a site energy beyond ±1e8 on another process")
+        do { try sums.checkSiteEnergies(q, coupling: holstein.coupling) } catch let error as ElectronicError {
+            throw ForceModelError(error.message)
         }
         var result: BlockForces
         switch (readout, holstein.filling) {
